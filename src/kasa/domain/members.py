@@ -1,0 +1,295 @@
+"""Members, their status machine, pending changes and correction reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import attrs
+
+from kasa.domain.errors import Conflict, InvalidInput, RuleViolation, Validation
+from kasa.domain.membership import Membership, MembershipState
+from kasa.domain.values import Email, Iban, Phone, TaxNumber, person_name
+
+CERTIFICATE_MAX = 32
+PASSPORT_DATA_MAX = 512
+
+
+class MemberStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    BLOCKED = "blocked"
+
+
+@attrs.define(eq=False)
+class PersonalData:
+    """What a member states about themselves when submitting the profile."""
+
+    first_name: str
+    middle_name: str
+    last_name: str
+    email: Email
+    iban: Iban
+
+    @classmethod
+    def parse(
+        cls, *, first_name: str, middle_name: str, last_name: str, email: str, iban: str
+    ) -> PersonalData:
+        """Validate every field and report all the bad ones at once."""
+        check = Validation()
+        first = check(person_name, first_name, "first_name")
+        middle = check(person_name, middle_name, "middle_name", required=False)
+        last = check(person_name, last_name, "last_name")
+        mail = check(Email.parse, email)
+        account = check(Iban.parse, iban)
+        check.done("The profile has invalid fields.")
+        assert first is not None and middle is not None and last is not None
+        assert mail is not None and account is not None
+        return cls(first, middle, last, mail, account)
+
+
+@attrs.define(eq=False)
+class Member:
+    """A participant of the fund, identified by a mobile phone number."""
+
+    phone: Phone
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    email: Email | None = None
+    birth_date: date | None = None
+    passport_data: str = ""
+    inn: TaxNumber | None = None
+    iban: Iban | None = None
+    photo_file_id: int | None = None
+    certificate: str | None = None
+    expiration_date: date | None = None
+    credit_units: int = 0
+    status: MemberStatus = MemberStatus.REGISTERED
+    status_before_block: MemberStatus | None = None
+    has_new_request: int = 0
+    has_new_program_change: bool = False
+    has_new_passport_data: bool = False
+    has_new_correction: bool = False
+    diia_request_id: str | None = None
+    diia_answer: str | None = None
+
+    # -- derived views -------------------------------------------------------------
+    @property
+    def is_blocked(self) -> bool:
+        return self.status is MemberStatus.BLOCKED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status is MemberStatus.APPROVED
+
+    @property
+    def is_active(self) -> bool:
+        """Legacy flag for the clients: approved and not blocked."""
+        return self.status is MemberStatus.APPROVED
+
+    @property
+    def is_submitted(self) -> bool:
+        """Legacy flag for the clients: the profile was approved (blocking keeps it)."""
+        return self.status is MemberStatus.APPROVED or (
+            self.status is MemberStatus.BLOCKED
+            and self.status_before_block is MemberStatus.APPROVED
+        )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def membership(self) -> Membership:
+        return Membership(self.expiration_date, self.credit_units)
+
+    @membership.setter
+    def membership(self, value: Membership) -> None:
+        self.expiration_date = value.paid_until
+        self.credit_units = value.credit_units
+
+    def membership_state(self, today: date, grace_days: int) -> MembershipState:
+        return self.membership.state(today, grace_days)
+
+    @property
+    def in_review_queue(self) -> bool:
+        """Staff have something to look at: a profile awaiting review, a pending program
+        change, new documents, a correction report or requests awaiting staff."""
+        return (
+            self.status is MemberStatus.PENDING_REVIEW
+            or self.has_new_program_change
+            or self.has_new_passport_data
+            or self.has_new_correction
+            or self.has_new_request > 0
+        )
+
+    # -- the status machine ------------------------------------------------------------
+    def require_can_sign_in(self) -> None:
+        if self.is_blocked:
+            raise RuleViolation("Your account is blocked. Please contact the fund.")
+
+    def submit_profile(self, data: PersonalData, now: datetime) -> None:
+        """The member submits (or resubmits) personal data with documents.
+
+        registered → pending_review. An approved member stays approved, with the new
+        documents waiting for staff as a pending change.
+        """
+        if self.is_blocked:
+            raise Conflict("A blocked member cannot submit a profile.")
+        self.first_name = data.first_name
+        self.middle_name = data.middle_name
+        self.last_name = data.last_name
+        self.email = data.email
+        self.iban = data.iban
+        if self.status is MemberStatus.REGISTERED:
+            self.status = MemberStatus.PENDING_REVIEW
+        self.has_new_passport_data = self.status is MemberStatus.APPROVED
+        self.updated_at = now
+
+    def approve(self, now: datetime) -> None:
+        """Staff confirm the profile: pending_review → approved (needs a certificate)."""
+        if self.status is not MemberStatus.PENDING_REVIEW:
+            raise Conflict(
+                f"Only a member awaiting review can be approved; this one is {self.status}."
+            )
+        if not self.certificate:
+            raise RuleViolation("Assign a certificate number before approving the member.")
+        self.status = MemberStatus.APPROVED
+        self.has_new_passport_data = False
+        self.updated_at = now
+
+    def block(self, now: datetime) -> None:
+        """Any status → blocked; the status before is kept for unblocking."""
+        if self.is_blocked:
+            raise Conflict("The member is already blocked.")
+        self.status_before_block = self.status
+        self.status = MemberStatus.BLOCKED
+        self.updated_at = now
+
+    def unblock(self, now: datetime) -> None:
+        """blocked → the status the member had before blocking."""
+        if not self.is_blocked:
+            raise Conflict("The member is not blocked.")
+        self.status = self.status_before_block or MemberStatus.REGISTERED
+        self.status_before_block = None
+        self.updated_at = now
+
+    def assign_certificate(self, number: str, now: datetime) -> None:
+        value = number.strip()
+        if not value:
+            raise InvalidInput.field("certificate", "is required")
+        if len(value) > CERTIFICATE_MAX:
+            raise InvalidInput.field("certificate", f"must be at most {CERTIFICATE_MAX} characters")
+        self.certificate = value
+        self.updated_at = now
+
+    def documents_accepted(self, now: datetime) -> None:
+        self.has_new_passport_data = False
+        self.updated_at = now
+
+    def documents_uploaded(self, now: datetime) -> None:
+        """New identity documents arrived (profile or Diia) and wait for staff."""
+        if self.status is MemberStatus.APPROVED:
+            self.has_new_passport_data = True
+        self.updated_at = now
+
+    def requests_awaiting_staff_changed(self, delta: int) -> None:
+        self.has_new_request = max(0, self.has_new_request + delta)
+
+    # -- data the member or staff may change -------------------------------------------
+    def change_contacts(self, *, email: Email | None, phone: Phone | None, now: datetime) -> None:
+        if email is not None:
+            self.email = email
+        if phone is not None:
+            self.phone = phone
+        self.updated_at = now
+
+    def set_identity_data(
+        self,
+        *,
+        first_name: str | None = None,
+        middle_name: str | None = None,
+        last_name: str | None = None,
+        birth_date: date | None = None,
+        inn: TaxNumber | None = None,
+        passport_data: str | None = None,
+        now: datetime,
+    ) -> None:
+        """Names, birth date, tax number and passport data: staff or Diia only."""
+        if first_name is not None:
+            self.first_name = person_name(first_name, "first_name")
+        if middle_name is not None:
+            self.middle_name = person_name(middle_name, "middle_name", required=False)
+        if last_name is not None:
+            self.last_name = person_name(last_name, "last_name")
+        if birth_date is not None:
+            self.birth_date = check_birth_date(birth_date, now.date())
+        if inn is not None:
+            self.inn = inn
+        if passport_data is not None:
+            text = passport_data.strip()
+            if len(text) > PASSPORT_DATA_MAX:
+                raise InvalidInput.field(
+                    "passport_data", f"must be at most {PASSPORT_DATA_MAX} characters"
+                )
+            self.passport_data = text
+        self.updated_at = now
+
+
+def check_birth_date(value: date, today: date, field: str = "birth_date") -> date:
+    if value >= today:
+        raise InvalidInput.field(field, "must be in the past")
+    if value.year < today.year - 130:
+        raise InvalidInput.field(field, "is too far in the past")
+    return value
+
+
+@attrs.define(eq=False)
+class CorrectionReport:
+    """A member's report that staff-only data (names, birth date) is wrong."""
+
+    member_id: int
+    first_name: str
+    middle_name: str
+    last_name: str
+    birth_date: date | None
+    created_at: datetime
+    id: int | None = None
+    resolved_at: datetime | None = None
+    resolved_by: int | None = None
+
+    @classmethod
+    def file(
+        cls,
+        member_id: int,
+        *,
+        first_name: str,
+        middle_name: str,
+        last_name: str,
+        birth_date: date | None,
+        now: datetime,
+    ) -> CorrectionReport:
+        check = Validation()
+        first = check(person_name, first_name, "first_name")
+        middle = check(person_name, middle_name, "middle_name", required=False)
+        last = check(person_name, last_name, "last_name")
+        if birth_date is not None:
+            check(check_birth_date, birth_date, now.date())
+        check.done("The correction report has invalid fields.")
+        assert first is not None and middle is not None and last is not None
+        return cls(member_id, first, middle, last, birth_date, now)
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def resolve(self, staff_id: int, now: datetime) -> None:
+        if not self.is_open:
+            raise Conflict("The correction report is already resolved.")
+        self.resolved_at = now
+        self.resolved_by = staff_id

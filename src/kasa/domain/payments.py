@@ -1,0 +1,244 @@
+"""Payments: members' top-ups (gateway or manual) and the fund's payouts on requests."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import attrs
+
+from kasa.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from kasa.domain.membership import Extension
+from kasa.domain.money import Money, total
+from kasa.domain.requests import Request
+
+
+class PaymentType(enum.StrEnum):
+    TOP_UP = "top_up"
+    PAYOUT = "payout"
+    PARTIAL_PAYOUT = "partial_payout"
+
+    @property
+    def is_payout(self) -> bool:
+        return self is not PaymentType.TOP_UP
+
+    @property
+    def label(self) -> str:
+        return PAYMENT_TYPE_TITLES[self]
+
+
+PAYMENT_TYPE_TITLES = {
+    PaymentType.TOP_UP: "Поповнення",
+    PaymentType.PAYOUT: "Відшкодування",
+    PaymentType.PARTIAL_PAYOUT: "Часткове відшкодування",
+}
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    REVERSED = "reversed"
+
+
+class PaymentSource(enum.StrEnum):
+    GATEWAY = "gateway"
+    MANUAL = "manual"
+
+
+class GatewayOutcome(enum.StrEnum):
+    """What a gateway callback or status answer means for a payment."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    REVERSED = "reversed"
+    PENDING = "pending"
+
+
+class Change(enum.StrEnum):
+    """What applying an outcome did: the caller extends or takes back membership."""
+
+    NONE = "none"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    REVERSED = "reversed"
+
+
+@attrs.define(eq=False)
+class Payment:
+    member_id: int
+    payment_type: PaymentType
+    amount: Money
+    source: PaymentSource
+    created_at: datetime
+    updated_at: datetime
+    status: PaymentStatus = PaymentStatus.PENDING
+    id: int | None = None
+    request_id: int | None = None
+    iban: str = ""
+    payment_identifier: str | None = None
+    payment_date: datetime | None = None
+    created_by: int | None = None
+    approved_by: int | None = None
+    needs_approval: bool = False
+    extended_to: date | None = None
+    extension: Extension | None = None
+    gateway_status: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.amount:
+            raise InvalidInput.field("amount", "must be greater than zero")
+        if self.payment_type.is_payout and self.request_id is None:
+            raise InvalidInput.field("request", "a payout names the request it pays")
+
+    # -- creation ----------------------------------------------------------------
+    @classmethod
+    def gateway_top_up(cls, member_id: int, amount: Money, order_id: str, now: datetime) -> Payment:
+        """A top-up the member starts at the gateway: pending until the callback."""
+        if not order_id:
+            raise InvalidInput.field("order_id", "is required")
+        return cls(
+            member_id,
+            PaymentType.TOP_UP,
+            amount,
+            PaymentSource.GATEWAY,
+            now,
+            now,
+            payment_identifier=order_id,
+        )
+
+    @classmethod
+    def manual_top_up(
+        cls, member_id: int, amount: Money, paid_at: datetime, staff_id: int, now: datetime
+    ) -> Payment:
+        """Money that reached the fund's account outside the gateway, entered by staff."""
+        return cls(
+            member_id,
+            PaymentType.TOP_UP,
+            amount,
+            PaymentSource.MANUAL,
+            now,
+            now,
+            status=PaymentStatus.CONFIRMED,
+            payment_date=paid_at,
+            created_by=staff_id,
+        )
+
+    # -- gateway outcomes ------------------------------------------------------------
+    def check_gateway_amount(self, amount: Money) -> None:
+        if amount != self.amount:
+            raise RuleViolation(
+                f"The gateway reports {amount} but the payment is for {self.amount}."
+            )
+
+    def apply_outcome(self, outcome: GatewayOutcome, at: datetime, raw_status: str = "") -> Change:
+        """Apply what the gateway says. Idempotent: the same outcome twice changes
+        nothing the second time."""
+        if raw_status:
+            self.gateway_status = raw_status
+        if outcome is GatewayOutcome.SUCCESS:
+            if self.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+                self.status = PaymentStatus.CONFIRMED
+                self.payment_date = at
+                self.updated_at = at
+                return Change.CONFIRMED
+            return Change.NONE
+        if outcome is GatewayOutcome.FAILURE:
+            if self.status is PaymentStatus.PENDING:
+                self.status = PaymentStatus.FAILED
+                self.updated_at = at
+                return Change.FAILED
+            return Change.NONE
+        if outcome is GatewayOutcome.REVERSED:
+            if self.status is PaymentStatus.CONFIRMED:
+                self.status = PaymentStatus.REVERSED
+                self.updated_at = at
+                return Change.REVERSED
+            return Change.NONE
+        return Change.NONE
+
+    def record_extension(self, extension: Extension) -> None:
+        self.extension = extension
+        self.extended_to = extension.extended_to
+
+    # -- four-eyes payouts ---------------------------------------------------------
+    def approve_payout(self, staff_id: int, now: datetime) -> None:
+        """A second staff user approves a pending four-eyes payout."""
+        if not (self.payment_type.is_payout and self.needs_approval):
+            raise Conflict("This payment does not wait for a second approval.")
+        if self.status is not PaymentStatus.PENDING:
+            raise Conflict(f"This payout is already {self.status}.")
+        if staff_id == self.created_by:
+            raise PermissionDenied("The payout must be approved by another staff user.")
+        self.status = PaymentStatus.CONFIRMED
+        self.approved_by = staff_id
+        self.updated_at = now
+
+
+def committed_payouts(payouts: Iterable[Payment]) -> Money:
+    """What counts against a request's approved amount: confirmed payouts and those
+    waiting for a second approval."""
+    return total(
+        p.amount
+        for p in payouts
+        if p.payment_type.is_payout and p.status in (PaymentStatus.CONFIRMED, PaymentStatus.PENDING)
+    )
+
+
+def paid_out(payouts: Iterable[Payment]) -> Money:
+    return total(
+        p.amount
+        for p in payouts
+        if p.payment_type.is_payout and p.status is PaymentStatus.CONFIRMED
+    )
+
+
+def record_payout(
+    request: Request,
+    existing: Iterable[Payment],
+    amount: Money,
+    *,
+    paid_at: datetime,
+    staff_id: int,
+    now: datetime,
+    iban: str = "",
+    four_eyes_threshold: Money | None = None,
+) -> Payment:
+    """The fund pays (part of) a request.
+
+    Payouts never sum past the approved amount; a payout that completes it is a
+    ``payout``, one that leaves part unpaid a ``partial_payout``. Above the four-eyes
+    threshold the payout waits as pending for a second staff user.
+    """
+    if request.id is None:
+        raise InvalidInput.field("request", "the request is not saved")
+    if request.is_closed:
+        raise Conflict("The request is closed; reopen it before paying it.")
+    if request.approved_amount is None:
+        raise RuleViolation("The request has no approved amount yet; set it before paying.")
+    if not amount:
+        raise InvalidInput.field("amount", "must be greater than zero")
+    committed = committed_payouts(existing)
+    remaining = request.approved_amount - committed
+    if amount > remaining:
+        raise RuleViolation(
+            f"The payout of {amount} would exceed the approved amount "
+            f"{request.approved_amount}: at most {remaining} remains."
+        )
+    kind = PaymentType.PAYOUT if amount == remaining else PaymentType.PARTIAL_PAYOUT
+    needs_approval = four_eyes_threshold is not None and amount > four_eyes_threshold
+    return Payment(
+        request.member_id,
+        kind,
+        amount,
+        PaymentSource.MANUAL,
+        now,
+        now,
+        status=PaymentStatus.PENDING if needs_approval else PaymentStatus.CONFIRMED,
+        request_id=request.id,
+        iban=iban,
+        payment_date=paid_at,
+        created_by=staff_id,
+        needs_approval=needs_approval,
+    )

@@ -1,0 +1,130 @@
+"""Member sign-in by a one-time SMS code: the challenge and its policy.
+
+Time always comes in as a parameter; the code arrives here already hashed (the hashing
+is a port, so a keyed hash can be used and nothing in the domain ever sees a clear code
+stored).
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
+
+from kasa.domain.errors import AuthenticationFailed, InvalidInput, RateLimited
+from kasa.domain.values import Phone
+
+CODE_LENGTH = 6
+DAY = timedelta(days=1)
+
+
+@attrs.frozen
+class SignInPolicy:
+    """The rules of one-time codes; the defaults are those of ``operations.md``."""
+
+    code_ttl_seconds: int = 180
+    max_attempts: int = 5
+    daily_limit: int = 5
+    resend_seconds: int = 60
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("code_ttl_seconds", "max_attempts", "daily_limit"):
+            if getattr(self, name) < 1:
+                raise InvalidInput(f"The sign-in policy's {name} must be at least 1.")
+        if self.resend_seconds < 0:
+            raise InvalidInput("The sign-in policy's resend_seconds cannot be negative.")
+
+
+def check_code_format(code: str) -> str:
+    value = (code or "").strip()
+    if len(value) != CODE_LENGTH or not value.isdigit():
+        raise InvalidInput.field("code", f"must be {CODE_LENGTH} digits")
+    return value
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+@attrs.define(eq=False)
+class SignInChallenge:
+    """The one live sign-in code of a phone, with its counters.
+
+    ``window_started_at`` and ``daily_counter`` count the codes sent in a rolling
+    24-hour window that starts with the first code of the window.
+    """
+
+    phone: Phone
+    code_hash: str | None = None
+    sent_at: datetime | None = None
+    window_started_at: datetime | None = None
+    daily_counter: int = 0
+    to_create: bool = False
+    attempts: int = 0
+    used_at: datetime | None = None
+    id: int | None = None
+
+    def issue(self, code_hash: str, now: datetime, policy: SignInPolicy, to_create: bool) -> None:
+        """Record a newly sent code, or refuse (changing nothing) with when to retry."""
+        window_start, counter = self.window_started_at, self.daily_counter
+        if window_start is None or now - window_start >= DAY:
+            window_start, counter = now, 0
+        if counter >= policy.daily_limit:
+            retry = _seconds_until(window_start + DAY, now)
+            raise RateLimited(
+                f"Too many codes for this phone today. Try again in {_humane(retry)}.", retry
+            )
+        if self.sent_at is not None:
+            next_allowed = self.sent_at + timedelta(seconds=policy.resend_seconds)
+            if now < next_allowed:
+                retry = _seconds_until(next_allowed, now)
+                raise RateLimited(
+                    f"A code was sent just now. Try again in {_humane(retry)}.", retry
+                )
+        self.window_started_at = window_start
+        self.daily_counter = counter + 1
+        self.code_hash = code_hash
+        self.sent_at = now
+        self.to_create = to_create
+        self.attempts = 0
+        self.used_at = None
+
+    def verify(
+        self, code: str, now: datetime, policy: SignInPolicy, matches: Callable[[str, str], bool]
+    ) -> bool:
+        """Check a code; on success the code is spent and ``to_create`` is returned.
+
+        ``matches(code, code_hash)`` compares a clear code with the stored hash. Every
+        wrong try counts; at the attempt limit the code is burnt.
+        """
+        code = check_code_format(code)
+        if self.code_hash is None or self.sent_at is None or self.used_at is not None:
+            raise AuthenticationFailed("No valid code for this phone. Ask for a new one.")
+        if now >= self.sent_at + timedelta(seconds=policy.code_ttl_seconds):
+            raise AuthenticationFailed("The code has expired. Ask for a new one.")
+        if not matches(code, self.code_hash):
+            self.attempts += 1
+            left = policy.max_attempts - self.attempts
+            if left <= 0:
+                self.code_hash = None
+                raise AuthenticationFailed("Wrong code. It is burnt now: ask for a new one.")
+            raise AuthenticationFailed(f"Wrong code. {left} attempts left.")
+        self.used_at = now
+        self.code_hash = None
+        return self.to_create
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _humane(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{math.ceil(minutes / 60)} hours"
