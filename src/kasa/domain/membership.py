@@ -19,11 +19,12 @@ from datetime import date, timedelta
 
 import attrs
 
-from kasa.domain.errors import InvalidInput
+from kasa.domain.errors import InvalidInput, RuleViolation
 from kasa.domain.money import Money
 
 DAYS_PER_MONTH = 30
 DEFAULT_GRACE_DAYS = 30
+MAX_DAYS_AHEAD = 100 * 366  # a top-up may not pay for more than a century ahead
 
 
 class MembershipState(enum.StrEnum):
@@ -92,6 +93,8 @@ class Membership:
             raise InvalidInput("A program's monthly price must be greater than zero.")
         days, remainder = divmod(pool, month_price.kopecks)
         start = paid_on if self.paid_until is None else max(self.paid_until, paid_on)
+        if (start - paid_on).days + days > MAX_DAYS_AHEAD:
+            raise RuleViolation("This top-up would pay for more than a hundred years ahead.")
         new_until = start + timedelta(days=days) if days else self.paid_until
         after = Membership(new_until, remainder)
         extension = Extension(

@@ -1,0 +1,55 @@
+# Sourced by scripts/run and scripts/test: makes .venv with Kasa and its tools installed.
+# Needs only Python 3.11+ and, on Debian/Ubuntu, apt for python3-venv when it is missing.
+set -euo pipefail
+
+KASA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${KASA_VENV:-$KASA_ROOT/.venv}"
+
+find_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  echo "kasa: Python 3.11 or newer is needed" >&2
+  return 1
+}
+
+apt_install() {
+  if command -v apt-get >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "kasa: please install $* with your package manager" >&2
+    return 1
+  fi
+}
+
+make_venv() {
+  local python
+  python="$(find_python)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    if ! "$python" -m venv "$VENV" >/dev/null 2>&1; then
+      rm -rf "$VENV"
+      apt_install python3-venv
+      "$python" -m venv "$VENV"
+    fi
+  fi
+}
+
+# install_kasa [extra]: installs the package (editable) with the pinned versions.
+install_kasa() {
+  local extra="${1:-}"
+  make_venv
+  local spec="$KASA_ROOT"
+  [ -n "$extra" ] && spec="$KASA_ROOT[$extra]"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>/dev/null || true
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    -c "$KASA_ROOT/requirements/constraints.txt" -e "$spec" 2>&1 |
+    grep -v -e '^WARNING: Location' -e 'BuildBackendWarning' || true
+  "$VENV/bin/python" -c 'import kasa' # fails loudly if the install did not work
+}

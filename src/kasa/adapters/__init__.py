@@ -1,0 +1,1 @@
+"""Adapters that plug real systems (and in-memory fakes) into the application's ports."""

@@ -1,0 +1,1 @@
+"""Use cases of the fund, one module per area, and the ports they drive."""
