@@ -19,17 +19,17 @@ from kasa.domain.requests import (
 )
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-O, AA, AC, C = (
+OP, AA, AC, C = (
     RequestStatus.OPENED,
     RequestStatus.AWAITING_AGENT,
     RequestStatus.AWAITING_CLIENT,
     RequestStatus.CLOSED,
 )
 # domain.md, written out on its own: which status each move leads to, from where.
-MEMBER_WRITES = {O: AA, AA: AA, AC: AA}
-STAFF_WRITES = {O: AC, AA: AC, AC: AC}
-STAFF_SETS = {(O, AA), (O, AC), (AA, AC), (AC, AA)}  # plus staying put; closing: close()
-AWAITING_STAFF = {O, AA}
+MEMBER_WRITES = {OP: AA, AA: AA, AC: AA}
+STAFF_WRITES = {OP: AC, AA: AC, AC: AC}
+STAFF_SETS = {(OP, AA), (OP, AC), (AA, AC), (AC, AA)}  # plus staying put; closing: close()
+AWAITING_STAFF = {OP, AA}
 
 
 class RequestMachine(RuleBasedStateMachine):
@@ -56,7 +56,7 @@ class RequestMachine(RuleBasedStateMachine):
     def member_files(self, text: str) -> Request:
         request = Request.file(1, text, member_approved=True, now=self.tick())
         request.id = len(self.expected) + 1
-        self.expected[request.id] = O
+        self.expected[request.id] = OP
         self.objects[request.id] = request
         self.paid[request.id] = Money.zero()
         self.moved(request, before=False)
@@ -86,14 +86,14 @@ class RequestMachine(RuleBasedStateMachine):
                 request.staff_wrote(self.tick())
         self.moved(request, before)
 
-    @rule(request=requests, to=st.sampled_from([O, AA, AC, C]))
+    @rule(request=requests, to=st.sampled_from([OP, AA, AC, C]))
     def staff_sets_status(self, request: Request, to: RequestStatus) -> None:
         before = request.awaits_staff
         expected = self.expected[request.id]
         if to is C:
             with pytest.raises(RuleViolation, match="resolution"):
                 request.set_status(to, self.tick())
-        elif to is expected or (expected, to) in STAFF_SETS or (expected, to) == (C, O):
+        elif to is expected or (expected, to) in STAFF_SETS or (expected, to) == (C, OP):
             request.set_status(to, self.tick())
             self.expected[request.id] = to
         else:
@@ -151,7 +151,7 @@ class RequestMachine(RuleBasedStateMachine):
         before = request.awaits_staff
         if self.expected[request.id] is C:
             request.reopen(self.tick())
-            self.expected[request.id] = O
+            self.expected[request.id] = OP
         else:
             with pytest.raises(Conflict):
                 request.reopen(self.tick())
@@ -196,7 +196,7 @@ def test_closing_records_the_resolution_and_reopening_clears_it() -> None:
         "duplicate",
     )
     request.reopen(NOW)
-    assert (request.status, request.resolution, request.reason) == (O, None, "")
+    assert (request.status, request.resolution, request.reason) == (OP, None, "")
     request.close(Resolution.WITHDRAWN, NOW, paid=Money.zero())
     assert request.resolution is Resolution.WITHDRAWN
 

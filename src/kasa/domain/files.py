@@ -46,7 +46,7 @@ def detect_content_type(head: bytes) -> ContentType | None:
     try:
         text = sample.decode("utf-8")
     except UnicodeDecodeError as error:
-        if error.start < len(sample) - 3:
+        if error.reason != "unexpected end of data":  # only a character cut by the sample
             return None
         text = sample[: error.start].decode("utf-8")
     if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in text):

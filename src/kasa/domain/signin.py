@@ -53,27 +53,29 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 class SignInChallenge:
     """The one live sign-in code of a phone, with its counters.
 
-    ``window_started_at`` and ``daily_counter`` count the codes sent in a rolling
-    24-hour window that starts with the first code of the window.
+    ``recent_sends`` keeps the times of the latest codes (at most the daily limit of
+    them), so that no 24 hours, wherever they start, ever see more codes than the limit.
     """
 
     phone: Phone
     code_hash: str | None = None
     sent_at: datetime | None = None
-    window_started_at: datetime | None = None
-    daily_counter: int = 0
+    recent_sends: list[datetime] = attrs.field(factory=list)
     to_create: bool = False
     attempts: int = 0
     used_at: datetime | None = None
     id: int | None = None
 
+    def daily_counter(self, now: datetime) -> int:
+        """How many codes went out in the 24 hours before ``now``."""
+        return sum(1 for sent in self.recent_sends if now - sent < DAY)
+
     def issue(self, code_hash: str, now: datetime, policy: SignInPolicy, to_create: bool) -> None:
         """Record a newly sent code, or refuse (changing nothing) with when to retry."""
-        window_start, counter = self.window_started_at, self.daily_counter
-        if window_start is None or now - window_start >= DAY:
-            window_start, counter = now, 0
-        if counter >= policy.daily_limit:
-            retry = _seconds_until(window_start + DAY, now)
+        recent = sorted(sent for sent in self.recent_sends if now - sent < DAY)
+        if len(recent) >= policy.daily_limit:
+            frees_up = recent[-policy.daily_limit] + DAY
+            retry = _seconds_until(frees_up, now)
             raise RateLimited(
                 f"Too many codes for this phone today. Try again in {_humane(retry)}.", retry
             )
@@ -84,8 +86,7 @@ class SignInChallenge:
                 raise RateLimited(
                     f"A code was sent just now. Try again in {_humane(retry)}.", retry
                 )
-        self.window_started_at = window_start
-        self.daily_counter = counter + 1
+        self.recent_sends = [*recent, now][-policy.daily_limit :]
         self.code_hash = code_hash
         self.sent_at = now
         self.to_create = to_create

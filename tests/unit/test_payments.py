@@ -1,0 +1,208 @@
+"""Payments: gateway outcomes are idempotent; payouts never pass the approved amount."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kasa.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from kasa.domain.membership import Membership
+from kasa.domain.money import Money, total
+from kasa.domain.payments import (
+    Change,
+    GatewayOutcome,
+    Payment,
+    PaymentSource,
+    PaymentStatus,
+    PaymentType,
+    committed_payouts,
+    paid_out,
+    record_payout,
+)
+from kasa.domain.requests import Request, Resolution
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+OPERATOR, SECOND = 10, 11
+
+
+def approved_request(amount: int) -> Request:
+    request = Request.file(1, "receipt", member_approved=True, now=NOW)
+    request.id = 42
+    request.assess(NOW, paid=Money.zero(), approved_amount=Money(amount))
+    return request
+
+
+@given(
+    approved=st.integers(min_value=1, max_value=1_000_000),
+    attempts=st.lists(st.integers(min_value=1, max_value=600_000), max_size=12),
+    threshold=st.none() | st.integers(min_value=1, max_value=500_000),
+    approvals=st.lists(st.booleans(), max_size=12),
+)
+def test_payouts_never_sum_past_the_approved_amount(
+    approved: int, attempts: list[int], threshold: int | None, approvals: list[bool]
+) -> None:
+    request = approved_request(approved)
+    payouts: list[Payment] = []
+    for index, amount in enumerate(attempts):
+        remaining = approved - committed_payouts(payouts).kopecks
+        try:
+            payout = record_payout(
+                request,
+                payouts,
+                Money(amount),
+                paid_at=NOW,
+                staff_id=OPERATOR,
+                now=NOW,
+                four_eyes_threshold=None if threshold is None else Money(threshold),
+            )
+        except RuleViolation:
+            assert amount > remaining
+            continue
+        assert amount <= remaining
+        expected = PaymentType.PAYOUT if amount == remaining else PaymentType.PARTIAL_PAYOUT
+        assert payout.payment_type is expected
+        assert payout.needs_approval == (threshold is not None and amount > threshold)
+        payouts.append(payout)
+        if payout.needs_approval and index < len(approvals) and approvals[index]:
+            payout.approve_payout(SECOND, NOW)
+        assert committed_payouts(payouts) <= Money(approved)
+        assert paid_out(payouts) <= committed_payouts(payouts)
+
+
+@given(st.integers(min_value=2, max_value=100_000), st.randoms())
+def test_any_order_of_partial_payouts_reaches_but_never_passes_the_amount(
+    approved: int, rnd: random.Random
+) -> None:
+    request = approved_request(approved)
+    cuts = sorted(rnd.sample(range(1, approved), min(5, approved - 1)))
+    parts = [b - a for a, b in zip([0, *cuts], [*cuts, approved], strict=True)]
+    rnd.shuffle(parts)
+    payouts: list[Payment] = []
+    for part in parts:
+        payouts.append(
+            record_payout(request, payouts, Money(part), paid_at=NOW, staff_id=1, now=NOW)
+        )
+    assert total(p.amount for p in payouts) == Money(approved)
+    assert [p.payment_type for p in payouts][-1] is PaymentType.PAYOUT
+    assert all(p.payment_type is PaymentType.PARTIAL_PAYOUT for p in payouts[:-1])
+    with pytest.raises(RuleViolation, match=r"at most 0\.00 remains"):
+        record_payout(request, payouts, Money(1), paid_at=NOW, staff_id=1, now=NOW)
+    request.close(Resolution.PAID, NOW, paid=paid_out(payouts))
+
+
+outcomes = st.sampled_from(GatewayOutcome)
+
+
+@given(st.lists(outcomes, min_size=1, max_size=12))
+def test_gateway_outcomes_are_idempotent_and_membership_is_extended_once(
+    sequence: list[GatewayOutcome],
+) -> None:
+    payment = Payment.gateway_top_up(1, Money(10000), "order-1", NOW)
+    membership, extension = Membership(), None
+    for outcome in sequence:
+        before = payment.status
+        change = payment.apply_outcome(outcome, NOW, raw_status=str(outcome))
+        again = payment.apply_outcome(outcome, NOW)
+        assert again is Change.NONE  # the same callback twice: nothing the second time
+        if change is Change.CONFIRMED:
+            assert before in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+            membership, extension = membership.top_up(payment.amount, Money(10000), NOW.date())
+        elif change is Change.REVERSED:
+            assert extension is not None
+            membership = membership.reverse(extension, Money(10000))
+            extension = None
+        # the membership holds exactly the days of a currently confirmed payment
+        confirmed = payment.status is PaymentStatus.CONFIRMED
+        assert (membership.paid_until is not None) == confirmed
+    assert payment.status is not PaymentStatus.REVERSED or extension is None
+
+
+def test_a_reversed_payment_never_comes_back() -> None:
+    payment = Payment.gateway_top_up(1, Money(100), "o", NOW)
+    assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW) is Change.CONFIRMED
+    assert payment.apply_outcome(GatewayOutcome.FAILURE, NOW) is Change.NONE
+    assert payment.apply_outcome(GatewayOutcome.REVERSED, NOW) is Change.REVERSED
+    assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW) is Change.NONE
+    assert payment.apply_outcome(GatewayOutcome.PENDING, NOW) is Change.NONE
+    assert payment.status is PaymentStatus.REVERSED
+
+
+def test_gateway_amount_must_match() -> None:
+    payment = Payment.gateway_top_up(1, Money(10000), "o", NOW)
+    payment.check_gateway_amount(Money(10000))
+    with pytest.raises(RuleViolation, match=r"reports 99\.99"):
+        payment.check_gateway_amount(Money(9999))
+
+
+def test_manual_top_up_is_confirmed_and_records_its_extension() -> None:
+    payment = Payment.manual_top_up(1, Money(5000), NOW - timedelta(days=1), OPERATOR, NOW)
+    assert (payment.status, payment.source, payment.created_by) == (
+        PaymentStatus.CONFIRMED,
+        PaymentSource.MANUAL,
+        OPERATOR,
+    )
+    _, extension = Membership().top_up(payment.amount, Money(5000), NOW.date())
+    payment.record_extension(extension)
+    assert payment.extended_to == NOW.date() + timedelta(days=30)
+
+
+def test_four_eyes_payout_needs_another_staff_user() -> None:
+    request = approved_request(100_000)
+    payout = record_payout(
+        request,
+        [],
+        Money(60_000),
+        paid_at=NOW,
+        staff_id=OPERATOR,
+        now=NOW,
+        four_eyes_threshold=Money(50_000),
+    )
+    assert payout.status is PaymentStatus.PENDING and payout.needs_approval
+    with pytest.raises(PermissionDenied, match="another staff user"):
+        payout.approve_payout(OPERATOR, NOW)
+    payout.approve_payout(SECOND, NOW)
+    assert (payout.status, payout.approved_by) == (PaymentStatus.CONFIRMED, SECOND)
+    with pytest.raises(Conflict, match="already confirmed"):
+        payout.approve_payout(12, NOW)
+    small = record_payout(
+        request,
+        [payout],
+        Money(40_000),
+        paid_at=NOW,
+        staff_id=OPERATOR,
+        now=NOW,
+        four_eyes_threshold=Money(50_000),
+    )
+    assert small.status is PaymentStatus.CONFIRMED and small.payment_type is PaymentType.PAYOUT
+    with pytest.raises(Conflict, match="does not wait"):
+        small.approve_payout(SECOND, NOW)
+
+
+def test_payout_refusals() -> None:
+    request = Request.file(1, "", member_approved=True, now=NOW)
+    with pytest.raises(InvalidInput, match="not saved"):
+        record_payout(request, [], Money(1), paid_at=NOW, staff_id=1, now=NOW)
+    request.id = 5
+    with pytest.raises(RuleViolation, match="no approved amount"):
+        record_payout(request, [], Money(1), paid_at=NOW, staff_id=1, now=NOW)
+    request.assess(NOW, paid=Money.zero(), approved_amount=Money(100))
+    with pytest.raises(InvalidInput, match="greater than zero"):
+        record_payout(request, [], Money(0), paid_at=NOW, staff_id=1, now=NOW)
+    request.close(Resolution.WITHDRAWN, NOW, paid=Money.zero())
+    with pytest.raises(Conflict, match="closed"):
+        record_payout(request, [], Money(1), paid_at=NOW, staff_id=1, now=NOW)
+
+
+def test_payment_invariants() -> None:
+    with pytest.raises(InvalidInput, match="greater than zero"):
+        Payment(1, PaymentType.TOP_UP, Money(0), PaymentSource.MANUAL, NOW, NOW)
+    with pytest.raises(InvalidInput, match="names the request"):
+        Payment(1, PaymentType.PAYOUT, Money(1), PaymentSource.MANUAL, NOW, NOW)
+    with pytest.raises(InvalidInput, match="order_id"):
+        Payment.gateway_top_up(1, Money(1), "", NOW)
+    assert PaymentType.TOP_UP.label == "Поповнення"
+    assert PaymentType.PARTIAL_PAYOUT.label == "Часткове відшкодування"
