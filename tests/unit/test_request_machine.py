@@ -70,7 +70,7 @@ class RequestMachine(RuleBasedStateMachine):
             request.member_wrote(self.tick())
             self.expected[request.id] = MEMBER_WRITES[expected]
         else:
-            with pytest.raises(Conflict, match="closed"):
+            with pytest.raises(Conflict, match="is closed and takes no messages or files"):
                 request.member_wrote(self.tick())
         self.moved(request, before)
 
@@ -82,7 +82,7 @@ class RequestMachine(RuleBasedStateMachine):
             request.staff_wrote(self.tick())
             self.expected[request.id] = STAFF_WRITES[expected]
         else:
-            with pytest.raises(Conflict):
+            with pytest.raises(Conflict, match="is closed and takes no messages"):
                 request.staff_wrote(self.tick())
         self.moved(request, before)
 

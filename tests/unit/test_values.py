@@ -111,6 +111,7 @@ def test_phone_accepts_spacing_and_normalises() -> None:
         ("+3805012345", "not a valid phone number"),
         ("+38050123456789", "not"),
         ("+", "only digits"),
+        ("+3800501234567", "E.164"),  # a trunk 0 kept after the country code
         ("", "starting with +"),
     ],
 )
