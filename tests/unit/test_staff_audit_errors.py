@@ -16,6 +16,7 @@ from kasa.domain.errors import (
     PermissionDenied,
     RateLimited,
     RuleViolation,
+    TooLarge,
     Validation,
 )
 from kasa.domain.staff import Role, StaffUser, check_password_policy, staff_login
@@ -93,7 +94,15 @@ def test_audit_events_name_their_actor() -> None:
 
 @pytest.mark.parametrize(
     "error",
-    [NotFound, Conflict, RuleViolation, PermissionDenied, AuthenticationFailed, InvalidInput],
+    [
+        NotFound,
+        Conflict,
+        RuleViolation,
+        PermissionDenied,
+        AuthenticationFailed,
+        InvalidInput,
+        TooLarge,
+    ],
 )
 def test_every_error_is_a_kasa_error_with_a_human_message(error: type[KasaError]) -> None:
     instance = error("Something is wrong.")

@@ -85,6 +85,7 @@ class ObjectKind(enum.StrEnum):
     SIGN_IN = "sign_in"
     FILE = "file"
     CORRECTION = "correction"
+    CERTIFICATE = "certificate"
 
 
 @attrs.frozen

@@ -41,6 +41,12 @@ class InvalidInput(KasaError):
         return cls(f"{name}: {problem}", {name: problem})
 
 
+class TooLarge(InvalidInput):
+    """An upload is larger than the limit allows."""
+
+    kind = "too_large"
+
+
 class AuthenticationFailed(KasaError):
     """The caller could not prove who they are (wrong code, wrong password)."""
 
@@ -102,3 +108,9 @@ class Validation:
     def done(self, message: str) -> None:
         if self.errors:
             raise InvalidInput(message, self.errors)
+
+
+class DeliveryFailed(KasaError):
+    """An outside service (SMS, gateway, Diia) could not be reached or refused the call."""
+
+    kind = "delivery_failed"

@@ -85,6 +85,7 @@ class Payment:
     extended_to: date | None = None
     extension: Extension | None = None
     gateway_status: str = ""
+    gateway_payment_id: str = ""
 
     def __attrs_post_init__(self) -> None:
         if not self.amount:
@@ -135,8 +136,12 @@ class Payment:
     def apply_outcome(self, outcome: GatewayOutcome, at: datetime, raw_status: str = "") -> Change:
         """Apply what the gateway says. Idempotent: the same outcome twice changes
         nothing the second time."""
-        if raw_status:
+        change = self._apply(outcome, at)
+        if change is not Change.NONE and raw_status:
             self.gateway_status = raw_status
+        return change
+
+    def _apply(self, outcome: GatewayOutcome, at: datetime) -> Change:
         if outcome is GatewayOutcome.SUCCESS:
             if self.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
                 self.status = PaymentStatus.CONFIRMED

@@ -1,0 +1,179 @@
+"""Ports to the world outside the fund's rules: SMS, the payment gateway, Diia, the file
+store, the clock, randomness, password and code hashing, and access tokens.
+
+Each is a Protocol; adapters implement them for real systems and as in-memory fakes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Protocol
+
+import attrs
+
+from kasa.domain.money import Money
+from kasa.domain.payments import GatewayOutcome
+from kasa.domain.values import Phone
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware UTC."""
+        ...
+
+
+class CodeGenerator(Protocol):
+    def sign_in_code(self) -> str:
+        """Six random digits from a cryptographic source."""
+        ...
+
+    def order_id(self) -> str:
+        """A new unique order id for the gateway."""
+        ...
+
+    def request_id(self) -> str:
+        """A new UUID for a Diia sharing request."""
+        ...
+
+    def password(self) -> str:
+        """A strong random password for a new staff account."""
+        ...
+
+
+class SmsSender(Protocol):
+    def send(self, to: Phone, body: str) -> None:
+        """Send a text message; raises ``DeliveryFailed`` when it could not be sent."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class CodeHasher(Protocol):
+    """Hashes one-time codes (keyed), so a stolen table does not give codes away."""
+
+    def hash(self, code: str) -> str: ...
+
+    def matches(self, code: str, code_hash: str) -> bool: ...
+
+
+class TokenAudience(enum.StrEnum):
+    MEMBER = "kasa-mobile"
+    STAFF = "kasa-admin"
+
+
+class TokenIssuer(Protocol):
+    def issue(self, audience: TokenAudience, subject: int) -> str:
+        """A signed access token for the given audience and subject id."""
+        ...
+
+
+# -- the payment gateway ------------------------------------------------------------
+
+
+@attrs.frozen
+class Checkout:
+    """What the app needs to open the gateway's payment page."""
+
+    data: str
+    signature: str
+    checkout_url: str
+
+
+@attrs.frozen
+class GatewayNotice:
+    """A verified, decoded gateway callback or status answer."""
+
+    order_id: str
+    outcome: GatewayOutcome
+    amount: Money
+    raw_status: str
+    paid_at: datetime | None = None
+    gateway_payment_id: str = ""
+    is_subscription_charge: bool = False
+
+
+class PaymentGateway(Protocol):
+    def checkout(self, order_id: str, amount: Money, description: str) -> Checkout: ...
+
+    def subscribe(
+        self, order_id: str, amount: Money, description: str, start: datetime
+    ) -> Checkout: ...
+
+    def decode_callback(self, data: str, signature: str) -> GatewayNotice:
+        """Verify the signature first (raising ``InvalidInput`` if wrong), then decode."""
+        ...
+
+    def status(self, order_id: str) -> GatewayNotice:
+        """Ask the gateway about an order; raises ``DeliveryFailed`` if it cannot."""
+        ...
+
+
+# -- Diia ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class IdentityDocument:
+    """A decrypted document file from Diia."""
+
+    identity_type: str  # an IdentityType value
+    file_name: str
+    content: bytes
+
+
+@attrs.frozen
+class SharedIdentity:
+    """What Diia shared about a citizen, decrypted."""
+
+    request_id: str
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    birth_date: date | None = None
+    tax_number: str = ""
+    passport_data: str = ""
+    documents: tuple[IdentityDocument, ...] = ()
+    raw: str = ""
+
+
+class IdentityProvider(Protocol):
+    def start_sharing(self, request_id: str) -> str:
+        """Ask Diia for a sharing deep link for this request id."""
+        ...
+
+    def decode_callback(
+        self, encode_data: str, files: Mapping[str, bytes], trace_id: str | None
+    ) -> SharedIdentity:
+        """Decrypt and read a callback; raises ``InvalidInput`` when it cannot."""
+        ...
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class StoredBlob:
+    name: str
+    size: int
+    sha256: str
+
+
+class FileStore(Protocol):
+    def save(self, content: bytes, suffix: str = "") -> StoredBlob:
+        """Store bytes under a new random name (written whole or not at all)."""
+        ...
+
+    def open(self, name: str) -> bytes:
+        """The stored bytes; raises ``NotFound`` if there is no such file."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Remove a stored file; no error if it is already gone."""
+        ...

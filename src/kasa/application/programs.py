@@ -1,0 +1,114 @@
+"""Programs in the back office: list, read, create and update, with their terms file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kasa.application.context import Context, Upload, audit, load_staff, staged_files
+from kasa.application.views import FileContent
+from kasa.domain.audit import Actor, EventType, ObjectKind
+from kasa.domain.errors import InvalidInput, NotFound
+from kasa.domain.money import Money
+from kasa.domain.programs import Program
+
+
+class ProgramAdmin:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    def list(self, staff_id: int | None, *, active_only: bool = True) -> Sequence[Program]:
+        with self.ctx.uow() as uow:
+            if staff_id is not None:
+                load_staff(uow, staff_id)
+            return list(uow.programs.list(active_only=active_only))
+
+    def get(self, staff_id: int, program_id: int) -> Program:
+        with self.ctx.uow() as uow:
+            load_staff(uow, staff_id)
+            program = uow.programs.get(program_id)
+            if program is None:
+                raise NotFound(f"There is no program {program_id}.")
+            return program
+
+    def save(
+        self,
+        staff_id: int | None,
+        *,
+        program_id: int | None = None,
+        name: str | None = None,
+        month_price: Money | None = None,
+        program_file: str | None = None,
+        terms: Upload | None = None,
+        is_active: bool | None = None,
+    ) -> Program:
+        """Create a program (no id) or update one. An uploaded terms file is stored and
+        its name becomes the program's ``program_file``, served publicly."""
+        now = self.ctx.now()
+        uploads = [terms] if terms is not None else []
+        actor = Actor.staff(staff_id) if staff_id is not None else Actor.system()
+        with staged_files(self.ctx, uploads) as staged, self.ctx.uow() as uow:
+            if staff_id is not None:
+                load_staff(uow, staff_id)
+            if terms is not None:
+                program_file = uow.files.add(staged.save(terms, member_id=None)).stored_name
+            if program_id is None:
+                if name is None or month_price is None:
+                    raise InvalidInput(
+                        "A new program needs a name and a monthly price.",
+                        {
+                            k: "is required"
+                            for k, v in (("program_name", name), ("month_price", month_price))
+                            if v is None
+                        },
+                    )
+                program = uow.programs.add(
+                    Program(
+                        name,
+                        month_price,
+                        now,
+                        now,
+                        program_file=program_file or "",
+                        is_active=True if is_active is None else is_active,
+                        created_by=staff_id,
+                        updated_by=staff_id,
+                    )
+                )
+                event = EventType.CREATED
+            else:
+                found = uow.programs.get(program_id)
+                if found is None:
+                    raise NotFound(f"There is no program {program_id}.")
+                program = found
+                program.update(
+                    staff_id=staff_id or 0,
+                    now=now,
+                    name=name,
+                    price=month_price,
+                    program_file=program_file,
+                    is_active=is_active,
+                )
+                if staff_id is None:
+                    program.updated_by = None
+                event = EventType.UPDATED
+            audit(
+                uow,
+                event,
+                actor,
+                ObjectKind.PROGRAM,
+                program.id,
+                now,
+                program_name=program.program_name,
+                month_price=str(program.month_price),
+                is_active=program.is_active,
+            )
+            uow.commit()
+            return program
+
+    def terms_file(self, filename: str) -> FileContent:
+        """A program's terms file, public (route 2 of the admin API)."""
+        with self.ctx.uow() as uow:
+            program = uow.programs.by_file(filename)
+            file = uow.files.by_stored_name(filename) if program is not None else None
+            if file is None:
+                raise NotFound("There is no such program file.")
+            return FileContent(file, self.ctx.files.open(file.stored_name))

@@ -1,0 +1,300 @@
+"""Staff accounts: password sign-in with throttling, and account management."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import attrs
+
+from kasa.application.context import Context, audit, load_staff
+from kasa.application.ports import TokenAudience
+from kasa.application.repositories import LoginFailure, UnitOfWork
+from kasa.domain.audit import Actor, EventType, ObjectKind
+from kasa.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
+from kasa.domain.staff import Role, StaffUser, check_password_policy, staff_login
+from kasa.domain.values import Email, Phone
+
+WRONG_LOGIN = "Wrong login or password."
+
+
+@attrs.frozen
+class StaffSession:
+    access_token: str
+    user: StaffUser
+
+
+@attrs.frozen
+class NewStaffUser:
+    user: StaffUser
+    initial_password: str
+
+
+def parse_role(value: str | None) -> Role | None:
+    if value is None:
+        return None
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput.field("role", "must be admin or operator") from None
+
+
+class StaffAccounts:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    # -- signing in ------------------------------------------------------------------
+    def sign_in(self, login: str, password: str, address: str = "") -> StaffSession:
+        """Login and password; one message for a wrong login or a wrong password.
+
+        Repeated failures for a login or from an address are throttled; the failures are
+        kept in the database, so every API process sees them.
+        """
+        now = self.ctx.now()
+        settings = self.ctx.settings
+        key = (login or "").strip().lower()
+        window = now - timedelta(seconds=settings.staff_failure_window_seconds)
+        with self.ctx.uow() as uow:
+            by_login = uow.login_failures.count_since(login=key, address=None, since=window)
+            by_address = (
+                uow.login_failures.count_since(login=None, address=address, since=window)
+                if address
+                else 0
+            )
+            if (
+                by_login >= settings.staff_failures_per_login
+                or by_address >= settings.staff_failures_per_address
+            ):
+                raise RateLimited(
+                    "Too many failed sign-ins. Try again later.",
+                    settings.staff_failure_window_seconds,
+                )
+            user = uow.staff.by_login(key) if key else None
+            ok = user is not None and self.ctx.passwords.verify(user.password_hash, password)
+            if not ok or user is None:
+                uow.login_failures.add(LoginFailure(key, address, now))
+                audit(
+                    uow,
+                    EventType.SIGN_IN_FAILED,
+                    Actor.system(),
+                    ObjectKind.STAFF_USER,
+                    key or "-",
+                    now,
+                    address=address,
+                )
+                uow.commit()
+                raise AuthenticationFailed(WRONG_LOGIN)
+            assert user.id is not None
+            if not user.is_active:
+                raise PermissionDenied("This staff account is deactivated.")
+            if self.ctx.passwords.needs_rehash(user.password_hash):
+                user.password_hash = self.ctx.passwords.hash(password)
+            uow.login_failures.clear_login(key)
+            audit(
+                uow,
+                EventType.SIGNED_IN,
+                Actor.staff(user.id),
+                ObjectKind.STAFF_USER,
+                user.id,
+                now,
+                address=address,
+            )
+            uow.commit()
+            return StaffSession(self.ctx.tokens.issue(TokenAudience.STAFF, user.id), user)
+
+    def current(self, staff_id: int) -> StaffUser:
+        """The signed-in staff user, refused when deactivated."""
+        with self.ctx.uow() as uow:
+            return load_staff(uow, staff_id)
+
+    # -- managing accounts (admin) ----------------------------------------------------
+    def create(
+        self,
+        admin_id: int | None,
+        *,
+        login: str,
+        role: str,
+        name: str = "",
+        email: str | None = None,
+        phone: str | None = None,
+        is_active: bool = True,
+        password: str | None = None,
+    ) -> NewStaffUser:
+        """Create a staff user. ``admin_id`` None is the command line bootstrapping the
+        first account. Without a password, a strong one is generated and returned once."""
+        clean_login = staff_login(login)
+        kind = parse_role(role)
+        assert kind is not None
+        secret = check_password_policy(password, "password") if password else None
+        secret = secret or self.ctx.codes.password()
+        now = self.ctx.now()
+        with self.ctx.uow() as uow:
+            actor = Actor.system()
+            if admin_id is not None:
+                load_staff(uow, admin_id, admin=True)
+                actor = Actor.staff(admin_id)
+            if uow.staff.by_login(clean_login) is not None:
+                raise Conflict("This login is taken.")
+            user = uow.staff.add(
+                StaffUser(
+                    clean_login,
+                    self.ctx.passwords.hash(secret),
+                    (name or clean_login).strip()[:128],
+                    kind,
+                    now,
+                    now,
+                    email=Email.parse(email) if email else None,
+                    phone=Phone.parse(phone) if phone else None,
+                    is_active=is_active,
+                )
+            )
+            audit(
+                uow,
+                EventType.CREATED,
+                actor,
+                ObjectKind.STAFF_USER,
+                user.id,
+                now,
+                login=clean_login,
+                role=kind,
+            )
+            uow.commit()
+            return NewStaffUser(user, secret)
+
+    def update(
+        self,
+        admin_id: int,
+        user_id: int,
+        *,
+        login: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        role: str | None = None,
+        is_active: bool | None = None,
+    ) -> StaffUser:
+        now = self.ctx.now()
+        new_role = parse_role(role)
+        with self.ctx.uow() as uow:
+            admin = load_staff(uow, admin_id, admin=True)
+            user = self._get(uow, user_id)
+            changed: list[str] = []
+            if login is not None and staff_login(login) != user.login:
+                clean = staff_login(login)
+                if uow.staff.by_login(clean) is not None:
+                    raise Conflict("This login is taken.")
+                user.login = clean
+                changed.append("login")
+            if name is not None and name.strip() != user.name:
+                user.name = name.strip()[:128]
+                changed.append("name")
+            if email is not None:
+                user.email = Email.parse(email) if email else None
+                changed.append("email")
+            if phone is not None:
+                user.phone = Phone.parse(phone) if phone else None
+                changed.append("phone")
+            if new_role is not None and new_role is not user.role:
+                if user.id == admin.id:
+                    raise Conflict("An admin cannot change their own role.")
+                user.role = new_role
+                changed.append("role")
+            if is_active is not None and is_active != user.is_active:
+                if user.id == admin.id:
+                    raise Conflict("An admin cannot deactivate their own account.")
+                user.is_active = is_active
+                changed.append("is_active")
+            user.updated_at = now
+            audit(
+                uow,
+                EventType.UPDATED,
+                Actor.staff(admin_id),
+                ObjectKind.STAFF_USER,
+                user_id,
+                now,
+                fields=changed,
+            )
+            uow.commit()
+            return user
+
+    def deactivate(self, admin_id: int, user_id: int) -> StaffUser:
+        now = self.ctx.now()
+        with self.ctx.uow() as uow:
+            admin = load_staff(uow, admin_id, admin=True)
+            user = self._get(uow, user_id)
+            user.deactivate(admin, now)
+            audit(
+                uow,
+                EventType.DEACTIVATED,
+                Actor.staff(admin_id),
+                ObjectKind.STAFF_USER,
+                user_id,
+                now,
+            )
+            uow.commit()
+            return user
+
+    def change_password(
+        self,
+        actor_id: int | None,
+        *,
+        new_password: str,
+        user_id: int | None = None,
+        old_password: str | None = None,
+    ) -> None:
+        """Own password with the old one; an admin may set anyone's. ``actor_id`` None is
+        the command line (an operator of the server)."""
+        secret = check_password_policy(new_password)
+        now = self.ctx.now()
+        with self.ctx.uow() as uow:
+            actor = load_staff(uow, actor_id) if actor_id is not None else None
+            target_id = user_id if user_id is not None else actor_id
+            if target_id is None:
+                raise InvalidInput.field("id", "name the staff user")
+            target = self._get(uow, target_id)
+            if actor is not None:
+                if not actor.may_set_password_of(target):
+                    raise PermissionDenied("Only an admin may set another user's password.")
+                if actor.id == target.id and not (
+                    old_password and self.ctx.passwords.verify(target.password_hash, old_password)
+                ):
+                    raise AuthenticationFailed("The old password is wrong.")
+            target.password_hash = self.ctx.passwords.hash(secret)
+            target.updated_at = now
+            who = Actor.staff(actor_id) if actor_id is not None else Actor.system()
+            audit(uow, EventType.PASSWORD_CHANGED, who, ObjectKind.STAFF_USER, target_id, now)
+            uow.commit()
+
+    def list(self, admin_id: int | None) -> Sequence[StaffUser]:
+        with self.ctx.uow() as uow:
+            if admin_id is not None:
+                load_staff(uow, admin_id, admin=True)
+            return list(uow.staff.list())
+
+    def get(self, admin_id: int, user_id: int) -> StaffUser:
+        with self.ctx.uow() as uow:
+            load_staff(uow, admin_id, admin=True)
+            return self._get(uow, user_id)
+
+    def by_login(self, login: str) -> StaffUser:
+        """For the command line's ``--as LOGIN``."""
+        with self.ctx.uow() as uow:
+            user = uow.staff.by_login(staff_login(login))
+            if user is None:
+                raise NotFound(f"There is no staff user {login}.")
+            user.require_active()
+            return user
+
+    @staticmethod
+    def _get(uow: UnitOfWork, user_id: int) -> StaffUser:
+        user = uow.staff.get(user_id)
+        if user is None:
+            raise NotFound(f"There is no staff user {user_id}.")
+        return user
