@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.app.helpers import Fund
+
+
+@pytest.fixture
+def fund() -> Fund:
+    return Fund.build()

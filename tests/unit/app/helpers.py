@@ -1,0 +1,117 @@
+"""A small fund in memory and the steps tests build on (sign up, submit, approve, …)."""
+
+from __future__ import annotations
+
+import attrs
+
+from kasa.adapters.memory import Fakes, in_memory_fund
+from kasa.application.context import Context, FundSettings, Upload
+from kasa.application.identity import DiiaSharing
+from kasa.application.jobs import Reminders
+from kasa.application.members import BackOfficeMembers, MemberFiles
+from kasa.application.payments import GatewayPayments, MemberPayments, StaffPayments
+from kasa.application.profiles import Profiles
+from kasa.application.programs import ProgramAdmin
+from kasa.application.reports import Books
+from kasa.application.requests import MemberRequests, StaffRequests
+from kasa.application.signin import MemberSignIn
+from kasa.application.staff import StaffAccounts
+from kasa.domain.audit import AuditEvent, EventType
+from kasa.domain.money import Money
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"1 0 obj\n" * 8
+IBAN = "UA213223130000026007233566001"
+INN = "1759013776"
+
+
+def documents(kind: str = "card") -> list[Upload]:
+    fields = ["inn", "id_1", "id_2"] if kind == "card" else ["inn", "book_1", "book_2",
+                                                               "book_address"]
+    return [Upload(f, f"{f}.jpg", JPEG + f.encode()) for f in fields]
+
+
+@attrs.define
+class Fund:
+    ctx: Context
+    fakes: Fakes
+    sign: MemberSignIn
+    profiles: Profiles
+    requests: MemberRequests
+    staff_requests: StaffRequests
+    payments: MemberPayments
+    gateway: GatewayPayments
+    staff_payments: StaffPayments
+    accounts: StaffAccounts
+    office: BackOfficeMembers
+    member_files: MemberFiles
+    programs: ProgramAdmin
+    books: Books
+    diia: DiiaSharing
+    reminders: Reminders
+    admin_id: int = 0
+    operator_id: int = 0
+    phones: int = 0
+
+    @classmethod
+    def build(cls, settings: FundSettings | None = None) -> Fund:
+        ctx, fakes = in_memory_fund(settings)
+        fund = cls(
+            ctx, fakes, MemberSignIn(ctx), Profiles(ctx), MemberRequests(ctx),
+            StaffRequests(ctx), MemberPayments(ctx), GatewayPayments(ctx), StaffPayments(ctx),
+            StaffAccounts(ctx), BackOfficeMembers(ctx), MemberFiles(ctx), ProgramAdmin(ctx),
+            Books(ctx), DiiaSharing(ctx), Reminders(ctx),
+        )
+        admin = fund.accounts.create(None, login="admin", role="admin", name="Адміністратор")
+        operator = fund.accounts.create(None, login="olena", role="operator", name="Олена")
+        fund.admin_id = admin.user.id or 0
+        fund.operator_id = operator.user.id or 0
+        return fund
+
+    # -- steps -----------------------------------------------------------------------
+    def new_phone(self) -> str:
+        self.phones += 1
+        return f"+38050{self.phones:07d}"
+
+    def sign_up(self, phone: str | None = None) -> int:
+        phone = phone or self.new_phone()
+        self.sign.request_code(phone, True)
+        token = self.sign.sign_in(phone, self.fakes.sms.last_code(phone))
+        return int(token.split(":")[1])
+
+    def program(self, name: str = "Базова", price: str = "300.00") -> int:
+        program = self.programs.save(self.admin_id, name=name, month_price=Money.parse(price))
+        assert program.id is not None
+        return program.id
+
+    def submit(self, member_id: int, program_id: int, **overrides: object) -> None:
+        fields: dict[str, object] = {
+            "first_name": "Олена", "middle_name": "Петрівна", "last_name": "Коваль",
+            "email": "olena@example.com", "iban": IBAN, "program_id": program_id,
+            "documents": documents(),
+        }
+        fields.update(overrides)
+        self.profiles.submit(member_id, **fields)  # type: ignore[arg-type]
+
+    def approve(self, member_id: int) -> str:
+        number = self.office.generate_certificate(self.operator_id)
+        self.office.edit(self.operator_id, member_id, certificate=number, is_submitted=True)
+        return number
+
+    def approved_member(self, program_id: int | None = None) -> int:
+        member_id = self.sign_up()
+        self.submit(member_id, program_id or self.program())
+        self.approve(member_id)
+        return member_id
+
+    def pay(self, member_id: int, amount: str, status: str = "success") -> str:
+        self.payments.start_top_up(member_id, Money.parse(amount))
+        order_id = self.fakes.gateway.checkouts[-1]["order_id"]
+        data, signature = self.fakes.gateway.callback(order_id, amount, status)
+        self.gateway.callback(data, signature)
+        return str(order_id)
+
+    def events(self, event_type: EventType | None = None) -> list[AuditEvent]:
+        events = sorted(self.fakes.store.tables.audit.values(), key=lambda e: e.id or 0)
+        return [e for e in events if event_type is None or e.event_type is event_type]

@@ -1,0 +1,128 @@
+"""Members sign in by SMS code: creation, limits, refusals, and what is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from kasa.application.ports import TokenAudience
+from kasa.domain.audit import EventType
+from kasa.domain.errors import (
+    AuthenticationFailed,
+    DeliveryFailed,
+    InvalidInput,
+    PermissionDenied,
+    RateLimited,
+    RuleViolation,
+)
+from kasa.domain.members import MemberStatus
+from tests.unit.app.helpers import Fund
+
+PHONE = "+380501112233"
+
+
+def test_first_sign_in_creates_a_registered_member(fund: Fund) -> None:
+    fund.sign.request_code(PHONE, create=True)
+    code = fund.fakes.sms.last_code(PHONE)
+    assert len(code) == 6 and code.isdigit()
+    token = fund.sign.sign_in(PHONE, code)
+    assert fund.fakes.tokens.issued[-1][0] is TokenAudience.MEMBER
+    member_id = int(token.split(":")[1])
+    member = fund.fakes.store.tables.members[member_id]
+    assert member.status is MemberStatus.REGISTERED and member.phone.e164 == PHONE
+    assert [e.event_type for e in fund.events()][-3:] == [
+        EventType.CODE_SENT, EventType.CREATED, EventType.SIGNED_IN
+    ]
+
+
+def test_the_code_is_stored_only_as_a_hash(fund: Fund) -> None:
+    fund.sign.request_code(PHONE, create=True)
+    code = fund.fakes.sms.last_code(PHONE)
+    challenge = next(iter(fund.fakes.store.tables.challenges.values()))
+    assert challenge.code_hash and code not in challenge.code_hash
+    assert all(code not in str(e.details) for e in fund.events())
+
+
+def test_create_and_existence_must_agree(fund: Fund) -> None:
+    with pytest.raises(RuleViolation, match="User does not exist"):
+        fund.sign.request_code(PHONE, create=False)
+    fund.sign_up(PHONE)
+    with pytest.raises(RuleViolation, match="User already exist"):
+        fund.sign.request_code(PHONE, create=True)
+    fund.fakes.clock.advance(seconds=61)
+    fund.sign.request_code(PHONE, create=False)
+    token = fund.sign.sign_in(PHONE, fund.fakes.sms.last_code(PHONE))
+    assert len(fund.fakes.store.tables.members) == 1 and token
+
+
+def test_resend_interval_and_daily_limit_say_when_to_retry(fund: Fund) -> None:
+    fund.sign.request_code(PHONE, create=True)
+    with pytest.raises(RateLimited) as caught:
+        fund.sign.request_code(PHONE, create=True)
+    assert caught.value.retry_after == 60
+    for _ in range(4):
+        fund.fakes.clock.advance(seconds=60)
+        fund.sign.request_code(PHONE, create=True)
+    fund.fakes.clock.advance(seconds=60)
+    with pytest.raises(RateLimited, match="today"):
+        fund.sign.request_code(PHONE, create=True)
+    assert len(fund.fakes.sms.sent) == 5
+
+
+def test_a_failed_sms_is_an_error_and_not_counted(fund: Fund) -> None:
+    fund.fakes.sms.failing = True
+    with pytest.raises(DeliveryFailed):
+        fund.sign.request_code(PHONE, create=True)
+    fund.fakes.sms.failing = False
+    fund.sign.request_code(PHONE, create=True)  # no resend wait: the first was not sent
+    challenge = next(iter(fund.fakes.store.tables.challenges.values()))
+    assert len(challenge.recent_sends) == 1
+
+
+def test_wrong_codes_count_are_recorded_and_burn_the_code(fund: Fund) -> None:
+    fund.sign.request_code(PHONE, create=True)
+    good = fund.fakes.sms.last_code(PHONE)
+    bad = "000000" if good != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            fund.sign.sign_in(PHONE, bad)
+    with pytest.raises(AuthenticationFailed, match="No valid code"):
+        fund.sign.sign_in(PHONE, good)
+    assert len(fund.events(EventType.SIGN_IN_FAILED)) == 6
+    assert not fund.fakes.store.tables.members
+
+
+def test_a_code_signs_in_once(fund: Fund) -> None:
+    fund.sign.request_code(PHONE, create=True)
+    code = fund.fakes.sms.last_code(PHONE)
+    fund.sign.sign_in(PHONE, code)
+    with pytest.raises(AuthenticationFailed):
+        fund.sign.sign_in(PHONE, code)
+
+
+def test_expired_code_is_refused(fund: Fund) -> None:
+    fund.sign.request_code(PHONE, create=True)
+    fund.fakes.clock.advance(seconds=180)
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        fund.sign.sign_in(PHONE, fund.fakes.sms.last_code(PHONE))
+
+
+def test_blocked_member_gets_no_code_and_cannot_sign_in(fund: Fund) -> None:
+    member_id = fund.sign_up(PHONE)
+    fund.fakes.clock.advance(seconds=61)
+    fund.sign.request_code(PHONE, create=False)
+    fund.office.edit(fund.operator_id, member_id, is_active=False)
+    with pytest.raises(PermissionDenied, match="blocked"):
+        fund.sign.sign_in(PHONE, fund.fakes.sms.last_code(PHONE))
+    fund.fakes.clock.advance(seconds=61)
+    with pytest.raises(PermissionDenied, match="blocked"):
+        fund.sign.request_code(PHONE, create=False)
+
+
+def test_malformed_input_is_refused_before_anything_happens(fund: Fund) -> None:
+    with pytest.raises(InvalidInput):
+        fund.sign.request_code("0501112233", create=True)
+    with pytest.raises(InvalidInput, match="6 digits"):
+        fund.sign.sign_in(PHONE, "12ab")
+    with pytest.raises(AuthenticationFailed, match="No valid code"):
+        fund.sign.sign_in(PHONE, "123456")
+    assert not fund.fakes.sms.sent

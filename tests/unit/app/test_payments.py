@@ -1,0 +1,248 @@
+"""Top-ups through the gateway, callbacks, subscriptions, manual payments and payouts,
+listings and reconciliation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from kasa.adapters import liqpay_codec
+from kasa.application.context import FundSettings
+from kasa.application.repositories import Page, PaymentQuery
+from kasa.domain.audit import Actor, EventType
+from kasa.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentStatus, PaymentType
+from tests.unit.app.helpers import Fund
+
+
+def member_state(fund: Fund, member_id: int) -> tuple[date | None, int]:
+    member = fund.fakes.store.tables.members[member_id]
+    return member.expiration_date, member.credit_units
+
+
+def test_top_up_gives_signed_checkout_and_a_pending_payment(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    checkout = fund.payments.start_top_up(member_id, Money.parse("300"))
+    liqpay_codec.verify(fund.fakes.gateway.private_key, checkout.data, checkout.signature)
+    params = liqpay_codec.decode(checkout.data)
+    assert params["amount"] == "300.00" and params["currency"] == "UAH"
+    payment = fund.fakes.store.tables.payments[1]
+    assert payment.status is PaymentStatus.PENDING
+    assert payment.payment_identifier == params["order_id"]
+
+
+def test_success_callback_extends_paid_until_once(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    order_id = fund.pay(member_id, "300")
+    today = fund.ctx.today()
+    assert member_state(fund, member_id) == (today + timedelta(days=30), 0)
+    data, signature = fund.fakes.gateway.callback(order_id, "300", "success")
+    result = fund.gateway.callback(data, signature)  # the gateway retries
+    assert result.change == "none"
+    assert member_state(fund, member_id) == (today + timedelta(days=30), 0)
+    assert len(fund.events(EventType.PAYMENT_CONFIRMED)) == 1
+    payment = fund.payments.top_ups(member_id)[0]
+    assert payment.extended_to == today + timedelta(days=30)
+
+
+def test_callback_refusals_are_recorded_and_change_nothing(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    fund.payments.start_top_up(member_id, Money.parse("300"))
+    order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
+    data, signature = fund.fakes.gateway.callback(order_id, "300")
+    with pytest.raises(InvalidInput, match="signature"):
+        fund.gateway.callback(data, signature[:-2] + "xx")
+    wrong_amount = fund.fakes.gateway.callback(order_id, "30")
+    with pytest.raises(RuleViolation, match="reports 30.00"):
+        fund.gateway.callback(*wrong_amount)
+    unknown = fund.fakes.gateway.callback("nope", "300")
+    with pytest.raises(NotFound):
+        fund.gateway.callback(*unknown)
+    with pytest.raises(InvalidInput, match="cannot be read"):
+        fund.gateway.callback("%%%", liqpay_codec.sign(fund.fakes.gateway.private_key, "%%%"))
+    assert len(fund.events(EventType.CALLBACK_REFUSED)) == 4
+    assert member_state(fund, member_id) == (None, 0)
+    assert fund.fakes.store.tables.payments[1].status is PaymentStatus.PENDING
+
+
+def test_failure_then_retry_then_reversal(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    fund.payments.start_top_up(member_id, Money.parse("150"))
+    order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
+    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "failure"))
+    assert fund.payments.top_ups(member_id)[0].status is PaymentStatus.FAILED
+    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "sandbox"))
+    assert member_state(fund, member_id)[0] == fund.ctx.today() + timedelta(days=15)
+    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "reversed"))
+    assert member_state(fund, member_id) == (None, 0)
+    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "wait_accept"))
+    assert fund.payments.top_ups(member_id)[0].status is PaymentStatus.REVERSED
+
+
+def test_payment_before_a_program_is_current_waits_as_credit(fund: Fund) -> None:
+    program_id = fund.program(price="300")
+    member_id = fund.sign_up()
+    fund.submit(member_id, program_id)
+    fund.pay(member_id, "100")
+    assert member_state(fund, member_id) == (None, 30 * 10000)
+    fund.approve(member_id)
+    fund.pay(member_id, "200")
+    assert member_state(fund, member_id) == (fund.ctx.today() + timedelta(days=30), 0)
+
+
+def test_only_members_who_submitted_can_pay(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    with pytest.raises(RuleViolation, match="Submit your profile"):
+        fund.payments.start_top_up(member_id, Money.parse("10"))
+    with pytest.raises(InvalidInput):
+        fund.payments.start_top_up(member_id, Money(0))
+    fund.submit(member_id, fund.program())
+    with pytest.raises(RuleViolation, match="current program"):
+        fund.payments.start_subscription(member_id)
+
+
+def test_subscription_charges_each_extend_once(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    fund.payments.start_subscription(member_id)
+    params = fund.fakes.gateway.checkouts[-1]
+    assert params["action"] == "subscribe" and params["amount"] == "300.00"
+    order_id = params["order_id"]
+    gw = fund.fakes.gateway
+    first = gw.callback(order_id, "300", "success", action="subscribe", payment_id=101)
+    fund.gateway.callback(*first)
+    second = gw.callback(order_id, "300", "success", action="regular", payment_id=102)
+    fund.gateway.callback(*second)
+    fund.gateway.callback(*second)  # replayed
+    fund.gateway.callback(*first)  # replayed
+    assert member_state(fund, member_id)[0] == fund.ctx.today() + timedelta(days=60)
+    assert len(fund.payments.top_ups(member_id)) == 2
+
+
+def test_manual_top_up_and_refusals(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    payment = fund.staff_payments.record(fund.operator_id, member_id=member_id,
+                                         payment_type="top_up", amount=Money.parse("600"),
+                                         paid_on=date(2026, 1, 10))
+    assert payment.status is PaymentStatus.CONFIRMED
+    assert member_state(fund, member_id)[0] == date(2026, 3, 11)
+    with pytest.raises(InvalidInput, match="top_up, payout"):
+        fund.staff_payments.record(fund.operator_id, member_id=member_id, payment_type="gift",
+                                   amount=Money(1), paid_on=date(2026, 1, 10))
+    with pytest.raises(InvalidInput, match="does not name a request"):
+        fund.staff_payments.record(fund.operator_id, member_id=member_id,
+                                   payment_type="top_up", amount=Money(1),
+                                   paid_on=date(2026, 1, 10), request_id=1)
+    with pytest.raises(NotFound):
+        fund.staff_payments.record(fund.operator_id, member_id=999, payment_type="top_up",
+                                   amount=Money(1), paid_on=date(2026, 1, 10))
+
+
+def test_payouts_are_capped_and_typed(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    record = fund.staff_payments.record
+    today = fund.ctx.today()
+    with pytest.raises(RuleViolation, match="no approved amount"):
+        record(fund.operator_id, member_id=member_id, payment_type="payout", amount=Money(100),
+               paid_on=today, request_id=request_id)
+    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(1000))
+    part = record(fund.operator_id, member_id=member_id, payment_type="payout",
+                  amount=Money(400), paid_on=today, request_id=request_id)
+    assert part.payment_type is PaymentType.PARTIAL_PAYOUT
+    with pytest.raises(RuleViolation, match="at most 6.00 remains"):
+        record(fund.operator_id, member_id=member_id, payment_type="payout", amount=Money(601),
+               paid_on=today, request_id=request_id)
+    rest = record(fund.operator_id, member_id=member_id, payment_type="partial_payout",
+                  amount=Money(600), paid_on=today, request_id=request_id)
+    assert rest.payment_type is PaymentType.PAYOUT
+    with pytest.raises(InvalidInput, match="names the request"):
+        record(fund.operator_id, member_id=member_id, payment_type="payout", amount=Money(1),
+               paid_on=today)
+    with pytest.raises(NotFound):
+        record(fund.operator_id, member_id=member_id + 1000, payment_type="payout",
+               amount=Money(1), paid_on=today, request_id=request_id)
+    charges = fund.payments.charges(member_id, today, today)
+    assert [c.payment.amount for c in charges] == [Money(600), Money(400)]
+    assert fund.payments.charges(member_id, today + timedelta(days=1)) == []
+    with pytest.raises(InvalidInput):
+        fund.payments.charges(member_id, today, today - timedelta(days=1))
+
+
+def test_four_eyes_payout_waits_for_a_second_staff_user() -> None:
+    fund = Fund.build(FundSettings(four_eyes_threshold=Money(50000)))
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(100000))
+    payout = fund.staff_payments.record(fund.operator_id, member_id=member_id,
+                                        payment_type="payout", amount=Money(60000),
+                                        paid_on=fund.ctx.today(), request_id=request_id)
+    assert payout.status is PaymentStatus.PENDING and payout.needs_approval
+    assert fund.payments.charges(member_id) == []
+    with pytest.raises(PermissionDenied):
+        fund.staff_payments.approve_payout(fund.operator_id, payout.id or 0)
+    approved = fund.staff_payments.approve_payout(fund.admin_id, payout.id or 0)
+    assert approved.status is PaymentStatus.CONFIRMED
+    with pytest.raises(Conflict):
+        fund.staff_payments.approve_payout(fund.admin_id, payout.id or 0)
+    with pytest.raises(NotFound):
+        fund.staff_payments.approve_payout(fund.admin_id, 999)
+    assert len(fund.payments.charges(member_id)) == 1
+
+
+def test_staff_list_applies_every_filter(fund: Fund) -> None:
+    alice = fund.approved_member(fund.program(price="300"))
+    bob = fund.approved_member()
+    fund.pay(alice, "300")
+    fund.pay(alice, "50")
+    fund.pay(bob, "300")
+    cert = fund.fakes.store.tables.members[alice].certificate
+    both = PaymentQuery(amount_start=Money.parse("100"), certificate=cert)
+    listing = fund.staff_payments.list(fund.operator_id, both, Page())
+    assert listing.total == 1 and listing.items[0].member.id == alice
+    paged = fund.staff_payments.list(fund.operator_id, PaymentQuery(), Page(limit=2, offset=2))
+    assert paged.total == 3 and len(paged.items) == 1
+    none = PaymentQuery(types=frozenset({PaymentType.PAYOUT}), certificate=cert)
+    assert fund.staff_payments.list(fund.operator_id, none, Page()).total == 0
+
+
+def test_reconcile_settles_pending_payments_from_the_gateway(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    for amount in ("300", "300", "300", "300"):
+        fund.payments.start_top_up(member_id, Money.parse(amount))
+    orders = [c["order_id"] for c in fund.fakes.gateway.checkouts]
+    gw = fund.fakes.gateway
+    gw.statuses[orders[0]] = {"status": "success", "amount": "300"}
+    gw.statuses[orders[1]] = {"status": "failure", "amount": "300"}
+    gw.statuses[orders[2]] = {"status": "processing", "amount": "300"}
+    # orders[3]: the gateway does not know it
+    assert fund.gateway.reconcile().checked == 0  # all are younger than the threshold
+    fund.fakes.clock.advance(hours=1)
+    report = fund.gateway.reconcile()
+    assert (report.checked, report.confirmed, report.failed, report.unchanged) == (4, 1, 1, 1)
+    assert len(report.errors) == 1 and orders[3] in report.errors[0]
+    assert member_state(fund, member_id)[0] is not None
+    gw.unreachable = True
+    again = fund.gateway.reconcile(older_than_seconds=0)
+    assert again.checked == 2 and len(again.errors) == 2
+
+
+def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    fund.staff_payments.record(fund.operator_id, member_id=member_id, payment_type="top_up",
+                               amount=Money(100), paid_on=fund.ctx.today())
+    payment = fund.fakes.store.tables.payments[1]
+    payment.payment_identifier = "manual-1"  # as if an order id were reused
+    with pytest.raises(Conflict):
+        fund.gateway.apply(
+            liqpay_codec.notice_from({"order_id": "manual-1", "amount": "1.00",
+                                      "status": "success"}, sandbox=True),
+            actor=Actor.system(),
+        )

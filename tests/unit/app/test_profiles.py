@@ -1,0 +1,177 @@
+"""Profile submission, contact edits, correction reports, reading, program changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kasa.application.context import FundSettings, Upload
+from kasa.application.repositories import Page
+from kasa.domain.audit import EventType
+from kasa.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    TooLarge,
+)
+from kasa.domain.identity import IdentityType
+from kasa.domain.members import MemberStatus
+from tests.unit.app.helpers import JPEG, PDF, Fund, documents
+
+
+def test_submission_moves_to_review_with_new_documents_and_pending_program(fund: Fund) -> None:
+    program_id = fund.program()
+    member_id = fund.sign_up()
+    fund.submit(member_id, program_id, documents=documents("book"))
+    tables = fund.fakes.store.tables
+    member = tables.members[member_id]
+    assert member.status is MemberStatus.PENDING_REVIEW and member.in_review_queue
+    assert str(member.iban).startswith("UA21") and member.first_name == "Олена"
+    docs = [d for d in tables.identities.values() if d.member_id == member_id]
+    assert {d.identity_type for d in docs} == {
+        IdentityType.TAX_NUMBER_CARD, IdentityType.PASSPORT_PAGE_1,
+        IdentityType.PASSPORT_PAGE_2, IdentityType.PASSPORT_ADDRESS_PAGE,
+    }
+    assert all(d.is_new and not d.is_active for d in docs)
+    assert len(fund.fakes.files.blobs) == 4
+    links = [x for x in tables.member_programs.values() if x.member_id == member_id]
+    assert [(x.program_id, x.is_new, x.is_active) for x in links] == [(program_id, True, False)]
+    assert len(fund.events(EventType.SUBMITTED)) == 1
+
+
+def test_every_bad_field_is_reported_and_nothing_is_stored(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    with pytest.raises(InvalidInput) as caught:
+        fund.submit(member_id, fund.program(), first_name="", email="x", iban="UA00")
+    assert set(caught.value.errors) == {"first_name", "email", "iban"}
+    with pytest.raises(InvalidInput, match="incomplete"):
+        fund.submit(member_id, fund.program(), documents=[Upload("inn", "a.jpg", JPEG)])
+    with pytest.raises(InvalidInput, match="not a document field"):
+        fund.submit(member_id, fund.program(), documents=[*documents(), Upload("x", "", JPEG)])
+    with pytest.raises(InvalidInput, match="one file"):
+        fund.submit(member_id, fund.program(), documents=[*documents(), documents()[0]])
+    with pytest.raises(InvalidInput, match="no such program"):
+        fund.submit(member_id, 999)
+    assert not fund.fakes.files.blobs
+    assert fund.fakes.store.tables.members[member_id].status is MemberStatus.REGISTERED
+
+
+def test_files_are_checked_by_content_and_size(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    program_id = fund.program()
+    exe = [Upload("inn", "inn.jpg", b"MZ\x90\x00" * 10), *documents()[1:]]
+    with pytest.raises(InvalidInput) as caught:
+        fund.submit(member_id, program_id, documents=exe)
+    assert "inn" in caught.value.errors
+    small = Fund.build(FundSettings(max_upload_bytes=50))
+    with pytest.raises(TooLarge, match="larger than"):
+        small.submit(small.sign_up(), small.program())
+    with pytest.raises(InvalidInput, match="empty"):
+        fund.submit(member_id, program_id, documents=[Upload("inn", "", b""), *documents()[1:]])
+
+
+def test_a_failure_midway_leaves_no_file_behind(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    program_id = fund.program()
+    fund.fakes.files.fail_after = 2  # the third document cannot be written
+    with pytest.raises(OSError, match="disk full"):
+        fund.submit(member_id, program_id)
+    assert not fund.fakes.files.blobs
+    assert not fund.fakes.store.tables.files and not fund.fakes.store.tables.identities
+    assert fund.fakes.store.tables.members[member_id].status is MemberStatus.REGISTERED
+
+
+def test_inactive_program_cannot_be_chosen(fund: Fund) -> None:
+    program_id = fund.program()
+    fund.programs.save(fund.admin_id, program_id=program_id, is_active=False)
+    with pytest.raises(RuleViolation, match="not offered"):
+        fund.submit(fund.sign_up(), program_id)
+    assert fund.profiles.list_programs() == []
+
+
+def test_profile_is_shown_only_once_approved(fund: Fund) -> None:
+    program_id = fund.program()
+    member_id = fund.sign_up()
+    fund.submit(member_id, program_id)
+    with pytest.raises(PermissionDenied, match="not approved yet"):
+        fund.profiles.get(member_id)
+    fund.approve(member_id)
+    view = fund.profiles.get(member_id)
+    assert view.member.is_active and view.program is not None
+    assert view.program.id == program_id and view.photo is None
+
+
+def test_resubmission_by_an_approved_member_waits_for_staff(fund: Fund) -> None:
+    program_id = fund.program()
+    member_id = fund.approved_member(program_id)
+    fund.submit(member_id, program_id, iban="UA213223130000026007233566001")
+    member = fund.fakes.store.tables.members[member_id]
+    assert member.status is MemberStatus.APPROVED and member.has_new_passport_data
+    assert not member.has_new_program_change  # same program: nothing to approve
+    fund.office.edit(fund.operator_id, member_id, approve_documents=True)
+    member = fund.fakes.store.tables.members[member_id]
+    assert not member.has_new_passport_data
+    docs = [d for d in fund.fakes.store.tables.identities.values() if d.member_id == member_id]
+    assert len(docs) == 6 and sum(d.is_active for d in docs) == 3
+
+
+def test_contacts_and_photo_can_be_edited_but_not_to_a_taken_phone(fund: Fund) -> None:
+    other = fund.sign_up()
+    member_id = fund.sign_up()
+    taken = fund.fakes.store.tables.members[other].phone.e164
+    with pytest.raises(RuleViolation, match="Can not assign this phone number"):
+        fund.profiles.edit(member_id, phone=taken)
+    fund.profiles.edit(member_id, email="new@example.com", phone="+380671234567",
+                       photo=Upload("photo", "me.png", JPEG))
+    member = fund.fakes.store.tables.members[member_id]
+    assert str(member.email) == "new@example.com" and member.phone.e164 == "+380671234567"
+    assert member.photo_file_id is not None
+    assert fund.events(EventType.UPDATED)[-1].details["fields"] == ["email", "phone", "photo"]
+
+
+def test_correction_report_reaches_the_review_queue(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    fund.profiles.report_wrong_data(member_id, first_name="Олена", middle_name="",
+                                    last_name="Ковальчук", birth_date=date(1990, 1, 2))
+    queue = fund.office.search(fund.operator_id, "", [], Page())
+    assert [m.id for m in queue] == [member_id]
+    fund.office.edit(fund.operator_id, member_id, last_name="Ковальчук")
+    assert not fund.office.search(fund.operator_id, "", [], Page())
+    report = next(iter(fund.fakes.store.tables.corrections.values()))
+    assert not report.is_open and report.resolved_by == fund.operator_id
+
+
+def test_program_change_waits_for_staff_and_only_active_ones(fund: Fund) -> None:
+    first, second = fund.program(), fund.program("Розширена", "500")
+    member_id = fund.approved_member(first)
+    with pytest.raises(Conflict, match="already your program"):
+        fund.profiles.change_program(member_id, first)
+    with pytest.raises(NotFound):
+        fund.profiles.change_program(member_id, 999)
+    link, program = fund.profiles.change_program(member_id, second)
+    assert link.is_new and program.id == second
+    assert fund.fakes.store.tables.members[member_id].has_new_program_change
+    fund.office.edit(fund.operator_id, member_id, approve_program_change=True)
+    assert fund.profiles.get(member_id).program.id == second  # type: ignore[union-attr]
+    with pytest.raises(Conflict, match="no pending"):
+        fund.office.edit(fund.operator_id, member_id, approve_program_change=True)
+
+
+def test_unknown_or_blocked_members_are_refused(fund: Fund) -> None:
+    with pytest.raises(NotFound):
+        fund.profiles.get(999)
+    member_id = fund.approved_member()
+    fund.office.edit(fund.operator_id, member_id, is_active=False)
+    with pytest.raises(PermissionDenied, match="blocked"):
+        fund.profiles.edit(member_id, email="a@b.cd")
+
+
+def test_pdf_documents_are_accepted(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    docs = [Upload(u.field, "scan.pdf", PDF + u.field.encode()) for u in documents()]
+    fund.submit(member_id, fund.program(), documents=docs)
+    kinds = {f.content_type for f in fund.fakes.store.tables.files.values()}
+    assert kinds == {"application/pdf"}

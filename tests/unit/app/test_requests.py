@@ -1,0 +1,152 @@
+"""Requests for aid, from the member's side and the staff's."""
+
+from __future__ import annotations
+
+import pytest
+
+from kasa.application.context import Upload
+from kasa.application.repositories import Page, RequestQuery
+from kasa.domain.audit import EventType
+from kasa.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from kasa.domain.money import Money
+from kasa.domain.requests import RequestStatus, Resolution
+from tests.unit.app.helpers import JPEG, PDF, Fund
+
+
+def receipt(tag: str = "a") -> Upload:
+    return Upload("files", f"receipt-{tag}.jpg", JPEG + tag.encode())
+
+
+def test_only_approved_members_file_requests(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    with pytest.raises(RuleViolation, match="not approved"):
+        fund.requests.create(member_id, "pharmacy", [receipt()])
+    assert not fund.fakes.files.blobs
+
+
+def test_a_new_request_with_receipts_awaits_staff(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    view = fund.requests.create(member_id, "Ліки", [receipt("a"), receipt("b")])
+    assert view.request.status is RequestStatus.OPENED and len(view.files) == 2
+    assert all(f.request_id == view.request.id for f in view.files)
+    member = fund.fakes.store.tables.members[member_id]
+    assert member.has_new_request == 1 and member.in_review_queue
+
+
+def test_a_receipt_seen_on_another_request_is_flagged_not_refused(fund: Fund) -> None:
+    first = fund.approved_member()
+    second = fund.approved_member()
+    fund.requests.create(first, "one", [receipt("same")])
+    view = fund.requests.create(second, "two", [receipt("same"), receipt("other")])
+    assert view.request.has_duplicate_files
+    flagged = [f for f in view.files if f.duplicate_of_request is not None]
+    assert len(flagged) == 1
+
+
+def test_members_see_only_their_own_requests(fund: Fund) -> None:
+    alice, bob = fund.approved_member(), fund.approved_member()
+    mine = fund.requests.create(alice, "mine", [receipt()]).request
+    theirs = fund.requests.create(bob, "theirs", []).request
+    assert [v.request.id for v in fund.requests.list(alice)] == [mine.id]
+    with pytest.raises(NotFound):
+        fund.requests.get(alice, theirs.id or 0)
+    with pytest.raises(NotFound):
+        fund.requests.write(alice, theirs.id or 0, "hi")
+    with pytest.raises(NotFound):
+        fund.requests.add_files(alice, theirs.id or 0, [receipt("x")])
+    assert fund.requests.get(alice, mine.id or 0).request.request_text == "mine"
+    assert fund.requests.list(alice, ["closed"]) == []
+    with pytest.raises(InvalidInput, match="must be among"):
+        fund.requests.list(alice, ["lost"])
+
+
+def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.write(fund.operator_id, request_id, "Надішліть чек")
+    member = fund.fakes.store.tables.members[member_id]
+    assert member.has_new_request == 0
+    view = fund.requests.add_files(member_id, request_id, [Upload("f", "чек.pdf", PDF)])
+    assert view.request.status is RequestStatus.AWAITING_AGENT
+    fund.requests.write(member_id, request_id, "Ось чек")
+    detail = fund.requests.get(member_id, request_id)
+    assert [(m.message.author, m.author_name) for m in detail.messages] == [
+        ("staff", "Олена"), ("member", "Коваль Олена Петрівна")
+    ]
+    assert fund.fakes.store.tables.members[member_id].has_new_request == 1
+    with pytest.raises(InvalidInput, match="at least one"):
+        fund.requests.add_files(member_id, request_id, [])
+
+
+def test_closed_request_takes_nothing_from_the_member(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.update(fund.operator_id, request_id, status="closed",
+                               resolution="withdrawn")
+    with pytest.raises(Conflict, match="closed"):
+        fund.requests.write(member_id, request_id, "hello?")
+    with pytest.raises(Conflict, match="closed"):
+        fund.requests.add_files(member_id, request_id, [receipt()])
+    assert not [f for f in fund.fakes.store.tables.files.values() if f.request_id]
+    assert len(fund.fakes.files.blobs) == 3  # only the profile's documents
+    assert fund.fakes.store.tables.members[member_id].has_new_request == 0
+
+
+def test_staff_assess_close_as_paid_and_reopen(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    view = fund.staff_requests.update(fund.operator_id, request_id, diagnosis="J06",
+                                      approved_amount=Money.parse("1500"))
+    assert view.request.approved_amount == Money(150000) and view.member is not None
+    with pytest.raises(RuleViolation, match="not reached"):
+        fund.staff_requests.update(fund.operator_id, request_id, status="closed",
+                                   resolution="paid")
+    fund.staff_payments.record(fund.operator_id, member_id=member_id, payment_type="payout",
+                               amount=Money(150000), paid_on=fund.ctx.today(),
+                               request_id=request_id)
+    closed = fund.staff_requests.update(fund.operator_id, request_id, resolution="paid")
+    assert closed.request.resolution is Resolution.PAID and len(closed.charges) == 1
+    reopened = fund.staff_requests.update(fund.operator_id, request_id, status="opened")
+    assert reopened.request.status is RequestStatus.OPENED
+    kinds = [e.event_type for e in fund.events() if e.object_kind == "request"]
+    assert kinds[-3:] == [EventType.UPDATED, EventType.CLOSED, EventType.REOPENED]
+
+
+def test_staff_refusals(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    staff = fund.operator_id
+    with pytest.raises(InvalidInput, match="closing needs"):
+        fund.staff_requests.update(staff, request_id, status="closed")
+    with pytest.raises(InvalidInput, match="paid, rejected or withdrawn"):
+        fund.staff_requests.update(staff, request_id, resolution="forgotten")
+    with pytest.raises(InvalidInput, match="only when closing"):
+        fund.staff_requests.update(staff, request_id, status="opened", resolution="paid")
+    with pytest.raises(InvalidInput, match="reason"):
+        fund.staff_requests.update(staff, request_id, resolution="rejected")
+    with pytest.raises(NotFound):
+        fund.staff_requests.update(staff, 999, diagnosis="x")
+    with pytest.raises(NotFound):
+        fund.staff_requests.write(staff, 999, "x")
+    with pytest.raises(NotFound):
+        fund.staff_requests.get(staff, request_id, member_id=member_id + 1)
+    fund.staff_requests.update(staff, request_id, status="awaiting_client")
+    with pytest.raises(Conflict):
+        fund.staff_requests.update(staff, request_id, status="opened")
+    rejected = fund.staff_requests.update(staff, request_id, resolution="rejected",
+                                          reason="Не покривається програмою")
+    assert rejected.request.reason == "Не покривається програмою"
+
+
+def test_staff_list_filters_and_pages(fund: Fund) -> None:
+    alice, bob = fund.approved_member(), fund.approved_member()
+    fund.office.edit(fund.operator_id, bob, last_name="Шевченко")
+    for n in range(3):
+        fund.requests.create(alice, f"alice {n}", [])
+        fund.fakes.clock.advance(minutes=1)
+    fund.requests.create(bob, "bob", [])
+    listing = fund.staff_requests.list(fund.operator_id, RequestQuery(), Page(limit=2))
+    assert listing.total == 4 and len(listing.items) == 2
+    assert listing.items[0].request.request_text == "bob"  # newest first
+    found = fund.staff_requests.list(fund.operator_id, RequestQuery(words=("шевченко",)), Page())
+    assert [v.request.request_text for v in found.items] == ["bob"]
