@@ -27,8 +27,9 @@ INN = "1759013776"
 
 
 def documents(kind: str = "card") -> list[Upload]:
-    fields = ["inn", "id_1", "id_2"] if kind == "card" else ["inn", "book_1", "book_2",
-                                                               "book_address"]
+    fields = (
+        ["inn", "id_1", "id_2"] if kind == "card" else ["inn", "book_1", "book_2", "book_address"]
+    )
     return [Upload(f, f"{f}.jpg", JPEG + f.encode()) for f in fields]
 
 
@@ -58,10 +59,22 @@ class Fund:
     def build(cls, settings: FundSettings | None = None) -> Fund:
         ctx, fakes = in_memory_fund(settings)
         fund = cls(
-            ctx, fakes, MemberSignIn(ctx), Profiles(ctx), MemberRequests(ctx),
-            StaffRequests(ctx), MemberPayments(ctx), GatewayPayments(ctx), StaffPayments(ctx),
-            StaffAccounts(ctx), BackOfficeMembers(ctx), MemberFiles(ctx), ProgramAdmin(ctx),
-            Books(ctx), DiiaSharing(ctx), Reminders(ctx),
+            ctx,
+            fakes,
+            MemberSignIn(ctx),
+            Profiles(ctx),
+            MemberRequests(ctx),
+            StaffRequests(ctx),
+            MemberPayments(ctx),
+            GatewayPayments(ctx),
+            StaffPayments(ctx),
+            StaffAccounts(ctx),
+            BackOfficeMembers(ctx),
+            MemberFiles(ctx),
+            ProgramAdmin(ctx),
+            Books(ctx),
+            DiiaSharing(ctx),
+            Reminders(ctx),
         )
         admin = fund.accounts.create(None, login="admin", role="admin", name="Адміністратор")
         operator = fund.accounts.create(None, login="olena", role="operator", name="Олена")
@@ -87,8 +100,12 @@ class Fund:
 
     def submit(self, member_id: int, program_id: int, **overrides: object) -> None:
         fields: dict[str, object] = {
-            "first_name": "Олена", "middle_name": "Петрівна", "last_name": "Коваль",
-            "email": "olena@example.com", "iban": IBAN, "program_id": program_id,
+            "first_name": "Олена",
+            "middle_name": "Петрівна",
+            "last_name": "Коваль",
+            "email": "olena@example.com",
+            "iban": IBAN,
+            "program_id": program_id,
             "documents": documents(),
         }
         fields.update(overrides)

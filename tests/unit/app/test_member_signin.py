@@ -30,7 +30,9 @@ def test_first_sign_in_creates_a_registered_member(fund: Fund) -> None:
     member = fund.fakes.store.tables.members[member_id]
     assert member.status is MemberStatus.REGISTERED and member.phone.e164 == PHONE
     assert [e.event_type for e in fund.events()][-3:] == [
-        EventType.CODE_SENT, EventType.CREATED, EventType.SIGNED_IN
+        EventType.CODE_SENT,
+        EventType.CREATED,
+        EventType.SIGNED_IN,
     ]
 
 

@@ -128,21 +128,40 @@ def test_subscription_charges_each_extend_once(fund: Fund) -> None:
 
 def test_manual_top_up_and_refusals(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
-    payment = fund.staff_payments.record(fund.operator_id, member_id=member_id,
-                                         payment_type="top_up", amount=Money.parse("600"),
-                                         paid_on=date(2026, 1, 10))
+    payment = fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="top_up",
+        amount=Money.parse("600"),
+        paid_on=date(2026, 1, 10),
+    )
     assert payment.status is PaymentStatus.CONFIRMED
     assert member_state(fund, member_id)[0] == date(2026, 3, 11)
     with pytest.raises(InvalidInput, match="top_up, payout"):
-        fund.staff_payments.record(fund.operator_id, member_id=member_id, payment_type="gift",
-                                   amount=Money(1), paid_on=date(2026, 1, 10))
+        fund.staff_payments.record(
+            fund.operator_id,
+            member_id=member_id,
+            payment_type="gift",
+            amount=Money(1),
+            paid_on=date(2026, 1, 10),
+        )
     with pytest.raises(InvalidInput, match="does not name a request"):
-        fund.staff_payments.record(fund.operator_id, member_id=member_id,
-                                   payment_type="top_up", amount=Money(1),
-                                   paid_on=date(2026, 1, 10), request_id=1)
+        fund.staff_payments.record(
+            fund.operator_id,
+            member_id=member_id,
+            payment_type="top_up",
+            amount=Money(1),
+            paid_on=date(2026, 1, 10),
+            request_id=1,
+        )
     with pytest.raises(NotFound):
-        fund.staff_payments.record(fund.operator_id, member_id=999, payment_type="top_up",
-                                   amount=Money(1), paid_on=date(2026, 1, 10))
+        fund.staff_payments.record(
+            fund.operator_id,
+            member_id=999,
+            payment_type="top_up",
+            amount=Money(1),
+            paid_on=date(2026, 1, 10),
+        )
 
 
 def test_payouts_are_capped_and_typed(fund: Fund) -> None:
@@ -151,24 +170,59 @@ def test_payouts_are_capped_and_typed(fund: Fund) -> None:
     record = fund.staff_payments.record
     today = fund.ctx.today()
     with pytest.raises(RuleViolation, match="no approved amount"):
-        record(fund.operator_id, member_id=member_id, payment_type="payout", amount=Money(100),
-               paid_on=today, request_id=request_id)
+        record(
+            fund.operator_id,
+            member_id=member_id,
+            payment_type="payout",
+            amount=Money(100),
+            paid_on=today,
+            request_id=request_id,
+        )
     fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(1000))
-    part = record(fund.operator_id, member_id=member_id, payment_type="payout",
-                  amount=Money(400), paid_on=today, request_id=request_id)
+    part = record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(400),
+        paid_on=today,
+        request_id=request_id,
+    )
     assert part.payment_type is PaymentType.PARTIAL_PAYOUT
     with pytest.raises(RuleViolation, match="at most 6.00 remains"):
-        record(fund.operator_id, member_id=member_id, payment_type="payout", amount=Money(601),
-               paid_on=today, request_id=request_id)
-    rest = record(fund.operator_id, member_id=member_id, payment_type="partial_payout",
-                  amount=Money(600), paid_on=today, request_id=request_id)
+        record(
+            fund.operator_id,
+            member_id=member_id,
+            payment_type="payout",
+            amount=Money(601),
+            paid_on=today,
+            request_id=request_id,
+        )
+    rest = record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="partial_payout",
+        amount=Money(600),
+        paid_on=today,
+        request_id=request_id,
+    )
     assert rest.payment_type is PaymentType.PAYOUT
     with pytest.raises(InvalidInput, match="names the request"):
-        record(fund.operator_id, member_id=member_id, payment_type="payout", amount=Money(1),
-               paid_on=today)
+        record(
+            fund.operator_id,
+            member_id=member_id,
+            payment_type="payout",
+            amount=Money(1),
+            paid_on=today,
+        )
     with pytest.raises(NotFound):
-        record(fund.operator_id, member_id=member_id + 1000, payment_type="payout",
-               amount=Money(1), paid_on=today, request_id=request_id)
+        record(
+            fund.operator_id,
+            member_id=member_id + 1000,
+            payment_type="payout",
+            amount=Money(1),
+            paid_on=today,
+            request_id=request_id,
+        )
     charges = fund.payments.charges(member_id, today, today)
     assert [c.payment.amount for c in charges] == [Money(600), Money(400)]
     assert fund.payments.charges(member_id, today + timedelta(days=1)) == []
@@ -181,9 +235,14 @@ def test_four_eyes_payout_waits_for_a_second_staff_user() -> None:
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
     fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(100000))
-    payout = fund.staff_payments.record(fund.operator_id, member_id=member_id,
-                                        payment_type="payout", amount=Money(60000),
-                                        paid_on=fund.ctx.today(), request_id=request_id)
+    payout = fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(60000),
+        paid_on=fund.ctx.today(),
+        request_id=request_id,
+    )
     assert payout.status is PaymentStatus.PENDING and payout.needs_approval
     assert fund.payments.charges(member_id) == []
     with pytest.raises(PermissionDenied):
@@ -236,13 +295,19 @@ def test_reconcile_settles_pending_payments_from_the_gateway(fund: Fund) -> None
 
 def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:
     member_id = fund.approved_member()
-    fund.staff_payments.record(fund.operator_id, member_id=member_id, payment_type="top_up",
-                               amount=Money(100), paid_on=fund.ctx.today())
+    fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="top_up",
+        amount=Money(100),
+        paid_on=fund.ctx.today(),
+    )
     payment = fund.fakes.store.tables.payments[1]
     payment.payment_identifier = "manual-1"  # as if an order id were reused
     with pytest.raises(Conflict):
         fund.gateway.apply(
-            liqpay_codec.notice_from({"order_id": "manual-1", "amount": "1.00",
-                                      "status": "success"}, sandbox=True),
+            liqpay_codec.notice_from(
+                {"order_id": "manual-1", "amount": "1.00", "status": "success"}, sandbox=True
+            ),
             actor=Actor.system(),
         )

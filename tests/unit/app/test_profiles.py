@@ -32,8 +32,10 @@ def test_submission_moves_to_review_with_new_documents_and_pending_program(fund:
     assert str(member.iban).startswith("UA21") and member.first_name == "Олена"
     docs = [d for d in tables.identities.values() if d.member_id == member_id]
     assert {d.identity_type for d in docs} == {
-        IdentityType.TAX_NUMBER_CARD, IdentityType.PASSPORT_PAGE_1,
-        IdentityType.PASSPORT_PAGE_2, IdentityType.PASSPORT_ADDRESS_PAGE,
+        IdentityType.TAX_NUMBER_CARD,
+        IdentityType.PASSPORT_PAGE_1,
+        IdentityType.PASSPORT_PAGE_2,
+        IdentityType.PASSPORT_ADDRESS_PAGE,
     }
     assert all(d.is_new and not d.is_active for d in docs)
     assert len(fund.fakes.files.blobs) == 4
@@ -124,8 +126,12 @@ def test_contacts_and_photo_can_be_edited_but_not_to_a_taken_phone(fund: Fund) -
     taken = fund.fakes.store.tables.members[other].phone.e164
     with pytest.raises(RuleViolation, match="Can not assign this phone number"):
         fund.profiles.edit(member_id, phone=taken)
-    fund.profiles.edit(member_id, email="new@example.com", phone="+380671234567",
-                       photo=Upload("photo", "me.png", JPEG))
+    fund.profiles.edit(
+        member_id,
+        email="new@example.com",
+        phone="+380671234567",
+        photo=Upload("photo", "me.png", JPEG),
+    )
     member = fund.fakes.store.tables.members[member_id]
     assert str(member.email) == "new@example.com" and member.phone.e164 == "+380671234567"
     assert member.photo_file_id is not None
@@ -134,8 +140,13 @@ def test_contacts_and_photo_can_be_edited_but_not_to_a_taken_phone(fund: Fund) -
 
 def test_correction_report_reaches_the_review_queue(fund: Fund) -> None:
     member_id = fund.approved_member()
-    fund.profiles.report_wrong_data(member_id, first_name="Олена", middle_name="",
-                                    last_name="Ковальчук", birth_date=date(1990, 1, 2))
+    fund.profiles.report_wrong_data(
+        member_id,
+        first_name="Олена",
+        middle_name="",
+        last_name="Ковальчук",
+        birth_date=date(1990, 1, 2),
+    )
     queue = fund.office.search(fund.operator_id, "", [], Page())
     assert [m.id for m in queue] == [member_id]
     fund.office.edit(fund.operator_id, member_id, last_name="Ковальчук")

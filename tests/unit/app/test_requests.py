@@ -71,7 +71,8 @@ def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> No
     fund.requests.write(member_id, request_id, "Ось чек")
     detail = fund.requests.get(member_id, request_id)
     assert [(m.message.author, m.author_name) for m in detail.messages] == [
-        ("staff", "Олена"), ("member", "Коваль Олена Петрівна")
+        ("staff", "Олена"),
+        ("member", "Коваль Олена Петрівна"),
     ]
     assert fund.fakes.store.tables.members[member_id].has_new_request == 1
     with pytest.raises(InvalidInput, match="at least one"):
@@ -81,8 +82,9 @@ def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> No
 def test_closed_request_takes_nothing_from_the_member(fund: Fund) -> None:
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
-    fund.staff_requests.update(fund.operator_id, request_id, status="closed",
-                               resolution="withdrawn")
+    fund.staff_requests.update(
+        fund.operator_id, request_id, status="closed", resolution="withdrawn"
+    )
     with pytest.raises(Conflict, match="closed"):
         fund.requests.write(member_id, request_id, "hello?")
     with pytest.raises(Conflict, match="closed"):
@@ -95,15 +97,20 @@ def test_closed_request_takes_nothing_from_the_member(fund: Fund) -> None:
 def test_staff_assess_close_as_paid_and_reopen(fund: Fund) -> None:
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
-    view = fund.staff_requests.update(fund.operator_id, request_id, diagnosis="J06",
-                                      approved_amount=Money.parse("1500"))
+    view = fund.staff_requests.update(
+        fund.operator_id, request_id, diagnosis="J06", approved_amount=Money.parse("1500")
+    )
     assert view.request.approved_amount == Money(150000) and view.member is not None
     with pytest.raises(RuleViolation, match="not reached"):
-        fund.staff_requests.update(fund.operator_id, request_id, status="closed",
-                                   resolution="paid")
-    fund.staff_payments.record(fund.operator_id, member_id=member_id, payment_type="payout",
-                               amount=Money(150000), paid_on=fund.ctx.today(),
-                               request_id=request_id)
+        fund.staff_requests.update(fund.operator_id, request_id, status="closed", resolution="paid")
+    fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(150000),
+        paid_on=fund.ctx.today(),
+        request_id=request_id,
+    )
     closed = fund.staff_requests.update(fund.operator_id, request_id, resolution="paid")
     assert closed.request.resolution is Resolution.PAID and len(closed.charges) == 1
     reopened = fund.staff_requests.update(fund.operator_id, request_id, status="opened")
@@ -133,8 +140,9 @@ def test_staff_refusals(fund: Fund) -> None:
     fund.staff_requests.update(staff, request_id, status="awaiting_client")
     with pytest.raises(Conflict):
         fund.staff_requests.update(staff, request_id, status="opened")
-    rejected = fund.staff_requests.update(staff, request_id, resolution="rejected",
-                                          reason="Не покривається програмою")
+    rejected = fund.staff_requests.update(
+        staff, request_id, resolution="rejected", reason="Не покривається програмою"
+    )
     assert rejected.request.reason == "Не покривається програмою"
 
 
