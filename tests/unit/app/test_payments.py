@@ -61,7 +61,7 @@ def test_callback_refusals_are_recorded_and_change_nothing(fund: Fund) -> None:
     with pytest.raises(InvalidInput, match="signature"):
         fund.gateway.callback(data, signature[:-2] + "xx")
     wrong_amount = fund.fakes.gateway.callback(order_id, "30")
-    with pytest.raises(RuleViolation, match="reports 30.00"):
+    with pytest.raises(RuleViolation, match=r"reports 30\.00"):
         fund.gateway.callback(*wrong_amount)
     unknown = fund.fakes.gateway.callback("nope", "300")
     with pytest.raises(NotFound):
@@ -188,7 +188,7 @@ def test_payouts_are_capped_and_typed(fund: Fund) -> None:
         request_id=request_id,
     )
     assert part.payment_type is PaymentType.PARTIAL_PAYOUT
-    with pytest.raises(RuleViolation, match="at most 6.00 remains"):
+    with pytest.raises(RuleViolation, match=r"at most 6\.00 remains"):
         record(
             fund.operator_id,
             member_id=member_id,
