@@ -19,7 +19,7 @@ from kasa.application.views import Listing, MessageView, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.money import Money
-from kasa.domain.payments import PaymentType, paid_out
+from kasa.domain.payments import PaymentType, committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
 
 
@@ -49,9 +49,11 @@ def request_view(uow: UnitOfWork, request: Request, *, with_member: bool = False
     return RequestView(request, list(uow.files.for_request(request.id)), messages, charges, member)
 
 
-def paid_for(uow: UnitOfWork, request_id: int) -> Money:
-    payouts, _ = uow.payments.search(PaymentQuery(request_id=request_id), Page(limit=1000))
-    return paid_out(payouts)
+def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
+    """What is paid out on a request (confirmed), and what is committed (confirmed plus
+    payouts waiting for a second approval)."""
+    payouts, _ = uow.payments.search(PaymentQuery(request_id=request_id), Page(limit=10_000))
+    return paid_out(payouts), committed_payouts(payouts)
 
 
 def own_request(uow: UnitOfWork, member_id: int, request_id: int) -> Request:
@@ -235,7 +237,7 @@ class StaffRequests:
             member = uow.members.get_for_update(request.member_id)
             assert member is not None
             before_status, before_awaiting = request.status, request.awaits_staff
-            paid = paid_for(uow, request_id)
+            paid, committed = payouts_of(uow, request_id)
             event = EventType.UPDATED
             if target is RequestStatus.OPENED and request.is_closed:
                 request.reopen(now)
@@ -243,7 +245,7 @@ class StaffRequests:
             if any(v is not None for v in (request_text, diagnosis, approved_amount)):
                 request.assess(
                     now,
-                    paid=paid,
+                    paid=committed,
                     diagnosis=diagnosis,
                     approved_amount=approved_amount,
                     request_text=request_text,

@@ -160,7 +160,8 @@ class Request:
     ) -> None:
         """Staff set the diagnosis, the approved amount or correct the text.
 
-        The approved amount can never go below what has already been paid out.
+        ``paid`` is what payouts have paid or committed (four-eyes payouts waiting for
+        approval count): the approved amount can never go below it.
         """
         if self.is_closed:
             raise Conflict("The request is closed; reopen it to change it.")

@@ -256,6 +256,23 @@ def test_four_eyes_payout_waits_for_a_second_staff_user() -> None:
     assert len(fund.payments.charges(member_id)) == 1
 
 
+def test_approved_amount_cannot_drop_below_a_payout_waiting_for_approval() -> None:
+    fund = Fund.build(FundSettings(four_eyes_threshold=Money(50000)))
+    member_id = fund.approved_member()
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(80000))
+    fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(60000),
+        paid_on=fund.ctx.today(),
+        request_id=request_id,
+    )
+    with pytest.raises(RuleViolation, match="already paid"):
+        fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(1))
+
+
 def test_staff_list_applies_every_filter(fund: Fund) -> None:
     alice = fund.approved_member(fund.program(price="300"))
     bob = fund.approved_member()

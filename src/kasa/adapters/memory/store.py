@@ -62,6 +62,21 @@ class Tables:
     corrections: dict[int, CorrectionReport] = attrs.field(factory=dict)
     next_ids: Counter[str] = attrs.field(factory=Counter)
 
+    def clone(self) -> Tables:
+        """A private copy for one unit of work. Rows are copied one level deep: their
+        fields are immutable values (or lists that are replaced, never changed in
+        place); audit events are immutable and shared."""
+        fresh = Tables(next_ids=Counter(self.next_ids))
+        for field in attrs.fields(Tables):
+            if field.name == "next_ids":
+                continue
+            rows: dict[int, Any] = getattr(self, field.name)
+            if field.name == "audit":
+                setattr(fresh, field.name, dict(rows))
+            else:
+                setattr(fresh, field.name, {key: copy.copy(row) for key, row in rows.items()})
+        return fresh
+
     def new_id(self, table: str) -> int:
         self.next_ids[table] += 1
         return self.next_ids[table]
@@ -153,7 +168,7 @@ class InMemoryUnitOfWork:
     def __enter__(self) -> Self:
         self.store.lock.acquire()
         self.committed = False
-        self._bind(copy.deepcopy(self.store.tables))
+        self._bind(self.store.tables.clone())
         return self
 
     def __exit__(
@@ -166,9 +181,9 @@ class InMemoryUnitOfWork:
 
     def commit(self) -> None:
         check_unique(self.tables)
-        self.store.tables = copy.deepcopy(self.tables)
+        self.store.tables = self.tables.clone()
         self.store.commits += 1
         self.committed = True
 
     def rollback(self) -> None:
-        self._bind(copy.deepcopy(self.store.tables))
+        self._bind(self.store.tables.clone())
