@@ -88,6 +88,26 @@ class ObjectKind(enum.StrEnum):
     CERTIFICATE = "certificate"
 
 
+def jsonable(value: Any) -> Any:
+    """Audit details as plain JSON values: dates and enums as text, amounts as "12.34"."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = jsonable(dict(details))
+    return result
+
+
 @attrs.frozen
 class AuditEvent:
     """Something that happened, who did it, to what, and when. Never changed."""
@@ -97,7 +117,7 @@ class AuditEvent:
     object_kind: ObjectKind
     object_id: str
     at: datetime
-    details: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    details: Mapping[str, Any] = attrs.field(factory=dict, converter=_json_details)
     id: int | None = None
 
     @classmethod

@@ -1,0 +1,153 @@
+"""Engines and the unit of work.
+
+SQLite (the embedded default) takes the database's write lock when a transaction
+begins (``BEGIN IMMEDIATE``), so transactions of several processes take turns; its
+``lower()`` is replaced by Python's so searches ignore case in Cyrillic too. MariaDB and
+MySQL run at READ COMMITTED with row locks (``SELECT … FOR UPDATE``) where use cases
+change the same thing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from kasa.adapters.sql import repositories as repos
+from kasa.adapters.sql.tracker import Tracker, flush
+from kasa.application.repositories import (
+    AuditRepository,
+    CertificateSequence,
+    CorrectionRepository,
+    FileRepository,
+    IdentityRepository,
+    LoginFailureRepository,
+    MemberProgramRepository,
+    MemberRepository,
+    MessageRepository,
+    PaymentRepository,
+    ProgramRepository,
+    ReminderLog,
+    RequestRepository,
+    SignInChallengeRepository,
+    StaffRepository,
+)
+
+
+def _sqlite_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for a database URL, set up for Kasa's transactions."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below rule
+            dbapi_connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if database and database != ":memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", 3600)
+    return sa.create_engine(url, isolation_level="READ COMMITTED", **kwargs)
+
+
+class SqlUnitOfWork:
+    """One database transaction; leaving without ``commit()`` rolls it back."""
+
+    members: MemberRepository
+    challenges: SignInChallengeRepository
+    programs: ProgramRepository
+    member_programs: MemberProgramRepository
+    identities: IdentityRepository
+    files: FileRepository
+    requests: RequestRepository
+    messages: MessageRepository
+    payments: PaymentRepository
+    staff: StaffRepository
+    login_failures: LoginFailureRepository
+    audit: AuditRepository
+    reminders: ReminderLog
+    corrections: CorrectionRepository
+    certificates: CertificateSequence
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        self.session = Session(self.engine, autoflush=True, expire_on_commit=False)
+        self.tracker = Tracker(self.session)
+        args = (self.session, self.tracker)
+        self.members = repos.Members(*args)
+        self.challenges = repos.Challenges(*args)
+        self.programs = repos.Programs(*args)
+        self.member_programs = repos.MemberPrograms(*args)
+        self.identities = repos.Identities(*args)
+        self.files = repos.Files(*args)
+        self.requests = repos.Requests(*args)
+        self.messages = repos.Messages(*args)
+        self.payments = repos.Payments(*args)
+        self.staff = repos.Staff(*args)
+        self.login_failures = repos.LoginFailures(*args)
+        self.audit = repos.Audit(*args)
+        self.reminders = repos.Reminders(*args)
+        self.corrections = repos.Corrections(*args)
+        self.certificates = repos.Certificates(*args)
+        self.committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.tracker.write_back()
+        flush(self.session)
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.tracker.clear()
+
+
+class SqlDatabase:
+    """A database and the unit-of-work factory the use cases take."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

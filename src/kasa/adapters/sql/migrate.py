@@ -1,0 +1,61 @@
+"""``kasa db upgrade``: Alembic migrations are the only way the schema is made."""
+
+from __future__ import annotations
+
+import attrs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from kasa.adapters.sql.database import make_engine
+from kasa.adapters.sql.reference import load_reference_data
+
+SCRIPT_LOCATION = "kasa.adapters.sql:migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@attrs.frozen
+class UpgradeResult:
+    before: str | None
+    after: str | None
+    reference_rows: int
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after or self.reference_rows > 0
+
+
+def current_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def upgrade(url: str) -> UpgradeResult:
+    """Bring the schema to the newest migration and load the reference data."""
+    before = current_revision(url)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        with engine.begin() as connection:
+            rows = load_reference_data(connection)
+    finally:
+        engine.dispose()
+    return UpgradeResult(before, current_revision(url), rows)

@@ -1,0 +1,434 @@
+"""The repositories of the application's ports, on SQLAlchemy. They add and find;
+they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from kasa.adapters.sql import mapping as mp
+from kasa.adapters.sql import models as m
+from kasa.adapters.sql.tracker import Tracker
+from kasa.application.repositories import (
+    AuditQuery,
+    LoginFailure,
+    MemberQuery,
+    Page,
+    PaymentQuery,
+    ReminderSent,
+    RequestQuery,
+    SearchField,
+)
+from kasa.domain.audit import AuditEvent
+from kasa.domain.errors import Conflict
+from kasa.domain.files import StoredFile
+from kasa.domain.identity import MemberIdentity
+from kasa.domain.members import CorrectionReport, Member, MemberStatus
+from kasa.domain.payments import Payment, PaymentSource, PaymentStatus
+from kasa.domain.programs import MemberProgram, Program
+from kasa.domain.requests import Request, RequestMessage
+from kasa.domain.signin import SignInChallenge
+from kasa.domain.staff import StaffUser
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def next_day(day: date) -> datetime:
+    return day_start(day + timedelta(days=1))
+
+
+def contains(column: Any, word: str) -> Any:
+    """Case-insensitive substring match (``lower`` is Unicode-aware on both databases:
+    SQLite's is replaced by Python's when the connection opens)."""
+    return sa.func.lower(column).contains(word.lower(), autoescape=True)
+
+
+class _Repo:
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session = session
+        self.tracker = tracker
+
+    def _rows(self, stmt: Any) -> Any:
+        self.tracker.write_back()  # queries see what this unit of work changed
+        return self.session.execute(stmt).scalars().all()
+
+    def _page(self, stmt: Any, page: Page) -> Any:
+        return self._rows(stmt.limit(page.limit).offset(page.offset))
+
+    def _count(self, stmt: Any) -> int:
+        self.tracker.write_back()
+        counted = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        return int(self.session.execute(counted).scalar_one())
+
+
+class Members(_Repo):
+    def _load(self, row: m.MemberRow | None) -> Member | None:
+        return self.tracker.load(row, mp.member_from, mp.member_to)
+
+    def _all(self, rows: Any) -> list[Member]:
+        return self.tracker.load_all(rows, mp.member_from, mp.member_to)
+
+    def add(self, member: Member) -> Member:
+        return self.tracker.add(member, m.MemberRow(), mp.member_to)
+
+    def get(self, member_id: int) -> Member | None:
+        return self._load(self.session.get(m.MemberRow, member_id))
+
+    def get_for_update(self, member_id: int) -> Member | None:
+        stmt = sa.select(m.MemberRow).where(m.MemberRow.id == member_id).with_for_update()
+        return self._load(self.session.execute(stmt).scalar_one_or_none())
+
+    def _by(self, column: Any, value: str) -> Member | None:
+        stmt = sa.select(m.MemberRow).where(column == value)
+        return self._load(self.session.execute(stmt).scalar_one_or_none())
+
+    def by_phone(self, phone: str) -> Member | None:
+        return self._by(m.MemberRow.phone, phone)
+
+    def by_certificate(self, certificate: str) -> Member | None:
+        return self._by(m.MemberRow.certificate, certificate)
+
+    def by_diia_request(self, request_id: str) -> Member | None:
+        return self._by(m.MemberRow.diia_request_id, request_id)
+
+    def review_queue(self, page: Page) -> Sequence[Member]:
+        stmt = (
+            sa.select(m.MemberRow)
+            .where(m.MemberRow.in_review_queue.is_(True))
+            .order_by(m.MemberRow.updated_at, m.MemberRow.id)
+        )
+        return self._all(self._page(stmt, page))
+
+    FIELDS: ClassVar[dict[SearchField, tuple[Any, ...]]] = {
+        SearchField.NAME: (m.MemberRow.first_name, m.MemberRow.last_name),
+        SearchField.MIDDLE_NAME: (m.MemberRow.middle_name,),
+        SearchField.PASSPORT: (m.MemberRow.passport_data,),
+        SearchField.INN: (m.MemberRow.inn,),
+        SearchField.IBAN: (m.MemberRow.iban,),
+        SearchField.CERTIFICATE: (m.MemberRow.certificate,),
+        SearchField.PHONE: (m.MemberRow.phone,),
+    }
+
+    def search(self, query: MemberQuery, page: Page) -> Sequence[Member]:
+        stmt = sa.select(m.MemberRow)
+        columns = [c for f in SearchField if f in query.fields for c in self.FIELDS[f]]
+        for word in query.words:
+            stmt = stmt.where(sa.or_(*(contains(c, word) for c in columns)))
+        if query.statuses:
+            stmt = stmt.where(m.MemberRow.status.in_([s.value for s in query.statuses]))
+        stmt = stmt.order_by(m.MemberRow.last_name, m.MemberRow.first_name, m.MemberRow.id)
+        return self._all(self._page(stmt, page))
+
+    def count_by_status(self) -> dict[MemberStatus, int]:
+        stmt = sa.select(m.MemberRow.status, sa.func.count()).group_by(m.MemberRow.status)
+        return {MemberStatus(s): int(n) for s, n in self.session.execute(stmt).all()}
+
+    def expiring_between(self, first: date, last: date) -> Sequence[Member]:
+        stmt = (
+            sa.select(m.MemberRow)
+            .where(m.MemberRow.expiration_date.between(first, last))
+            .order_by(m.MemberRow.expiration_date, m.MemberRow.id)
+        )
+        return self._all(self._rows(stmt))
+
+
+class Challenges(_Repo):
+    def add(self, challenge: SignInChallenge) -> SignInChallenge:
+        return self.tracker.add(challenge, m.ChallengeRow(), mp.challenge_to)
+
+    def for_phone(self, phone: str) -> SignInChallenge | None:
+        stmt = sa.select(m.ChallengeRow).where(m.ChallengeRow.phone == phone).with_for_update()
+        row = self.session.execute(stmt).scalar_one_or_none()
+        return self.tracker.load(row, mp.challenge_from, mp.challenge_to)
+
+
+class Programs(_Repo):
+    def add(self, program: Program) -> Program:
+        return self.tracker.add(program, m.ProgramRow(), mp.program_to)
+
+    def get(self, program_id: int) -> Program | None:
+        row = self.session.get(m.ProgramRow, program_id)
+        return self.tracker.load(row, mp.program_from, mp.program_to)
+
+    def list(self, *, active_only: bool) -> Sequence[Program]:
+        stmt = sa.select(m.ProgramRow).order_by(m.ProgramRow.id)
+        if active_only:
+            stmt = stmt.where(m.ProgramRow.is_active.is_(True))
+        return self.tracker.load_all(self._rows(stmt), mp.program_from, mp.program_to)
+
+    def by_file(self, program_file: str) -> Program | None:
+        if not program_file:
+            return None
+        stmt = sa.select(m.ProgramRow).where(m.ProgramRow.program_file == program_file).limit(1)
+        row = self.session.execute(stmt).scalar_one_or_none()
+        return self.tracker.load(row, mp.program_from, mp.program_to)
+
+
+class MemberPrograms(_Repo):
+    def add(self, link: MemberProgram) -> MemberProgram:
+        return self.tracker.add(link, m.MemberProgramRow(), mp.member_program_to)
+
+    def for_member(self, member_id: int) -> Sequence[MemberProgram]:
+        stmt = (
+            sa.select(m.MemberProgramRow)
+            .where(m.MemberProgramRow.member_id == member_id)
+            .order_by(m.MemberProgramRow.id)
+        )
+        return self.tracker.load_all(self._rows(stmt), mp.member_program_from, mp.member_program_to)
+
+
+class Identities(_Repo):
+    def add(self, document: MemberIdentity) -> MemberIdentity:
+        return self.tracker.add(document, m.MemberIdentityRow(), mp.identity_to)
+
+    def for_member(self, member_id: int) -> Sequence[MemberIdentity]:
+        stmt = (
+            sa.select(m.MemberIdentityRow)
+            .where(m.MemberIdentityRow.member_id == member_id)
+            .order_by(m.MemberIdentityRow.id)
+        )
+        return self.tracker.load_all(self._rows(stmt), mp.identity_from, mp.identity_to)
+
+
+class Files(_Repo):
+    def add(self, file: StoredFile) -> StoredFile:
+        return self.tracker.add(file, m.FileRow(), mp.file_to)
+
+    def get(self, file_id: int) -> StoredFile | None:
+        return self.tracker.load(self.session.get(m.FileRow, file_id), mp.file_from, mp.file_to)
+
+    def by_stored_name(self, stored_name: str) -> StoredFile | None:
+        stmt = sa.select(m.FileRow).where(m.FileRow.stored_name == stored_name)
+        row = self.session.execute(stmt).scalar_one_or_none()
+        return self.tracker.load(row, mp.file_from, mp.file_to)
+
+    def for_request(self, request_id: int) -> Sequence[StoredFile]:
+        stmt = sa.select(m.FileRow).where(m.FileRow.request_id == request_id).order_by(m.FileRow.id)
+        return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
+
+    def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
+        stmt = sa.select(m.FileRow).where(m.FileRow.sha256 == sha256).order_by(m.FileRow.id)
+        return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
+
+
+class Requests(_Repo):
+    def _load(self, row: m.RequestRow | None) -> Request | None:
+        return self.tracker.load(row, mp.request_from, mp.request_to)
+
+    def add(self, request: Request) -> Request:
+        return self.tracker.add(request, m.RequestRow(), mp.request_to)
+
+    def get(self, request_id: int) -> Request | None:
+        return self._load(self.session.get(m.RequestRow, request_id))
+
+    def get_for_update(self, request_id: int) -> Request | None:
+        stmt = sa.select(m.RequestRow).where(m.RequestRow.id == request_id).with_for_update()
+        return self._load(self.session.execute(stmt).scalar_one_or_none())
+
+    def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]:
+        r = m.RequestRow
+        stmt = sa.select(r)
+        if query.words:
+            stmt = stmt.join(m.MemberRow, m.MemberRow.id == r.member_id)
+            columns = [
+                r.request_text,
+                r.diagnosis,
+                sa.cast(r.id, sa.String),
+                m.MemberRow.first_name,
+                m.MemberRow.last_name,
+                m.MemberRow.middle_name,
+                m.MemberRow.certificate,
+            ]
+            for word in query.words:
+                stmt = stmt.where(sa.or_(*(contains(c, word) for c in columns)))
+        if query.member_id is not None:
+            stmt = stmt.where(r.member_id == query.member_id)
+        if query.statuses:
+            stmt = stmt.where(r.status.in_([s.value for s in query.statuses]))
+        if query.date_start is not None:
+            stmt = stmt.where(r.created_at >= day_start(query.date_start))
+        if query.date_end is not None:
+            stmt = stmt.where(r.created_at < next_day(query.date_end))
+        total = self._count(stmt)
+        rows = self._page(stmt.order_by(r.created_at.desc(), r.id.desc()), page)
+        return self.tracker.load_all(rows, mp.request_from, mp.request_to), total
+
+
+class Messages(_Repo):
+    def add(self, message: RequestMessage) -> RequestMessage:
+        return self.tracker.add(message, m.MessageRow(), mp.message_to)
+
+    def for_request(self, request_id: int) -> Sequence[RequestMessage]:
+        stmt = (
+            sa.select(m.MessageRow)
+            .where(m.MessageRow.request_id == request_id)
+            .order_by(m.MessageRow.created_at, m.MessageRow.id)
+        )
+        return self.tracker.load_all(self._rows(stmt), mp.message_from, mp.message_to)
+
+
+class Payments(_Repo):
+    def _load(self, row: m.PaymentRow | None) -> Payment | None:
+        return self.tracker.load(row, mp.payment_from, mp.payment_to)
+
+    def add(self, payment: Payment) -> Payment:
+        return self.tracker.add(payment, m.PaymentRow(), mp.payment_to)
+
+    def get(self, payment_id: int) -> Payment | None:
+        return self._load(self.session.get(m.PaymentRow, payment_id))
+
+    def get_for_update(self, payment_id: int) -> Payment | None:
+        stmt = sa.select(m.PaymentRow).where(m.PaymentRow.id == payment_id).with_for_update()
+        return self._load(self.session.execute(stmt).scalar_one_or_none())
+
+    def by_identifier(self, identifier: str) -> Payment | None:
+        stmt = (
+            sa.select(m.PaymentRow)
+            .where(m.PaymentRow.payment_identifier == identifier)
+            .with_for_update()
+        )
+        return self._load(self.session.execute(stmt).scalar_one_or_none())
+
+    def search(self, query: PaymentQuery, page: Page) -> tuple[Sequence[Payment], int]:
+        p = m.PaymentRow
+        stmt = sa.select(p)
+        if query.types:
+            stmt = stmt.where(p.payment_type.in_([t.value for t in query.types]))
+        if query.statuses:
+            stmt = stmt.where(p.status.in_([s.value for s in query.statuses]))
+        if query.source is not None:
+            stmt = stmt.where(p.source == query.source.value)
+        if query.date_start is not None:
+            stmt = stmt.where(p.sort_at >= day_start(query.date_start))
+        if query.date_end is not None:
+            stmt = stmt.where(p.sort_at < next_day(query.date_end))
+        if query.amount_start is not None:
+            stmt = stmt.where(p.amount >= query.amount_start.kopecks)
+        if query.amount_end is not None:
+            stmt = stmt.where(p.amount <= query.amount_end.kopecks)
+        if query.member_id is not None:
+            stmt = stmt.where(p.member_id == query.member_id)
+        if query.request_id is not None:
+            stmt = stmt.where(p.request_id == query.request_id)
+        if query.certificate is not None:
+            stmt = stmt.join(m.MemberRow, m.MemberRow.id == p.member_id).where(
+                m.MemberRow.certificate == query.certificate
+            )
+        total = self._count(stmt)
+        rows = self._page(stmt.order_by(p.sort_at.desc(), p.id.desc()), page)
+        return self.tracker.load_all(rows, mp.payment_from, mp.payment_to), total
+
+    def pending_gateway_before(self, moment: datetime) -> Sequence[Payment]:
+        p = m.PaymentRow
+        stmt = (
+            sa.select(p)
+            .where(p.status == PaymentStatus.PENDING.value)
+            .where(p.source == PaymentSource.GATEWAY.value)
+            .where(p.created_at < moment)
+            .order_by(p.created_at, p.id)
+        )
+        return self.tracker.load_all(self._rows(stmt), mp.payment_from, mp.payment_to)
+
+
+class Staff(_Repo):
+    def add(self, user: StaffUser) -> StaffUser:
+        return self.tracker.add(user, m.StaffRow(), mp.staff_to)
+
+    def get(self, staff_id: int) -> StaffUser | None:
+        return self.tracker.load(self.session.get(m.StaffRow, staff_id), mp.staff_from, mp.staff_to)
+
+    def by_login(self, login: str) -> StaffUser | None:
+        stmt = sa.select(m.StaffRow).where(m.StaffRow.login == login)
+        row = self.session.execute(stmt).scalar_one_or_none()
+        return self.tracker.load(row, mp.staff_from, mp.staff_to)
+
+    def list(self) -> Sequence[StaffUser]:
+        stmt = sa.select(m.StaffRow).order_by(m.StaffRow.id)
+        return self.tracker.load_all(self._rows(stmt), mp.staff_from, mp.staff_to)
+
+
+class LoginFailures(_Repo):
+    def add(self, failure: LoginFailure) -> LoginFailure:
+        return self.tracker.add(failure, m.LoginFailureRow(), mp.failure_to)
+
+    def count_since(self, *, login: str | None, address: str | None, since: datetime) -> int:
+        f = m.LoginFailureRow
+        stmt = sa.select(sa.func.count()).select_from(f).where(f.at >= since)
+        if login is not None:
+            stmt = stmt.where(f.login == login)
+        if address is not None:
+            stmt = stmt.where(f.address == address)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def clear_login(self, login: str) -> None:
+        self.session.execute(sa.delete(m.LoginFailureRow).where(m.LoginFailureRow.login == login))
+
+
+class Audit(_Repo):
+    def add(self, event: AuditEvent) -> AuditEvent:
+        row = m.AuditRow()
+        mp.audit_to(event, row)
+        self.session.add(row)
+        self.session.flush()
+        return mp.audit_from(row)
+
+    def search(self, query: AuditQuery, page: Page) -> tuple[Sequence[AuditEvent], int]:
+        a = m.AuditRow
+        stmt = sa.select(a)
+        if query.object_kind is not None:
+            stmt = stmt.where(a.object_kind == query.object_kind.value)
+        if query.object_id is not None:
+            stmt = stmt.where(a.object_id == query.object_id)
+        if query.actor_kind is not None:
+            stmt = stmt.where(a.actor_kind == query.actor_kind.value)
+        if query.actor_id is not None:
+            stmt = stmt.where(a.actor_id == query.actor_id)
+        if query.event_types:
+            stmt = stmt.where(a.event_type.in_([t.value for t in query.event_types]))
+        if query.since is not None:
+            stmt = stmt.where(a.at >= query.since)
+        if query.until is not None:
+            stmt = stmt.where(a.at <= query.until)
+        total = self._count(stmt)
+        rows = self._page(stmt.order_by(a.at.desc(), a.id.desc()), page)
+        return [mp.audit_from(row) for row in rows], total
+
+
+class Reminders(_Repo):
+    def add(self, reminder: ReminderSent) -> ReminderSent:
+        if self.exists(reminder.member_id, reminder.kind, reminder.period):
+            raise Conflict("This reminder was already sent.")
+        return self.tracker.add(reminder, m.ReminderRow(), mp.reminder_to)
+
+    def exists(self, member_id: int, kind: str, period: date) -> bool:
+        r = m.ReminderRow
+        stmt = sa.select(r.id).where(r.member_id == member_id, r.kind == kind, r.period == period)
+        return self.session.execute(stmt).first() is not None
+
+
+class Corrections(_Repo):
+    def add(self, report: CorrectionReport) -> CorrectionReport:
+        return self.tracker.add(report, m.CorrectionRow(), mp.correction_to)
+
+    def for_member(self, member_id: int) -> Sequence[CorrectionReport]:
+        stmt = (
+            sa.select(m.CorrectionRow)
+            .where(m.CorrectionRow.member_id == member_id)
+            .order_by(m.CorrectionRow.id)
+        )
+        return self.tracker.load_all(self._rows(stmt), mp.correction_from, mp.correction_to)
+
+
+class Certificates(_Repo):
+    def next_number(self) -> int:
+        """A row per number handed out; the auto-increment never goes back."""
+        row = m.CertificateNumberRow(issued_at=datetime.now(UTC))
+        self.session.add(row)
+        self.session.flush()
+        return row.id
