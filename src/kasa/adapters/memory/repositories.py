@@ -125,7 +125,8 @@ def _member_has_word(member: Member, word: str, fields: Iterable[SearchField]) -
         SearchField.CERTIFICATE: (member.certificate or "",),
         SearchField.PHONE: (member.phone.e164,),
     }
-    return any(word in value.casefold() for field in fields for value in values[field])
+    needle = word.casefold()
+    return any(needle in value.casefold() for field in fields for value in values[field])
 
 
 class Challenges(_Table):
@@ -223,7 +224,7 @@ class Requests(_Table):
                     member.middle_name,
                     member.certificate or "",
                 ]
-            return all(any(w in h.casefold() for h in haystack) for w in query.words)
+            return all(any(w.casefold() in h.casefold() for h in haystack) for w in query.words)
 
         found = self._find(
             lambda r: (

@@ -1,0 +1,140 @@
+"""A private MariaDB server for one test run: its own data folder, port and socket,
+started from the OS packages and stopped afterwards. No system service is involved."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import attrs
+
+BINARIES = ("mariadbd", "mysqld")
+INSTALLERS = ("mariadb-install-db", "mysql_install_db")
+
+
+class MariaDBUnavailable(RuntimeError):
+    pass
+
+
+def _which(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        for folder in (None, "/usr/sbin", "/usr/bin", "/usr/local/bin"):
+            found = shutil.which(name, path=folder)
+            if found:
+                return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@attrs.define
+class MariaDBServer:
+    folder: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def socket_path(self) -> Path:
+        return self.folder / "mysqld.sock"
+
+    def url(self, database: str) -> str:
+        return f"mysql+pymysql://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
+
+    @classmethod
+    def start(cls) -> MariaDBServer:
+        server_bin = _which(BINARIES)
+        installer = _which(INSTALLERS)
+        if server_bin is None or installer is None:
+            raise MariaDBUnavailable("MariaDB is not installed (apt-get install mariadb-server)")
+        folder = Path(tempfile.mkdtemp(prefix="kasa-mariadb-"))
+        server = cls(folder, _free_port())
+        data = folder / "data"
+        user = ["--user=root"] if os.geteuid() == 0 else []
+        init = subprocess.run(
+            [
+                installer,
+                f"--datadir={data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                *user,
+            ],
+            capture_output=True,
+            check=False,
+            timeout=180,
+        )
+        if init.returncode != 0:
+            raise MariaDBUnavailable(f"mariadb-install-db failed: {init.stderr.decode()[-800:]}")
+        log = open(folder / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        server.process = subprocess.Popen(
+            [
+                server_bin,
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--port={server.port}",
+                "--bind-address=127.0.0.1",
+                f"--socket={server.socket_path}",
+                f"--pid-file={folder / 'mysqld.pid'}",
+                "--skip-name-resolve",
+                "--innodb-buffer-pool-size=64M",
+                "--innodb-flush-log-at-trx-commit=2",
+                "--innodb-lock-wait-timeout=20",
+                "--max-connections=200",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci",
+                *user,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        server.wait_ready()
+        return server
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        import pymysql
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                tail = (self.folder / "server.log").read_text(errors="replace")[-800:]
+                raise MariaDBUnavailable(f"mariadbd exited: {tail}")
+            try:
+                pymysql.connect(host="127.0.0.1", port=self.port, user="root").close()
+                return
+            except pymysql.err.OperationalError:
+                time.sleep(0.2)
+        self.stop()
+        raise MariaDBUnavailable("mariadbd did not answer within a minute")
+
+    def create_database(self, name: str) -> str:
+        import pymysql
+
+        connection = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+                cursor.execute(
+                    f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                )
+        finally:
+            connection.close()
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
