@@ -343,7 +343,7 @@ def test_requests_filter_page_and_come_newest_first(uow_factory: Factory) -> Non
     with uow_factory() as uow:
         everything, total = uow.requests.search(RequestQuery(), Page(2))
         assert total == 5 and [r.id for r in everything] == [made[4], made[3]]
-        opened, total = uow.requests.search(
+        _, total = uow.requests.search(
             RequestQuery(statuses=frozenset({RequestStatus.OPENED})), Page()
         )
         assert total == 4
@@ -407,8 +407,8 @@ def test_payments_round_trip_and_search_with_every_filter(uow_factory: Factory) 
         assert (loaded.payment_date, loaded.gateway_payment_id) == (T0 + timedelta(days=10), "77")
         assert uow.payments.get(first.id or 0) is loaded
 
-        def ids(query: PaymentQuery, page: Page = Page()) -> tuple[list[str | None], int]:
-            found, total = uow.payments.search(query, page)
+        def ids(query: PaymentQuery, page: Page | None = None) -> tuple[list[str | None], int]:
+            found, total = uow.payments.search(query, page or Page())
             return [p.payment_identifier for p in found], total
 
         assert ids(PaymentQuery()) == (["o-1", "o-3", "o-2"], 3)  # by payment date
@@ -515,7 +515,7 @@ def test_audit_events_are_kept_and_searched_newest_first(uow_factory: Factory) -
             Page(),
         )
         assert total == 1 and staff_events[0].object_id == "1"
-        window, total = uow.audit.search(
+        _, total = uow.audit.search(
             AuditQuery(
                 object_kind=ObjectKind.MEMBER,
                 object_id="0",
