@@ -1,0 +1,111 @@
+"""Races that must not double-count, against MariaDB with one connection per thread:
+two gateway callbacks for one order, and two sign-ins with one code."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import attrs
+import pytest
+
+from kasa.adapters.memory import Fakes, in_memory_fund
+from kasa.adapters.sql.database import SqlDatabase
+from kasa.application.context import Context
+from kasa.application.payments import GatewayPayments, MemberPayments
+from kasa.application.programs import ProgramAdmin
+from kasa.application.repositories import AuditQuery, Page
+from kasa.application.signin import MemberSignIn
+from kasa.domain.audit import EventType
+from kasa.domain.errors import AuthenticationFailed, KasaError
+from kasa.domain.members import MemberStatus
+from kasa.domain.money import Money
+from kasa.domain.programs import MemberProgram
+from tests.integration.conftest import empty_tables
+
+ROUNDS = 5
+
+
+@pytest.fixture
+def sql_fund(mariadb_database: SqlDatabase) -> tuple[Context, Fakes]:
+    empty_tables(mariadb_database)
+    context, fakes = in_memory_fund()
+    return attrs.evolve(context, uow=mariadb_database.unit_of_work), fakes
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls in threads released together; return results or raised errors."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test looks at every outcome
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def count_events(context: Context, event_type: EventType) -> int:
+    with context.uow() as uow:
+        _, total = uow.audit.search(AuditQuery(event_types=frozenset({event_type})), Page(1))
+    return total
+
+
+def test_two_callbacks_for_one_order_extend_the_membership_once(
+    sql_fund: tuple[Context, Fakes],
+) -> None:
+    context, fakes = sql_fund
+    program = ProgramAdmin(context).save(None, name="Базова", month_price=Money(30000))
+    signin = MemberSignIn(context)
+    for round_ in range(ROUNDS):
+        phone = f"+38050000{round_:04d}"
+        signin.request_code(phone, True)
+        member_id = int(signin.sign_in(phone, fakes.sms.last_code(phone)).split(":")[1])
+        with context.uow() as uow:
+            member = uow.members.get_for_update(member_id)
+            assert member is not None
+            member.status = MemberStatus.APPROVED
+            now = context.now()
+            uow.member_programs.add(
+                MemberProgram(member_id, program.id or 0, now, now, is_active=True)
+            )
+            uow.commit()
+        MemberPayments(context).start_top_up(member_id, Money(30000))
+        order_id = fakes.gateway.checkouts[-1]["order_id"]
+        callback = fakes.gateway.callback(order_id, "300.00")
+        gateway = GatewayPayments(context)
+        results = at_once(lambda: gateway.callback(*callback), lambda: gateway.callback(*callback))
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert sorted(r.change for r in results) == ["confirmed", "none"]
+        with context.uow() as uow:
+            member = uow.members.get(member_id)
+            assert member is not None
+            assert member.expiration_date == context.today() + timedelta(days=30)
+    assert count_events(context, EventType.PAYMENT_CONFIRMED) == ROUNDS
+
+
+def test_two_sign_ins_racing_on_one_code_succeed_once(sql_fund: tuple[Context, Fakes]) -> None:
+    context, fakes = sql_fund
+    signin = MemberSignIn(context)
+    for round_ in range(ROUNDS):
+        phone = f"+38067000{round_:04d}"
+        signin.request_code(phone, True)
+        code = fakes.sms.last_code(phone)
+        results = at_once(lambda: signin.sign_in(phone, code), lambda: signin.sign_in(phone, code))
+        tokens = [r for r in results if isinstance(r, str)]
+        refused = [r for r in results if isinstance(r, KasaError)]
+        assert len(tokens) == 1, results
+        assert len(refused) == 1 and isinstance(refused[0], AuthenticationFailed)
+        with context.uow() as uow:
+            assert uow.members.by_phone(phone) is not None
+    assert count_events(context, EventType.SIGNED_IN) == ROUNDS
