@@ -43,7 +43,7 @@ def reference_rows(url: str) -> dict[str, dict[str, str]]:
     try:
         with engine.connect() as connection:
             return {
-                name: dict(connection.execute(sa.text(f"SELECT code, name FROM {name}")).all())  # noqa: S608
+                name: dict(connection.execute(sa.text(f"SELECT code, name FROM {name}")).all())
                 for name in REFERENCE
             }
     finally:
