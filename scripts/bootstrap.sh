@@ -53,3 +53,24 @@ install_kasa() {
     grep -v -e '^WARNING: Location' -e 'BuildBackendWarning' || true
   "$VENV/bin/python" -c 'import kasa' # fails loudly if the install did not work
 }
+
+have_mariadb() {
+  local name
+  for name in mariadbd mysqld; do
+    command -v "$name" >/dev/null 2>&1 && return 0
+    [ -x "/usr/sbin/$name" ] && return 0
+  done
+  return 1
+}
+
+# ensure_mariadb: the integration tests start a private MariaDB server from the OS
+# packages (their own data folder and port); install the packages when missing.
+ensure_mariadb() {
+  [ -n "${KASA_TEST_MARIADB_URL:-}" ] && return 0
+  have_mariadb && return 0
+  echo "== installing mariadb-server from the OS packages (for the database tests)"
+  if ! apt_install mariadb-server; then
+    echo "kasa: could not install mariadb-server; the MariaDB tests cannot run" >&2
+    return 1
+  fi
+}

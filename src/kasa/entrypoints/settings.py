@@ -1,0 +1,103 @@
+"""Settings, read once from the environment (and an optional ``.env`` file); every one
+has a safe default for development. See ``operations.md`` for the whole table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+import sqlalchemy as sa
+
+from kasa.application.context import FundSettings
+from kasa.domain.errors import InvalidInput
+from kasa.domain.money import Money
+from kasa.domain.signin import SignInPolicy
+
+ENVIRONMENTS = ("dev", "test", "production")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines; blank lines and ``#`` comments skipped, quotes stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {text!r}.") from None
+    if value < minimum:
+        raise InvalidInput(f"{name} must be at least {minimum}.")
+    return value
+
+
+@attrs.frozen
+class Settings:
+    env: str
+    data_dir: Path
+    database_url: str
+    files_dir: Path
+    fund: FundSettings
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        env = {
+            **read_dotenv(dotenv or Path(".env")),
+            **(environ if environ is not None else os.environ),
+        }
+        kind = env.get("KASA_ENV", "dev").strip() or "dev"
+        if kind not in ENVIRONMENTS:
+            raise InvalidInput(f"KASA_ENV must be one of {', '.join(ENVIRONMENTS)}, not {kind!r}.")
+        data_dir = Path(env.get("KASA_DATA_DIR") or "./var").expanduser()
+        database_url = env.get("KASA_DATABASE_URL") or f"sqlite:///{data_dir / 'kasa.db'}"
+        try:
+            sa.engine.make_url(database_url)
+        except sa.exc.ArgumentError:
+            raise InvalidInput("KASA_DATABASE_URL is not a database URL.") from None
+        threshold = env.get("KASA_FOUR_EYES_THRESHOLD", "").strip()
+        fund = FundSettings(
+            sign_in=SignInPolicy(
+                code_ttl_seconds=_int(env, "KASA_OTP_TTL_SECONDS", 180, 1),
+                max_attempts=_int(env, "KASA_OTP_MAX_ATTEMPTS", 5, 1),
+                daily_limit=_int(env, "KASA_OTP_DAILY_LIMIT", 5, 1),
+                resend_seconds=_int(env, "KASA_OTP_RESEND_SECONDS", 60),
+            ),
+            grace_days=_int(env, "KASA_GRACE_DAYS", 30),
+            reminder_days=_int(env, "KASA_REMINDER_DAYS", 7),
+            four_eyes_threshold=(
+                Money.parse(threshold, "KASA_FOUR_EYES_THRESHOLD")
+                if threshold and threshold.lower() != "off"
+                else None
+            ),
+            max_upload_bytes=_int(env, "KASA_MAX_UPLOAD_MB", 10, 1) * 1024 * 1024,
+        )
+        return cls(
+            env=kind,
+            data_dir=data_dir,
+            database_url=database_url,
+            files_dir=Path(env.get("KASA_FILES_DIR") or data_dir / "files").expanduser(),
+            fund=fund,
+        )
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with any password hidden, for messages and logs."""
+        return sa.engine.make_url(self.database_url).render_as_string(hide_password=True)
