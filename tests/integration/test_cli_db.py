@@ -32,23 +32,26 @@ def test_db_upgrade_creates_then_changes_nothing(runner: CliRunner, tmp_path: Pa
     assert second.exit_code == 0 and "nothing to do" in second.output
 
 
-def test_db_upgrade_against_mariadb(runner: CliRunner, mariadb_url: str,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_upgrade_against_mariadb(
+    runner: CliRunner, mariadb_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KASA_DATABASE_URL", mariadb_url)
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0 and "nothing to do" in result.output
 
 
-def test_a_bad_database_url_is_one_clear_line(runner: CliRunner,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_database_url_is_one_clear_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KASA_DATABASE_URL", "nonsense")
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: KASA_DATABASE_URL is not a database URL."
 
 
-def test_an_unreachable_database_fails_cleanly(runner: CliRunner,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_database_fails_cleanly(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KASA_DATABASE_URL", "mysql+pymysql://kasa:pw@127.0.0.1:1/kasa")
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1 and result.output.startswith("Error: upgrade failed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from kasa.adapters.memory import Fakes, in_memory_fund
@@ -56,8 +58,11 @@ class Fund:
     phones: int = 0
 
     @classmethod
-    def build(cls, settings: FundSettings | None = None) -> Fund:
+    def build(cls, settings: FundSettings | None = None, database: Any = None) -> Fund:
+        """A fund on the fakes, or on a real database (anything with ``unit_of_work``)."""
         ctx, fakes = in_memory_fund(settings)
+        if database is not None:
+            ctx = attrs.evolve(ctx, uow=database.unit_of_work)
         fund = cls(
             ctx,
             fakes,

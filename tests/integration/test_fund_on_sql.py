@@ -1,0 +1,150 @@
+"""The use cases end to end on the real databases: a member's whole journey and the
+back office's work, on SQLite and on MariaDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kasa.application.context import FundSettings, Upload
+from kasa.application.repositories import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.domain.audit import EventType
+from kasa.domain.errors import Conflict, NotFound
+from kasa.domain.members import MemberStatus
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentStatus, PaymentType
+from kasa.domain.requests import RequestStatus
+from tests.integration.conftest import empty_tables, sqlite_database
+from tests.unit.app.helpers import JPEG, PDF, Fund
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def fund(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fund]:
+    if request.param == "sqlite":
+        database = sqlite_database(tmp_path)
+    else:
+        database = request.getfixturevalue("mariadb_database")
+        empty_tables(database)
+    yield Fund.build(FundSettings(four_eyes_threshold=Money(100_000)), database)
+    if request.param == "sqlite":
+        database.dispose()
+
+
+def test_a_members_whole_journey(fund: Fund) -> None:
+    program_id = fund.program(price="300")
+    member_id = fund.sign_up("+380501112233")
+    fund.submit(member_id, program_id)
+    queue = fund.office.search(fund.operator_id, "", [], Page())
+    assert [m.id for m in queue] == [member_id]
+    certificate = fund.approve(member_id)
+    profile = fund.profiles.get(member_id)
+    assert profile.member.certificate == certificate and profile.program is not None
+    assert profile.member.status is MemberStatus.APPROVED
+
+    order_id = fund.pay(member_id, "450")
+    replay = fund.fakes.gateway.callback(order_id, "450.00")
+    assert fund.gateway.callback(*replay).change == "none"
+    paid_until = fund.profiles.get(member_id).member.expiration_date
+    assert paid_until == fund.ctx.today() + timedelta(days=45)
+
+    view = fund.requests.create(member_id, "Аптека, чек", [Upload("f", "чек.jpg", JPEG)])
+    request_id = view.request.id or 0
+    fund.staff_requests.write(fund.operator_id, request_id, "Потрібен рецепт")
+    fund.requests.add_files(member_id, request_id, [Upload("f", "рецепт.pdf", PDF)])
+    fund.staff_requests.update(
+        fund.operator_id, request_id, diagnosis="J06", approved_amount=Money(150_000)
+    )
+    first = fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(50_000),
+        paid_on=fund.ctx.today(),
+        request_id=request_id,
+    )
+    second = fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(100_000),
+        paid_on=fund.ctx.today(),
+        request_id=request_id,
+    )
+    assert first.payment_type is PaymentType.PARTIAL_PAYOUT
+    assert second.payment_type is PaymentType.PAYOUT and not second.needs_approval
+    closed = fund.staff_requests.update(
+        fund.operator_id, request_id, status="closed", resolution="paid"
+    )
+    assert closed.request.status is RequestStatus.CLOSED
+    detail = fund.requests.get(member_id, request_id)
+    assert len(detail.files) == 2 and len(detail.messages) == 1 and len(detail.charges) == 2
+    assert [c.payment.amount for c in fund.payments.charges(member_id)] == [
+        Money(100_000),
+        Money(50_000),
+    ]
+    with pytest.raises(Conflict):
+        fund.requests.write(member_id, request_id, "ще питання")
+
+    other = fund.approved_member(program_id)
+    with pytest.raises(NotFound):
+        fund.requests.get(other, request_id)
+    with pytest.raises(NotFound):
+        fund.member_files.own_file(other, other, detail.files[0].stored_name)
+    own = fund.member_files.own_file(member_id, member_id, detail.files[0].stored_name)
+    assert own.content == JPEG
+
+
+def test_back_office_lists_reports_and_exports(fund: Fund) -> None:
+    program_id = fund.program(price="300")
+    alice = fund.approved_member(program_id)
+    fund.office.edit(fund.operator_id, alice, first_name="Ґанна", last_name="Їжакевич")
+    bob = fund.approved_member(program_id)
+    fund.pay(alice, "300")
+    fund.pay(bob, "150")
+    found = fund.office.search(fund.operator_id, "ґанна ЇЖАКЕВИЧ", ["name"], Page())
+    assert [m.id for m in found] == [alice]
+    cert = fund.profiles.get(alice).member.certificate
+    listing = fund.staff_payments.list(
+        fund.operator_id, PaymentQuery(certificate=cert, amount_start=Money(20_000)), Page()
+    )
+    assert listing.total == 1 and listing.items[0].member.first_name == "Ґанна"
+    report = fund.books.fund_report(fund.operator_id)
+    assert report.money_in == Money(45_000) and report.members_by_status["approved"] == 2
+    rows = "".join(fund.books.export_members(fund.operator_id, MemberQuery()))
+    assert "Їжакевич" in rows
+    assert "".join(fund.books.export_payments(None, PaymentQuery())).count("\n") == 3
+    assert "".join(fund.books.export_requests(None, RequestQuery())).count("\n") == 1
+    trail = fund.books.audit_trail(
+        None, AuditQuery(event_types=frozenset({EventType.PAYMENT_CONFIRMED})), Page()
+    )
+    assert trail.total == 2
+
+
+def test_four_eyes_reminders_and_reconciliation(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(200_000))
+    payout = fund.staff_payments.record(
+        fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(150_000),
+        paid_on=fund.ctx.today(),
+        request_id=request_id,
+    )
+    assert payout.status is PaymentStatus.PENDING
+    approved = fund.staff_payments.approve_payout(fund.admin_id, payout.id or 0)
+    assert approved.status is PaymentStatus.CONFIRMED
+
+    fund.payments.start_top_up(member_id, Money(30_000))
+    order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
+    fund.fakes.gateway.statuses[order_id] = {"status": "success", "amount": "300.00"}
+    fund.fakes.clock.advance(hours=1)
+    report = fund.gateway.reconcile()
+    assert (report.checked, report.confirmed) == (1, 1)
+    fund.fakes.clock.advance(days=25)
+    assert fund.reminders.send().sent == 1
+    assert fund.reminders.send().already_sent == 1
