@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from typing import TypeVar
 
 import attrs
 
@@ -17,16 +18,62 @@ from kasa.application.repositories import (
     Page,
     PaymentQuery,
     RequestQuery,
+    UnitOfWork,
 )
 from kasa.application.views import Listing
 from kasa.domain.audit import AuditEvent
 from kasa.domain.errors import InvalidInput
-from kasa.domain.members import MemberStatus
+from kasa.domain.members import Member, MemberStatus
 from kasa.domain.money import Money
-from kasa.domain.payments import PaymentStatus, PaymentType
+from kasa.domain.payments import Payment, PaymentStatus, PaymentType
 from kasa.domain.programs import current_program
+from kasa.domain.requests import Request
 
 EXPORT_PAGE = 500
+T = TypeVar("T")
+
+PAYMENT_COLUMNS = [
+    "id",
+    "date",
+    "type",
+    "status",
+    "amount",
+    "member_id",
+    "member",
+    "certificate",
+    "request_id",
+    "source",
+    "order_id",
+    "extended_to",
+    "iban",
+]
+REQUEST_COLUMNS = [
+    "id",
+    "created",
+    "status",
+    "resolution",
+    "member_id",
+    "member",
+    "certificate",
+    "approved_amount",
+    "diagnosis",
+    "comment",
+]
+MEMBER_COLUMNS = [
+    "id",
+    "phone",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "email",
+    "status",
+    "certificate",
+    "inn",
+    "iban",
+    "birth_date",
+    "paid_until",
+    "created",
+]
 
 
 @attrs.frozen
@@ -103,140 +150,96 @@ class Books:
             )
 
     # -- exports ---------------------------------------------------------------------
-    def export_payments(self, staff_id: int | None, query: PaymentQuery) -> Iterator[str]:
-        header = [
-            "id",
-            "date",
-            "type",
-            "status",
-            "amount",
-            "member_id",
-            "member",
-            "certificate",
-            "request_id",
-            "source",
-            "order_id",
-            "extended_to",
-            "iban",
-        ]
-        rows = self._paged_payments(staff_id, query)
-        return _csv(header, rows)
-
-    def _paged_payments(self, staff_id: int | None, query: PaymentQuery) -> Iterator[list[str]]:
-        offset = 0
-        while True:
+    def _export(
+        self,
+        staff_id: int | None,
+        header: list[str],
+        fetch: Callable[[UnitOfWork, Page], Sequence[T]],
+        row: Callable[[UnitOfWork, T], list[str]],
+    ) -> Iterator[str]:
+        """CSV lines, read page by page in short transactions. Who asks is checked before
+        the first line, so a refusal comes before anything is sent."""
+        if staff_id is not None:
             with self.ctx.uow() as uow:
-                if staff_id is not None:
-                    load_staff(uow, staff_id)
-                page, _ = uow.payments.search(query, Page(EXPORT_PAGE, offset))
-                for p in page:
-                    member = uow.members.get(p.member_id)
-                    when = p.payment_date or p.created_at
-                    yield [
-                        str(p.id),
-                        self.ctx.local_date(when).isoformat(),
-                        p.payment_type,
-                        p.status,
-                        str(p.amount),
-                        str(p.member_id),
-                        member.full_name if member else "",
-                        (member.certificate or "") if member else "",
-                        str(p.request_id or ""),
-                        p.source,
-                        p.payment_identifier or "",
-                        p.extended_to.isoformat() if p.extended_to else "",
-                        p.iban,
-                    ]
-            if len(page) < EXPORT_PAGE:
-                return
-            offset += EXPORT_PAGE
+                load_staff(uow, staff_id)
+
+        def rows() -> Iterator[list[str]]:
+            offset = 0
+            while True:
+                with self.ctx.uow() as uow:
+                    page = fetch(uow, Page(EXPORT_PAGE, offset))
+                    lines = [row(uow, item) for item in page]
+                yield from lines
+                if len(page) < EXPORT_PAGE:
+                    return
+                offset += EXPORT_PAGE
+
+        return _csv(header, rows())
+
+    def export_payments(self, staff_id: int | None, query: PaymentQuery) -> Iterator[str]:
+        def row(uow: UnitOfWork, p: Payment) -> list[str]:
+            member = uow.members.get(p.member_id)
+            return [
+                str(p.id),
+                self.ctx.local_date(p.payment_date or p.created_at).isoformat(),
+                p.payment_type,
+                p.status,
+                str(p.amount),
+                str(p.member_id),
+                member.full_name if member else "",
+                _certificate(member),
+                str(p.request_id or ""),
+                p.source,
+                p.payment_identifier or "",
+                p.extended_to.isoformat() if p.extended_to else "",
+                p.iban,
+            ]
+
+        return self._export(
+            staff_id, PAYMENT_COLUMNS, lambda uow, page: uow.payments.search(query, page)[0], row
+        )
 
     def export_requests(self, staff_id: int | None, query: RequestQuery) -> Iterator[str]:
-        header = [
-            "id",
-            "created",
-            "status",
-            "resolution",
-            "member_id",
-            "member",
-            "certificate",
-            "approved_amount",
-            "diagnosis",
-            "comment",
-        ]
+        def row(uow: UnitOfWork, r: Request) -> list[str]:
+            member = uow.members.get(r.member_id)
+            return [
+                str(r.id),
+                r.created_at.isoformat(),
+                r.status,
+                r.resolution or "",
+                str(r.member_id),
+                member.full_name if member else "",
+                _certificate(member),
+                str(r.approved_amount or ""),
+                r.diagnosis,
+                r.request_text,
+            ]
 
-        def rows() -> Iterator[list[str]]:
-            offset = 0
-            while True:
-                with self.ctx.uow() as uow:
-                    if staff_id is not None:
-                        load_staff(uow, staff_id)
-                    page, _ = uow.requests.search(query, Page(EXPORT_PAGE, offset))
-                    for r in page:
-                        member = uow.members.get(r.member_id)
-                        yield [
-                            str(r.id),
-                            r.created_at.isoformat(),
-                            r.status,
-                            r.resolution or "",
-                            str(r.member_id),
-                            member.full_name if member else "",
-                            (member.certificate or "") if member else "",
-                            str(r.approved_amount or ""),
-                            r.diagnosis,
-                            r.request_text,
-                        ]
-                if len(page) < EXPORT_PAGE:
-                    return
-                offset += EXPORT_PAGE
-
-        return _csv(header, rows())
+        return self._export(
+            staff_id, REQUEST_COLUMNS, lambda uow, page: uow.requests.search(query, page)[0], row
+        )
 
     def export_members(self, staff_id: int | None, query: MemberQuery) -> Iterator[str]:
-        header = [
-            "id",
-            "phone",
-            "last_name",
-            "first_name",
-            "middle_name",
-            "email",
-            "status",
-            "certificate",
-            "inn",
-            "iban",
-            "birth_date",
-            "paid_until",
-            "created",
-        ]
+        def row(_uow: UnitOfWork, m: Member) -> list[str]:
+            return [
+                str(m.id),
+                str(m.phone),
+                m.last_name,
+                m.first_name,
+                m.middle_name,
+                str(m.email or ""),
+                m.status,
+                m.certificate or "",
+                str(m.inn or ""),
+                str(m.iban or ""),
+                m.birth_date.isoformat() if m.birth_date else "",
+                m.expiration_date.isoformat() if m.expiration_date else "",
+                m.created_at.isoformat(),
+            ]
 
-        def rows() -> Iterator[list[str]]:
-            offset = 0
-            while True:
-                with self.ctx.uow() as uow:
-                    if staff_id is not None:
-                        load_staff(uow, staff_id)
-                    page = uow.members.search(query, Page(EXPORT_PAGE, offset))
-                    for m in page:
-                        yield [
-                            str(m.id),
-                            str(m.phone),
-                            m.last_name,
-                            m.first_name,
-                            m.middle_name,
-                            str(m.email or ""),
-                            m.status,
-                            m.certificate or "",
-                            str(m.inn or ""),
-                            str(m.iban or ""),
-                            m.birth_date.isoformat() if m.birth_date else "",
-                            m.expiration_date.isoformat() if m.expiration_date else "",
-                            m.created_at.isoformat(),
-                        ]
-                if len(page) < EXPORT_PAGE:
-                    return
-                offset += EXPORT_PAGE
-
-        return _csv(header, rows())
+        return self._export(
+            staff_id, MEMBER_COLUMNS, lambda uow, page: uow.members.search(query, page), row
+        )
 
     # -- audit -------------------------------------------------------------------------
     def audit_trail(
@@ -247,6 +250,10 @@ class Books:
                 load_staff(uow, staff_id)
             found, total = uow.audit.search(query, page)
             return Listing(found, total)
+
+
+def _certificate(member: Member | None) -> str:
+    return (member.certificate or "") if member else ""
 
 
 def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
