@@ -4,6 +4,7 @@ has a safe default for development. See ``operations.md`` for the whole table.""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from kasa.domain.money import Money
 from kasa.domain.signin import SignInPolicy
 
 ENVIRONMENTS = ("dev", "test", "production")
+SMS_BACKENDS = ("console", "outbox", "twilio")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -56,6 +58,23 @@ class Settings:
     database_url: str
     files_dir: Path
     fund: FundSettings
+    public_url: str = "http://127.0.0.1:8000"
+    jwt_secret: str | None = None
+    member_token_ttl: int = 30 * 24 * 3600
+    staff_token_ttl: int = 8 * 3600
+    sms_backend: str = "console"
+    sms_outbox: Path | None = None
+    liqpay_public_key: str = "sandbox_public_key"
+    liqpay_private_key: str = "sandbox_private_key"
+    liqpay_sandbox: bool = True
+    liqpay_api_url: str = "https://www.liqpay.ua/api"
+    diia_api_url: str = "https://api2s.diia.gov.ua"
+    diia_basic_auth: str = ""
+    diia_acquirer_token: str = ""
+    diia_branch_id: str = ""
+    diia_return_link: str = ""
+    diia_decryptor: str = "plain"
+    apple_app_ids: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -89,15 +108,56 @@ class Settings:
             ),
             max_upload_bytes=_int(env, "KASA_MAX_UPLOAD_MB", 10, 1) * 1024 * 1024,
         )
+        sms_backend = env.get("KASA_SMS_BACKEND", "console").strip() or "console"
+        if sms_backend not in SMS_BACKENDS:
+            raise InvalidInput(f"KASA_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}.")
         return cls(
             env=kind,
             data_dir=data_dir,
             database_url=database_url,
             files_dir=Path(env.get("KASA_FILES_DIR") or data_dir / "files").expanduser(),
             fund=fund,
+            public_url=(env.get("KASA_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            jwt_secret=env.get("KASA_JWT_SECRET") or None,
+            member_token_ttl=_int(env, "KASA_MEMBER_TOKEN_TTL", 30 * 24 * 3600, 60),
+            staff_token_ttl=_int(env, "KASA_STAFF_TOKEN_TTL", 8 * 3600, 60),
+            sms_backend=sms_backend,
+            sms_outbox=Path(env.get("KASA_SMS_OUTBOX") or data_dir / "sms-outbox.jsonl"),
+            liqpay_public_key=env.get("KASA_LIQPAY_PUBLIC_KEY") or "sandbox_public_key",
+            liqpay_private_key=env.get("KASA_LIQPAY_PRIVATE_KEY") or "sandbox_private_key",
+            liqpay_sandbox=(
+                env.get("KASA_LIQPAY_SANDBOX") or ("0" if kind == "production" else "1")
+            ).strip()
+            not in ("0", ""),
+            liqpay_api_url=env.get("KASA_LIQPAY_API_URL") or "https://www.liqpay.ua/api",
+            diia_api_url=env.get("KASA_DIIA_API_URL") or "https://api2s.diia.gov.ua",
+            diia_basic_auth=env.get("KASA_DIIA_BASIC_AUTH", ""),
+            diia_acquirer_token=env.get("KASA_DIIA_ACQUIRER_TOKEN", ""),
+            diia_branch_id=env.get("KASA_DIIA_BRANCH_ID", ""),
+            diia_return_link=env.get("KASA_DIIA_RETURN_LINK", ""),
+            diia_decryptor=env.get("KASA_DIIA_DECRYPTOR") or "plain",
+            apple_app_ids=tuple(
+                a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()
+            ),
         )
 
     @property
     def safe_database_url(self) -> str:
         """The database URL with any password hidden, for messages and logs."""
         return sa.engine.make_url(self.database_url).render_as_string(hide_password=True)
+
+    def secret(self) -> str:
+        """The token signing key: ``KASA_JWT_SECRET``, or outside production one generated
+        once into the data folder (shared by every process using that folder)."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                with path.open("x", encoding="utf-8") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass  # another process made it first
+        return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,64 @@
+"""The local file store: one directory shared by every API process.
+
+Writes go to a temporary file in the store and are renamed into place, so a crash never
+leaves a half-written file under a real name. Names are generated (two hex levels of
+folders, then a random name); the client's name never touches the file system, and
+reads are confined to the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+from kasa.application.ports import StoredBlob
+from kasa.domain.errors import NotFound
+
+NAME = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
+
+
+class LocalFileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, name: str) -> Path:
+        if not NAME.match(name):
+            raise NotFound("File not found.")
+        path = (self.root / name[:2] / name).resolve()
+        if self.root not in path.parents:
+            raise NotFound("File not found.")
+        return path
+
+    def save(self, content: bytes, suffix: str = "") -> StoredBlob:
+        name = secrets.token_hex(16) + suffix.lower()
+        target = self._path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(content).hexdigest()
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return StoredBlob(name, len(content), digest)
+
+    def open(self, name: str) -> bytes:
+        try:
+            return self._path(name).read_bytes()
+        except FileNotFoundError:
+            raise NotFound("File not found.") from None
+
+    def delete(self, name: str) -> None:
+        try:
+            self._path(name).unlink(missing_ok=True)
+        except NotFound:
+            return

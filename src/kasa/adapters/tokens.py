@@ -1,0 +1,60 @@
+"""Access tokens: JWT (HS256) with an audience per API, ``sub``, ``iat`` and ``exp``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+
+from kasa.application.ports import Clock, TokenAudience
+from kasa.domain.errors import AuthenticationFailed
+
+ALGORITHM = "HS256"
+
+
+class JwtTokens:
+    def __init__(
+        self,
+        secret: str,
+        clock: Clock,
+        member_ttl: timedelta = timedelta(days=30),
+        staff_ttl: timedelta = timedelta(hours=8),
+    ) -> None:
+        if len(secret.encode()) < 32:
+            raise ValueError("The token secret must be at least 32 bytes.")
+        self.secret = secret
+        self.clock = clock
+        self.ttl = {TokenAudience.MEMBER: member_ttl, TokenAudience.STAFF: staff_ttl}
+
+    def issue(self, audience: TokenAudience, subject: int) -> str:
+        now = self.clock.now()
+        claims = {
+            "sub": str(subject),
+            "aud": audience.value,
+            "iat": int(now.timestamp()),
+            "exp": int((now + self.ttl[audience]).timestamp()),
+        }
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+    def subject(self, token: str, audience: TokenAudience) -> int:
+        """The subject id of a valid token for this audience; anything else is refused."""
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],
+                audience=audience.value,
+                options={"require": ["exp", "iat", "sub", "aud"]},
+                leeway=0,
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationFailed("The access token has expired; sign in again.") from None
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("The access token is not valid.") from None
+        iat = claims["iat"]
+        if not isinstance(iat, int) or iat > int(self.clock.now().timestamp()) + 60:
+            raise AuthenticationFailed("The access token is not valid.")
+        try:
+            return int(claims["sub"])
+        except (TypeError, ValueError):
+            raise AuthenticationFailed("The access token is not valid.") from None
