@@ -201,7 +201,8 @@ class Profiles:
             if not member.is_approved:
                 raise PermissionDenied("Your profile is not approved yet")
             photo = uow.files.get(member.photo_file_id) if member.photo_file_id else None
-            return ProfileView(member, current_program_of(uow, member_id), photo)
+            state = member.membership_state(self.ctx.today(), self.ctx.settings.grace_days)
+            return ProfileView(member, current_program_of(uow, member_id), photo, state.value)
 
     def list_programs(self) -> Sequence[Program]:
         with self.ctx.uow() as uow:

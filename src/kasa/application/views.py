@@ -23,6 +23,7 @@ class ProfileView:
     member: Member
     program: Program | None
     photo: StoredFile | None
+    membership: str = "none"  # active, grace, expired or none, as of today
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from kasa.domain.money import Money
 from kasa.domain.signin import SignInPolicy
 
 ENVIRONMENTS = ("dev", "test", "production")
-SMS_BACKENDS = ("console", "outbox", "twilio")
+SMS_BACKENDS = ("console", "outbox")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -59,6 +59,7 @@ class Settings:
     files_dir: Path
     fund: FundSettings
     public_url: str = "http://127.0.0.1:8000"
+    admin_public_url: str = "http://127.0.0.1:8001"
     jwt_secret: str | None = None
     member_token_ttl: int = 30 * 24 * 3600
     staff_token_ttl: int = 8 * 3600
@@ -118,6 +119,9 @@ class Settings:
             files_dir=Path(env.get("KASA_FILES_DIR") or data_dir / "files").expanduser(),
             fund=fund,
             public_url=(env.get("KASA_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            admin_public_url=(env.get("KASA_ADMIN_PUBLIC_URL") or "http://127.0.0.1:8001").rstrip(
+                "/"
+            ),
             jwt_secret=env.get("KASA_JWT_SECRET") or None,
             member_token_ttl=_int(env, "KASA_MEMBER_TOKEN_TTL", 30 * 24 * 3600, 60),
             staff_token_ttl=_int(env, "KASA_STAFF_TOKEN_TTL", 8 * 3600, 60),

@@ -63,23 +63,16 @@ class Fund:
         ctx, fakes = in_memory_fund(settings)
         if database is not None:
             ctx = attrs.evolve(ctx, uow=database.unit_of_work)
+        return cls.on(ctx, fakes)
+
+    @classmethod
+    def on(cls, ctx: Context, fakes: Fakes) -> Fund:
+        """The use cases on a given context, with an admin and an operator."""
         fund = cls(
-            ctx,
-            fakes,
-            MemberSignIn(ctx),
-            Profiles(ctx),
-            MemberRequests(ctx),
-            StaffRequests(ctx),
-            MemberPayments(ctx),
-            GatewayPayments(ctx),
-            StaffPayments(ctx),
-            StaffAccounts(ctx),
-            BackOfficeMembers(ctx),
-            MemberFiles(ctx),
-            ProgramAdmin(ctx),
-            Books(ctx),
-            DiiaSharing(ctx),
-            Reminders(ctx),
+            ctx, fakes, MemberSignIn(ctx), Profiles(ctx), MemberRequests(ctx),
+            StaffRequests(ctx), MemberPayments(ctx), GatewayPayments(ctx), StaffPayments(ctx),
+            StaffAccounts(ctx), BackOfficeMembers(ctx), MemberFiles(ctx), ProgramAdmin(ctx),
+            Books(ctx), DiiaSharing(ctx), Reminders(ctx),
         )
         admin = fund.accounts.create(None, login="admin", role="admin", name="Адміністратор")
         operator = fund.accounts.create(None, login="olena", role="operator", name="Олена")

@@ -1,0 +1,1 @@
+"""The two HTTP apps (mobile and admin) and what they share: auth, errors, schemas."""

@@ -1,0 +1,109 @@
+"""One mapping from Kasa's error kinds to the APIs' error JSON and status codes.
+
+Every error is ``{"status": "error", "message": ...}`` (plus ``errors`` per field for
+bad input). Nothing unexpected ever reaches a client as a stack trace: it is logged with
+the request id and answered with a plain 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from kasa.domain import errors as e
+
+log = logging.getLogger("kasa.http")
+
+STATUS = {
+    e.InvalidInput: 400,
+    e.TooLarge: 413,
+    e.AuthenticationFailed: 401,
+    e.PermissionDenied: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.RuleViolation: 422,
+    e.RateLimited: 429,
+    e.DeliveryFailed: 502,
+}
+
+ERROR_RESPONSES = {
+    400: "Malformed or invalid input; `errors` names each bad field.",
+    401: "Not signed in: the token is missing, invalid or expired.",
+    403: "Not allowed.",
+    404: "Not found.",
+    409: "Not allowed in the current state.",
+    413: "An upload is too large.",
+    422: "A business rule refused it.",
+    429: "Too many attempts; see Retry-After.",
+}
+
+
+def error_body(message: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": "error", "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def status_of(error: e.KasaError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def kasa_error(_request: Request[Any, Any, Any], error: e.KasaError) -> Response[Any]:
+    headers = {}
+    if isinstance(error, e.RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    errors = error.errors if isinstance(error, e.InvalidInput) else None
+    return Response(
+        error_body(error.message, errors),
+        status_code=status_of(error),
+        headers=headers,
+        media_type=MediaType.JSON,
+    )
+
+
+def validation_error(_request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    fields: dict[str, str] = {}
+    for item in error.extra if isinstance(error.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            fields[key] = str(item.get("message") or "is invalid")
+    return Response(
+        error_body("The request has invalid fields.", fields or {"body": "is invalid"}),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
+def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    status = error.status_code
+    message = error.detail if status < 500 else "Something went wrong on our side."
+    return Response(
+        error_body(str(message)),
+        status_code=status,
+        headers=error.headers,
+        media_type=MediaType.JSON,
+    )
+
+
+def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return Response(
+        error_body("Something went wrong on our side."),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    e.KasaError: kasa_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,598 @@
+"""The members' mobile API: the route plan of ``api-mobile.md``, thin over the use cases.
+
+Each handler decodes its input (msgspec), calls one use case and shapes the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Litestar, MediaType, Request, Response, Router, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import FromPath, HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
+
+from kasa.application.identity import DiiaSharing
+from kasa.application.members import MemberFiles
+from kasa.application.payments import GatewayPayments, MemberPayments
+from kasa.application.ports import TokenAudience
+from kasa.application.profiles import Profiles
+from kasa.application.requests import MemberRequests
+from kasa.application.signin import MemberSignIn
+from kasa.application.views import ProfileView, RequestView
+from kasa.domain.files import StoredFile
+from kasa.domain.money import Money
+from kasa.domain.payments import Payment
+from kasa.domain.programs import Program
+from kasa.entrypoints.container import Kasa
+from kasa.entrypoints.http import schemas as s
+from kasa.entrypoints.http.auth import SIGNED_IN, subject_provider
+from kasa.entrypoints.http.common import (
+    all_uploads,
+    database_ready,
+    errors,
+    openapi,
+    read_upload,
+    run,
+)
+from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
+from kasa.entrypoints.settings import Settings
+
+MULTIPART = RequestEncodingType.MULTI_PART
+URL_ENCODED = RequestEncodingType.URL_ENCODED
+
+
+class Shapes:
+    """Turns the use cases' results into the route plan's shapes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def file_url(self, file: StoredFile) -> str:
+        return f"{self.settings.public_url}/files/{file.member_id}/{file.stored_name}"
+
+    def program(self, program: Program) -> s.ProgramOut:
+        terms = program.program_file
+        return s.ProgramOut(
+            program_id=program.id or 0,
+            program_name=program.program_name,
+            program_file=f"{self.settings.admin_public_url}/program/{terms}" if terms else "",
+            month_price=float(program.month_price.to_decimal()),
+        )
+
+    def profile(self, view: ProfileView) -> s.ProfileOut:
+        m = view.member
+        return s.ProfileOut(
+            id=m.id or 0,
+            phone=m.phone.e164,
+            first_name=m.first_name,
+            middle_name=m.middle_name,
+            last_name=m.last_name,
+            email=str(m.email or ""),
+            birth_date=s.dmy(m.birth_date),
+            passport_data=m.passport_data,
+            inn=str(m.inn or ""),
+            iban=str(m.iban or ""),
+            photo=self.file_url(view.photo) if view.photo else "",
+            certificate=m.certificate or "",
+            expiration_date=s.dmy(m.expiration_date),
+            is_active=m.is_active,
+            is_submitted=m.is_submitted,
+            status=m.status.value,
+            membership=view.membership,
+            credit=float(m.membership.credit.to_decimal()),
+            program=self.program(view.program) if view.program else None,
+        )
+
+    @staticmethod
+    def charge(payment: Payment, diagnosis: str) -> s.Charge:
+        return s.Charge(
+            date=s.dmy(payment.payment_date or payment.created_at),
+            sum=float(payment.amount.to_decimal()),
+            diagnosis=diagnosis,
+            request_id=payment.request_id,
+            type=payment.payment_type.value,
+        )
+
+    def files(self, files: Any) -> list[s.FileOut]:
+        return [s.FileOut(f.id or 0, f.original_name, self.file_url(f)) for f in files]
+
+    def summary(self, view: RequestView) -> s.RequestSummary:
+        r = view.request
+        return s.RequestSummary(
+            id=r.id or 0,
+            status=r.status.value,
+            comment=r.request_text,
+            date=s.dmy(r.created_at),
+            date_modified=s.dmy(r.updated_at),
+            sum=s.amount(r.approved_amount),
+            diagnos=r.diagnosis,
+            files=self.files(view.files),
+        )
+
+    def detail(self, view: RequestView) -> s.RequestDetail:
+        r = view.request
+        return s.RequestDetail(
+            id=r.id or 0,
+            status=r.status.value,
+            comment=r.request_text,
+            date=s.dmy(r.created_at),
+            date_modified=s.dmy(r.updated_at),
+            sum=s.amount(r.approved_amount),
+            diagnos=r.diagnosis,
+            files=self.files(view.files),
+            messages=[
+                s.MessageOut(
+                    m.message.id or 0,
+                    m.message.message,
+                    m.message.author.value,
+                    m.author_name,
+                    m.message.created_at.isoformat(),
+                )
+                for m in view.messages
+            ],
+            charges=[self.charge(p, r.diagnosis) for p in view.charges],
+        )
+
+
+# -- public routes ---------------------------------------------------------------------
+@get("/.well-known/apple-app-site-association", tags=["app"], sync_to_thread=False)
+def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str, Any]:
+    """Universal links for the app: Diia sends members back to ``/diia/*``."""
+    return {
+        "applinks": {
+            "details": [{"appIDs": list(settings.apple_app_ids), "components": [{"/": "/diia/*"}]}]
+        }
+    }
+
+
+@post("/user/signrequest", status_code=200, tags=["sign-in"], responses=errors(400, 403, 422, 429))
+async def sign_request(
+    data: JSONBody[s.SignRequest], sign_in: NamedDependency[MemberSignIn]
+) -> s.Message:
+    """Send a sign-in code by SMS (``create`` for the first sign-in)."""
+    await run(sign_in.request_code, data.phone, data.create)
+    return s.Message("Message was sent.")
+
+
+@post("/user/signin", status_code=200, tags=["sign-in"], responses=errors(400, 401, 403))
+async def sign_in(
+    data: JSONBody[s.SignIn], sign_in: NamedDependency[MemberSignIn]
+) -> s.AccessToken:
+    """Exchange the SMS code for an access token (creates the member on first sign-in)."""
+    return s.AccessToken(await run(sign_in.sign_in, data.phone, data.code))
+
+
+@get("/program/list", tags=["programs"])
+async def program_list(
+    profiles: NamedDependency[Profiles], shapes: NamedDependency[Shapes]
+) -> list[s.ProgramOut]:
+    """The programs a member may choose."""
+    programs = await run(profiles.list_programs)
+    return [shapes.program(p) for p in programs]
+
+
+@post(
+    "/user/payments/liqpay-callback",
+    status_code=200,
+    tags=["payments"],
+    responses=errors(400, 404, 409, 422),
+)
+async def liqpay_callback(
+    data: URLEncodedBody[s.GatewayCallback], gateway_payments: NamedDependency[GatewayPayments]
+) -> s.CallbackOut:
+    """The gateway's server-to-server callback: signature checked before anything else."""
+    result = await run(gateway_payments.callback, data.data, data.signature)
+    return s.CallbackOut("success", result.payment.status.value, result.change != "none")
+
+
+@post("/user/profile/diia-callback", status_code=200, tags=["identity"], responses=errors(400, 413))
+async def diia_callback(
+    data: MultipartBody[s.DiiaCallbackForm],
+    request: Request[Any, Any, Any],
+    diia: NamedDependency[DiiaSharing],
+    trace_id: Annotated[str | None, HeaderParameter(name="X-Document-Request-Trace-Id")] = None,
+) -> s.DiiaDone:
+    """Diia posts the encrypted documents: ``encodeData`` and one file per document."""
+    files = {u.filename or u.field: u.content for u in await all_uploads(request)}
+    await run(diia.receive, data.encodeData, files, trace_id)
+    return s.DiiaDone(success=True)
+
+
+@get("/health", tags=["operations"])
+async def health(uow: NamedDependency[Any]) -> Response[s.Health]:
+    """Liveness and database readiness, for a load balancer."""
+    ready = await run(database_ready, uow)
+    body = s.Health("ok" if ready else "unavailable", "ok" if ready else "unreachable")
+    return Response(body, status_code=200 if ready else 503)
+
+
+# -- member routes ---------------------------------------------------------------------
+@get(
+    "/files/{uid:int}/{filename:str}",
+    tags=["files"],
+    media_type=MediaType.TEXT,
+    security=SIGNED_IN,
+    responses=errors(401, 403, 404),
+)
+async def member_file(
+    uid: FromPath[int],
+    filename: FromPath[str],
+    member_id: NamedDependency[int],
+    member_files: NamedDependency[MemberFiles],
+) -> Response[bytes]:
+    """A member's own file (their id in the path), with its content type."""
+    found = await run(member_files.own_file, member_id, uid, filename)
+    return Response(
+        found.content,
+        media_type=found.file.content_type.value,
+        headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@post(
+    "/user/profile/create",
+    status_code=200,
+    tags=["profile"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 409, 413, 422),
+)
+async def profile_create(
+    data: MultipartBody[s.ProfileForm],
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+) -> s.Message:
+    """Submit the profile with documents and the program choice."""
+    documents = [
+        await read_upload(field, upload)
+        for field in ("inn", "id_1", "id_2", "book_1", "book_2", "book_address")
+        if (upload := getattr(data, field)) is not None
+    ]
+    await run(
+        profiles.submit,
+        member_id,
+        first_name=data.first_name,
+        middle_name=data.middle_name,
+        last_name=data.last_name,
+        email=data.email,
+        iban=data.iban,
+        program_id=data.program_id,
+        documents=documents,
+    )
+    return s.Message("profile successfully created")
+
+
+@post(
+    "/user/profile/edit",
+    status_code=200,
+    tags=["profile"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 413, 422),
+)
+async def profile_edit(
+    data: MultipartBody[s.ProfileEditForm],
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+) -> s.Message:
+    """Change e-mail, phone or photo."""
+    photo = await read_upload("photo", data.photo) if data.photo else None
+    await run(profiles.edit, member_id, email=data.email, phone=data.phone, photo=photo)
+    return s.Message("Profile successfully updated")
+
+
+@post(
+    "/user/profile/wrong",
+    status_code=200,
+    tags=["profile"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403),
+)
+async def profile_wrong(
+    data: JSONBody[s.WrongData],
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+) -> s.Message:
+    """Tell staff that names or the birth date are wrong."""
+    await run(
+        profiles.report_wrong_data,
+        member_id,
+        first_name=data.first_name,
+        middle_name=data.middle_name,
+        last_name=data.last_name,
+        birth_date=s.parse_date(data.birth_date, "birth_date"),
+    )
+    return s.Message("Request successfully sent")
+
+
+@get("/user/profile/get", tags=["profile"], security=SIGNED_IN, responses=errors(400, 401, 403))
+async def profile_get(
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+    shapes: NamedDependency[Shapes],
+) -> s.ProfileOut:
+    """The member's profile, once approved."""
+    return shapes.profile(await run(profiles.get, member_id))
+
+
+@post(
+    "/program/change",
+    status_code=200,
+    tags=["programs"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
+async def program_change(
+    data: JSONBody[s.ProgramChoice],
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+) -> s.ProgramChanged:
+    """Ask for another program; staff approve the change."""
+    link, program = await run(profiles.change_program, member_id, data.program_id)
+    return s.ProgramChanged(
+        "success",
+        "Program change requested; the fund will confirm it.",
+        s.MemberProgramOut(
+            link.id or 0,
+            program.id or 0,
+            program.program_name,
+            float(program.month_price.to_decimal()),
+            link.is_active,
+            link.is_new,
+        ),
+    )
+
+
+@post(
+    "/user/charges/list",
+    status_code=200,
+    tags=["payments"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403),
+)
+async def charges_list(
+    member_id: NamedDependency[int],
+    member_payments: NamedDependency[MemberPayments],
+    data: JSONBody[s.Period | None] = None,
+) -> list[s.Charge]:
+    """Payouts the fund made to the member, optionally between two dates."""
+    period = data or s.Period()
+    rows = await run(
+        member_payments.charges,
+        member_id,
+        s.parse_date(period.begin, "begin"),
+        s.parse_date(period.end, "end"),
+    )
+    return [Shapes.charge(r.payment, r.request.diagnosis if r.request else "") for r in rows]
+
+
+@get("/user/payments/list", tags=["payments"], security=SIGNED_IN, responses=errors(400, 401, 403))
+async def payments_list(
+    member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
+) -> list[s.TopUpOut]:
+    """The member's top-ups and the "paid until" each produced."""
+    payments = await run(member_payments.top_ups, member_id)
+    return [
+        s.TopUpOut(
+            s.dmy(p.payment_date or p.created_at),
+            float(p.amount.to_decimal()),
+            s.dmy(p.extended_to),
+            p.status.value,
+        )
+        for p in payments
+    ]
+
+
+@post(
+    "/user/request/list",
+    status_code=200,
+    tags=["requests"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403),
+)
+async def request_list(
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+    data: JSONBody[s.StatusFilter | None] = None,
+) -> list[s.RequestSummary]:
+    """The member's requests, optionally by status."""
+    statuses = (data.status if data else None) or []
+    views = await run(member_requests.list, member_id, statuses)
+    return [shapes.summary(v) for v in views]
+
+
+@get(
+    "/user/request/{request_id:int}",
+    tags=["requests"],
+    security=SIGNED_IN,
+    responses=errors(401, 403, 404),
+)
+async def request_get(
+    request_id: FromPath[int],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+) -> s.RequestDetail:
+    """One of the member's requests with files, messages and payouts."""
+    return shapes.detail(await run(member_requests.get, member_id, request_id))
+
+
+@post(
+    "/user/request/{request_id:int}/message",
+    status_code=200,
+    tags=["requests"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404, 409),
+)
+async def request_message(
+    request_id: FromPath[int],
+    data: JSONBody[s.MessageIn],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+) -> s.StatusMessage:
+    """Write to the fund about a request (not once it is closed)."""
+    await run(member_requests.write, member_id, request_id, data.message)
+    return s.StatusMessage("success", "Message sent")
+
+
+@post(
+    "/user/request/create",
+    status_code=200,
+    tags=["requests"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 413, 422),
+)
+async def request_create(
+    data: MultipartBody[s.RequestForm],
+    request: Request[Any, Any, Any],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+) -> s.RequestDetail:
+    """File a request for aid with any number of receipt files."""
+    files = await all_uploads(request)
+    view = await run(member_requests.create, member_id, data.comment, files)
+    return shapes.detail(view)
+
+
+@post(
+    "/user/request/update",
+    status_code=200,
+    tags=["requests"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404, 409, 413),
+)
+async def request_update(
+    data: MultipartBody[s.RequestFilesForm],
+    request: Request[Any, Any, Any],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+) -> s.RequestDetail:
+    """Add files to a request (not once it is closed)."""
+    files = await all_uploads(request)
+    view = await run(member_requests.add_files, member_id, data.id, files)
+    return shapes.detail(view)
+
+
+@post(
+    "/user/payments/liqpay",
+    status_code=200,
+    tags=["payments"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 422),
+)
+async def liqpay_checkout(
+    data: JSONBody[s.TopUp],
+    member_id: NamedDependency[int],
+    member_payments: NamedDependency[MemberPayments],
+) -> s.CheckoutOut:
+    """Start a top-up: a pending payment and the gateway's signed checkout."""
+    checkout = await run(member_payments.start_top_up, member_id, Money.positive(data.amount))
+    return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)
+
+
+@post(
+    "/user/payments/liqpay/subscribe",
+    status_code=200,
+    tags=["payments"],
+    security=SIGNED_IN,
+    responses=errors(401, 403, 422),
+)
+async def liqpay_subscribe(
+    member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
+) -> s.CheckoutOut:
+    """A monthly automatic contribution at the current program's price."""
+    checkout = await run(member_payments.start_subscription, member_id)
+    return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)
+
+
+@post(
+    "/user/profile/diia",
+    status_code=200,
+    tags=["identity"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403),
+)
+async def diia_start(
+    member_id: NamedDependency[int], diia: NamedDependency[DiiaSharing]
+) -> s.DiiaLinkOut:
+    """Start sharing documents from Diia: the deep link to open."""
+    link = await run(diia.start, member_id)
+    return s.DiiaLinkOut(link.deeplink, link.request_id)
+
+
+MEMBER_ROUTES = [
+    member_file,
+    profile_create,
+    profile_edit,
+    profile_wrong,
+    profile_get,
+    program_change,
+    charges_list,
+    payments_list,
+    request_list,
+    request_get,
+    request_message,
+    request_create,
+    request_update,
+    liqpay_checkout,
+    liqpay_subscribe,
+    diia_start,
+]
+PUBLIC_ROUTES = [
+    apple_app_site_association,
+    sign_request,
+    sign_in,
+    program_list,
+    liqpay_callback,
+    diia_callback,
+    health,
+]
+
+
+SERVICES = (
+    "sign_in",
+    "profiles",
+    "member_requests",
+    "member_payments",
+    "gateway_payments",
+    "diia",
+    "member_files",
+)
+
+
+def _constant(value: object) -> Provide:
+    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
+
+
+def create_mobile_app(kasa: Kasa) -> Litestar:
+    """The mobile API on a container (real adapters, or fakes in tests)."""
+    settings: Settings = kasa.settings()
+    services = kasa.services
+    tokens = kasa.gateways.tokens()
+    shapes = Shapes(settings)
+    members = Router(
+        "/",
+        route_handlers=MEMBER_ROUTES,
+        dependencies={"member_id": Provide(subject_provider(TokenAudience.MEMBER))},
+    )
+    app = Litestar(
+        route_handlers=[*PUBLIC_ROUTES, members],
+        dependencies={
+            **{name: _constant(getattr(services, name)()) for name in SERVICES},
+            "uow": _constant(kasa.gateways.uow()),
+            "settings": _constant(settings),
+            "shapes": _constant(shapes),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi(
+            "Kasa mobile API",
+            "The members' API of the mutual aid fund: sign-in by SMS code, profile and "
+            "documents, programs, contributions through LiqPay, requests for aid.",
+        ),
+        request_max_body_size=settings.fund.max_upload_bytes
+        * (settings.fund.max_files_per_upload + 1),
+        debug=False,
+    )
+    app.state.tokens = tokens
+    return app

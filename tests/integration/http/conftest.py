@@ -1,0 +1,75 @@
+"""The mobile app on SQLite and a local file store, with the outside world faked
+(SMS, gateway, Diia) and the fakes' clock driving time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from dependency_injector import providers
+from litestar.testing import TestClient
+
+from kasa.adapters.files import LocalFileStore
+from kasa.adapters.memory import Fakes, in_memory_fund
+from kasa.adapters.sql.database import SqlDatabase
+from kasa.adapters.sql.migrate import upgrade
+from kasa.adapters.tokens import JwtTokens
+from kasa.application.context import Context
+from kasa.application.ports import TokenAudience
+from kasa.entrypoints.container import Kasa
+from kasa.entrypoints.http.mobile import create_mobile_app
+from kasa.entrypoints.settings import Settings
+from tests.unit.app.helpers import Fund
+
+SECRET = "test-secret-" + "x" * 40
+
+
+@attrs.define
+class MobileWorld:
+    client: TestClient[Any]
+    kasa: Kasa
+    fund: Fund
+    fakes: Fakes
+    settings: Settings
+
+    def sign_up(self, phone: str) -> tuple[int, dict[str, str]]:
+        self.client.post("/user/signrequest", json={"phone": phone, "create": True})
+        code = self.fakes.sms.last_code(phone)
+        token = self.client.post("/user/signin", json={"phone": phone, "code": code}).json()
+        tokens: JwtTokens = self.kasa.gateways.tokens()
+        member_id = tokens.subject(token["access_token"], TokenAudience.MEMBER)
+        return member_id, {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def build_kasa(tmp_path: Path, **environ: str) -> tuple[Kasa, Fakes, Context]:
+    env = {"KASA_DATA_DIR": str(tmp_path / "data"), "KASA_JWT_SECRET": SECRET,
+           "KASA_PUBLIC_URL": "http://mobile.test", **environ}
+    settings = Settings.load(env, dotenv=tmp_path / "none.env")
+    upgrade(settings.database_url)
+    context, fakes = in_memory_fund(settings.fund)
+    database = SqlDatabase(settings.database_url)
+    kasa = Kasa(settings=settings)
+    files = LocalFileStore(settings.files_dir)
+    kasa.gateways.database.override(providers.Object(database))
+    kasa.gateways.clock.override(providers.Object(fakes.clock))
+    kasa.gateways.codes.override(providers.Object(fakes.codes))
+    kasa.gateways.sms.override(providers.Object(fakes.sms))
+    kasa.gateways.gateway.override(providers.Object(fakes.gateway))
+    kasa.gateways.identity.override(providers.Object(fakes.identity))
+    kasa.gateways.files.override(providers.Object(files))
+    kasa.gateways.passwords.override(providers.Object(fakes.passwords))
+    context = attrs.evolve(context, uow=database.unit_of_work, files=files,
+                           tokens=kasa.gateways.tokens(), code_hasher=kasa.gateways.code_hasher())
+    return kasa, fakes, context
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[MobileWorld]:
+    kasa, fakes, context = build_kasa(tmp_path)
+    fund = Fund.on(context, fakes)
+    with TestClient(create_mobile_app(kasa)) as client:
+        yield MobileWorld(client, kasa, fund, fakes, kasa.settings())
+    kasa.gateways.database().dispose()
