@@ -45,8 +45,12 @@ class MobileWorld:
 
 
 def build_kasa(tmp_path: Path, **environ: str) -> tuple[Kasa, Fakes, Context]:
-    env = {"KASA_DATA_DIR": str(tmp_path / "data"), "KASA_JWT_SECRET": SECRET,
-           "KASA_PUBLIC_URL": "http://mobile.test", **environ}
+    env = {
+        "KASA_DATA_DIR": str(tmp_path / "data"),
+        "KASA_JWT_SECRET": SECRET,
+        "KASA_PUBLIC_URL": "http://mobile.test",
+        **environ,
+    }
     settings = Settings.load(env, dotenv=tmp_path / "none.env")
     upgrade(settings.database_url)
     context, fakes = in_memory_fund(settings.fund)
@@ -61,8 +65,13 @@ def build_kasa(tmp_path: Path, **environ: str) -> tuple[Kasa, Fakes, Context]:
     kasa.gateways.identity.override(providers.Object(fakes.identity))
     kasa.gateways.files.override(providers.Object(files))
     kasa.gateways.passwords.override(providers.Object(fakes.passwords))
-    context = attrs.evolve(context, uow=database.unit_of_work, files=files,
-                           tokens=kasa.gateways.tokens(), code_hasher=kasa.gateways.code_hasher())
+    context = attrs.evolve(
+        context,
+        uow=database.unit_of_work,
+        files=files,
+        tokens=kasa.gateways.tokens(),
+        code_hasher=kasa.gateways.code_hasher(),
+    )
     return kasa, fakes, context
 
 

@@ -69,10 +69,22 @@ class Fund:
     def on(cls, ctx: Context, fakes: Fakes) -> Fund:
         """The use cases on a given context, with an admin and an operator."""
         fund = cls(
-            ctx, fakes, MemberSignIn(ctx), Profiles(ctx), MemberRequests(ctx),
-            StaffRequests(ctx), MemberPayments(ctx), GatewayPayments(ctx), StaffPayments(ctx),
-            StaffAccounts(ctx), BackOfficeMembers(ctx), MemberFiles(ctx), ProgramAdmin(ctx),
-            Books(ctx), DiiaSharing(ctx), Reminders(ctx),
+            ctx,
+            fakes,
+            MemberSignIn(ctx),
+            Profiles(ctx),
+            MemberRequests(ctx),
+            StaffRequests(ctx),
+            MemberPayments(ctx),
+            GatewayPayments(ctx),
+            StaffPayments(ctx),
+            StaffAccounts(ctx),
+            BackOfficeMembers(ctx),
+            MemberFiles(ctx),
+            ProgramAdmin(ctx),
+            Books(ctx),
+            DiiaSharing(ctx),
+            Reminders(ctx),
         )
         admin = fund.accounts.create(None, login="admin", role="admin", name="Адміністратор")
         operator = fund.accounts.create(None, login="olena", role="operator", name="Олена")
