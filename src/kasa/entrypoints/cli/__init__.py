@@ -51,3 +51,48 @@ def db_upgrade() -> None:
         f"{where}: revision {result.before or 'none'} -> {result.after}; "
         f"reference data rows written: {result.reference_rows}."
     )
+
+
+APPS = {"mobile": "kasa.entrypoints.http.mobile:app_factory"}
+
+
+@main.command()
+@click.argument("app", type=click.Choice(sorted(APPS)))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (they share the database and the file store).",
+)
+def serve(app: str, host: str, port: int, workers: int) -> None:
+    """Run an HTTP API with uvicorn. The database must be upgraded first."""
+    import uvicorn
+
+    from kasa.adapters.sql.migrate import current_revision, head_revision
+
+    settings = load_settings()
+    try:
+        revision = current_revision(settings.database_url)
+    except Exception as error:  # a person needs the one line, not a traceback
+        raise click.ClickException(f"the database cannot be reached: {error}") from error
+    if revision != head_revision():
+        raise click.ClickException(
+            f"the database is at revision {revision or 'none'}; run `kasa db upgrade` first"
+        )
+    click.echo(
+        f"kasa {app} API on http://{host}:{port} (docs at /docs), "
+        f"database {settings.safe_database_url}"
+    )
+    uvicorn.run(
+        APPS[app],
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )

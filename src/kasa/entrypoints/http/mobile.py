@@ -596,3 +596,10 @@ def create_mobile_app(kasa: Kasa) -> Litestar:
     )
     app.state.tokens = tokens
     return app
+
+
+def app_factory() -> Litestar:
+    """For ASGI servers: the mobile app on the settings of the environment."""
+    from kasa.entrypoints.container import build_container
+
+    return create_mobile_app(build_container())

@@ -1,0 +1,68 @@
+"""``kasa serve mobile`` runs the app with uvicorn on the embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from click.testing import CliRunner
+
+from kasa.entrypoints.cli import main
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_serve_refuses_a_database_that_is_not_upgraded(tmp_path: Path) -> None:
+    env = {"KASA_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["serve", "mobile"], env=env)
+    assert result.exit_code == 1 and "run `kasa db upgrade` first" in result.output
+
+
+def test_serve_mobile_answers_on_its_port(tmp_path: Path) -> None:
+    env = {**os.environ, "KASA_DATA_DIR": str(tmp_path / "var")}
+    env.pop("KASA_DATABASE_URL", None)
+    kasa = [sys.executable, "-c", "from kasa.entrypoints.cli import main; main()"]
+    subprocess.run(
+        [*kasa, "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [*kasa, "serve", "mobile", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the server did not start"
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "database": "ok"}
+        programs = requests.get(f"http://127.0.0.1:{port}/program/list", timeout=5)
+        assert programs.status_code == 200 and programs.json() == []
+        docs = requests.get(f"http://127.0.0.1:{port}/docs/openapi.json", timeout=5).json()
+        assert "/user/signrequest" in docs["paths"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
