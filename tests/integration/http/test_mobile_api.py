@@ -552,3 +552,52 @@ def test_x_access_token_header_works_like_bearer(world: MobileWorld, path: str) 
     token = headers["Authorization"].split()[1]
     assert world.client.get(path, headers={"x-access-token": token}).status_code == 200
     assert member_id
+
+
+def test_a_members_whole_journey_over_http(world: MobileWorld) -> None:
+    """Sign up by SMS code, submit the profile with documents, approval by staff, the
+    profile, a top-up confirmed by a signed callback (and its replay), a request with
+    receipts, messages both ways, and the payout in the charges list."""
+    c = world.client
+    member_id, headers = world.sign_up("+380931234567")
+    program_id = world.fund.program(price="300")
+    r = c.post(
+        "/user/profile/create", data=profile_form(program_id), files=documents(), headers=headers
+    )
+    assert r.json() == {"message": "profile successfully created"}
+    world.fund.approve(member_id)
+    assert c.get("/user/profile/get", headers=headers).json()["is_active"] is True
+
+    checkout = c.post("/user/payments/liqpay", json={"amount": "300.00"}, headers=headers).json()
+    order_id = json.loads(base64.b64decode(checkout["data"]))["order_id"]
+    callback = dict(
+        zip(("data", "signature"), world.fakes.gateway.callback(order_id, "300"), strict=True)
+    )
+    assert c.post("/user/payments/liqpay-callback", data=callback).json()["changed"] is True
+    assert c.post("/user/payments/liqpay-callback", data=callback).json()["changed"] is False
+    paid_until = (world.fund.ctx.today() + timedelta(days=30)).strftime("%d.%m.%Y")
+    assert c.get("/user/profile/get", headers=headers).json()["expiration_date"] == paid_until
+
+    created = c.post(
+        "/user/request/create",
+        data={"comment": "Ліки"},
+        headers=headers,
+        files=[("files", ("чек.jpg", JPEG + b"j", "image/jpeg"))],
+    ).json()
+    world.fund.staff_requests.write(world.fund.operator_id, created["id"], "Прийнято")
+    c.post(f"/user/request/{created['id']}/message", json={"message": "Дякую"}, headers=headers)
+    world.fund.staff_requests.update(
+        world.fund.operator_id, created["id"], approved_amount=Money(80_000)
+    )
+    world.fund.staff_payments.record(
+        world.fund.operator_id,
+        member_id=member_id,
+        payment_type="payout",
+        amount=Money(80_000),
+        paid_on=world.fund.ctx.today(),
+        request_id=created["id"],
+    )
+    detail = c.get(f"/user/request/{created['id']}", headers=headers).json()
+    assert [m["message"] for m in detail["messages"]] == ["Прийнято", "Дякую"]
+    charges = c.post("/user/charges/list", json={}, headers=headers).json()
+    assert [(x["sum"], x["request_id"]) for x in charges] == [(800.0, created["id"])]
