@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from kasa import __version__
+from kasa.application.staff import StaffAccounts
 from kasa.domain.errors import KasaError
 from kasa.entrypoints.settings import Settings
 
@@ -53,27 +56,16 @@ def db_upgrade() -> None:
     )
 
 
-APPS = {"mobile": "kasa.entrypoints.http.mobile:app_factory"}
+APPS = {
+    "mobile": "kasa.entrypoints.http.mobile:app_factory",
+    "admin": "kasa.entrypoints.http.admin:app_factory",
+}
+DEFAULT_PORTS = {"mobile": 8000, "admin": 8001, "all": 8000}
 
 
-@main.command()
-@click.argument("app", type=click.Choice(sorted(APPS)))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Worker processes (they share the database and the file store).",
-)
-def serve(app: str, host: str, port: int, workers: int) -> None:
-    """Run an HTTP API with uvicorn. The database must be upgraded first."""
-    import uvicorn
-
+def _check_schema(settings: Settings) -> None:
     from kasa.adapters.sql.migrate import current_revision, head_revision
 
-    settings = load_settings()
     try:
         revision = current_revision(settings.database_url)
     except Exception as error:  # a person needs the one line, not a traceback
@@ -82,6 +74,34 @@ def serve(app: str, host: str, port: int, workers: int) -> None:
         raise click.ClickException(
             f"the database is at revision {revision or 'none'}; run `kasa db upgrade` first"
         )
+
+
+@main.command()
+@click.argument("app", type=click.Choice(["mobile", "admin", "all"]))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65534),
+    default=None,
+    help="Port (mobile 8000, admin 8001; with `all`, admin on port + 1).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (they share the database and the file store).",
+)
+def serve(app: str, host: str, port: int | None, workers: int) -> None:
+    """Run an HTTP API (or both) with uvicorn. The database must be upgraded first."""
+    settings = load_settings()
+    _check_schema(settings)
+    port = port or DEFAULT_PORTS[app]
+    if app == "all":
+        _serve_both(host, port, workers)
+        return
+    import uvicorn
+
     click.echo(
         f"kasa {app} API on http://{host}:{port} (docs at /docs), "
         f"database {settings.safe_database_url}"
@@ -96,3 +116,68 @@ def serve(app: str, host: str, port: int, workers: int) -> None:
         server_header=False,
         log_level="info",
     )
+
+
+def _serve_both(host: str, port: int, workers: int) -> None:
+    """The mobile API on ``port`` and the admin API on ``port + 1``, as two processes."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve"]
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own command line, no shell
+            [*command, name, "--host", host, "--port", str(number), "--workers", str(workers)]
+        )
+        for name, number in (("mobile", port), ("admin", port + 1))
+    ]
+    try:
+        while all(p.poll() is None for p in processes):
+            try:
+                processes[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("create")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["admin", "operator"]), required=True)
+@click.option("--name", default="", help="The person's name.")
+@click.option("--email", default=None)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+def user_create(login: str, role: str, name: str, email: str | None, password_stdin: bool) -> None:
+    """Create a staff user. Without --password-stdin a strong password is generated and
+    printed once."""
+    from kasa.entrypoints.container import build_container
+
+    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+    settings = load_settings()
+    _check_schema(settings)
+    services: Any = build_container(settings).services
+    accounts: StaffAccounts = services.staff_accounts()
+    try:
+        created = accounts.create(
+            None, login=login, role=role, name=name, email=email, password=password
+        )
+    except KasaError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"created {role} {created.user.login} (id {created.user.id})")
+    if password is None:
+        click.echo(f"password: {created.initial_password}")
+        click.echo("It is shown only now; keep it safe.")

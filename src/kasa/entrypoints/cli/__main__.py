@@ -1,0 +1,3 @@
+from kasa.entrypoints.cli import main
+
+main()

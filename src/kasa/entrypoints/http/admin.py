@@ -1,0 +1,618 @@
+"""The staff back office API: the route plan of ``api-admin.md``, thin over the use
+cases, with the same auth, error and schema machinery as the mobile app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any, Literal
+
+from litestar import Litestar, MediaType, Request, Response, Router, delete, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.response import Stream
+
+from kasa.application.members import BackOfficeMembers
+from kasa.application.payments import StaffPayments
+from kasa.application.ports import TokenAudience
+from kasa.application.programs import ProgramAdmin
+from kasa.application.reports import Books
+from kasa.application.repositories import (
+    AuditQuery,
+    MemberQuery,
+    Page,
+    PaymentQuery,
+    RequestQuery,
+)
+from kasa.application.requests import StaffRequests, parse_statuses, words_of
+from kasa.application.staff import StaffAccounts
+from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.errors import InvalidInput
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentType
+from kasa.entrypoints.container import Kasa
+from kasa.entrypoints.http import admin_schemas as a
+from kasa.entrypoints.http.auth import SIGNED_IN, subject_provider
+from kasa.entrypoints.http.common import database_ready, errors, openapi, read_upload, run
+from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
+from kasa.entrypoints.http.schemas import Health, parse_date
+from kasa.entrypoints.settings import Settings
+
+StaffId = NamedDependency[int]
+Json = dict[str, Any]
+MAX_PAGE = 500
+
+
+def page(limit: int, offset: int) -> Page:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput.field("limit", f"must be between 1 and {MAX_PAGE}")
+    if offset < 0:
+        raise InvalidInput.field("offset", "cannot be negative")
+    return Page(limit, offset)
+
+
+def _enum(kind: Any, value: str | None, field: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidInput.field(
+            field, f"must be among {', '.join(k.value for k in kind)}"
+        ) from None
+
+
+def payment_query(f: a.PaymentFilter) -> PaymentQuery:
+    return PaymentQuery(
+        types=frozenset(_enum(PaymentType, t, "type") for t in f.type or []),
+        date_start=parse_date(f.date_start, "date_start"),
+        date_end=parse_date(f.date_end, "date_end"),
+        amount_start=a.money_or_none(f.amount_start, "amount_start"),
+        amount_end=a.money_or_none(f.amount_end, "amount_end"),
+        certificate=f.certificate or None,
+    )
+
+
+def request_query(f: a.RequestFilter) -> RequestQuery:
+    return RequestQuery(
+        words=words_of(f.query),
+        statuses=frozenset(parse_statuses(f.status)),
+        date_start=parse_date(f.date_start, "date_start"),
+        date_end=parse_date(f.date_end, "date_end"),
+    )
+
+
+# -- public ------------------------------------------------------------------------------
+@post("/signin", status_code=200, tags=["staff"], responses=errors(400, 401, 403, 429))
+async def sign_in(
+    data: JSONBody[a.SignIn],
+    request: Request[Any, Any, Any],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> Json:
+    """Login and password; one message for a wrong login or a wrong password."""
+    address = request.client.host if request.client else ""
+    session = await run(staff_accounts.sign_in, data.login, data.password, address)
+    user = a.staff_user(session.user)
+    return {
+        "access_token": session.access_token,
+        "user": {k: user[k] for k in ("name", "login", "email", "role", "is_active", "updated_at")},
+    }
+
+
+@get("/program/{filename:str}", tags=["programs"], media_type=MediaType.TEXT, responses=errors(404))
+async def program_terms(
+    filename: FromPath[str], programs: NamedDependency[ProgramAdmin]
+) -> Response[bytes]:
+    """A program's terms file (public)."""
+    found = await run(programs.terms_file, filename)
+    return Response(
+        found.content,
+        media_type=found.file.content_type.value,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@get("/health", tags=["operations"])
+async def health(uow: NamedDependency[Any]) -> Response[Health]:
+    """Liveness and database readiness."""
+    ready = await run(database_ready, uow)
+    return Response(
+        Health("ok" if ready else "unavailable", "ok" if ready else "unreachable"),
+        status_code=200 if ready else 503,
+    )
+
+
+# -- staff accounts ----------------------------------------------------------------------
+STAFF_ERRORS = errors(400, 401, 403, 404, 409, 422)
+
+
+@get(
+    ["/user", "/user/{user_id:int}"],
+    tags=["staff"],
+    security=SIGNED_IN,
+    responses=errors(401, 403, 404),
+)
+async def users(
+    staff_id: StaffId,
+    staff_accounts: NamedDependency[StaffAccounts],
+    user_id: FromPath[int | None] = None,
+) -> Json:
+    """Staff accounts (admin only)."""
+    if user_id is None:
+        found = await run(staff_accounts.list, staff_id)
+        return {"data": [a.staff_user(u) for u in found]}
+    return {"data": [a.staff_user(await run(staff_accounts.get, staff_id, user_id))]}
+
+
+@put("/user", tags=["staff"], security=SIGNED_IN, responses=errors(400, 401, 403, 409, 422))
+async def user_create(
+    data: JSONBody[a.NewStaff], staff_id: StaffId, staff_accounts: NamedDependency[StaffAccounts]
+) -> Json:
+    """Create a staff account; its generated password is returned once."""
+    created = await run(
+        staff_accounts.create,
+        staff_id,
+        login=data.login,
+        role=data.role,
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        is_active=data.is_active,
+    )
+    return {"data": a.staff_user(created.user), "initial_password": created.initial_password}
+
+
+@post(
+    "/user",
+    status_code=200,
+    tags=["staff"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404, 409),
+)
+async def user_update(
+    data: JSONBody[a.StaffChanges],
+    staff_id: StaffId,
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> Json:
+    """Change a staff account (admin only)."""
+    user = await run(
+        staff_accounts.update,
+        staff_id,
+        data.id,
+        login=data.login,
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        role=data.role,
+        is_active=data.is_active,
+    )
+    return {"data": a.staff_user(user)}
+
+
+@delete(
+    "/user/{user_id:int}",
+    status_code=200,
+    tags=["staff"],
+    security=SIGNED_IN,
+    responses=errors(401, 403, 404, 409),
+)
+async def user_deactivate(
+    user_id: FromPath[int], staff_id: StaffId, staff_accounts: NamedDependency[StaffAccounts]
+) -> Json:
+    """Deactivate an account (kept for the audit trail); not one's own."""
+    return {"data": a.staff_user(await run(staff_accounts.deactivate, staff_id, user_id))}
+
+
+@post(
+    "/user/change_password",
+    status_code=200,
+    tags=["staff"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404),
+)
+async def change_password(
+    data: JSONBody[a.PasswordChange],
+    staff_id: StaffId,
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> Json:
+    """Own password with the old one; an admin may set anyone's."""
+    await run(
+        staff_accounts.change_password,
+        staff_id,
+        new_password=data.new_password,
+        user_id=data.id,
+        old_password=data.old_password,
+    )
+    return {"status": "success", "message": "Password changed"}
+
+
+# -- members -------------------------------------------------------------------------------
+@post(
+    "/files",
+    status_code=200,
+    tags=["members"],
+    media_type=MediaType.TEXT,
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404),
+)
+async def member_file(
+    data: JSONBody[a.FileQuery], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
+) -> Response[bytes]:
+    """A member's file."""
+    found = await run(back_office.member_file, staff_id, data.user_id, data.filename)
+    return Response(
+        found.content,
+        media_type=found.file.content_type.value,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@post("/members", status_code=200, tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def members(
+    data: JSONBody[a.MemberSearch],
+    staff_id: StaffId,
+    back_office: NamedDependency[BackOfficeMembers],
+) -> Json:
+    """The review queue (empty query), or members matching every word in chosen fields."""
+    chosen = [
+        name for name in a.SearchFields.__struct_fields__ if getattr(data.filter.fields, name)
+    ]
+    found = await run(
+        back_office.search, staff_id, data.filter.query, chosen, page(data.limit, data.offset)
+    )
+    return {"data": [a.member(m) for m in found]}
+
+
+@get(
+    "/member/generate_certificate", tags=["members"], security=SIGNED_IN, responses=errors(401, 403)
+)
+async def generate_certificate(
+    staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
+) -> Json:
+    """A new certificate number, never handed out before."""
+    return {"data": await run(back_office.generate_certificate, staff_id)}
+
+
+@post("/member", status_code=200, tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def member_detail(
+    data: JSONBody[a.MemberId], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
+) -> Json:
+    """A member's whole file."""
+    return a.member_detail(await run(back_office.detail, staff_id, data.id))
+
+
+@put("/member", tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def member_edit(
+    data: JSONBody[a.MemberEdit], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
+) -> Json:
+    """Edit a member and decide: approve, block, unblock, accept changes."""
+    edited = await run(
+        back_office.edit,
+        staff_id,
+        data.id,
+        first_name=data.first_name,
+        middle_name=data.middle_name,
+        last_name=data.last_name,
+        email=data.email,
+        iban=data.iban,
+        birth_date=parse_date(data.birth_date, "birth_date"),
+        certificate=data.certificate,
+        passport_data=data.passport_data,
+        inn=data.inn,
+        phone=data.phone,
+        is_active=data.is_active,
+        is_submitted=data.is_submitted,
+        approve_program_change=data.approve_program_change,
+        approve_documents=data.approve_documents,
+    )
+    return {"status": "success", "data": a.member(edited)}
+
+
+# -- programs ------------------------------------------------------------------------------
+@get("/programs", tags=["programs"], security=SIGNED_IN, responses=errors(401, 403))
+async def programs_list(staff_id: StaffId, programs: NamedDependency[ProgramAdmin]) -> Json:
+    """The active programs."""
+    found = await run(programs.list, staff_id)
+    return {"status": "success", "data": [a.program(p) for p in found]}
+
+
+@post("/program", status_code=200, tags=["programs"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def program_get(
+    data: JSONBody[a.MemberId], staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
+) -> Json:
+    """One program."""
+    return {"status": "success", "data": a.program(await run(programs.get, staff_id, data.id))}
+
+
+@put("/program", tags=["programs"], security=SIGNED_IN, responses=errors(400, 401, 403, 404, 413))
+async def program_save(
+    data: MultipartBody[a.ProgramForm], staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
+) -> Json:
+    """Create (no id) or update a program, with its terms file."""
+    terms = (
+        await read_upload("new_program_file", data.new_program_file)
+        if data.new_program_file
+        else None
+    )
+    saved = await run(
+        programs.save,
+        staff_id,
+        program_id=data.id,
+        name=data.program_name,
+        month_price=a.money_or_none(data.month_price, "month_price"),
+        program_file=data.program_file,
+        terms=terms,
+        is_active=data.is_active,
+    )
+    return {"status": "success", "data": a.program(saved)}
+
+
+# -- payments ------------------------------------------------------------------------------
+@put("/payment", tags=["payments"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def payment_record(
+    data: JSONBody[a.ManualPayment],
+    staff_id: StaffId,
+    staff_payments: NamedDependency[StaffPayments],
+) -> Json:
+    """Record money that arrived outside the gateway, or a payout of a request."""
+    day = parse_date(data.date, "date")
+    if day is None:
+        raise InvalidInput.field("date", "is required")
+    recorded = await run(
+        staff_payments.record,
+        staff_id,
+        member_id=data.member,
+        payment_type=data.type,
+        amount=Money.positive(data.amount),
+        paid_on=day,
+        request_id=data.request,
+    )
+    return {"status": "success", "data": a.payment(recorded)}
+
+
+@post("/payments", status_code=200, tags=["payments"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def payments(
+    data: JSONBody[a.PaymentFilter],
+    staff_id: StaffId,
+    staff_payments: NamedDependency[StaffPayments],
+) -> Json:
+    """The payments registry: every given filter holds, newest first, with the total."""
+    listing = await run(
+        staff_payments.list, staff_id, payment_query(data), page(data.limit, data.offset)
+    )
+    return {
+        "status": "success",
+        "data": [a.payment_row(r) for r in listing.items],
+        "total": listing.total,
+    }
+
+
+@post(
+    "/payout/approve",
+    status_code=200,
+    tags=["payments"],
+    security=SIGNED_IN,
+    responses=STAFF_ERRORS,
+)
+async def payout_approve(
+    data: JSONBody[a.PayoutApproval],
+    staff_id: StaffId,
+    staff_payments: NamedDependency[StaffPayments],
+) -> Json:
+    """A second staff user approves a pending four-eyes payout."""
+    return {
+        "status": "success",
+        "data": a.payment(await run(staff_payments.approve_payout, staff_id, data.payment_id)),
+    }
+
+
+# -- requests ------------------------------------------------------------------------------
+@post("/requests", status_code=200, tags=["requests"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def requests_list(
+    data: JSONBody[a.RequestFilter],
+    staff_id: StaffId,
+    staff_requests: NamedDependency[StaffRequests],
+) -> Json:
+    """Requests with member name and certificate, newest first, with the total."""
+    listing = await run(
+        staff_requests.list, staff_id, request_query(data), page(data.limit, data.offset)
+    )
+    return {"data": [a.request_view(v, full=False) for v in listing.items], "total": listing.total}
+
+
+@put("/request", tags=["requests"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def request_update(
+    data: JSONBody[a.RequestChanges],
+    staff_id: StaffId,
+    staff_requests: NamedDependency[StaffRequests],
+) -> Json:
+    """Assess a request and move it through its status machine."""
+    view = await run(
+        staff_requests.update,
+        staff_id,
+        data.id,
+        request_text=data.request_text,
+        diagnosis=data.diagnos,
+        approved_amount=a.money_or_none(data.suma, "suma"),
+        status=data.status,
+        resolution=data.resolution,
+        reason=data.reason,
+    )
+    return {"status": "success", "data": a.request_view(view, full=True)}
+
+
+@post(
+    "/request/message",
+    status_code=200,
+    tags=["requests"],
+    security=SIGNED_IN,
+    responses=STAFF_ERRORS,
+)
+async def request_message(
+    data: JSONBody[a.StaffMessage],
+    staff_id: StaffId,
+    staff_requests: NamedDependency[StaffRequests],
+) -> Json:
+    """Write to the member; the request then waits for them."""
+    await run(staff_requests.write, staff_id, data.request_id, data.message)
+    return {"status": "success", "message": "Message sent"}
+
+
+@post("/request", status_code=200, tags=["requests"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def request_read(
+    data: JSONBody[a.RequestRead], staff_id: StaffId, staff_requests: NamedDependency[StaffRequests]
+) -> Json:
+    """A request with files, messages, payouts and the payout types."""
+    view = await run(staff_requests.get, staff_id, data.request, data.member)
+    return {"data": {**a.request_view(view, full=True), "payout_types": a.PAYOUT_TYPES}}
+
+
+# -- books ----------------------------------------------------------------------------------
+@post("/audit", status_code=200, tags=["books"], security=SIGNED_IN, responses=STAFF_ERRORS)
+async def audit(
+    data: JSONBody[a.AuditFilter], staff_id: StaffId, books: NamedDependency[Books]
+) -> Json:
+    """The audit trail, filtered by object, actor, event type and dates."""
+    start, end = parse_date(data.date_start, "date_start"), parse_date(data.date_end, "date_end")
+    query = AuditQuery(
+        object_kind=_enum(ObjectKind, data.object_kind, "object_kind"),
+        object_id=data.object_id,
+        actor_kind=_enum(ActorKind, data.actor_kind, "actor_kind"),
+        actor_id=data.actor_id,
+        event_types=frozenset(_enum(EventType, t, "event_type") for t in data.event_type or []),
+        since=datetime.combine(start, time.min, tzinfo=UTC) if start else None,
+        until=datetime.combine(end, time.max, tzinfo=UTC) if end else None,
+    )
+    listing = await run(books.audit_trail, staff_id, query, page(data.limit, data.offset))
+    return {"data": [a.audit_event(e) for e in listing.items], "total": listing.total}
+
+
+@get(
+    "/export/{kind:str}",
+    tags=["books"],
+    security=SIGNED_IN,
+    media_type="text/csv",
+    responses=errors(400, 401, 403),
+)
+async def export(
+    kind: FromPath[Literal["payments.csv", "requests.csv", "members.csv"]],
+    staff_id: StaffId,
+    books: NamedDependency[Books],
+) -> Stream:
+    """CSV for the accountant: UTF-8 with a byte order mark and a header row."""
+    if kind == "payments.csv":
+        lines = await run(books.export_payments, staff_id, PaymentQuery())
+    elif kind == "requests.csv":
+        lines = await run(books.export_requests, staff_id, RequestQuery())
+    else:
+        lines = await run(books.export_members, staff_id, MemberQuery())
+    return Stream(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}"'},
+    )
+
+
+@get("/reports/fund", tags=["books"], security=SIGNED_IN, responses=errors(400, 401, 403))
+async def fund_report(
+    staff_id: StaffId,
+    books: NamedDependency[Books],
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+) -> Json:
+    """Money in and out by month and program, and members by status."""
+    report = await run(
+        books.fund_report,
+        staff_id,
+        parse_date(date_from, "date_from"),
+        parse_date(date_to, "date_to"),
+    )
+    return {
+        "from": a.iso(report.first),
+        "to": a.iso(report.last),
+        "money_in": float(report.money_in.to_decimal()),
+        "money_out": float(report.money_out.to_decimal()),
+        "months": [
+            {
+                "month": line.month,
+                "program": line.program,
+                "money_in": float(line.money_in.to_decimal()),
+                "money_out": float(line.money_out.to_decimal()),
+            }
+            for line in report.lines
+        ],
+        "members_by_status": report.members_by_status,
+    }
+
+
+STAFF_ROUTES = [
+    users,
+    user_create,
+    user_update,
+    user_deactivate,
+    change_password,
+    member_file,
+    members,
+    generate_certificate,
+    member_detail,
+    member_edit,
+    programs_list,
+    program_get,
+    program_save,
+    payment_record,
+    payments,
+    payout_approve,
+    requests_list,
+    request_update,
+    request_message,
+    request_read,
+    audit,
+    export,
+    fund_report,
+]
+SERVICES = (
+    "staff_accounts",
+    "back_office",
+    "programs",
+    "staff_payments",
+    "staff_requests",
+    "books",
+)
+
+
+def _constant(value: object) -> Provide:
+    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
+
+
+def create_admin_app(kasa: Kasa) -> Litestar:
+    """The admin API on a container (real adapters, or fakes in tests)."""
+    settings: Settings = kasa.settings()
+    services = kasa.services
+    staff = Router(
+        "/",
+        route_handlers=STAFF_ROUTES,
+        dependencies={"staff_id": Provide(subject_provider(TokenAudience.STAFF))},
+    )
+    app = Litestar(
+        route_handlers=[sign_in, program_terms, health, staff],
+        dependencies={
+            **{name: _constant(getattr(services, name)()) for name in SERVICES},
+            "uow": _constant(kasa.gateways.uow()),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi(
+            "Kasa admin API",
+            "The fund's back office: staff accounts, the review of members and documents, "
+            "programs, payments and payouts, requests, the books and the audit trail.",
+        ),
+        request_max_body_size=settings.fund.max_upload_bytes * 2,
+        debug=False,
+    )
+    app.state.tokens = kasa.gateways.tokens()
+    return app
+
+
+def app_factory() -> Litestar:
+    """For ASGI servers: the admin app on the settings of the environment."""
+    from kasa.entrypoints.container import build_container
+
+    return create_admin_app(build_container())
