@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -166,7 +167,7 @@ def user_create(login: str, role: str, name: str, email: str | None, password_st
     printed once."""
     from kasa.entrypoints.container import build_container
 
-    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     settings = load_settings()
     _check_schema(settings)
     services: Any = build_container(settings).services
