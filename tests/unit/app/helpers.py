@@ -100,8 +100,11 @@ class Fund:
     def sign_up(self, phone: str | None = None) -> int:
         phone = phone or self.new_phone()
         self.sign.request_code(phone, True)
-        token = self.sign.sign_in(phone, self.fakes.sms.last_code(phone))
-        return int(token.split(":")[1])
+        self.sign.sign_in(phone, self.fakes.sms.last_code(phone))
+        with self.ctx.uow() as uow:
+            member = uow.members.by_phone(phone)
+        assert member is not None and member.id is not None
+        return member.id
 
     def program(self, name: str = "Базова", price: str = "300.00") -> int:
         program = self.programs.save(self.admin_id, name=name, month_price=Money.parse(price))
