@@ -28,6 +28,47 @@ def test_serve_refuses_a_database_that_is_not_upgraded(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "run `kasa db upgrade` first" in result.output
 
 
+def wait_for(url: str, server: subprocess.Popen[bytes]) -> requests.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the server did not start"
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            time.sleep(0.2)
+
+
+def test_a_staff_user_made_by_the_cli_signs_in_to_the_admin_api(tmp_path: Path) -> None:
+    env = {**os.environ, "KASA_DATA_DIR": str(tmp_path / "var")}
+    env.pop("KASA_DATABASE_URL", None)
+    kasa = [sys.executable, "-m", "kasa.entrypoints.cli"]
+    subprocess.run([*kasa, "db", "upgrade"], env=env, check=True, capture_output=True,
+                   timeout=120, cwd=tmp_path)
+    made = subprocess.run([*kasa, "user", "create", "chief", "--role", "admin",
+                           "--name", "Голова"], env=env, check=True, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    password = made.stdout.split("password: ")[1].split()[0]
+    again = subprocess.run([*kasa, "user", "create", "chief", "--role", "admin"], env=env,
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert again.returncode == 1 and again.stderr.strip() == "Error: This login is taken."
+    port = free_port()
+    server = subprocess.Popen([*kasa, "serve", "all", "--port", str(port)], env=env,
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/health", server).status_code == 200
+        assert wait_for(f"http://127.0.0.1:{port + 1}/health", server).status_code == 200
+        signed = requests.post(f"http://127.0.0.1:{port + 1}/signin", timeout=10,
+                               json={"login": "chief", "password": password})
+        token = signed.json()["access_token"]
+        users = requests.get(f"http://127.0.0.1:{port + 1}/user", timeout=5,
+                             headers={"Authorization": f"Bearer {token}"}).json()["data"]
+        assert [u["login"] for u in users] == ["chief"]
+    finally:
+        server.terminate()
+        server.wait(timeout=40)
+
+
 def test_serve_mobile_answers_on_its_port(tmp_path: Path) -> None:
     env = {**os.environ, "KASA_DATA_DIR": str(tmp_path / "var")}
     env.pop("KASA_DATABASE_URL", None)

@@ -120,10 +120,15 @@ def serve(app: str, host: str, port: int | None, workers: int) -> None:
 
 
 def _serve_both(host: str, port: int, workers: int) -> None:
-    """The mobile API on ``port`` and the admin API on ``port + 1``, as two processes."""
+    """The mobile API on ``port`` and the admin API on ``port + 1``, as two processes
+    that stop together (on Ctrl+C, on SIGTERM, or when either of them ends)."""
+    import signal
     import subprocess
-    import sys
 
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve"]
     processes = [
         subprocess.Popen(  # noqa: S603 - our own command line, no shell
