@@ -43,26 +43,55 @@ def test_a_staff_user_made_by_the_cli_signs_in_to_the_admin_api(tmp_path: Path) 
     env = {**os.environ, "KASA_DATA_DIR": str(tmp_path / "var")}
     env.pop("KASA_DATABASE_URL", None)
     kasa = [sys.executable, "-m", "kasa.entrypoints.cli"]
-    subprocess.run([*kasa, "db", "upgrade"], env=env, check=True, capture_output=True,
-                   timeout=120, cwd=tmp_path)
-    made = subprocess.run([*kasa, "user", "create", "chief", "--role", "admin",
-                           "--name", "Голова"], env=env, check=True, capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
+    subprocess.run(
+        [*kasa, "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    made = subprocess.run(
+        [*kasa, "user", "create", "chief", "--role", "admin", "--name", "Голова"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     password = made.stdout.split("password: ")[1].split()[0]
-    again = subprocess.run([*kasa, "user", "create", "chief", "--role", "admin"], env=env,
-                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    again = subprocess.run(
+        [*kasa, "user", "create", "chief", "--role", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert again.returncode == 1 and again.stderr.strip() == "Error: This login is taken."
     port = free_port()
-    server = subprocess.Popen([*kasa, "serve", "all", "--port", str(port)], env=env,
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*kasa, "serve", "all", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert wait_for(f"http://127.0.0.1:{port}/health", server).status_code == 200
         assert wait_for(f"http://127.0.0.1:{port + 1}/health", server).status_code == 200
-        signed = requests.post(f"http://127.0.0.1:{port + 1}/signin", timeout=10,
-                               json={"login": "chief", "password": password})
+        signed = requests.post(
+            f"http://127.0.0.1:{port + 1}/signin",
+            timeout=10,
+            json={"login": "chief", "password": password},
+        )
         token = signed.json()["access_token"]
-        users = requests.get(f"http://127.0.0.1:{port + 1}/user", timeout=5,
-                             headers={"Authorization": f"Bearer {token}"}).json()["data"]
+        users = requests.get(
+            f"http://127.0.0.1:{port + 1}/user",
+            timeout=5,
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["data"]
         assert [u["login"] for u in users] == ["chief"]
     finally:
         server.terminate()

@@ -391,6 +391,13 @@ def test_exports_open_in_a_spreadsheet(world: AdminWorld) -> None:
         if kind != "requests":
             assert any("Їжакевич" in cell for cell in table[1])
     assert world.client.get("/export/secrets.csv", headers=world.operator).status_code == 400
+    # the same filters as the list routes
+    big = world.client.get("/export/payments.csv?amount_start=1000", headers=world.operator)
+    assert len(list(csv.reader(io.StringIO(big.content.decode()[1:])))) == 1  # header only
+    mine = world.client.get("/export/members.csv?query=їжакевич", headers=world.operator)
+    assert len(list(csv.reader(io.StringIO(mine.content.decode()[1:])))) == 2
+    r = world.client.get("/export/members.csv?status=lost", headers=world.operator)
+    assert r.status_code == 400
     assert world.client.get("/export/members.csv").status_code == 401
 
 

@@ -4,11 +4,12 @@ cases, with the same auth, error and schema machinery as the mobile app."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from litestar import Litestar, MediaType, Request, Response, Router, delete, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Stream
 
 from kasa.application.members import BackOfficeMembers
@@ -27,6 +28,7 @@ from kasa.application.requests import StaffRequests, parse_statuses, words_of
 from kasa.application.staff import StaffAccounts
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput
+from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
 from kasa.entrypoints.container import Kasa
@@ -497,14 +499,40 @@ async def export(
     kind: FromPath[Literal["payments.csv", "requests.csv", "members.csv"]],
     staff_id: StaffId,
     books: NamedDependency[Books],
+    type: FromQuery[list[str] | None] = None,
+    status: FromQuery[list[str] | None] = None,
+    words: Annotated[str | None, QueryParameter(name="query")] = None,
+    date_start: FromQuery[str | None] = None,
+    date_end: FromQuery[str | None] = None,
+    amount_start: FromQuery[Decimal | None] = None,
+    amount_end: FromQuery[Decimal | None] = None,
+    certificate: FromQuery[str | None] = None,
 ) -> Stream:
-    """CSV for the accountant: UTF-8 with a byte order mark and a header row."""
+    """CSV for the accountant (UTF-8 with a byte order mark, a header row), with the
+    filters of the list routes: payments by ``type``, dates, amounts and ``certificate``;
+    requests by ``query``, dates and ``status`` (all statuses when none is given);
+    members by ``query`` (every word in any field) and ``status``."""
     if kind == "payments.csv":
-        lines = await run(books.export_payments, staff_id, PaymentQuery())
+        filters = a.PaymentFilter(
+            type=type,
+            date_start=date_start,
+            date_end=date_end,
+            amount_start=amount_start,
+            amount_end=amount_end,
+            certificate=certificate,
+        )
+        lines = await run(books.export_payments, staff_id, payment_query(filters))
     elif kind == "requests.csv":
-        lines = await run(books.export_requests, staff_id, RequestQuery())
+        wanted = a.RequestFilter(
+            query=words, date_start=date_start, date_end=date_end, status=status or []
+        )
+        lines = await run(books.export_requests, staff_id, request_query(wanted))
     else:
-        lines = await run(books.export_members, staff_id, MemberQuery())
+        member_query = MemberQuery(
+            words=words_of(words),
+            statuses=frozenset(_enum(MemberStatus, s, "status") for s in status or []),
+        )
+        lines = await run(books.export_members, staff_id, member_query)
     return Stream(
         lines,
         media_type="text/csv; charset=utf-8",
