@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from litestar import Litestar, MediaType, Request, Response, Router, delete, get, post, put
-from litestar.di import NamedDependency, Provide
+from litestar import Litestar, MediaType, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Stream
 
@@ -33,10 +33,15 @@ from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http import admin_schemas as a
-from kasa.entrypoints.http.auth import SIGNED_IN, subject_provider
-from kasa.entrypoints.http.common import database_ready, errors, openapi, read_upload, run
-from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
-from kasa.entrypoints.http.schemas import Health, parse_date
+from kasa.entrypoints.http.auth import SIGNED_IN
+from kasa.entrypoints.http.common import (
+    build_app,
+    errors,
+    file_response,
+    read_upload,
+    run,
+)
+from kasa.entrypoints.http.schemas import parse_date
 from kasa.entrypoints.settings import Settings
 
 StaffId = NamedDependency[int]
@@ -106,21 +111,7 @@ async def program_terms(
 ) -> Response[bytes]:
     """A program's terms file (public)."""
     found = await run(programs.terms_file, filename)
-    return Response(
-        found.content,
-        media_type=found.file.content_type.value,
-        headers={"X-Content-Type-Options": "nosniff"},
-    )
-
-
-@get("/health", tags=["operations"])
-async def health(uow: NamedDependency[Any]) -> Response[Health]:
-    """Liveness and database readiness."""
-    ready = await run(database_ready, uow)
-    return Response(
-        Health("ok" if ready else "unavailable", "ok" if ready else "unreachable"),
-        status_code=200 if ready else 503,
-    )
+    return file_response(found)
 
 
 # -- staff accounts ----------------------------------------------------------------------
@@ -241,11 +232,7 @@ async def member_file(
 ) -> Response[bytes]:
     """A member's file."""
     found = await run(back_office.member_file, staff_id, data.user_id, data.filename)
-    return Response(
-        found.content,
-        media_type=found.file.content_type.value,
-        headers={"X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(found)
 
 
 @post("/members", status_code=200, tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
@@ -607,36 +594,22 @@ SERVICES = (
 )
 
 
-def _constant(value: object) -> Provide:
-    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
-
-
 def create_admin_app(kasa: Kasa) -> Litestar:
     """The admin API on a container (real adapters, or fakes in tests)."""
     settings: Settings = kasa.settings()
-    services = kasa.services
-    staff = Router(
-        "/",
-        route_handlers=STAFF_ROUTES,
-        dependencies={"staff_id": Provide(subject_provider(TokenAudience.STAFF))},
+    return build_app(
+        kasa,
+        public=[sign_in, program_terms],
+        protected=STAFF_ROUTES,
+        audience=TokenAudience.STAFF,
+        subject="staff_id",
+        services=SERVICES,
+        extra={},
+        title="Kasa admin API",
+        description="The fund's back office: staff accounts, the review of members and "
+        "documents, programs, payments and payouts, requests, the books and the audit trail.",
+        max_body=settings.fund.max_upload_bytes * 2,
     )
-    app = Litestar(
-        route_handlers=[sign_in, program_terms, health, staff],
-        dependencies={
-            **{name: _constant(getattr(services, name)()) for name in SERVICES},
-            "uow": _constant(kasa.gateways.uow()),
-        },
-        exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=openapi(
-            "Kasa admin API",
-            "The fund's back office: staff accounts, the review of members and documents, "
-            "programs, payments and payouts, requests, the books and the audit trail.",
-        ),
-        request_max_body_size=settings.fund.max_upload_bytes * 2,
-        debug=False,
-    )
-    app.state.tokens = kasa.gateways.tokens()
-    return app
 
 
 def app_factory() -> Litestar:

@@ -3,22 +3,25 @@ documented error responses, OpenAPI settings and the health check."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
 import sqlalchemy as sa
-from litestar import Request
+from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from kasa import __version__
 from kasa.application.context import Upload
-from kasa.entrypoints.http.auth import SECURITY_COMPONENTS
-from kasa.entrypoints.http.errors import ERROR_RESPONSES
-from kasa.entrypoints.http.schemas import ErrorOut
+from kasa.application.ports import TokenAudience
+from kasa.application.views import FileContent
+from kasa.entrypoints.http.auth import SECURITY_COMPONENTS, subject_provider
+from kasa.entrypoints.http.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
+from kasa.entrypoints.http.schemas import ErrorOut, Health
 
 T = TypeVar("T")
 
@@ -58,6 +61,66 @@ def openapi(title: str, description: str) -> OpenAPIConfig:
         path="/docs",
         render_plugins=[SwaggerRenderPlugin()],
     )
+
+
+def constant(value: object) -> Provide:
+    """A Litestar dependency that always gives the same object (a use case, settings)."""
+    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
+
+
+@get("/health", tags=["operations"])
+async def health(uow: NamedDependency[Any]) -> Response[Health]:
+    """Liveness and database readiness, for a load balancer."""
+    ready = await run(database_ready, uow)
+    body = Health("ok" if ready else "unavailable", "ok" if ready else "unreachable")
+    return Response(body, status_code=200 if ready else 503)
+
+
+def file_response(found: FileContent) -> Response[bytes]:
+    """A stored file with its content type; browsers must not guess another."""
+    return Response(
+        found.content,
+        media_type=found.file.content_type.value,
+        headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def build_app(
+    kasa: Any,
+    *,
+    public: Sequence[Any],
+    protected: Sequence[Any],
+    audience: TokenAudience,
+    subject: str,
+    services: Sequence[str],
+    extra: dict[str, object],
+    title: str,
+    description: str,
+    max_body: int,
+) -> Litestar:
+    """One of the two apps: public routes, routes that need a token of ``audience``
+    (its subject id injected as ``subject``), the named use cases as dependencies, the
+    shared error mapping and OpenAPI document, and the health check."""
+    container = kasa.services
+    signed_in = Router(
+        "/",
+        route_handlers=list(protected),
+        dependencies={subject: Provide(subject_provider(audience))},
+    )
+    app = Litestar(
+        route_handlers=[*public, health, signed_in],
+        dependencies={
+            **{name: constant(getattr(container, name)()) for name in services},
+            "uow": constant(kasa.gateways.uow()),
+            **{name: constant(value) for name, value in extra.items()},
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi(title, description),
+        request_max_body_size=max_body,
+        debug=False,
+    )
+    app.state.tokens = kasa.gateways.tokens()
+    return app
 
 
 def database_ready(uow_factory: Callable[[], Any]) -> bool:

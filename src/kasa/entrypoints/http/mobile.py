@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Litestar, MediaType, Request, Response, Router, get, post
-from litestar.di import NamedDependency, Provide
+from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import FromPath, HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
 
@@ -25,16 +25,15 @@ from kasa.domain.payments import Payment
 from kasa.domain.programs import Program
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http import schemas as s
-from kasa.entrypoints.http.auth import SIGNED_IN, subject_provider
+from kasa.entrypoints.http.auth import SIGNED_IN
 from kasa.entrypoints.http.common import (
     all_uploads,
-    database_ready,
+    build_app,
     errors,
-    openapi,
+    file_response,
     read_upload,
     run,
 )
-from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
 from kasa.entrypoints.settings import Settings
 
 MULTIPART = RequestEncodingType.MULTI_PART
@@ -198,14 +197,6 @@ async def diia_callback(
     return s.DiiaDone(success=True)
 
 
-@get("/health", tags=["operations"])
-async def health(uow: NamedDependency[Any]) -> Response[s.Health]:
-    """Liveness and database readiness, for a load balancer."""
-    ready = await run(database_ready, uow)
-    body = s.Health("ok" if ready else "unavailable", "ok" if ready else "unreachable")
-    return Response(body, status_code=200 if ready else 503)
-
-
 # -- member routes ---------------------------------------------------------------------
 @get(
     "/files/{uid:int}/{filename:str}",
@@ -222,11 +213,7 @@ async def member_file(
 ) -> Response[bytes]:
     """A member's own file (their id in the path), with its content type."""
     found = await run(member_files.own_file, member_id, uid, filename)
-    return Response(
-        found.content,
-        media_type=found.file.content_type.value,
-        headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(found)
 
 
 @post(
@@ -546,7 +533,6 @@ PUBLIC_ROUTES = [
     program_list,
     liqpay_callback,
     diia_callback,
-    health,
 ]
 
 
@@ -561,41 +547,22 @@ SERVICES = (
 )
 
 
-def _constant(value: object) -> Provide:
-    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
-
-
 def create_mobile_app(kasa: Kasa) -> Litestar:
     """The mobile API on a container (real adapters, or fakes in tests)."""
     settings: Settings = kasa.settings()
-    services = kasa.services
-    tokens = kasa.gateways.tokens()
-    shapes = Shapes(settings)
-    members = Router(
-        "/",
-        route_handlers=MEMBER_ROUTES,
-        dependencies={"member_id": Provide(subject_provider(TokenAudience.MEMBER))},
+    return build_app(
+        kasa,
+        public=PUBLIC_ROUTES,
+        protected=MEMBER_ROUTES,
+        audience=TokenAudience.MEMBER,
+        subject="member_id",
+        services=SERVICES,
+        extra={"settings": settings, "shapes": Shapes(settings)},
+        title="Kasa mobile API",
+        description="The members' API of the mutual aid fund: sign-in by SMS code, profile "
+        "and documents, programs, contributions through LiqPay, requests for aid.",
+        max_body=settings.fund.max_upload_bytes * (settings.fund.max_files_per_upload + 1),
     )
-    app = Litestar(
-        route_handlers=[*PUBLIC_ROUTES, members],
-        dependencies={
-            **{name: _constant(getattr(services, name)()) for name in SERVICES},
-            "uow": _constant(kasa.gateways.uow()),
-            "settings": _constant(settings),
-            "shapes": _constant(shapes),
-        },
-        exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=openapi(
-            "Kasa mobile API",
-            "The members' API of the mutual aid fund: sign-in by SMS code, profile and "
-            "documents, programs, contributions through LiqPay, requests for aid.",
-        ),
-        request_max_body_size=settings.fund.max_upload_bytes
-        * (settings.fund.max_files_per_upload + 1),
-        debug=False,
-    )
-    app.state.tokens = tokens
-    return app
 
 
 def app_factory() -> Litestar:
