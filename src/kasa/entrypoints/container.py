@@ -12,7 +12,7 @@ from kasa.adapters.diia import DiiaIdentityProvider, load_decryptor
 from kasa.adapters.files import LocalFileStore
 from kasa.adapters.hashing import Argon2Passwords, HmacCodes
 from kasa.adapters.liqpay import LiqPayGateway
-from kasa.adapters.sms import ConsoleSms, OutboxSms
+from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.system import SecretCodes, SystemClock
 from kasa.adapters.tokens import JwtTokens
@@ -48,6 +48,13 @@ class Gateways(containers.DeclarativeContainer):
         settings.provided.sms_backend,
         console=providers.Singleton(ConsoleSms),
         outbox=providers.Singleton(OutboxSms, path=settings.provided.sms_outbox, clock=clock),
+        twilio=providers.Singleton(
+            TwilioSms,
+            account_sid=settings.provided.twilio_account_sid,
+            auth_token=settings.provided.twilio_auth_token,
+            sender=settings.provided.sms_from,
+            api_url=settings.provided.twilio_api_url,
+        ),
     )
     gateway = providers.Singleton(
         LiqPayGateway,
@@ -118,4 +125,8 @@ class Kasa(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings | None = None) -> Kasa:
-    return Kasa(settings=settings or Settings.load())
+    """The application container; refuses a configuration that cannot run (in
+    production: missing secrets, development-only backends), naming each problem."""
+    settings = settings or Settings.load()
+    settings.require_runnable()
+    return Kasa(settings=settings)

@@ -17,7 +17,8 @@ from kasa.domain.money import Money
 from kasa.domain.signin import SignInPolicy
 
 ENVIRONMENTS = ("dev", "test", "production")
-SMS_BACKENDS = ("console", "outbox")
+SMS_BACKENDS = ("console", "outbox", "twilio")
+PLACEHOLDER_KEYS = ("sandbox_public_key", "sandbox_private_key")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -76,6 +77,10 @@ class Settings:
     diia_return_link: str = ""
     diia_decryptor: str = "plain"
     apple_app_ids: tuple[str, ...] = ()
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    sms_from: str = ""
+    twilio_api_url: str = ""
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -140,6 +145,10 @@ class Settings:
             diia_branch_id=env.get("KASA_DIIA_BRANCH_ID", ""),
             diia_return_link=env.get("KASA_DIIA_RETURN_LINK", ""),
             diia_decryptor=env.get("KASA_DIIA_DECRYPTOR") or "plain",
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            sms_from=env.get("KASA_SMS_FROM", ""),
+            twilio_api_url=env.get("KASA_TWILIO_API_URL", ""),
             apple_app_ids=tuple(
                 a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()
             ),
@@ -165,3 +174,51 @@ class Settings:
             except FileExistsError:
                 pass  # another process made it first
         return path.read_text(encoding="utf-8").strip()
+
+    def problems(self) -> list[str]:
+        """What keeps this configuration from running: in production, missing secrets
+        and development-only backends; anywhere, a Twilio backend without its account."""
+        found: list[str] = []
+        if self.sms_backend == "twilio":
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                ("TWILIO_AUTH_TOKEN", self.twilio_auth_token),
+                ("KASA_SMS_FROM", self.sms_from),
+            ):
+                if not value:
+                    found.append(f"{name} is required by the twilio SMS backend")
+        if self.env != "production":
+            return found
+        if not self.jwt_secret:
+            found.append("KASA_JWT_SECRET must be set in production")
+        elif len(self.jwt_secret.encode()) < 32:
+            found.append("KASA_JWT_SECRET must be at least 32 bytes")
+        if self.sms_backend != "twilio":
+            found.append(f"KASA_SMS_BACKEND={self.sms_backend} is for development; use twilio")
+        if self.database_url.startswith("sqlite"):
+            found.append("KASA_DATABASE_URL points at SQLite; production uses MariaDB/MySQL")
+        if (
+            self.liqpay_public_key in PLACEHOLDER_KEYS
+            or self.liqpay_private_key in PLACEHOLDER_KEYS
+        ):
+            found.append("KASA_LIQPAY_PUBLIC_KEY and KASA_LIQPAY_PRIVATE_KEY must be set")
+        if self.liqpay_sandbox:
+            found.append("KASA_LIQPAY_SANDBOX is on in production")
+        if self.diia_decryptor == "plain":
+            found.append("KASA_DIIA_DECRYPTOR=plain is for development; name the decryptor")
+        for name, value in (
+            ("KASA_DIIA_BASIC_AUTH", self.diia_basic_auth),
+            ("KASA_DIIA_ACQUIRER_TOKEN", self.diia_acquirer_token),
+            ("KASA_DIIA_BRANCH_ID", self.diia_branch_id),
+            ("KASA_DIIA_RETURN_LINK", self.diia_return_link),
+        ):
+            if not value:
+                found.append(f"{name} must be set in production")
+        if self.public_url.startswith("http://"):
+            found.append("KASA_PUBLIC_URL must be https in production")
+        return found
+
+    def require_runnable(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise InvalidInput("Kasa cannot start: " + "; ".join(problems) + ".")

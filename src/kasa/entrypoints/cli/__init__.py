@@ -96,6 +96,9 @@ def _check_schema(settings: Settings) -> None:
 def serve(app: str, host: str, port: int | None, workers: int) -> None:
     """Run an HTTP API (or both) with uvicorn. The database must be upgraded first."""
     settings = load_settings()
+    problems = settings.problems()
+    if problems:
+        raise click.ClickException("cannot start: " + "; ".join(problems))
     _check_schema(settings)
     port = port or DEFAULT_PORTS[app]
     if app == "all":
