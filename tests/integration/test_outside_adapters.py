@@ -259,11 +259,13 @@ def test_diia_failures_are_reported() -> None:
     )
     with pytest.raises(DeliveryFailed, match="not configured"):
         unconfigured.start_sharing("r")
-    with standin(
-        {("GET", f"/api/v1/auth/acquirer/{ACQUIRER}"): lambda got: Answer(200, {"nothing": 1})}
-    ) as api:
-        with pytest.raises(DeliveryFailed, match="no session token"):
-            diia(api.url).start_sharing("r")
+    with (
+        standin(
+            {("GET", f"/api/v1/auth/acquirer/{ACQUIRER}"): lambda got: Answer(200, {"nothing": 1})}
+        ) as api,
+        pytest.raises(DeliveryFailed, match="no session token"),
+    ):
+        diia(api.url).start_sharing("r")
 
 
 def test_diia_decryptors() -> None:
