@@ -136,3 +136,11 @@ def test_serve_mobile_answers_on_its_port(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_serve_refuses_a_production_configuration_with_dev_backends(tmp_path: Path) -> None:
+    env = {"KASA_DATA_DIR": str(tmp_path), "KASA_ENV": "production"}
+    result = CliRunner().invoke(main, ["serve", "mobile"], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot start: KASA_JWT_SECRET must be set")
+    assert "KASA_SMS_BACKEND=console is for development" in result.output

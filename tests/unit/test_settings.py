@@ -59,3 +59,67 @@ def test_bad_settings_are_refused_with_their_name(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         Settings.load(environ, dotenv=tmp_path / "none")
+
+
+PRODUCTION = {
+    "KASA_ENV": "production",
+    "KASA_JWT_SECRET": "p" * 48,
+    "KASA_DATABASE_URL": "mysql+pymysql://kasa:pw@db/kasa?charset=utf8mb4",
+    "KASA_PUBLIC_URL": "https://kasa.example.ua",
+    "KASA_SMS_BACKEND": "twilio",
+    "TWILIO_ACCOUNT_SID": "AC1",
+    "TWILIO_AUTH_TOKEN": "t",
+    "KASA_SMS_FROM": "+15005550006",
+    "KASA_LIQPAY_PUBLIC_KEY": "pub",
+    "KASA_LIQPAY_PRIVATE_KEY": "priv",
+    "KASA_DIIA_DECRYPTOR": "operator_crypto:decrypt",
+    "KASA_DIIA_BASIC_AUTH": "b",
+    "KASA_DIIA_ACQUIRER_TOKEN": "a",
+    "KASA_DIIA_BRANCH_ID": "br",
+    "KASA_DIIA_RETURN_LINK": "https://kasa.example.ua/diia",
+}
+
+
+def test_a_complete_production_configuration_has_no_problems(tmp_path: Path) -> None:
+    settings = Settings.load(PRODUCTION, dotenv=tmp_path / "none")
+    assert settings.problems() == [] and not settings.liqpay_sandbox
+    settings.require_runnable()
+
+
+def test_production_refuses_missing_secrets_and_dev_backends_naming_each(tmp_path: Path) -> None:
+    settings = Settings.load({"KASA_ENV": "production"}, dotenv=tmp_path / "none")
+    problems = " ".join(settings.problems())
+    for name in (
+        "KASA_JWT_SECRET",
+        "KASA_SMS_BACKEND=console",
+        "SQLite",
+        "KASA_LIQPAY_PUBLIC_KEY",
+        "KASA_DIIA_DECRYPTOR=plain",
+        "KASA_DIIA_BRANCH_ID",
+        "KASA_PUBLIC_URL must be https",
+    ):
+        assert name in problems, name
+    with pytest.raises(InvalidInput, match="cannot start"):
+        settings.require_runnable()
+    sandboxed = Settings.load(
+        {**PRODUCTION, "KASA_LIQPAY_SANDBOX": "1", "KASA_JWT_SECRET": "short"},
+        dotenv=tmp_path / "none",
+    )
+    assert sandboxed.problems() == [
+        "KASA_JWT_SECRET must be at least 32 bytes",
+        "KASA_LIQPAY_SANDBOX is on in production",
+    ]
+
+
+def test_twilio_needs_its_account_anywhere(tmp_path: Path) -> None:
+    settings = Settings.load({"KASA_SMS_BACKEND": "twilio"}, dotenv=tmp_path / "none")
+    assert len(settings.problems()) == 3
+    dev = Settings.load({}, dotenv=tmp_path / "none")
+    assert dev.problems() == []
+
+
+def test_the_dev_secret_is_made_once_and_kept(tmp_path: Path) -> None:
+    settings = Settings.load({"KASA_DATA_DIR": str(tmp_path / "data")}, dotenv=tmp_path / "x")
+    first = settings.secret()
+    assert len(first) >= 32 and settings.secret() == first
+    assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
