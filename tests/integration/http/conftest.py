@@ -44,7 +44,12 @@ class MobileWorld:
         return member_id, {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def build_kasa(tmp_path: Path, **environ: str) -> tuple[Kasa, Fakes, Context]:
+def build_kasa(
+    tmp_path: Path, *, real_outside: bool = False, **environ: str
+) -> tuple[Kasa, Fakes, Context]:
+    """The container on SQLite and a local file store; the outside world (SMS, gateway,
+    Diia) is faked unless ``real_outside``, when the real adapters talk to whatever the
+    environment points them at (local stand-ins in tests)."""
     env = {
         "KASA_DATA_DIR": str(tmp_path / "data"),
         "KASA_JWT_SECRET": SECRET,
@@ -61,8 +66,9 @@ def build_kasa(tmp_path: Path, **environ: str) -> tuple[Kasa, Fakes, Context]:
     kasa.gateways.clock.override(providers.Object(fakes.clock))
     kasa.gateways.codes.override(providers.Object(fakes.codes))
     kasa.gateways.sms.override(providers.Object(fakes.sms))
-    kasa.gateways.gateway.override(providers.Object(fakes.gateway))
-    kasa.gateways.identity.override(providers.Object(fakes.identity))
+    if not real_outside:
+        kasa.gateways.gateway.override(providers.Object(fakes.gateway))
+        kasa.gateways.identity.override(providers.Object(fakes.identity))
     kasa.gateways.files.override(providers.Object(files))
     kasa.gateways.passwords.override(providers.Object(fakes.passwords))
     context = attrs.evolve(
@@ -71,6 +77,8 @@ def build_kasa(tmp_path: Path, **environ: str) -> tuple[Kasa, Fakes, Context]:
         files=files,
         tokens=kasa.gateways.tokens(),
         code_hasher=kasa.gateways.code_hasher(),
+        gateway=kasa.gateways.gateway(),
+        identity=kasa.gateways.identity(),
     )
     return kasa, fakes, context
 
