@@ -99,11 +99,13 @@ def test_codes_are_hashed_with_a_key() -> None:
 # -- the file store ------------------------------------------------------------------------
 def test_files_are_stored_whole_under_generated_names(tmp_path: Path) -> None:
     store = LocalFileStore(tmp_path)
-    blob = store.save(b"%PDF-1.7 receipt", ".pdf")
+    blob = store.save(b"%PDF-1.7 receipt", ".pdf", owner=42)
     assert blob.size == 16 and blob.sha256 == hashlib.sha256(b"%PDF-1.7 receipt").hexdigest()
-    assert blob.name.endswith(".pdf") and len(blob.name) == 36
+    assert blob.name.startswith("m42-") and blob.name.endswith(".pdf")
     assert store.open(blob.name) == b"%PDF-1.7 receipt"
-    assert (tmp_path / blob.name[:2] / blob.name).is_file()
+    assert (tmp_path / "m42" / blob.name).is_file()  # the member's own folder
+    shared = store.save(b"terms", ".txt")
+    assert (tmp_path / "shared" / shared.name).is_file()
     assert not list(tmp_path.rglob(".part-*"))
     store.delete(blob.name)
     store.delete(blob.name)

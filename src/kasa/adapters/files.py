@@ -1,9 +1,10 @@
 """The local file store: one directory shared by every API process.
 
 Writes go to a temporary file in the store and are renamed into place, so a crash never
-leaves a half-written file under a real name. Names are generated (two hex levels of
-folders, then a random name); the client's name never touches the file system, and
-reads are confined to the store.
+leaves a half-written file under a real name. Each member's files live in the member's
+own folder (``m<id>/``; files of no member, like programs' terms, in ``shared/``). Names
+are generated as ``<folder>-<random hex><extension>``, so a name alone finds its file;
+the client's name never touches the file system, and reads are confined to the store.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from kasa.application.ports import StoredBlob
 from kasa.domain.errors import NotFound
 
-NAME = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
+NAME = re.compile(r"^(?P<folder>m[1-9][0-9]{0,11}|shared)-[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
 
 
 class LocalFileStore:
@@ -27,15 +28,17 @@ class LocalFileStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, name: str) -> Path:
-        if not NAME.match(name):
+        match = NAME.match(name)
+        if match is None:
             raise NotFound("File not found.")
-        path = (self.root / name[:2] / name).resolve()
+        path = (self.root / match["folder"] / name).resolve()
         if self.root not in path.parents:
             raise NotFound("File not found.")
         return path
 
-    def save(self, content: bytes, suffix: str = "") -> StoredBlob:
-        name = secrets.token_hex(16) + suffix.lower()
+    def save(self, content: bytes, suffix: str = "", owner: int | None = None) -> StoredBlob:
+        folder = "shared" if owner is None else f"m{owner}"
+        name = f"{folder}-{secrets.token_hex(16)}{suffix.lower()}"
         target = self._path(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(content).hexdigest()

@@ -165,7 +165,7 @@ class StagedFiles:
         self, upload: Upload, *, member_id: int | None, request_id: int | None = None
     ) -> StoredFile:
         kind = require_allowed_content(upload.content[:4096], upload.field)
-        blob = self._context.files.save(upload.content, EXTENSIONS[kind])
+        blob = self._context.files.save(upload.content, EXTENSIONS[kind], member_id)
         stored = StoredFile(
             stored_name=blob.name,
             original_name=clean_original_name(upload.filename),

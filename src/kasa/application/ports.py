@@ -166,8 +166,9 @@ class StoredBlob:
 
 
 class FileStore(Protocol):
-    def save(self, content: bytes, suffix: str = "") -> StoredBlob:
-        """Store bytes under a new random name (written whole or not at all)."""
+    def save(self, content: bytes, suffix: str = "", owner: int | None = None) -> StoredBlob:
+        """Store bytes under a new random name (written whole or not at all), in the
+        folder of the member who owns them when ``owner`` is given."""
         ...
 
     def open(self, name: str) -> bytes:

@@ -178,13 +178,13 @@ class InMemoryFileStore:
         self.blobs: dict[str, bytes] = {}
         self.fail_after: int | None = None  # fail the n-th save from now (tests)
 
-    def save(self, content: bytes, suffix: str = "") -> StoredBlob:
+    def save(self, content: bytes, suffix: str = "", owner: int | None = None) -> StoredBlob:
         if self.fail_after is not None:
             if self.fail_after == 0:
                 self.fail_after = None
                 raise OSError("disk full")
             self.fail_after -= 1
-        name = uuid.uuid4().hex + suffix
+        name = ("shared" if owner is None else f"m{owner}") + "-" + uuid.uuid4().hex + suffix
         self.blobs[name] = bytes(content)
         return StoredBlob(name, len(content), hashlib.sha256(content).hexdigest())
 
