@@ -189,6 +189,35 @@ class BackOfficeMembers:
             uow.commit()
             return member
 
+    def block(self, staff_id: int, member_id: int) -> Member:
+        """Block a member; blocking a blocked member is a conflict."""
+        return self._block_or_unblock(staff_id, member_id, block=True)
+
+    def unblock(self, staff_id: int, member_id: int) -> Member:
+        """Unblock a member (back to the status before); a member not blocked: conflict."""
+        return self._block_or_unblock(staff_id, member_id, block=False)
+
+    def _block_or_unblock(self, staff_id: int, member_id: int, *, block: bool) -> Member:
+        now = self.ctx.now()
+        with self.ctx.uow() as uow:
+            load_staff(uow, staff_id)
+            member = member_of(uow, member_id)
+            if block:
+                member.block(now)
+            else:
+                member.unblock(now)
+            audit(
+                uow,
+                EventType.BLOCKED if block else EventType.UNBLOCKED,
+                Actor.staff(staff_id),
+                ObjectKind.MEMBER,
+                member_id,
+                now,
+                status=member.status,
+            )
+            uow.commit()
+            return member
+
     def _approve(self, uow: UnitOfWork, member: Member, actor: Actor) -> None:
         """Approving a profile also accepts the program and documents submitted with it."""
         now = self.ctx.now()

@@ -3,7 +3,7 @@ and payouts, four-eyes approval, listings, and reconciliation with the gateway."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 
 import attrs
@@ -268,7 +268,11 @@ class GatewayPayments:
         )
         uow.commit()
 
-    def reconcile(self, older_than_seconds: int | None = None) -> ReconcileReport:
+    def reconcile(
+        self,
+        older_than_seconds: int | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> ReconcileReport:
         """Ask the gateway about pending payments older than the threshold and settle
         them, so a lost callback loses no money. One failure does not stop the rest."""
         threshold = (
@@ -288,9 +292,13 @@ class GatewayPayments:
                 result = self.apply(self.ctx.gateway.status(order_id), Actor.system())
             except (DeliveryFailed, KasaError) as error:
                 report.errors.append(f"{order_id}: {error.message}")
+                if progress is not None:
+                    progress(f"{order_id}: error")
                 continue
             counter = RECONCILE_COUNTERS.get(result.change, "unchanged")
             setattr(report, counter, getattr(report, counter) + 1)
+            if progress is not None:
+                progress(f"{order_id}: {result.change}")
         return report
 
 

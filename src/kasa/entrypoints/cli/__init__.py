@@ -1,4 +1,6 @@
-"""The ``kasa`` command line."""
+"""The ``kasa`` command line: the server (``db``, ``serve``), staff accounts, and the
+fund staff's daily work and scheduled jobs. Every command is a thin shell over a use
+case; errors are one line on stderr and exit status 1."""
 
 from __future__ import annotations
 
@@ -10,16 +12,39 @@ import click
 from kasa import __version__
 from kasa.application.staff import StaffAccounts
 from kasa.domain.errors import KasaError
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show
+from kasa.entrypoints.http.admin_schemas import staff_user
 from kasa.entrypoints.settings import Settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KasaGroup(click.Group):
+    """Turns the fund's refusals into one clear line and a non-zero exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KasaError as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=KasaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kasa")
-def main() -> None:
+@click.option(
+    "--as",
+    "staff_login",
+    envvar="KASA_STAFF",
+    metavar="LOGIN",
+    help="The staff user staff commands act as (or KASA_STAFF); recorded in the "
+    "audit trail like the same action over HTTP.",
+)
+@click.pass_context
+def main(ctx: click.Context, staff_login: str | None) -> None:
     """Kasa: the back end of a members' mutual aid fund.
 
     Two HTTP APIs (mobile and admin), the staff command line and scheduled jobs.
     """
+    state = ctx.ensure_object(CliState)
+    state.staff_login = staff_login or state.staff_login
 
 
 def load_settings() -> Settings:
@@ -176,10 +201,12 @@ def user_create(login: str, role: str, name: str, email: str | None, password_st
     from kasa.entrypoints.container import build_container
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    settings = load_settings()
-    _check_schema(settings)
-    services: Any = build_container(settings).services
-    accounts: StaffAccounts = services.staff_accounts()
+    state = click.get_current_context().ensure_object(CliState)
+    if state.kasa is None:
+        settings = load_settings()
+        _check_schema(settings)
+        state.kasa = build_container(settings)
+    accounts: StaffAccounts = state.service("staff_accounts")
     try:
         created = accounts.create(
             None, login=login, role=role, name=name, email=email, password=password
@@ -190,3 +217,55 @@ def user_create(login: str, role: str, name: str, email: str | None, password_st
     if password is None:
         click.echo(f"password: {created.initial_password}")
         click.echo("It is shown only now; keep it safe.")
+
+
+@user.command("list")
+@json_option
+@pass_state
+def user_list(state: CliState, as_json: bool) -> None:
+    """Staff accounts (no password hashes)."""
+    users = state.service("staff_accounts").list(None)
+    show(
+        [staff_user(u) for u in users],
+        ["id", "login", "name", "role", "is_active", "email"],
+        as_json,
+        "staff users",
+    )
+
+
+@user.command("set-password")
+@click.argument("login")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from standard input instead of generating one.",
+)
+@pass_state
+def user_set_password(state: CliState, login: str, password_stdin: bool) -> None:
+    """Set a staff user's password (an operator of the server may set anyone's)."""
+    accounts = state.service("staff_accounts")
+    target = accounts.by_login(login) if not password_stdin else None
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else state.container().gateways.codes().password()
+    )
+    target = target or accounts.by_login(login)
+    accounts.change_password(None, new_password=password, user_id=target.id)
+    click.echo(f"password of {target.login} changed")
+    if not password_stdin:
+        click.echo(f"password: {password}")
+
+
+@user.command("deactivate")
+@click.argument("login")
+@pass_state
+def user_deactivate(state: CliState, login: str) -> None:
+    """Deactivate a staff account (kept for the audit trail), acting as --as (an admin)."""
+    accounts = state.service("staff_accounts")
+    target = accounts.by_login(login)
+    accounts.deactivate(state.staff_id(), target.id)
+    click.echo(f"{target.login} deactivated")
+
+
+from kasa.entrypoints.cli import books, members, money, requests_  # noqa: E402, F401

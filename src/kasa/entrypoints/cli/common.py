@@ -1,0 +1,111 @@
+"""What every command shares: the container, who acts (``--as``), tables or JSON, and
+progress that is a bar on a terminal and plain lines elsewhere."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from kasa.domain.errors import KasaError
+from kasa.entrypoints.settings import Settings
+
+T = TypeVar("T")
+
+
+@attrs.define
+class CliState:
+    """Built lazily: ``kasa --help`` needs no database. Tests pass a ready container."""
+
+    kasa: Any = None
+    staff_login: str | None = None
+    settings: Settings | None = None
+
+    def container(self) -> Any:
+        if self.kasa is None:
+            from kasa.entrypoints.container import build_container
+
+            self.settings = self.settings or Settings.load()
+            self.kasa = build_container(self.settings)
+        return self.kasa
+
+    def service(self, name: str) -> Any:
+        return getattr(self.container().services, name)()
+
+    def staff_id(self) -> int:
+        """The staff user a command acts as (``--as LOGIN`` or ``KASA_STAFF``)."""
+        if not self.staff_login:
+            raise click.ClickException("name the staff user to act as: --as LOGIN or KASA_STAFF")
+        user = self.service("staff_accounts").by_login(self.staff_login)
+        return int(user.id)
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+
+
+def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table."
+    )(function)
+
+
+def show(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str = ""
+) -> None:
+    """A list as a rich table, or as JSON with ``--json``."""
+    if as_json:
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        click.echo(f"{title}: none" if title else "none")
+        return
+    table = Table(title=title or None, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console(soft_wrap=True).print(table)
+
+
+def show_one(record: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        return
+    width = max((len(k) for k in record), default=0)
+    for key, value in record.items():
+        if isinstance(value, list | dict):
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        click.echo(f"{key:<{width}}  {'' if value is None else value}")
+
+
+def on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def with_progress(label: str, total: int | None, work: Callable[[Callable[[str], None]], T]) -> T:
+    """Run ``work(step)``: a progress bar on a terminal, a plain line per step elsewhere."""
+    if not on_terminal():
+        return work(lambda item: click.echo(f"{label}: {item}"))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}"),
+        TimeRemainingColumn(),
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        return work(lambda _item: progress.advance(task))
+
+
+def fail(error: KasaError) -> click.ClickException:
+    return click.ClickException(error.message)
+
+
+def limited(items: Iterable[T], limit: int) -> list[T]:
+    return list(items)[:limit]

@@ -1,0 +1,216 @@
+"""``kasa member …`` and ``kasa program …``: the review of members and the programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kasa.application.context import Upload
+from kasa.application.repositories import Page
+from kasa.domain.money import Money
+from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.http import admin_schemas as a
+
+MEMBER_COLUMNS = [
+    "id",
+    "certificate",
+    "last_name",
+    "first_name",
+    "phone",
+    "status",
+    "expiration_date",
+    "has_new_request",
+]
+
+
+@main.group()
+def member() -> None:
+    """Members: the review queue, search, a member's file and decisions."""
+
+
+@member.command("queue")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@json_option
+@pass_state
+def queue(state: CliState, limit: int, offset: int, as_json: bool) -> None:
+    """Members with something to review."""
+    found = state.service("back_office").search(state.staff_id(), "", [], Page(limit, offset))
+    show([a.member(m) for m in found], MEMBER_COLUMNS, as_json, "review queue")
+
+
+@member.command("search")
+@click.argument("words", nargs=-1, required=True)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    type=click.Choice(["name", "middle_name", "passport", "inn", "iban", "certificate", "phone"]),
+    help="Fields to search (repeat; all when none given).",
+)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@json_option
+@pass_state
+def search(
+    state: CliState, words: tuple[str, ...], fields: tuple[str, ...], limit: int, as_json: bool
+) -> None:
+    """Members matching every word in one of the fields (case-insensitive)."""
+    found = state.service("back_office").search(
+        state.staff_id(), " ".join(words), fields, Page(limit)
+    )
+    show([a.member(m) for m in found], MEMBER_COLUMNS, as_json, "members")
+
+
+@member.command("show")
+@click.argument("member_id", type=int)
+@json_option
+@pass_state
+def show_member(state: CliState, member_id: int, as_json: bool) -> None:
+    """A member's whole file: data, programs, documents, requests, payments, reports."""
+    detail = a.member_detail(state.service("back_office").detail(state.staff_id(), member_id))
+    if as_json:
+        show_one(detail, True)
+        return
+    show_one(detail["member"], False)
+    for part in ("actual_program", "new_program"):
+        program = detail[part]
+        click.echo(f"{part}: {program['program_name'] if program else '-'}")
+    click.echo(
+        f"documents: {len(detail['current_identities'])} current, "
+        f"{len(detail['new_identities'])} new; requests: {len(detail['requests'])}; "
+        f"payments: {len(detail['payments'])}; corrections: {len(detail['corrections'])}"
+    )
+
+
+def _decide(state: CliState, member_id: int, done: str, **decision: object) -> None:
+    edited = state.service("back_office").edit(state.staff_id(), member_id, **decision)
+    click.echo(f"member {member_id} {done} (status {edited.status})")
+
+
+@member.command("approve")
+@click.argument("member_id", type=int)
+@click.option("--certificate", help="The certificate number (a new one when not given).")
+@pass_state
+def approve(state: CliState, member_id: int, certificate: str | None) -> None:
+    """Approve a profile awaiting review, with its certificate number."""
+    number = certificate or state.service("back_office").generate_certificate(state.staff_id())
+    _decide(
+        state,
+        member_id,
+        f"approved with certificate {number}",
+        certificate=number,
+        is_submitted=True,
+    )
+
+
+@member.command("block")
+@click.argument("member_id", type=int)
+@pass_state
+def block(state: CliState, member_id: int) -> None:
+    """Block a member: no sign-in, every token refused."""
+    blocked = state.service("back_office").block(state.staff_id(), member_id)
+    click.echo(f"member {member_id} blocked (status {blocked.status})")
+
+
+@member.command("unblock")
+@click.argument("member_id", type=int)
+@pass_state
+def unblock(state: CliState, member_id: int) -> None:
+    """Unblock a member (back to the status before blocking)."""
+    unblocked = state.service("back_office").unblock(state.staff_id(), member_id)
+    click.echo(f"member {member_id} unblocked (status {unblocked.status})")
+
+
+@member.command("accept-program")
+@click.argument("member_id", type=int)
+@pass_state
+def accept_program(state: CliState, member_id: int) -> None:
+    """Accept a member's pending program change."""
+    _decide(state, member_id, "program change accepted", approve_program_change=True)
+
+
+@member.command("accept-documents")
+@click.argument("member_id", type=int)
+@pass_state
+def accept_documents(state: CliState, member_id: int) -> None:
+    """Accept a member's new documents."""
+    _decide(state, member_id, "documents accepted", approve_documents=True)
+
+
+@member.command("certificate")
+@pass_state
+def certificate(state: CliState) -> None:
+    """Hand out a new certificate number (never reused)."""
+    click.echo(state.service("back_office").generate_certificate(state.staff_id()))
+
+
+# -- programs -----------------------------------------------------------------------------
+PROGRAM_COLUMNS = ["id", "program_name", "month_price", "is_active", "program_file"]
+
+
+@main.group()
+def program() -> None:
+    """Programs the members pay for."""
+
+
+@program.command("list")
+@click.option("--all", "everything", is_flag=True, help="Inactive programs too.")
+@json_option
+@pass_state
+def program_list(state: CliState, everything: bool, as_json: bool) -> None:
+    """The programs."""
+    found = state.service("programs").list(state.staff_id(), active_only=not everything)
+    show([a.program(p) for p in found], PROGRAM_COLUMNS, as_json, "programs")
+
+
+def _terms(path: Path | None) -> Upload | None:
+    return None if path is None else Upload("terms", path.name, path.read_bytes())
+
+
+@program.command("create")
+@click.argument("name")
+@click.option("--price", required=True, help="Monthly price in hryvnias, e.g. 300.00.")
+@click.option(
+    "--terms",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The program's terms (PDF, image or text).",
+)
+@pass_state
+def program_create(state: CliState, name: str, price: str, terms: Path | None) -> None:
+    """Create a program."""
+    created = state.service("programs").save(
+        state.staff_id(), name=name, month_price=Money.positive(price, "price"), terms=_terms(terms)
+    )
+    click.echo(f"program {created.id} created: {created.program_name}, {created.month_price} UAH")
+
+
+@program.command("update")
+@click.argument("program_id", type=int)
+@click.option("--name")
+@click.option("--price")
+@click.option("--terms", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--active/--inactive", default=None)
+@pass_state
+def program_update(
+    state: CliState,
+    program_id: int,
+    name: str | None,
+    price: str | None,
+    terms: Path | None,
+    active: bool | None,
+) -> None:
+    """Change a program's name, price, terms or whether it is offered."""
+    saved = state.service("programs").save(
+        state.staff_id(),
+        program_id=program_id,
+        name=name,
+        month_price=Money.positive(price, "price") if price else None,
+        terms=_terms(terms),
+        is_active=active,
+    )
+    click.echo(
+        f"program {saved.id} updated: {saved.program_name}, {saved.month_price} UAH, "
+        f"{'active' if saved.is_active else 'inactive'}"
+    )

@@ -1,0 +1,208 @@
+"""``kasa payment …`` and ``kasa membership …``: money in and out, reconciliation and
+the reminder job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import click
+
+from kasa.application.jobs import ReminderReport
+from kasa.application.payments import ReconcileReport
+from kasa.application.repositories import Page, PaymentQuery
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentType
+from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli.common import (
+    CliState,
+    json_option,
+    pass_state,
+    show,
+    with_progress,
+)
+from kasa.entrypoints.http import admin_schemas as a
+from kasa.entrypoints.http.schemas import parse_date
+
+PAYMENT_COLUMNS = [
+    "id",
+    "date",
+    "type",
+    "status",
+    "amount",
+    "member",
+    "member_name",
+    "certificate",
+    "request",
+    "source",
+]
+
+
+def day(value: str | None, name: str) -> date | None:
+    return parse_date(value, name)
+
+
+@main.group()
+def payment() -> None:
+    """Payments: the registry, manual entries, payouts, reconciliation."""
+
+
+@payment.command("list")
+@click.option(
+    "--type", "types", multiple=True, type=click.Choice(["top_up", "payout", "partial_payout"])
+)
+@click.option("--from", "date_start", help="First date (dd.mm.YYYY or YYYY-MM-DD).")
+@click.option("--to", "date_end", help="Last date.")
+@click.option("--min", "amount_start", help="Smallest amount.")
+@click.option("--max", "amount_end", help="Largest amount.")
+@click.option("--certificate")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@json_option
+@pass_state
+def payment_list(
+    state: CliState,
+    types: tuple[str, ...],
+    date_start: str | None,
+    date_end: str | None,
+    amount_start: str | None,
+    amount_end: str | None,
+    certificate: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """Payments matching every given filter, newest first."""
+    query = PaymentQuery(
+        types=frozenset(PaymentType(t) for t in types),
+        date_start=day(date_start, "from"),
+        date_end=day(date_end, "to"),
+        amount_start=Money.parse(amount_start, "min") if amount_start else None,
+        amount_end=Money.parse(amount_end, "max") if amount_end else None,
+        certificate=certificate,
+    )
+    listing = state.service("staff_payments").list(state.staff_id(), query, Page(limit, offset))
+    show(
+        [a.payment_row(r) for r in listing.items],
+        PAYMENT_COLUMNS,
+        as_json,
+        f"payments ({listing.total} in all)",
+    )
+
+
+def _record(
+    state: CliState, member_id: int, kind: str, amount: str, on: str | None, request_id: int | None
+) -> None:
+    paid_on = day(on, "date") or state.service("staff_payments").ctx.today()
+    recorded = state.service("staff_payments").record(
+        state.staff_id(),
+        member_id=member_id,
+        payment_type=kind,
+        amount=Money.positive(amount),
+        paid_on=paid_on,
+        request_id=request_id,
+    )
+    extra = f", paid until {recorded.extended_to}" if recorded.extended_to else ""
+    click.echo(
+        f"payment {recorded.id} recorded: {recorded.payment_type} {recorded.amount} UAH, "
+        f"{recorded.status}{extra}"
+    )
+
+
+@payment.command("record")
+@click.argument("member_id", type=int)
+@click.argument("amount")
+@click.option("--date", "on", help="When the money arrived (today when not given).")
+@pass_state
+def payment_record(state: CliState, member_id: int, amount: str, on: str | None) -> None:
+    """Record a member's contribution that arrived outside the gateway."""
+    _record(state, member_id, "top_up", amount, on, None)
+
+
+@payment.command("payout")
+@click.argument("request_id", type=int)
+@click.argument("amount")
+@click.option("--date", "on", help="When the money was paid (today when not given).")
+@pass_state
+def payment_payout(state: CliState, request_id: int, amount: str, on: str | None) -> None:
+    """Record a payout of a request (never past its approved amount)."""
+    view = state.service("staff_requests").get(state.staff_id(), request_id)
+    _record(state, view.request.member_id, "payout", amount, on, request_id)
+
+
+@payment.command("approve-payout")
+@click.argument("payment_id", type=int)
+@pass_state
+def payment_approve(state: CliState, payment_id: int) -> None:
+    """Approve a pending four-eyes payout (not the one who recorded it)."""
+    approved = state.service("staff_payments").approve_payout(state.staff_id(), payment_id)
+    click.echo(f"payout {approved.id} approved: {approved.amount} UAH")
+
+
+@payment.command("reconcile")
+@click.option(
+    "--older-than",
+    "minutes",
+    default=30,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Minutes a pending payment has waited.",
+)
+@pass_state
+def payment_reconcile(state: CliState, minutes: int) -> None:
+    """Ask the gateway about pending payments and settle them (a scheduled job)."""
+    gateway = state.service("gateway_payments")
+
+    def work(step: Callable[[str], None]) -> ReconcileReport:
+        result: ReconcileReport = gateway.reconcile(minutes * 60, progress=step)
+        return result
+
+    report = with_progress("reconciling", None, work)
+    click.echo(
+        f"checked {report.checked}: confirmed {report.confirmed}, failed "
+        f"{report.failed}, reversed {report.reversed}, unchanged {report.unchanged}, "
+        f"errors {len(report.errors)}"
+    )
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+
+
+# -- membership ----------------------------------------------------------------------------
+@main.group()
+def membership() -> None:
+    """Membership: who is about to expire, and the reminder job."""
+
+
+@membership.command("expiring")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(0, 366))
+@json_option
+@pass_state
+def expiring(state: CliState, days: int, as_json: bool) -> None:
+    """Approved members whose "paid until" falls within the next N days."""
+    members = state.service("reminders").expiring(days)
+    show(
+        [a.member(m) for m in members],
+        ["id", "certificate", "last_name", "first_name", "phone", "expiration_date"],
+        as_json,
+        f"expiring within {days} days",
+    )
+
+
+@membership.command("remind")
+@pass_state
+def remind(state: CliState) -> None:
+    """Send the reminder SMS that are due; safe to run every hour (never twice a period)."""
+    reminders = state.service("reminders")
+    due = reminders.due()
+
+    def work(step: Callable[[str], None]) -> ReminderReport:
+        result: ReminderReport = reminders.send(progress=lambda m: step(f"member {m.id}"))
+        return result
+
+    report = with_progress("reminding", len(due), work)
+    click.echo(
+        f"due {report.due}: sent {report.sent}, already sent {report.already_sent}, "
+        f"failed {len(report.failed)}"
+    )
+    for failure in report.failed:
+        click.echo(f"failed: {failure}", err=True)

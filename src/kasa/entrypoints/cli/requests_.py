@@ -1,0 +1,104 @@
+"""``kasa request …``: requests for aid."""
+
+from __future__ import annotations
+
+import click
+
+from kasa.application.repositories import Page, RequestQuery
+from kasa.application.requests import parse_statuses, words_of
+from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.http import admin_schemas as a
+
+STATUSES = click.Choice(["opened", "awaiting_agent", "awaiting_client", "closed"])
+
+
+@main.group()
+def request() -> None:
+    """Requests for aid: list, read, answer, close, reopen."""
+
+
+@request.command("list")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=STATUSES,
+    help="Statuses to list (repeat; all when none given).",
+)
+@click.option(
+    "--query",
+    default="",
+    help="Words to find in the member's name, certificate, text or diagnosis.",
+)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@json_option
+@pass_state
+def request_list(
+    state: CliState, statuses: tuple[str, ...], query: str, limit: int, offset: int, as_json: bool
+) -> None:
+    """Requests, newest first."""
+    listing = state.service("staff_requests").list(
+        state.staff_id(),
+        RequestQuery(words=words_of(query), statuses=frozenset(parse_statuses(statuses))),
+        Page(limit, offset),
+    )
+    rows = [a.request_view(v, full=False) for v in listing.items]
+    show(
+        rows,
+        ["id", "date", "status", "member_name", "certificate", "suma", "diagnos"],
+        as_json,
+        f"requests ({listing.total} in all)",
+    )
+
+
+@request.command("show")
+@click.argument("request_id", type=int)
+@json_option
+@pass_state
+def request_show(state: CliState, request_id: int, as_json: bool) -> None:
+    """A request with its files, messages and payouts."""
+    view = a.request_view(
+        state.service("staff_requests").get(state.staff_id(), request_id), full=True
+    )
+    if as_json:
+        show_one(view, True)
+        return
+    show_one({k: v for k, v in view.items() if k not in ("files", "messages", "charges")}, False)
+    for message in view["messages"]:
+        click.echo(f"  [{message['created_at']}] {message['author_name']}: {message['message']}")
+    payouts = ", ".join(f"{c['amount']:.2f} ({c['status']})" for c in view["charges"])
+    click.echo(f"files: {len(view['files'])}; payouts: {payouts or 'none'}")
+
+
+@request.command("message")
+@click.argument("request_id", type=int)
+@click.argument("text")
+@pass_state
+def request_message(state: CliState, request_id: int, text: str) -> None:
+    """Write to the member; the request then waits for them."""
+    state.service("staff_requests").write(state.staff_id(), request_id, text)
+    click.echo(f"message sent on request {request_id}")
+
+
+@request.command("close")
+@click.argument("request_id", type=int)
+@click.option("--resolution", required=True, type=click.Choice(["paid", "rejected", "withdrawn"]))
+@click.option("--reason", help="Why, for the member (required when rejected).")
+@pass_state
+def request_close(state: CliState, request_id: int, resolution: str, reason: str | None) -> None:
+    """Close a request with a resolution."""
+    state.service("staff_requests").update(
+        state.staff_id(), request_id, status="closed", resolution=resolution, reason=reason
+    )
+    click.echo(f"request {request_id} closed: {resolution}")
+
+
+@request.command("reopen")
+@click.argument("request_id", type=int)
+@pass_state
+def request_reopen(state: CliState, request_id: int) -> None:
+    """Reopen a closed request."""
+    state.service("staff_requests").update(state.staff_id(), request_id, status="opened")
+    click.echo(f"request {request_id} reopened")

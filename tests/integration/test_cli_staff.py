@@ -1,0 +1,224 @@
+"""The staff command line through click's runner, on SQLite with the outside world
+faked: each command's output and effect, its refusals, and JSON that parses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from click.testing import CliRunner, Result
+
+from kasa.adapters.memory import Fakes
+from kasa.domain.money import Money
+from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli.common import CliState
+from tests.integration.http.conftest import build_kasa
+from tests.unit.app.helpers import Fund
+
+
+@attrs.define
+class Shell:
+    kasa: Any
+    fund: Fund
+    fakes: Fakes
+    tmp: Path
+
+    def __call__(self, *args: str, staff: str | None = "olena", input: str | None = None) -> Result:
+        argv = (["--as", staff] if staff else []) + list(args)
+        return CliRunner().invoke(
+            main, argv, obj=CliState(kasa=self.kasa), input=input, env={"KASA_STAFF": ""}
+        )
+
+    def ok(self, *args: str, **kwargs: Any) -> str:
+        result = self(*args, **kwargs)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[Shell]:
+    kasa, fakes, context = build_kasa(tmp_path)
+    fund = Fund.on(context, fakes)
+    yield Shell(kasa, fund, fakes, tmp_path)
+    kasa.gateways.database().dispose()
+
+
+def test_a_newcomer_creates_a_user_a_program_approves_and_records_a_payment(shell: Shell) -> None:
+    out = shell.ok("user", "create", "maria", "--role", "operator", "--name", "Марія", staff=None)
+    assert "password: " in out
+    out = shell.ok("program", "create", "Базова", "--price", "300", staff="maria")
+    assert "created: Базова, 300.00 UAH" in out
+    program_id = int(out.split()[1])
+    member_id = shell.fund.sign_up()
+    shell.fund.submit(member_id, program_id)
+    queue = json.loads(shell.ok("member", "queue", "--json", staff="maria"))
+    assert [m["id"] for m in queue] == [member_id]
+    out = shell.ok("member", "approve", str(member_id), staff="maria")
+    assert f"member {member_id} approved with certificate" in out and "approved)" in out
+    out = shell.ok("payment", "record", str(member_id), "300", staff="maria")
+    assert "top_up 300.00 UAH, confirmed, paid until" in out
+    trail = json.loads(shell.ok("audit", "list", "--actor", "staff", "--json", staff="maria"))
+    assert {"approved", "payment_recorded"} <= {e["event_type"] for e in trail}
+
+
+def test_staff_commands_need_a_staff_user(shell: Shell) -> None:
+    result = shell("member", "queue", staff=None)
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: name the staff user to act as: --as LOGIN or KASA_STAFF"
+    result = shell("member", "queue", staff="ghost")
+    assert result.exit_code == 1 and "no staff user ghost" in result.output
+
+
+def test_refusals_are_one_line_with_a_non_zero_status(shell: Shell) -> None:
+    result = shell("member", "show", "999")
+    assert result.exit_code == 1 and result.output.strip() == "Error: There is no member 999."
+    member_id = shell.fund.sign_up()
+    result = shell("member", "approve", str(member_id))
+    assert result.exit_code == 1 and "awaiting review" in result.output
+    result = shell("member", "unblock", str(member_id))
+    assert result.exit_code == 1 and result.output.strip() == "Error: The member is not blocked."
+    result = shell("payment", "record", str(member_id), "1.234")
+    assert result.exit_code == 1 and "two decimal" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_member_commands(shell: Shell) -> None:
+    program_id = shell.fund.program()
+    member_id = shell.fund.approved_member(program_id)
+    shell.fund.office.edit(shell.fund.operator_id, member_id, last_name="Шевченко")
+    found = json.loads(shell.ok("member", "search", "шевченко", "--field", "name", "--json"))
+    assert [m["id"] for m in found] == [member_id]
+    assert "Шевченко" in shell.ok("member", "show", str(member_id))
+    detail = json.loads(shell.ok("member", "show", str(member_id), "--json"))
+    assert detail["member"]["id"] == member_id and len(detail["current_identities"]) == 3
+    assert "blocked" in shell.ok("member", "block", str(member_id))
+    assert "status approved" in shell.ok("member", "unblock", str(member_id))
+    second = shell.fund.program("Розширена", "500")
+    shell.fund.profiles.change_program(member_id, second)
+    assert "program change accepted" in shell.ok("member", "accept-program", str(member_id))
+    result = shell("member", "accept-documents", str(member_id))
+    assert result.exit_code == 1 and "no new documents" in result.output
+    number = shell.ok("member", "certificate").strip()
+    assert number.isdigit() and len(number) == 6
+
+
+def test_program_commands(shell: Shell) -> None:
+    terms = shell.tmp / "умови.pdf"
+    terms.write_bytes(b"%PDF-1.7 terms")
+    out = shell.ok("program", "create", "Базова", "--price", "300", "--terms", str(terms))
+    program_id = out.split()[1]
+    out = shell.ok("program", "update", program_id, "--price", "350", "--inactive")
+    assert "350.00 UAH, inactive" in out
+    assert "none" in shell.ok("program", "list")
+    listed = json.loads(shell.ok("program", "list", "--all", "--json"))
+    assert listed[0]["program_file"].endswith(".pdf")
+    assert shell("program", "create", "X", "--price", "0").exit_code == 1
+
+
+def test_request_and_payout_commands(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program())
+    request_id = str(shell.fund.requests.create(member_id, "Ліки", []).request.id)
+    listed = json.loads(shell.ok("request", "list", "--status", "opened", "--json"))
+    assert [r["id"] for r in listed] == [int(request_id)]
+    assert "message sent" in shell.ok("request", "message", request_id, "Скільки?")
+    shell.fund.staff_requests.update(
+        shell.fund.operator_id, int(request_id), approved_amount=Money(50000)
+    )
+    result = shell("payment", "payout", request_id, "600")
+    assert result.exit_code == 1 and "exceed" in result.output
+    assert "partial_payout 200.00 UAH" in shell.ok("payment", "payout", request_id, "200")
+    assert "payout 300.00 UAH" in shell.ok("payment", "payout", request_id, "300")
+    shown = shell.ok("request", "show", request_id)
+    assert "Скільки?" in shown and "200.00" in shown
+    result = shell("request", "close", request_id, "--resolution", "rejected")
+    assert result.exit_code == 1 and "reason" in result.output
+    assert "closed: paid" in shell.ok("request", "close", request_id, "--resolution", "paid")
+    assert "reopened" in shell.ok("request", "reopen", request_id)
+    payouts = json.loads(
+        shell.ok("payment", "list", "--type", "payout", "--type", "partial_payout", "--json")
+    )
+    assert sorted(p["amount"] for p in payouts) == [200.0, 300.0]
+
+
+def test_four_eyes_payout_from_the_shell(tmp_path: Path) -> None:
+    kasa, fakes, context = build_kasa(tmp_path, KASA_FOUR_EYES_THRESHOLD="100")
+    fund = Fund.on(context, fakes)
+    shell = Shell(kasa, fund, fakes, tmp_path)
+    member_id = fund.approved_member(fund.program())
+    request_id = fund.requests.create(member_id, "", []).request.id
+    fund.staff_requests.update(fund.operator_id, request_id or 0, approved_amount=Money(50000))
+    out = shell.ok("payment", "payout", str(request_id), "500")
+    assert "pending" in out
+    payment_id = out.split()[1]
+    result = shell("payment", "approve-payout", payment_id)
+    assert result.exit_code == 1 and "another staff user" in result.output
+    assert "approved: 500.00" in shell.ok("payment", "approve-payout", payment_id, staff="admin")
+    kasa.gateways.database().dispose()
+
+
+def test_the_reminder_job_sends_once_when_run_twice(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program(price="300"))
+    shell.fund.pay(member_id, "300")
+    shell.fakes.clock.advance(days=25)
+    expiring = json.loads(shell.ok("membership", "expiring", "--days", "7", "--json", staff=None))
+    assert [m["id"] for m in expiring] == [member_id]
+    first = shell.ok("membership", "remind", staff=None)
+    assert "due 1: sent 1, already sent 0" in first and f"member {member_id}" in first
+    second = shell.ok("membership", "remind", staff=None)
+    assert "due 1: sent 0, already sent 1" in second
+    reminders = [s for s in shell.fakes.sms.sent if "membership" in s.body]
+    assert len(reminders) == 1
+
+
+def test_reconcile_settles_a_pending_payment(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program(price="300"))
+    shell.fund.payments.start_top_up(member_id, Money(30000))
+    order_id = shell.fakes.gateway.checkouts[-1]["order_id"]
+    shell.fakes.gateway.statuses[order_id] = {"status": "success", "amount": "300.00"}
+    assert "checked 0" in shell.ok("payment", "reconcile", staff=None)
+    shell.fakes.clock.advance(minutes=31)
+    out = shell.ok("payment", "reconcile", staff=None)
+    assert f"reconciling: {order_id}: confirmed" in out and "confirmed 1" in out
+    assert shell.fund.profiles.get(member_id).member.expiration_date is not None
+
+
+def test_report_export_and_json(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program(price="300"))
+    shell.fund.office.edit(shell.fund.operator_id, member_id, last_name="Їжакевич")
+    shell.fund.pay(member_id, "300")
+    report = json.loads(shell.ok("report", "fund", "--json"))
+    assert report["money_in"] == "300.00" and report["members_by_status"]["approved"] == 1
+    assert "total in 300.00 UAH" in shell.ok("report", "fund")
+    out_file = shell.tmp / "members.csv"
+    out = shell.ok("export", "members", "--out", str(out_file))
+    assert f"1 members written to {out_file}" in out
+    table = list(csv.reader(io.StringIO(out_file.read_text(encoding="utf-8-sig"))))
+    assert table[0][0] == "id" and "Їжакевич" in table[1]
+    assert shell("export", "payments", "--out", str(shell.tmp / "p.csv"), staff=None).exit_code == 1
+    users = json.loads(shell.ok("user", "list", "--json", staff=None))
+    assert {u["login"] for u in users} == {"admin", "olena"}
+    assert all("password" not in json.dumps(u) for u in users)
+
+
+def test_user_password_and_deactivation(shell: Shell) -> None:
+    out = shell.ok("user", "set-password", "olena", staff=None)
+    password = out.split("password: ")[1].strip()
+    assert shell.fund.accounts.sign_in("olena", password).user.login == "olena"
+    shell.ok(
+        "user",
+        "set-password",
+        "olena",
+        "--password-stdin",
+        staff=None,
+        input="a long new password\n",
+    )
+    shell.fund.accounts.sign_in("olena", "a long new password")
+    result = shell("user", "deactivate", "olena", staff="olena")
+    assert result.exit_code == 1 and "Only an admin" in result.output
+    assert "olena deactivated" in shell.ok("user", "deactivate", "olena", staff="admin")
