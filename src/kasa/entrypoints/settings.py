@@ -81,6 +81,9 @@ class Settings:
     twilio_auth_token: str = ""
     sms_from: str = ""
     twilio_api_url: str = ""
+    hsts: bool = False
+    admin_cors_origins: tuple[str, ...] = ()
+    json_logs: bool = False
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -149,6 +152,12 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             sms_from=env.get("KASA_SMS_FROM", ""),
             twilio_api_url=env.get("KASA_TWILIO_API_URL", ""),
+            hsts=(env.get("KASA_HSTS") or "0").strip() not in ("0", ""),
+            admin_cors_origins=tuple(
+                o.strip() for o in env.get("KASA_ADMIN_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+            json_logs=(env.get("KASA_JSON_LOGS") or ("1" if kind == "production" else "0")).strip()
+            not in ("0", ""),
             apple_app_ids=tuple(
                 a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()
             ),

@@ -608,12 +608,17 @@ def create_admin_app(kasa: Kasa) -> Litestar:
         title="Kasa admin API",
         description="The fund's back office: staff accounts, the review of members and "
         "documents, programs, payments and payouts, requests, the books and the audit trail.",
+        hsts=settings.hsts,
+        cors_origins=settings.admin_cors_origins,
         max_body=settings.fund.max_upload_bytes * 2,
     )
 
 
 def app_factory() -> Litestar:
-    """For ASGI servers: the admin app on the settings of the environment."""
+    """For ASGI servers: the admin app on the environment's settings, with Kasa's logs."""
     from kasa.entrypoints.container import build_container
+    from kasa.entrypoints.logs import configure
 
-    return create_admin_app(build_container())
+    container = build_container()
+    configure(json_lines=container.settings().json_logs)
+    return create_admin_app(container)

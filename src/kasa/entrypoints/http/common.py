@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import anyio.to_thread
 import sqlalchemy as sa
 from litestar import Litestar, Request, Response, Router, get
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig, ResponseSpec
@@ -21,6 +23,7 @@ from kasa.application.ports import TokenAudience
 from kasa.application.views import FileContent
 from kasa.entrypoints.http.auth import SECURITY_COMPONENTS, subject_provider
 from kasa.entrypoints.http.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
+from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.schemas import ErrorOut, Health
 
 T = TypeVar("T")
@@ -77,11 +80,18 @@ async def health(uow: NamedDependency[Any]) -> Response[Health]:
 
 
 def file_response(found: FileContent) -> Response[bytes]:
-    """A stored file with its content type; browsers must not guess another."""
+    """A stored file with its content type (never HTML: only JPEG, PNG, PDF and plain text
+    are ever stored), shown inline under its own name; browsers must not guess another."""
+    name = quote(found.file.original_name)
     return Response(
         found.content,
         media_type=found.file.content_type.value,
-        headers={"Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Cache-Control": "private, max-age=0",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f"inline; filename*=UTF-8''{name}",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
     )
 
 
@@ -97,6 +107,8 @@ def build_app(
     title: str,
     description: str,
     max_body: int,
+    hsts: bool = False,
+    cors_origins: Sequence[str] = (),
 ) -> Litestar:
     """One of the two apps: public routes, routes that need a token of ``audience``
     (its subject id injected as ``subject``), the named use cases as dependencies, the
@@ -117,6 +129,15 @@ def build_app(
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi(title, description),
         request_max_body_size=max_body,
+        middleware=[request_context()],
+        before_send=[answer_headers(hsts)],
+        cors_config=CORSConfig(
+            allow_origins=list(cors_origins),
+            allow_credentials=False,
+            allow_headers=["Authorization", "x-access-token", "Content-Type", "X-Request-ID"],
+        )
+        if cors_origins
+        else None,
         debug=False,
     )
     app.state.tokens = kasa.gateways.tokens()

@@ -561,12 +561,16 @@ def create_mobile_app(kasa: Kasa) -> Litestar:
         title="Kasa mobile API",
         description="The members' API of the mutual aid fund: sign-in by SMS code, profile "
         "and documents, programs, contributions through LiqPay, requests for aid.",
+        hsts=settings.hsts,
         max_body=settings.fund.max_upload_bytes * (settings.fund.max_files_per_upload + 1),
     )
 
 
 def app_factory() -> Litestar:
-    """For ASGI servers: the mobile app on the settings of the environment."""
+    """For ASGI servers: the mobile app on the environment's settings, with Kasa's logs."""
     from kasa.entrypoints.container import build_container
+    from kasa.entrypoints.logs import configure
 
-    return create_mobile_app(build_container())
+    container = build_container()
+    configure(json_lines=container.settings().json_logs)
+    return create_mobile_app(container)

@@ -1,0 +1,69 @@
+"""What both apps do around every request: the request id (``X-Request-ID`` accepted
+when sane, made otherwise, put in the logs and returned) and security headers on every
+answer — including those Litestar gives before any handler runs (404, 405)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from kasa.entrypoints.logs import request_id
+
+SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def incoming_id(scope: dict[str, Any]) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            return given if SANE_ID.match(given) else ""
+    return ""
+
+
+def request_context() -> Any:
+    """Middleware factory for Litestar: the request id for the logs while a handler runs."""
+
+    def middleware(app: Any) -> Any:
+        async def handle(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            rid = incoming_id(scope) or uuid.uuid4().hex
+            scope.setdefault("state", {})["kasa_request_id"] = rid
+            token = request_id.set(rid)
+            try:
+                await app(scope, receive, send)
+            finally:
+                request_id.reset(token)
+
+        return handle
+
+    return middleware
+
+
+def answer_headers(hsts: bool) -> Any:
+    """A Litestar ``before_send`` hook adding the request id and security headers to every
+    response start, whether or not a handler ran."""
+
+    async def before_send(message: dict[str, Any], scope: dict[str, Any]) -> None:
+        if message["type"] != "http.response.start":
+            return
+        state = scope.setdefault("state", {})
+        rid = state.get("kasa_request_id") or incoming_id(scope) or uuid.uuid4().hex
+        state["kasa_request_id"] = rid
+        headers = list(message.get("headers") or [])
+        present = {name.lower() for name, _ in headers}
+        headers.append((b"x-request-id", rid.encode()))
+        headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+        if hsts:
+            headers.append(HSTS)
+        message["headers"] = headers
+
+    return before_send
