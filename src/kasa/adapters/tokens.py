@@ -60,6 +60,9 @@ class JwtTokens:
         if exp <= now:
             raise AuthenticationFailed("The access token has expired; sign in again.")
         try:
-            return int(claims["sub"])
+            subject = int(claims["sub"])
         except (TypeError, ValueError):
             raise AuthenticationFailed("The access token is not valid.") from None
+        if not 1 <= subject < 2**31:
+            raise AuthenticationFailed("The access token is not valid.")
+        return subject

@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 
 from litestar import Litestar, MediaType, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import (
+    FromPath,
+    FromQuery,
+    JSONBody,
+    MultipartBody,
+    PathParameter,
+    QueryParameter,
+)
 from litestar.response import Stream
 
 from kasa.application.members import BackOfficeMembers
@@ -41,7 +48,7 @@ from kasa.entrypoints.http.common import (
     read_upload,
     run,
 )
-from kasa.entrypoints.http.schemas import parse_date
+from kasa.entrypoints.http.schemas import MAX_ID, parse_date
 from kasa.entrypoints.settings import Settings
 
 StaffId = NamedDependency[int]
@@ -127,7 +134,7 @@ STAFF_ERRORS = errors(400, 401, 403, 404, 409, 422)
 async def users(
     staff_id: StaffId,
     staff_accounts: NamedDependency[StaffAccounts],
-    user_id: FromPath[int | None] = None,
+    user_id: Annotated[int | None, PathParameter(ge=1, le=MAX_ID)] = None,
 ) -> Json:
     """Staff accounts (admin only)."""
     if user_id is None:
@@ -189,7 +196,9 @@ async def user_update(
     responses=errors(401, 403, 404, 409),
 )
 async def user_deactivate(
-    user_id: FromPath[int], staff_id: StaffId, staff_accounts: NamedDependency[StaffAccounts]
+    user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    staff_id: StaffId,
+    staff_accounts: NamedDependency[StaffAccounts],
 ) -> Json:
     """Deactivate an account (kept for the audit trail); not one's own."""
     return {"data": a.staff_user(await run(staff_accounts.deactivate, staff_id, user_id))}

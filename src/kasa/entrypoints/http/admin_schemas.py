@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.datastructures import UploadFile
@@ -19,11 +19,14 @@ from kasa.domain.payments import PAYMENT_TYPE_TITLES, Payment
 from kasa.domain.programs import Program
 from kasa.domain.requests import Request
 from kasa.domain.staff import StaffUser
-from kasa.entrypoints.http.schemas import amount
+from kasa.entrypoints.http.schemas import Id, amount
 
 
 def iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+Offset = Annotated[int, msgspec.Meta(ge=0, le=10**9)]
 
 
 # -- inputs ----------------------------------------------------------------------------
@@ -33,7 +36,7 @@ class SignIn(msgspec.Struct):
 
 
 class FileQuery(msgspec.Struct):
-    user_id: int
+    user_id: Id
     filename: str
 
 
@@ -47,7 +50,7 @@ class NewStaff(msgspec.Struct):
 
 
 class StaffChanges(msgspec.Struct):
-    id: int
+    id: Id
     email: str | None = None
     is_active: bool | None = None
     login: str | None = None
@@ -59,7 +62,7 @@ class StaffChanges(msgspec.Struct):
 class PasswordChange(msgspec.Struct):
     new_password: str
     old_password: str | None = None
-    id: int | None = None
+    id: Id | None = None
 
 
 class SearchFields(msgspec.Struct):
@@ -79,15 +82,15 @@ class MemberFilter(msgspec.Struct):
 class MemberSearch(msgspec.Struct):
     filter: MemberFilter = msgspec.field(default_factory=MemberFilter)
     limit: int = 50
-    offset: int = 0
+    offset: Offset = 0
 
 
 class MemberId(msgspec.Struct):
-    id: int
+    id: Id
 
 
 class MemberEdit(msgspec.Struct):
-    id: int
+    id: Id
     first_name: str | None = None
     middle_name: str | None = None
     last_name: str | None = None
@@ -105,7 +108,7 @@ class MemberEdit(msgspec.Struct):
 
 
 class ProgramForm(msgspec.Struct):
-    id: int | None = None
+    id: Id | None = None
     month_price: Decimal | None = None
     program_file: str | None = None
     new_program_file: UploadFile | None = None
@@ -114,11 +117,11 @@ class ProgramForm(msgspec.Struct):
 
 
 class ManualPayment(msgspec.Struct):
-    member: int
+    member: Id
     type: str
     date: str
     amount: Decimal
-    request: int | None = None
+    request: Id | None = None
 
 
 class PaymentFilter(msgspec.Struct):
@@ -128,7 +131,7 @@ class PaymentFilter(msgspec.Struct):
     amount_start: Decimal | None = None
     amount_end: Decimal | None = None
     certificate: str | None = None
-    offset: int = 0
+    offset: Offset = 0
     limit: int = 50
 
 
@@ -138,11 +141,11 @@ class RequestFilter(msgspec.Struct):
     date_end: str | None = None
     status: list[str] = msgspec.field(default_factory=lambda: ["opened"])
     limit: int = 50
-    offset: int = 0
+    offset: Offset = 0
 
 
 class RequestChanges(msgspec.Struct):
-    id: int
+    id: Id
     request_text: str | None = None
     diagnos: str | None = None
     suma: Decimal | None = None
@@ -152,29 +155,29 @@ class RequestChanges(msgspec.Struct):
 
 
 class StaffMessage(msgspec.Struct):
-    request_id: int
+    request_id: Id
     message: str
 
 
 class RequestRead(msgspec.Struct):
-    request: int
-    member: int | None = None
+    request: Id
+    member: Id | None = None
 
 
 class PayoutApproval(msgspec.Struct):
-    payment_id: int
+    payment_id: Id
 
 
 class AuditFilter(msgspec.Struct):
     object_kind: str | None = None
     object_id: str | None = None
     actor_kind: str | None = None
-    actor_id: int | None = None
+    actor_id: Id | None = None
     event_type: list[str] | None = None
     date_start: str | None = None
     date_end: str | None = None
     limit: int = 50
-    offset: int = 0
+    offset: Offset = 0
 
 
 # -- shapes --------------------------------------------------------------------------------

@@ -92,6 +92,15 @@ def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Respon
     )
 
 
+def undecodable(_request: Request[Any, Any, Any], _error: UnicodeDecodeError) -> Response[Any]:
+    """Form fields that are not UTF-8 text (the multipart parser gives up on them)."""
+    return Response(
+        error_body("The request has text that is not UTF-8.", {"body": "not UTF-8"}),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return Response(
@@ -105,5 +114,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     e.KasaError: kasa_error,
     ValidationException: validation_error,
     HTTPException: http_error,
+    UnicodeDecodeError: undecodable,
     Exception: unexpected_error,
 }

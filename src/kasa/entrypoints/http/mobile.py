@@ -9,7 +9,14 @@ from typing import Annotated, Any
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import FromPath, HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
+from litestar.params import (
+    FromPath,
+    HeaderParameter,
+    JSONBody,
+    MultipartBody,
+    PathParameter,
+    URLEncodedBody,
+)
 
 from kasa.application.identity import DiiaSharing
 from kasa.application.members import MemberFiles
@@ -34,6 +41,7 @@ from kasa.entrypoints.http.common import (
     read_upload,
     run,
 )
+from kasa.entrypoints.http.schemas import MAX_ID
 from kasa.entrypoints.settings import Settings
 
 MULTIPART = RequestEncodingType.MULTI_PART
@@ -206,7 +214,7 @@ async def diia_callback(
     responses=errors(401, 403, 404),
 )
 async def member_file(
-    uid: FromPath[int],
+    uid: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     filename: FromPath[str],
     member_id: NamedDependency[int],
     member_files: NamedDependency[MemberFiles],
@@ -394,7 +402,7 @@ async def request_list(
     responses=errors(401, 403, 404),
 )
 async def request_get(
-    request_id: FromPath[int],
+    request_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     member_id: NamedDependency[int],
     member_requests: NamedDependency[MemberRequests],
     shapes: NamedDependency[Shapes],
@@ -411,7 +419,7 @@ async def request_get(
     responses=errors(400, 401, 403, 404, 409),
 )
 async def request_message(
-    request_id: FromPath[int],
+    request_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     data: JSONBody[s.MessageIn],
     member_id: NamedDependency[int],
     member_requests: NamedDependency[MemberRequests],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 from litestar.datastructures import UploadFile
@@ -14,6 +15,9 @@ from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
 
 # -- input helpers -------------------------------------------------------------------
+MAX_ID = 2**31 - 1
+# Ids from clients: a positive number a database key can hold (anything else is a 400).
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 
 def parse_date(text: str | None, field: str) -> date | None:
@@ -55,7 +59,7 @@ class ProfileForm(msgspec.Struct):
     first_name: str
     last_name: str
     email: str
-    program_id: int
+    program_id: Id
     iban: str
     inn: UploadFile
     middle_name: str = ""
@@ -80,7 +84,7 @@ class WrongData(msgspec.Struct):
 
 
 class ProgramChoice(msgspec.Struct):
-    program_id: int
+    program_id: Id
 
 
 class Period(msgspec.Struct):
@@ -102,7 +106,7 @@ class RequestForm(msgspec.Struct):
 
 
 class RequestFilesForm(msgspec.Struct):
-    id: int
+    id: Id
     files: list[UploadFile] = msgspec.field(default_factory=list)
 
 

@@ -1,0 +1,57 @@
+"""Both apps fuzzed from their own OpenAPI documents with schemathesis, in process,
+signed in as a member and as an admin: no input may produce a server error."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from kasa.application.ports import TokenAudience
+from kasa.entrypoints.http.admin import create_admin_app
+from kasa.entrypoints.http.mobile import create_mobile_app
+from tests.integration.http.conftest import build_kasa
+from tests.unit.app.helpers import Fund
+
+EXAMPLES = 20
+
+
+def _world() -> tuple[Any, Any, str, str]:
+    kasa, fakes, context = build_kasa(Path(tempfile.mkdtemp(prefix="kasa-fuzz-")))
+    fund = Fund.on(context, fakes)
+    member_id = fund.approved_member(fund.program())
+    fund.requests.create(member_id, "receipt", [])
+    tokens = kasa.gateways.tokens()
+    return (
+        kasa,
+        fund,
+        tokens.issue(TokenAudience.MEMBER, member_id),
+        tokens.issue(TokenAudience.STAFF, fund.admin_id),
+    )
+
+
+KASA, FUND, MEMBER_TOKEN, STAFF_TOKEN = _world()
+mobile = schemathesis.openapi.from_asgi("/docs/openapi.json", create_mobile_app(KASA))
+admin = schemathesis.openapi.from_asgi("/docs/openapi.json", create_admin_app(KASA))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def no_server_error(case: Any, token: str) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500, (case.method, case.path, response.text[:300])
+    assert "Traceback" not in response.text
+
+
+@mobile.parametrize()
+@FUZZ
+def test_mobile_api_never_fails_on_input(case: Any) -> None:
+    no_server_error(case, MEMBER_TOKEN)
+
+
+@admin.parametrize()
+@FUZZ
+def test_admin_api_never_fails_on_input(case: Any) -> None:
+    no_server_error(case, STAFF_TOKEN)
