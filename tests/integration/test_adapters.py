@@ -21,7 +21,7 @@ from kasa.adapters.memory.outside import FakeClock
 from kasa.adapters.sms import OutboxSms
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
-from kasa.domain.errors import AuthenticationFailed, InvalidInput, NotFound
+from kasa.domain.errors import AuthenticationFailed, DeliveryFailed, InvalidInput, NotFound
 from kasa.domain.payments import GatewayOutcome
 from kasa.domain.values import Phone
 
@@ -132,7 +132,7 @@ def test_a_failed_write_leaves_nothing_behind(
         raise OSError("disk full")
 
     monkeypatch.setattr("kasa.adapters.files.os.fsync", broken_fsync)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DeliveryFailed, match="disk full"):
         store.save(b"data", ".txt")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 

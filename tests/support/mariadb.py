@@ -42,6 +42,7 @@ class MariaDBServer:
     folder: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    command: list[str] = attrs.field(factory=list)
 
     @property
     def socket_path(self) -> Path:
@@ -74,30 +75,37 @@ class MariaDBServer:
         )
         if init.returncode != 0:
             raise MariaDBUnavailable(f"mariadb-install-db failed: {init.stderr.decode()[-800:]}")
-        log = open(folder / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-        server.process = subprocess.Popen(
-            [
-                server_bin,
-                "--no-defaults",
-                f"--datadir={data}",
-                f"--port={server.port}",
-                "--bind-address=127.0.0.1",
-                f"--socket={server.socket_path}",
-                f"--pid-file={folder / 'mysqld.pid'}",
-                "--skip-name-resolve",
-                "--innodb-buffer-pool-size=64M",
-                "--innodb-flush-log-at-trx-commit=2",
-                "--innodb-lock-wait-timeout=20",
-                "--max-connections=200",
-                "--character-set-server=utf8mb4",
-                "--collation-server=utf8mb4_unicode_ci",
-                *user,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        server.wait_ready()
+        server.command = [
+            server_bin,
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--port={server.port}",
+            "--bind-address=127.0.0.1",
+            f"--socket={server.socket_path}",
+            f"--pid-file={folder / 'mysqld.pid'}",
+            "--skip-name-resolve",
+            "--innodb-buffer-pool-size=64M",
+            "--innodb-flush-log-at-trx-commit=2",
+            "--innodb-lock-wait-timeout=20",
+            "--max-connections=200",
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_unicode_ci",
+            *user,
+        ]
+        server.launch()
         return server
+
+    def launch(self) -> None:
+        """Start (or start again) the server on its data folder and port."""
+        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - lives with the server
+        self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def halt(self) -> None:
+        """Stop the server but keep its data (to start it again with ``launch``)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
     def wait_ready(self, timeout: float = 60) -> None:
         import pymysql

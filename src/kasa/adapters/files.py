@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from kasa.application.ports import StoredBlob
-from kasa.domain.errors import NotFound
+from kasa.domain.errors import DeliveryFailed, NotFound
 
 NAME = re.compile(r"^(?P<folder>m[1-9][0-9]{0,11}|shared)-[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
 
@@ -40,15 +40,24 @@ class LocalFileStore:
         folder = "shared" if owner is None else f"m{owner}"
         name = f"{folder}-{secrets.token_hex(16)}{suffix.lower()}"
         target = self._path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DeliveryFailed(f"The file store cannot save files: {error}") from error
         digest = hashlib.sha256(content).hexdigest()
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        except OSError as error:
+            raise DeliveryFailed(f"The file store cannot save files: {error}") from error
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise DeliveryFailed(f"The file store cannot save files: {error}") from error
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

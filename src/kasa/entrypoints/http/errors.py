@@ -12,6 +12,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy import exc as sa_exc
 
 from kasa.domain import errors as e
 
@@ -101,6 +102,19 @@ def undecodable(_request: Request[Any, Any, Any], _error: UnicodeDecodeError) ->
     )
 
 
+def database_unavailable(
+    _request: Request[Any, Any, Any], error: sa_exc.OperationalError
+) -> Response[Any]:
+    """The database cannot be reached: 503, so clients and the gateway try again."""
+    log.error("database unavailable: %s", error.orig)
+    return Response(
+        error_body("The service is briefly unavailable; please try again."),
+        status_code=503,
+        headers={"Retry-After": "5"},
+        media_type=MediaType.JSON,
+    )
+
+
 def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return Response(
@@ -115,5 +129,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     UnicodeDecodeError: undecodable,
+    sa_exc.OperationalError: database_unavailable,
     Exception: unexpected_error,
 }

@@ -1,0 +1,3 @@
+from tests.integration.http.conftest import world
+
+__all__ = ["world"]
