@@ -7,7 +7,6 @@ stored).
 
 from __future__ import annotations
 
-import hmac
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -116,10 +115,6 @@ class SignInChallenge:
         self.used_at = now
         self.code_hash = None
         return self.to_create
-
-
-def constant_time_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _humane(seconds: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from kasa.domain.errors import KasaError
 from kasa.entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -101,11 +100,3 @@ def with_progress(label: str, total: int | None, work: Callable[[Callable[[str],
     ) as progress:
         task = progress.add_task(label, total=total)
         return work(lambda _item: progress.advance(task))
-
-
-def fail(error: KasaError) -> click.ClickException:
-    return click.ClickException(error.message)
-
-
-def limited(items: Iterable[T], limit: int) -> list[T]:
-    return list(items)[:limit]
