@@ -25,6 +25,7 @@ from kasa.domain.errors import (
 from kasa.domain.members import Member, MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import (
+    PAYOUT_TYPES,
     Change,
     Payment,
     PaymentSource,
@@ -34,7 +35,6 @@ from kasa.domain.payments import (
 )
 
 PAYING_STATUSES = (MemberStatus.PENDING_REVIEW, MemberStatus.APPROVED)
-PAYOUT_TYPES = frozenset({PaymentType.PAYOUT, PaymentType.PARTIAL_PAYOUT})
 
 
 def extend_membership(ctx: Context, uow: UnitOfWork, member: Member, payment: Payment) -> None:

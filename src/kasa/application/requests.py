@@ -19,7 +19,7 @@ from kasa.application.views import Listing, MessageView, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.money import Money
-from kasa.domain.payments import PaymentType, committed_payouts, paid_out
+from kasa.domain.payments import PAYOUT_TYPES, committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
 
 
@@ -27,26 +27,36 @@ def words_of(text: str | None) -> tuple[str, ...]:
     return tuple(word.casefold() for word in (text or "").split())
 
 
-def request_view(uow: UnitOfWork, request: Request, *, with_member: bool = False) -> RequestView:
+def request_view(
+    uow: UnitOfWork, request: Request, *, with_member: bool = False, detail: bool = True
+) -> RequestView:
+    """A request with its files; with ``detail`` also its messages (each author looked
+    up once) and payouts, which lists leave out."""
     assert request.id is not None
-    messages = []
-    for message in uow.messages.for_request(request.id):
-        if message.member_id is not None:
-            author = uow.members.get(message.member_id)
-            name = author.full_name if author else ""
-        else:
-            staff = uow.staff.get(message.staff_id) if message.staff_id else None
-            name = staff.name if staff else ""
-        messages.append(MessageView(message, name))
-    charges, _ = uow.payments.search(
-        PaymentQuery(
-            request_id=request.id,
-            types=frozenset({PaymentType.PAYOUT, PaymentType.PARTIAL_PAYOUT}),
-        ),
-        Page(limit=1000),
-    )
+    files = list(uow.files.for_request(request.id))
     member = uow.members.get(request.member_id) if with_member else None
-    return RequestView(request, list(uow.files.for_request(request.id)), messages, charges, member)
+    if not detail:
+        return RequestView(request, files, member=member)
+    names: dict[tuple[str, int], str] = {}
+
+    def author_name(message: RequestMessage) -> str:
+        key = (
+            ("member", message.member_id) if message.member_id else ("staff", message.staff_id or 0)
+        )
+        if key not in names:
+            if key[0] == "member":
+                author = uow.members.get(key[1])
+                names[key] = author.full_name if author else ""
+            else:
+                staff = uow.staff.get(key[1])
+                names[key] = staff.name if staff else ""
+        return names[key]
+
+    messages = [MessageView(m, author_name(m)) for m in uow.messages.for_request(request.id)]
+    charges, _ = uow.payments.search(
+        PaymentQuery(request_id=request.id, types=PAYOUT_TYPES), Page(limit=10_000)
+    )
+    return RequestView(request, files, messages, charges, member)
 
 
 def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
@@ -115,7 +125,7 @@ class MemberRequests:
             found, _ = uow.requests.search(
                 RequestQuery(member_id=member_id, statuses=wanted), Page(limit=10_000)
             )
-            return [request_view(uow, r) for r in found]
+            return [request_view(uow, r, detail=False) for r in found]
 
     def get(self, member_id: int, request_id: int) -> RequestView:
         with self.ctx.uow() as uow:
@@ -192,7 +202,9 @@ class StaffRequests:
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
             found, total = uow.requests.search(query, page)
-            return Listing([request_view(uow, r, with_member=True) for r in found], total)
+            return Listing(
+                [request_view(uow, r, with_member=True, detail=False) for r in found], total
+            )
 
     def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestView:
         with self.ctx.uow() as uow:

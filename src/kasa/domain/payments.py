@@ -28,6 +28,8 @@ class PaymentType(enum.StrEnum):
         return PAYMENT_TYPE_TITLES[self]
 
 
+PAYOUT_TYPES = frozenset({PaymentType.PAYOUT, PaymentType.PARTIAL_PAYOUT})
+
 PAYMENT_TYPE_TITLES = {
     PaymentType.TOP_UP: "Поповнення",
     PaymentType.PAYOUT: "Відшкодування",
