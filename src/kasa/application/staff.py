@@ -272,6 +272,15 @@ class StaffAccounts:
             audit(uow, EventType.PASSWORD_CHANGED, who, ObjectKind.STAFF_USER, target_id, now)
             uow.commit()
 
+    def reset_password(self, login: str, password: str | None = None) -> str:
+        """The server's operator sets a staff user's password (the command line); without
+        one, a strong password is generated. Returns the password, to be shown once."""
+        secret = check_password_policy(password) if password else self.ctx.codes.password()
+        user = self.by_login(login)
+        assert user.id is not None
+        self.change_password(None, new_password=secret, user_id=user.id)
+        return secret
+
     def list(self, admin_id: int | None) -> Sequence[StaffUser]:
         with self.ctx.uow() as uow:
             if admin_id is not None:

@@ -243,17 +243,10 @@ def user_list(state: CliState, as_json: bool) -> None:
 @pass_state
 def user_set_password(state: CliState, login: str, password_stdin: bool) -> None:
     """Set a staff user's password (an operator of the server may set anyone's)."""
-    accounts = state.service("staff_accounts")
-    target = accounts.by_login(login) if not password_stdin else None
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if password_stdin
-        else state.container().gateways.codes().password()
-    )
-    target = target or accounts.by_login(login)
-    accounts.change_password(None, new_password=password, user_id=target.id)
-    click.echo(f"password of {target.login} changed")
-    if not password_stdin:
+    chosen = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    password = state.service("staff_accounts").reset_password(login, chosen)
+    click.echo(f"password of {login} changed")
+    if chosen is None:
         click.echo(f"password: {password}")
 
 
