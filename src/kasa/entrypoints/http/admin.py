@@ -48,7 +48,7 @@ from kasa.entrypoints.http.common import (
     read_upload,
     run,
 )
-from kasa.entrypoints.http.schemas import MAX_ID, parse_date
+from kasa.entrypoints.http.schemas import MAX_ID, money, parse_date
 from kasa.entrypoints.settings import Settings
 
 StaffId = NamedDependency[int]
@@ -553,14 +553,14 @@ async def fund_report(
     return {
         "from": a.iso(report.first),
         "to": a.iso(report.last),
-        "money_in": float(report.money_in.to_decimal()),
-        "money_out": float(report.money_out.to_decimal()),
+        "money_in": money(report.money_in),
+        "money_out": money(report.money_out),
         "months": [
             {
                 "month": line.month,
                 "program": line.program,
-                "money_in": float(line.money_in.to_decimal()),
-                "money_out": float(line.money_out.to_decimal()),
+                "money_in": money(line.money_in),
+                "money_out": money(line.money_out),
             }
             for line in report.lines
         ],

@@ -63,7 +63,7 @@ class Shapes:
             program_id=program.id or 0,
             program_name=program.program_name,
             program_file=f"{self.settings.admin_public_url}/program/{terms}" if terms else "",
-            month_price=float(program.month_price.to_decimal()),
+            month_price=s.money(program.month_price),
         )
 
     def profile(self, view: ProfileView) -> s.ProfileOut:
@@ -86,7 +86,7 @@ class Shapes:
             is_submitted=m.is_submitted,
             status=m.status.value,
             membership=view.membership,
-            credit=float(m.membership.credit.to_decimal()),
+            credit=s.money(m.membership.credit),
             program=self.program(view.program) if view.program else None,
         )
 
@@ -94,7 +94,7 @@ class Shapes:
     def charge(payment: Payment, diagnosis: str) -> s.Charge:
         return s.Charge(
             date=s.dmy(payment.payment_date or payment.created_at),
-            sum=float(payment.amount.to_decimal()),
+            sum=s.money(payment.amount),
             diagnosis=diagnosis,
             request_id=payment.request_id,
             type=payment.payment_type.value,
@@ -329,7 +329,7 @@ async def program_change(
             link.id or 0,
             program.id or 0,
             program.program_name,
-            float(program.month_price.to_decimal()),
+            s.money(program.month_price),
             link.is_active,
             link.is_new,
         ),
@@ -368,7 +368,7 @@ async def payments_list(
     return [
         s.TopUpOut(
             s.dmy(p.payment_date or p.created_at),
-            float(p.amount.to_decimal()),
+            s.money(p.amount),
             s.dmy(p.extended_to),
             p.status.value,
         )

@@ -37,9 +37,14 @@ def dmy(value: date | datetime | None) -> str | None:
     return None if value is None else value.strftime("%d.%m.%Y")
 
 
-def amount(value: Money | None) -> float | None:
+def money(value: Money) -> float:
     """Money for JSON: a number with at most two decimals (exact for any real amount)."""
-    return None if value is None else float(value.to_decimal())
+    return float(value.to_decimal())
+
+
+def amount(value: Money | None) -> float | None:
+    """Like :func:`money`, keeping "not set" as null."""
+    return None if value is None else money(value)
 
 
 # -- requests (inputs) ---------------------------------------------------------------
