@@ -16,10 +16,28 @@ from kasa.entrypoints.cli import main
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free port for a server of the test, outside the kernel's range for outgoing
+    connections (so no client socket can take it before the server binds it)."""
+    return free_port_pair()
+
+
+def free_port_pair() -> int:
+    """A port P with P + 1 free too (for `kasa serve all`), outside the range the kernel
+    hands out for outgoing connections, so a client socket cannot take P + 1 meanwhile."""
+    for port in range(20000, 30000, 2):
+        sockets = []
+        try:
+            for number in (port, port + 1):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", number))
+            return port
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise AssertionError("no two free ports in a row")
 
 
 def test_serve_refuses_a_database_that_is_not_upgraded(tmp_path: Path) -> None:

@@ -31,10 +31,17 @@ def _which(names: tuple[str, ...]) -> str | None:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free port below the kernel's range for outgoing connections, so no client socket
+    takes it between this check and the server binding it."""
+    start = 30000 + (os.getpid() % 1000) * 2
+    for port in range(start, start + 2000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise MariaDBUnavailable("no free port for the test server")
 
 
 @attrs.define
