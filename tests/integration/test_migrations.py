@@ -106,3 +106,59 @@ def test_mariadb_tables_use_full_unicode(request: pytest.FixtureRequest) -> None
     finally:
         engine.dispose()
     assert rows and all(r[1].startswith("utf8mb4") and r[2] == "InnoDB" for r in rows)
+
+
+def test_upgrade_to_0002_gives_existing_members_and_requests_their_search_terms(
+    empty_url: str,
+) -> None:
+    from alembic import command
+
+    from kasa.adapters.sql.migrate import alembic_config
+
+    command.upgrade(alembic_config(empty_url), "0001")
+    stamp = "2026-01-02 03:04:05"
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO members (id, phone, first_name, middle_name, last_name,"
+                " passport_data, certificate, credit_units, status, has_new_request,"
+                " has_new_program_change, has_new_passport_data, has_new_correction,"
+                " in_review_queue, created_at, updated_at) VALUES (7, '+380671234567',"
+                " 'Мар''яна', 'Петрівна', 'Коваленко', 'КВ 123456', '000042', 0, 'approved',"
+                " 0, false, false, false, false, :at, :at)"
+            ),
+            {"at": stamp},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO requests (id, member_id, request_text, diagnosis, status, reason,"
+                " has_duplicate_files, created_at, updated_at) VALUES (31, 7,"
+                " 'Ліки від застуди', 'Бронхіт', 'opened', '', false, :at, :at)"
+            ),
+            {"at": stamp},
+        )
+    result = upgrade(empty_url)
+    assert (result.before, result.after) == ("0001", head_revision())
+    with engine.connect() as connection:
+        member_terms = set(
+            connection.execute(sa.text("SELECT field, term FROM member_terms WHERE member_id = 7"))
+        )
+        request_terms = {
+            t for (t,) in connection.execute(sa.text("SELECT term FROM request_terms"))
+        }
+    engine.dispose()
+    assert {("name", "маряна"), ("name", "коваленко"), ("middle_name", "петрівна")} <= member_terms
+    assert {("phone", "380671234567"), ("phone", "0671234567")} <= member_terms
+    assert {("certificate", "000042"), ("passport", "кв"), ("passport", "123456")} <= member_terms
+    assert request_terms == {
+        "31",
+        "ліки",
+        "від",
+        "застуди",
+        "бронхіт",
+        "маряна",
+        "коваленко",
+        "петрівна",
+        "000042",
+    }

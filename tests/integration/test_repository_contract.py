@@ -19,6 +19,7 @@ from kasa.application.repositories import (
     SearchField,
     UnitOfWork,
 )
+from kasa.application.search import words_of
 from kasa.domain.audit import Actor, ActorKind, AuditEvent, EventType, ObjectKind
 from kasa.domain.errors import Conflict
 from kasa.domain.files import ContentType, StoredFile
@@ -192,26 +193,36 @@ def test_search_every_word_in_any_chosen_field_ignoring_case(uow_factory: Factor
             status=MemberStatus.APPROVED,
         ),
         member(3, first_name="Іван", last_name="Франко", middle_name="Якович"),
+        member(4, first_name="Мар'яна", last_name="Яковенко"),
     )
     names = frozenset({SearchField.NAME})
     with uow_factory() as uow:
 
-        def find(words: tuple[str, ...], fields: frozenset[SearchField] = names) -> list[int]:
-            return [m.id or 0 for m in uow.members.search(MemberQuery(words, fields), Page())]
+        def find(text: str, fields: frozenset[SearchField] = names) -> list[int]:
+            query = MemberQuery(words_of(text), fields)
+            return [m.id or 0 for m in uow.members.search(query, Page())]
 
-        assert find(("тарас", "ШЕВЧЕНКО")) == [ids[0]]
-        assert find(("тарас", "франко")) == []
-        assert find(("ІВАН",)) == [ids[2]]
-        assert find(("григорович",)) == []
-        assert find(("григорович",), frozenset({SearchField.MIDDLE_NAME})) == [ids[0]]
-        assert find(("1759013776",), frozenset({SearchField.INN})) == [ids[0]]
-        assert find(("100%_",), frozenset({SearchField.PASSPORT})) == [ids[1]]
-        assert find(("%",), frozenset({SearchField.NAME})) == []  # wildcards are literal
-        assert find(("о",), frozenset(SearchField)) == [ids[2], ids[0]]  # by last name
+        assert find("тарас ШЕВЧЕНКО") == [ids[0]]
+        assert find("тарас франко") == []
+        assert find("ІВАН") == [ids[2]]
+        assert find("шевч") == [ids[0]]  # a word's beginning
+        assert find("ченко") == []  # not its middle
+        assert find("григорович") == []
+        assert find("григорович", frozenset({SearchField.MIDDLE_NAME})) == [ids[0]]
+        assert find("1759013776", frozenset({SearchField.INN})) == [ids[0]]
+        assert find("100%_", frozenset({SearchField.PASSPORT})) == [ids[1]]
+        assert find("%", frozenset(SearchField)) == []  # wildcards are literal
+        assert find("Марʼяна", frozenset(SearchField)) == [ids[3]]  # any apostrophe
+        assert find("мар’я", frozenset(SearchField)) == [ids[3]]
+        assert find("0500000004", frozenset({SearchField.PHONE})) == [ids[3]]  # national form
+        assert find("+38050000000", frozenset({SearchField.PHONE})) == [
+            ids[i] for i in (1, 2, 0, 3)
+        ]
+        assert find("1", frozenset(SearchField)) == [ids[1], ids[0]]  # by last name
         approved = MemberQuery((), frozenset(SearchField), frozenset({MemberStatus.APPROVED}))
         assert [m.id for m in uow.members.search(approved, Page())] == [ids[1]]
         assert uow.members.count_by_status() == {
-            MemberStatus.REGISTERED: 2,
+            MemberStatus.REGISTERED: 3,
             MemberStatus.APPROVED: 1,
         }
 
@@ -361,6 +372,44 @@ def test_requests_filter_page_and_come_newest_first(uow_factory: Factory) -> Non
         assert closed is not None and closed.resolution is Resolution.REJECTED
         assert closed.approved_amount == Money(1050)
         assert [m.message for m in uow.messages.for_request(made[0] or 0)] == ["перше", "друге"]
+
+
+def test_searches_follow_renames_and_edits(uow_factory: Factory) -> None:
+    (member_id,) = add_members(uow_factory, member(1, last_name="Шевченко"))
+    with uow_factory() as uow:
+        request = uow.requests.add(Request(member_id, "ліки від кашлю", T0, T0))
+        uow.commit()
+    request_id = request.id or 0
+
+    def requests_found(text: str) -> list[int]:
+        with uow_factory() as uow:
+            found, _ = uow.requests.search(RequestQuery(words=words_of(text)), Page())
+            return [r.id or 0 for r in found]
+
+    def members_found(text: str) -> list[int]:
+        with uow_factory() as uow:
+            query = MemberQuery(words_of(text), frozenset({SearchField.NAME}))
+            return [m.id or 0 for m in uow.members.search(query, Page())]
+
+    assert requests_found("шевч ліки") == [request_id]
+    assert requests_found(str(request_id)) == [request_id]  # by its number
+    with uow_factory() as uow:
+        renamed = uow.members.get(member_id)
+        assert renamed is not None
+        renamed.last_name = "Коваленко"
+        edited = uow.requests.get(request_id)
+        assert edited is not None
+        edited.request_text = "окуляри"
+        uow.commit()
+    assert members_found("шевченко") == [] and members_found("ковал") == [member_id]
+    assert requests_found("шевченко") == [] and requests_found("ліки") == []
+    assert requests_found("коваленко окул") == [request_id]
+    with uow_factory() as uow:  # an edit not committed changes nothing
+        renamed = uow.members.get(member_id)
+        assert renamed is not None
+        renamed.last_name = "Бойко"
+        assert [m.id for m in uow.members.search(MemberQuery(("бойко",)), Page())] == [member_id]
+    assert members_found("бойко") == [] and members_found("коваленко") == [member_id]
 
 
 # -- payments --------------------------------------------------------------------------

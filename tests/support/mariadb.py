@@ -59,7 +59,7 @@ class MariaDBServer:
         return f"mysql+pymysql://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
 
     @classmethod
-    def start(cls) -> MariaDBServer:
+    def start(cls, buffer_pool: str = "64M") -> MariaDBServer:
         server_bin = _which(BINARIES)
         installer = _which(INSTALLERS)
         if server_bin is None or installer is None:
@@ -91,7 +91,7 @@ class MariaDBServer:
             f"--socket={server.socket_path}",
             f"--pid-file={folder / 'mysqld.pid'}",
             "--skip-name-resolve",
-            "--innodb-buffer-pool-size=64M",
+            f"--innodb-buffer-pool-size={buffer_pool}",
             "--innodb-flush-log-at-trx-commit=2",
             "--innodb-lock-wait-timeout=20",
             "--max-connections=200",

@@ -16,6 +16,7 @@ from kasa.application.repositories import (
     SearchField,
     UnitOfWork,
 )
+from kasa.application.search import words_of
 from kasa.application.views import FileContent, IdentityView, MemberDetail, ProgramLink
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound
@@ -52,15 +53,14 @@ class BackOfficeMembers:
     def search(
         self, staff_id: int, query: str, fields: Iterable[str], page: Page
     ) -> Sequence[Member]:
-        """An empty query lists the review queue; otherwise every word must match one of
-        the chosen fields (case-insensitive)."""
-        words = tuple(word.casefold() for word in (query or "").split())
+        """An empty query lists the review queue; otherwise every word must begin a word
+        of one of the chosen fields (case-insensitive; see ``kasa.domain.search``)."""
         chosen = parse_fields(fields) or frozenset(SearchField)
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
-            if not words:
+            if not (query or "").strip():
                 return uow.members.review_queue(page)
-            return uow.members.search(MemberQuery(words, chosen), page)
+            return uow.members.search(MemberQuery(words_of(query), chosen), page)
 
     def detail(self, staff_id: int, member_id: int) -> MemberDetail:
         with self.ctx.uow() as uow:

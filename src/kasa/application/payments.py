@@ -404,10 +404,9 @@ class StaffPayments:
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
             found, total = uow.payments.search(query, page)
-            rows = []
-            for payment in found:
-                member = uow.members.get(payment.member_id)
-                assert member is not None
-                request = uow.requests.get(payment.request_id) if payment.request_id else None
-                rows.append(PaymentRow(payment, member, request))
+            members = uow.members.get_many({p.member_id for p in found})
+            requests = uow.requests.get_many({p.request_id for p in found if p.request_id})
+            rows = [
+                PaymentRow(p, members[p.member_id], requests.get(p.request_id or 0)) for p in found
+            ]
             return Listing(rows, total)

@@ -8,7 +8,7 @@ change the same thing take turns.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -23,6 +23,7 @@ from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage, RequestStatus
+from kasa.domain.search import phone_terms, terms
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
 
@@ -45,8 +46,49 @@ class SearchField(enum.StrEnum):
     PHONE = "phone"
 
 
+def member_terms(
+    *,
+    first_name: str,
+    last_name: str,
+    middle_name: str,
+    passport_data: str,
+    inn: str | None,
+    iban: str | None,
+    certificate: str | None,
+    phone: str,
+) -> dict[SearchField, set[str]]:
+    """A member's search terms by field (see ``kasa.domain.search``)."""
+    found = {
+        SearchField.NAME: terms(first_name, last_name),
+        SearchField.MIDDLE_NAME: terms(middle_name),
+        SearchField.PASSPORT: terms(passport_data),
+        SearchField.INN: terms(inn),
+        SearchField.IBAN: terms(iban),
+        SearchField.CERTIFICATE: terms(certificate),
+        SearchField.PHONE: phone_terms(phone),
+    }
+    return {field: values for field, values in found.items() if values}
+
+
+# The member fields a request's search also looks at.
+REQUEST_MEMBER_FIELDS = frozenset(
+    {SearchField.NAME, SearchField.MIDDLE_NAME, SearchField.CERTIFICATE}
+)
+
+
+def request_terms(
+    request_id: int, request_text: str, diagnosis: str, member_terms: Iterable[str]
+) -> set[str]:
+    """A request's search terms: its number, its text's and diagnosis' words, and its
+    member's name, middle name and certificate terms."""
+    return terms(str(request_id), request_text, diagnosis) | set(member_terms)
+
+
 @attrs.frozen
 class MemberQuery:
+    """``words`` are search terms (``kasa.domain.search.query_terms``): each must begin a
+    term of one of the chosen fields."""
+
     words: tuple[str, ...] = ()
     fields: frozenset[SearchField] = frozenset(SearchField)
     statuses: frozenset[MemberStatus] = frozenset()
@@ -70,6 +112,9 @@ class PaymentQuery:
 
 @attrs.frozen
 class RequestQuery:
+    """``words`` are search terms: each must begin a term of the request (its number,
+    text, diagnosis, or its member's name, middle name or certificate)."""
+
     words: tuple[str, ...] = ()
     statuses: frozenset[RequestStatus] = frozenset()
     date_start: date | None = None
@@ -91,6 +136,7 @@ class AuditQuery:
 class MemberRepository(Protocol):
     def add(self, member: Member) -> Member: ...
     def get(self, member_id: int) -> Member | None: ...
+    def get_many(self, member_ids: Collection[int]) -> dict[int, Member]: ...
     def get_for_update(self, member_id: int) -> Member | None: ...
     def by_phone(self, phone: str) -> Member | None: ...
     def by_certificate(self, certificate: str) -> Member | None: ...
@@ -130,12 +176,14 @@ class FileRepository(Protocol):
     def get(self, file_id: int) -> StoredFile | None: ...
     def by_stored_name(self, stored_name: str) -> StoredFile | None: ...
     def for_request(self, request_id: int) -> Sequence[StoredFile]: ...
+    def for_requests(self, request_ids: Collection[int]) -> dict[int, list[StoredFile]]: ...
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]: ...
 
 
 class RequestRepository(Protocol):
     def add(self, request: Request) -> Request: ...
     def get(self, request_id: int) -> Request | None: ...
+    def get_many(self, request_ids: Collection[int]) -> dict[int, Request]: ...
     def get_for_update(self, request_id: int) -> Request | None: ...
     def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]: ...
 

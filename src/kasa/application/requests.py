@@ -23,20 +23,11 @@ from kasa.domain.payments import PAYOUT_TYPES, committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
 
 
-def words_of(text: str | None) -> tuple[str, ...]:
-    return tuple(word.casefold() for word in (text or "").split())
-
-
-def request_view(
-    uow: UnitOfWork, request: Request, *, with_member: bool = False, detail: bool = True
-) -> RequestView:
-    """A request with its files; with ``detail`` also its messages (each author looked
-    up once) and payouts, which lists leave out."""
+def request_view(uow: UnitOfWork, request: Request, *, with_member: bool = False) -> RequestView:
+    """A request with its files, messages (each author looked up once) and payouts."""
     assert request.id is not None
     files = list(uow.files.for_request(request.id))
     member = uow.members.get(request.member_id) if with_member else None
-    if not detail:
-        return RequestView(request, files, member=member)
     names: dict[tuple[str, int], str] = {}
 
     def author_name(message: RequestMessage) -> str:
@@ -57,6 +48,19 @@ def request_view(
         PaymentQuery(request_id=request.id, types=PAYOUT_TYPES), Page(limit=10_000)
     )
     return RequestView(request, files, messages, charges, member)
+
+
+def request_summaries(
+    uow: UnitOfWork, requests: Sequence[Request], *, with_member: bool = False
+) -> list[RequestView]:
+    """Requests as lists show them: with their files (and members), each kind of row
+    read in one query for the whole page."""
+    ids = [r.id for r in requests if r.id is not None]
+    files = uow.files.for_requests(ids)
+    members = uow.members.get_many({r.member_id for r in requests}) if with_member else {}
+    return [
+        RequestView(r, files.get(r.id or 0, []), member=members.get(r.member_id)) for r in requests
+    ]
 
 
 def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
@@ -125,7 +129,7 @@ class MemberRequests:
             found, _ = uow.requests.search(
                 RequestQuery(member_id=member_id, statuses=wanted), Page(limit=10_000)
             )
-            return [request_view(uow, r, detail=False) for r in found]
+            return request_summaries(uow, found)
 
     def get(self, member_id: int, request_id: int) -> RequestView:
         with self.ctx.uow() as uow:
@@ -202,9 +206,7 @@ class StaffRequests:
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
             found, total = uow.requests.search(query, page)
-            return Listing(
-                [request_view(uow, r, with_member=True, detail=False) for r in found], total
-            )
+            return Listing(request_summaries(uow, found, with_member=True), total)
 
     def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestView:
         with self.ctx.uow() as uow:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kasa.application.repositories import MemberQuery, Page, PaymentQuery, RequestQuery
-from kasa.application.requests import words_of
+from kasa.application.search import words_of
 from tests.integration.http.conftest import MobileWorld
 from tests.unit.app.helpers import JPEG
 

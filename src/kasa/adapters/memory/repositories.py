@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kasa.application.repositories import (
+    REQUEST_MEMBER_FIELDS,
     AuditQuery,
     LoginFailure,
     MemberQuery,
@@ -16,6 +17,8 @@ from kasa.application.repositories import (
     ReminderSent,
     RequestQuery,
     SearchField,
+    member_terms,
+    request_terms,
 )
 from kasa.domain.audit import AuditEvent
 from kasa.domain.errors import Conflict
@@ -25,6 +28,7 @@ from kasa.domain.members import CorrectionReport, Member, MemberStatus
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
+from kasa.domain.search import matches
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
 
@@ -74,6 +78,9 @@ class Members(_Table):
     def get(self, member_id: int) -> Member | None:
         return self.rows.get(member_id)
 
+    def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
+        return {i: self.rows[i] for i in member_ids if i in self.rows}
+
     get_for_update = get
 
     def _one(self, keep: Callable[[Member], bool]) -> Member | None:
@@ -115,18 +122,26 @@ class Members(_Table):
         return sorted(found, key=lambda m: (m.expiration_date, m.id))
 
 
+def terms_of_member(member: Member) -> dict[SearchField, set[str]]:
+    return member_terms(
+        first_name=member.first_name,
+        last_name=member.last_name,
+        middle_name=member.middle_name,
+        passport_data=member.passport_data,
+        inn=_opt(member.inn),
+        iban=_opt(member.iban),
+        certificate=member.certificate,
+        phone=member.phone.e164,
+    )
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _member_has_word(member: Member, word: str, fields: Iterable[SearchField]) -> bool:
-    values = {
-        SearchField.NAME: (member.first_name, member.last_name),
-        SearchField.MIDDLE_NAME: (member.middle_name,),
-        SearchField.PASSPORT: (member.passport_data,),
-        SearchField.INN: (str(member.inn or ""),),
-        SearchField.IBAN: (str(member.iban or ""),),
-        SearchField.CERTIFICATE: (member.certificate or "",),
-        SearchField.PHONE: (member.phone.e164,),
-    }
-    needle = word.casefold()
-    return any(needle in value.casefold() for field in fields for value in values[field])
+    by_field = terms_of_member(member)
+    return any(matches(word, by_field.get(field, ())) for field in fields)
 
 
 class Challenges(_Table):
@@ -196,6 +211,9 @@ class Files(_Table):
     def for_request(self, request_id: int) -> Sequence[StoredFile]:
         return sorted(self._find(lambda f: f.request_id == request_id), key=lambda f: f.id)
 
+    def for_requests(self, request_ids: Collection[int]) -> dict[int, list[StoredFile]]:
+        return {i: list(self.for_request(i)) for i in request_ids}
+
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
         return sorted(self._find(lambda f: f.sha256 == sha256), key=lambda f: f.id)
 
@@ -209,22 +227,26 @@ class Requests(_Table):
     def get(self, request_id: int) -> Request | None:
         return self.rows.get(request_id)
 
+    def get_many(self, request_ids: Collection[int]) -> dict[int, Request]:
+        return {i: self.rows[i] for i in request_ids if i in self.rows}
+
     get_for_update = get
 
     def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]:
         members: dict[int, Member] = self.tables.members
 
         def words_match(r: Request) -> bool:
+            if not query.words:
+                return True
             member = members.get(r.member_id)
-            haystack = [r.request_text, r.diagnosis, str(r.id)]
-            if member is not None:
-                haystack += [
-                    member.first_name,
-                    member.last_name,
-                    member.middle_name,
-                    member.certificate or "",
-                ]
-            return all(any(w.casefold() in h.casefold() for h in haystack) for w in query.words)
+            by_field = terms_of_member(member) if member is not None else {}
+            found = request_terms(
+                r.id or 0,
+                r.request_text,
+                r.diagnosis,
+                (t for f in REQUEST_MEMBER_FIELDS for t in by_field.get(f, ())),
+            )
+            return all(matches(w, found) for w in query.words)
 
         found = self._find(
             lambda r: (

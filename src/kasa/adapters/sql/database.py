@@ -1,8 +1,7 @@
 """Engines and the unit of work.
 
 SQLite (the embedded default) takes the database's write lock when a transaction
-begins (``BEGIN IMMEDIATE``), so transactions of several processes take turns; its
-``lower()`` is replaced by Python's so searches ignore case in Cyrillic too. MariaDB and
+begins (``BEGIN IMMEDIATE``), so transactions of several processes take turns. MariaDB and
 MySQL run at READ COMMITTED with row locks (``SELECT … FOR UPDATE``) where use cases
 change the same thing.
 """
@@ -18,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import repositories as repos
+from kasa.adapters.sql.search import reindex
 from kasa.adapters.sql.tracker import Tracker, flush
 from kasa.application.repositories import (
     AuditRepository,
@@ -38,10 +38,6 @@ from kasa.application.repositories import (
 )
 
 
-def _sqlite_lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for a database URL, set up for Kasa's transactions."""
     parsed = sa.engine.make_url(url)
@@ -54,7 +50,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below rule
-            dbapi_connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -97,6 +92,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = Session(self.engine, autoflush=True, expire_on_commit=False)
+        sa.event.listen(self.session, "after_flush", reindex)
         self.tracker = Tracker(self.session)
         args = (self.session, self.tracker)
         self.members = repos.Members(*args)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kasa.adapters.sql.types import UtcDateTime, money
@@ -246,6 +247,7 @@ class PaymentRow(Stamped, Base):
         sa.Index(None, "member_id", "payment_type", "sort_at"),
         sa.Index(None, "request_id"),
         sa.Index(None, "sort_at"),
+        sa.Index(None, "payment_type", "sort_at"),
         sa.Index(None, "status", "source", "created_at"),
         sa.Index(None, "amount"),
         sa.CheckConstraint("amount > 0", name="positive_amount"),
@@ -276,6 +278,38 @@ class PaymentRow(Stamped, Base):
     ext_month_price: Mapped[int | None] = mapped_column(money())
     gateway_status: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
     gateway_payment_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
+
+
+# -- search terms (see kasa.domain.search) ---------------------------------------------
+# Binary collation on MariaDB/MySQL: terms are already case-folded, and a prefix range
+# (term <= t < term + U+10FFFF) must compare code points, not a language's letters.
+TERM = sa.String(64).with_variant(
+    mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
+
+class MemberTermRow(Base):
+    """One term of one searchable member field; rewritten when the field changes."""
+
+    __tablename__ = "member_terms"
+    __table_args__ = (sa.Index(None, "term", "field"),)
+    member_id: Mapped[int] = mapped_column(
+        ID, fk("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    term: Mapped[str] = mapped_column(TERM, primary_key=True)
+
+
+class RequestTermRow(Base):
+    """One term of a request: of its text and diagnosis, and of its member's name,
+    middle name and certificate (rewritten when either changes)."""
+
+    __tablename__ = "request_terms"
+    __table_args__ = (sa.Index(None, "term"),)
+    request_id: Mapped[int] = mapped_column(
+        ID, fk("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(TERM, primary_key=True)
 
 
 # -- audit and jobs -------------------------------------------------------------------

@@ -3,15 +3,16 @@ they never commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
+from kasa.adapters.sql.search import starts_with
 from kasa.adapters.sql.tracker import Tracker
 from kasa.application.repositories import (
     AuditQuery,
@@ -43,10 +44,8 @@ def next_day(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
-def contains(column: Any, word: str) -> Any:
-    """Case-insensitive substring match (``lower`` is Unicode-aware on both databases:
-    SQLite's is replaced by Python's when the connection opens)."""
-    return sa.func.lower(column).contains(word.lower(), autoescape=True)
+def by_ids(row: Any, ids: Collection[int]) -> Any:
+    return sa.select(row).where(row.id.in_(sorted(set(ids))))
 
 
 class _Repo:
@@ -80,6 +79,12 @@ class Members(_Repo):
     def get(self, member_id: int) -> Member | None:
         return self._load(self.session.get(m.MemberRow, member_id))
 
+    def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
+        if not member_ids:
+            return {}
+        found = self._all(self._rows(by_ids(m.MemberRow, member_ids)))
+        return {member.id: member for member in found}  # type: ignore[misc]
+
     def get_for_update(self, member_id: int) -> Member | None:
         stmt = sa.select(m.MemberRow).where(m.MemberRow.id == member_id).with_for_update()
         return self._load(self.session.execute(stmt).scalar_one_or_none())
@@ -105,21 +110,13 @@ class Members(_Repo):
         )
         return self._all(self._page(stmt, page))
 
-    FIELDS: ClassVar[dict[SearchField, tuple[Any, ...]]] = {
-        SearchField.NAME: (m.MemberRow.first_name, m.MemberRow.last_name),
-        SearchField.MIDDLE_NAME: (m.MemberRow.middle_name,),
-        SearchField.PASSPORT: (m.MemberRow.passport_data,),
-        SearchField.INN: (m.MemberRow.inn,),
-        SearchField.IBAN: (m.MemberRow.iban,),
-        SearchField.CERTIFICATE: (m.MemberRow.certificate,),
-        SearchField.PHONE: (m.MemberRow.phone,),
-    }
-
     def search(self, query: MemberQuery, page: Page) -> Sequence[Member]:
         stmt = sa.select(m.MemberRow)
-        columns = [c for f in SearchField if f in query.fields for c in self.FIELDS[f]]
+        fields = [f.value for f in SearchField if f in query.fields]
+        t = m.MemberTermRow
         for word in query.words:
-            stmt = stmt.where(sa.or_(*(contains(c, word) for c in columns)))
+            having = sa.select(t.member_id).where(starts_with(t.term, word), t.field.in_(fields))
+            stmt = stmt.where(m.MemberRow.id.in_(having))
         if query.statuses:
             stmt = stmt.where(m.MemberRow.status.in_([s.value for s in query.statuses]))
         stmt = stmt.order_by(m.MemberRow.last_name, m.MemberRow.first_name, m.MemberRow.id)
@@ -212,6 +209,18 @@ class Files(_Repo):
         stmt = sa.select(m.FileRow).where(m.FileRow.request_id == request_id).order_by(m.FileRow.id)
         return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
 
+    def for_requests(self, request_ids: Collection[int]) -> dict[int, list[StoredFile]]:
+        found: dict[int, list[StoredFile]] = {i: [] for i in request_ids}
+        if found:
+            stmt = (
+                sa.select(m.FileRow)
+                .where(m.FileRow.request_id.in_(sorted(found)))
+                .order_by(m.FileRow.id)
+            )
+            for file in self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to):
+                found[file.request_id].append(file)  # type: ignore[index]
+        return found
+
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
         stmt = sa.select(m.FileRow).where(m.FileRow.sha256 == sha256).order_by(m.FileRow.id)
         return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
@@ -227,6 +236,13 @@ class Requests(_Repo):
     def get(self, request_id: int) -> Request | None:
         return self._load(self.session.get(m.RequestRow, request_id))
 
+    def get_many(self, request_ids: Collection[int]) -> dict[int, Request]:
+        if not request_ids:
+            return {}
+        rows = self._rows(by_ids(m.RequestRow, request_ids))
+        found = self.tracker.load_all(rows, mp.request_from, mp.request_to)
+        return {r.id: r for r in found}  # type: ignore[misc]
+
     def get_for_update(self, request_id: int) -> Request | None:
         stmt = sa.select(m.RequestRow).where(m.RequestRow.id == request_id).with_for_update()
         return self._load(self.session.execute(stmt).scalar_one_or_none())
@@ -234,19 +250,9 @@ class Requests(_Repo):
     def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]:
         r = m.RequestRow
         stmt = sa.select(r)
-        if query.words:
-            stmt = stmt.join(m.MemberRow, m.MemberRow.id == r.member_id)
-            columns = [
-                r.request_text,
-                r.diagnosis,
-                sa.cast(r.id, sa.String),
-                m.MemberRow.first_name,
-                m.MemberRow.last_name,
-                m.MemberRow.middle_name,
-                m.MemberRow.certificate,
-            ]
-            for word in query.words:
-                stmt = stmt.where(sa.or_(*(contains(c, word) for c in columns)))
+        t = m.RequestTermRow
+        for word in query.words:
+            stmt = stmt.where(r.id.in_(sa.select(t.request_id).where(starts_with(t.term, word))))
         if query.member_id is not None:
             stmt = stmt.where(r.member_id == query.member_id)
         if query.statuses:

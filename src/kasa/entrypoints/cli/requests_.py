@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from kasa.application.repositories import Page, RequestQuery
-from kasa.application.requests import parse_statuses, words_of
+from kasa.application.requests import parse_statuses
+from kasa.application.search import words_of
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
 from kasa.entrypoints.http import admin_schemas as a

@@ -31,7 +31,8 @@ from kasa.application.repositories import (
     PaymentQuery,
     RequestQuery,
 )
-from kasa.application.requests import StaffRequests, parse_statuses, words_of
+from kasa.application.requests import StaffRequests, parse_statuses
+from kasa.application.search import words_of
 from kasa.application.staff import StaffAccounts
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput

@@ -79,6 +79,12 @@ async def health(uow: NamedDependency[Any]) -> Response[Health]:
     return Response(body, status_code=200 if ready else 503)
 
 
+@get("/health/live", tags=["operations"], sync_to_thread=False)
+def live() -> dict[str, str]:
+    """Liveness only: the process answers (no database involved)."""
+    return {"status": "ok"}
+
+
 def file_response(found: FileContent) -> Response[bytes]:
     """A stored file with its content type (never HTML: only JPEG, PNG, PDF and plain text
     are ever stored), shown inline under its own name; browsers must not guess another."""
@@ -120,7 +126,7 @@ def build_app(
         dependencies={subject: Provide(subject_provider(audience))},
     )
     app = Litestar(
-        route_handlers=[*public, health, signed_in],
+        route_handlers=[*public, health, live, signed_in],
         dependencies={
             **{name: constant(getattr(container, name)()) for name in services},
             "uow": constant(kasa.gateways.uow()),

@@ -1,0 +1,414 @@
+"""Load runs with wrk against ``kasa serve`` (one worker per API) on loopback.
+
+    python -m bench.run                      # 10k, 100k and 1M payments on MariaDB
+    python -m bench.run --scales 10000 --duration 5 --no-write
+
+For each scale (payments; members are a tenth of that, requests a fifth) it starts a
+private MariaDB (or uses SQLite with ``--database sqlite``), fills it with
+``bench.generate``, starts ``kasa serve mobile`` and ``kasa serve admin`` as they run in
+production, and drives each route with wrk (``--latency``, a Lua script for the method,
+body and ``Authorization`` header). The same servers' bare handler (``GET /health/live``,
+a small JSON object, no database) is the ceiling each route's requests/s is compared
+with. The table is printed and, unless ``--no-write``, written into docs/benchmarks.md.
+A benchmark, not a test: it reports figures and never fails on them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+import requests
+from rich.console import Console
+from rich.table import Table
+
+from bench.generate import Facts, Scale, generate
+from kasa.adapters.system import SystemClock
+from kasa.adapters.tokens import JwtTokens
+from kasa.application.ports import TokenAudience
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+SECRET = "bench-secret-" + "x" * 40
+PAGE = 50
+console = Console()
+
+LUA = """
+wrk.method = {method}
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@attrs.define
+class Route:
+    name: str
+    app: str  # "mobile" or "admin"
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    kind: str = "member"  # "ceiling", "member" (member reads) or "admin" (lists/search)
+
+
+@attrs.define
+class Result:
+    scale: int
+    route: Route
+    requests: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+    ratio: float = 0.0
+
+
+def routes(facts: Facts) -> list[Route]:
+    month = {"date_start": facts.month_start, "date_end": facts.month_end, "type": ["top_up"]}
+    return [
+        Route("bare handler (mobile)", "mobile", "GET", "/health/live", kind="ceiling"),
+        Route("GET /program/list", "mobile", "GET", "/program/list"),
+        Route("GET /user/profile/get", "mobile", "GET", "/user/profile/get"),
+        Route("POST /user/request/list (20 requests)", "mobile", "POST", "/user/request/list", {}),
+        Route("bare handler (admin)", "admin", "GET", "/health/live", kind="ceiling"),
+        Route(
+            f"POST /members (name word «{facts.search_word}»)",
+            "admin",
+            "POST",
+            "/members",
+            {"filter": {"query": facts.search_word, "fields": {"name": True}}},
+            kind="admin",
+        ),
+        Route(
+            "POST /payments (month + type, page 1)",
+            "admin",
+            "POST",
+            "/payments",
+            {**month, "offset": 0, "limit": PAGE},
+            kind="admin",
+        ),
+        Route(
+            "POST /payments (month + type, page 500)",
+            "admin",
+            "POST",
+            "/payments",
+            {**month, "offset": 499 * PAGE, "limit": PAGE},
+            kind="admin",
+        ),
+        Route(
+            "POST /requests (status + query)",
+            "admin",
+            "POST",
+            "/requests",
+            {"query": facts.search_word, "status": ["opened"], "limit": PAGE},
+            kind="admin",
+        ),
+    ]
+
+
+def free_port() -> int:
+    start = 31000 + (os.getpid() % 500) * 4
+    for port in range(start, start + 2000, 2):
+        with socket.socket() as a, socket.socket() as b:
+            try:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise click.ClickException("no free port pair on 127.0.0.1")
+
+
+@attrs.define
+class Servers:
+    ports: dict[str, int]
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    @classmethod
+    def start(cls, env: dict[str, str], folder: Path) -> Servers:
+        port = free_port()
+        ports = {"mobile": port, "admin": port + 1}
+        processes = {}
+        for app, number in ports.items():
+            log = (folder / f"{app}.log").open("wb")
+            processes[app] = subprocess.Popen(  # noqa: S603 - our own command
+                [sys.executable, "-m", "kasa.entrypoints.cli", "serve", app, "--port", str(number)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        servers = cls(ports, processes)
+        servers.wait_ready()
+        return servers
+
+    def url(self, app: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[app]}{path}"
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        for app in self.ports:
+            while True:
+                if self.processes[app].poll() is not None:
+                    raise click.ClickException(f"kasa serve {app} exited; see its log")
+                try:
+                    if requests.get(self.url(app, "/health"), timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"kasa serve {app} did not become ready")
+                time.sleep(0.2)
+
+    def peak_rss_mb(self, app: str) -> float:
+        status = Path(f"/proc/{self.processes[app].pid}/status").read_text()
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        return int(found.group(1)) / 1024 if found else float("nan")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wrk(
+    servers: Servers,
+    route: Route,
+    token: str | None,
+    folder: Path,
+    duration: int,
+    connections: int,
+    scale: int,
+) -> Result:
+    auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
+    body = json.dumps(route.body) if route.body is not None else None
+    script = folder / "route.lua"
+    script.write_text(
+        LUA.format(
+            method=json.dumps(route.method),
+            body=json.dumps(body) if body is not None else "nil",
+            auth=auth,
+        )
+    )
+    # one request first: a route that does not answer 200 is reported, not measured
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    probe = requests.request(
+        route.method, servers.url(route.app, route.path), data=body, headers=headers, timeout=30
+    )
+    if probe.status_code != 200:
+        raise click.ClickException(f"{route.name}: {probe.status_code} {probe.text[:300]}")
+    completed = subprocess.run(  # noqa: S603 - wrk from the OS packages
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            servers.url(route.app, route.path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 60,
+    )
+    found = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", completed.stdout)
+    if found is None:
+        raise click.ClickException(f"wrk gave no result: {completed.stdout}{completed.stderr}")
+    count, micros, p50, p99, non_2xx, errors = (int(g) for g in found.groups())
+    return Result(
+        scale, route, count, count / (micros / 1e6), p50 / 1000, p99 / 1000, non_2xx, errors
+    )
+
+
+def staff_token(servers: Servers, facts: Facts) -> str:
+    answer = requests.post(
+        servers.url("admin", "/signin"),
+        json={"login": facts.staff_login, "password": facts.staff_password},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    body = answer.json()
+    token = body.get("token") or body.get("access_token") or body.get("data", {}).get("token")
+    if not token:
+        raise click.ClickException(f"the admin sign-in gave no token: {body}")
+    return str(token)
+
+
+def run_scale(
+    payments: int, database: str, duration: int, connections: int, folder: Path
+) -> tuple[list[Result], dict[str, float]]:
+    scale = Scale(
+        members=max(payments // 10, 250), payments=payments, requests=max(payments // 5, 400)
+    )
+    server = None
+    if database == "mariadb":
+        from tests.support.mariadb import MariaDBServer
+
+        server = MariaDBServer.start(buffer_pool="1G")
+        url = server.create_database("kasa_bench")
+    else:
+        url = f"sqlite:///{folder / 'kasa.db'}"
+    servers = None
+    try:
+        console.print(f"[bold]{payments:,} payments[/]: generating the fund on {database}")
+        started = time.monotonic()
+        facts = generate(url, folder / "files", scale)
+        console.print(f"generated in {time.monotonic() - started:.0f} s")
+        env = {
+            **os.environ,
+            "KASA_DATABASE_URL": url,
+            "KASA_DATA_DIR": str(folder),
+            "KASA_FILES_DIR": str(folder / "files"),
+            "KASA_JWT_SECRET": SECRET,
+            "KASA_SMS_BACKEND": "console",
+        }
+        servers = Servers.start(env, folder)
+        member = JwtTokens(SECRET, SystemClock()).issue(TokenAudience.MEMBER, facts.heavy_member_id)
+        staff = staff_token(servers, facts)
+        results = []
+        for route in routes(facts):
+            token = (
+                None if route.kind == "ceiling" else (member if route.app == "mobile" else staff)
+            )
+            result = wrk(servers, route, token, folder, duration, connections, payments)
+            console.print(
+                f"  {route.name}: {result.per_second:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                f"p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}"
+            )
+            results.append(result)
+        ceiling = {r.route.app: r.per_second for r in results if r.route.kind == "ceiling"}
+        for result in results:
+            result.ratio = result.per_second / ceiling[result.route.app]
+        memory = {app: servers.peak_rss_mb(app) for app in ("mobile", "admin")}
+        return results, memory
+    finally:
+        if servers is not None:
+            servers.stop()
+        if server is not None:
+            server.stop()
+
+
+def table(results: list[Result]) -> Table:
+    shown = Table(title="Kasa under wrk")
+    for column in ("payments", "route", "req/s", "of ceiling", "p50 ms", "p99 ms", "non-2xx"):
+        shown.add_column(column, justify="left" if column == "route" else "right")
+    for r in results:
+        shown.add_row(
+            f"{r.scale:,}",
+            r.route.name,
+            f"{r.per_second:,.0f}",
+            f"{r.ratio:.0%}",
+            f"{r.p50_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            str(r.non_2xx + r.socket_errors),
+        )
+    return shown
+
+
+def markdown(
+    results: list[Result],
+    memory: dict[int, dict[str, float]],
+    database: str,
+    duration: int,
+    connections: int,
+) -> str:
+    lines = [
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
+        f"{database}; wrk 1 thread, {connections} connections, {duration} s per route; "
+        "one uvicorn worker per API. Scale = payments (members: a tenth, requests: a fifth).",
+        "",
+        "| payments | route | req/s | of ceiling | p50 ms | p99 ms | non-2xx |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.scale:,} | {r.route.name} | {r.per_second:,.0f} | {r.ratio:.0%} | "
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx + r.socket_errors} |"
+        )
+    lines += ["", "Peak resident memory of each API worker (VmHWM) after its routes:", ""]
+    lines += ["| payments | mobile MB | admin MB |", "|---:|---:|---:|"]
+    for scale, found in memory.items():
+        lines.append(f"| {scale:,} | {found['mobile']:.0f} | {found['admin']:.0f} |")
+    return "\n".join(lines)
+
+
+def write_report(text: str) -> None:
+    current = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        current = head + block + rest.split(END, 1)[1]
+    else:
+        current = current.rstrip() + "\n\n" + block + "\n"
+    REPORT.write_text(current)
+
+
+@click.command()
+@click.option(
+    "--scales",
+    default="10000,100000,1000000",
+    show_default=True,
+    help="Payments per run, comma-separated.",
+)
+@click.option("--database", type=click.Choice(["mariadb", "sqlite"]), default="mariadb")
+@click.option("--duration", type=click.IntRange(1, 120), default=10, show_default=True)
+@click.option("--connections", type=click.IntRange(1, 256), default=4, show_default=True)
+@click.option("--write/--no-write", default=True, help="Write the table into docs/benchmarks.md.")
+def main(scales: str, database: str, duration: int, connections: int, write: bool) -> None:
+    """Generate a fund at each scale and measure the routes with wrk."""
+    if shutil.which("wrk") is None:
+        raise click.ClickException("wrk is not installed (apt-get install wrk)")
+    results: list[Result] = []
+    memory: dict[int, dict[str, float]] = {}
+    for text in scales.split(","):
+        payments = int(text.replace("_", ""))
+        with tempfile.TemporaryDirectory(prefix="kasa-bench-") as folder:
+            found, memory[payments] = run_scale(
+                payments, database, duration, connections, Path(folder)
+            )
+        results += found
+    console.print(table(results))
+    for scale, found_memory in memory.items():
+        console.print(
+            f"peak RSS at {scale:,}: mobile {found_memory['mobile']:.0f} MB, "
+            f"admin {found_memory['admin']:.0f} MB"
+        )
+    if write:
+        write_report(markdown(results, memory, database, duration, connections))
+        console.print(f"written to {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
