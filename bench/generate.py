@@ -34,7 +34,7 @@ from kasa.adapters.hashing import Argon2Passwords
 from kasa.adapters.sql import models as m
 from kasa.adapters.sql.database import SqlDatabase, make_engine
 from kasa.adapters.sql.migrate import upgrade
-from kasa.adapters.sql.search import member_term_rows, request_term_rows
+from kasa.adapters.sql.search import member_term_rows, rebuild_payment_counts, request_term_rows
 from kasa.application.repositories import Page, PaymentQuery
 
 BATCH = 5000
@@ -86,7 +86,7 @@ class Generator:
         self, url: str, files_dir: Path | None, scale: Scale, seed: int, progress: Progress
     ) -> None:
         self.url, self.files_dir, self.scale = url, files_dir, scale
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
         self.progress = progress
         self.today = datetime.now(UTC).date()
         self.now = datetime.now(UTC)
@@ -107,7 +107,9 @@ class Generator:
         task = self.progress.add_task(label, total=total)
         return lambda n: self.progress.advance(task, n)
 
-    def insert(self, connection: sa.Connection, table: type[Any], rows: list[dict[str, Any]]):
+    def insert(
+        self, connection: sa.Connection, table: type[Any], rows: list[dict[str, Any]]
+    ) -> None:
         if rows:
             connection.execute(sa.insert(rows_of(table)), rows)
 
@@ -422,7 +424,6 @@ class Generator:
         advance = self.task("payments", self.scale.payments)
         payouts = self.paid_requests[: self.scale.payments // 10]
         top_ups = self.scale.payments - len(payouts)
-        payment_id = 0
 
         def payout_rows() -> Iterator[dict[str, Any]]:
             for request_id, member_id, amount, moment in payouts:
@@ -440,8 +441,8 @@ class Generator:
                 yield self.payment(member_id, "top_up", amount, at, source, None)
 
         batch: list[dict[str, Any]] = []
-        for row in itertools.chain(payout_rows(), top_up_rows()):
-            payment_id += 1
+        rows = itertools.chain(payout_rows(), top_up_rows())
+        for payment_id, row in enumerate(rows, start=1):
             row["id"] = payment_id
             if row["source"] == "gateway":
                 row["payment_identifier"] = f"kasa-bench-{payment_id}"
@@ -453,6 +454,8 @@ class Generator:
         if batch:
             self._write_payments(engine, batch)
             advance(len(batch))
+        with engine.begin() as connection:
+            rebuild_payment_counts(connection)
 
     def payment(
         self,

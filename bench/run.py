@@ -46,6 +46,7 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 SECRET = "bench-secret-" + "x" * 40
 PAGE = 50
+WRK = shutil.which("wrk")
 console = Console()
 
 LUA = """
@@ -226,7 +227,7 @@ def wrk(
         raise click.ClickException(f"{route.name}: {probe.status_code} {probe.text[:300]}")
     completed = subprocess.run(  # noqa: S603 - wrk from the OS packages
         [
-            "wrk",
+            str(WRK),
             "-t1",
             f"-c{connections}",
             f"-d{duration}s",
@@ -388,7 +389,7 @@ def write_report(text: str) -> None:
 @click.option("--write/--no-write", default=True, help="Write the table into docs/benchmarks.md.")
 def main(scales: str, database: str, duration: int, connections: int, write: bool) -> None:
     """Generate a fund at each scale and measure the routes with wrk."""
-    if shutil.which("wrk") is None:
+    if WRK is None:
         raise click.ClickException("wrk is not installed (apt-get install wrk)")
     results: list[Result] = []
     memory: dict[int, dict[str, float]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -138,11 +139,27 @@ def test_upgrade_to_0002_gives_existing_members_and_requests_their_search_terms(
             ),
             {"at": stamp},
         )
+        for n, status in enumerate(("confirmed", "confirmed", "pending"), start=1):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO payments (id, member_id, payment_type, amount, iban, status,"
+                    " sort_at, source, needs_approval, has_extension, ext_days,"
+                    " ext_credit_before, ext_credit_after, gateway_status, gateway_payment_id,"
+                    " created_at, updated_at) VALUES (:n, 7, 'top_up', 100, '', :status, :at,"
+                    " 'gateway', false, false, 0, 0, 0, '', '', :at, :at)"
+                ),
+                {"n": n, "status": status, "at": stamp},
+            )
     result = upgrade(empty_url)
     assert (result.before, result.after) == ("0001", head_revision())
     with engine.connect() as connection:
         member_terms = set(
             connection.execute(sa.text("SELECT field, term FROM member_terms WHERE member_id = 7"))
+        )
+        counts = set(
+            connection.execute(
+                sa.text("SELECT day, payment_type, status, source, count FROM payment_counts")
+            )
         )
         request_terms = {
             t for (t,) in connection.execute(sa.text("SELECT term FROM request_terms"))
@@ -151,6 +168,14 @@ def test_upgrade_to_0002_gives_existing_members_and_requests_their_search_terms(
     assert {("name", "маряна"), ("name", "коваленко"), ("middle_name", "петрівна")} <= member_terms
     assert {("phone", "380671234567"), ("phone", "0671234567")} <= member_terms
     assert {("certificate", "000042"), ("passport", "кв"), ("passport", "123456")} <= member_terms
+    day = date(2026, 1, 2)
+    assert {tuple(row) for row in counts} <= {
+        (day, "top_up", "confirmed", "gateway", 2),
+        (day, "top_up", "pending", "gateway", 1),
+        (str(day), "top_up", "confirmed", "gateway", 2),  # SQLite gives dates back as text
+        (str(day), "top_up", "pending", "gateway", 1),
+    }
+    assert len(counts) == 2
     assert request_terms == {
         "31",
         "ліки",

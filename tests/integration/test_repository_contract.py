@@ -3,6 +3,7 @@ fakes are proven faithful and the SQL repositories proven right."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -404,6 +405,16 @@ def test_searches_follow_renames_and_edits(uow_factory: Factory) -> None:
     assert members_found("шевченко") == [] and members_found("ковал") == [member_id]
     assert requests_found("шевченко") == [] and requests_found("ліки") == []
     assert requests_found("коваленко окул") == [request_id]
+    with uow_factory() as uow:
+        closing = uow.requests.get(request_id)
+        assert closing is not None
+        closing.status = RequestStatus.CLOSED
+        closing.resolution = Resolution.WITHDRAWN
+        uow.commit()
+    with uow_factory() as uow:
+        for status, expected in ((RequestStatus.OPENED, 0), (RequestStatus.CLOSED, 1)):
+            query = RequestQuery(words=("окул",), statuses=frozenset({status}))
+            assert uow.requests.search(query, Page())[1] == expected
     with uow_factory() as uow:  # an edit not committed changes nothing
         renamed = uow.members.get(member_id)
         assert renamed is not None
@@ -425,6 +436,69 @@ def payment(member_id: int, kopecks: int, day: int, **fields: object) -> Payment
     for key, value in fields.items():
         setattr(p, key, value)
     return p
+
+
+def test_payment_totals_follow_every_change(uow_factory: Factory) -> None:
+    """Totals (kept as per-day counts on SQL) equal the rows found, after payments are
+    added, confirmed, failed, moved to another day, and after a rolled-back change."""
+    (member_id,) = add_members(uow_factory, member(1))
+    rng = random.Random(7)
+    with uow_factory() as uow:
+        request_id = uow.requests.add(Request(member_id, "ліки", T0, T0)).id
+        made = []
+        for n in range(40):
+            kind = rng.choice(list(PaymentType))
+            made.append(
+                uow.payments.add(
+                    payment(
+                        member_id,
+                        100 + n,
+                        rng.randrange(5),
+                        payment_type=kind,
+                        request_id=request_id if kind.is_payout else None,
+                        source=rng.choice(list(PaymentSource)),
+                    )
+                ).id
+                or 0
+            )
+        uow.commit()
+    for round_ in range(3):
+        with uow_factory() as uow:
+            for payment_id in rng.sample(made, 12):
+                changed = uow.payments.get(payment_id)
+                assert changed is not None
+                changed.status = rng.choice(list(PaymentStatus))
+                if rng.random() < 0.5:
+                    changed.payment_date = T0 + timedelta(days=rng.randrange(5), hours=3)
+            if round_ == 1:
+                continue  # left without commit: rolled back
+            uow.commit()
+    queries = [
+        PaymentQuery(),
+        PaymentQuery(types=frozenset({PaymentType.TOP_UP})),
+        PaymentQuery(statuses=frozenset({PaymentStatus.CONFIRMED, PaymentStatus.FAILED})),
+        PaymentQuery(source=PaymentSource.MANUAL, date_start=date(2026, 3, 2)),
+        PaymentQuery(date_start=date(2026, 3, 2), date_end=date(2026, 3, 3)),
+        PaymentQuery(types=frozenset({PaymentType.PAYOUT}), date_end=date(2026, 3, 2)),
+    ]
+    with uow_factory() as uow:
+        everything, _ = uow.payments.search(PaymentQuery(), Page(limit=1000))
+        for query in queries:
+            found, total = uow.payments.search(query, Page(limit=3))
+            expected = [p for p in everything if _keeps(query, p)]
+            assert total == len(expected), query
+            assert [p.id for p in found] == [p.id for p in expected[:3]]
+
+
+def _keeps(query: PaymentQuery, p: Payment) -> bool:
+    day = (p.payment_date or p.created_at).date()
+    return (
+        (not query.types or p.payment_type in query.types)
+        and (not query.statuses or p.status in query.statuses)
+        and (query.source is None or p.source is query.source)
+        and (query.date_start is None or day >= query.date_start)
+        and (query.date_end is None or day <= query.date_end)
+    )
 
 
 def test_payments_round_trip_and_search_with_every_filter(uow_factory: Factory) -> None:

@@ -70,6 +70,11 @@ def member_terms(
     return {field: values for field, values in found.items() if values}
 
 
+def member_sort_name(first_name: str, last_name: str) -> str:
+    """What member searches sort by: the last, then the first name."""
+    return f"{last_name} {first_name}".casefold()[:64]
+
+
 # The member fields a request's search also looks at.
 REQUEST_MEMBER_FIELDS = frozenset(
     {SearchField.NAME, SearchField.MIDDLE_NAME, SearchField.CERTIFICATE}

@@ -17,6 +17,7 @@ from kasa.application.repositories import (
     ReminderSent,
     RequestQuery,
     SearchField,
+    member_sort_name,
     member_terms,
     request_terms,
 )
@@ -107,7 +108,8 @@ class Members(_Table):
                 and (not query.statuses or m.status in query.statuses)
             )
         )
-        return _page(sorted(found, key=lambda m: (m.last_name, m.first_name, m.id)), page)
+        found.sort(key=lambda m: (member_sort_name(m.first_name, m.last_name), m.id))
+        return _page(found, page)
 
     def count_by_status(self) -> dict[MemberStatus, int]:
         counts: dict[MemberStatus, int] = {}

@@ -289,27 +289,46 @@ TERM = sa.String(64).with_variant(
 
 
 class MemberTermRow(Base):
-    """One term of one searchable member field; rewritten when the field changes."""
+    """One term of one searchable member field, with the member's name to sort by (so a
+    search pages through this index alone); rewritten when the member changes."""
 
     __tablename__ = "member_terms"
-    __table_args__ = (sa.Index(None, "term", "field"),)
+    __table_args__ = (sa.Index(None, "term", "field", "sort_name"),)
     member_id: Mapped[int] = mapped_column(
         ID, fk("members.id", ondelete="CASCADE"), primary_key=True
     )
     field: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     term: Mapped[str] = mapped_column(TERM, primary_key=True)
+    sort_name: Mapped[str] = mapped_column(sa.String(64), nullable=False)
 
 
 class RequestTermRow(Base):
-    """One term of a request: of its text and diagnosis, and of its member's name,
-    middle name and certificate (rewritten when either changes)."""
+    """One term of a request: of its number, text and diagnosis, and of its member's
+    name, middle name and certificate (rewritten when either changes), with the
+    request's status and creation time (so a search filters and pages through this
+    index alone)."""
 
     __tablename__ = "request_terms"
-    __table_args__ = (sa.Index(None, "term"),)
+    __table_args__ = (sa.Index(None, "term", "status", "created_at"),)
     request_id: Mapped[int] = mapped_column(
         ID, fk("requests.id", ondelete="CASCADE"), primary_key=True
     )
     term: Mapped[str] = mapped_column(TERM, primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class PaymentCountRow(Base):
+    """How many payments there are per day (of ``sort_at``, UTC), type, status and
+    source, kept in the same transaction as the payments: list totals add up days
+    instead of counting rows."""
+
+    __tablename__ = "payment_counts"
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    payment_type: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
 
 
 # -- audit and jobs -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
@@ -111,16 +111,44 @@ class Members(_Repo):
         return self._all(self._page(stmt, page))
 
     def search(self, query: MemberQuery, page: Page) -> Sequence[Member]:
-        stmt = sa.select(m.MemberRow)
+        """Pages through the term index (which carries the name to sort by), then reads
+        only that page's members; without words, through the members' name index."""
+        row = m.MemberRow
+        if not query.words:
+            stmt = sa.select(row).order_by(row.last_name, row.first_name, row.id)
+            if query.statuses:
+                stmt = stmt.where(row.status.in_([s.value for s in query.statuses]))
+            return self._all(self._page(stmt, page))
         fields = [f.value for f in SearchField if f in query.fields]
         t = m.MemberTermRow
-        for word in query.words:
-            having = sa.select(t.member_id).where(starts_with(t.term, word), t.field.in_(fields))
-            stmt = stmt.where(m.MemberRow.id.in_(having))
+        # the longest word is the most selective: it drives, the others filter
+        first, *others = sorted(query.words, key=len, reverse=True)
+        hits = (
+            sa.select(t.member_id, t.sort_name)
+            .where(starts_with(t.term, first), t.field.in_(fields))
+            .distinct()
+        )
+        for word in others:
+            also = aliased(t)
+            hits = hits.where(
+                t.member_id.in_(
+                    sa.select(also.member_id).where(
+                        starts_with(also.term, word), also.field.in_(fields)
+                    )
+                )
+            )
         if query.statuses:
-            stmt = stmt.where(m.MemberRow.status.in_([s.value for s in query.statuses]))
-        stmt = stmt.order_by(m.MemberRow.last_name, m.MemberRow.first_name, m.MemberRow.id)
-        return self._all(self._page(stmt, page))
+            wanted = [s.value for s in query.statuses]
+            hits = hits.where(t.member_id.in_(sa.select(row.id).where(row.status.in_(wanted))))
+        paged = (
+            hits.order_by(t.sort_name, t.member_id).limit(page.limit).offset(page.offset).subquery()
+        )
+        stmt = (
+            sa.select(row)
+            .join(paged, paged.c.member_id == row.id)
+            .order_by(paged.c.sort_name, paged.c.member_id)
+        )
+        return self._all(self._rows(stmt))
 
     def count_by_status(self) -> dict[MemberStatus, int]:
         stmt = sa.select(m.MemberRow.status, sa.func.count()).group_by(m.MemberRow.status)
@@ -248,11 +276,49 @@ class Requests(_Repo):
         return self._load(self.session.execute(stmt).scalar_one_or_none())
 
     def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]:
+        """With words: counts and pages through the term index (which carries status and
+        creation time), then reads only that page's requests."""
         r = m.RequestRow
-        stmt = sa.select(r)
+        if not query.words:
+            stmt = self._filtered(sa.select(r), r, query)
+            total = self._count(stmt)
+            rows = self._page(stmt.order_by(r.created_at.desc(), r.id.desc()), page)
+            return self.tracker.load_all(rows, mp.request_from, mp.request_to), total
         t = m.RequestTermRow
-        for word in query.words:
-            stmt = stmt.where(r.id.in_(sa.select(t.request_id).where(starts_with(t.term, word))))
+        first, *others = sorted(query.words, key=len, reverse=True)
+        hits = sa.select(t.request_id, t.created_at).where(starts_with(t.term, first))
+        for word in others:
+            also = aliased(t)
+            hits = hits.where(
+                t.request_id.in_(sa.select(also.request_id).where(starts_with(also.term, word)))
+            )
+        if query.statuses:
+            hits = hits.where(t.status.in_([s.value for s in query.statuses]))
+        if query.date_start is not None:
+            hits = hits.where(t.created_at >= day_start(query.date_start))
+        if query.date_end is not None:
+            hits = hits.where(t.created_at < next_day(query.date_end))
+        if query.member_id is not None:
+            hits = hits.where(
+                t.request_id.in_(sa.select(r.id).where(r.member_id == query.member_id))
+            )
+        hits = hits.distinct()
+        total = self._count(hits)
+        paged = (
+            hits.order_by(t.created_at.desc(), t.request_id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+            .subquery()
+        )
+        stmt = (
+            sa.select(r)
+            .join(paged, paged.c.request_id == r.id)
+            .order_by(paged.c.created_at.desc(), paged.c.request_id.desc())
+        )
+        return self.tracker.load_all(self._rows(stmt), mp.request_from, mp.request_to), total
+
+    @staticmethod
+    def _filtered(stmt: Any, r: Any, query: RequestQuery) -> Any:
         if query.member_id is not None:
             stmt = stmt.where(r.member_id == query.member_id)
         if query.statuses:
@@ -261,9 +327,7 @@ class Requests(_Repo):
             stmt = stmt.where(r.created_at >= day_start(query.date_start))
         if query.date_end is not None:
             stmt = stmt.where(r.created_at < next_day(query.date_end))
-        total = self._count(stmt)
-        rows = self._page(stmt.order_by(r.created_at.desc(), r.id.desc()), page)
-        return self.tracker.load_all(rows, mp.request_from, mp.request_to), total
+        return stmt
 
 
 class Messages(_Repo):
@@ -302,8 +366,11 @@ class Payments(_Repo):
         return self._load(self.session.execute(stmt).scalar_one_or_none())
 
     def search(self, query: PaymentQuery, page: Page) -> tuple[Sequence[Payment], int]:
+        """The total from the per-day counts when only type, status, source and dates
+        filter; the page found through the indexes first (skipped rows are index
+        entries, never read), then only its rows read."""
         p = m.PaymentRow
-        stmt = sa.select(p)
+        stmt = sa.select(p.id, p.sort_at)
         if query.types:
             stmt = stmt.where(p.payment_type.in_([t.value for t in query.types]))
         if query.statuses:
@@ -326,9 +393,45 @@ class Payments(_Repo):
             stmt = stmt.join(m.MemberRow, m.MemberRow.id == p.member_id).where(
                 m.MemberRow.certificate == query.certificate
             )
-        total = self._count(stmt)
-        rows = self._page(stmt.order_by(p.sort_at.desc(), p.id.desc()), page)
+        total = self._counted(query) if self._countable(query) else self._count(stmt)
+        paged = (
+            stmt.order_by(p.sort_at.desc(), p.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+            .subquery()
+        )
+        rows = self._rows(
+            sa.select(p)
+            .join(paged, paged.c.id == p.id)
+            .order_by(paged.c.sort_at.desc(), paged.c.id.desc())
+        )
         return self.tracker.load_all(rows, mp.payment_from, mp.payment_to), total
+
+    @staticmethod
+    def _countable(query: PaymentQuery) -> bool:
+        return (
+            query.amount_start is None
+            and query.amount_end is None
+            and query.member_id is None
+            and query.request_id is None
+            and query.certificate is None
+        )
+
+    def _counted(self, query: PaymentQuery) -> int:
+        c = m.PaymentCountRow
+        stmt = sa.select(sa.func.coalesce(sa.func.sum(c.count), 0))
+        if query.types:
+            stmt = stmt.where(c.payment_type.in_([t.value for t in query.types]))
+        if query.statuses:
+            stmt = stmt.where(c.status.in_([s.value for s in query.statuses]))
+        if query.source is not None:
+            stmt = stmt.where(c.source == query.source.value)
+        if query.date_start is not None:
+            stmt = stmt.where(c.day >= query.date_start)
+        if query.date_end is not None:
+            stmt = stmt.where(c.day <= query.date_end)
+        self.tracker.write_back()
+        return int(self.session.execute(stmt).scalar_one())
 
     def pending_gateway_before(self, moment: datetime) -> Sequence[Payment]:
         p = m.PaymentRow

@@ -1,22 +1,33 @@
-"""The search-term tables, kept in step with members and requests.
+"""Derived tables kept in step with the rows they are made from, in the same
+transaction: the search terms of members and requests, and payment counts per day.
 
 After every flush, the terms of each new member or request, and of each one whose
-searchable columns changed, are rewritten in the same transaction; a member's name,
-middle name or certificate changing rewrites their requests' terms too. Searches then
-read an index range per query word instead of every row (see ``kasa.domain.search``).
+searchable columns changed, are rewritten; a member's name, middle name or certificate
+changing rewrites their requests' terms too, and a request's status is copied to its
+terms. Each new payment, and each change of a payment's day, type, status or source,
+moves the per-day counts. Searches then read an index range per query word, and list
+totals add up days, instead of reading every row (see ``kasa.domain.search``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
 from kasa.adapters.sql import models as m
-from kasa.application.repositories import REQUEST_MEMBER_FIELDS, member_terms, request_terms
+from kasa.application.repositories import (
+    REQUEST_MEMBER_FIELDS,
+    member_sort_name,
+    member_terms,
+    request_terms,
+)
 from kasa.domain.search import prefix_upper_bound
 
 MEMBER_COLUMNS = (
@@ -32,6 +43,23 @@ MEMBER_COLUMNS = (
 # The member columns that requests' terms carry.
 SHARED_COLUMNS = ("first_name", "last_name", "middle_name", "certificate")
 REQUEST_COLUMNS = ("request_text", "diagnosis")
+COUNTED_COLUMNS = ("sort_at", "payment_type", "status", "source")
+
+MEMBER_TERMS = sa.table(
+    "member_terms",
+    sa.column("member_id"),
+    sa.column("field"),
+    sa.column("term"),
+    sa.column("sort_name"),
+)
+REQUEST_TERMS = sa.table(
+    "request_terms",
+    sa.column("request_id"),
+    sa.column("term"),
+    sa.column("status"),
+    sa.column("created_at"),
+)
+CountKey = tuple[Any, str, str, str]
 
 
 def starts_with(column: Any, term: str) -> Any:
@@ -41,14 +69,17 @@ def starts_with(column: Any, term: str) -> Any:
 
 def member_term_rows(member_id: int, values: Any) -> list[dict[str, Any]]:
     by_field = member_terms(**{c: values[c] for c in MEMBER_COLUMNS})
+    sort_name = member_sort_name(values["first_name"], values["last_name"])
     return [
-        {"member_id": member_id, "field": field.value, "term": term}
+        {"member_id": member_id, "field": field.value, "term": term, "sort_name": sort_name}
         for field, found in by_field.items()
         for term in sorted(found)
     ]
 
 
 def request_term_rows(request_id: int, values: Any, member: Any) -> list[dict[str, Any]]:
+    """``values``: the request's text, diagnosis, status and created_at; ``member``: its
+    member's name, middle name and certificate."""
     shared = member_terms(**{c: member.get(c) or "" for c in MEMBER_COLUMNS})
     found = request_terms(
         request_id,
@@ -56,57 +87,85 @@ def request_term_rows(request_id: int, values: Any, member: Any) -> list[dict[st
         values["diagnosis"],
         (t for f in REQUEST_MEMBER_FIELDS for t in shared.get(f, ())),
     )
-    return [{"request_id": request_id, "term": term} for term in sorted(found)]
+    created = values["created_at"]
+    if isinstance(created, datetime) and created.tzinfo is not None:
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    return [
+        {"request_id": request_id, "term": term, "status": values["status"], "created_at": created}
+        for term in sorted(found)
+    ]
+
+
+def _before(row: Any, column: str) -> Any:
+    history = sa.inspect(row).attrs[column].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return getattr(row, column)
 
 
 def _changed(row: Any, columns: Iterable[str]) -> bool:
-    state = sa.inspect(row)
-    for column in columns:
-        history = state.attrs[column].history
-        if history.added and list(history.added) != list(history.deleted or history.unchanged):
-            return True
-    return False
+    return any(
+        sa.inspect(row).attrs[c].history.added and _before(row, c) != getattr(row, c)
+        for c in columns
+    )
 
 
-def _values(row: Any, columns: Iterable[str]) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in columns}
+def _count_key(values: Any) -> CountKey:
+    day = values("sort_at").astimezone(UTC).date()
+    return (day, values("payment_type"), values("status"), values("source"))
 
 
 def reindex(session: Session, _flush: UOWTransaction) -> None:
-    """``after_flush``: rewrite the terms of what this flush added or changed."""
+    """``after_flush``: bring the derived tables in line with what this flush wrote."""
     members: dict[int, Any] = {}
     requests: set[int] = set()
     renamed: set[int] = set()
+    statuses: dict[int, str] = {}
+    counts: Counter[CountKey] = Counter()
     for row in session.new:
         if isinstance(row, m.MemberRow):
             members[row.id] = row
         elif isinstance(row, m.RequestRow):
             requests.add(row.id)
+        elif isinstance(row, m.PaymentRow):
+            counts[_count_key(lambda c, row=row: getattr(row, c))] += 1
     for row in session.dirty:
         if isinstance(row, m.MemberRow) and _changed(row, MEMBER_COLUMNS):
             members[row.id] = row
             if _changed(row, SHARED_COLUMNS):
                 renamed.add(row.id)
-        elif isinstance(row, m.RequestRow) and _changed(row, REQUEST_COLUMNS):
-            requests.add(row.id)
-    if not (members or requests or renamed):
+        elif isinstance(row, m.RequestRow):
+            if _changed(row, REQUEST_COLUMNS):
+                requests.add(row.id)
+            elif _changed(row, ("status",)):
+                statuses[row.id] = row.status
+        elif isinstance(row, m.PaymentRow) and _changed(row, COUNTED_COLUMNS):
+            counts[_count_key(lambda c, row=row: _before(row, c))] -= 1
+            counts[_count_key(lambda c, row=row: getattr(row, c))] += 1
+    if not (members or requests or renamed or statuses or counts):
         return
     connection = session.connection()
     if members:
         rows = [
-            r
-            for i, row in members.items()
-            for r in member_term_rows(i, _values(row, MEMBER_COLUMNS))
+            term
+            for member_id, row in members.items()
+            for term in member_term_rows(member_id, {c: getattr(row, c) for c in MEMBER_COLUMNS})
         ]
         write_member_terms(connection, list(members), rows)
     if requests or renamed:
         write_request_terms(connection, requests=requests, of_members=renamed)
+    for request_id, status in sorted(statuses.items()):
+        t = REQUEST_TERMS
+        connection.execute(sa.update(t).where(t.c.request_id == request_id).values(status=status))
+    add_payment_counts(connection, counts)
 
 
 def write_member_terms(
     connection: Connection, member_ids: list[int], rows: list[dict[str, Any]]
 ) -> None:
-    t = sa.table("member_terms", sa.column("member_id"), sa.column("field"), sa.column("term"))
+    t = MEMBER_TERMS
     connection.execute(sa.delete(t).where(t.c.member_id.in_(member_ids)))
     if rows:
         connection.execute(sa.insert(t), rows)
@@ -117,11 +176,19 @@ def write_request_terms(
 ) -> None:
     """Rewrite the terms of some requests and of every request of some members, from
     what the database now holds."""
-    r = sa.table("requests", *(sa.column(c) for c in ("id", "member_id", *REQUEST_COLUMNS)))
+    columns = ("id", "member_id", "status", "created_at", *REQUEST_COLUMNS)
+    r = sa.table("requests", *(sa.column(c) for c in columns))
     mr = sa.table("members", sa.column("id"), *(sa.column(c) for c in SHARED_COLUMNS))
     wanted = sa.or_(r.c.id.in_(list(requests)), r.c.member_id.in_(list(of_members)))
     stmt = (
-        sa.select(r.c.id, r.c.request_text, r.c.diagnosis, *(mr.c[c] for c in SHARED_COLUMNS))
+        sa.select(
+            r.c.id,
+            r.c.request_text,
+            r.c.diagnosis,
+            r.c.status,
+            r.c.created_at,
+            *(mr.c[c] for c in SHARED_COLUMNS),
+        )
         .join(mr, mr.c.id == r.c.member_id)
         .where(wanted)
     )
@@ -130,7 +197,44 @@ def write_request_terms(
         return
     ids = [row["id"] for row in found]
     rows = [term for row in found for term in request_term_rows(row["id"], row, row)]
-    t = sa.table("request_terms", sa.column("request_id"), sa.column("term"))
+    t = REQUEST_TERMS
     connection.execute(sa.delete(t).where(t.c.request_id.in_(ids)))
     if rows:
         connection.execute(sa.insert(t), rows)
+
+
+def add_payment_counts(connection: Connection, counts: Counter[CountKey]) -> None:
+    """Add to the per-day counts (keys in one order, so that concurrent transactions
+    lock the count rows in the same order)."""
+    rows = [
+        {"day": day, "payment_type": kind, "status": status, "source": source, "count": n}
+        for (day, kind, status, source), n in sorted(counts.items())
+        if n
+    ]
+    if not rows:
+        return
+    table = cast(sa.Table, m.PaymentCountRow.__table__)
+    if connection.dialect.name in ("mysql", "mariadb"):
+        upsert = mysql.insert(table)
+        stmt: Any = upsert.on_duplicate_key_update(count=table.c.count + upsert.inserted["count"])
+    else:
+        upsert_sqlite = sqlite.insert(table)
+        stmt = upsert_sqlite.on_conflict_do_update(
+            index_elements=["day", "payment_type", "status", "source"],
+            set_={"count": table.c.count + upsert_sqlite.excluded["count"]},
+        )
+    connection.execute(stmt, rows)
+
+
+def rebuild_payment_counts(connection: Connection) -> None:
+    """Count every payment again (for a migration, or after a bulk load)."""
+    p = cast(sa.Table, m.PaymentRow.__table__)
+    table = cast(sa.Table, m.PaymentCountRow.__table__)
+    connection.execute(sa.delete(table))
+    day = sa.func.date(p.c.sort_at)
+    counted = sa.select(day, p.c.payment_type, p.c.status, p.c.source, sa.func.count()).group_by(
+        day, p.c.payment_type, p.c.status, p.c.source
+    )
+    connection.execute(
+        sa.insert(table).from_select(["day", "payment_type", "status", "source", "count"], counted)
+    )
