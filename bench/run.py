@@ -96,11 +96,19 @@ def routes(facts: Facts) -> list[Route]:
         Route("POST /user/request/list (20 requests)", "mobile", "POST", "/user/request/list", {}),
         Route("bare handler (admin)", "admin", "GET", "/health/live", kind="ceiling"),
         Route(
-            f"POST /members (name word «{facts.search_word}»)",
+            f"POST /members (surname «{facts.search_word}»)",
             "admin",
             "POST",
             "/members",
             {"filter": {"query": facts.search_word, "fields": {"name": True}}},
+            kind="admin",
+        ),
+        Route(
+            "POST /members (first name «Олена», thousands match)",
+            "admin",
+            "POST",
+            "/members",
+            {"filter": {"query": "Олена", "fields": {"name": True}}},
             kind="admin",
         ),
         Route(

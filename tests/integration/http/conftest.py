@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
+import httpx
+import jsonschema_rs
 import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
@@ -25,6 +28,44 @@ from kasa.entrypoints.settings import Settings
 from tests.unit.app.helpers import Fund
 
 SECRET = "test-secret-" + "x" * 40
+
+
+class DocumentedClient(TestClient[Any]):
+    """A test client that holds every answer to the app's own OpenAPI document: its
+    status code is one documented for the route, and a JSON body conforms to the schema
+    documented for that status code."""
+
+    def __enter__(self) -> DocumentedClient:
+        super().__enter__()
+        self.routes: list[tuple[re.Pattern[str], dict[str, Any]]] = []
+        document = self.get("/docs/openapi.json").json()
+        self.components = {"components": document.get("components", {})}
+        self.routes = [
+            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), operations)
+            for path, operations in document["paths"].items()
+        ]
+        return self
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().request(method, url, *args, **kwargs)
+        self.check(method, httpx.URL(str(url)).path, response)
+        return response
+
+    def check(self, method: str, path: str, response: Any) -> None:
+        found = [ops for pattern, ops in self.routes if pattern.match(path)]
+        operation = next((ops[method.lower()] for ops in found if method.lower() in ops), None)
+        if operation is None:
+            return  # not a documented route (404 for an unknown path, /docs itself)
+        documented = operation.get("responses", {})
+        status = str(response.status_code)
+        assert status in documented, f"{method} {path}: {status} is not documented"
+        content = documented[status].get("content", {})
+        media = response.headers.get("content-type", "").split(";")[0]
+        schema = content.get(media, {}).get("schema")
+        if media == "application/json" and schema is not None:
+            validator = jsonschema_rs.validator_for({**schema, **self.components})
+            errors = [e.message for e in validator.iter_errors(response.json())]
+            assert not errors, f"{method} {path} {status}: {errors[:3]}"
 
 
 @attrs.define
@@ -87,6 +128,6 @@ def build_kasa(
 def world(tmp_path: Path) -> Iterator[MobileWorld]:
     kasa, fakes, context = build_kasa(tmp_path)
     fund = Fund.on(context, fakes)
-    with TestClient(create_mobile_app(kasa)) as client:
+    with DocumentedClient(create_mobile_app(kasa)) as client:
         yield MobileWorld(client, kasa, fund, fakes, kasa.settings())
     kasa.gateways.database().dispose()

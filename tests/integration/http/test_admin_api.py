@@ -18,7 +18,7 @@ from kasa.domain.money import Money
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
-from tests.integration.http.conftest import build_kasa
+from tests.integration.http.conftest import DocumentedClient, build_kasa
 from tests.unit.app.helpers import JPEG, PDF, Fund
 
 ADMIN_PASSWORD = "admin password 1"
@@ -49,7 +49,7 @@ def world(tmp_path: Path) -> Iterator[AdminWorld]:
         ("clerk", "operator", OPERATOR_PASSWORD),
     ):
         fund.accounts.create(None, login=login, role=role, name=login.title(), password=password)
-    with TestClient(create_admin_app(kasa)) as client:
+    with DocumentedClient(create_admin_app(kasa)) as client:
         world = AdminWorld(client, kasa, fund, fakes, {}, {})
         world.admin = world.sign_in("chief", ADMIN_PASSWORD)
         world.operator = world.sign_in("clerk", OPERATOR_PASSWORD)

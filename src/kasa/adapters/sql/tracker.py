@@ -50,12 +50,22 @@ class Tracker:
         return entity
 
     def write_back(self) -> None:
+        """Write each tracked object's state to its row, touching only the columns whose
+        value differs (so reading changes nothing and flushing then costs nothing)."""
         for entity, row, writer in self.pairs.values():
-            writer(entity, row)
+            shadow = _Shadow()
+            writer(entity, shadow)
+            for column, value in vars(shadow).items():
+                if getattr(row, column) != value:
+                    setattr(row, column, value)
         flush(self.session)
 
     def clear(self) -> None:
         self.pairs.clear()
+
+
+class _Shadow:
+    """Takes a writer's column values without SQLAlchemy's change tracking."""
 
 
 def flush(session: Session) -> None:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import attrs
 import click
+import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -55,10 +56,14 @@ def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-def show(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str = ""
-) -> None:
+def plain(record: Any) -> Any:
+    """An answer shape (a msgspec Struct) as plain dicts and lists."""
+    return msgspec.to_builtins(record) if isinstance(record, msgspec.Struct) else record
+
+
+def show(rows: Sequence[Any], columns: Sequence[str], as_json: bool, title: str = "") -> None:
     """A list as a rich table, or as JSON with ``--json``."""
+    rows = [plain(row) for row in rows]
     if as_json:
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
@@ -73,7 +78,8 @@ def show(
     Console(soft_wrap=True).print(table)
 
 
-def show_one(record: dict[str, Any], as_json: bool) -> None:
+def show_one(record: Any, as_json: bool) -> None:
+    record = plain(record)
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
         return

@@ -10,7 +10,7 @@ from kasa.application.context import Upload
 from kasa.application.repositories import Page
 from kasa.domain.money import Money
 from kasa.entrypoints.cli import main
-from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, plain, show, show_one
 from kasa.entrypoints.http import admin_schemas as a
 
 MEMBER_COLUMNS = [
@@ -69,7 +69,9 @@ def search(
 @pass_state
 def show_member(state: CliState, member_id: int, as_json: bool) -> None:
     """A member's whole file: data, programs, documents, requests, payments, reports."""
-    detail = a.member_detail(state.service("back_office").detail(state.staff_id(), member_id))
+    detail = plain(
+        a.member_detail(state.service("back_office").detail(state.staff_id(), member_id))
+    )
     if as_json:
         show_one(detail, True)
         return

@@ -8,7 +8,7 @@ from kasa.application.repositories import Page, RequestQuery
 from kasa.application.requests import parse_statuses
 from kasa.application.search import words_of
 from kasa.entrypoints.cli import main
-from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, plain, show, show_one
 from kasa.entrypoints.http import admin_schemas as a
 
 STATUSES = click.Choice(["opened", "awaiting_agent", "awaiting_client", "closed"])
@@ -45,7 +45,7 @@ def request_list(
         RequestQuery(words=words_of(query), statuses=frozenset(parse_statuses(statuses))),
         Page(limit, offset),
     )
-    rows = [a.request_view(v, full=False) for v in listing.items]
+    rows = [a.request_listed(v) for v in listing.items]
     show(
         rows,
         ["id", "date", "status", "member_name", "certificate", "suma", "diagnos"],
@@ -60,9 +60,7 @@ def request_list(
 @pass_state
 def request_show(state: CliState, request_id: int, as_json: bool) -> None:
     """A request with its files, messages and payouts."""
-    view = a.request_view(
-        state.service("staff_requests").get(state.staff_id(), request_id), full=True
-    )
+    view = plain(a.request_full(state.service("staff_requests").get(state.staff_id(), request_id)))
     if as_json:
         show_one(view, True)
         return

@@ -53,7 +53,6 @@ from kasa.entrypoints.http.schemas import MAX_ID, money, parse_date
 from kasa.entrypoints.settings import Settings
 
 StaffId = NamedDependency[int]
-Json = dict[str, Any]
 MAX_PAGE = 500
 
 
@@ -102,15 +101,11 @@ async def sign_in(
     data: JSONBody[a.SignIn],
     request: Request[Any, Any, Any],
     staff_accounts: NamedDependency[StaffAccounts],
-) -> Json:
+) -> a.SignInOut:
     """Login and password; one message for a wrong login or a wrong password."""
     address = request.client.host if request.client else ""
     session = await run(staff_accounts.sign_in, data.login, data.password, address)
-    user = a.staff_user(session.user)
-    return {
-        "access_token": session.access_token,
-        "user": {k: user[k] for k in ("name", "login", "email", "role", "is_active", "updated_at")},
-    }
+    return a.SignInOut(access_token=session.access_token, user=a.signed_in_user(session.user))
 
 
 @get("/program/{filename:str}", tags=["programs"], media_type=MediaType.TEXT, responses=errors(404))
@@ -130,24 +125,24 @@ STAFF_ERRORS = errors(400, 401, 403, 404, 409, 422)
     ["/user", "/user/{user_id:int}"],
     tags=["staff"],
     security=SIGNED_IN,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404),
 )
 async def users(
     staff_id: StaffId,
     staff_accounts: NamedDependency[StaffAccounts],
     user_id: Annotated[int | None, PathParameter(ge=1, le=MAX_ID)] = None,
-) -> Json:
+) -> a.StaffList:
     """Staff accounts (admin only)."""
     if user_id is None:
         found = await run(staff_accounts.list, staff_id)
-        return {"data": [a.staff_user(u) for u in found]}
-    return {"data": [a.staff_user(await run(staff_accounts.get, staff_id, user_id))]}
+        return a.StaffList(data=[a.staff_user(u) for u in found])
+    return a.StaffList(data=[a.staff_user(await run(staff_accounts.get, staff_id, user_id))])
 
 
 @put("/user", tags=["staff"], security=SIGNED_IN, responses=errors(400, 401, 403, 409, 422))
 async def user_create(
     data: JSONBody[a.NewStaff], staff_id: StaffId, staff_accounts: NamedDependency[StaffAccounts]
-) -> Json:
+) -> a.StaffCreated:
     """Create a staff account; its generated password is returned once."""
     created = await run(
         staff_accounts.create,
@@ -159,7 +154,9 @@ async def user_create(
         phone=data.phone,
         is_active=data.is_active,
     )
-    return {"data": a.staff_user(created.user), "initial_password": created.initial_password}
+    return a.StaffCreated(
+        data=a.staff_user(created.user), initial_password=created.initial_password
+    )
 
 
 @post(
@@ -173,7 +170,7 @@ async def user_update(
     data: JSONBody[a.StaffChanges],
     staff_id: StaffId,
     staff_accounts: NamedDependency[StaffAccounts],
-) -> Json:
+) -> a.StaffOne:
     """Change a staff account (admin only)."""
     user = await run(
         staff_accounts.update,
@@ -186,7 +183,7 @@ async def user_update(
         role=data.role,
         is_active=data.is_active,
     )
-    return {"data": a.staff_user(user)}
+    return a.StaffOne(data=a.staff_user(user))
 
 
 @delete(
@@ -194,15 +191,15 @@ async def user_update(
     status_code=200,
     tags=["staff"],
     security=SIGNED_IN,
-    responses=errors(401, 403, 404, 409),
+    responses=errors(400, 401, 403, 404, 409),
 )
 async def user_deactivate(
     user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     staff_id: StaffId,
     staff_accounts: NamedDependency[StaffAccounts],
-) -> Json:
+) -> a.StaffOne:
     """Deactivate an account (kept for the audit trail); not one's own."""
-    return {"data": a.staff_user(await run(staff_accounts.deactivate, staff_id, user_id))}
+    return a.StaffOne(data=a.staff_user(await run(staff_accounts.deactivate, staff_id, user_id)))
 
 
 @post(
@@ -216,7 +213,7 @@ async def change_password(
     data: JSONBody[a.PasswordChange],
     staff_id: StaffId,
     staff_accounts: NamedDependency[StaffAccounts],
-) -> Json:
+) -> a.Done:
     """Own password with the old one; an admin may set anyone's."""
     await run(
         staff_accounts.change_password,
@@ -225,7 +222,7 @@ async def change_password(
         user_id=data.id,
         old_password=data.old_password,
     )
-    return {"status": "success", "message": "Password changed"}
+    return a.Done(status="success", message="Password changed")
 
 
 # -- members -------------------------------------------------------------------------------
@@ -250,7 +247,7 @@ async def members(
     data: JSONBody[a.MemberSearch],
     staff_id: StaffId,
     back_office: NamedDependency[BackOfficeMembers],
-) -> Json:
+) -> a.MemberList:
     """The review queue (empty query), or members matching every word in chosen fields."""
     chosen = [
         name for name in a.SearchFields.__struct_fields__ if getattr(data.filter.fields, name)
@@ -258,7 +255,7 @@ async def members(
     found = await run(
         back_office.search, staff_id, data.filter.query, chosen, page(data.limit, data.offset)
     )
-    return {"data": [a.member(m) for m in found]}
+    return a.MemberList(data=[a.member(m) for m in found])
 
 
 @get(
@@ -266,15 +263,15 @@ async def members(
 )
 async def generate_certificate(
     staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
-) -> Json:
+) -> a.CertificateOut:
     """A new certificate number, never handed out before."""
-    return {"data": await run(back_office.generate_certificate, staff_id)}
+    return a.CertificateOut(data=await run(back_office.generate_certificate, staff_id))
 
 
 @post("/member", status_code=200, tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
 async def member_detail(
     data: JSONBody[a.MemberId], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
-) -> Json:
+) -> a.MemberFile:
     """A member's whole file."""
     return a.member_detail(await run(back_office.detail, staff_id, data.id))
 
@@ -282,7 +279,7 @@ async def member_detail(
 @put("/member", tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
 async def member_edit(
     data: JSONBody[a.MemberEdit], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
-) -> Json:
+) -> a.MemberSaved:
     """Edit a member and decide: approve, block, unblock, accept changes."""
     edited = await run(
         back_office.edit,
@@ -303,29 +300,33 @@ async def member_edit(
         approve_program_change=data.approve_program_change,
         approve_documents=data.approve_documents,
     )
-    return {"status": "success", "data": a.member(edited)}
+    return a.MemberSaved(status="success", data=a.member(edited))
 
 
 # -- programs ------------------------------------------------------------------------------
 @get("/programs", tags=["programs"], security=SIGNED_IN, responses=errors(401, 403))
-async def programs_list(staff_id: StaffId, programs: NamedDependency[ProgramAdmin]) -> Json:
+async def programs_list(
+    staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
+) -> a.ProgramList:
     """The active programs."""
     found = await run(programs.list, staff_id)
-    return {"status": "success", "data": [a.program(p) for p in found]}
+    return a.ProgramList(status="success", data=[a.program(p) for p in found])
 
 
 @post("/program", status_code=200, tags=["programs"], security=SIGNED_IN, responses=STAFF_ERRORS)
 async def program_get(
     data: JSONBody[a.MemberId], staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
-) -> Json:
+) -> a.ProgramOne:
     """One program."""
-    return {"status": "success", "data": a.program(await run(programs.get, staff_id, data.id))}
+    return a.ProgramOne(
+        status="success", data=a.program(await run(programs.get, staff_id, data.id))
+    )
 
 
 @put("/program", tags=["programs"], security=SIGNED_IN, responses=errors(400, 401, 403, 404, 413))
 async def program_save(
     data: MultipartBody[a.ProgramForm], staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
-) -> Json:
+) -> a.ProgramOne:
     """Create (no id) or update a program, with its terms file."""
     terms = (
         await read_upload("new_program_file", data.new_program_file)
@@ -342,7 +343,7 @@ async def program_save(
         terms=terms,
         is_active=data.is_active,
     )
-    return {"status": "success", "data": a.program(saved)}
+    return a.ProgramOne(status="success", data=a.program(saved))
 
 
 # -- payments ------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ async def payment_record(
     data: JSONBody[a.ManualPayment],
     staff_id: StaffId,
     staff_payments: NamedDependency[StaffPayments],
-) -> Json:
+) -> a.PaymentSaved:
     """Record money that arrived outside the gateway, or a payout of a request."""
     day = parse_date(data.date, "date")
     if day is None:
@@ -365,7 +366,7 @@ async def payment_record(
         paid_on=day,
         request_id=data.request,
     )
-    return {"status": "success", "data": a.payment(recorded)}
+    return a.PaymentSaved(status="success", data=a.payment(recorded))
 
 
 @post("/payments", status_code=200, tags=["payments"], security=SIGNED_IN, responses=STAFF_ERRORS)
@@ -373,16 +374,14 @@ async def payments(
     data: JSONBody[a.PaymentFilter],
     staff_id: StaffId,
     staff_payments: NamedDependency[StaffPayments],
-) -> Json:
+) -> a.PaymentPage:
     """The payments registry: every given filter holds, newest first, with the total."""
     listing = await run(
         staff_payments.list, staff_id, payment_query(data), page(data.limit, data.offset)
     )
-    return {
-        "status": "success",
-        "data": [a.payment_row(r) for r in listing.items],
-        "total": listing.total,
-    }
+    return a.PaymentPage(
+        status="success", data=[a.payment_row(r) for r in listing.items], total=listing.total
+    )
 
 
 @post(
@@ -396,12 +395,10 @@ async def payout_approve(
     data: JSONBody[a.PayoutApproval],
     staff_id: StaffId,
     staff_payments: NamedDependency[StaffPayments],
-) -> Json:
+) -> a.PaymentSaved:
     """A second staff user approves a pending four-eyes payout."""
-    return {
-        "status": "success",
-        "data": a.payment(await run(staff_payments.approve_payout, staff_id, data.payment_id)),
-    }
+    approved = await run(staff_payments.approve_payout, staff_id, data.payment_id)
+    return a.PaymentSaved(status="success", data=a.payment(approved))
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -410,12 +407,12 @@ async def requests_list(
     data: JSONBody[a.RequestFilter],
     staff_id: StaffId,
     staff_requests: NamedDependency[StaffRequests],
-) -> Json:
+) -> a.RequestPage:
     """Requests with member name and certificate, newest first, with the total."""
     listing = await run(
         staff_requests.list, staff_id, request_query(data), page(data.limit, data.offset)
     )
-    return {"data": [a.request_view(v, full=False) for v in listing.items], "total": listing.total}
+    return a.RequestPage(data=[a.request_listed(v) for v in listing.items], total=listing.total)
 
 
 @put("/request", tags=["requests"], security=SIGNED_IN, responses=STAFF_ERRORS)
@@ -423,7 +420,7 @@ async def request_update(
     data: JSONBody[a.RequestChanges],
     staff_id: StaffId,
     staff_requests: NamedDependency[StaffRequests],
-) -> Json:
+) -> a.RequestSaved:
     """Assess a request and move it through its status machine."""
     view = await run(
         staff_requests.update,
@@ -436,7 +433,7 @@ async def request_update(
         resolution=data.resolution,
         reason=data.reason,
     )
-    return {"status": "success", "data": a.request_view(view, full=True)}
+    return a.RequestSaved(status="success", data=a.request_full(view))
 
 
 @post(
@@ -450,26 +447,26 @@ async def request_message(
     data: JSONBody[a.StaffMessage],
     staff_id: StaffId,
     staff_requests: NamedDependency[StaffRequests],
-) -> Json:
+) -> a.Done:
     """Write to the member; the request then waits for them."""
     await run(staff_requests.write, staff_id, data.request_id, data.message)
-    return {"status": "success", "message": "Message sent"}
+    return a.Done(status="success", message="Message sent")
 
 
 @post("/request", status_code=200, tags=["requests"], security=SIGNED_IN, responses=STAFF_ERRORS)
 async def request_read(
     data: JSONBody[a.RequestRead], staff_id: StaffId, staff_requests: NamedDependency[StaffRequests]
-) -> Json:
+) -> a.RequestOpened:
     """A request with files, messages, payouts and the payout types."""
     view = await run(staff_requests.get, staff_id, data.request, data.member)
-    return {"data": {**a.request_view(view, full=True), "payout_types": a.PAYOUT_TYPES}}
+    return a.RequestOpened(data=a.request_with_payout_types(view))
 
 
 # -- books ----------------------------------------------------------------------------------
 @post("/audit", status_code=200, tags=["books"], security=SIGNED_IN, responses=STAFF_ERRORS)
 async def audit(
     data: JSONBody[a.AuditFilter], staff_id: StaffId, books: NamedDependency[Books]
-) -> Json:
+) -> a.AuditPage:
     """The audit trail, filtered by object, actor, event type and dates."""
     start, end = parse_date(data.date_start, "date_start"), parse_date(data.date_end, "date_end")
     query = AuditQuery(
@@ -482,7 +479,7 @@ async def audit(
         until=datetime.combine(end, time.max, tzinfo=UTC) if end else None,
     )
     listing = await run(books.audit_trail, staff_id, query, page(data.limit, data.offset))
-    return {"data": [a.audit_event(e) for e in listing.items], "total": listing.total}
+    return a.AuditPage(data=[a.audit_event(e) for e in listing.items], total=listing.total)
 
 
 @get(
@@ -543,7 +540,7 @@ async def fund_report(
     books: NamedDependency[Books],
     date_from: FromQuery[str | None] = None,
     date_to: FromQuery[str | None] = None,
-) -> Json:
+) -> a.FundReportOut:
     """Money in and out by month and program, and members by status."""
     report = await run(
         books.fund_report,
@@ -551,22 +548,22 @@ async def fund_report(
         parse_date(date_from, "date_from"),
         parse_date(date_to, "date_to"),
     )
-    return {
-        "from": a.iso(report.first),
-        "to": a.iso(report.last),
-        "money_in": money(report.money_in),
-        "money_out": money(report.money_out),
-        "months": [
-            {
-                "month": line.month,
-                "program": line.program,
-                "money_in": money(line.money_in),
-                "money_out": money(line.money_out),
-            }
+    return a.FundReportOut(
+        from_=a.iso(report.first),
+        to=a.iso(report.last),
+        money_in=money(report.money_in),
+        money_out=money(report.money_out),
+        months=[
+            a.MonthLineOut(
+                month=line.month,
+                program=line.program,
+                money_in=money(line.money_in),
+                money_out=money(line.money_out),
+            )
             for line in report.lines
         ],
-        "members_by_status": report.members_by_status,
-    }
+        members_by_status=report.members_by_status,
+    )
 
 
 STAFF_ROUTES = [

@@ -180,51 +180,350 @@ class AuditFilter(msgspec.Struct):
     offset: Offset = 0
 
 
-# -- shapes --------------------------------------------------------------------------------
-def staff_user(user: StaffUser) -> dict[str, Any]:
+# -- shapes (what the admin API answers; its OpenAPI document is made from these) ----------
+class Shape(msgspec.Struct, kw_only=True):
+    pass
+
+
+class StaffCard(Shape):
     """A staff account: never its password hash."""
-    return {
-        "id": user.id,
-        "login": user.login,
-        "name": user.name,
-        "email": str(user.email or ""),
-        "phone": str(user.phone or ""),
-        "role": user.role.value,
-        "is_active": user.is_active,
-        "created_at": iso(user.created_at),
-        "updated_at": iso(user.updated_at),
-    }
+
+    id: int | None
+    login: str
+    name: str
+    email: str
+    phone: str
+    role: str
+    is_active: bool
+    created_at: str | None
+    updated_at: str | None
 
 
-def member(m: Member) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "phone": m.phone.e164,
-        "first_name": m.first_name,
-        "middle_name": m.middle_name,
-        "last_name": m.last_name,
-        "email": str(m.email or ""),
-        "birth_date": iso(m.birth_date),
-        "passport_data": m.passport_data,
-        "inn": str(m.inn or ""),
-        "iban": str(m.iban or ""),
-        "photo": m.photo_file_id,
-        "certificate": m.certificate or "",
-        "expiration_date": iso(m.expiration_date),
-        "credit": amount(m.membership.credit),
-        "status": m.status.value,
-        "is_active": m.is_active,
-        "is_submitted": m.is_submitted,
-        "has_new_request": m.has_new_request,
-        "has_new_program_change": m.has_new_program_change,
-        "has_new_passport_data": m.has_new_passport_data,
-        "has_new_correction": m.has_new_correction,
-        "created_at": iso(m.created_at),
-        "updated_at": iso(m.updated_at),
-    }
+class SignedInUser(Shape):
+    name: str
+    login: str
+    email: str
+    role: str
+    is_active: bool
+    updated_at: str | None
 
 
-def program(p: Program) -> dict[str, Any]:
+class MemberCard(Shape):
+    id: int | None
+    phone: str
+    first_name: str
+    middle_name: str
+    last_name: str
+    email: str
+    birth_date: str | None
+    passport_data: str
+    inn: str
+    iban: str
+    photo: int | None
+    certificate: str
+    expiration_date: str | None
+    credit: float | None
+    status: str
+    is_active: bool
+    is_submitted: bool
+    has_new_request: int
+    has_new_program_change: bool
+    has_new_passport_data: bool
+    has_new_correction: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class ProgramCard(Shape):
+    id: int | None
+    program_name: str
+    month_price: float | None
+    program_file: str
+    is_active: bool
+    created_by: int | None
+    updated_by: int | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class MemberProgramCard(ProgramCard):
+    link_id: int | None
+    is_current: bool
+    is_new: bool
+
+
+class FileCard(Shape):
+    id: int | None
+    filename: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    duplicate_of_request: int | None
+    created_at: str | None
+
+
+class IdentityCard(Shape):
+    id: int | None
+    identity_type: str
+    is_active: bool
+    is_new: bool
+    file: FileCard
+
+
+class PaymentCard(Shape):
+    id: int | None
+    member: int
+    type: str
+    type_name: str
+    status: str
+    amount: float | None
+    date: str | None
+    request: int | None
+    source: str
+    payment_identifier: str | None
+    iban: str
+    extended_to: str | None
+    created_by: int | None
+    approved_by: int | None
+    needs_approval: bool
+    created_at: str | None
+
+
+class PaymentListed(PaymentCard):
+    """A payment in the registry: with its member, and its request's diagnosis."""
+
+    member_name: str
+    certificate: str
+    diagnos: str | None
+
+
+class CorrectionCard(Shape):
+    id: int | None
+    first_name: str
+    middle_name: str
+    last_name: str
+    birth_date: str | None
+    created_at: str | None
+    resolved_at: str | None
+    resolved_by: int | None
+
+
+class RequestCard(Shape):
+    id: int | None
+    member: int
+    status: str
+    resolution: str | None
+    reason: str
+    request_text: str
+    diagnos: str
+    suma: float | None
+    has_duplicate_files: bool
+    date: str | None
+    date_modified: str | None
+
+
+class RequestListed(RequestCard):
+    member_name: str
+    certificate: str
+    files: list[FileCard]
+
+
+class MessageCard(Shape):
+    id: int | None
+    message: str
+    author: str
+    author_name: str
+    created_at: str | None
+
+
+class RequestFull(RequestListed):
+    messages: list[MessageCard]
+    charges: list[PaymentCard]
+
+
+class PayoutType(Shape):
+    code: str
+    name: str
+
+
+class RequestWithPayoutTypes(RequestFull):
+    payout_types: list[PayoutType]
+
+
+class MemberFile(Shape):
+    member: MemberCard
+    actual_program: ProgramCard | None
+    new_program: ProgramCard | None
+    programs: list[MemberProgramCard]
+    current_identities: list[IdentityCard]
+    new_identities: list[IdentityCard]
+    identities: list[IdentityCard]
+    requests: list[RequestCard]
+    payments: list[PaymentCard]
+    corrections: list[CorrectionCard]
+
+
+class AuditCard(Shape):
+    id: int | None
+    event_type: str
+    actor_kind: str
+    actor_id: int | None
+    object_kind: str
+    object_id: str
+    details: dict[str, Any]
+    at: str | None
+
+
+class MonthLineOut(Shape):
+    month: str
+    program: str
+    money_in: float
+    money_out: float
+
+
+# -- envelopes -----------------------------------------------------------------------------
+class SignInOut(Shape):
+    access_token: str
+    user: SignedInUser
+
+
+class StaffList(Shape):
+    data: list[StaffCard]
+
+
+class StaffOne(Shape):
+    data: StaffCard
+
+
+class StaffCreated(Shape):
+    data: StaffCard
+    initial_password: str
+
+
+class Done(Shape):
+    status: str
+    message: str
+
+
+class MemberList(Shape):
+    data: list[MemberCard]
+
+
+class CertificateOut(Shape):
+    data: str
+
+
+class MemberSaved(Shape):
+    status: str
+    data: MemberCard
+
+
+class ProgramList(Shape):
+    status: str
+    data: list[ProgramCard]
+
+
+class ProgramOne(Shape):
+    status: str
+    data: ProgramCard
+
+
+class PaymentSaved(Shape):
+    status: str
+    data: PaymentCard
+
+
+class PaymentPage(Shape):
+    status: str
+    data: list[PaymentListed]
+    total: int
+
+
+class RequestPage(Shape):
+    data: list[RequestListed]
+    total: int
+
+
+class RequestSaved(Shape):
+    status: str
+    data: RequestFull
+
+
+class RequestOpened(Shape):
+    data: RequestWithPayoutTypes
+
+
+class AuditPage(Shape):
+    data: list[AuditCard]
+    total: int
+
+
+class FundReportOut(Shape):
+    from_: str | None = msgspec.field(name="from")
+    to: str | None
+    money_in: float
+    money_out: float
+    months: list[MonthLineOut]
+    members_by_status: dict[str, int]
+
+
+# -- shaping -------------------------------------------------------------------------------
+def staff_user(user: StaffUser) -> StaffCard:
+    return StaffCard(
+        id=user.id,
+        login=user.login,
+        name=user.name,
+        email=str(user.email or ""),
+        phone=str(user.phone or ""),
+        role=user.role.value,
+        is_active=user.is_active,
+        created_at=iso(user.created_at),
+        updated_at=iso(user.updated_at),
+    )
+
+
+def signed_in_user(user: StaffUser) -> SignedInUser:
+    card = staff_user(user)
+    return SignedInUser(
+        name=card.name,
+        login=card.login,
+        email=card.email,
+        role=card.role,
+        is_active=card.is_active,
+        updated_at=card.updated_at,
+    )
+
+
+def member(m: Member) -> MemberCard:
+    return MemberCard(
+        id=m.id,
+        phone=m.phone.e164,
+        first_name=m.first_name,
+        middle_name=m.middle_name,
+        last_name=m.last_name,
+        email=str(m.email or ""),
+        birth_date=iso(m.birth_date),
+        passport_data=m.passport_data,
+        inn=str(m.inn or ""),
+        iban=str(m.iban or ""),
+        photo=m.photo_file_id,
+        certificate=m.certificate or "",
+        expiration_date=iso(m.expiration_date),
+        credit=amount(m.membership.credit),
+        status=m.status.value,
+        is_active=m.is_active,
+        is_submitted=m.is_submitted,
+        has_new_request=m.has_new_request,
+        has_new_program_change=m.has_new_program_change,
+        has_new_passport_data=m.has_new_passport_data,
+        has_new_correction=m.has_new_correction,
+        created_at=iso(m.created_at),
+        updated_at=iso(m.updated_at),
+    )
+
+
+def _program_fields(p: Program) -> dict[str, Any]:
     return {
         "id": p.id,
         "program_name": p.program_name,
@@ -238,32 +537,36 @@ def program(p: Program) -> dict[str, Any]:
     }
 
 
-def file(f: StoredFile) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "filename": f.stored_name,
-        "original_name": f.original_name,
-        "content_type": f.content_type.value,
-        "size": f.size,
-        "sha256": f.sha256,
-        "duplicate_of_request": f.duplicate_of_request,
-        "created_at": iso(f.created_at),
-    }
+def program(p: Program) -> ProgramCard:
+    return ProgramCard(**_program_fields(p))
 
 
-def identity(view: IdentityView) -> dict[str, Any]:
+def file(f: StoredFile) -> FileCard:
+    return FileCard(
+        id=f.id,
+        filename=f.stored_name,
+        original_name=f.original_name,
+        content_type=f.content_type.value,
+        size=f.size,
+        sha256=f.sha256,
+        duplicate_of_request=f.duplicate_of_request,
+        created_at=iso(f.created_at),
+    )
+
+
+def identity(view: IdentityView) -> IdentityCard:
     doc = view.document
+    return IdentityCard(
+        id=doc.id,
+        identity_type=doc.identity_type.value,
+        is_active=doc.is_active,
+        is_new=doc.is_new,
+        file=file(view.file),
+    )
+
+
+def _payment_fields(p: Payment) -> dict[str, Any]:
     return {
-        "id": doc.id,
-        "identity_type": doc.identity_type.value,
-        "is_active": doc.is_active,
-        "is_new": doc.is_new,
-        "file": file(view.file),
-    }
-
-
-def payment(p: Payment, m: Member | None = None, r: Request | None = None) -> dict[str, Any]:
-    shaped = {
         "id": p.id,
         "member": p.member_id,
         "type": p.payment_type.value,
@@ -281,32 +584,35 @@ def payment(p: Payment, m: Member | None = None, r: Request | None = None) -> di
         "needs_approval": p.needs_approval,
         "created_at": iso(p.created_at),
     }
-    if m is not None:
-        shaped["member_name"] = m.full_name
-        shaped["certificate"] = m.certificate or ""
-    if r is not None:
-        shaped["diagnos"] = r.diagnosis
-    return shaped
 
 
-def payment_row(row: PaymentRow) -> dict[str, Any]:
-    return payment(row.payment, row.member, row.request)
+def payment(p: Payment) -> PaymentCard:
+    return PaymentCard(**_payment_fields(p))
 
 
-def correction(c: CorrectionReport) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "first_name": c.first_name,
-        "middle_name": c.middle_name,
-        "last_name": c.last_name,
-        "birth_date": iso(c.birth_date),
-        "created_at": iso(c.created_at),
-        "resolved_at": iso(c.resolved_at),
-        "resolved_by": c.resolved_by,
-    }
+def payment_row(row: PaymentRow) -> PaymentListed:
+    return PaymentListed(
+        **_payment_fields(row.payment),
+        member_name=row.member.full_name,
+        certificate=row.member.certificate or "",
+        diagnos=row.request.diagnosis if row.request is not None else None,
+    )
 
 
-def request(r: Request) -> dict[str, Any]:
+def correction(c: CorrectionReport) -> CorrectionCard:
+    return CorrectionCard(
+        id=c.id,
+        first_name=c.first_name,
+        middle_name=c.middle_name,
+        last_name=c.last_name,
+        birth_date=iso(c.birth_date),
+        created_at=iso(c.created_at),
+        resolved_at=iso(c.resolved_at),
+        resolved_by=c.resolved_by,
+    )
+
+
+def _request_fields(r: Request) -> dict[str, Any]:
     return {
         "id": r.id,
         "member": r.member_id,
@@ -322,65 +628,86 @@ def request(r: Request) -> dict[str, Any]:
     }
 
 
-def request_view(view: RequestView, *, full: bool) -> dict[str, Any]:
-    shaped = request(view.request)
-    if view.member is not None:
-        shaped["member_name"] = view.member.full_name
-        shaped["certificate"] = view.member.certificate or ""
-    shaped["files"] = [file(f) for f in view.files]
-    if full:
-        shaped["messages"] = [
-            {
-                "id": m.message.id,
-                "message": m.message.message,
-                "author": m.message.author.value,
-                "author_name": m.author_name,
-                "created_at": iso(m.message.created_at),
-            }
-            for m in view.messages
-        ]
-        shaped["charges"] = [payment(p) for p in view.charges]
-    return shaped
+def request(r: Request) -> RequestCard:
+    return RequestCard(**_request_fields(r))
 
 
-def member_detail(d: MemberDetail) -> dict[str, Any]:
+def _listed_fields(view: RequestView) -> dict[str, Any]:
     return {
-        "member": member(d.member),
-        "actual_program": program(d.actual_program) if d.actual_program else None,
-        "new_program": program(d.new_program) if d.new_program else None,
-        "programs": [
-            {
-                **program(link.program),
-                "link_id": link.link.id,
-                "is_current": link.link.is_active,
-                "is_new": link.link.is_new,
-            }
+        **_request_fields(view.request),
+        "member_name": view.member.full_name if view.member else "",
+        "certificate": (view.member.certificate or "") if view.member else "",
+        "files": [file(f) for f in view.files],
+    }
+
+
+def request_listed(view: RequestView) -> RequestListed:
+    return RequestListed(**_listed_fields(view))
+
+
+def _full_fields(view: RequestView) -> dict[str, Any]:
+    return {
+        **_listed_fields(view),
+        "messages": [
+            MessageCard(
+                id=m.message.id,
+                message=m.message.message,
+                author=m.message.author.value,
+                author_name=m.author_name,
+                created_at=iso(m.message.created_at),
+            )
+            for m in view.messages
+        ],
+        "charges": [payment(p) for p in view.charges],
+    }
+
+
+def request_full(view: RequestView) -> RequestFull:
+    return RequestFull(**_full_fields(view))
+
+
+def request_with_payout_types(view: RequestView) -> RequestWithPayoutTypes:
+    return RequestWithPayoutTypes(**_full_fields(view), payout_types=PAYOUT_TYPES)
+
+
+def member_detail(d: MemberDetail) -> MemberFile:
+    return MemberFile(
+        member=member(d.member),
+        actual_program=program(d.actual_program) if d.actual_program else None,
+        new_program=program(d.new_program) if d.new_program else None,
+        programs=[
+            MemberProgramCard(
+                **_program_fields(link.program),
+                link_id=link.link.id,
+                is_current=link.link.is_active,
+                is_new=link.link.is_new,
+            )
             for link in d.programs
         ],
-        "current_identities": [identity(v) for v in d.current_identities],
-        "new_identities": [identity(v) for v in d.new_identities],
-        "identities": [identity(v) for v in d.identities],
-        "requests": [request(r) for r in d.requests],
-        "payments": [payment(p) for p in d.payments],
-        "corrections": [correction(c) for c in d.corrections],
-    }
+        current_identities=[identity(v) for v in d.current_identities],
+        new_identities=[identity(v) for v in d.new_identities],
+        identities=[identity(v) for v in d.identities],
+        requests=[request(r) for r in d.requests],
+        payments=[payment(p) for p in d.payments],
+        corrections=[correction(c) for c in d.corrections],
+    )
 
 
-def audit_event(e: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "event_type": e.event_type.value,
-        "actor_kind": e.actor.kind.value,
-        "actor_id": e.actor.id,
-        "object_kind": e.object_kind.value,
-        "object_id": e.object_id,
-        "details": dict(e.details),
-        "at": iso(e.at),
-    }
+def audit_event(e: AuditEvent) -> AuditCard:
+    return AuditCard(
+        id=e.id,
+        event_type=e.event_type.value,
+        actor_kind=e.actor.kind.value,
+        actor_id=e.actor.id,
+        object_kind=e.object_kind.value,
+        object_id=e.object_id,
+        details=dict(e.details),
+        at=iso(e.at),
+    )
 
 
 PAYOUT_TYPES = [
-    {"code": t.value, "name": name} for t, name in PAYMENT_TYPE_TITLES.items() if t.is_payout
+    PayoutType(code=t.value, name=name) for t, name in PAYMENT_TYPE_TITLES.items() if t.is_payout
 ]
 
 

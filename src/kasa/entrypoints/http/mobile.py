@@ -211,7 +211,7 @@ async def diia_callback(
     tags=["files"],
     media_type=MediaType.TEXT,
     security=SIGNED_IN,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404),
 )
 async def member_file(
     uid: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
@@ -399,7 +399,7 @@ async def request_list(
     "/user/request/{request_id:int}",
     tags=["requests"],
     security=SIGNED_IN,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404),
 )
 async def request_get(
     request_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
