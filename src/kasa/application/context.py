@@ -49,6 +49,8 @@ class FundSettings:
     staff_failures_per_login: int = 5
     staff_failures_per_address: int = 20
     staff_failure_window_seconds: int = 15 * 60
+    # wrong sign-in codes from one address (across all phones) within the same window
+    code_failures_per_address: int = 30
     fund_name: str = "Kasa"
 
     @property

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from kasa.application.context import Context, audit
 from kasa.application.ports import TokenAudience
+from kasa.application.repositories import LoginFailure
 from kasa.domain.audit import Actor, EventType, ObjectKind
-from kasa.domain.errors import AuthenticationFailed, PermissionDenied, RuleViolation
+from kasa.domain.errors import AuthenticationFailed, PermissionDenied, RateLimited, RuleViolation
 from kasa.domain.members import Member
 from kasa.domain.signin import SignInChallenge, check_code_format
 from kasa.domain.values import Phone
+
+# Members' wrong codes are kept with the staff's failed sign-ins, told apart by address.
+CODE_PREFIX = "code:"
 
 
 class MemberSignIn:
@@ -43,15 +49,30 @@ class MemberSignIn:
             audit(uow, EventType.CODE_SENT, actor, ObjectKind.SIGN_IN, phone, now, create=create)
             uow.commit()
 
-    def sign_in(self, phone_text: str, code: str) -> str:
+    def sign_in(self, phone_text: str, code: str, address: str = "") -> str:
         """Check the code and return an access token; the first sign-in creates the member.
 
-        A wrong code still counts (and is recorded) even though the call fails.
+        A wrong code still counts (and is recorded) even though the call fails. Besides
+        each phone's own limits, wrong codes from one address across all phones are
+        throttled: guessing many members' codes from one place is refused before any
+        code is checked.
         """
         phone = Phone.parse(phone_text)
         code = check_code_format(code)
         now = self.ctx.now()
+        settings = self.ctx.settings
+        window = now - timedelta(seconds=settings.staff_failure_window_seconds)
         with self.ctx.uow() as uow:
+            if address and (
+                uow.login_failures.count_since(
+                    login=None, address=CODE_PREFIX + address, since=window
+                )
+                >= settings.code_failures_per_address
+            ):
+                raise RateLimited(
+                    "Too many wrong codes from this address. Try again later.",
+                    settings.staff_failure_window_seconds,
+                )
             challenge = uow.challenges.for_phone(phone.e164)
             if challenge is None:
                 raise AuthenticationFailed("No valid code for this phone. Ask for a new one.")
@@ -60,6 +81,8 @@ class MemberSignIn:
                     code, now, self.ctx.settings.sign_in, self.ctx.code_hasher.matches
                 )
             except AuthenticationFailed as error:
+                if address:
+                    uow.login_failures.add(LoginFailure(phone.e164, CODE_PREFIX + address, now))
                 audit(
                     uow,
                     EventType.SIGN_IN_FAILED,
@@ -68,6 +91,7 @@ class MemberSignIn:
                     phone,
                     now,
                     reason=error.message,
+                    address=address,
                 )
                 uow.commit()
                 raise

@@ -105,6 +105,21 @@ def test_code_limits_answer_429_with_retry_after(world: MobileWorld) -> None:
     assert int(r.headers["retry-after"]) > 23 * 3600
 
 
+def test_guessing_codes_of_many_phones_from_one_address_answers_429(world: MobileWorld) -> None:
+    c = world.client
+    limit = world.fund.ctx.settings.code_failures_per_address
+    phones = [f"+38067{n:07d}" for n in range(limit + 1)]
+    for phone in phones:
+        assert c.post("/user/signrequest", json={"phone": phone, "create": True}).is_success
+    for phone in phones[:limit]:
+        wrong = "000000" if world.fakes.sms.last_code(phone) != "000000" else "111111"
+        assert c.post("/user/signin", json={"phone": phone, "code": wrong}).status_code == 401
+    last = phones[-1]
+    r = c.post("/user/signin", json={"phone": last, "code": world.fakes.sms.last_code(last)})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) == 15 * 60
+    assert "access_token" not in r.text
+
+
 def test_blocked_member_is_refused_everywhere(world: MobileWorld) -> None:
     member_id, headers = approved(world, "+380501112233")
     world.fund.office.edit(world.fund.operator_id, member_id, is_active=False)

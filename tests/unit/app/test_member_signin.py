@@ -128,3 +128,27 @@ def test_malformed_input_is_refused_before_anything_happens(fund: Fund) -> None:
     with pytest.raises(AuthenticationFailed, match="No valid code"):
         fund.sign.sign_in(PHONE, "123456")
     assert not fund.fakes.sms.sent
+
+
+def test_guessing_codes_across_many_phones_from_one_address_is_throttled(fund: Fund) -> None:
+    limit = fund.ctx.settings.code_failures_per_address
+    phones = [f"+38050{n:07d}" for n in range(limit + 2)]
+    for phone in phones:
+        fund.sign.request_code(phone, create=True)
+    for phone in phones[:limit]:  # one wrong guess per phone: each phone's own limit holds
+        wrong = "000000" if fund.fakes.sms.last_code(phone) != "000000" else "111111"
+        with pytest.raises(AuthenticationFailed):
+            fund.sign.sign_in(phone, wrong, "203.0.113.7")
+    target = phones[-1]
+    right = fund.fakes.sms.last_code(target)
+    with pytest.raises(RateLimited) as refused:  # refused before the code is even checked
+        fund.sign.sign_in(target, right, "203.0.113.7")
+    assert refused.value.retry_after == fund.ctx.settings.staff_failure_window_seconds
+    assert fund.sign.sign_in(target, right, "198.51.100.1")  # another address is not held up
+    failed = [e for e in fund.events() if e.event_type is EventType.SIGN_IN_FAILED]
+    assert len(failed) == limit and {e.details["address"] for e in failed} == {"203.0.113.7"}
+    fund.fakes.clock.advance(seconds=fund.ctx.settings.staff_failure_window_seconds + 1)
+    other = phones[-2]
+    fund.fakes.clock.advance(seconds=61)
+    fund.sign.request_code(other, create=True)
+    assert fund.sign.sign_in(other, fund.fakes.sms.last_code(other), "203.0.113.7")

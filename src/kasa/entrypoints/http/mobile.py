@@ -161,12 +161,16 @@ async def sign_request(
     return s.Message("Message was sent.")
 
 
-@post("/user/signin", status_code=200, tags=["sign-in"], responses=errors(400, 401, 403))
+@post("/user/signin", status_code=200, tags=["sign-in"], responses=errors(400, 401, 403, 429))
 async def sign_in(
-    data: JSONBody[s.SignIn], sign_in: NamedDependency[MemberSignIn]
+    data: JSONBody[s.SignIn],
+    request: Request[Any, Any, Any],
+    sign_in: NamedDependency[MemberSignIn],
 ) -> s.AccessToken:
-    """Exchange the SMS code for an access token (creates the member on first sign-in)."""
-    return s.AccessToken(await run(sign_in.sign_in, data.phone, data.code))
+    """Exchange the SMS code for an access token (creates the member on first sign-in).
+    Wrong codes from one address, across all phones, are throttled."""
+    address = request.client.host if request.client else ""
+    return s.AccessToken(await run(sign_in.sign_in, data.phone, data.code, address))
 
 
 @get("/program/list", tags=["programs"])
