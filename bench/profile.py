@@ -35,7 +35,12 @@ from kasa.application.ports import TokenAudience
 @click.option("--route", "wanted", required=True, help="A word of the route's name.")
 @click.option("--times", type=int, default=200, show_default=True)
 @click.option("--top", type=int, default=30, show_default=True)
-def main(database_url: str, facts_path: Path, wanted: str, times: int, top: int) -> None:
+@click.option(
+    "--own-time", "by_own_time", is_flag=True, help="Sort by time spent in each function itself."
+)
+def main(
+    database_url: str, facts_path: Path, wanted: str, times: int, top: int, by_own_time: bool
+) -> None:
     os.environ.update(KASA_DATABASE_URL=database_url, KASA_JWT_SECRET=SECRET)
     from kasa.entrypoints.container import build_container
     from kasa.entrypoints.http import admin, mobile
@@ -50,10 +55,12 @@ def main(database_url: str, facts_path: Path, wanted: str, times: int, top: int)
     setattr(mobile, "run", inline)  # noqa: B010 - replaced for profiling only
     setattr(admin, "run", inline)  # noqa: B010
     app = mobile.create_mobile_app(kasa) if route.app == "mobile" else admin.create_admin_app(kasa)
-    asyncio.run(measure(app, route, facts, times, top))
+    asyncio.run(measure(app, route, facts, times, top, by_own_time))
 
 
-async def measure(app: Any, route: Any, facts: Facts, times: int, top: int) -> None:
+async def measure(
+    app: Any, route: Any, facts: Facts, times: int, top: int, by_own_time: bool
+) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         if route.app == "mobile":
@@ -79,7 +86,9 @@ async def measure(app: Any, route: Any, facts: Facts, times: int, top: int) -> N
             await call()
         profile.disable()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profile, stream=out).sort_stats(
+        os.environ.get("BENCH_SORT", "cumulative")
+    ).print_stats(top)
     click.echo(out.getvalue())
 
 

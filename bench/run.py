@@ -155,6 +155,7 @@ def free_port() -> int:
 class Servers:
     ports: dict[str, int]
     processes: dict[str, subprocess.Popen[bytes]]
+    folder: Path
 
     @classmethod
     def start(cls, env: dict[str, str], folder: Path) -> Servers:
@@ -169,7 +170,7 @@ class Servers:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        servers = cls(ports, processes)
+        servers = cls(ports, processes, folder)
         servers.wait_ready()
         return servers
 
@@ -181,7 +182,8 @@ class Servers:
         for app in self.ports:
             while True:
                 if self.processes[app].poll() is not None:
-                    raise click.ClickException(f"kasa serve {app} exited; see its log")
+                    log = (self.folder / f"{app}.log").read_text(errors="replace")[-1500:]
+                    raise click.ClickException(f"kasa serve {app} exited:\n{log}")
                 try:
                     if requests.get(self.url(app, "/health"), timeout=2).status_code == 200:
                         break
@@ -274,14 +276,27 @@ def staff_token(servers: Servers, facts: Facts) -> str:
     return str(token)
 
 
+@attrs.define
+class Load:
+    duration: int
+    connections: int  # for the ceilings and the member reads (throughput)
+    admin_connections: int  # for the admin lists and searches (a person waiting)
+
+    def for_route(self, route: Route) -> int:
+        return self.admin_connections if route.kind == "admin" else self.connections
+
+
 def run_scale(
-    payments: int, database: str, duration: int, connections: int, folder: Path
+    payments: int,
+    database: str,
+    load: Load,
+    folder: Path,
+    existing: tuple[str, Facts] | None = None,
 ) -> tuple[list[Result], dict[str, float]]:
-    scale = Scale(
-        members=max(payments // 10, 250), payments=payments, requests=max(payments // 5, 400)
-    )
     server = None
-    if database == "mariadb":
+    if existing is not None:
+        url, facts = existing
+    elif database == "mariadb":
         from tests.support.mariadb import MariaDBServer
 
         server = MariaDBServer.start(buffer_pool="1G")
@@ -290,10 +305,16 @@ def run_scale(
         url = f"sqlite:///{folder / 'kasa.db'}"
     servers = None
     try:
-        console.print(f"[bold]{payments:,} payments[/]: generating the fund on {database}")
-        started = time.monotonic()
-        facts = generate(url, folder / "files", scale)
-        console.print(f"generated in {time.monotonic() - started:.0f} s")
+        if existing is None:
+            scale = Scale(
+                members=max(payments // 10, 250),
+                payments=payments,
+                requests=max(payments // 5, 400),
+            )
+            console.print(f"[bold]{payments:,} payments[/]: generating the fund on {database}")
+            started = time.monotonic()
+            facts = generate(url, folder / "files", scale)
+            console.print(f"generated in {time.monotonic() - started:.0f} s")
         env = {
             **os.environ,
             "KASA_DATABASE_URL": url,
@@ -310,9 +331,12 @@ def run_scale(
             token = (
                 None if route.kind == "ceiling" else (member if route.app == "mobile" else staff)
             )
-            result = wrk(servers, route, token, folder, duration, connections, payments)
+            result = wrk(
+                servers, route, token, folder, load.duration, load.for_route(route), payments
+            )
             console.print(
-                f"  {route.name}: {result.per_second:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                f"  {route.name} (c={load.for_route(route)}): {result.per_second:,.0f} req/s, "
+                f"p50 {result.p50_ms:.1f} ms, "
                 f"p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}"
             )
             results.append(result)
@@ -346,25 +370,24 @@ def table(results: list[Result]) -> Table:
 
 
 def markdown(
-    results: list[Result],
-    memory: dict[int, dict[str, float]],
-    database: str,
-    duration: int,
-    connections: int,
+    results: list[Result], memory: dict[int, dict[str, float]], database: str, load: Load
 ) -> str:
     lines = [
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores "
         f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
-        f"{database}; wrk 1 thread, {connections} connections, {duration} s per route; "
-        "one uvicorn worker per API. Scale = payments (members: a tenth, requests: a fifth).",
+        f"{database}; wrk 1 thread, {load.duration} s per route, {load.connections} "
+        f"connections for the ceilings and member reads, {load.admin_connections} for the "
+        "admin lists and searches; one uvicorn worker per API. Scale = payments (members: "
+        "a tenth, requests: a fifth).",
         "",
-        "| payments | route | req/s | of ceiling | p50 ms | p99 ms | non-2xx |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| payments | route | conns | req/s | of ceiling | p50 ms | p99 ms | non-2xx |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.scale:,} | {r.route.name} | {r.per_second:,.0f} | {r.ratio:.0%} | "
-            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx + r.socket_errors} |"
+            f"| {r.scale:,} | {r.route.name} | {load.for_route(r.route)} | "
+            f"{r.per_second:,.0f} | {r.ratio:.0%} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+            f"{r.non_2xx + r.socket_errors} |"
         )
     lines += ["", "Peak resident memory of each API worker (VmHWM) after its routes:", ""]
     lines += ["| payments | mobile MB | admin MB |", "|---:|---:|---:|"]
@@ -393,20 +416,58 @@ def write_report(text: str) -> None:
 )
 @click.option("--database", type=click.Choice(["mariadb", "sqlite"]), default="mariadb")
 @click.option("--duration", type=click.IntRange(1, 120), default=10, show_default=True)
-@click.option("--connections", type=click.IntRange(1, 256), default=4, show_default=True)
+@click.option(
+    "--connections",
+    type=click.IntRange(1, 256),
+    default=4,
+    show_default=True,
+    help="Connections for the ceilings and the member reads.",
+)
+@click.option(
+    "--admin-connections",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Connections for the admin lists and searches.",
+)
+@click.option("--database-url", default=None, help="Measure this generated database instead.")
+@click.option(
+    "--facts",
+    "facts_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --database-url: the facts file bench.generate wrote for it.",
+)
 @click.option("--write/--no-write", default=True, help="Write the table into docs/benchmarks.md.")
-def main(scales: str, database: str, duration: int, connections: int, write: bool) -> None:
+def main(
+    scales: str,
+    database: str,
+    duration: int,
+    connections: int,
+    admin_connections: int,
+    database_url: str | None,
+    facts_path: Path | None,
+    write: bool,
+) -> None:
     """Generate a fund at each scale and measure the routes with wrk."""
     if WRK is None:
         raise click.ClickException("wrk is not installed (apt-get install wrk)")
+    load = Load(duration, connections, admin_connections)
     results: list[Result] = []
     memory: dict[int, dict[str, float]] = {}
-    for text in scales.split(","):
+    if database_url is not None:
+        if facts_path is None:
+            raise click.ClickException("--database-url needs --facts")
+        facts = Facts.load(facts_path)
+        with tempfile.TemporaryDirectory(prefix="kasa-bench-") as folder:
+            results, memory[facts.payments] = run_scale(
+                facts.payments, database, load, Path(folder), (database_url, facts)
+            )
+        scales = ""
+    for text in filter(None, scales.split(",")):
         payments = int(text.replace("_", ""))
         with tempfile.TemporaryDirectory(prefix="kasa-bench-") as folder:
-            found, memory[payments] = run_scale(
-                payments, database, duration, connections, Path(folder)
-            )
+            found, memory[payments] = run_scale(payments, database, load, Path(folder))
         results += found
     console.print(table(results))
     for scale, found_memory in memory.items():
@@ -415,7 +476,7 @@ def main(scales: str, database: str, duration: int, connections: int, write: boo
             f"admin {found_memory['admin']:.0f} MB"
         )
     if write:
-        write_report(markdown(results, memory, database, duration, connections))
+        write_report(markdown(results, memory, database, load))
         console.print(f"written to {REPORT.relative_to(ROOT)}")
 
 

@@ -12,6 +12,7 @@ import pytest
 from kasa.application.repositories import (
     AuditQuery,
     LoginFailure,
+    MemberName,
     MemberQuery,
     Page,
     PaymentQuery,
@@ -226,6 +227,21 @@ def test_search_every_word_in_any_chosen_field_ignoring_case(uow_factory: Factor
             MemberStatus.REGISTERED: 3,
             MemberStatus.APPROVED: 1,
         }
+
+
+def test_member_names_for_lists(uow_factory: Factory) -> None:
+    ids = add_members(
+        uow_factory,
+        member(1, first_name="Тарас", last_name="Шевченко", middle_name="Григорович"),
+        member(2, first_name="Леся", last_name="Українка", certificate="000002"),
+    )
+    with uow_factory() as uow:
+        names = uow.members.names([ids[0], ids[1], ids[1], 999_999])
+        assert names == {
+            ids[0]: MemberName(ids[0], "Шевченко Тарас Григорович", ""),
+            ids[1]: MemberName(ids[1], "Українка Леся", "000002"),
+        }
+        assert uow.members.names([]) == {}
 
 
 def test_members_expiring_between_two_dates(uow_factory: Factory) -> None:

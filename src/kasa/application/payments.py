@@ -11,7 +11,7 @@ import attrs
 from kasa.application.context import Context, audit, load_member, load_staff, member_of
 from kasa.application.ports import Checkout, GatewayNotice
 from kasa.application.profiles import current_program_of
-from kasa.application.repositories import Page, PaymentQuery, UnitOfWork
+from kasa.application.repositories import MemberName, Page, PaymentQuery, UnitOfWork
 from kasa.application.views import Listing, PaymentRow
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import (
@@ -174,7 +174,11 @@ class MemberPayments:
                 Page(limit=10_000),
             )
             return [
-                PaymentRow(p, member, uow.requests.get(p.request_id) if p.request_id else None)
+                PaymentRow(
+                    p,
+                    MemberName.of(member),
+                    uow.requests.get(p.request_id) if p.request_id else None,
+                )
                 for p in found
             ]
 
@@ -404,7 +408,7 @@ class StaffPayments:
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
             found, total = uow.payments.search(query, page)
-            members = uow.members.get_many({p.member_id for p in found})
+            members = uow.members.names({p.member_id for p in found})
             requests = uow.requests.get_many({p.request_id for p in found if p.request_id})
             rows = [
                 PaymentRow(p, members[p.member_id], requests.get(p.request_id or 0)) for p in found

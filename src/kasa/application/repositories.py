@@ -138,10 +138,24 @@ class AuditQuery:
     until: datetime | None = None
 
 
+@attrs.frozen
+class MemberName:
+    """Who a member is, as lists show them."""
+
+    id: int
+    full_name: str
+    certificate: str
+
+    @classmethod
+    def of(cls, member: Member) -> MemberName:
+        return cls(member.id or 0, member.full_name, member.certificate or "")
+
+
 class MemberRepository(Protocol):
     def add(self, member: Member) -> Member: ...
     def get(self, member_id: int) -> Member | None: ...
     def get_many(self, member_ids: Collection[int]) -> dict[int, Member]: ...
+    def names(self, member_ids: Collection[int]) -> dict[int, MemberName]: ...
     def get_for_update(self, member_id: int) -> Member | None: ...
     def by_phone(self, phone: str) -> Member | None: ...
     def by_certificate(self, certificate: str) -> Member | None: ...

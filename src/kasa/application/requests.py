@@ -14,7 +14,13 @@ from kasa.application.context import (
     load_staff,
     staged_files,
 )
-from kasa.application.repositories import Page, PaymentQuery, RequestQuery, UnitOfWork
+from kasa.application.repositories import (
+    MemberName,
+    Page,
+    PaymentQuery,
+    RequestQuery,
+    UnitOfWork,
+)
 from kasa.application.views import Listing, MessageView, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
@@ -27,7 +33,8 @@ def request_view(uow: UnitOfWork, request: Request, *, with_member: bool = False
     """A request with its files, messages (each author looked up once) and payouts."""
     assert request.id is not None
     files = list(uow.files.for_request(request.id))
-    member = uow.members.get(request.member_id) if with_member else None
+    found = uow.members.get(request.member_id) if with_member else None
+    member = MemberName.of(found) if found is not None else None
     names: dict[tuple[str, int], str] = {}
 
     def author_name(message: RequestMessage) -> str:
@@ -57,7 +64,7 @@ def request_summaries(
     read in one query for the whole page."""
     ids = [r.id for r in requests if r.id is not None]
     files = uow.files.for_requests(ids)
-    members = uow.members.get_many({r.member_id for r in requests}) if with_member else {}
+    members = uow.members.names({r.member_id for r in requests}) if with_member else {}
     return [
         RequestView(r, files.get(r.id or 0, []), member=members.get(r.member_id)) for r in requests
     ]

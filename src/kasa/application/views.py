@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from kasa.application.repositories import MemberName
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
@@ -38,7 +39,7 @@ class RequestView:
     files: Sequence[StoredFile]
     messages: Sequence[MessageView] = ()
     charges: Sequence[Payment] = ()
-    member: Member | None = None
+    member: MemberName | None = None
 
 
 @attrs.frozen
@@ -71,7 +72,7 @@ class MemberDetail:
 @attrs.frozen
 class PaymentRow:
     payment: Payment
-    member: Member
+    member: MemberName
     request: Request | None = None
 
 

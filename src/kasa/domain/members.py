@@ -15,6 +15,11 @@ CERTIFICATE_MAX = 32
 PASSPORT_DATA_MAX = 512
 
 
+def full_name(last_name: str, first_name: str, middle_name: str) -> str:
+    """How a member's name is written out: last, first, middle."""
+    return " ".join(p for p in (last_name, first_name, middle_name) if p)
+
+
 class MemberStatus(enum.StrEnum):
     REGISTERED = "registered"
     PENDING_REVIEW = "pending_review"
@@ -102,7 +107,7 @@ class Member:
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
     @property
     def membership(self) -> Membership:

@@ -11,6 +11,7 @@ from kasa.application.repositories import (
     REQUEST_MEMBER_FIELDS,
     AuditQuery,
     LoginFailure,
+    MemberName,
     MemberQuery,
     Page,
     PaymentQuery,
@@ -81,6 +82,9 @@ class Members(_Table):
 
     def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
         return {i: self.rows[i] for i in member_ids if i in self.rows}
+
+    def names(self, member_ids: Collection[int]) -> dict[int, MemberName]:
+        return {i: MemberName.of(self.rows[i]) for i in member_ids if i in self.rows}
 
     get_for_update = get
 

@@ -17,6 +17,7 @@ from kasa.adapters.sql.tracker import Tracker
 from kasa.application.repositories import (
     AuditQuery,
     LoginFailure,
+    MemberName,
     MemberQuery,
     Page,
     PaymentQuery,
@@ -28,7 +29,7 @@ from kasa.domain.audit import AuditEvent
 from kasa.domain.errors import Conflict
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
-from kasa.domain.members import CorrectionReport, Member, MemberStatus
+from kasa.domain.members import CorrectionReport, Member, MemberStatus, full_name
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
@@ -84,6 +85,20 @@ class Members(_Repo):
             return {}
         found = self._all(self._rows(by_ids(m.MemberRow, member_ids)))
         return {member.id: member for member in found}  # type: ignore[misc]
+
+    def names(self, member_ids: Collection[int]) -> dict[int, MemberName]:
+        """Only the columns a name needs (lists show many members)."""
+        if not member_ids:
+            return {}
+        r = m.MemberRow
+        stmt = sa.select(r.id, r.last_name, r.first_name, r.middle_name, r.certificate).where(
+            r.id.in_(sorted(set(member_ids)))
+        )
+        self.tracker.write_back()
+        return {
+            i: MemberName(i, full_name(last, first, middle), certificate or "")
+            for i, last, first, middle, certificate in self.session.execute(stmt)
+        }
 
     def get_for_update(self, member_id: int) -> Member | None:
         stmt = sa.select(m.MemberRow).where(m.MemberRow.id == member_id).with_for_update()

@@ -594,7 +594,7 @@ def payment_row(row: PaymentRow) -> PaymentListed:
     return PaymentListed(
         **_payment_fields(row.payment),
         member_name=row.member.full_name,
-        certificate=row.member.certificate or "",
+        certificate=row.member.certificate,
         diagnos=row.request.diagnosis if row.request is not None else None,
     )
 
@@ -636,7 +636,7 @@ def _listed_fields(view: RequestView) -> dict[str, Any]:
     return {
         **_request_fields(view.request),
         "member_name": view.member.full_name if view.member else "",
-        "certificate": (view.member.certificate or "") if view.member else "",
+        "certificate": view.member.certificate if view.member else "",
         "files": [file(f) for f in view.files],
     }
 

@@ -3,6 +3,7 @@ documented error responses, OpenAPI settings and the health check."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -101,6 +102,14 @@ def file_response(found: FileContent) -> Response[bytes]:
     )
 
 
+def freeze_startup_objects() -> None:
+    """Move everything made while starting (the app, its routes and OpenAPI models,
+    SQLAlchemy's metadata) out of the garbage collector's sight: a full collection
+    then walks only what requests made, instead of pausing for 100 ms."""
+    gc.collect()
+    gc.freeze()
+
+
 def build_app(
     kasa: Any,
     *,
@@ -145,6 +154,7 @@ def build_app(
         if cors_origins
         else None,
         debug=False,
+        on_startup=[freeze_startup_objects],
     )
     app.state.tokens = kasa.gateways.tokens()
     return app
