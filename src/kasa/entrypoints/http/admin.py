@@ -108,7 +108,12 @@ async def sign_in(
     return a.SignInOut(access_token=session.access_token, user=a.signed_in_user(session.user))
 
 
-@get("/program/{filename:str}", tags=["programs"], media_type=MediaType.TEXT, responses=errors(404))
+@get(
+    "/program/{filename:str}",
+    tags=["programs"],
+    media_type=MediaType.TEXT,
+    responses=errors(404, 502),
+)
 async def program_terms(
     filename: FromPath[str], programs: NamedDependency[ProgramAdmin]
 ) -> Response[bytes]:
@@ -232,7 +237,7 @@ async def change_password(
     tags=["members"],
     media_type=MediaType.TEXT,
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 404),
+    responses=errors(400, 401, 403, 404, 502),
 )
 async def member_file(
     data: JSONBody[a.FileQuery], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
@@ -323,7 +328,12 @@ async def program_get(
     )
 
 
-@put("/program", tags=["programs"], security=SIGNED_IN, responses=errors(400, 401, 403, 404, 413))
+@put(
+    "/program",
+    tags=["programs"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 404, 413, 502),
+)
 async def program_save(
     data: MultipartBody[a.ProgramForm], staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
 ) -> a.ProgramOne:

@@ -50,9 +50,11 @@ async def all_uploads(request: Request[Any, Any, Any]) -> list[Upload]:
 
 
 def errors(*codes: int) -> dict[int, ResponseSpec]:
+    """The error answers a route documents; every route may answer 503 (the database
+    is unavailable). Routes that use an outside service list 502 too."""
     return {
         code: ResponseSpec(data_container=ErrorOut, description=ERROR_RESPONSES[code])
-        for code in codes
+        for code in sorted({*codes, 503})
     }
 
 

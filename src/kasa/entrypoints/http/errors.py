@@ -39,6 +39,8 @@ ERROR_RESPONSES = {
     413: "An upload is too large.",
     422: "A business rule refused it.",
     429: "Too many attempts; see Retry-After.",
+    502: "An outside service (SMS, payment gateway, Diia, the file store) failed; try again.",
+    503: "The database is unavailable; try again after Retry-After.",
 }
 
 

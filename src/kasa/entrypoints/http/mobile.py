@@ -152,7 +152,12 @@ def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str,
     }
 
 
-@post("/user/signrequest", status_code=200, tags=["sign-in"], responses=errors(400, 403, 422, 429))
+@post(
+    "/user/signrequest",
+    status_code=200,
+    tags=["sign-in"],
+    responses=errors(400, 403, 422, 429, 502),
+)
 async def sign_request(
     data: JSONBody[s.SignRequest], sign_in: NamedDependency[MemberSignIn]
 ) -> s.Message:
@@ -196,7 +201,12 @@ async def liqpay_callback(
     return s.CallbackOut("success", result.payment.status.value, result.change != "none")
 
 
-@post("/user/profile/diia-callback", status_code=200, tags=["identity"], responses=errors(400, 413))
+@post(
+    "/user/profile/diia-callback",
+    status_code=200,
+    tags=["identity"],
+    responses=errors(400, 413, 502),
+)
 async def diia_callback(
     data: MultipartBody[s.DiiaCallbackForm],
     request: Request[Any, Any, Any],
@@ -215,7 +225,7 @@ async def diia_callback(
     tags=["files"],
     media_type=MediaType.TEXT,
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 404),
+    responses=errors(400, 401, 403, 404, 502),
 )
 async def member_file(
     uid: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
@@ -233,7 +243,7 @@ async def member_file(
     status_code=200,
     tags=["profile"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 409, 413, 422),
+    responses=errors(400, 401, 403, 409, 413, 422, 502),
 )
 async def profile_create(
     data: MultipartBody[s.ProfileForm],
@@ -265,7 +275,7 @@ async def profile_create(
     status_code=200,
     tags=["profile"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 413, 422),
+    responses=errors(400, 401, 403, 413, 422, 502),
 )
 async def profile_edit(
     data: MultipartBody[s.ProfileEditForm],
@@ -438,7 +448,7 @@ async def request_message(
     status_code=200,
     tags=["requests"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 413, 422),
+    responses=errors(400, 401, 403, 413, 422, 502),
 )
 async def request_create(
     data: MultipartBody[s.RequestForm],
@@ -458,7 +468,7 @@ async def request_create(
     status_code=200,
     tags=["requests"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 404, 409, 413),
+    responses=errors(400, 401, 403, 404, 409, 413, 502),
 )
 async def request_update(
     data: MultipartBody[s.RequestFilesForm],
@@ -478,7 +488,7 @@ async def request_update(
     status_code=200,
     tags=["payments"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 422),
+    responses=errors(400, 401, 403, 422, 502),
 )
 async def liqpay_checkout(
     data: JSONBody[s.TopUp],
@@ -495,7 +505,7 @@ async def liqpay_checkout(
     status_code=200,
     tags=["payments"],
     security=SIGNED_IN,
-    responses=errors(401, 403, 422),
+    responses=errors(401, 403, 422, 502),
 )
 async def liqpay_subscribe(
     member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
@@ -510,7 +520,7 @@ async def liqpay_subscribe(
     status_code=200,
     tags=["identity"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403),
+    responses=errors(400, 401, 403, 502),
 )
 async def diia_start(
     member_id: NamedDependency[int], diia: NamedDependency[DiiaSharing]
