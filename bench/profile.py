@@ -86,9 +86,8 @@ async def measure(
             await call()
         profile.disable()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats(
-        os.environ.get("BENCH_SORT", "cumulative")
-    ).print_stats(top)
+    order = "tottime" if by_own_time else "cumulative"
+    pstats.Stats(profile, stream=out).sort_stats(order).print_stats(top)
     click.echo(out.getvalue())
 
 
