@@ -4,6 +4,8 @@ case; errors are one line on stderr and exit status 1."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Any
 
@@ -120,6 +122,7 @@ def _check_schema(settings: Settings) -> None:
 )
 def serve(app: str, host: str, port: int | None, workers: int) -> None:
     """Run an HTTP API (or both) with uvicorn. The database must be upgraded first."""
+    limit_malloc_arenas()
     settings = load_settings()
     problems = settings.problems()
     if problems:
@@ -145,6 +148,28 @@ def serve(app: str, host: str, port: int | None, workers: int) -> None:
         server_header=False,
         log_level="info",
     )
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Keep glibc to a few malloc arenas in the API processes (unless
+    ``MALLOC_ARENA_MAX`` says otherwise). By default every thread of the worker pool may
+    get an arena of its own, each keeping freed memory: under 200 concurrent members a
+    worker peaked at 158 MB resident, with two arenas at 132 MB. Worker processes
+    started by uvicorn inherit the variable; this process is set directly."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    os.environ["MALLOC_ARENA_MAX"] = str(arenas)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        if name:
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas)
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
 def _serve_both(host: str, port: int, workers: int) -> None:
