@@ -385,13 +385,7 @@ class Payments(_Repo):
         filter; the page found through the indexes first (skipped rows are index
         entries, never read), then only its rows read."""
         p = m.PaymentRow
-        stmt = sa.select(p.id, p.sort_at)
-        if query.types:
-            stmt = stmt.where(p.payment_type.in_([t.value for t in query.types]))
-        if query.statuses:
-            stmt = stmt.where(p.status.in_([s.value for s in query.statuses]))
-        if query.source is not None:
-            stmt = stmt.where(p.source == query.source.value)
+        stmt = _by_kind(sa.select(p.id, p.sort_at), query, p.payment_type, p.status, p.source)
         if query.date_start is not None:
             stmt = stmt.where(p.sort_at >= day_start(query.date_start))
         if query.date_end is not None:
@@ -435,12 +429,7 @@ class Payments(_Repo):
     def _counted(self, query: PaymentQuery) -> int:
         c = m.PaymentCountRow
         stmt = sa.select(sa.func.coalesce(sa.func.sum(c.count), 0))
-        if query.types:
-            stmt = stmt.where(c.payment_type.in_([t.value for t in query.types]))
-        if query.statuses:
-            stmt = stmt.where(c.status.in_([s.value for s in query.statuses]))
-        if query.source is not None:
-            stmt = stmt.where(c.source == query.source.value)
+        stmt = _by_kind(stmt, query, c.payment_type, c.status, c.source)
         if query.date_start is not None:
             stmt = stmt.where(c.day >= query.date_start)
         if query.date_end is not None:
@@ -458,6 +447,17 @@ class Payments(_Repo):
             .order_by(p.created_at, p.id)
         )
         return self.tracker.load_all(self._rows(stmt), mp.payment_from, mp.payment_to)
+
+
+def _by_kind(stmt: Any, query: PaymentQuery, kind: Any, status: Any, source: Any) -> Any:
+    """The type, status and source filters of a payment query, on given columns."""
+    if query.types:
+        stmt = stmt.where(kind.in_([t.value for t in query.types]))
+    if query.statuses:
+        stmt = stmt.where(status.in_([s.value for s in query.statuses]))
+    if query.source is not None:
+        stmt = stmt.where(source == query.source.value)
+    return stmt
 
 
 class Staff(_Repo):
