@@ -15,7 +15,6 @@ from kasa.application.context import (
     staged_files,
 )
 from kasa.application.repositories import (
-    MemberName,
     Page,
     PaymentQuery,
     RequestQuery,
@@ -33,8 +32,7 @@ def request_view(uow: UnitOfWork, request: Request, *, with_member: bool = False
     """A request with its files, messages (each author looked up once) and payouts."""
     assert request.id is not None
     files = list(uow.files.for_request(request.id))
-    found = uow.members.get(request.member_id) if with_member else None
-    member = MemberName.of(found) if found is not None else None
+    member = uow.members.names([request.member_id]).get(request.member_id) if with_member else None
     names: dict[tuple[str, int], str] = {}
 
     def author_name(message: RequestMessage) -> str:

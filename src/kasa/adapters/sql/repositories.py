@@ -295,7 +295,9 @@ class Requests(_Repo):
         creation time), then reads only that page's requests."""
         r = m.RequestRow
         if not query.words:
-            stmt = self._filtered(sa.select(r), r, query)
+            stmt = _status_and_dates(sa.select(r), query, r.status, r.created_at)
+            if query.member_id is not None:
+                stmt = stmt.where(r.member_id == query.member_id)
             total = self._count(stmt)
             rows = self._page(stmt.order_by(r.created_at.desc(), r.id.desc()), page)
             return self.tracker.load_all(rows, mp.request_from, mp.request_to), total
@@ -307,12 +309,7 @@ class Requests(_Repo):
             hits = hits.where(
                 t.request_id.in_(sa.select(also.request_id).where(starts_with(also.term, word)))
             )
-        if query.statuses:
-            hits = hits.where(t.status.in_([s.value for s in query.statuses]))
-        if query.date_start is not None:
-            hits = hits.where(t.created_at >= day_start(query.date_start))
-        if query.date_end is not None:
-            hits = hits.where(t.created_at < next_day(query.date_end))
+        hits = _status_and_dates(hits, query, t.status, t.created_at)
         if query.member_id is not None:
             hits = hits.where(
                 t.request_id.in_(sa.select(r.id).where(r.member_id == query.member_id))
@@ -332,17 +329,16 @@ class Requests(_Repo):
         )
         return self.tracker.load_all(self._rows(stmt), mp.request_from, mp.request_to), total
 
-    @staticmethod
-    def _filtered(stmt: Any, r: Any, query: RequestQuery) -> Any:
-        if query.member_id is not None:
-            stmt = stmt.where(r.member_id == query.member_id)
-        if query.statuses:
-            stmt = stmt.where(r.status.in_([s.value for s in query.statuses]))
-        if query.date_start is not None:
-            stmt = stmt.where(r.created_at >= day_start(query.date_start))
-        if query.date_end is not None:
-            stmt = stmt.where(r.created_at < next_day(query.date_end))
-        return stmt
+
+def _status_and_dates(stmt: Any, query: RequestQuery, status: Any, created_at: Any) -> Any:
+    """A request query's status and date filters, on the requests or on their terms."""
+    if query.statuses:
+        stmt = stmt.where(status.in_([s.value for s in query.statuses]))
+    if query.date_start is not None:
+        stmt = stmt.where(created_at >= day_start(query.date_start))
+    if query.date_end is not None:
+        stmt = stmt.where(created_at < next_day(query.date_end))
+    return stmt
 
 
 class Messages(_Repo):
