@@ -50,10 +50,10 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     paid_until = fund.profiles.get(member_id).member.expiration_date
     assert paid_until == fund.ctx.today() + timedelta(days=45)
 
-    view = fund.requests.create(member_id, "Аптека, чек", [Upload("f", "чек.jpg", JPEG)])
+    view = fund.requests.create(member_id, "Аптека, чек", [Upload.of("f", "чек.jpg", JPEG)])
     request_id = view.request.id or 0
     fund.staff_requests.write(fund.operator_id, request_id, "Потрібен рецепт")
-    fund.requests.add_files(member_id, request_id, [Upload("f", "рецепт.pdf", PDF)])
+    fund.requests.add_files(member_id, request_id, [Upload.of("f", "рецепт.pdf", PDF)])
     fund.staff_requests.update(
         fund.operator_id, request_id, diagnosis="J06", approved_amount=Money(150_000)
     )

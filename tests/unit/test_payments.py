@@ -67,7 +67,9 @@ def test_payouts_never_sum_past_the_approved_amount(
         assert amount <= remaining
         expected = PaymentType.PAYOUT if amount == remaining else PaymentType.PARTIAL_PAYOUT
         assert payout.payment_type is expected
-        assert payout.needs_approval == (threshold is not None and amount > threshold)
+        # the request's whole payout counts, this one included (splitting avoids nothing)
+        already = approved - remaining
+        assert payout.needs_approval == (threshold is not None and already + amount > threshold)
         payouts.append(payout)
         if payout.needs_approval and index < len(approvals) and approvals[index]:
             payout.approve_payout(SECOND, NOW)
@@ -173,7 +175,8 @@ def test_four_eyes_payout_needs_another_staff_user() -> None:
     assert (payout.status, payout.approved_by) == (PaymentStatus.CONFIRMED, SECOND)
     with pytest.raises(Conflict, match="already confirmed"):
         payout.approve_payout(12, NOW)
-    small = record_payout(
+    # the rest of the request is past the threshold together with what was paid
+    rest = record_payout(
         request,
         [payout],
         Money(40_000),
@@ -182,9 +185,44 @@ def test_four_eyes_payout_needs_another_staff_user() -> None:
         now=NOW,
         four_eyes_threshold=Money(50_000),
     )
-    assert small.status is PaymentStatus.CONFIRMED and small.payment_type is PaymentType.PAYOUT
+    assert rest.status is PaymentStatus.PENDING and rest.payment_type is PaymentType.PAYOUT
+    small = record_payout(
+        approved_request(100_000),
+        [],
+        Money(40_000),
+        paid_at=NOW,
+        staff_id=OPERATOR,
+        now=NOW,
+        four_eyes_threshold=Money(50_000),
+    )
+    assert small.status is PaymentStatus.CONFIRMED
+    assert small.payment_type is PaymentType.PARTIAL_PAYOUT
     with pytest.raises(Conflict, match="does not wait"):
         small.approve_payout(SECOND, NOW)
+
+
+def test_splitting_a_payout_does_not_avoid_the_second_approval() -> None:
+    """Three payouts of 1,000 under a 1,000 threshold: the request's total counts."""
+    request = approved_request(300_000)
+    payouts: list[Payment] = []
+    for _ in range(3):
+        payouts.append(
+            record_payout(
+                request,
+                payouts,
+                Money(100_000),
+                paid_at=NOW,
+                staff_id=OPERATOR,
+                now=NOW,
+                four_eyes_threshold=Money(100_000),
+            )
+        )
+    assert [p.status for p in payouts] == [
+        PaymentStatus.CONFIRMED,
+        PaymentStatus.PENDING,
+        PaymentStatus.PENDING,
+    ]
+    assert [p.needs_approval for p in payouts] == [False, True, True]
 
 
 def test_payout_refusals() -> None:

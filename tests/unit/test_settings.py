@@ -63,9 +63,10 @@ def test_bad_settings_are_refused_with_their_name(
 
 PRODUCTION = {
     "KASA_ENV": "production",
-    "KASA_JWT_SECRET": "p" * 48,
+    "KASA_JWT_SECRET": "Zq3-vR8pL0xW5nT2yK7mB4cF9hJ6dG1sA_eU",
     "KASA_DATABASE_URL": "mysql+pymysql://kasa:pw@db/kasa?charset=utf8mb4",
     "KASA_PUBLIC_URL": "https://kasa.example.ua",
+    "KASA_ADMIN_PUBLIC_URL": "https://admin.kasa.example.ua",
     "KASA_SMS_BACKEND": "twilio",
     "TWILIO_ACCOUNT_SID": "AC1",
     "TWILIO_AUTH_TOKEN": "t",
@@ -94,9 +95,8 @@ def test_production_refuses_missing_secrets_and_dev_backends_naming_each(tmp_pat
         "KASA_SMS_BACKEND=console",
         "SQLite",
         "KASA_LIQPAY_PUBLIC_KEY",
-        "KASA_DIIA_DECRYPTOR=plain",
-        "KASA_DIIA_BRANCH_ID",
         "KASA_PUBLIC_URL must be https",
+        "KASA_ADMIN_PUBLIC_URL must be https",
     ):
         assert name in problems, name
     with pytest.raises(InvalidInput, match="cannot start"):
@@ -109,6 +109,88 @@ def test_production_refuses_missing_secrets_and_dev_backends_naming_each(tmp_pat
         "KASA_JWT_SECRET must be at least 32 bytes",
         "KASA_LIQPAY_SANDBOX is on in production",
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"KASA_JWT_SECRET": "a" * 32}, "at least 16 different characters"),
+        ({"KASA_JWT_SECRET": "abcdefghijklmno" * 3}, "at least 16 different characters"),
+        ({"KASA_ADMIN_PUBLIC_URL": "http://admin.kasa.example.ua"}, "KASA_ADMIN_PUBLIC_URL"),
+        ({"KASA_PUBLIC_URL": "HTTP://kasa.example.ua"}, "KASA_PUBLIC_URL must be https"),
+        ({"KASA_DIIA_DECRYPTOR": "plain"}, "KASA_DIIA_DECRYPTOR=plain"),
+        ({"KASA_DIIA_RETURN_LINK": ""}, "KASA_DIIA_RETURN_LINK missing"),
+    ],
+)
+def test_production_refuses_weak_or_half_done_settings(
+    changes: dict[str, str], problem: str, tmp_path: Path
+) -> None:
+    settings = Settings.load({**PRODUCTION, **changes}, dotenv=tmp_path / "none")
+    assert any(problem in line for line in settings.problems()), settings.problems()
+
+
+def test_urls_are_http_or_https_whatever_their_case(tmp_path: Path) -> None:
+    loaded = Settings.load({"KASA_PUBLIC_URL": "HTTPS://Kasa.example.ua/"}, dotenv=tmp_path / "n")
+    assert loaded.public_url == "https://Kasa.example.ua"
+    for url in ("ftp://kasa.example.ua", "kasa.example.ua", "https://"):
+        with pytest.raises(InvalidInput, match="KASA_PUBLIC_URL"):
+            Settings.load({"KASA_PUBLIC_URL": url}, dotenv=tmp_path / "none")
+
+
+def test_diia_is_optional_in_production_but_all_or_nothing_anywhere(tmp_path: Path) -> None:
+    without = {k: v for k, v in PRODUCTION.items() if not k.startswith("KASA_DIIA_")}
+    assert Settings.load(without, dotenv=tmp_path / "none").problems() == []
+    assert not Settings.load(without, dotenv=tmp_path / "none").diia_configured
+    half = Settings.load({"KASA_DIIA_ACQUIRER_TOKEN": "a"}, dotenv=tmp_path / "none")
+    assert any("Diia sharing needs all of its settings" in p for p in half.problems())
+
+
+def test_mistyped_settings_are_named_in_one_warning(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("KASA_OTP_DAILY_LIMT=3\n", encoding="utf-8")
+    settings = Settings.load(
+        {"KASA_SMS_BACKEN": "twilio", "KASA_STAFF": "olena", "KASA_TEST_MARIADB_URL": "x"},
+        dotenv=dotenv,
+    )
+    assert settings.warnings() == [
+        "unknown settings (mistyped?): KASA_OTP_DAILY_LIMT, KASA_SMS_BACKEN; they are ignored"
+    ]
+    assert Settings.load({"KASA_STAFF": "olena"}, dotenv=tmp_path / "none").warnings() == []
+
+
+def test_docs_are_served_in_production_only_when_asked(tmp_path: Path) -> None:
+    assert Settings.load({}, dotenv=tmp_path / "none").docs
+    assert not Settings.load(PRODUCTION, dotenv=tmp_path / "none").docs
+    assert Settings.load({**PRODUCTION, "KASA_DOCS": "1"}, dotenv=tmp_path / "none").docs
+
+
+def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_path: Path) -> None:
+    default = Settings.load({}, dotenv=tmp_path / "none")
+    assert default.fund.sms_countries == frozenset({380})
+    assert default.fund.code_requests_per_address_hourly == 10
+    assert default.fund.max_files_per_upload == 20
+    assert default.fund.member_storage_bytes == 100 * 1024 * 1024
+    assert default.max_body_bytes == 64 * 1024 and default.trusted_proxies == ()
+    given = Settings.load(
+        {
+            "KASA_SMS_COUNTRIES": "380, +48",
+            "KASA_OTP_ADDRESS_HOURLY_LIMIT": "3",
+            "KASA_MAX_FILES": "5",
+            "KASA_MEMBER_STORAGE_MB": "7",
+            "KASA_MAX_BODY_KB": "128",
+            "KASA_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+        },
+        dotenv=tmp_path / "none",
+    )
+    assert given.fund.sms_countries == frozenset({380, 48})
+    assert given.fund.code_requests_per_address_hourly == 3
+    assert given.fund.max_files_per_upload == 5
+    assert given.fund.member_storage_bytes == 7 * 1024 * 1024
+    assert given.max_body_bytes == 128 * 1024
+    assert [str(n) for n in given.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+    for name, value in (("KASA_TRUSTED_PROXIES", "proxy"), ("KASA_SMS_COUNTRIES", "UA")):
+        with pytest.raises(InvalidInput, match=name):
+            Settings.load({name: value}, dotenv=tmp_path / "none")
 
 
 def test_twilio_needs_its_account_anywhere(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import requests
 
 from kasa.adapters import diia_plain
 from kasa.application.ports import SharedIdentity
-from kasa.domain.errors import DeliveryFailed, InvalidInput
+from kasa.domain.errors import DeliveryFailed, InvalidInput, NotConfigured
 
 TIMEOUT = (5, 20)
 TOKEN_LIFETIME = 2 * 3600
@@ -73,23 +73,28 @@ class DiiaIdentityProvider:
         self._offer_id: str | None = None
         self._lock = threading.Lock()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _require_configured(self) -> None:
         if not (self.acquirer_token and self.branch_id):
-            raise DeliveryFailed("Diia sharing is not configured on this server.")
+            raise NotConfigured("Diia sharing is not configured on this server")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        self._require_configured()
         try:
             response = self.session.request(
                 method, f"{self.api_url}{path}", timeout=TIMEOUT, **kwargs
             )
         except requests.RequestException as error:
-            raise DeliveryFailed(f"Diia could not be reached: {error}") from error
+            raise DeliveryFailed("Diia", f"Diia could not be reached: {error}") from error
         if response.status_code >= 400:
-            raise DeliveryFailed(f"Diia answered {response.status_code} to {path.split('/')[3]}.")
+            raise DeliveryFailed(
+                "Diia", f"Diia answered {response.status_code} to {path.split('/')[3]}."
+            )
         try:
             answer = response.json()
         except ValueError:
-            raise DeliveryFailed("Diia's answer is not JSON.") from None
+            raise DeliveryFailed("Diia", "Diia's answer is not JSON.") from None
         if not isinstance(answer, dict):
-            raise DeliveryFailed("Diia's answer is not a JSON object.")
+            raise DeliveryFailed("Diia", "Diia's answer is not a JSON object.")
         return answer
 
     def _session_token(self) -> str:
@@ -103,7 +108,7 @@ class DiiaIdentityProvider:
             )
             token = answer.get("token")
             if not isinstance(token, str) or not token:
-                raise DeliveryFailed("Diia gave no session token.")
+                raise DeliveryFailed("Diia", "Diia gave no session token.")
             self._token, self._token_until = token, self.clock() + TOKEN_LIFETIME
             return token
 
@@ -121,7 +126,7 @@ class DiiaIdentityProvider:
             )
             offer_id = answer.get("_id")
             if not isinstance(offer_id, str) or not offer_id:
-                raise DeliveryFailed("Diia gave no offer id.")
+                raise DeliveryFailed("Diia", "Diia gave no offer id.")
             self._offer_id = offer_id
         return self._offer_id
 
@@ -135,12 +140,13 @@ class DiiaIdentityProvider:
         )
         deeplink = answer.get("deeplink")
         if not isinstance(deeplink, str) or not deeplink:
-            raise DeliveryFailed("Diia gave no deep link.")
+            raise DeliveryFailed("Diia", "Diia gave no deep link.")
         return deeplink
 
     def decode_callback(
         self, encode_data: str, files: Mapping[str, bytes], trace_id: str | None
     ) -> SharedIdentity:
+        self._require_configured()
         try:
             meta, clear = self.decryptor(encode_data, files)
         except InvalidInput:

@@ -14,6 +14,7 @@ from typing import Any
 from kasa.application.ports import IdentityDocument, SharedIdentity
 from kasa.domain.errors import InvalidInput
 from kasa.domain.identity import IdentityType
+from kasa.domain.values import check_date
 
 DOCUMENT_TYPES = {
     "internal-passport": IdentityType.ID_CARD_FRONT,
@@ -37,9 +38,10 @@ def _birthday(text: str) -> date | None:
     if not text:
         return None
     try:
-        return datetime.strptime(text, "%d.%m.%Y").date()  # noqa: DTZ007 - a calendar date
+        day = datetime.strptime(text, "%d.%m.%Y").date()  # noqa: DTZ007 - a calendar date
     except ValueError:
         raise InvalidInput("The Diia birth date cannot be read.", {"birthday": text}) from None
+    return check_date(day, "birthday")
 
 
 def shared_identity(

@@ -9,23 +9,41 @@ the client's name never touches the file system, and reads are confined to the s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from kasa.application.ports import StoredBlob
 from kasa.domain.errors import DeliveryFailed, NotFound
+
+
+def private_folder(path: Path) -> None:
+    """Make a folder (and missing parents) that only its owner may enter (0700)."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create an empty file only its owner may read (0600), unless it exists."""
+    private_folder(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
 
 NAME = re.compile(r"^(?P<folder>m[1-9][0-9]{0,11}|shared)-[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
 
 
 class LocalFileStore:
     def __init__(self, root: Path) -> None:
+        private_folder(root)
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, name: str) -> Path:
         match = NAME.match(name)
@@ -36,36 +54,43 @@ class LocalFileStore:
             raise NotFound("File not found.")
         return path
 
-    def save(self, content: bytes, suffix: str = "", owner: int | None = None) -> StoredBlob:
+    def save(
+        self, chunks: Iterable[bytes], suffix: str = "", owner: int | None = None
+    ) -> StoredBlob:
+        """Stream the bytes into a private temporary file beside the target (0600),
+        flush them to disk, then rename it into place."""
         folder = "shared" if owner is None else f"m{owner}"
         name = f"{folder}-{secrets.token_hex(16)}{suffix.lower()}"
         target = self._path(name)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise DeliveryFailed(f"The file store cannot save files: {error}") from error
-        digest = hashlib.sha256(content).hexdigest()
-        try:
+            private_folder(target.parent)
             fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         except OSError as error:
-            raise DeliveryFailed(f"The file store cannot save files: {error}") from error
+            raise DeliveryFailed(
+                "file store", f"cannot save under {target.parent}: {error}"
+            ) from error
+        digest = hashlib.sha256()
+        size = 0
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
         except OSError as error:
             Path(temporary).unlink(missing_ok=True)
-            raise DeliveryFailed(f"The file store cannot save files: {error}") from error
+            raise DeliveryFailed("file store", f"cannot save {name}: {error}") from error
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return StoredBlob(name, len(content), digest)
+        return StoredBlob(name, size, digest.hexdigest())
 
-    def open(self, name: str) -> bytes:
+    def open(self, name: str) -> BinaryIO:
         try:
-            return self._path(name).read_bytes()
+            return self._path(name).open("rb")
         except FileNotFoundError:
             raise NotFound("File not found.") from None
 

@@ -89,22 +89,26 @@ class LiqPayGateway:
         try:
             response = self.session.post(f"{self.api_url}/request", data=form, timeout=TIMEOUT)
         except requests.RequestException as error:
-            raise DeliveryFailed(f"The gateway could not be reached: {error}") from error
+            raise DeliveryFailed("LiqPay", f"The gateway could not be reached: {error}") from error
         if response.status_code != 200:
-            raise DeliveryFailed(f"The gateway answered {response.status_code}.")
+            raise DeliveryFailed("LiqPay", f"The gateway answered {response.status_code}.")
         try:
             answer = response.json()
         except ValueError:
-            raise DeliveryFailed("The gateway's answer is not JSON.") from None
+            raise DeliveryFailed("LiqPay", "The gateway's answer is not JSON.") from None
         if not isinstance(answer, dict) or answer.get("result") == "error":
             detail = answer.get("err_description") if isinstance(answer, dict) else None
-            raise DeliveryFailed(f"The gateway refused the status query: {detail or answer}")
+            raise DeliveryFailed(
+                "LiqPay", f"The gateway refused the status query: {detail or answer}"
+            )
         try:
             notice = liqpay_codec.notice_from(
                 {"order_id": order_id, **answer}, sandbox=self.sandbox
             )
         except InvalidInput as error:
-            raise DeliveryFailed(f"The gateway's answer is incomplete: {error.message}") from None
+            raise DeliveryFailed(
+                "LiqPay", f"The gateway's answer is incomplete: {error.message}"
+            ) from None
         self._log_unknown(notice)
         return notice
 

@@ -42,7 +42,7 @@ class OutboxSms:
                 fcntl.flock(outbox, fcntl.LOCK_EX)  # several API processes share the file
                 outbox.write(line + "\n")
         except OSError as error:
-            raise DeliveryFailed(f"The SMS outbox cannot be written: {error}") from error
+            raise DeliveryFailed("SMS", f"The SMS outbox cannot be written: {error}") from error
 
 
 TWILIO_API = "https://api.twilio.com"
@@ -82,9 +82,11 @@ class TwilioSms:
         try:
             message = self.client.messages.create(to=to.e164, from_=self.sender, body=body)
         except TwilioRestException as error:
-            raise DeliveryFailed(f"Twilio refused the SMS ({error.status}: {error.msg})") from error
+            raise DeliveryFailed(
+                "SMS", f"Twilio refused the SMS ({error.status}: {error.msg})"
+            ) from error
         except (TwilioException, requests.RequestException) as error:
-            raise DeliveryFailed(f"Twilio could not be reached: {error}") from error
+            raise DeliveryFailed("SMS", f"Twilio could not be reached: {error}") from error
         if getattr(message, "status", None) in ("failed", "undelivered"):
-            raise DeliveryFailed(f"Twilio could not send the SMS: {message.error_message}")
+            raise DeliveryFailed("SMS", f"Twilio could not send the SMS: {message.error_message}")
         log.info("SMS %s queued at Twilio", message.sid)

@@ -26,18 +26,24 @@ class JwtTokens:
         self.clock = clock
         self.ttl = {TokenAudience.MEMBER: member_ttl, TokenAudience.STAFF: staff_ttl}
 
-    def issue(self, audience: TokenAudience, subject: int) -> str:
+    def issue(self, audience: TokenAudience, subject: int, version: int = 0) -> str:
         now = self.clock.now()
         claims = {
             "sub": str(subject),
             "aud": audience.value,
             "iat": int(now.timestamp()),
             "exp": int((now + self.ttl[audience]).timestamp()),
+            "ver": version,
         }
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
     def subject(self, token: str, audience: TokenAudience) -> int:
         """The subject id of a valid token for this audience; anything else is refused."""
+        return self.claims(token, audience)[0]
+
+    def claims(self, token: str, audience: TokenAudience) -> tuple[int, int]:
+        """The subject id and token version of a valid token for this audience (a token
+        without a version is of version 0); anything else is refused."""
         try:
             claims = jwt.decode(
                 token,
@@ -65,4 +71,7 @@ class JwtTokens:
             raise AuthenticationFailed("The access token is not valid.") from None
         if not 1 <= subject < 2**31:
             raise AuthenticationFailed("The access token is not valid.")
-        return subject
+        version = claims.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise AuthenticationFailed("The access token is not valid.")
+        return subject, version

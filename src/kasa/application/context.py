@@ -3,10 +3,11 @@ shared by all areas (loading the actor, writing the audit event, staging uploads
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -25,7 +26,14 @@ from kasa.application.ports import (
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.domain.audit import Actor, AuditEvent, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
-from kasa.domain.files import EXTENSIONS, StoredFile, clean_original_name, require_allowed_content
+from kasa.domain.files import (
+    EXTENSIONS,
+    ContentCheck,
+    ContentType,
+    FileKind,
+    StoredFile,
+    clean_original_name,
+)
 from kasa.domain.members import Member
 from kasa.domain.money import Money
 from kasa.domain.signin import SignInPolicy
@@ -44,6 +52,12 @@ class FundSettings:
     four_eyes_threshold: Money | None = None
     max_upload_bytes: int = 10 * MIB
     max_files_per_upload: int = 20
+    # everything one member uploaded, together (nothing a member uploads is deleted)
+    member_storage_bytes: int = 100 * MIB
+    # calling codes of the countries sign-in codes may be sent to
+    sms_countries: frozenset[int] = frozenset({380})
+    # code requests (sign-in and phone change, any phones) from one address in an hour
+    code_requests_per_address_hourly: int = 10
     timezone: str = "Europe/Kyiv"
     reconcile_after_seconds: int = 30 * 60
     staff_failures_per_login: int = 5
@@ -58,13 +72,29 @@ class FundSettings:
         return ZoneInfo(self.timezone)
 
 
-@attrs.frozen
+CHUNK = 64 * 1024
+
+
+@attrs.frozen(eq=False)
 class Upload:
-    """A file as the client sent it: the form field, the client's name, the bytes."""
+    """A file as the client sent it: the form field, the client's name, and its bytes
+    in a readable, seekable file (spooled to disk by the HTTP layer; never held whole
+    in memory), ``size`` bytes long."""
 
     field: str
     filename: str | None
-    content: bytes
+    content: BinaryIO
+    size: int
+
+    @classmethod
+    def of(cls, field: str, filename: str | None, data: bytes) -> Upload:
+        return cls(field, filename, io.BytesIO(data), len(data))
+
+    def chunks(self) -> Iterator[bytes]:
+        """The bytes from the start, a chunk at a time."""
+        self.content.seek(0)
+        while chunk := self.content.read(CHUNK):
+            yield chunk
 
 
 @attrs.frozen
@@ -138,45 +168,73 @@ def member_of(uow: UnitOfWork, member_id: int) -> Member:
 class StagedFiles:
     """Files written to the store during one use case.
 
-    Each upload is checked (size, allowed kind by its bytes) and written under a random
-    name. If the use case fails before its unit of work commits, every file written is
-    removed again, so nothing is left orphaned.
+    Each upload is checked first (count, size, allowed kind by its bytes, text that is
+    really text, a name that does not contradict the content) and then written under a
+    random name. If the use case fails before its unit of work commits, every file
+    written is removed again, so nothing is left orphaned.
     """
 
     def __init__(self, context: Context) -> None:
         self._context = context
         self.saved: list[StoredFile] = []
+        self._kinds: dict[int, ContentType] = {}
+        self._uploads: list[Upload] = []
 
     def check(self, uploads: Sequence[Upload]) -> None:
-        limit = self._context.settings.max_upload_bytes
-        if len(uploads) > self._context.settings.max_files_per_upload:
+        settings = self._context.settings
+        limit = settings.max_upload_bytes
+        if len(uploads) > settings.max_files_per_upload:
             raise InvalidInput.field(
-                "files", f"at most {self._context.settings.max_files_per_upload} files at once"
+                "files", f"at most {settings.max_files_per_upload} files at once"
             )
         for upload in uploads:
-            if len(upload.content) > limit:
+            if upload.size > limit:
                 raise TooLarge(
                     f"{upload.field}: the file is larger than {limit // MIB} MB.",
                     {upload.field: f"must be at most {limit // MIB} MB"},
                 )
-            if not upload.content:
-                raise InvalidInput.field(upload.field, "the file is empty")
-            require_allowed_content(upload.content[:4096], upload.field)
+            self._kinds[id(upload)] = self._inspect(upload)
+        self._uploads = list(uploads)
+
+    @staticmethod
+    def _inspect(upload: Upload) -> ContentType:
+        check = ContentCheck(upload.field, upload.filename)
+        for chunk in upload.chunks():
+            check.feed(chunk)
+        return check.finish()
+
+    def require_room(self, uow: UnitOfWork, member_id: int) -> None:
+        """Refuse (413) uploads that would take the member's stored files, all of them
+        together, past the fund's bound (nothing a member uploads is ever deleted)."""
+        limit = self._context.settings.member_storage_bytes
+        incoming = sum(upload.size for upload in self._uploads)
+        if incoming and uow.files.stored_bytes(member_id) + incoming > limit:
+            raise TooLarge(
+                f"Your files would take more than {limit // MIB} MB in all; "
+                "the fund cannot keep more of them. Please contact the fund.",
+                {"files": f"at most {limit // MIB} MB per member in all"},
+            )
 
     def save(
-        self, upload: Upload, *, member_id: int | None, request_id: int | None = None
+        self,
+        upload: Upload,
+        *,
+        member_id: int | None,
+        kind: FileKind,
+        request_id: int | None = None,
     ) -> StoredFile:
-        kind = require_allowed_content(upload.content[:4096], upload.field)
-        blob = self._context.files.save(upload.content, EXTENSIONS[kind], member_id)
+        content = self._kinds.get(id(upload)) or self._inspect(upload)
+        blob = self._context.files.save(upload.chunks(), EXTENSIONS[content], member_id)
         stored = StoredFile(
             stored_name=blob.name,
             original_name=clean_original_name(upload.filename),
-            content_type=kind,
+            content_type=content,
             size=blob.size,
             sha256=blob.sha256,
             created_at=self._context.now(),
             member_id=member_id,
             request_id=request_id,
+            kind=kind,
         )
         self.saved.append(stored)
         return stored

@@ -8,8 +8,10 @@ import attrs
 
 from kasa.application.context import Context, Upload, audit, load_member, staged_files
 from kasa.application.ports import SharedIdentity
+from kasa.application.refusals import refuse_unverified
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, KasaError
+from kasa.domain.files import FileKind
 from kasa.domain.identity import IdentityType, new_identity, supersede_pending
 from kasa.domain.values import TaxNumber
 
@@ -46,13 +48,22 @@ class DiiaSharing:
             return DiiaLink(deeplink, request_id)
 
     def receive(
-        self, encode_data: str, files: Mapping[str, bytes], trace_id: str | None = None
+        self,
+        encode_data: str,
+        files: Mapping[str, bytes],
+        trace_id: str | None = None,
+        address: str = "",
     ) -> int:
         """Diia posts the documents back: decrypt, match by request id, fill in the
         profile data and store the documents as new, all or nothing. Returns the member id.
-        Refusals are recorded."""
+        Refusals are recorded; data that cannot be decrypted is counted per address and
+        audited once a minute."""
         try:
             shared = self.ctx.identity.decode_callback(encode_data, files, trace_id)
+        except InvalidInput as error:
+            refuse_unverified(self.ctx, "diia", ObjectKind.MEMBER, address, error.message)
+            raise
+        try:
             if trace_id and trace_id != shared.request_id:
                 raise InvalidInput("The request id of the header and the data differ.")
             return self._store(shared)
@@ -65,7 +76,7 @@ class DiiaSharing:
     def _store(self, shared: SharedIdentity) -> int:
         now = self.ctx.now()
         uploads = [
-            Upload(f"diia:{doc.identity_type}", doc.file_name, doc.content)
+            Upload.of(f"diia:{doc.identity_type}", doc.file_name, doc.content)
             for doc in shared.documents
         ]
         kinds = [_identity_type(doc.identity_type) for doc in shared.documents]
@@ -75,6 +86,7 @@ class DiiaSharing:
                 raise InvalidInput("No member is waiting for this Diia request.")
             member = uow.members.get_for_update(member.id)
             assert member is not None and member.id is not None
+            staged.require_room(uow, member.id)
             member.set_identity_data(
                 first_name=shared.first_name or None,
                 middle_name=shared.middle_name if shared.first_name else None,
@@ -88,7 +100,9 @@ class DiiaSharing:
             member.diia_request_id = None  # a sharing request is answered once
             existing = uow.identities.for_member(member.id)
             for upload, kind in zip(uploads, kinds, strict=True):
-                stored = uow.files.add(staged.save(upload, member_id=member.id))
+                stored = uow.files.add(
+                    staged.save(upload, member_id=member.id, kind=FileKind.DOCUMENT)
+                )
                 assert stored.id is not None
                 supersede_pending(existing, kind, now)
                 uow.identities.add(new_identity(member.id, stored.id, kind, now))

@@ -34,7 +34,7 @@ class Reminders:
         expiry), or who are in grace, each with the kind of reminder they are due."""
         today = today or self.ctx.today()
         settings = self.ctx.settings
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             soon = uow.members.expiring_between(
                 today + timedelta(days=1), today + timedelta(days=settings.reminder_days)
             )
@@ -46,7 +46,7 @@ class Reminders:
 
     def expiring(self, days: int, today: date | None = None) -> list[Member]:
         today = today or self.ctx.today()
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             members = uow.members.expiring_between(today, today + timedelta(days=days))
         return [m for m in members if m.status is MemberStatus.APPROVED]
 

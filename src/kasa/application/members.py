@@ -20,6 +20,7 @@ from kasa.application.search import words_of
 from kasa.application.views import FileContent, IdentityView, MemberDetail, ProgramLink
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound
+from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity, accept_new_documents
 from kasa.domain.members import Member, MemberStatus
 from kasa.domain.programs import approve_program_change, current_program, pending_program
@@ -56,14 +57,14 @@ class BackOfficeMembers:
         """An empty query lists the review queue; otherwise every word must begin a word
         of one of the chosen fields (case-insensitive; see ``kasa.domain.search``)."""
         chosen = parse_fields(fields) or frozenset(SearchField)
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, staff_id)
             if not (query or "").strip():
                 return uow.members.review_queue(page)
             return uow.members.search(MemberQuery(words_of(query), chosen), page)
 
     def detail(self, staff_id: int, member_id: int) -> MemberDetail:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, staff_id)
             member = uow.members.get(member_id)
             if member is None:
@@ -296,9 +297,23 @@ class BackOfficeMembers:
 
     # -- files -------------------------------------------------------------------------
     def member_file(self, staff_id: int, member_id: int, filename: str) -> FileContent:
+        """A member's file, for staff; every such read is in the audit trail."""
+        now = self.ctx.now()
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
-            return _file_of(self.ctx, uow, member_id, filename)
+            file = _file_of(uow, member_id, filename)
+            audit(
+                uow,
+                EventType.FILE_VIEWED,
+                Actor.staff(staff_id),
+                ObjectKind.FILE,
+                file.id,
+                now,
+                member_id=member_id,
+                kind=file.kind,
+            )
+            uow.commit()
+        return FileContent(file, self.ctx.files.open(file.stored_name))
 
 
 class MemberFiles:
@@ -308,15 +323,16 @@ class MemberFiles:
         self.ctx = context
 
     def own_file(self, member_id: int, owner_id: int, filename: str) -> FileContent:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_member(uow, member_id)
             if owner_id != member_id:
                 raise NotFound("File not found.")
-            return _file_of(self.ctx, uow, member_id, filename)
+            file = _file_of(uow, member_id, filename)
+        return FileContent(file, self.ctx.files.open(file.stored_name))
 
 
-def _file_of(ctx: Context, uow: UnitOfWork, member_id: int, filename: str) -> FileContent:
+def _file_of(uow: UnitOfWork, member_id: int, filename: str) -> StoredFile:
     file = uow.files.by_stored_name(filename)
     if file is None or file.member_id != member_id:
         raise NotFound("File not found.")
-    return FileContent(file, ctx.files.open(file.stored_name))
+    return file

@@ -11,6 +11,7 @@ import attrs
 from kasa.application.context import Context, audit, load_member, load_staff, member_of
 from kasa.application.ports import Checkout, GatewayNotice
 from kasa.application.profiles import current_program_of
+from kasa.application.refusals import refuse_unverified
 from kasa.application.repositories import MemberName, Page, PaymentQuery, UnitOfWork
 from kasa.application.views import Listing, PaymentRow
 from kasa.domain.audit import Actor, EventType, ObjectKind
@@ -123,7 +124,9 @@ class MemberPayments:
             if program is None:
                 raise RuleViolation("A subscription needs a current program; yours is not set yet.")
             order_id = self.ctx.codes.order_id()
-            payment = Payment.gateway_top_up(member_id, program.month_price, order_id, now)
+            payment = Payment.gateway_top_up(
+                member_id, program.month_price, order_id, now, subscription=True
+            )
             payment = uow.payments.add(payment)
             checkout = self.ctx.gateway.subscribe(
                 order_id, program.month_price, f"Monthly contribution: {program.program_name}", now
@@ -147,7 +150,7 @@ class MemberPayments:
             raise RuleViolation("Submit your profile before paying contributions.")
 
     def top_ups(self, member_id: int) -> Sequence[Payment]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_member(uow, member_id)
             found, _ = uow.payments.search(
                 PaymentQuery(member_id=member_id, types=frozenset({PaymentType.TOP_UP})),
@@ -161,7 +164,7 @@ class MemberPayments:
         """Payouts the fund made to the member, optionally within dates."""
         if begin and end and begin > end:
             raise InvalidInput.field("begin", "must not be after end")
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             member = load_member(uow, member_id)
             found, _ = uow.payments.search(
                 PaymentQuery(
@@ -189,13 +192,14 @@ class GatewayPayments:
     def __init__(self, context: Context) -> None:
         self.ctx = context
 
-    def callback(self, data: str, signature: str) -> CallbackResult:
+    def callback(self, data: str, signature: str, address: str = "") -> CallbackResult:
         """Apply a gateway callback. The signature is checked before anything is read;
-        refusals are recorded; the same callback twice changes nothing."""
+        refusals are recorded (unverifiable ones counted per address, audited once a
+        minute); the same callback twice changes nothing."""
         try:
             notice = self.ctx.gateway.decode_callback(data, signature)
         except InvalidInput as error:
-            self._refused("", error.message)
+            refuse_unverified(self.ctx, "liqpay", ObjectKind.PAYMENT, address, error.message)
             raise
         return self.apply(notice, Actor.system())
 
@@ -209,6 +213,11 @@ class GatewayPayments:
             if payment.source is not PaymentSource.GATEWAY:
                 self._record_refusal(uow, notice.order_id, "not a gateway payment", now)
                 raise Conflict("This order was not paid through the gateway.")
+            try:
+                payment.require_one_payment(notice.gateway_payment_id)
+            except Conflict as error:
+                self._record_refusal(uow, notice.order_id, error.message, now)
+                raise
             if self._is_new_subscription_charge(payment, notice):
                 # each monthly charge of a subscription is a top-up of its own
                 charge_id = f"{notice.order_id}:{notice.gateway_payment_id}"
@@ -247,15 +256,10 @@ class GatewayPayments:
     @staticmethod
     def _is_new_subscription_charge(payment: Payment, notice: GatewayNotice) -> bool:
         return (
-            notice.is_subscription_charge
-            and bool(notice.gateway_payment_id)
-            and bool(payment.gateway_payment_id)
-            and payment.gateway_payment_id != notice.gateway_payment_id
+            payment.is_subscription
+            and notice.is_subscription_charge
+            and payment.is_other_gateway_payment(notice.gateway_payment_id)
         )
-
-    def _refused(self, order_id: str, why: str) -> None:
-        with self.ctx.uow() as uow:
-            self._record_refusal(uow, order_id, why, self.ctx.now())
 
     @staticmethod
     def _record_refusal(uow: UnitOfWork, order_id: str, why: str, now: datetime) -> None:
@@ -405,7 +409,7 @@ class StaffPayments:
             return payment
 
     def list(self, staff_id: int, query: PaymentQuery, page: Page) -> Listing[PaymentRow]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, staff_id)
             found, total = uow.payments.search(query, page)
             members = uow.members.names({p.member_id for p in found})

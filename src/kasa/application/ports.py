@@ -7,9 +7,9 @@ Each is a Protocol; adapters implement them for real systems and as in-memory fa
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import attrs
 
@@ -70,8 +70,9 @@ class TokenAudience(enum.StrEnum):
 
 
 class TokenIssuer(Protocol):
-    def issue(self, audience: TokenAudience, subject: int) -> str:
-        """A signed access token for the given audience and subject id."""
+    def issue(self, audience: TokenAudience, subject: int, version: int = 0) -> str:
+        """A signed access token for the given audience and subject id, carrying the
+        subject's token version (staff: see ``StaffUser.token_version``)."""
         ...
 
 
@@ -166,13 +167,17 @@ class StoredBlob:
 
 
 class FileStore(Protocol):
-    def save(self, content: bytes, suffix: str = "", owner: int | None = None) -> StoredBlob:
-        """Store bytes under a new random name (written whole or not at all), in the
-        folder of the member who owns them when ``owner`` is given."""
+    def save(
+        self, chunks: Iterable[bytes], suffix: str = "", owner: int | None = None
+    ) -> StoredBlob:
+        """Store the bytes (given a chunk at a time) under a new random name, written
+        whole or not at all, in the folder of the member who owns them when ``owner``
+        is given."""
         ...
 
-    def open(self, name: str) -> bytes:
-        """The stored bytes; raises ``NotFound`` if there is no such file."""
+    def open(self, name: str) -> BinaryIO:
+        """The stored file, open for reading (the caller closes it); raises
+        ``NotFound`` if there is no such file."""
         ...
 
     def delete(self, name: str) -> None:

@@ -8,9 +8,11 @@ from datetime import date
 
 from kasa.application.context import Context, Upload, audit, load_member, staged_files
 from kasa.application.repositories import UnitOfWork
+from kasa.application.signin import check_code, count_code_request, send_code
 from kasa.application.views import ProfileView
 from kasa.domain.audit import Actor, EventType, ObjectKind
-from kasa.domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from kasa.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from kasa.domain.files import FileKind
 from kasa.domain.identity import (
     IdentityType,
     check_document_set,
@@ -19,7 +21,10 @@ from kasa.domain.identity import (
 )
 from kasa.domain.members import CorrectionReport, Member, PersonalData
 from kasa.domain.programs import MemberProgram, Program, choose_program, current_program
+from kasa.domain.signin import CodePurpose, check_code_format
 from kasa.domain.values import Email, Phone
+
+PHONE_TAKEN = "Can not assign this phone number"
 
 # The profile form's file fields and the documents they carry.
 DOCUMENT_FIELDS: Mapping[str, IdentityType] = {
@@ -79,13 +84,16 @@ class Profiles:
         now = self.ctx.now()
         with staged_files(self.ctx, documents) as staged, self.ctx.uow() as uow:
             member = load_member(uow, member_id, for_update=True)
+            staged.require_room(uow, member_id)
             program = active_program(uow, program_id)
             member.submit_profile(data, now)
             self._choose(uow, member, program)
             existing = uow.identities.for_member(member_id)
             for upload in documents:
                 kind = DOCUMENT_FIELDS[upload.field]
-                stored = uow.files.add(staged.save(upload, member_id=member_id))
+                stored = uow.files.add(
+                    staged.save(upload, member_id=member_id, kind=FileKind.DOCUMENT)
+                )
                 assert stored.id is not None
                 supersede_pending(existing, kind, now)
                 uow.identities.add(new_identity(member_id, stored.id, kind, now))
@@ -122,31 +130,60 @@ class Profiles:
         email: str | None = None,
         phone: str | None = None,
         photo: Upload | None = None,
-    ) -> None:
-        """The member changes e-mail, phone (not to another member's) or photo."""
+        address: str = "",
+    ) -> bool:
+        """The member changes e-mail, phone or photo.
+
+        A new phone is not taken at once: a code goes to it, and the change happens when
+        the member confirms it (:meth:`confirm_phone`). Returns whether a code was sent.
+        When no code can be sent (a limit, a phone outside the fund's countries, the SMS
+        service failing), the whole edit is refused and nothing of it is saved.
+        """
         new_email = Email.parse(email) if email else None
         new_phone = Phone.parse(phone) if phone else None
+        if new_phone is not None:
+            new_phone.require_country(self.ctx.settings.sms_countries)
+            with self.ctx.uow(read_only=True) as uow:
+                if load_member(uow, member_id).phone == new_phone:
+                    new_phone = None
+        if new_phone is not None:
+            count_code_request(self.ctx, address)
         now = self.ctx.now()
         uploads = [photo] if photo is not None else []
         with staged_files(self.ctx, uploads) as staged, self.ctx.uow() as uow:
             member = load_member(uow, member_id, for_update=True)
-            if new_phone is not None and new_phone != member.phone:
-                holder = uow.members.by_phone(new_phone.e164)
-                if holder is not None:
-                    raise RuleViolation("Can not assign this phone number")
-            changed = [
-                name
-                for name, value, old in (
-                    ("email", new_email, member.email),
-                    ("phone", new_phone, member.phone),
-                )
-                if value is not None and value != old
-            ]
-            member.change_contacts(email=new_email, phone=new_phone, now=now)
+            staged.require_room(uow, member_id)
+            changed: list[str] = []
+            if new_email is not None and new_email != member.email:
+                changed.append("email")
+            member.change_contacts(email=new_email, phone=None, now=now)
             if photo is not None:
-                stored = uow.files.add(staged.save(photo, member_id=member_id))
+                stored = uow.files.add(staged.save(photo, member_id=member_id, kind=FileKind.PHOTO))
                 member.photo_file_id = stored.id
                 changed.append("photo")
+            if new_phone is not None and new_phone != member.phone:
+                if uow.members.by_phone(new_phone.e164) is not None:
+                    raise RuleViolation(PHONE_TAKEN)
+                send_code(
+                    self.ctx,
+                    uow,
+                    new_phone,
+                    now,
+                    purpose=CodePurpose.PHONE_CHANGE,
+                    member_id=member_id,
+                )
+                audit(
+                    uow,
+                    EventType.PHONE_CHANGE_REQUESTED,
+                    Actor.member(member_id),
+                    ObjectKind.MEMBER,
+                    member_id,
+                    now,
+                    new_phone=new_phone,
+                    address=address,
+                )
+            else:
+                new_phone = None
             audit(
                 uow,
                 EventType.UPDATED,
@@ -157,6 +194,45 @@ class Profiles:
                 fields=changed,
             )
             uow.commit()
+            return new_phone is not None
+
+    def confirm_phone(self, member_id: int, phone: str, code: str, address: str = "") -> None:
+        """The member confirms a new phone with the code sent to it. A wrong code counts
+        like one at sign-in; a phone another member took meanwhile is refused."""
+        new_phone = Phone.parse(phone)
+        check_code_format(code)
+        now = self.ctx.now()
+        with self.ctx.uow() as uow:
+            member = load_member(uow, member_id, for_update=True)
+            check_code(
+                self.ctx,
+                uow,
+                new_phone,
+                code,
+                address,
+                purpose=CodePurpose.PHONE_CHANGE,
+                member_id=member_id,
+            )
+            holder = uow.members.by_phone(new_phone.e164)
+            if holder is not None and holder.id != member_id:
+                raise RuleViolation(PHONE_TAKEN)
+            old_phone = member.phone
+            member.change_contacts(email=None, phone=new_phone, now=now)
+            audit(
+                uow,
+                EventType.PHONE_CHANGED,
+                Actor.member(member_id),
+                ObjectKind.MEMBER,
+                member_id,
+                now,
+                old_phone=old_phone,
+                new_phone=new_phone,
+                address=address,
+            )
+            try:
+                uow.commit()
+            except Conflict:
+                raise RuleViolation(PHONE_TAKEN) from None
 
     def report_wrong_data(
         self,
@@ -196,7 +272,7 @@ class Profiles:
 
     def get(self, member_id: int) -> ProfileView:
         """The member's profile, shown only once staff have approved it."""
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             member = load_member(uow, member_id)
             if not member.is_approved:
                 raise PermissionDenied("Your profile is not approved yet")
@@ -205,7 +281,7 @@ class Profiles:
             return ProfileView(member, current_program_of(uow, member_id), photo, state.value)
 
     def list_programs(self) -> Sequence[Program]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             return list(uow.programs.list(active_only=True))
 
     def change_program(self, member_id: int, program_id: int) -> tuple[MemberProgram, Program]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kasa.application.context import Context, Upload, audit, load_staff, staged_files
+from kasa.application.repositories import UnitOfWork
 from kasa.application.views import FileContent
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
+from kasa.domain.files import FileKind
 from kasa.domain.money import Money
 from kasa.domain.programs import Program
 
@@ -17,13 +19,13 @@ class ProgramAdmin:
         self.ctx = context
 
     def list(self, staff_id: int | None, *, active_only: bool = True) -> Sequence[Program]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             if staff_id is not None:
                 load_staff(uow, staff_id)
             return list(uow.programs.list(active_only=active_only))
 
     def get(self, staff_id: int, program_id: int) -> Program:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, staff_id)
             program = uow.programs.get(program_id)
             if program is None:
@@ -50,7 +52,11 @@ class ProgramAdmin:
             if staff_id is not None:
                 load_staff(uow, staff_id)
             if terms is not None:
-                program_file = uow.files.add(staged.save(terms, member_id=None)).stored_name
+                program_file = uow.files.add(
+                    staged.save(terms, member_id=None, kind=FileKind.TERMS)
+                ).stored_name
+            elif program_file:
+                require_terms_file(uow, program_file)
             if program_id is None:
                 if name is None or month_price is None:
                     raise InvalidInput(
@@ -100,15 +106,26 @@ class ProgramAdmin:
                 program_name=program.program_name,
                 month_price=str(program.month_price),
                 is_active=program.is_active,
+                program_file=program.program_file,
             )
             uow.commit()
             return program
 
     def terms_file(self, filename: str) -> FileContent:
-        """A program's terms file, public (route 2 of the admin API)."""
-        with self.ctx.uow() as uow:
+        """A program's terms file, public: only a file uploaded as terms that a program
+        names; any other stored file is not found here."""
+        with self.ctx.uow(read_only=True) as uow:
             program = uow.programs.by_file(filename)
             file = uow.files.by_stored_name(filename) if program is not None else None
-            if file is None:
+            if file is None or file.kind is not FileKind.TERMS:
                 raise NotFound("There is no such program file.")
-            return FileContent(file, self.ctx.files.open(file.stored_name))
+        return FileContent(file, self.ctx.files.open(file.stored_name))
+
+
+def require_terms_file(uow: UnitOfWork, name: str) -> None:
+    """A program may name only a file uploaded as program terms (they are public)."""
+    file = uow.files.by_stored_name(name)
+    if file is None or file.kind is not FileKind.TERMS:
+        raise InvalidInput.field(
+            "program_file", "must name a terms file uploaded with new_program_file"
+        )

@@ -105,7 +105,7 @@ class Books:
         current program, and members by status."""
         if first and last and first > last:
             raise InvalidInput.field("from", "must not be after the last date")
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             if staff_id is not None:
                 load_staff(uow, staff_id)
             sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -160,13 +160,13 @@ class Books:
         """CSV lines, read page by page in short transactions. Who asks is checked before
         the first line, so a refusal comes before anything is sent."""
         if staff_id is not None:
-            with self.ctx.uow() as uow:
+            with self.ctx.uow(read_only=True) as uow:
                 load_staff(uow, staff_id)
 
         def rows() -> Iterator[list[str]]:
             offset = 0
             while True:
-                with self.ctx.uow() as uow:
+                with self.ctx.uow(read_only=True) as uow:
                     page = fetch(uow, Page(EXPORT_PAGE, offset))
                     lines = [row(uow, item) for item in page]
                 yield from lines
@@ -245,7 +245,7 @@ class Books:
     def audit_trail(
         self, staff_id: int | None, query: AuditQuery, page: Page
     ) -> Listing[AuditEvent]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             if staff_id is not None:
                 load_staff(uow, staff_id)
             found, total = uow.audit.search(query, page)

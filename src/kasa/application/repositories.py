@@ -26,6 +26,7 @@ from kasa.domain.requests import Request, RequestMessage, RequestStatus
 from kasa.domain.search import phone_terms, terms
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
+from kasa.domain.throttle import Counter
 
 
 @attrs.frozen
@@ -197,6 +198,9 @@ class FileRepository(Protocol):
     def for_request(self, request_id: int) -> Sequence[StoredFile]: ...
     def for_requests(self, request_ids: Collection[int]) -> dict[int, list[StoredFile]]: ...
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]: ...
+    def stored_bytes(self, member_id: int) -> int:
+        """All the bytes of the member's files together."""
+        ...
 
 
 class RequestRepository(Protocol):
@@ -234,20 +238,11 @@ class StaffRepository(Protocol):
     def list(self) -> Sequence[StaffUser]: ...
 
 
-@attrs.define(eq=False)
-class LoginFailure:
-    """A failed staff sign-in, kept for throttling (per login and per address)."""
-
-    login: str
-    address: str
-    at: datetime
-    id: int | None = None
-
-
-class LoginFailureRepository(Protocol):
-    def add(self, failure: LoginFailure) -> LoginFailure: ...
-    def count_since(self, *, login: str | None, address: str | None, since: datetime) -> int: ...
-    def clear_login(self, login: str) -> None: ...
+class CounterRepository(Protocol):
+    def locked(self, keys: Collection[str]) -> dict[str, Counter]:
+        """The counters of these keys (new ones when missing), locked for this
+        transaction, always in key order, so no two transactions wait on each other."""
+        ...
 
 
 class AuditRepository(Protocol):
@@ -300,7 +295,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     payments: PaymentRepository
     staff: StaffRepository
-    login_failures: LoginFailureRepository
+    counters: CounterRepository
     audit: AuditRepository
     reminders: ReminderLog
     corrections: CorrectionRepository
@@ -321,4 +316,7 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only`` for one that only reads (it takes no write
+        lock, so a long read holds up no change)."""
+        ...

@@ -23,6 +23,7 @@ from kasa.application.repositories import (
 from kasa.application.views import Listing, MessageView, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
+from kasa.domain.files import FileKind
 from kasa.domain.money import Money
 from kasa.domain.payments import PAYOUT_TYPES, committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
@@ -90,7 +91,9 @@ def attach_files(
     flagged for staff (not refused)."""
     assert request.id is not None
     for upload in uploads:
-        stored = staged.save(upload, member_id=request.member_id, request_id=request.id)
+        stored = staged.save(
+            upload, member_id=request.member_id, kind=FileKind.RECEIPT, request_id=request.id
+        )
         twins = [
             f
             for f in uow.files.with_sha256(stored.sha256)
@@ -110,6 +113,7 @@ class MemberRequests:
         now = self.ctx.now()
         with staged_files(self.ctx, files) as staged, self.ctx.uow() as uow:
             member = load_member(uow, member_id, for_update=True)
+            staged.require_room(uow, member_id)
             request = uow.requests.add(
                 Request.file(member_id, comment, member_approved=member.is_approved, now=now)
             )
@@ -129,7 +133,7 @@ class MemberRequests:
 
     def list(self, member_id: int, statuses: Sequence[str] = ()) -> Sequence[RequestView]:
         wanted = frozenset(parse_statuses(statuses))
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_member(uow, member_id)
             found, _ = uow.requests.search(
                 RequestQuery(member_id=member_id, statuses=wanted), Page(limit=10_000)
@@ -137,7 +141,7 @@ class MemberRequests:
             return request_summaries(uow, found)
 
     def get(self, member_id: int, request_id: int) -> RequestView:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_member(uow, member_id)
             request = uow.requests.get(request_id)
             if request is None or request.member_id != member_id:
@@ -172,6 +176,7 @@ class MemberRequests:
         with staged_files(self.ctx, files) as staged, self.ctx.uow() as uow:
             member = load_member(uow, member_id, for_update=True)
             request = own_request(uow, member_id, request_id)
+            staged.require_room(uow, member_id)
             before = request.awaits_staff
             request.member_wrote(now)
             attach_files(uow, staged, request, files)
@@ -208,13 +213,13 @@ class StaffRequests:
         query: RequestQuery,
         page: Page,
     ) -> Listing[RequestView]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, staff_id)
             found, total = uow.requests.search(query, page)
             return Listing(request_summaries(uow, found, with_member=True), total)
 
     def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestView:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, staff_id)
             request = uow.requests.get(request_id)
             if request is None or (member_id is not None and request.member_id != member_id):

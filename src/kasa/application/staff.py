@@ -9,7 +9,7 @@ import attrs
 
 from kasa.application.context import Context, audit, load_staff
 from kasa.application.ports import TokenAudience
-from kasa.application.repositories import LoginFailure, UnitOfWork
+from kasa.application.repositories import UnitOfWork
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import (
     AuthenticationFailed,
@@ -17,9 +17,9 @@ from kasa.domain.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
-    RateLimited,
 )
 from kasa.domain.staff import Role, StaffUser, check_password_policy, staff_login
+from kasa.domain.throttle import counter_key
 from kasa.domain.values import Email, Phone
 
 WRONG_LOGIN = "Wrong login or password."
@@ -46,46 +46,48 @@ def parse_role(value: str | None) -> Role | None:
         raise InvalidInput.field("role", "must be admin or operator") from None
 
 
+TOO_MANY_FAILURES = "Too many failed sign-ins. Try again later."
+
+
 class StaffAccounts:
     def __init__(self, context: Context) -> None:
         self.ctx = context
+        # checked in place of a password hash for unknown logins, so that they take as
+        # long to refuse as a wrong password does
+        self._decoy = context.passwords.hash(context.codes.password())
 
     # -- signing in ------------------------------------------------------------------
     def sign_in(self, login: str, password: str, address: str = "") -> StaffSession:
         """Login and password; one message for a wrong login or a wrong password.
 
-        Repeated failures for a login or from an address are throttled; the failures are
-        kept in the database, so every API process sees them.
+        Failures are counted per login and per address in counters every API process
+        shares; the counters stay locked while the password is checked, so however many
+        attempts race, no more than the limit are ever checked. An unknown login costs
+        a password check too, so its answer takes as long as a wrong password's.
         """
         now = self.ctx.now()
         settings = self.ctx.settings
         key = (login or "").strip().lower()
-        window = now - timedelta(seconds=settings.staff_failure_window_seconds)
+        window = timedelta(seconds=settings.staff_failure_window_seconds)
+        limits = {counter_key("staff-login", key): settings.staff_failures_per_login}
+        if address:
+            limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
         with self.ctx.uow() as uow:
-            by_login = uow.login_failures.count_since(login=key, address=None, since=window)
-            by_address = (
-                uow.login_failures.count_since(login=None, address=address, since=window)
-                if address
-                else 0
-            )
-            if (
-                by_login >= settings.staff_failures_per_login
-                or by_address >= settings.staff_failures_per_address
-            ):
-                raise RateLimited(
-                    "Too many failed sign-ins. Try again later.",
-                    settings.staff_failure_window_seconds,
-                )
+            counters = uow.counters.locked(limits)
+            for name, limit in limits.items():
+                counters[name].check(limit, now, window, TOO_MANY_FAILURES)
             user = uow.staff.by_login(key) if key else None
-            ok = user is not None and self.ctx.passwords.verify(user.password_hash, password)
+            stored = user.password_hash if user is not None else self._decoy
+            ok = self.ctx.passwords.verify(stored, password) and user is not None
             if not ok or user is None:
-                uow.login_failures.add(LoginFailure(key, address, now))
+                for counter in counters.values():
+                    counter.hit(now, window)
                 audit(
                     uow,
                     EventType.SIGN_IN_FAILED,
                     Actor.system(),
                     ObjectKind.STAFF_USER,
-                    key or "-",
+                    key[:64] or "-",
                     now,
                     address=address,
                 )
@@ -96,7 +98,7 @@ class StaffAccounts:
                 raise PermissionDenied("This staff account is deactivated.")
             if self.ctx.passwords.needs_rehash(user.password_hash):
                 user.password_hash = self.ctx.passwords.hash(password)
-            uow.login_failures.clear_login(key)
+            counters[counter_key("staff-login", key)].clear()
             audit(
                 uow,
                 EventType.SIGNED_IN,
@@ -107,11 +109,24 @@ class StaffAccounts:
                 address=address,
             )
             uow.commit()
-            return StaffSession(self.ctx.tokens.issue(TokenAudience.STAFF, user.id), user)
+            return StaffSession(self._token(user), user)
+
+    def _token(self, user: StaffUser) -> str:
+        assert user.id is not None
+        return self.ctx.tokens.issue(TokenAudience.STAFF, user.id, user.token_version)
+
+    def authenticate(self, staff_id: int, token_version: int) -> int:
+        """Check a staff token's version on a call: a token issued before the user's
+        password, role or activation last changed is refused."""
+        with self.ctx.uow(read_only=True) as uow:
+            user = uow.staff.get(staff_id)
+            if user is None or not user.accepts_token(token_version):
+                raise AuthenticationFailed("This session has ended; please sign in again.")
+            return staff_id
 
     def current(self, staff_id: int) -> StaffUser:
         """The signed-in staff user, refused when deactivated."""
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             return load_staff(uow, staff_id)
 
     # -- managing accounts (admin) ----------------------------------------------------
@@ -204,12 +219,12 @@ class StaffAccounts:
             if new_role is not None and new_role is not user.role:
                 if user.id == admin.id:
                     raise Conflict("An admin cannot change their own role.")
-                user.role = new_role
+                user.set_role(new_role, now)
                 changed.append("role")
             if is_active is not None and is_active != user.is_active:
                 if user.id == admin.id:
                     raise Conflict("An admin cannot deactivate their own account.")
-                user.is_active = is_active
+                user.set_active(is_active, now)
                 changed.append("is_active")
             user.updated_at = now
             audit(
@@ -248,9 +263,10 @@ class StaffAccounts:
         new_password: str,
         user_id: int | None = None,
         old_password: str | None = None,
-    ) -> None:
+    ) -> str | None:
         """Own password with the old one; an admin may set anyone's. ``actor_id`` None is
-        the command line (an operator of the server)."""
+        the command line (an operator of the server). Every token of the user issued
+        before ends; for one's own password, the answer is a new token (else None)."""
         secret = check_password_policy(new_password)
         now = self.ctx.now()
         with self.ctx.uow() as uow:
@@ -266,11 +282,11 @@ class StaffAccounts:
                     old_password and self.ctx.passwords.verify(target.password_hash, old_password)
                 ):
                     raise AuthenticationFailed("The old password is wrong.")
-            target.password_hash = self.ctx.passwords.hash(secret)
-            target.updated_at = now
+            target.set_password_hash(self.ctx.passwords.hash(secret), now)
             who = Actor.staff(actor_id) if actor_id is not None else Actor.system()
             audit(uow, EventType.PASSWORD_CHANGED, who, ObjectKind.STAFF_USER, target_id, now)
             uow.commit()
+            return self._token(target) if actor_id == target.id else None
 
     def reset_password(self, login: str, password: str | None = None) -> str:
         """The server's operator sets a staff user's password (the command line); without
@@ -282,19 +298,19 @@ class StaffAccounts:
         return secret
 
     def list(self, admin_id: int | None) -> Sequence[StaffUser]:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             if admin_id is not None:
                 load_staff(uow, admin_id, admin=True)
             return list(uow.staff.list())
 
     def get(self, admin_id: int, user_id: int) -> StaffUser:
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             load_staff(uow, admin_id, admin=True)
             return self._get(uow, user_id)
 
     def by_login(self, login: str) -> StaffUser:
         """For the command line's ``--as LOGIN``."""
-        with self.ctx.uow() as uow:
+        with self.ctx.uow(read_only=True) as uow:
             user = uow.staff.by_login(staff_login(login))
             if user is None:
                 raise NotFound(f"There is no staff user {login}.")

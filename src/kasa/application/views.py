@@ -4,7 +4,7 @@ HTTP apps and the CLI turn into their own shapes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 import attrs
 
@@ -86,5 +86,7 @@ class Listing(Generic[T]):
 
 @attrs.frozen
 class FileContent:
+    """A stored file and its bytes, open for reading (whoever sends it closes it)."""
+
     file: StoredFile
-    content: bytes
+    content: BinaryIO

@@ -74,6 +74,10 @@ class EventType(enum.StrEnum):
     REMINDER_SENT = "reminder_sent"
     PASSWORD_CHANGED = "password_changed"
     DEACTIVATED = "deactivated"
+    PHONE_CHANGE_REQUESTED = "phone_change_requested"
+    PHONE_CHANGED = "phone_changed"
+    FILE_VIEWED = "file_viewed"
+    PROGRAM_FILE_CLEARED = "program_file_cleared"
 
 
 class ObjectKind(enum.StrEnum):

@@ -111,6 +111,22 @@ class Validation:
 
 
 class DeliveryFailed(KasaError):
-    """An outside service (SMS, gateway, Diia) could not be reached or refused the call."""
+    """An outside service (SMS, gateway, Diia, the file store) could not be reached or
+    refused the call.
+
+    ``message`` names only the service, so it is safe to show anyone; ``detail`` says
+    what went wrong (hosts, answers, library text) and is for the log alone.
+    """
 
     kind = "delivery_failed"
+
+    def __init__(self, service: str, detail: str = "") -> None:
+        super().__init__(f"The {service} service failed; please try again later.")
+        self.service = service
+        self.detail = detail
+
+
+class NotConfigured(KasaError):
+    """A feature this server was not set up for (Diia sharing without its settings)."""
+
+    kind = "not_configured"

@@ -12,6 +12,8 @@ from kasa.domain.errors import InvalidInput
 
 KOPECKS_PER_UAH = 100
 _MAX_KOPECKS = 10**13  # a hundred billion hryvnias: far past any fund, well inside BIGINT
+# The most an amount typed or sent to Kasa may be: a billion hryvnias.
+MAX_INPUT = Decimal("1000000000.00")
 
 
 @total_ordering
@@ -51,13 +53,15 @@ class Money:
             try:
                 amount = Decimal(value.strip().replace(",", "."))
             except InvalidOperation:
-                raise InvalidInput.field(field, f"{value!r} is not an amount") from None
+                raise InvalidInput.field(field, f"{value[:24]!r} is not an amount") from None
         else:
             raise InvalidInput.field(field, "is not an amount")
         if not amount.is_finite():
             raise InvalidInput.field(field, "is not a finite amount")
         if amount < 0:
             raise InvalidInput.field(field, "cannot be negative")
+        if amount > MAX_INPUT:
+            raise InvalidInput.field(field, "must be at most 1000000000.00")
         if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
             raise InvalidInput.field(field, "has more than two decimal places")
         kopecks = int(amount * KOPECKS_PER_UAH)

@@ -88,6 +88,9 @@ class Payment:
     extension: Extension | None = None
     gateway_status: str = ""
     gateway_payment_id: str = ""
+    # a gateway order for a monthly subscription: each charge is a top-up of its own;
+    # a one-off order takes exactly one payment
+    is_subscription: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.amount:
@@ -97,7 +100,15 @@ class Payment:
 
     # -- creation ----------------------------------------------------------------
     @classmethod
-    def gateway_top_up(cls, member_id: int, amount: Money, order_id: str, now: datetime) -> Payment:
+    def gateway_top_up(
+        cls,
+        member_id: int,
+        amount: Money,
+        order_id: str,
+        now: datetime,
+        *,
+        subscription: bool = False,
+    ) -> Payment:
         """A top-up the member starts at the gateway: pending until the callback."""
         if not order_id:
             raise InvalidInput.field("order_id", "is required")
@@ -109,6 +120,15 @@ class Payment:
             now,
             now,
             payment_identifier=order_id,
+            is_subscription=subscription,
+        )
+
+    def is_other_gateway_payment(self, gateway_payment_id: str) -> bool:
+        """The gateway names a payment of this order other than the one it paid."""
+        return bool(
+            gateway_payment_id
+            and self.gateway_payment_id
+            and gateway_payment_id != self.gateway_payment_id
         )
 
     @classmethod
@@ -129,6 +149,11 @@ class Payment:
         )
 
     # -- gateway outcomes ------------------------------------------------------------
+    def require_one_payment(self, gateway_payment_id: str) -> None:
+        """A one-off order is paid once: another gateway payment for it is refused."""
+        if not self.is_subscription and self.is_other_gateway_payment(gateway_payment_id):
+            raise Conflict("This order was a one-off top-up and is already paid.")
+
     def check_gateway_amount(self, amount: Money) -> None:
         if amount != self.amount:
             raise RuleViolation(
@@ -215,8 +240,9 @@ def record_payout(
     """The fund pays (part of) a request.
 
     Payouts never sum past the approved amount; a payout that completes it is a
-    ``payout``, one that leaves part unpaid a ``partial_payout``. Above the four-eyes
-    threshold the payout waits as pending for a second staff user.
+    ``payout``, one that leaves part unpaid a ``partial_payout``. When the request's
+    payouts with this one pass the four-eyes threshold, it waits as pending for a
+    second staff user.
     """
     if request.id is None:
         raise InvalidInput.field("request", "the request is not saved")
@@ -234,7 +260,9 @@ def record_payout(
             f"{request.approved_amount}: at most {remaining} remains."
         )
     kind = PaymentType.PAYOUT if amount == remaining else PaymentType.PARTIAL_PAYOUT
-    needs_approval = four_eyes_threshold is not None and amount > four_eyes_threshold
+    # four-eyes counts the request's whole payout (what is already paid or waiting,
+    # and this one), so splitting a payout into smaller ones does not avoid it
+    needs_approval = four_eyes_threshold is not None and committed + amount > four_eyes_threshold
     return Payment(
         request.member_id,
         kind,

@@ -7,6 +7,7 @@ stored).
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -44,6 +45,17 @@ def check_code_format(code: str) -> str:
     return value
 
 
+class CodePurpose(enum.StrEnum):
+    """What a code is for: signing in, or confirming a member's new phone. A code of one
+    purpose never does the other's work."""
+
+    SIGN_IN = "sign_in"
+    PHONE_CHANGE = "phone_change"
+
+
+NO_VALID_CODE = "No valid code for this phone. Ask for a new one."
+
+
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
@@ -64,13 +76,28 @@ class SignInChallenge:
     attempts: int = 0
     used_at: datetime | None = None
     id: int | None = None
+    purpose: CodePurpose = CodePurpose.SIGN_IN
+    # for a phone change: the member whose phone this code would change
+    member_id: int | None = None
 
     def daily_counter(self, now: datetime) -> int:
         """How many codes went out in the 24 hours before ``now``."""
         return sum(1 for sent in self.recent_sends if now - sent < DAY)
 
-    def issue(self, code_hash: str, now: datetime, policy: SignInPolicy, to_create: bool) -> None:
-        """Record a newly sent code, or refuse (changing nothing) with when to retry."""
+    def issue(
+        self,
+        code_hash: str,
+        now: datetime,
+        policy: SignInPolicy,
+        to_create: bool,
+        *,
+        purpose: CodePurpose = CodePurpose.SIGN_IN,
+        member_id: int | None = None,
+    ) -> None:
+        """Record a newly sent code, or refuse (changing nothing) with when to retry.
+
+        A phone has one live code: a new one, of either purpose, replaces the last. Both
+        purposes count toward the phone's limits."""
         recent = sorted(sent for sent in self.recent_sends if now - sent < DAY)
         if len(recent) >= policy.daily_limit:
             frees_up = recent[-policy.daily_limit] + DAY
@@ -91,18 +118,32 @@ class SignInChallenge:
         self.to_create = to_create
         self.attempts = 0
         self.used_at = None
+        self.purpose = purpose
+        self.member_id = member_id if purpose is CodePurpose.PHONE_CHANGE else None
 
     def verify(
-        self, code: str, now: datetime, policy: SignInPolicy, matches: Callable[[str, str], bool]
+        self,
+        code: str,
+        now: datetime,
+        policy: SignInPolicy,
+        matches: Callable[[str, str], bool],
+        *,
+        purpose: CodePurpose = CodePurpose.SIGN_IN,
+        member_id: int | None = None,
     ) -> bool:
         """Check a code; on success the code is spent and ``to_create`` is returned.
 
         ``matches(code, code_hash)`` compares a clear code with the stored hash. Every
-        wrong try counts; at the attempt limit the code is burnt.
+        wrong try counts; at the attempt limit the code is burnt. A code sent for
+        another purpose (or, for a phone change, to another member) is no code at all.
         """
         code = check_code_format(code)
         if self.code_hash is None or self.sent_at is None or self.used_at is not None:
-            raise AuthenticationFailed("No valid code for this phone. Ask for a new one.")
+            raise AuthenticationFailed(NO_VALID_CODE)
+        if self.purpose is not purpose or (
+            purpose is CodePurpose.PHONE_CHANGE and self.member_id != member_id
+        ):
+            raise AuthenticationFailed(NO_VALID_CODE)
         if now >= self.sent_at + timedelta(seconds=policy.code_ttl_seconds):
             raise AuthenticationFailed("The code has expired. Ask for a new one.")
         if not matches(code, self.code_hash):

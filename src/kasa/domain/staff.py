@@ -55,6 +55,9 @@ class StaffUser:
     phone: Phone | None = None
     is_active: bool = True
     id: int | None = None
+    # Carried in every access token; a token of an older version is refused. It moves
+    # on with a new password, a new role and a deactivation, and never back.
+    token_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -77,6 +80,31 @@ class StaffUser:
             raise Conflict("The account is already deactivated.")
         self.is_active = False
         self.updated_at = now
+        self.end_tokens()
+
+    def end_tokens(self) -> None:
+        """Every token issued so far stops working (at the next call)."""
+        self.token_version += 1
+
+    def set_password_hash(self, password_hash: str, now: datetime) -> None:
+        self.password_hash = password_hash
+        self.updated_at = now
+        self.end_tokens()
+
+    def set_role(self, role: Role, now: datetime) -> None:
+        self.role = role
+        self.updated_at = now
+        self.end_tokens()
+
+    def set_active(self, active: bool, now: datetime) -> None:
+        """Reactivation lets the user sign in again; it never revives old tokens."""
+        self.is_active = active
+        self.updated_at = now
+        if not active:
+            self.end_tokens()
+
+    def accepts_token(self, version: int) -> bool:
+        return self.is_active and version == self.token_version
 
     def may_set_password_of(self, other: StaffUser) -> bool:
         """Anyone may change their own password (with the old one); an admin anyone's."""

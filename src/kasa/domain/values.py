@@ -7,6 +7,8 @@ Each one normalises what it is given and refuses malformed input with an
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from datetime import date
 
 import attrs
 import phonenumbers
@@ -17,9 +19,19 @@ from stdnum.ua import rntrc
 
 from kasa.domain.errors import InvalidInput
 
+# Dates the fund deals in: birth dates, payment dates, report periods.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
 NAME_MAX = 32
 EMAIL_MAX = 128
 UA_IBAN_LENGTH = 29
+
+
+def check_date(value: date, field: str) -> date:
+    """A calendar date within the years the fund can mean (1900 to 2200)."""
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise InvalidInput.field(field, "must be a date between 1900 and 2200")
+    return value
 
 
 @attrs.frozen
@@ -45,6 +57,19 @@ class Phone:
         if e164 != text:
             raise InvalidInput.field(field, "is not in E.164 form")
         return cls(e164)
+
+    @property
+    def calling_code(self) -> int:
+        """The country calling code (380 for Ukraine)."""
+        return int(phonenumbers.parse(self.e164, None).country_code or 0)
+
+    def require_country(self, calling_codes: Collection[int], field: str = "phone") -> None:
+        """Refuse a phone outside the given countries (codes go only where the fund works)."""
+        if self.calling_code not in calling_codes:
+            allowed = ", ".join(f"+{code}" for code in sorted(calling_codes))
+            raise InvalidInput.field(
+                field, f"codes are sent only to phones of the fund's countries ({allowed})"
+            )
 
     def __str__(self) -> str:
         return self.e164

@@ -3,14 +3,17 @@ has a safe default for development. See ``operations.md`` for the whole table.""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import attrs
 import sqlalchemy as sa
 
+from kasa.adapters.files import private_folder
 from kasa.application.context import FundSettings
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
@@ -19,6 +22,62 @@ from kasa.domain.signin import SignInPolicy
 ENVIRONMENTS = ("dev", "test", "production")
 SMS_BACKENDS = ("console", "outbox", "twilio")
 PLACEHOLDER_KEYS = ("sandbox_public_key", "sandbox_private_key")
+DIIA_SETTINGS = (
+    "KASA_DIIA_BASIC_AUTH",
+    "KASA_DIIA_ACQUIRER_TOKEN",
+    "KASA_DIIA_BRANCH_ID",
+    "KASA_DIIA_RETURN_LINK",
+)
+# Every KASA_* variable Kasa, its command line, its tests and its scripts read; any
+# other is named in a warning at start (a typo such as KASA_SMS_BACKEN).
+KNOWN_VARIABLES = frozenset(
+    {
+        "KASA_ENV",
+        "KASA_DATA_DIR",
+        "KASA_DATABASE_URL",
+        "KASA_FILES_DIR",
+        "KASA_PUBLIC_URL",
+        "KASA_ADMIN_PUBLIC_URL",
+        "KASA_JWT_SECRET",
+        "KASA_MEMBER_TOKEN_TTL",
+        "KASA_STAFF_TOKEN_TTL",
+        "KASA_SMS_BACKEND",
+        "KASA_SMS_OUTBOX",
+        "KASA_SMS_FROM",
+        "KASA_SMS_COUNTRIES",
+        "KASA_TWILIO_API_URL",
+        "KASA_OTP_TTL_SECONDS",
+        "KASA_OTP_MAX_ATTEMPTS",
+        "KASA_OTP_DAILY_LIMIT",
+        "KASA_OTP_RESEND_SECONDS",
+        "KASA_OTP_ADDRESS_HOURLY_LIMIT",
+        "KASA_LIQPAY_PUBLIC_KEY",
+        "KASA_LIQPAY_PRIVATE_KEY",
+        "KASA_LIQPAY_SANDBOX",
+        "KASA_LIQPAY_API_URL",
+        "KASA_DIIA_API_URL",
+        *DIIA_SETTINGS,
+        "KASA_DIIA_DECRYPTOR",
+        "KASA_APPLE_APP_IDS",
+        "KASA_MAX_UPLOAD_MB",
+        "KASA_MAX_FILES",
+        "KASA_MAX_BODY_KB",
+        "KASA_MEMBER_STORAGE_MB",
+        "KASA_GRACE_DAYS",
+        "KASA_REMINDER_DAYS",
+        "KASA_FOUR_EYES_THRESHOLD",
+        "KASA_JSON_LOGS",
+        "KASA_HSTS",
+        "KASA_ADMIN_CORS_ORIGINS",
+        "KASA_TRUSTED_PROXIES",
+        "KASA_DOCS",
+        # the command line, the scripts and the tests
+        "KASA_STAFF",
+        "KASA_VENV",
+        "KASA_ROOT",
+    }
+)
+KNOWN_PREFIXES = ("KASA_TEST_", "KASA_LOAD_", "KASA_BENCH_")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -50,6 +109,56 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise InvalidInput(f"{name} must be at least {minimum}.")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: str) -> bool:
+    return (env.get(name) or default).strip() not in ("0", "")
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    """An http(s) URL with a host, its scheme in lower case, without a trailing slash."""
+    text = (env.get(name) or default).strip().rstrip("/")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"{name} must be an http:// or https:// URL, not {text!r}.")
+    return scheme + text[len(parts.scheme) :]
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IpNetwork, ...]:
+    found: list[IpNetwork] = []
+    for item in env.get(name, "").split(","):
+        if item.strip():
+            try:
+                found.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise InvalidInput(
+                    f"{name} must list addresses or networks, not {item.strip()!r}."
+                ) from None
+    return tuple(found)
+
+
+def _calling_codes(env: Mapping[str, str], name: str) -> frozenset[int]:
+    text = env.get(name, "").strip() or "380"
+    codes = [c.strip().lstrip("+") for c in text.split(",") if c.strip()]
+    if not codes or not all(c.isdigit() and 1 <= len(c) <= 3 for c in codes):
+        raise InvalidInput(f"{name} must list calling codes such as 380, not {text!r}.")
+    return frozenset(int(c) for c in codes)
+
+
+def unknown_variables(env: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            name
+            for name in env
+            if name.startswith("KASA_")
+            and name not in KNOWN_VARIABLES
+            and not name.startswith(KNOWN_PREFIXES)
+        )
+    )
+
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @attrs.frozen
@@ -84,6 +193,12 @@ class Settings:
     hsts: bool = False
     admin_cors_origins: tuple[str, ...] = ()
     json_logs: bool = False
+    # the client address is the TCP peer unless the peer is one of these proxies
+    trusted_proxies: tuple[IpNetwork, ...] = ()
+    # JSON and form bodies (no files)
+    max_body_bytes: int = 64 * 1024
+    docs: bool = True
+    unknown_variables: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -116,6 +231,10 @@ class Settings:
                 else None
             ),
             max_upload_bytes=_int(env, "KASA_MAX_UPLOAD_MB", 10, 1) * 1024 * 1024,
+            max_files_per_upload=_int(env, "KASA_MAX_FILES", 20, 1),
+            member_storage_bytes=_int(env, "KASA_MEMBER_STORAGE_MB", 100, 1) * 1024 * 1024,
+            sms_countries=_calling_codes(env, "KASA_SMS_COUNTRIES"),
+            code_requests_per_address_hourly=_int(env, "KASA_OTP_ADDRESS_HOURLY_LIMIT", 10, 1),
         )
         sms_backend = env.get("KASA_SMS_BACKEND", "console").strip() or "console"
         if sms_backend not in SMS_BACKENDS:
@@ -126,10 +245,8 @@ class Settings:
             database_url=database_url,
             files_dir=Path(env.get("KASA_FILES_DIR") or data_dir / "files").expanduser(),
             fund=fund,
-            public_url=(env.get("KASA_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
-            admin_public_url=(env.get("KASA_ADMIN_PUBLIC_URL") or "http://127.0.0.1:8001").rstrip(
-                "/"
-            ),
+            public_url=_url(env, "KASA_PUBLIC_URL", "http://127.0.0.1:8000"),
+            admin_public_url=_url(env, "KASA_ADMIN_PUBLIC_URL", "http://127.0.0.1:8001"),
             jwt_secret=env.get("KASA_JWT_SECRET") or None,
             member_token_ttl=_int(env, "KASA_MEMBER_TOKEN_TTL", 30 * 24 * 3600, 60),
             staff_token_ttl=_int(env, "KASA_STAFF_TOKEN_TTL", 8 * 3600, 60),
@@ -137,10 +254,7 @@ class Settings:
             sms_outbox=Path(env.get("KASA_SMS_OUTBOX") or data_dir / "sms-outbox.jsonl"),
             liqpay_public_key=env.get("KASA_LIQPAY_PUBLIC_KEY") or "sandbox_public_key",
             liqpay_private_key=env.get("KASA_LIQPAY_PRIVATE_KEY") or "sandbox_private_key",
-            liqpay_sandbox=(
-                env.get("KASA_LIQPAY_SANDBOX") or ("0" if kind == "production" else "1")
-            ).strip()
-            not in ("0", ""),
+            liqpay_sandbox=_flag(env, "KASA_LIQPAY_SANDBOX", "0" if kind == "production" else "1"),
             liqpay_api_url=env.get("KASA_LIQPAY_API_URL") or "https://www.liqpay.ua/api",
             diia_api_url=env.get("KASA_DIIA_API_URL") or "https://api2s.diia.gov.ua",
             diia_basic_auth=env.get("KASA_DIIA_BASIC_AUTH", ""),
@@ -152,12 +266,15 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             sms_from=env.get("KASA_SMS_FROM", ""),
             twilio_api_url=env.get("KASA_TWILIO_API_URL", ""),
-            hsts=(env.get("KASA_HSTS") or "0").strip() not in ("0", ""),
+            hsts=_flag(env, "KASA_HSTS", "0"),
             admin_cors_origins=tuple(
                 o.strip() for o in env.get("KASA_ADMIN_CORS_ORIGINS", "").split(",") if o.strip()
             ),
-            json_logs=(env.get("KASA_JSON_LOGS") or ("1" if kind == "production" else "0")).strip()
-            not in ("0", ""),
+            json_logs=_flag(env, "KASA_JSON_LOGS", "1" if kind == "production" else "0"),
+            trusted_proxies=_networks(env, "KASA_TRUSTED_PROXIES"),
+            max_body_bytes=_int(env, "KASA_MAX_BODY_KB", 64, 1) * 1024,
+            docs=_flag(env, "KASA_DOCS", "0" if kind == "production" else "1"),
+            unknown_variables=unknown_variables(env),
             apple_app_ids=tuple(
                 a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()
             ),
@@ -175,7 +292,7 @@ class Settings:
             return self.jwt_secret
         path = self.data_dir / "secret.key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_folder(self.data_dir)
             try:
                 with path.open("x", encoding="utf-8") as handle:
                     handle.write(secrets.token_urlsafe(48))
@@ -184,10 +301,26 @@ class Settings:
                 pass  # another process made it first
         return path.read_text(encoding="utf-8").strip()
 
+    @property
+    def diia_configured(self) -> bool:
+        return bool(self.diia_acquirer_token)
+
     def problems(self) -> list[str]:
-        """What keeps this configuration from running: in production, missing secrets
-        and development-only backends; anywhere, a Twilio backend without its account."""
+        """What keeps this configuration from running: in production, missing or weak
+        secrets, development-only backends and plain-HTTP addresses; anywhere, a Twilio
+        backend without its account, or Diia with only some of its settings."""
         found: list[str] = []
+        diia = {
+            "KASA_DIIA_BASIC_AUTH": self.diia_basic_auth,
+            "KASA_DIIA_ACQUIRER_TOKEN": self.diia_acquirer_token,
+            "KASA_DIIA_BRANCH_ID": self.diia_branch_id,
+            "KASA_DIIA_RETURN_LINK": self.diia_return_link,
+        }
+        missing = [name for name, value in diia.items() if not value]
+        if 0 < len(missing) < len(diia):
+            found.append(
+                "Diia sharing needs all of its settings or none: " + ", ".join(missing) + " missing"
+            )
         if self.sms_backend == "twilio":
             for name, value in (
                 ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
@@ -202,6 +335,8 @@ class Settings:
             found.append("KASA_JWT_SECRET must be set in production")
         elif len(self.jwt_secret.encode()) < 32:
             found.append("KASA_JWT_SECRET must be at least 32 bytes")
+        elif len(set(self.jwt_secret)) < 16:
+            found.append("KASA_JWT_SECRET must have at least 16 different characters")
         if self.sms_backend != "twilio":
             found.append(f"KASA_SMS_BACKEND={self.sms_backend} is for development; use twilio")
         if self.database_url.startswith("sqlite"):
@@ -213,19 +348,25 @@ class Settings:
             found.append("KASA_LIQPAY_PUBLIC_KEY and KASA_LIQPAY_PRIVATE_KEY must be set")
         if self.liqpay_sandbox:
             found.append("KASA_LIQPAY_SANDBOX is on in production")
-        if self.diia_decryptor == "plain":
+        if self.diia_configured and self.diia_decryptor == "plain":
             found.append("KASA_DIIA_DECRYPTOR=plain is for development; name the decryptor")
-        for name, value in (
-            ("KASA_DIIA_BASIC_AUTH", self.diia_basic_auth),
-            ("KASA_DIIA_ACQUIRER_TOKEN", self.diia_acquirer_token),
-            ("KASA_DIIA_BRANCH_ID", self.diia_branch_id),
-            ("KASA_DIIA_RETURN_LINK", self.diia_return_link),
+        for name, url in (
+            ("KASA_PUBLIC_URL", self.public_url),
+            ("KASA_ADMIN_PUBLIC_URL", self.admin_public_url),
         ):
-            if not value:
-                found.append(f"{name} must be set in production")
-        if self.public_url.startswith("http://"):
-            found.append("KASA_PUBLIC_URL must be https in production")
+            if urlsplit(url).scheme.lower() != "https":
+                found.append(f"{name} must be https in production")
         return found
+
+    def warnings(self) -> list[str]:
+        """What is allowed but probably a mistake, said once at start."""
+        if not self.unknown_variables:
+            return []
+        return [
+            "unknown settings (mistyped?): "
+            + ", ".join(self.unknown_variables)
+            + "; they are ignored"
+        ]
 
     def require_runnable(self) -> None:
         problems = self.problems()

@@ -301,7 +301,7 @@ def test_request_work_payout_cap_and_four_eyes(tmp_path: Path) -> None:
         world = AdminWorld(c, kasa, fund, fakes, {}, {})
         admin, h = world.sign_in("chief", ADMIN_PASSWORD), world.sign_in("clerk", OPERATOR_PASSWORD)
         member_id = fund.approved_member(fund.program())
-        view = fund.requests.create(member_id, "Ліки", [Upload("f", "чек.jpg", JPEG)])
+        view = fund.requests.create(member_id, "Ліки", [Upload.of("f", "чек.jpg", JPEG)])
         request_id = view.request.id
         listed = c.post("/requests", headers=h, json={}).json()
         assert listed["total"] == 1 and listed["data"][0]["member_name"]

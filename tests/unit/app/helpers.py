@@ -32,7 +32,7 @@ def documents(kind: str = "card") -> list[Upload]:
     fields = (
         ["inn", "id_1", "id_2"] if kind == "card" else ["inn", "book_1", "book_2", "book_address"]
     )
-    return [Upload(f, f"{f}.jpg", JPEG + f.encode()) for f in fields]
+    return [Upload.of(f, f"{f}.jpg", JPEG + f.encode()) for f in fields]
 
 
 @attrs.define

@@ -58,7 +58,7 @@ def test_member_detail_has_the_whole_file(fund: Fund) -> None:
     first, second = fund.program(), fund.program("Розширена", "500")
     member_id = fund.approved_member(first)
     fund.profiles.change_program(member_id, second)
-    fund.profiles.edit(member_id, photo=Upload("photo", "me.jpg", JPEG))
+    fund.profiles.edit(member_id, photo=Upload.of("photo", "me.jpg", JPEG))
     fund.requests.create(member_id, "", [])
     fund.pay(member_id, "300")
     fund.profiles.report_wrong_data(
@@ -136,17 +136,22 @@ def test_staff_edit_validates_and_refuses_taken_values(fund: Fund) -> None:
 
 def test_members_download_only_their_own_files(fund: Fund) -> None:
     alice, bob = fund.approved_member(), fund.approved_member()
-    view = fund.requests.create(alice, "", [Upload("f", "чек.pdf", PDF)])
+    view = fund.requests.create(alice, "", [Upload.of("f", "чек.pdf", PDF)])
     name = view.files[0].stored_name
     got = fund.member_files.own_file(alice, alice, name)
-    assert got.content == PDF and got.file.content_type == "application/pdf"
+    assert got.content.read() == PDF and got.file.content_type == "application/pdf"
     with pytest.raises(NotFound):
         fund.member_files.own_file(bob, alice, name)
     with pytest.raises(NotFound):
         fund.member_files.own_file(bob, bob, name)
-    assert fund.office.member_file(fund.operator_id, alice, name).content == PDF
+    assert fund.office.member_file(fund.operator_id, alice, name).content.read() == PDF
+    viewed = fund.events(EventType.FILE_VIEWED)
+    assert [(e.actor.id, e.object_id, e.details["member_id"]) for e in viewed] == [
+        (fund.operator_id, str(view.files[0].id), alice)
+    ]
     with pytest.raises(NotFound):
         fund.office.member_file(fund.operator_id, bob, name)
+    assert len(fund.events(EventType.FILE_VIEWED)) == 1  # a refused read changes nothing
 
 
 def test_programs_with_terms_files(fund: Fund) -> None:
@@ -154,11 +159,11 @@ def test_programs_with_terms_files(fund: Fund) -> None:
         fund.admin_id,
         name="Базова",
         month_price=Money(30000),
-        terms=Upload("new_program_file", "умови.pdf", PDF),
+        terms=Upload.of("new_program_file", "умови.pdf", PDF),
     )
     assert program.program_file.endswith(".pdf")
     terms = fund.programs.terms_file(program.program_file)
-    assert terms.content == PDF
+    assert terms.content.read() == PDF
     with pytest.raises(NotFound):
         fund.programs.terms_file("nothing.pdf")
     updated = fund.programs.save(fund.admin_id, program_id=program.id, month_price=Money(40000))
@@ -176,6 +181,41 @@ def test_programs_with_terms_files(fund: Fund) -> None:
     assert system.updated_by is None
     assert fund.programs.list(None) == []
     assert len(fund.programs.list(None, active_only=False)) == 1
+
+
+def test_a_program_may_name_only_a_terms_file_and_the_change_is_audited(fund: Fund) -> None:
+    """An operator naming a member's ID scan as a program's terms would publish it."""
+    member_id = fund.approved_member()
+    with fund.ctx.uow() as uow:
+        scan = next(f for f in uow.files.rows.values() if f.member_id == member_id)  # type: ignore[attr-defined]
+    program = fund.programs.save(
+        fund.admin_id,
+        name="Базова",
+        month_price=Money(30000),
+        terms=Upload.of("new_program_file", "умови.pdf", PDF),
+    )
+    assert program.id is not None
+    with pytest.raises(InvalidInput) as caught:
+        fund.programs.save(fund.admin_id, program_id=program.id, program_file=scan.stored_name)
+    assert "program_file" in caught.value.errors
+    with pytest.raises(InvalidInput):
+        fund.programs.save(
+            fund.admin_id, name="Інша", month_price=Money(1), program_file=scan.stored_name
+        )
+    assert fund.programs.get(fund.admin_id, program.id).program_file != scan.stored_name
+    with pytest.raises(NotFound):
+        fund.programs.terms_file(scan.stored_name)
+    # another terms file may be named, and the audit trail records which
+    other = fund.programs.save(
+        fund.admin_id,
+        name="Розширена",
+        month_price=Money(50000),
+        terms=Upload.of("new_program_file", "умови-2.txt", b"Umovy programy"),
+    )
+    fund.programs.save(fund.admin_id, program_id=program.id, program_file=other.program_file)
+    last = fund.events(EventType.UPDATED)[-1]
+    assert last.details["program_file"] == other.program_file
+    assert fund.programs.terms_file(other.program_file).content.read() == b"Umovy programy"
 
 
 def test_fund_report_by_month_and_program(fund: Fund) -> None:

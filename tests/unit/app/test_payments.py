@@ -68,9 +68,52 @@ def test_callback_refusals_are_recorded_and_change_nothing(fund: Fund) -> None:
         fund.gateway.callback(*unknown)
     with pytest.raises(InvalidInput, match="cannot be read"):
         fund.gateway.callback("%%%", liqpay_codec.sign(fund.fakes.gateway.private_key, "%%%"))
-    assert len(fund.events(EventType.CALLBACK_REFUSED)) == 4
+    # the two unverifiable ones came from one address within a minute: audited once
+    refused = fund.events(EventType.CALLBACK_REFUSED)
+    assert len(refused) == 3 and refused[0].details["source"] == "liqpay"
+    assert refused[2].details["reason"] == "unknown order"
     assert member_state(fund, member_id) == (None, 0)
     assert fund.fakes.store.tables.payments[1].status is PaymentStatus.PENDING
+
+
+def test_junk_callbacks_are_counted_and_audited_once_a_minute_per_address(fund: Fund) -> None:
+    for _ in range(50):
+        with pytest.raises(InvalidInput):
+            fund.gateway.callback("junk", "junk", "203.0.113.9")
+    with pytest.raises(InvalidInput):
+        fund.gateway.callback("junk", "junk", "198.51.100.1")
+    refused = fund.events(EventType.CALLBACK_REFUSED)
+    assert [e.details["address"] for e in refused] == ["203.0.113.9", "198.51.100.1"]
+    fund.fakes.clock.advance(seconds=61)
+    with pytest.raises(InvalidInput):
+        fund.gateway.callback("junk", "junk", "203.0.113.9")
+    latest = fund.events(EventType.CALLBACK_REFUSED)[-1]
+    assert latest.details["address"] == "203.0.113.9"
+    assert latest.details["not_audited_before"] == 49
+    assert latest.details["total_from_address"] == 51
+    with fund.ctx.uow() as uow:
+        counter = uow.counters.locked(["callback-liqpay:203.0.113.9"])[
+            "callback-liqpay:203.0.113.9"
+        ]
+    assert counter.total == 51
+
+
+def test_a_one_off_order_takes_one_payment(fund: Fund) -> None:
+    """A signed `regular` callback with a new payment id for a one-off order is refused."""
+    member_id = fund.approved_member(fund.program(price="300"))
+    fund.payments.start_top_up(member_id, Money.parse("300"))
+    order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
+    first = fund.fakes.gateway.callback(order_id, "300", payment_id="111", action="pay")
+    fund.gateway.callback(*first)
+    paid_until = member_state(fund, member_id)
+    assert paid_until[0] is not None
+    fund.gateway.callback(*first)  # the same callback again changes nothing
+    regular = fund.fakes.gateway.callback(order_id, "300", payment_id="222", action="regular")
+    with pytest.raises(Conflict, match="one-off"):
+        fund.gateway.callback(*regular)
+    assert member_state(fund, member_id) == paid_until
+    assert len([p for p in fund.fakes.store.tables.payments.values()]) == 1
+    assert "one-off" in fund.events(EventType.CALLBACK_REFUSED)[-1].details["reason"]
 
 
 def test_failure_then_retry_then_reversal(fund: Fund) -> None:

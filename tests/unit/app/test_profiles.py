@@ -50,9 +50,9 @@ def test_every_bad_field_is_reported_and_nothing_is_stored(fund: Fund) -> None:
         fund.submit(member_id, fund.program(), first_name="", email="x", iban="UA00")
     assert set(caught.value.errors) == {"first_name", "email", "iban"}
     with pytest.raises(InvalidInput, match="incomplete"):
-        fund.submit(member_id, fund.program(), documents=[Upload("inn", "a.jpg", JPEG)])
+        fund.submit(member_id, fund.program(), documents=[Upload.of("inn", "a.jpg", JPEG)])
     with pytest.raises(InvalidInput, match="not a document field"):
-        fund.submit(member_id, fund.program(), documents=[*documents(), Upload("x", "", JPEG)])
+        fund.submit(member_id, fund.program(), documents=[*documents(), Upload.of("x", "", JPEG)])
     with pytest.raises(InvalidInput, match="one file"):
         fund.submit(member_id, fund.program(), documents=[*documents(), documents()[0]])
     with pytest.raises(InvalidInput, match="no such program"):
@@ -64,7 +64,7 @@ def test_every_bad_field_is_reported_and_nothing_is_stored(fund: Fund) -> None:
 def test_files_are_checked_by_content_and_size(fund: Fund) -> None:
     member_id = fund.sign_up()
     program_id = fund.program()
-    exe = [Upload("inn", "inn.jpg", b"MZ\x90\x00" * 10), *documents()[1:]]
+    exe = [Upload.of("inn", "inn.jpg", b"MZ\x90\x00" * 10), *documents()[1:]]
     with pytest.raises(InvalidInput) as caught:
         fund.submit(member_id, program_id, documents=exe)
     assert "inn" in caught.value.errors
@@ -72,7 +72,7 @@ def test_files_are_checked_by_content_and_size(fund: Fund) -> None:
     with pytest.raises(TooLarge, match="larger than"):
         small.submit(small.sign_up(), small.program())
     with pytest.raises(InvalidInput, match="empty"):
-        fund.submit(member_id, program_id, documents=[Upload("inn", "", b""), *documents()[1:]])
+        fund.submit(member_id, program_id, documents=[Upload.of("inn", "", b""), *documents()[1:]])
 
 
 def test_a_failure_midway_leaves_no_file_behind(fund: Fund) -> None:
@@ -126,16 +126,19 @@ def test_contacts_and_photo_can_be_edited_but_not_to_a_taken_phone(fund: Fund) -
     taken = fund.fakes.store.tables.members[other].phone.e164
     with pytest.raises(RuleViolation, match="Can not assign this phone number"):
         fund.profiles.edit(member_id, phone=taken)
-    fund.profiles.edit(
+    before = fund.fakes.store.tables.members[member_id].phone
+    code_sent = fund.profiles.edit(
         member_id,
         email="new@example.com",
         phone="+380671234567",
-        photo=Upload("photo", "me.png", JPEG),
+        photo=Upload.of("photo", "me.jpg", JPEG),
     )
     member = fund.fakes.store.tables.members[member_id]
-    assert str(member.email) == "new@example.com" and member.phone.e164 == "+380671234567"
+    # e-mail and photo are saved; the phone waits for its confirmation
+    assert code_sent and str(member.email) == "new@example.com" and member.phone == before
     assert member.photo_file_id is not None
-    assert fund.events(EventType.UPDATED)[-1].details["fields"] == ["email", "phone", "photo"]
+    assert fund.events(EventType.UPDATED)[-1].details["fields"] == ["email", "photo"]
+    assert not fund.profiles.edit(member_id, phone=before.e164)  # the same phone: no code
 
 
 def test_correction_report_reaches_the_review_queue(fund: Fund) -> None:
@@ -182,7 +185,7 @@ def test_unknown_or_blocked_members_are_refused(fund: Fund) -> None:
 
 def test_pdf_documents_are_accepted(fund: Fund) -> None:
     member_id = fund.sign_up()
-    docs = [Upload(u.field, "scan.pdf", PDF + u.field.encode()) for u in documents()]
+    docs = [Upload.of(u.field, "scan.pdf", PDF + u.field.encode()) for u in documents()]
     fund.submit(member_id, fund.program(), documents=docs)
     kinds = {f.content_type for f in fund.fakes.store.tables.files.values()}
     assert kinds == {"application/pdf"}

@@ -14,7 +14,7 @@ from tests.unit.app.helpers import JPEG, PDF, Fund
 
 
 def receipt(tag: str = "a") -> Upload:
-    return Upload("files", f"receipt-{tag}.jpg", JPEG + tag.encode())
+    return Upload.of("files", f"receipt-{tag}.jpg", JPEG + tag.encode())
 
 
 def test_only_approved_members_file_requests(fund: Fund) -> None:
@@ -66,7 +66,7 @@ def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> No
     fund.staff_requests.write(fund.operator_id, request_id, "Надішліть чек")
     member = fund.fakes.store.tables.members[member_id]
     assert member.has_new_request == 0
-    view = fund.requests.add_files(member_id, request_id, [Upload("f", "чек.pdf", PDF)])
+    view = fund.requests.add_files(member_id, request_id, [Upload.of("f", "чек.pdf", PDF)])
     assert view.request.status is RequestStatus.AWAITING_AGENT
     fund.requests.write(member_id, request_id, "Ось чек")
     detail = fund.requests.get(member_id, request_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -76,7 +77,7 @@ class FakeSms:
 
     def send(self, to: Phone, body: str) -> None:
         if self.failing:
-            raise DeliveryFailed("The SMS service is not answering.")
+            raise DeliveryFailed("SMS", "The SMS service is not answering.")
         self.sent.append(Sms(to.e164, body, self.clock.now()))
 
     def last_code(self, phone: str) -> str:
@@ -138,10 +139,10 @@ class FakeGateway:
 
     def status(self, order_id: str) -> GatewayNotice:
         if self.unreachable:
-            raise DeliveryFailed("The gateway is not answering.")
+            raise DeliveryFailed("LiqPay", "The gateway is not answering.")
         params = self.statuses.get(order_id)
         if params is None:
-            raise DeliveryFailed(f"The gateway does not know order {order_id}.")
+            raise DeliveryFailed("LiqPay", f"The gateway does not know order {order_id}.")
         return liqpay_codec.notice_from({"order_id": order_id, **params}, sandbox=self.sandbox)
 
     def callback(
@@ -163,7 +164,7 @@ class FakeIdentityProvider:
 
     def start_sharing(self, request_id: str) -> str:
         if self.unreachable:
-            raise DeliveryFailed("Diia is not answering.")
+            raise DeliveryFailed("Diia", "Diia is not answering.")
         self.started.append(request_id)
         return f"https://diia.test/deeplink/{request_id}"
 
@@ -178,7 +179,10 @@ class InMemoryFileStore:
         self.blobs: dict[str, bytes] = {}
         self.fail_after: int | None = None  # fail the n-th save from now (tests)
 
-    def save(self, content: bytes, suffix: str = "", owner: int | None = None) -> StoredBlob:
+    def save(
+        self, chunks: Iterable[bytes], suffix: str = "", owner: int | None = None
+    ) -> StoredBlob:
+        content = b"".join(chunks)
         if self.fail_after is not None:
             if self.fail_after == 0:
                 self.fail_after = None
@@ -188,9 +192,9 @@ class InMemoryFileStore:
         self.blobs[name] = bytes(content)
         return StoredBlob(name, len(content), hashlib.sha256(content).hexdigest())
 
-    def open(self, name: str) -> bytes:
+    def open(self, name: str) -> BinaryIO:
         try:
-            return self.blobs[name]
+            return io.BytesIO(self.blobs[name])
         except KeyError:
             raise NotFound("File not found.") from None
 
@@ -229,6 +233,6 @@ class FakeTokens:
     def __init__(self) -> None:
         self.issued: list[tuple[TokenAudience, int]] = []
 
-    def issue(self, audience: TokenAudience, subject: int) -> str:
+    def issue(self, audience: TokenAudience, subject: int, version: int = 0) -> str:
         self.issued.append((audience, subject))
-        return f"{audience}:{subject}:{len(self.issued)}"
+        return f"{audience}:{subject}:{version}:{len(self.issued)}"

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kasa.application.repositories import (
     REQUEST_MEMBER_FIELDS,
     AuditQuery,
-    LoginFailure,
     MemberName,
     MemberQuery,
     Page,
@@ -33,6 +32,7 @@ from kasa.domain.requests import Request, RequestMessage
 from kasa.domain.search import matches
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
+from kasa.domain.throttle import Counter
 
 if TYPE_CHECKING:
     from kasa.adapters.memory.store import InMemoryStore, Tables
@@ -223,6 +223,9 @@ class Files(_Table):
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
         return sorted(self._find(lambda f: f.sha256 == sha256), key=lambda f: f.id)
 
+    def stored_bytes(self, member_id: int) -> int:
+        return sum(f.size for f in self._find(lambda f: f.member_id == member_id))
+
 
 class Requests(_Table):
     name = "requests"
@@ -355,26 +358,14 @@ class Staff(_Table):
         return sorted(self.rows.values(), key=lambda s: s.id)
 
 
-class LoginFailures(_Table):
-    name = "login_failures"
+class Counters:
+    """Counters by key; the store's lock already makes a unit of work the only one."""
 
-    def add(self, failure: LoginFailure) -> LoginFailure:
-        return self._add(failure)
+    def __init__(self, tables: Tables) -> None:
+        self.rows: dict[str, Counter] = tables.counters
 
-    def count_since(self, *, login: str | None, address: str | None, since: datetime) -> int:
-        return len(
-            self._find(
-                lambda f: (
-                    f.at >= since
-                    and (login is None or f.login == login)
-                    and (address is None or f.address == address)
-                )
-            )
-        )
-
-    def clear_login(self, login: str) -> None:
-        for key in [k for k, f in self.rows.items() if f.login == login]:
-            del self.rows[key]
+    def locked(self, keys: Collection[str]) -> dict[str, Counter]:
+        return {key: self.rows.setdefault(key, Counter(key)) for key in sorted(set(keys))}
 
 
 class Audit(_Table):

@@ -17,10 +17,9 @@ from kasa.application.repositories import (
     AuditRepository,
     CertificateSequence,
     CorrectionRepository,
+    CounterRepository,
     FileRepository,
     IdentityRepository,
-    LoginFailure,
-    LoginFailureRepository,
     MemberProgramRepository,
     MemberRepository,
     MessageRepository,
@@ -42,6 +41,7 @@ from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
+from kasa.domain.throttle import Counter as ThrottleCounter
 
 
 @attrs.define
@@ -56,7 +56,7 @@ class Tables:
     messages: dict[int, RequestMessage] = attrs.field(factory=dict)
     payments: dict[int, Payment] = attrs.field(factory=dict)
     staff: dict[int, StaffUser] = attrs.field(factory=dict)
-    login_failures: dict[int, LoginFailure] = attrs.field(factory=dict)
+    counters: dict[str, ThrottleCounter] = attrs.field(factory=dict)
     audit: dict[int, AuditEvent] = attrs.field(factory=dict)
     reminders: dict[int, ReminderSent] = attrs.field(factory=dict)
     corrections: dict[int, CorrectionReport] = attrs.field(factory=dict)
@@ -121,8 +121,8 @@ class InMemoryStore:
             self.certificate_counter += 1
             return self.certificate_counter
 
-    def unit_of_work(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, read_only=read_only)
 
 
 class InMemoryUnitOfWork:
@@ -136,14 +136,15 @@ class InMemoryUnitOfWork:
     messages: MessageRepository
     payments: PaymentRepository
     staff: StaffRepository
-    login_failures: LoginFailureRepository
+    counters: CounterRepository
     audit: AuditRepository
     reminders: ReminderLog
     corrections: CorrectionRepository
     certificates: CertificateSequence
 
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
         self.store = store
+        self.read_only = read_only
         self.committed = False
         self._bind(Tables())
 
@@ -159,7 +160,7 @@ class InMemoryUnitOfWork:
         self.messages = repos.Messages(tables)
         self.payments = repos.Payments(tables)
         self.staff = repos.Staff(tables)
-        self.login_failures = repos.LoginFailures(tables)
+        self.counters = repos.Counters(tables)
         self.audit = repos.Audit(tables)
         self.reminders = repos.Reminders(tables)
         self.corrections = repos.Corrections(tables)
@@ -180,6 +181,8 @@ class InMemoryUnitOfWork:
         self.store.lock.release()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise AssertionError("a read-only unit of work cannot commit")
         check_unique(self.tables)
         self.store.tables = self.tables.clone()
         self.store.commits += 1

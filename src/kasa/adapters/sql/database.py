@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from kasa.adapters.files import private_file
 from kasa.adapters.sql import repositories as repos
 from kasa.adapters.sql.search import reindex
 from kasa.adapters.sql.tracker import Tracker, flush
@@ -23,9 +24,9 @@ from kasa.application.repositories import (
     AuditRepository,
     CertificateSequence,
     CorrectionRepository,
+    CounterRepository,
     FileRepository,
     IdentityRepository,
-    LoginFailureRepository,
     MemberProgramRepository,
     MemberRepository,
     MessageRepository,
@@ -37,6 +38,8 @@ from kasa.application.repositories import (
     StaffRepository,
 )
 
+READ_ONLY = "kasa_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for a database URL, set up for Kasa's transactions."""
@@ -44,7 +47,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database))  # 0600: it holds members' personal data
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @sa.event.listens_for(engine, "connect")
@@ -59,7 +62,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # a unit of work that changes things takes the write lock at once; one that
+            # only reads takes none (in WAL mode it never holds up a writer)
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -80,14 +86,15 @@ class SqlUnitOfWork:
     messages: MessageRepository
     payments: PaymentRepository
     staff: StaffRepository
-    login_failures: LoginFailureRepository
+    counters: CounterRepository
     audit: AuditRepository
     reminders: ReminderLog
     corrections: CorrectionRepository
     certificates: CertificateSequence
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self.committed = False
 
     def __enter__(self) -> Self:
@@ -105,7 +112,7 @@ class SqlUnitOfWork:
         self.messages = repos.Messages(*args)
         self.payments = repos.Payments(*args)
         self.staff = repos.Staff(*args)
-        self.login_failures = repos.LoginFailures(*args)
+        self.counters = repos.Counters(*args)
         self.audit = repos.Audit(*args)
         self.reminders = repos.Reminders(*args)
         self.corrections = repos.Corrections(*args)
@@ -125,6 +132,8 @@ class SqlUnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise AssertionError("a read-only unit of work cannot commit")
         self.tracker.write_back()
         flush(self.session)
         self.session.commit()
@@ -141,8 +150,11 @@ class SqlDatabase:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        self.reader = self.engine.execution_options(**{READ_ONLY: True})
 
-    def unit_of_work(self) -> SqlUnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if read_only:
+            return SqlUnitOfWork(self.reader, read_only=True)
         return SqlUnitOfWork(self.engine)
 
     def dispose(self) -> None:

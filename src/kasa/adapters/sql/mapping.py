@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from kasa.adapters.sql import models as m
-from kasa.application.repositories import LoginFailure, ReminderSent
+from kasa.application.repositories import ReminderSent
 from kasa.domain.audit import Actor, ActorKind, AuditEvent, EventType, ObjectKind
-from kasa.domain.files import ContentType, StoredFile
+from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType, MemberIdentity
 from kasa.domain.members import CorrectionReport, Member, MemberStatus
 from kasa.domain.membership import Extension
@@ -17,8 +17,9 @@ from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
-from kasa.domain.signin import SignInChallenge
+from kasa.domain.signin import CodePurpose, SignInChallenge
 from kasa.domain.staff import Role, StaffUser
+from kasa.domain.throttle import Counter
 from kasa.domain.values import Email, Iban, Phone, TaxNumber
 
 
@@ -97,6 +98,8 @@ def challenge_from(row: m.ChallengeRow) -> SignInChallenge:
         attempts=row.attempts,
         used_at=row.used_at,
         id=row.id,
+        purpose=CodePurpose(row.purpose),
+        member_id=row.member_id,
     )
 
 
@@ -108,6 +111,8 @@ def challenge_to(challenge: SignInChallenge, row: m.ChallengeRow) -> None:
     row.to_create = challenge.to_create
     row.attempts = challenge.attempts
     row.used_at = challenge.used_at
+    row.purpose = challenge.purpose.value
+    row.member_id = challenge.member_id
 
 
 def correction_from(row: m.CorrectionRow) -> CorrectionReport:
@@ -189,6 +194,7 @@ def file_from(row: m.FileRow) -> StoredFile:
         request_id=row.request_id,
         id=row.id,
         duplicate_of_request=row.duplicate_of_request,
+        kind=FileKind(row.kind),
     )
 
 
@@ -197,6 +203,7 @@ def file_to(file: StoredFile, row: m.FileRow) -> None:
     row.content_type, row.size, row.sha256 = file.content_type.value, file.size, file.sha256
     row.created_at, row.member_id, row.request_id = file.created_at, file.member_id, file.request_id
     row.duplicate_of_request = file.duplicate_of_request
+    row.kind = file.kind.value
 
 
 def identity_from(row: m.MemberIdentityRow) -> MemberIdentity:
@@ -301,6 +308,7 @@ def payment_from(row: m.PaymentRow) -> Payment:
         extension=extension,
         gateway_status=row.gateway_status,
         gateway_payment_id=row.gateway_payment_id,
+        is_subscription=row.is_subscription,
     )
 
 
@@ -314,6 +322,7 @@ def payment_to(payment: Payment, row: m.PaymentRow) -> None:
     row.created_by, row.approved_by = payment.created_by, payment.approved_by
     row.needs_approval, row.extended_to = payment.needs_approval, payment.extended_to
     row.gateway_status, row.gateway_payment_id = payment.gateway_status, payment.gateway_payment_id
+    row.is_subscription = payment.is_subscription
     ext = payment.extension
     row.has_extension = ext is not None
     row.ext_previous_expiration = ext.previous_expiration if ext else None
@@ -337,22 +346,27 @@ def staff_from(row: m.StaffRow) -> StaffUser:
         phone=Phone(row.phone) if row.phone else None,
         is_active=row.is_active,
         id=row.id,
+        token_version=row.token_version,
     )
 
 
 def staff_to(user: StaffUser, row: m.StaffRow) -> None:
+    row.token_version = user.token_version
     row.login, row.password_hash, row.name = user.login, user.password_hash, user.name
     row.role, row.is_active = user.role.value, user.is_active
     row.created_at, row.updated_at = user.created_at, user.updated_at
     row.email, row.phone = _opt(user.email), _opt(user.phone)
 
 
-def failure_from(row: m.LoginFailureRow) -> LoginFailure:
-    return LoginFailure(row.login, row.address, row.at, id=row.id)
+def counter_from(row: m.CounterRow) -> Counter:
+    return Counter(row.key, row.started_at, row.count, row.total)
 
 
-def failure_to(failure: LoginFailure, row: m.LoginFailureRow) -> None:
-    row.login, row.address, row.at = failure.login, failure.address, failure.at
+def counter_to(counter: Counter, row: m.CounterRow) -> None:
+    row.key = counter.key
+    row.started_at = counter.started_at
+    row.count = counter.count
+    row.total = counter.total
 
 
 def audit_from(row: m.AuditRow) -> AuditEvent:

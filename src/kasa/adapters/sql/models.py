@@ -72,18 +72,18 @@ class StaffRow(Stamped, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(16))
     role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    token_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 
 
-class LoginFailureRow(Base):
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        sa.Index(None, "login", "at"),
-        sa.Index(None, "address", "at"),
-    )
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
-    login: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    address: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+class CounterRow(Base):
+    """One throttle counter (wrong passwords of a login, code requests of an address,
+    refused callbacks of an address); locked while a use case checks and moves it."""
+
+    __tablename__ = "throttle_counters"
+    key: Mapped[str] = mapped_column(sa.String(96), primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    total: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
 
 
 # -- members ----------------------------------------------------------------------------
@@ -134,6 +134,8 @@ class ChallengeRow(Base):
     to_create: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    purpose: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="sign_in")
+    member_id: Mapped[int | None] = mapped_column(ID, fk("members.id"))
 
 
 class CorrectionRow(Base):
@@ -194,6 +196,7 @@ class FileRow(Base):
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     duplicate_of_request: Mapped[int | None] = mapped_column(ID)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="document")
 
 
 class MemberIdentityRow(Stamped, Base):
@@ -278,6 +281,7 @@ class PaymentRow(Stamped, Base):
     ext_month_price: Mapped[int | None] = mapped_column(money())
     gateway_status: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
     gateway_payment_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
+    is_subscription: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
 
 
 # -- search terms (see kasa.domain.search) ---------------------------------------------

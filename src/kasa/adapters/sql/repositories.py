@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from kasa.adapters.sql import mapping as mp
@@ -16,7 +18,6 @@ from kasa.adapters.sql.search import starts_with
 from kasa.adapters.sql.tracker import Tracker
 from kasa.application.repositories import (
     AuditQuery,
-    LoginFailure,
     MemberName,
     MemberQuery,
     Page,
@@ -35,6 +36,7 @@ from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
+from kasa.domain.throttle import Counter
 
 
 def day_start(day: date) -> datetime:
@@ -268,6 +270,13 @@ class Files(_Repo):
         stmt = sa.select(m.FileRow).where(m.FileRow.sha256 == sha256).order_by(m.FileRow.id)
         return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
 
+    def stored_bytes(self, member_id: int) -> int:
+        self.tracker.write_back()
+        stmt = sa.select(sa.func.coalesce(sa.func.sum(m.FileRow.size), 0)).where(
+            m.FileRow.member_id == member_id
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
 
 class Requests(_Repo):
     def _load(self, row: m.RequestRow | None) -> Request | None:
@@ -473,21 +482,30 @@ class Staff(_Repo):
         return self.tracker.load_all(self._rows(stmt), mp.staff_from, mp.staff_to)
 
 
-class LoginFailures(_Repo):
-    def add(self, failure: LoginFailure) -> LoginFailure:
-        return self.tracker.add(failure, m.LoginFailureRow(), mp.failure_to)
+class Counters(_Repo):
+    def locked(self, keys: Collection[str]) -> dict[str, Counter]:
+        c = m.CounterRow
+        found: dict[str, Counter] = {}
+        for key in sorted(set(keys)):
+            # Make the row if it is missing; on MariaDB the upsert takes the row's
+            # exclusive lock at once (a plain insert's shared lock would let two
+            # waiting transactions deadlock on the upgrade).
+            self.session.execute(_insert_missing(self.session, key))
+            row = self.session.execute(
+                sa.select(c).where(c.key == key).with_for_update()
+            ).scalar_one()
+            counter = mp.counter_from(row)
+            self.tracker.pairs[(c, key)] = (counter, row, mp.counter_to)
+            found[key] = counter
+        return found
 
-    def count_since(self, *, login: str | None, address: str | None, since: datetime) -> int:
-        f = m.LoginFailureRow
-        stmt = sa.select(sa.func.count()).select_from(f).where(f.at >= since)
-        if login is not None:
-            stmt = stmt.where(f.login == login)
-        if address is not None:
-            stmt = stmt.where(f.address == address)
-        return int(self.session.execute(stmt).scalar_one())
 
-    def clear_login(self, login: str) -> None:
-        self.session.execute(sa.delete(m.LoginFailureRow).where(m.LoginFailureRow.login == login))
+def _insert_missing(session: Session, key: str) -> Any:
+    values = {"key": key, "count": 0, "total": 0}
+    if session.get_bind().dialect.name == "mysql":
+        upsert = mysql_insert(m.CounterRow).values(**values)
+        return upsert.on_duplicate_key_update(key=upsert.inserted.key)
+    return sqlite_insert(m.CounterRow).values(**values).on_conflict_do_nothing()
 
 
 class Audit(_Repo):

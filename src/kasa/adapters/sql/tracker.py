@@ -21,7 +21,7 @@ Writer = Callable[[Any, Any], None]
 class Tracker:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.pairs: dict[tuple[type, int], tuple[Any, Any, Writer]] = {}
+        self.pairs: dict[tuple[type, object], tuple[Any, Any, Writer]] = {}
 
     def load(
         self, row: R | None, loader: Callable[[R], E], writer: Callable[[E, R], None]

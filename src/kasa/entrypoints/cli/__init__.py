@@ -49,11 +49,14 @@ def main(ctx: click.Context, staff_login: str | None) -> None:
     state.staff_login = staff_login or state.staff_login
 
 
-def load_settings() -> Settings:
+def load_settings(*, warn: bool = True) -> Settings:
     try:
-        return Settings.load()
+        settings = Settings.load()
     except KasaError as error:
         raise click.ClickException(error.message) from None
+    for line in settings.warnings() if warn else []:
+        click.echo(f"kasa: warning: {line}", err=True)
+    return settings
 
 
 @main.group()
@@ -123,7 +126,7 @@ def _check_schema(settings: Settings) -> None:
 def serve(app: str, host: str, port: int | None, workers: int) -> None:
     """Run an HTTP API (or both) with uvicorn. The database must be upgraded first."""
     limit_malloc_arenas()
-    settings = load_settings()
+    settings = load_settings(warn=False)  # the app's own log says it, once per process
     problems = settings.problems()
     if problems:
         raise click.ClickException("cannot start: " + "; ".join(problems))
@@ -144,7 +147,9 @@ def serve(app: str, host: str, port: int | None, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # the client address is the TCP peer; the apps read X-Forwarded-For themselves,
+        # only from KASA_TRUSTED_PROXIES
+        proxy_headers=False,
         server_header=False,
         log_level="info",
     )

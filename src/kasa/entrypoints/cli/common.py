@@ -32,7 +32,10 @@ class CliState:
         if self.kasa is None:
             from kasa.entrypoints.container import build_container
 
-            self.settings = self.settings or Settings.load()
+            if self.settings is None:
+                from kasa.entrypoints.cli import load_settings
+
+                self.settings = load_settings()
             self.kasa = build_container(self.settings)
         return self.kasa
 

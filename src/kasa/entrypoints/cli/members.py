@@ -168,7 +168,9 @@ def program_list(state: CliState, everything: bool, as_json: bool) -> None:
 
 
 def _terms(path: Path | None) -> Upload | None:
-    return None if path is None else Upload("terms", path.name, path.read_bytes())
+    if path is None:
+        return None
+    return Upload("terms", path.name, path.open("rb"), path.stat().st_size)
 
 
 @program.command("create")

@@ -3,11 +3,12 @@ cases, with the same auth, error and schema machinery as the mobile app."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from litestar import Litestar, MediaType, Request, Response, delete, get, post, put
+from litestar import Litestar, MediaType, Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import (
     FromPath,
@@ -44,6 +45,7 @@ from kasa.entrypoints.http import admin_schemas as a
 from kasa.entrypoints.http.auth import SIGNED_IN
 from kasa.entrypoints.http.common import (
     build_app,
+    client_address,
     errors,
     file_response,
     read_upload,
@@ -103,7 +105,7 @@ async def sign_in(
     staff_accounts: NamedDependency[StaffAccounts],
 ) -> a.SignInOut:
     """Login and password; one message for a wrong login or a wrong password."""
-    address = request.client.host if request.client else ""
+    address = client_address(request)
     session = await run(staff_accounts.sign_in, data.login, data.password, address)
     return a.SignInOut(access_token=session.access_token, user=a.signed_in_user(session.user))
 
@@ -114,9 +116,7 @@ async def sign_in(
     media_type=MediaType.TEXT,
     responses=errors(404, 502),
 )
-async def program_terms(
-    filename: FromPath[str], programs: NamedDependency[ProgramAdmin]
-) -> Response[bytes]:
+async def program_terms(filename: FromPath[str], programs: NamedDependency[ProgramAdmin]) -> Stream:
     """A program's terms file (public)."""
     found = await run(programs.terms_file, filename)
     return file_response(found)
@@ -218,16 +218,17 @@ async def change_password(
     data: JSONBody[a.PasswordChange],
     staff_id: StaffId,
     staff_accounts: NamedDependency[StaffAccounts],
-) -> a.Done:
-    """Own password with the old one; an admin may set anyone's."""
-    await run(
+) -> a.PasswordChanged:
+    """Own password with the old one; an admin may set anyone's. Every token the user
+    had ends; changing one's own password answers with a new token."""
+    token = await run(
         staff_accounts.change_password,
         staff_id,
         new_password=data.new_password,
         user_id=data.id,
         old_password=data.old_password,
     )
-    return a.Done(status="success", message="Password changed")
+    return a.PasswordChanged(status="success", message="Password changed", access_token=token)
 
 
 # -- members -------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ async def change_password(
 )
 async def member_file(
     data: JSONBody[a.FileQuery], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
-) -> Response[bytes]:
+) -> Stream:
     """A member's file."""
     found = await run(back_office.member_file, staff_id, data.user_id, data.filename)
     return file_response(found)
@@ -333,15 +334,14 @@ async def program_get(
     tags=["programs"],
     security=SIGNED_IN,
     responses=errors(400, 401, 403, 404, 413, 502),
+    opt={"files": 1},
 )
 async def program_save(
     data: MultipartBody[a.ProgramForm], staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
 ) -> a.ProgramOne:
     """Create (no id) or update a program, with its terms file."""
     terms = (
-        await read_upload("new_program_file", data.new_program_file)
-        if data.new_program_file
-        else None
+        read_upload("new_program_file", data.new_program_file) if data.new_program_file else None
     )
     saved = await run(
         programs.save,
@@ -619,7 +619,8 @@ def create_admin_app(kasa: Kasa) -> Litestar:
         public=[sign_in, program_terms],
         protected=STAFF_ROUTES,
         audience=TokenAudience.STAFF,
-        subject="staff_id",
+        subject_name="staff_id",
+        token_check=kasa.services.staff_accounts().authenticate,
         services=SERVICES,
         extra={},
         title="Kasa admin API",
@@ -627,7 +628,6 @@ def create_admin_app(kasa: Kasa) -> Litestar:
         "documents, programs, payments and payouts, requests, the books and the audit trail.",
         hsts=settings.hsts,
         cors_origins=settings.admin_cors_origins,
-        max_body=settings.fund.max_upload_bytes * 2,
     )
 
 
@@ -637,5 +637,8 @@ def app_factory() -> Litestar:
     from kasa.entrypoints.logs import configure
 
     container = build_container()
-    configure(json_lines=container.settings().json_logs)
+    settings = container.settings()
+    configure(json_lines=settings.json_logs)
+    for line in settings.warnings():
+        logging.getLogger("kasa.settings").warning(line)
     return create_admin_app(container)

@@ -406,6 +406,13 @@ class Done(Shape):
     message: str
 
 
+class PasswordChanged(Shape):
+    status: str
+    message: str
+    # a new token when one changed one's own password (every older token has ended)
+    access_token: str | None = None
+
+
 class MemberList(Shape):
     data: list[MemberCard]
 

@@ -1,18 +1,30 @@
-"""Access tokens from ``Authorization: Bearer <token>`` or ``x-access-token``."""
+"""Access tokens from ``Authorization: Bearer <token>`` or ``x-access-token``.
+
+The token is checked by a guard, before the request's body is read: a caller without a
+valid token never gets an upload streamed to disk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed
 
+SUBJECT = "kasa_subject"
 
-def token_of(request: Request[Any, Any, Any]) -> str:
+# (subject id, token version) -> None, raising when the token no longer counts
+TokenCheck = Callable[[int, int], object]
+
+
+def token_of(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -23,14 +35,25 @@ def token_of(request: Request[Any, Any, Any]) -> str:
     raise AuthenticationFailed("Sign in first: the access token is missing.")
 
 
-def subject_provider(audience: TokenAudience) -> Any:
-    """A Litestar dependency giving the signed-in subject's id for one audience."""
+def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
+    """A Litestar guard: a valid token of ``audience`` (and, with ``check``, one its
+    subject still accepts: staff tokens end with a new password, role or deactivation).
+    The subject's id is kept for :func:`subject`."""
 
-    async def provide(request: Request[Any, Any, Any]) -> int:
-        tokens: JwtTokens = request.app.state.tokens
-        return tokens.subject(token_of(request), audience)
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        tokens: JwtTokens = connection.app.state.tokens
+        subject_id, version = tokens.claims(token_of(connection), audience)
+        if check is not None:
+            await anyio.to_thread.run_sync(check, subject_id, version)
+        connection.scope.setdefault("state", {})[SUBJECT] = subject_id
 
-    return provide
+    return guard
+
+
+def subject(request: Request[Any, Any, Any]) -> int:
+    """A Litestar dependency: the signed-in subject's id, as the guard found it."""
+    value: int = request.scope["state"][SUBJECT]
+    return value
 
 
 SECURITY_COMPONENTS = Components(

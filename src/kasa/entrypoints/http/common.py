@@ -4,9 +4,10 @@ documented error responses, OpenAPI settings and the health check."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+import ipaddress
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -17,17 +18,20 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.response import Stream
 
 from kasa import __version__
 from kasa.application.context import Upload
 from kasa.application.ports import TokenAudience
 from kasa.application.views import FileContent
-from kasa.entrypoints.http.auth import SECURITY_COMPONENTS, subject_provider
+from kasa.entrypoints.http.auth import SECURITY_COMPONENTS, TokenCheck, signed_in, subject
 from kasa.entrypoints.http.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.schemas import ErrorOut, Health
+from kasa.entrypoints.http.uploads import BodyLimits, check_json_depth, with_body_limits
 
 T = TypeVar("T")
+DOWNLOAD_CHUNK = 64 * 1024
 
 
 async def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -35,15 +39,56 @@ async def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
-async def read_upload(field: str, upload: UploadFile) -> Upload:
-    return Upload(field, upload.filename, await upload.read())
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """Who is calling, for throttling and the audit trail: the TCP peer, unless the
+    peer is a trusted proxy (``KASA_TRUSTED_PROXIES``). Then ``X-Forwarded-For`` is
+    read from the right, and the client is the first address that is not itself a
+    trusted proxy; anything a client wrote further left is never reached."""
+    peer = request.client.host if request.client else ""
+    trusted: Sequence[Any] = request.app.state.trusted_proxies
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getall("x-forwarded-for", [])
+        for hop in header.split(",")
+    ]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop if _is_address(hop) else peer
+    return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(text: str, trusted: Sequence[Any]) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted)
+
+
+def read_upload(field: str, upload: UploadFile) -> Upload:
+    """An uploaded file for the use cases: its bytes stay in the (spooled) temporary
+    file the form was read into."""
+    upload.file.seek(0, 2)
+    size = upload.file.tell()
+    upload.file.seek(0)
+    return Upload(field, upload.filename, upload.file, size)  # type: ignore[arg-type]
 
 
 async def all_uploads(request: Request[Any, Any, Any]) -> list[Upload]:
     """Every file of a multipart form, whatever its field name."""
     form = await request.form()
     return [
-        await read_upload(name, value)
+        read_upload(name, value)
         for name, value in form.multi_items()
         if isinstance(value, UploadFile)
     ]
@@ -88,20 +133,28 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def file_response(found: FileContent) -> Response[bytes]:
+def file_response(found: FileContent) -> Stream:
     """A stored file with its content type (never HTML: only JPEG, PNG, PDF and plain text
-    are ever stored), shown inline under its own name; browsers must not guess another."""
+    are ever stored), shown inline under its own name; browsers must not guess another.
+    Sent in chunks from the file store, never read whole."""
     name = quote(found.file.original_name)
-    return Response(
-        found.content,
+    return Stream(
+        _chunks(found.content),
         media_type=found.file.content_type.value,
         headers={
+            "Content-Length": str(found.file.size),
             "Cache-Control": "private, max-age=0",
             "X-Content-Type-Options": "nosniff",
             "Content-Disposition": f"inline; filename*=UTF-8''{name}",
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+def _chunks(source: BinaryIO) -> Iterator[bytes]:
+    with source:
+        while chunk := source.read(DOWNLOAD_CHUNK):
+            yield chunk
 
 
 def freeze_startup_objects() -> None:
@@ -118,34 +171,42 @@ def build_app(
     public: Sequence[Any],
     protected: Sequence[Any],
     audience: TokenAudience,
-    subject: str,
+    subject_name: str,
     services: Sequence[str],
     extra: dict[str, object],
     title: str,
     description: str,
-    max_body: int,
     hsts: bool = False,
     cors_origins: Sequence[str] = (),
+    token_check: TokenCheck | None = None,
 ) -> Litestar:
     """One of the two apps: public routes, routes that need a token of ``audience``
     (its subject id injected as ``subject``), the named use cases as dependencies, the
     shared error mapping and OpenAPI document, and the health check."""
     container = kasa.services
-    signed_in = Router(
+    settings = kasa.settings()
+    limits = BodyLimits(
+        max_body_bytes=settings.max_body_bytes,
+        max_file_bytes=settings.fund.max_upload_bytes,
+        max_files=settings.fund.max_files_per_upload,
+    )
+    signed_in_routes = Router(
         "/",
-        route_handlers=list(protected),
-        dependencies={subject: Provide(subject_provider(audience))},
+        route_handlers=with_body_limits(protected, limits),
+        guards=[signed_in(audience, token_check)],
+        dependencies={subject_name: Provide(subject, sync_to_thread=False)},
     )
     app = Litestar(
-        route_handlers=[*public, health, live, signed_in],
+        route_handlers=[*with_body_limits(public, limits), health, live, signed_in_routes],
         dependencies={
             **{name: constant(getattr(container, name)()) for name in services},
             "uow": constant(kasa.gateways.uow()),
             **{name: constant(value) for name, value in extra.items()},
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=openapi(title, description),
-        request_max_body_size=max_body,
+        openapi_config=openapi(title, description) if settings.docs else None,
+        request_max_body_size=limits.max_body_bytes,
+        before_request=check_json_depth,
         middleware=[request_context()],
         before_send=[answer_headers(hsts)],
         cors_config=CORSConfig(
@@ -159,6 +220,8 @@ def build_app(
         on_startup=[freeze_startup_objects],
     )
     app.state.tokens = kasa.gateways.tokens()
+    app.state.trusted_proxies = settings.trusted_proxies
+    app.state.body_limits = limits
     return app
 
 

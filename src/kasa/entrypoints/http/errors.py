@@ -28,6 +28,7 @@ STATUS = {
     e.RuleViolation: 422,
     e.RateLimited: 429,
     e.DeliveryFailed: 502,
+    e.NotConfigured: 503,
 }
 
 ERROR_RESPONSES = {
@@ -39,8 +40,10 @@ ERROR_RESPONSES = {
     413: "An upload is too large.",
     422: "A business rule refused it.",
     429: "Too many attempts; see Retry-After.",
-    502: "An outside service (SMS, payment gateway, Diia, the file store) failed; try again.",
-    503: "The database is unavailable; try again after Retry-After.",
+    502: "An outside service (SMS, LiqPay, Diia, the file store) failed; the message names "
+    "which. Try again later.",
+    503: "The database is unavailable (try again after Retry-After), or the feature is not "
+    "configured on this server.",
 }
 
 
@@ -60,6 +63,10 @@ def status_of(error: e.KasaError) -> int:
 
 def kasa_error(_request: Request[Any, Any, Any], error: e.KasaError) -> Response[Any]:
     headers = {}
+    if isinstance(error, e.DeliveryFailed):
+        # the client hears only which service failed; the log (with the request id)
+        # keeps what happened
+        log.error("%s service failed: %s", error.service, error.detail or "no detail")
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
     errors = error.errors if isinstance(error, e.InvalidInput) else None

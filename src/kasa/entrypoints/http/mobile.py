@@ -4,9 +4,10 @@ Each handler decodes its input (msgspec), calls one use case and shapes the answ
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
-from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar import Litestar, MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import (
@@ -17,6 +18,7 @@ from litestar.params import (
     PathParameter,
     URLEncodedBody,
 )
+from litestar.response import Stream
 
 from kasa.application.identity import DiiaSharing
 from kasa.application.members import MemberFiles
@@ -36,6 +38,7 @@ from kasa.entrypoints.http.auth import SIGNED_IN
 from kasa.entrypoints.http.common import (
     all_uploads,
     build_app,
+    client_address,
     errors,
     file_response,
     read_upload,
@@ -159,10 +162,12 @@ def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str,
     responses=errors(400, 403, 422, 429, 502),
 )
 async def sign_request(
-    data: JSONBody[s.SignRequest], sign_in: NamedDependency[MemberSignIn]
+    data: JSONBody[s.SignRequest],
+    request: Request[Any, Any, Any],
+    sign_in: NamedDependency[MemberSignIn],
 ) -> s.Message:
     """Send a sign-in code by SMS (``create`` for the first sign-in)."""
-    await run(sign_in.request_code, data.phone, data.create)
+    await run(sign_in.request_code, data.phone, data.create, client_address(request))
     return s.Message("Message was sent.")
 
 
@@ -174,7 +179,7 @@ async def sign_in(
 ) -> s.AccessToken:
     """Exchange the SMS code for an access token (creates the member on first sign-in).
     Wrong codes from one address, across all phones, are throttled."""
-    address = request.client.host if request.client else ""
+    address = client_address(request)
     return s.AccessToken(await run(sign_in.sign_in, data.phone, data.code, address))
 
 
@@ -194,10 +199,14 @@ async def program_list(
     responses=errors(400, 404, 409, 422),
 )
 async def liqpay_callback(
-    data: URLEncodedBody[s.GatewayCallback], gateway_payments: NamedDependency[GatewayPayments]
+    data: URLEncodedBody[s.GatewayCallback],
+    request: Request[Any, Any, Any],
+    gateway_payments: NamedDependency[GatewayPayments],
 ) -> s.CallbackOut:
     """The gateway's server-to-server callback: signature checked before anything else."""
-    result = await run(gateway_payments.callback, data.data, data.signature)
+    result = await run(
+        gateway_payments.callback, data.data, data.signature, client_address(request)
+    )
     return s.CallbackOut("success", result.payment.status.value, result.change != "none")
 
 
@@ -206,6 +215,7 @@ async def liqpay_callback(
     status_code=200,
     tags=["identity"],
     responses=errors(400, 413, 502),
+    opt={"files": "diia"},
 )
 async def diia_callback(
     data: MultipartBody[s.DiiaCallbackForm],
@@ -214,8 +224,8 @@ async def diia_callback(
     trace_id: Annotated[str | None, HeaderParameter(name="X-Document-Request-Trace-Id")] = None,
 ) -> s.DiiaDone:
     """Diia posts the encrypted documents: ``encodeData`` and one file per document."""
-    files = {u.filename or u.field: u.content for u in await all_uploads(request)}
-    await run(diia.receive, data.encodeData, files, trace_id)
+    files = {u.filename or u.field: u.content.read() for u in await all_uploads(request)}
+    await run(diia.receive, data.encodeData, files, trace_id, client_address(request))
     return s.DiiaDone(success=True)
 
 
@@ -232,7 +242,7 @@ async def member_file(
     filename: FromPath[str],
     member_id: NamedDependency[int],
     member_files: NamedDependency[MemberFiles],
-) -> Response[bytes]:
+) -> Stream:
     """A member's own file (their id in the path), with its content type."""
     found = await run(member_files.own_file, member_id, uid, filename)
     return file_response(found)
@@ -244,6 +254,7 @@ async def member_file(
     tags=["profile"],
     security=SIGNED_IN,
     responses=errors(400, 401, 403, 409, 413, 422, 502),
+    opt={"files": 6},
 )
 async def profile_create(
     data: MultipartBody[s.ProfileForm],
@@ -252,7 +263,7 @@ async def profile_create(
 ) -> s.Message:
     """Submit the profile with documents and the program choice."""
     documents = [
-        await read_upload(field, upload)
+        read_upload(field, upload)
         for field in ("inn", "id_1", "id_2", "book_1", "book_2", "book_address")
         if (upload := getattr(data, field)) is not None
     ]
@@ -275,17 +286,49 @@ async def profile_create(
     status_code=200,
     tags=["profile"],
     security=SIGNED_IN,
-    responses=errors(400, 401, 403, 413, 422, 502),
+    responses=errors(400, 401, 403, 413, 422, 429, 502),
+    opt={"files": 1},
 )
 async def profile_edit(
     data: MultipartBody[s.ProfileEditForm],
+    request: Request[Any, Any, Any],
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+) -> s.ProfileEdited:
+    """Change e-mail, phone or photo. A new phone is not taken at once: a code is sent
+    to it (``phone_change: code_sent``) and the change waits for
+    ``/user/profile/phone/confirm``. When the code cannot be sent, nothing is saved."""
+    photo = read_upload("photo", data.photo) if data.photo else None
+    code_sent = await run(
+        profiles.edit,
+        member_id,
+        email=data.email,
+        phone=data.phone,
+        photo=photo,
+        address=client_address(request),
+    )
+    return s.ProfileEdited(
+        "Profile successfully updated", phone_change="code_sent" if code_sent else None
+    )
+
+
+@post(
+    "/user/profile/phone/confirm",
+    status_code=200,
+    tags=["profile"],
+    security=SIGNED_IN,
+    responses=errors(400, 401, 403, 422, 429),
+)
+async def phone_confirm(
+    data: JSONBody[s.PhoneConfirm],
+    request: Request[Any, Any, Any],
     member_id: NamedDependency[int],
     profiles: NamedDependency[Profiles],
 ) -> s.Message:
-    """Change e-mail, phone or photo."""
-    photo = await read_upload("photo", data.photo) if data.photo else None
-    await run(profiles.edit, member_id, email=data.email, phone=data.phone, photo=photo)
-    return s.Message("Profile successfully updated")
+    """Confirm a new phone with the code sent to it. 401: a wrong, expired or used code
+    (attempts count as at sign-in); 422: the phone belongs to another member by now."""
+    await run(profiles.confirm_phone, member_id, data.phone, data.code, client_address(request))
+    return s.Message("Phone changed")
 
 
 @post(
@@ -449,6 +492,7 @@ async def request_message(
     tags=["requests"],
     security=SIGNED_IN,
     responses=errors(400, 401, 403, 413, 422, 502),
+    opt={"files": "many"},
 )
 async def request_create(
     data: MultipartBody[s.RequestForm],
@@ -469,6 +513,7 @@ async def request_create(
     tags=["requests"],
     security=SIGNED_IN,
     responses=errors(400, 401, 403, 404, 409, 413, 502),
+    opt={"files": "many"},
 )
 async def request_update(
     data: MultipartBody[s.RequestFilesForm],
@@ -534,6 +579,7 @@ MEMBER_ROUTES = [
     member_file,
     profile_create,
     profile_edit,
+    phone_confirm,
     profile_wrong,
     profile_get,
     program_change,
@@ -577,14 +623,13 @@ def create_mobile_app(kasa: Kasa) -> Litestar:
         public=PUBLIC_ROUTES,
         protected=MEMBER_ROUTES,
         audience=TokenAudience.MEMBER,
-        subject="member_id",
+        subject_name="member_id",
         services=SERVICES,
         extra={"settings": settings, "shapes": Shapes(settings)},
         title="Kasa mobile API",
         description="The members' API of the mutual aid fund: sign-in by SMS code, profile "
         "and documents, programs, contributions through LiqPay, requests for aid.",
         hsts=settings.hsts,
-        max_body=settings.fund.max_upload_bytes * (settings.fund.max_files_per_upload + 1),
     )
 
 
@@ -594,5 +639,8 @@ def app_factory() -> Litestar:
     from kasa.entrypoints.logs import configure
 
     container = build_container()
-    configure(json_lines=container.settings().json_logs)
+    settings = container.settings()
+    configure(json_lines=settings.json_logs)
+    for line in settings.warnings():
+        logging.getLogger("kasa.settings").warning(line)
     return create_mobile_app(container)

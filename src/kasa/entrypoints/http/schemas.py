@@ -13,6 +13,7 @@ from litestar.datastructures import UploadFile
 
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
+from kasa.domain.values import check_date
 
 # -- input helpers -------------------------------------------------------------------
 MAX_ID = 2**31 - 1
@@ -27,9 +28,10 @@ def parse_date(text: str | None, field: str) -> date | None:
         return None
     for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a calendar date
+            day = datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
+        return check_date(day, field)
     raise InvalidInput.field(field, "must be a date as dd.mm.YYYY or YYYY-MM-DD")
 
 
@@ -56,6 +58,11 @@ class SignRequest(msgspec.Struct):
 
 
 class SignIn(msgspec.Struct):
+    phone: str
+    code: str
+
+
+class PhoneConfirm(msgspec.Struct):
     phone: str
     code: str
 
@@ -133,6 +140,12 @@ class DiiaCallbackForm(msgspec.Struct):
 
 class Message(msgspec.Struct):
     message: str
+
+
+class ProfileEdited(msgspec.Struct, omit_defaults=True):
+    message: str
+    # "code_sent" when a code went to the new phone; the change waits for its confirmation
+    phone_change: str | None = None
 
 
 class StatusMessage(msgspec.Struct):

@@ -1,0 +1,208 @@
+"""Request bodies, read as they arrive and never more than a route needs.
+
+Routes without files take a JSON or form body of at most ``KASA_MAX_BODY_KB``; a
+larger one is refused with 413 before it is read (``Content-Length``) or as soon as it
+passes the limit (chunked). Routes with files stream each file into a temporary file
+(spooled to disk past a small buffer), stopping at the first file over
+``KASA_MAX_UPLOAD_MB``, at more files than ``KASA_MAX_FILES`` or at form fields larger
+than the body limit: a worker never holds an upload whole in memory.
+
+A route takes files when its handler's ``opt`` says how many (``files=N``, or
+``"many"`` for up to ``KASA_MAX_FILES``, or ``"diia"`` for Diia's documents, which
+arrive together within one file's limit).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+from litestar import Request
+from litestar.datastructures import UploadFile
+from litestar.handlers import HTTPRouteHandler
+from litestar.utils.scope.state import ScopeState
+from litestar.utils.sync import ensure_async_callable
+from multipart import (  # type: ignore[import-untyped]
+    MultipartSegment,
+    ParserError,
+    ParserLimitReached,
+    PushMultipartParser,
+)
+
+from kasa.domain.errors import InvalidInput, TooLarge
+
+MIB = 1024 * 1024
+# bytes of a file kept in memory before it goes to a temporary file on disk
+SPOOL_BYTES = 256 * 1024
+# room for the multipart framing of each part (boundary, headers)
+PART_OVERHEAD = 2048
+MAX_JSON_DEPTH = 32
+
+
+@attrs.frozen
+class BodyLimits:
+    max_body_bytes: int
+    max_file_bytes: int
+    max_files: int
+
+    def files_of(self, handler: HTTPRouteHandler) -> int:
+        wanted = handler.opt["files"]
+        if wanted == "many":
+            return self.max_files
+        if wanted == "diia":
+            return 1  # Diia's documents together take at most one file's limit
+        return int(wanted)
+
+    def body_of(self, handler: HTTPRouteHandler) -> int:
+        files = self.files_of(handler)
+        return files * (self.max_file_bytes + PART_OVERHEAD) + self.max_body_bytes
+
+
+def with_body_limits(handlers: Sequence[Any], limits: BodyLimits) -> list[Any]:
+    """The handlers, those that take files copied with their body limit and the
+    streaming form reader; the others keep the app's limit for small bodies."""
+    ready = []
+    for handler in handlers:
+        if isinstance(handler, HTTPRouteHandler) and "files" in handler.opt:
+            handler = copy.copy(handler)
+            handler.request_max_body_size = limits.body_of(handler)
+            handler.before_request = ensure_async_callable(read_form)
+        ready.append(handler)
+    return ready
+
+
+async def read_form(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook: read the multipart form, files to disk, within the
+    limits, and leave it where Litestar looks for the parsed form."""
+    limits: BodyLimits = request.app.state.body_limits
+    state = ScopeState.from_scope(request.scope)
+    media, options = request.content_type
+    if media != "multipart/form-data":
+        state.form = {}
+        return
+    boundary = options.get("boundary")
+    if not boundary:
+        raise InvalidInput("The form has no multipart boundary.", {"body": "no boundary"})
+    state.form = await _parse(request, boundary.encode("latin-1"), limits)
+
+
+async def _parse(
+    request: Request[Any, Any, Any], boundary: bytes, limits: BodyLimits
+) -> dict[str, Any]:
+    handler = request.route_handler
+    max_files = limits.files_of(handler) if handler.opt.get("files") != "diia" else limits.max_files
+    max_file = limits.max_file_bytes
+    fields: defaultdict[str, list[Any]] = defaultdict(list)
+    segment: MultipartSegment | None = None
+    upload: UploadFile | None = None
+    text = bytearray()
+    text_total = 0
+    files = 0
+    file_size = 0
+    total_files = 0
+    try:
+        with PushMultipartParser(
+            boundary, max_header_count=8, max_segment_count=max_files + 64
+        ) as parser:
+            async for chunk in request.stream():
+                for event in parser.parse(chunk):
+                    if isinstance(event, MultipartSegment):
+                        segment, text, file_size = event, bytearray(), 0
+                        if event.filename:
+                            files += 1
+                            if files > max_files:
+                                raise InvalidInput.field(
+                                    "files", f"at most {max_files} files at once"
+                                )
+                            upload = UploadFile(
+                                content_type=event.content_type or "application/octet-stream",
+                                filename=event.filename,
+                                headers=dict(event.headerlist),
+                                max_spool_size=SPOOL_BYTES,
+                            )
+                    elif event:
+                        assert segment is not None
+                        if upload is not None:
+                            file_size += len(event)
+                            total_files += len(event)
+                            if file_size > max_file or (
+                                handler.opt.get("files") == "diia" and total_files > max_file
+                            ):
+                                raise _too_large(segment.name, max_file)
+                            await upload.write(event)
+                        else:
+                            text_total += len(event)
+                            if text_total > limits.max_body_bytes:
+                                raise TooLarge(
+                                    "The form's fields are too large.",
+                                    {segment.name: "too long"},
+                                )
+                            text.extend(event)
+                    else:
+                        assert segment is not None
+                        if upload is not None:
+                            await upload.seek(0)
+                            fields[segment.name].append(upload)
+                        else:
+                            fields[segment.name].append(text.decode(segment.charset or "utf-8"))
+                        segment, upload = None, None
+                if parser.closed:
+                    break
+    except (ParserError, ParserLimitReached):
+        await _close(fields, upload)
+        raise InvalidInput("The multipart form cannot be read.", {"body": "malformed"}) from None
+    except BaseException:
+        await _close(fields, upload)
+        raise
+    return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
+
+
+def _too_large(name: str, limit: int) -> TooLarge:
+    return TooLarge(
+        f"{name}: the file is larger than {limit // MIB} MB.",
+        {name: f"must be at most {limit // MIB} MB"},
+    )
+
+
+async def _close(fields: dict[str, list[Any]], current: UploadFile | None) -> None:
+    if current is not None:
+        await current.close()
+    for values in fields.values():
+        for value in values:
+            if isinstance(value, UploadFile):
+                await value.close()
+
+
+async def check_json_depth(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook for routes without files: a JSON body nested deeper
+    than 32 levels is refused before it is decoded (decoding it would recurse)."""
+    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        return
+    body = await request.body()
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput.field("body", f"JSON may be nested at most {MAX_JSON_DEPTH} deep")
+
+
+def json_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets in strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
