@@ -98,14 +98,21 @@ def test_codes_are_hashed_with_a_key() -> None:
 
 # -- the file store ------------------------------------------------------------------------
 def test_files_are_stored_whole_under_generated_names(tmp_path: Path) -> None:
-    store = LocalFileStore(tmp_path)
-    blob = store.save(b"%PDF-1.7 receipt", ".pdf", owner=42)
+    store = LocalFileStore(tmp_path / "store")
+    blob = store.save([b"%PDF-1.7", b" receipt"], ".pdf", owner=42)  # written as it streams
     assert blob.size == 16 and blob.sha256 == hashlib.sha256(b"%PDF-1.7 receipt").hexdigest()
     assert blob.name.startswith("m42-") and blob.name.endswith(".pdf")
-    assert store.open(blob.name) == b"%PDF-1.7 receipt"
-    assert (tmp_path / "m42" / blob.name).is_file()  # the member's own folder
-    shared = store.save(b"terms", ".txt")
-    assert (tmp_path / "shared" / shared.name).is_file()
+    with store.open(blob.name) as stored:
+        assert stored.read() == b"%PDF-1.7 receipt"
+    member_folder = tmp_path / "store" / "m42"
+    assert (member_folder / blob.name).is_file()  # the member's own folder
+    # only the owner may enter the store and read its files
+    assert (tmp_path / "store").stat().st_mode & 0o777 == 0o700
+    assert member_folder.stat().st_mode & 0o777 == 0o700
+    assert (member_folder / blob.name).stat().st_mode & 0o777 == 0o600
+    shared = store.save([b"terms"], ".txt")
+    assert (tmp_path / "store" / "shared" / shared.name).is_file()
+    tmp_path = tmp_path / "store"
     assert not list(tmp_path.rglob(".part-*"))
     store.delete(blob.name)
     store.delete(blob.name)
@@ -132,8 +139,9 @@ def test_a_failed_write_leaves_nothing_behind(
         raise OSError("disk full")
 
     monkeypatch.setattr("kasa.adapters.files.os.fsync", broken_fsync)
-    with pytest.raises(DeliveryFailed, match="disk full"):
-        store.save(b"data", ".txt")
+    with pytest.raises(DeliveryFailed) as caught:
+        store.save([b"data"], ".txt")
+    assert "disk full" in caught.value.detail and "file store" in caught.value.message
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 

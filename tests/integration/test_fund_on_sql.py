@@ -73,8 +73,11 @@ def test_a_members_whole_journey(fund: Fund) -> None:
         paid_on=fund.ctx.today(),
         request_id=request_id,
     )
-    assert first.payment_type is PaymentType.PARTIAL_PAYOUT
-    assert second.payment_type is PaymentType.PAYOUT and not second.needs_approval
+    assert first.payment_type is PaymentType.PARTIAL_PAYOUT and not first.needs_approval
+    # the request's payouts together pass the four-eyes threshold: a second person approves
+    assert second.payment_type is PaymentType.PAYOUT and second.needs_approval
+    approved = fund.staff_payments.approve_payout(fund.admin_id, second.id or 0)
+    assert approved.status is PaymentStatus.CONFIRMED
     closed = fund.staff_requests.update(
         fund.operator_id, request_id, status="closed", resolution="paid"
     )
@@ -94,7 +97,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     with pytest.raises(NotFound):
         fund.member_files.own_file(other, other, detail.files[0].stored_name)
     own = fund.member_files.own_file(member_id, member_id, detail.files[0].stored_name)
-    assert own.content == JPEG
+    assert own.content.read() == JPEG
 
 
 def test_back_office_lists_reports_and_exports(fund: Fund) -> None:

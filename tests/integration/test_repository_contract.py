@@ -11,7 +11,6 @@ import pytest
 
 from kasa.application.repositories import (
     AuditQuery,
-    LoginFailure,
     MemberName,
     MemberQuery,
     Page,
@@ -24,7 +23,7 @@ from kasa.application.repositories import (
 from kasa.application.search import words_of
 from kasa.domain.audit import Actor, ActorKind, AuditEvent, EventType, ObjectKind
 from kasa.domain.errors import Conflict
-from kasa.domain.files import ContentType, StoredFile
+from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType, new_identity
 from kasa.domain.members import CorrectionReport, Member, MemberStatus
 from kasa.domain.membership import Extension
@@ -32,7 +31,7 @@ from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
-from kasa.domain.signin import SignInChallenge
+from kasa.domain.signin import CodePurpose, SignInChallenge
 from kasa.domain.staff import Role, StaffUser
 from kasa.domain.values import Email, Iban, Phone, TaxNumber
 
@@ -281,6 +280,17 @@ def test_challenge_round_trips_and_is_unique_per_phone(uow_factory: Factory) -> 
             loaded.attempts,
         ) == ("h", T0, [T0, T0 + timedelta(minutes=1)], True, 2)
         assert uow.challenges.for_phone("+380500000000") is None
+        assert loaded.purpose is CodePurpose.SIGN_IN and loaded.member_id is None
+    [member_id] = add_members(uow_factory, member(9))
+    with uow_factory() as uow:
+        loaded = uow.challenges.for_phone("+380501234567")
+        assert loaded is not None
+        loaded.purpose, loaded.member_id = CodePurpose.PHONE_CHANGE, member_id
+        uow.commit()
+    with uow_factory() as uow:
+        loaded = uow.challenges.for_phone("+380501234567")
+        assert loaded is not None
+        assert (loaded.purpose, loaded.member_id) == (CodePurpose.PHONE_CHANGE, member_id)
     with pytest.raises(Conflict), uow_factory() as uow:
         uow.challenges.add(SignInChallenge(Phone.parse("+380501234567")))
         uow.commit()
@@ -325,8 +335,15 @@ def test_files_are_found_by_name_request_and_digest(uow_factory: Factory) -> Non
                     member_id=member_id,
                     request_id=request.id,
                     duplicate_of_request=7 if n == 2 else None,
+                    kind=FileKind.RECEIPT,
                 )
             )
+        uow.files.add(StoredFile("t.pdf", "умови.pdf", ContentType.PDF, 5000, "d" * 64, T0))
+        uow.files.add(
+            StoredFile(
+                "terms.pdf", "умови.pdf", ContentType.PDF, 7, "e" * 64, T0, kind=FileKind.TERMS
+            )
+        )
         uow.commit()
     with uow_factory() as uow:
         assert uow.files.by_stored_name("f1.jpg").sha256 == "b" * 64  # type: ignore[union-attr]
@@ -338,6 +355,12 @@ def test_files_are_found_by_name_request_and_digest(uow_factory: Factory) -> Non
         twins = uow.files.with_sha256("a" * 64)
         assert [f.duplicate_of_request for f in twins] == [None, 7]
         assert uow.files.get(twins[0].id or 0) is twins[0]
+        assert twins[0].kind is FileKind.RECEIPT
+        assert uow.files.by_stored_name("terms.pdf").kind is FileKind.TERMS  # type: ignore[union-attr]
+        assert uow.files.by_stored_name("t.pdf").kind is FileKind.DOCUMENT  # type: ignore[union-attr]
+        # what a member keeps: their own files only
+        assert uow.files.stored_bytes(member_id) == 300
+        assert uow.files.stored_bytes(member_id + 1) == 0
     with pytest.raises(Conflict), uow_factory() as uow:
         uow.files.add(StoredFile("f0.jpg", "x", ContentType.PNG, 1, "c" * 64, T0))
         uow.commit()
@@ -535,6 +558,7 @@ def test_payments_round_trip_and_search_with_every_filter(uow_factory: Factory) 
                 extended_to=date(2026, 4, 1),
                 gateway_payment_id="77",
                 gateway_status="success",
+                is_subscription=True,
             )
         )
         uow.payments.add(payment(alice, 5000, 1, payment_identifier="o-2"))
@@ -544,6 +568,7 @@ def test_payments_round_trip_and_search_with_every_filter(uow_factory: Factory) 
         loaded = uow.payments.by_identifier("o-1")
         assert loaded is not None and loaded.extension == extension
         assert (loaded.payment_date, loaded.gateway_payment_id) == (T0 + timedelta(days=10), "77")
+        assert loaded.is_subscription
         assert uow.payments.get(first.id or 0) is loaded
 
         def ids(query: PaymentQuery, page: Page | None = None) -> tuple[list[str | None], int]:
@@ -596,30 +621,48 @@ def test_payouts_name_their_request(uow_factory: Factory) -> None:
 
 
 # -- staff, audit, jobs --------------------------------------------------------------------
-def test_staff_logins_are_unique_and_failures_counted(uow_factory: Factory) -> None:
+def test_staff_logins_are_unique_and_token_versions_kept(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         uow.staff.add(staff("olena"))
         uow.staff.add(staff("petro"))
-        for n in range(3):
-            uow.login_failures.add(LoginFailure("olena", "10.0.0.1", T0 + timedelta(minutes=n)))
-        uow.login_failures.add(LoginFailure("petro", "10.0.0.1", T0))
         uow.commit()
     with uow_factory() as uow:
         assert [u.login for u in uow.staff.list()] == ["olena", "petro"]
-        assert uow.staff.by_login("petro").name == "Олена"  # type: ignore[union-attr]
-        failures = uow.login_failures
-        assert failures.count_since(login="olena", address=None, since=T0) == 3
-        assert failures.count_since(login=None, address="10.0.0.1", since=T0) == 4
-        assert (
-            failures.count_since(login="olena", address=None, since=T0 + timedelta(minutes=1)) == 2
-        )
-        failures.clear_login("olena")
+        petro = uow.staff.by_login("petro")
+        assert petro is not None and petro.name == "Олена" and petro.token_version == 0
+        petro.set_password_hash("other", T0)
         uow.commit()
     with uow_factory() as uow:
-        assert uow.login_failures.count_since(login=None, address="10.0.0.1", since=T0) == 1
+        assert uow.staff.by_login("petro").token_version == 1  # type: ignore[union-attr]
     with pytest.raises(Conflict), uow_factory() as uow:
         uow.staff.add(staff("olena"))
         uow.commit()
+
+
+def test_counters_are_made_locked_moved_and_rolled_back(uow_factory: Factory) -> None:
+    window = timedelta(minutes=15)
+    with uow_factory() as uow:
+        found = uow.counters.locked(["b:2", "a:1", "b:2"])
+        assert list(found) == ["a:1", "b:2"]  # one each, in key order
+        assert found["a:1"].count == 0 and found["a:1"].started_at is None
+        found["a:1"].hit(T0, window)
+        found["a:1"].hit(T0 + timedelta(minutes=1), window)
+        found["b:2"].hit(T0, window)
+        uow.commit()
+    with uow_factory() as uow:
+        a = uow.counters.locked(["a:1"])["a:1"]
+        assert (a.started_at, a.count, a.total) == (T0, 2, 2)
+        a.hit(T0 + window, window)  # the window has passed: a new one opens
+        uow.commit()
+    with uow_factory() as uow:
+        a = uow.counters.locked(["a:1"])["a:1"]
+        assert (a.started_at, a.count, a.total) == (T0 + window, 1, 3)
+        a.clear()
+        a.hit(T0 + window, window)  # not committed
+    with uow_factory() as uow:
+        a = uow.counters.locked(["a:1"])["a:1"]
+        assert (a.count, a.total) == (1, 3)
+        assert uow.counters.locked(["b:2"])["b:2"].count == 1
 
 
 def test_audit_events_are_kept_and_searched_newest_first(uow_factory: Factory) -> None:

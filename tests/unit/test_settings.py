@@ -187,7 +187,7 @@ def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_pat
     assert given.fund.max_files_per_upload == 5
     assert given.fund.member_storage_bytes == 7 * 1024 * 1024
     assert given.max_body_bytes == 128 * 1024
-    assert [str(n) for n in given.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+    assert given.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
     for name, value in (("KASA_TRUSTED_PROXIES", "proxy"), ("KASA_SMS_COUNTRIES", "UA")):
         with pytest.raises(InvalidInput, match=name):
             Settings.load({name: value}, dotenv=tmp_path / "none")

@@ -125,12 +125,13 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return scheme + text[len(parts.scheme) :]
 
 
-def _networks(env: Mapping[str, str], name: str) -> tuple[IpNetwork, ...]:
-    found: list[IpNetwork] = []
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Addresses or networks, checked and written as networks (``10.0.0.0/8``)."""
+    found: list[str] = []
     for item in env.get(name, "").split(","):
         if item.strip():
             try:
-                found.append(ipaddress.ip_network(item.strip(), strict=False))
+                found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
             except ValueError:
                 raise InvalidInput(
                     f"{name} must list addresses or networks, not {item.strip()!r}."
@@ -156,9 +157,6 @@ def unknown_variables(env: Mapping[str, str]) -> tuple[str, ...]:
             and not name.startswith(KNOWN_PREFIXES)
         )
     )
-
-
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @attrs.frozen
@@ -194,7 +192,7 @@ class Settings:
     admin_cors_origins: tuple[str, ...] = ()
     json_logs: bool = False
     # the client address is the TCP peer unless the peer is one of these proxies
-    trusted_proxies: tuple[IpNetwork, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
     # JSON and form bodies (no files)
     max_body_bytes: int = 64 * 1024
     docs: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,10 +125,17 @@ def build_kasa(
     return kasa, fakes, context
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[MobileWorld]:
-    kasa, fakes, context = build_kasa(tmp_path)
+@contextmanager
+def mobile_world(tmp_path: Path, **environ: str) -> Iterator[MobileWorld]:
+    """The mobile app on SQLite with the outside world faked, on these settings."""
+    kasa, fakes, context = build_kasa(tmp_path, **environ)
     fund = Fund.on(context, fakes)
     with DocumentedClient(create_mobile_app(kasa)) as client:
         yield MobileWorld(client, kasa, fund, fakes, kasa.settings())
     kasa.gateways.database().dispose()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[MobileWorld]:
+    with mobile_world(tmp_path) as ready:
+        yield ready

@@ -100,9 +100,15 @@ def test_deactivated_staff_cannot_sign_in_and_their_tokens_are_refused(world: Ad
     clerk = next(u for u in users if u["login"] == "clerk")
     r = world.client.delete(f"/user/{clerk['id']}", headers=world.admin)
     assert r.status_code == 200 and r.json()["data"]["is_active"] is False
-    assert world.client.get("/programs", headers=world.operator).status_code == 403
+    # deactivation ends every token (401: sign in again), and reactivation revives none
+    assert world.client.get("/programs", headers=world.operator).status_code == 401
     r = world.client.post("/signin", json={"login": "clerk", "password": OPERATOR_PASSWORD})
     assert r.status_code == 403
+    r = world.client.post("/user", headers=world.admin, json={"id": clerk["id"], "is_active": True})
+    assert r.json()["data"]["is_active"] is True
+    assert world.client.get("/programs", headers=world.operator).status_code == 401
+    fresh = world.sign_in("clerk", OPERATOR_PASSWORD)
+    assert world.client.get("/programs", headers=fresh).status_code == 200
 
 
 # -- staff accounts: the role matrix ----------------------------------------------------------
@@ -166,7 +172,36 @@ def test_passwords_change_with_the_old_one(world: AdminWorld) -> None:
         json={"old_password": OPERATOR_PASSWORD, "new_password": "a brand new one"},
     )
     assert r.status_code == 200
+    # the token the change was made with has ended; the answer carries the new one
+    assert c.get("/programs", headers=world.operator).status_code == 401
+    renewed = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert c.get("/programs", headers=renewed).status_code == 200
     world.sign_in("clerk", "a brand new one")
+
+
+def test_staff_tokens_end_with_a_reset_password_or_a_new_role(world: AdminWorld) -> None:
+    c = world.client
+    users = c.get("/user", headers=world.admin).json()["data"]
+    clerk = next(u for u in users if u["login"] == "clerk")
+    before = world.sign_in("clerk", OPERATOR_PASSWORD)
+    r = c.post(
+        "/user/change_password",
+        headers=world.admin,
+        json={"id": clerk["id"], "new_password": "set by the admin"},
+    )
+    assert r.status_code == 200 and r.json()["access_token"] is None
+    assert c.get("/programs", headers=before).status_code == 401
+    assert c.get("/programs", headers=world.operator).status_code == 401
+    assert c.get("/programs", headers=world.admin).status_code == 200  # the admin's own stays
+    after_reset = world.sign_in("clerk", "set by the admin")
+    r = c.post("/user", headers=world.admin, json={"id": clerk["id"], "role": "admin"})
+    assert r.status_code == 200
+    assert c.get("/programs", headers=after_reset).status_code == 401
+    assert c.get("/user", headers=world.sign_in("clerk", "set by the admin")).status_code == 200
+    # a change that touches neither password, role nor activation ends nothing
+    fresh = world.sign_in("clerk", "set by the admin")
+    c.post("/user", headers=world.admin, json={"id": clerk["id"], "name": "Клерк"})
+    assert c.get("/programs", headers=fresh).status_code == 200
 
 
 # -- members ---------------------------------------------------------------------------
@@ -337,7 +372,7 @@ def test_request_work_payout_cap_and_four_eyes(tmp_path: Path) -> None:
         assert r.status_code == 403
         r = c.post("/payout/approve", headers=admin, json={"payment_id": pending["id"]})
         assert r.json()["data"]["status"] == "confirmed"
-        c.put(
+        rest = c.put(
             "/payment",
             headers=h,
             json={
@@ -347,7 +382,11 @@ def test_request_work_payout_cap_and_four_eyes(tmp_path: Path) -> None:
                 "date": today,
                 "amount": 500,
             },
-        )
+        ).json()["data"]
+        # under the threshold on its own, but the request's payouts together pass it
+        assert rest["status"] == "pending" and rest["needs_approval"]
+        r = c.post("/payout/approve", headers=admin, json={"payment_id": rest["id"]})
+        assert r.json()["data"]["status"] == "confirmed"
         r = c.post(
             "/request/message", headers=h, json={"request_id": request_id, "message": "Виплачено"}
         )

@@ -133,12 +133,21 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class FileStream(Stream):
+    """A streamed file whose own content type wins over the route's (Litestar's
+    ``Stream`` lets the route's media type win)."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["media_type"] = self.media_type
+        return super().to_asgi_response(*args, **kwargs)
+
+
 def file_response(found: FileContent) -> Stream:
     """A stored file with its content type (never HTML: only JPEG, PNG, PDF and plain text
     are ever stored), shown inline under its own name; browsers must not guess another.
     Sent in chunks from the file store, never read whole."""
     name = quote(found.file.original_name)
-    return Stream(
+    return FileStream(
         _chunks(found.content),
         media_type=found.file.content_type.value,
         headers={
@@ -220,7 +229,7 @@ def build_app(
         on_startup=[freeze_startup_objects],
     )
     app.state.tokens = kasa.gateways.tokens()
-    app.state.trusted_proxies = settings.trusted_proxies
+    app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
     app.state.body_limits = limits
     return app
 
