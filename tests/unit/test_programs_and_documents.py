@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
 from kasa.domain.files import (
+    ContentCheck,
     ContentType,
     clean_original_name,
     detect_content_type,
@@ -197,3 +198,55 @@ def test_disallowed_content_is_refused_with_the_field_name() -> None:
 )
 def test_client_file_names_are_only_labels(name: str | None, clean: str) -> None:
     assert clean_original_name(name) == clean
+
+
+def inspect(name: str | None, content: bytes, chunk: int = 1000) -> ContentType:
+    check = ContentCheck("files", name)
+    for start in range(0, len(content), chunk):
+        check.feed(content[start : start + chunk])
+    return check.finish()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("scan.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 9000, ContentType.JPEG),
+        ("чек.txt", "Чек №5: 300 грн, 1 < 2 > 0 <3\n".encode() * 500, ContentType.TEXT),
+        ("receipt", b"%PDF-1.4\n" + b"\x00" * 10, ContentType.PDF),  # no extension: by content
+        ("photo.heic", b"\x89PNG\r\n\x1a\n" + b"\x00" * 10, ContentType.PNG),  # unknown: by content
+        ("notes.txt", "ї".encode() * 3000, ContentType.TEXT),  # characters cut across chunks
+    ],
+)
+def test_uploads_are_checked_as_they_stream(name: str, content: bytes, kind: ContentType) -> None:
+    assert inspect(name, content) is kind
+    assert inspect(name, content, chunk=7) is kind
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("a.txt", b"<html><body>hi</body></html>", "not markup"),
+        ("a.txt", b"\xef\xbb\xbf  \n\t<!DOCTYPE html>", "not markup"),
+        ("a.txt", b"hello " * 2000 + b"<sCrIpT>x</script>", "not markup"),  # past the sniff
+        ("a.txt", b"<svg/onload=alert(1)>", "not markup"),
+        ("a.txt", b"<?xml version='1.0'?>", "not markup"),
+        ("a.txt", b"text " * 1000 + b"\xff\xfe broken later", "UTF-8"),
+        ("a.txt", b"ok" * 3000 + b"\x00", "UTF-8"),
+        ("a.jpg", b"just words", "not what the name says"),
+        ("a.png", b"\xff\xd8\xff\xe0" + b"\x00" * 10, "not what the name says"),
+        ("a.pdf", b"text", "not what the name says"),
+        ("a.svg", b"plain", "JPEG, PNG, PDF"),
+        ("index.HTML", b"plain", "JPEG, PNG, PDF"),
+        ("a.exe", b"MZ\x90\x00", "JPEG, PNG, PDF"),
+        ("empty.jpg", b"", "empty"),
+    ],
+)
+def test_markup_broken_text_and_contradicting_names_are_refused(
+    name: str, content: bytes, problem: str
+) -> None:
+    for chunk in (1000, 5):
+        with pytest.raises(InvalidInput) as caught:
+            inspect(name, content, chunk)
+        assert problem in caught.value.errors["files"]
+        if content:
+            assert caught.value.errors["files"].startswith(name)

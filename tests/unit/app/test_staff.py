@@ -51,6 +51,52 @@ def test_wrong_login_and_wrong_password_get_one_message(fund: Fund) -> None:
     assert len(fund.events(EventType.SIGN_IN_FAILED)) == 2
 
 
+def test_an_unknown_login_costs_a_password_check_like_a_wrong_password(fund: Fund) -> None:
+    """So the answer does not come faster for logins that do not exist."""
+    _, password = new_user(fund)
+    checked: list[str] = []
+    verify = fund.fakes.passwords.verify
+
+    def counting(password_hash: str, given: str) -> bool:
+        checked.append(password_hash)
+        return verify(password_hash, given)
+
+    fund.fakes.passwords.verify = counting  # type: ignore[method-assign]
+    with pytest.raises(AuthenticationFailed):
+        fund.accounts.sign_in("petro", "wrong-password")
+    with pytest.raises(AuthenticationFailed):
+        fund.accounts.sign_in("nobody", "wrong-password")
+    with pytest.raises(AuthenticationFailed):
+        fund.accounts.sign_in("", password)
+    assert len(checked) == 3 and checked[1] == checked[2] != checked[0]
+
+
+def test_staff_tokens_carry_the_version_that_ends_them(fund: Fund) -> None:
+    user_id, password = new_user(fund)
+    fund.accounts.sign_in("petro", password)
+    assert fund.accounts.authenticate(user_id, 0) == user_id
+    fund.accounts.change_password(fund.admin_id, new_password="another password", user_id=user_id)
+    with pytest.raises(AuthenticationFailed, match="sign in again"):
+        fund.accounts.authenticate(user_id, 0)
+    assert fund.accounts.authenticate(user_id, 1) == user_id
+    fund.accounts.update(fund.admin_id, user_id, role="admin")
+    fund.accounts.update(fund.admin_id, user_id, is_active=False)
+    fund.accounts.update(fund.admin_id, user_id, is_active=True)  # revives no token
+    for version in (0, 1, 2):
+        with pytest.raises(AuthenticationFailed):
+            fund.accounts.authenticate(user_id, version)
+    assert fund.accounts.authenticate(user_id, 3) == user_id
+    token = fund.accounts.change_password(
+        user_id, new_password="my own new one", old_password="another password"
+    )
+    assert token is not None and token.split(":")[2] == "4"  # a new token, of the new version
+    fund.accounts.reset_password("petro")
+    with pytest.raises(AuthenticationFailed):
+        fund.accounts.authenticate(user_id, 4)
+    with pytest.raises(AuthenticationFailed):
+        fund.accounts.authenticate(999, 0)
+
+
 def test_repeated_failures_are_throttled_per_login_and_per_address(fund: Fund) -> None:
     _, password = new_user(fund)
     for _ in range(5):

@@ -40,19 +40,22 @@ async def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """Who is calling, for throttling and the audit trail: the TCP peer, unless the
-    peer is a trusted proxy (``KASA_TRUSTED_PROXIES``). Then ``X-Forwarded-For`` is
-    read from the right, and the client is the first address that is not itself a
-    trusted proxy; anything a client wrote further left is never reached."""
-    peer = request.client.host if request.client else ""
-    trusted: Sequence[Any] = request.app.state.trusted_proxies
+    """Who is calling, for throttling and the audit trail (see :func:`forwarded_client`)."""
+    return forwarded_client(
+        request.client.host if request.client else "",
+        request.headers.getall("x-forwarded-for", []),
+        request.app.state.trusted_proxies,
+    )
+
+
+def forwarded_client(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Any]) -> str:
+    """The TCP peer, unless the peer is a trusted proxy (``KASA_TRUSTED_PROXIES``).
+    Then ``X-Forwarded-For`` is read from the right, and the client is the first address
+    that is not itself a trusted proxy; whatever a client wrote further left is never
+    reached. By default (no trusted proxy) the header is ignored."""
     if not trusted or not _is_trusted(peer, trusted):
         return peer
-    hops = [
-        hop.strip()
-        for header in request.headers.getall("x-forwarded-for", [])
-        for hop in header.split(",")
-    ]
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
     for hop in reversed(hops):
         if not _is_trusted(hop, trusted):
             return hop if _is_address(hop) else peer
@@ -95,11 +98,12 @@ async def all_uploads(request: Request[Any, Any, Any]) -> list[Upload]:
 
 
 def errors(*codes: int) -> dict[int, ResponseSpec]:
-    """The error answers a route documents; every route may answer 503 (the database
-    is unavailable). Routes that use an outside service list 502 too."""
+    """The error answers a route documents; every route may answer 413 (a body larger
+    than it takes) and 503 (the database is unavailable). Routes that use an outside
+    service list 502 too."""
     return {
         code: ResponseSpec(data_container=ErrorOut, description=ERROR_RESPONSES[code])
-        for code in sorted({*codes, 503})
+        for code in sorted({*codes, 413, 503})
     }
 
 

@@ -7,6 +7,7 @@ the request id and answered with a plain 500."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -37,7 +38,8 @@ ERROR_RESPONSES = {
     403: "Not allowed.",
     404: "Not found.",
     409: "Not allowed in the current state.",
-    413: "An upload is too large.",
+    413: "The body is larger than the route takes (a file over the upload limit, a JSON or "
+    "form body over its limit), or the member's files would pass their storage bound.",
     422: "A business rule refused it.",
     429: "Too many attempts; see Retry-After.",
     502: "An outside service (SMS, LiqPay, Diia, the file store) failed; the message names "
@@ -78,12 +80,21 @@ def kasa_error(_request: Request[Any, Any, Any], error: e.KasaError) -> Response
     )
 
 
+MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
 def validation_error(_request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    """Every bad field named, a missing one too (never the body as a whole)."""
     fields: dict[str, str] = {}
     for item in error.extra if isinstance(error.extra, list) else []:
         if isinstance(item, dict):
+            message = str(item.get("message") or "is invalid")
+            missing = MISSING_FIELD.search(message)
+            if missing:
+                fields[missing.group(1)] = "is required"
+                continue
             key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = str(item.get("message") or "is invalid")
+            fields[key] = message
     return Response(
         error_body("The request has invalid fields.", fields or {"body": "is invalid"}),
         status_code=400,
@@ -94,6 +105,8 @@ def validation_error(_request: Request[Any, Any, Any], error: ValidationExceptio
 def http_error(_request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
     message = error.detail if status < 500 else "Something went wrong on our side."
+    if status == 413:
+        message = "The request body is larger than this route takes."
     return Response(
         error_body(str(message)),
         status_code=status,

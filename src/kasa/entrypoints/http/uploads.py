@@ -18,6 +18,7 @@ import copy
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 import attrs
 from litestar import Request
@@ -80,6 +81,9 @@ async def read_form(request: Request[Any, Any, Any]) -> None:
     limits: BodyLimits = request.app.state.body_limits
     state = ScopeState.from_scope(request.scope)
     media, options = request.content_type
+    if media == "application/x-www-form-urlencoded":  # a form without files
+        state.form = await _small_form(request, limits.max_body_bytes)
+        return
     if media != "multipart/form-data":
         state.form = {}
         return
@@ -157,6 +161,18 @@ async def _parse(
     except BaseException:
         await _close(fields, upload)
         raise
+    return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
+
+
+async def _small_form(request: Request[Any, Any, Any], limit: int) -> dict[str, Any]:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise TooLarge("The form is too large.", {"body": f"at most {limit // 1024} KiB"})
+    fields: defaultdict[str, list[str]] = defaultdict(list)
+    for name, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+        fields[name].append(value)
     return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
 
 
