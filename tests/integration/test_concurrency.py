@@ -1,5 +1,6 @@
 """Races that must not double-count, against MariaDB with one connection per thread:
-two gateway callbacks for one order, and two sign-ins with one code."""
+two gateway callbacks for one order, two sign-ins with one code, and a hundred parallel
+attempts against each throttle (wrong passwords, wrong codes, code requests)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from kasa.application.payments import GatewayPayments, MemberPayments
 from kasa.application.programs import ProgramAdmin
 from kasa.application.repositories import AuditQuery, Page
 from kasa.application.signin import MemberSignIn
+from kasa.application.staff import StaffAccounts
 from kasa.domain.audit import EventType
-from kasa.domain.errors import AuthenticationFailed, KasaError
+from kasa.domain.errors import AuthenticationFailed, KasaError, RateLimited
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.programs import MemberProgram
@@ -112,3 +114,64 @@ def test_two_sign_ins_racing_on_one_code_succeed_once(sql_fund: tuple[Context, F
         with context.uow() as uow:
             assert uow.members.by_phone(phone) is not None
     assert count_events(context, EventType.SIGNED_IN) == ROUNDS
+
+
+PARALLEL = 100
+
+
+def test_parallel_wrong_passwords_for_one_login_are_checked_at_most_the_limit(
+    sql_fund: tuple[Context, Fakes],
+) -> None:
+    context, fakes = sql_fund
+    accounts = StaffAccounts(context)
+    accounts.create(None, login="olena", role="operator", password="the right one")
+    checked: list[str] = []
+    verify = fakes.passwords.verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        return verify(password_hash, password)
+
+    fakes.passwords.verify = counting  # type: ignore[method-assign]
+    # each from its own address, so only the login's own counter holds them back
+    calls = [
+        partial(accounts.sign_in, "olena", f"wrong {n}", f"10.0.{n // 200}.{n % 200}")
+        for n in range(PARALLEL)
+    ]
+    results = at_once(*calls)
+    limit = context.settings.staff_failures_per_login
+    assert len(checked) == limit, len(checked)
+    assert sum(isinstance(r, AuthenticationFailed) for r in results) == limit
+    assert sum(isinstance(r, RateLimited) for r in results) == PARALLEL - limit
+
+
+def test_parallel_wrong_codes_from_one_address_are_checked_at_most_the_limit(
+    sql_fund: tuple[Context, Fakes],
+) -> None:
+    context, fakes = sql_fund
+    signin = MemberSignIn(context)
+    phones = [f"+38050{n:07d}" for n in range(PARALLEL)]
+    for n, phone in enumerate(phones):
+        signin.request_code(phone, True, f"10.1.{n // 200}.{n % 200}")
+    wrong = {p: "000000" if fakes.sms.last_code(p) != "000000" else "111111" for p in phones}
+    results = at_once(*[partial(signin.sign_in, p, wrong[p], "203.0.113.66") for p in phones])
+    limit = context.settings.code_failures_per_address
+    assert sum(isinstance(r, AuthenticationFailed) for r in results) == limit, results
+    assert sum(isinstance(r, RateLimited) for r in results) == PARALLEL - limit
+    assert count_events(context, EventType.SIGN_IN_FAILED) == limit
+
+
+def test_parallel_code_requests_from_one_address_send_at_most_the_limit(
+    sql_fund: tuple[Context, Fakes],
+) -> None:
+    context, fakes = sql_fund
+    signin = MemberSignIn(context)
+    calls = [
+        partial(signin.request_code, f"+38067{n:07d}", True, "203.0.113.77")
+        for n in range(PARALLEL)
+    ]
+    results = at_once(*calls)
+    limit = context.settings.code_requests_per_address_hourly
+    assert sum(r is None for r in results) == limit, results
+    assert sum(isinstance(r, RateLimited) for r in results) == PARALLEL - limit
+    assert len(fakes.sms.sent) == limit
