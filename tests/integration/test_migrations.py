@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -187,3 +188,99 @@ def test_upgrade_to_0002_gives_existing_members_and_requests_their_search_terms(
         "петрівна",
         "000042",
     }
+
+
+def test_upgrade_to_0003_sorts_files_by_kind_and_clears_terms_that_are_not_terms(
+    empty_url: str,
+) -> None:
+    """Before 0003 an operator could name a member's ID scan as a program's public terms
+    file; the migration clears such a program file and says so in the audit trail."""
+    from alembic import command
+
+    from kasa.adapters.sql.migrate import alembic_config
+
+    command.upgrade(alembic_config(empty_url), "0002")
+    at = {"at": "2026-01-02 03:04:05"}
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+
+        def run(sql: str, **values: object) -> None:
+            connection.execute(sa.text(sql), {**at, **values})
+
+        run(
+            "INSERT INTO members (id, phone, first_name, middle_name, last_name,"
+            " passport_data, credit_units, status, has_new_request, has_new_program_change,"
+            " has_new_passport_data, has_new_correction, in_review_queue, created_at,"
+            " updated_at) VALUES (7, '+380671234567', 'Олена', '', 'Коваль', '', 0,"
+            " 'approved', 0, false, false, false, false, :at, :at)"
+        )
+        run(
+            "INSERT INTO requests (id, member_id, request_text, diagnosis, status, reason,"
+            " has_duplicate_files, created_at, updated_at) VALUES (31, 7, 'Ліки', '',"
+            " 'opened', '', false, :at, :at)"
+        )
+        for file_id, member, request, name in (
+            (1, 7, None, "m7-scan.jpg"),
+            (2, 7, None, "m7-photo.jpg"),
+            (3, 7, 31, "m7-receipt.jpg"),
+            (4, None, None, "shared-terms.pdf"),
+        ):
+            run(
+                "INSERT INTO files (id, member_id, request_id, stored_name, original_name,"
+                " content_type, size, sha256, created_at) VALUES (:id, :member, :request,"
+                " :name, 'x', 'image/jpeg', 10, :sha, :at)",
+                id=file_id,
+                member=member,
+                request=request,
+                name=name,
+                sha=str(file_id) * 64,
+            )
+        run("UPDATE members SET photo_file_id = 2 WHERE id = 7")
+        for program_id, terms in ((1, "m7-scan.jpg"), (2, "shared-terms.pdf"), (3, "")):
+            run(
+                "INSERT INTO programs (id, program_name, month_price, program_file, is_active,"
+                " created_at, updated_at) VALUES (:id, 'П', 30000, :terms, true, :at, :at)",
+                id=program_id,
+                terms=terms,
+            )
+        for payment_id, details in ((1, '{"subscription": true}'), (2, '{"order_id": "o-2"}')):
+            run(
+                "INSERT INTO payments (id, member_id, payment_type, amount, iban, status,"
+                " sort_at, source, needs_approval, has_extension, ext_days,"
+                " ext_credit_before, ext_credit_after, gateway_status, gateway_payment_id,"
+                " payment_identifier, created_at, updated_at) VALUES (:id, 7, 'top_up', 100,"
+                " '', 'pending', :at, 'gateway', false, false, 0, 0, 0, '', '', :order, :at,"
+                " :at)",
+                id=payment_id,
+                order=f"o-{payment_id}",
+            )
+            run(
+                "INSERT INTO audit_events (event_type, actor_kind, actor_id, object_kind,"
+                " object_id, details, at) VALUES ('payment_started', 'member', 7, 'payment',"
+                " :id, :details, :at)",
+                id=str(payment_id),
+                details=details,
+            )
+    upgrade(empty_url)
+    with engine.connect() as connection:
+        kinds = dict(connection.execute(sa.text("SELECT id, kind FROM files")).all())
+        programs = dict(connection.execute(sa.text("SELECT id, program_file FROM programs")).all())
+        cleared = connection.execute(
+            sa.text(
+                "SELECT object_id, actor_kind, details FROM audit_events"
+                " WHERE event_type = 'program_file_cleared'"
+            )
+        ).all()
+        subscriptions = dict(
+            connection.execute(sa.text("SELECT id, is_subscription FROM payments")).all()
+        )
+        tables = set(sa.inspect(connection).get_table_names())
+    engine.dispose()
+    assert kinds == {1: "document", 2: "photo", 3: "receipt", 4: "terms"}
+    assert programs == {1: "", 2: "shared-terms.pdf", 3: ""}
+    assert [(object_id, actor) for object_id, actor, _ in cleared] == [("1", "system")]
+    details = cleared[0][2]
+    details = json.loads(details) if isinstance(details, str) else details
+    assert details["program_file"] == "m7-scan.jpg"
+    assert {k: bool(v) for k, v in subscriptions.items()} == {1: True, 2: False}
+    assert "throttle_counters" in tables and "login_failures" not in tables
