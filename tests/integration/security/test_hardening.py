@@ -292,3 +292,62 @@ def test_forwarded_for_is_read_only_from_trusted_proxies() -> None:
     assert forwarded_client("127.0.0.1", [], proxies) == "127.0.0.1"
     assert forwarded_client("127.0.0.1", ["not-an-ip"], proxies) == "127.0.0.1"
     assert forwarded_client("127.0.0.1", ["10.0.0.3"], proxies) == "127.0.0.1"
+
+
+# -- the phone change over HTTP ----------------------------------------------------------------
+def test_a_phone_change_waits_for_the_code_sent_to_the_new_phone(world: MobileWorld) -> None:
+    member_id, headers = world.sign_up("+380501112233")
+    c, new = world.client, "+380671234567"
+    r = c.post("/user/profile/edit", headers=headers, data={"phone": new})
+    assert r.json() == {"message": "Profile successfully updated", "phone_change": "code_sent"}
+    code = world.fakes.sms.last_code(new)
+    wrong = "000000" if code != "000000" else "111111"
+    r = c.post("/user/profile/phone/confirm", headers=headers, json={"phone": new, "code": wrong})
+    assert r.status_code == 401
+    r = c.post("/user/profile/phone/confirm", headers=headers, json={"phone": new})
+    assert r.status_code == 400 and r.json()["errors"] == {"code": "is required"}
+    r = c.post("/user/profile/phone/confirm", headers=headers, json={"phone": new, "code": code})
+    assert r.json() == {"message": "Phone changed"}
+    [changed] = events(world.fund, EventType.PHONE_CHANGED)
+    assert changed.object_id == str(member_id) and changed.details["new_phone"] == new
+    r = c.post("/user/profile/edit", headers=headers, data={"email": "x@example.com"})
+    assert r.json() == {"message": "Profile successfully updated"}  # no phone, no code
+
+
+def test_a_phone_another_member_took_meanwhile_is_refused(world: MobileWorld) -> None:
+    _, headers = world.sign_up("+380501112233")
+    new = "+380671234567"
+    world.client.post("/user/profile/edit", headers=headers, data={"phone": new})
+    code = world.fakes.sms.last_code(new)
+    world.fakes.clock.advance(seconds=61)
+    world.sign_up(new)  # the phone's owner registers it
+    r = world.client.post(
+        "/user/profile/phone/confirm", headers=headers, json={"phone": new, "code": code}
+    )
+    assert r.status_code in (401, 422)  # their sign-in code replaced the change's code
+    r = world.client.post("/user/profile/edit", headers=headers, data={"phone": new})
+    assert r.status_code == 422 and r.json()["message"] == "Can not assign this phone number"
+
+
+# -- production settings -----------------------------------------------------------------------
+def test_the_docs_are_not_served_when_switched_off(tmp_path: Path) -> None:
+    from kasa.entrypoints.http.mobile import create_mobile_app
+
+    kasa, _, _ = build_kasa(tmp_path, KASA_DOCS="0")
+    for app in (create_mobile_app(kasa), create_admin_app(kasa)):
+        with TestClient(app) as client:
+            assert client.get("/docs").status_code == 404
+            assert client.get("/docs/openapi.json").status_code == 404
+            assert client.get("/health/live").status_code == 200
+    kasa.gateways.database().dispose()
+
+
+def test_the_embedded_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    from kasa.adapters.sql.database import SqlDatabase
+
+    database = SqlDatabase(f"sqlite:///{tmp_path / 'data' / 'kasa.db'}")
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    database.dispose()
+    assert (tmp_path / "data" / "kasa.db").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
