@@ -143,6 +143,7 @@ class Generator:
             "sha256": hashlib.sha256(body).hexdigest(),
             "duplicate_of_request": None,
             "created_at": created,
+            "kind": "receipt" if request_id is not None else "document",
         }
 
     # -- the fund ------------------------------------------------------------------------
