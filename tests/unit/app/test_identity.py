@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from kasa.application.context import FundSettings
 from kasa.domain.audit import EventType
-from kasa.domain.errors import DeliveryFailed, InvalidInput
+from kasa.domain.errors import DeliveryFailed, InvalidInput, TooLarge
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus
 from tests.unit.app.helpers import INN, PDF, Fund
@@ -105,3 +106,26 @@ def test_diia_down_is_a_clear_error(fund: Fund) -> None:
     with pytest.raises(DeliveryFailed):
         fund.diia.start(member_id)
     assert fund.fakes.store.tables.members[member_id].diia_request_id is None
+
+
+def test_undecryptable_callbacks_are_audited_once_a_minute_per_address(fund: Fund) -> None:
+    for _ in range(5):
+        with pytest.raises(InvalidInput, match="cannot be decrypted"):
+            fund.diia.receive("not base64!", {}, None, "203.0.113.5")
+    [refused] = fund.events(EventType.CALLBACK_REFUSED)
+    assert refused.details["source"] == "diia" and refused.details["address"] == "203.0.113.5"
+    fund.fakes.clock.advance(minutes=2)
+    with pytest.raises(InvalidInput):
+        fund.diia.receive("not base64!", {}, None, "203.0.113.5")
+    latest = fund.events(EventType.CALLBACK_REFUSED)[-1]
+    assert latest.details["not_audited_before"] == 4 and latest.details["total_from_address"] == 6
+
+
+def test_diia_documents_count_toward_the_members_storage() -> None:
+    small = Fund.build(FundSettings(member_storage_bytes=10))
+    member_id = small.sign_up()
+    link = small.diia.start(member_id)
+    encoded, files = diia_payload(link.request_id)
+    with pytest.raises(TooLarge):
+        small.diia.receive(encoded, files, link.request_id)
+    assert small.fakes.files.blobs == {}
