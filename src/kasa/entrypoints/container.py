@@ -41,7 +41,9 @@ class Gateways(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     codes = providers.Singleton(SecretCodes)
-    database = providers.Singleton(SqlDatabase, url=settings.provided.database_url)
+    database = providers.Singleton(
+        SqlDatabase, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size
+    )
     uow = providers.Callable(lambda database: database.unit_of_work, database)
     files = providers.Singleton(LocalFileStore, root=settings.provided.files_dir)
     sms = providers.Selector(

@@ -71,6 +71,8 @@ KNOWN_VARIABLES = frozenset(
         "KASA_ADMIN_CORS_ORIGINS",
         "KASA_TRUSTED_PROXIES",
         "KASA_DOCS",
+        "KASA_WORKER_THREADS",
+        "KASA_DB_POOL_SIZE",
         # the command line, the scripts and the tests
         "KASA_STAFF",
         "KASA_VENV",
@@ -196,6 +198,9 @@ class Settings:
     # JSON and form bodies (no files)
     max_body_bytes: int = 64 * 1024
     docs: bool = True
+    # threads a worker runs use cases in, and database connections it keeps open
+    worker_threads: int = 8
+    db_pool_size: int = 8
     unknown_variables: tuple[str, ...] = ()
 
     @classmethod
@@ -234,6 +239,7 @@ class Settings:
             sms_countries=_calling_codes(env, "KASA_SMS_COUNTRIES"),
             code_requests_per_address_hourly=_int(env, "KASA_OTP_ADDRESS_HOURLY_LIMIT", 10, 1),
         )
+        threads = _int(env, "KASA_WORKER_THREADS", 8, 1)
         sms_backend = env.get("KASA_SMS_BACKEND", "console").strip() or "console"
         if sms_backend not in SMS_BACKENDS:
             raise InvalidInput(f"KASA_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}.")
@@ -272,6 +278,8 @@ class Settings:
             trusted_proxies=_networks(env, "KASA_TRUSTED_PROXIES"),
             max_body_bytes=_int(env, "KASA_MAX_BODY_KB", 64, 1) * 1024,
             docs=_flag(env, "KASA_DOCS", "0" if kind == "production" else "1"),
+            worker_threads=threads,
+            db_pool_size=_int(env, "KASA_DB_POOL_SIZE", threads, 1),
             unknown_variables=unknown_variables(env),
             apple_app_ids=tuple(
                 a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()

@@ -39,6 +39,7 @@ from kasa.application.repositories import (
 )
 
 READ_ONLY = "kasa_read_only"
+DEFAULT_POOL_SIZE = 8
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -68,7 +69,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # As many connections as the worker has threads, kept open: no connection is made
+    # or closed per request (overflow connections are closed when they are given back,
+    # which under load meant a new connection for most requests), and none is pinged
+    # first (a dropped connection fails its request with a 503 and the pool is renewed).
+    kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", 30)
     kwargs.setdefault("pool_recycle", 3600)
     return sa.create_engine(url, isolation_level="READ COMMITTED", **kwargs)
 

@@ -170,6 +170,18 @@ def _chunks(source: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
+def thread_limit(threads: int) -> Callable[[], None]:
+    """An ``on_startup`` hook: use cases (and Litestar's sync handlers) run on at most
+    ``threads`` threads, as many as the database pool has connections, so no thread
+    waits for a connection and none is opened per request; more requests wait their
+    turn in the event loop, which costs nothing."""
+
+    def limit() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+    return limit
+
+
 def freeze_startup_objects() -> None:
     """Move everything made while starting (the app, its routes and OpenAPI models,
     SQLAlchemy's metadata) out of the garbage collector's sight: a full collection
@@ -230,7 +242,7 @@ def build_app(
         if cors_origins
         else None,
         debug=False,
-        on_startup=[freeze_startup_objects],
+        on_startup=[thread_limit(settings.worker_threads), freeze_startup_objects],
     )
     app.state.tokens = kasa.gateways.tokens()
     app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
