@@ -7,7 +7,7 @@ Members (with programs, identity documents and their files), requests (with mess
 receipt files and search terms), top-ups and payouts over the last three years, and two
 staff users. Rows are written in batches with multi-row inserts; every value is valid
 by the domain's rules (phones, tax numbers with their check digit, IBANs), and a sample
-is read back through the SQL repositories at the end to prove it.
+is read back through the SQL repositories and the read side at the end to prove it.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from kasa.adapters.sql.search import (
     rebuild_payment_counts,
     request_term_rows,
 )
-from kasa.application.repositories import Page, PaymentQuery
+from kasa.application.reads import Page, PaymentQuery
 
 BATCH = 5000
 YEARS = 3
@@ -520,19 +520,21 @@ class Generator:
             self.insert(connection, m.PaymentRow, rows)
 
     def check(self, facts: Facts) -> None:
-        """Read a sample back through the repositories: the rows map to valid objects."""
+        """Read a sample back through the repositories and the read side: the rows map
+        to valid objects and views."""
         database = SqlDatabase(self.url)
+        reads = database.reads()
         try:
             with database.unit_of_work() as uow:
                 for member_id in self.rng.sample(range(1, facts.members + 1), 50):
                     assert uow.members.get(member_id) is not None
                     uow.identities.for_member(member_id)
+                    assert reads.member(member_id) is not None
                 for request_id in self.rng.sample(range(1, facts.requests + 1), 50):
                     assert uow.requests.get(request_id) is not None
-                    uow.messages.for_request(request_id)
-                    uow.files.for_request(request_id)
-                found, total = uow.payments.search(PaymentQuery(), Page(limit=200))
-                assert total == facts.payments and len(found) == 200
+                    assert reads.request(request_id) is not None
+            listing = reads.payments(PaymentQuery(), Page(limit=200))
+            assert listing.total == facts.payments and len(listing.items) == 200
         finally:
             database.dispose()
 

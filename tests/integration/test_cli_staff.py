@@ -18,8 +18,8 @@ from kasa.adapters.memory import Fakes
 from kasa.domain.money import Money
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState
+from tests.integration.app.helpers import Fund
 from tests.integration.http.conftest import build_kasa
-from tests.unit.app.helpers import Fund
 
 
 @attrs.define

@@ -18,7 +18,7 @@ from kasa.adapters.sql.database import SqlDatabase
 from kasa.application.context import Context
 from kasa.application.payments import GatewayPayments, MemberPayments
 from kasa.application.programs import ProgramAdmin
-from kasa.application.repositories import AuditQuery, Page
+from kasa.application.reads import AuditQuery, Page
 from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
 from kasa.domain.audit import EventType
@@ -35,7 +35,8 @@ ROUNDS = 5
 def sql_fund(mariadb_database: SqlDatabase) -> tuple[Context, Fakes]:
     empty_tables(mariadb_database)
     context, fakes = in_memory_fund()
-    return attrs.evolve(context, uow=mariadb_database.unit_of_work), fakes
+    database = mariadb_database
+    return attrs.evolve(context, uow=database.unit_of_work, reads=database.reads()), fakes
 
 
 def at_once(*calls: Callable[[], Any]) -> list[Any]:

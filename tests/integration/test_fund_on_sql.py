@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from kasa.application.context import FundSettings, Upload
-from kasa.application.repositories import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.domain.audit import EventType
 from kasa.domain.errors import Conflict, NotFound
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus
+from tests.integration.app.helpers import JPEG, PDF, Fund
 from tests.integration.conftest import empty_tables, sqlite_database
-from tests.unit.app.helpers import JPEG, PDF, Fund
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kasa.application.repositories import MemberQuery, Page
+from kasa.application.reads import MemberQuery, Page
 from kasa.domain.members import Member
 from kasa.domain.values import Phone
 from tests.integration.conftest import sqlite_database

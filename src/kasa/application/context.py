@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -23,6 +23,7 @@ from kasa.application.ports import (
     SmsSender,
     TokenIssuer,
 )
+from kasa.application.reads import MemberReads, OfficeReads, Reads
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.domain.audit import Actor, AuditEvent, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
@@ -34,12 +35,13 @@ from kasa.domain.files import (
     StoredFile,
     clean_original_name,
 )
-from kasa.domain.members import Member
+from kasa.domain.members import Member, MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.signin import SignInPolicy
-from kasa.domain.staff import StaffUser
+from kasa.domain.staff import Role, StaffUser
 
 MIB = 1024 * 1024
+BLOCKED = "Your account is blocked. Please contact the fund."
 
 
 @attrs.frozen
@@ -112,6 +114,8 @@ class Context:
     code_hasher: CodeHasher
     tokens: TokenIssuer
     settings: FundSettings = attrs.field(factory=FundSettings)
+    # the read side; the in-memory fakes have none (reads need a database)
+    reads: Reads = attrs.field(factory=lambda: cast(Reads, NoReads()))
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -143,8 +147,34 @@ def load_member(uow: UnitOfWork, member_id: int, *, for_update: bool = False) ->
     if member is None:
         raise NotFound("Member not found.")
     if member.is_blocked:
-        raise PermissionDenied("Your account is blocked. Please contact the fund.")
+        raise PermissionDenied(BLOCKED)
     return member
+
+
+class NoReads:
+    """The read side of a fund without a database: every read says so."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"reads need a database ({name}); the in-memory fakes have none")
+
+
+def require_staff(reads: OfficeReads, staff_id: int, *, admin: bool = False) -> Role:
+    """A read by staff: the user must be active (and an admin when ``admin``)."""
+    role = reads.staff_role(staff_id)
+    if role is None:
+        raise PermissionDenied("This staff account is deactivated or does not exist.")
+    if admin and role is not Role.ADMIN:
+        raise PermissionDenied("Only an admin may manage staff accounts.")
+    return role
+
+
+def require_member(reads: MemberReads, member_id: int) -> None:
+    """A read by a member: the member exists and is not blocked."""
+    status = reads.standing(member_id)
+    if status is None:
+        raise NotFound("Member not found.")
+    if status is MemberStatus.BLOCKED:
+        raise PermissionDenied(BLOCKED)
 
 
 def load_staff(uow: UnitOfWork, staff_id: int, *, admin: bool = False) -> StaffUser:

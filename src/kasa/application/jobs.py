@@ -9,9 +9,11 @@ import attrs
 
 from kasa.application.context import Context, audit
 from kasa.application.repositories import ReminderSent
+from kasa.application.views import MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, DeliveryFailed
-from kasa.domain.members import Member, MemberStatus
+from kasa.domain.members import MemberStatus
+from kasa.domain.values import Phone
 
 BEFORE_EXPIRY = "before_expiry"
 GRACE = "grace"
@@ -29,29 +31,25 @@ class Reminders:
     def __init__(self, context: Context) -> None:
         self.ctx = context
 
-    def due(self, today: date | None = None) -> list[tuple[Member, str]]:
+    def due(self, today: date | None = None) -> list[tuple[MemberView, str]]:
         """Approved members whose "paid until" is within the reminder lead (before
         expiry), or who are in grace, each with the kind of reminder they are due."""
         today = today or self.ctx.today()
         settings = self.ctx.settings
-        with self.ctx.uow(read_only=True) as uow:
-            soon = uow.members.expiring_between(
-                today + timedelta(days=1), today + timedelta(days=settings.reminder_days)
-            )
-            grace = uow.members.expiring_between(
-                today - timedelta(days=settings.grace_days - 1), today
-            )
+        soon = self.ctx.reads.expiring(
+            today + timedelta(days=1), today + timedelta(days=settings.reminder_days)
+        )
+        grace = self.ctx.reads.expiring(today - timedelta(days=settings.grace_days - 1), today)
         found = [(m, BEFORE_EXPIRY) for m in soon] + [(m, GRACE) for m in grace]
         return [(m, kind) for m, kind in found if m.status is MemberStatus.APPROVED]
 
-    def expiring(self, days: int, today: date | None = None) -> list[Member]:
+    def expiring(self, days: int, today: date | None = None) -> list[MemberView]:
         today = today or self.ctx.today()
-        with self.ctx.uow(read_only=True) as uow:
-            members = uow.members.expiring_between(today, today + timedelta(days=days))
+        members = self.ctx.reads.expiring(today, today + timedelta(days=days))
         return [m for m in members if m.status is MemberStatus.APPROVED]
 
     def send(
-        self, today: date | None = None, progress: Callable[[Member], None] | None = None
+        self, today: date | None = None, progress: Callable[[MemberView], None] | None = None
     ) -> ReminderReport:
         """Send each due reminder once per period. The log entry is written before the
         SMS in the same transaction; a failed SMS rolls it back, to be tried next run."""
@@ -59,7 +57,6 @@ class Reminders:
         report = ReminderReport()
         for member, kind in self.due(today):
             report.due += 1
-            assert member.id is not None and member.expiration_date is not None
             try:
                 self._remind(member, kind)
                 report.sent += 1
@@ -71,14 +68,15 @@ class Reminders:
                 progress(member)
         return report
 
-    def _remind(self, member: Member, kind: str) -> None:
+    def _remind(self, member: MemberView, kind: str) -> None:
         now = self.ctx.now()
-        assert member.id is not None and member.expiration_date is not None
+        paid_until = member.membership.paid_until
+        assert paid_until is not None
         with self.ctx.uow() as uow:
-            if uow.reminders.exists(member.id, kind, member.expiration_date):
+            if uow.reminders.exists(member.id, kind, paid_until):
                 raise Conflict("Already reminded for this period.")
-            uow.reminders.add(ReminderSent(member.id, kind, member.expiration_date, now))
-            self.ctx.sms.send(member.phone, self._text(member, kind))
+            uow.reminders.add(ReminderSent(member.id, kind, paid_until, now))
+            self.ctx.sms.send(Phone(member.phone), self._text(paid_until, kind))
             audit(
                 uow,
                 EventType.REMINDER_SENT,
@@ -87,17 +85,14 @@ class Reminders:
                 member.id,
                 now,
                 kind=kind,
-                paid_until=member.expiration_date.isoformat(),
+                paid_until=paid_until.isoformat(),
             )
             uow.commit()
 
-    def _text(self, member: Member, kind: str) -> str:
-        assert member.expiration_date is not None
-        until = member.expiration_date.strftime("%d.%m.%Y")
+    def _text(self, paid_until: date, kind: str) -> str:
+        until = paid_until.strftime("%d.%m.%Y")
         name = self.ctx.settings.fund_name
         if kind == BEFORE_EXPIRY:
             return f"{name}: your membership is paid until {until}. Please top up in time."
-        ends = (member.expiration_date + timedelta(days=self.ctx.settings.grace_days)).strftime(
-            "%d.%m.%Y"
-        )
+        ends = (paid_until + timedelta(days=self.ctx.settings.grace_days)).strftime("%d.%m.%Y")
         return f"{name}: your membership expired on {until}. Top up before {ends} to keep it."

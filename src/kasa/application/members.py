@@ -7,23 +7,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from kasa.application.context import Context, audit, load_member, load_staff, member_of
-from kasa.application.repositories import (
-    MemberQuery,
-    Page,
-    PaymentQuery,
-    RequestQuery,
-    SearchField,
-    UnitOfWork,
+from kasa.application.context import (
+    Context,
+    audit,
+    load_staff,
+    member_of,
+    require_member,
+    require_staff,
 )
-from kasa.application.search import words_of
-from kasa.application.views import FileContent, IdentityView, MemberDetail, ProgramLink
+from kasa.application.reads import MemberQuery, Page
+from kasa.application.repositories import UnitOfWork
+from kasa.application.search import SearchField, words_of
+from kasa.application.views import FileContent, FileView, MemberDetail, MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound
 from kasa.domain.files import StoredFile
-from kasa.domain.identity import MemberIdentity, accept_new_documents
+from kasa.domain.identity import accept_new_documents
 from kasa.domain.members import Member, MemberStatus
-from kasa.domain.programs import approve_program_change, current_program, pending_program
+from kasa.domain.programs import approve_program_change, pending_program
 from kasa.domain.values import Email, Iban, Phone, TaxNumber
 
 CERTIFICATE_DIGITS = 6
@@ -38,61 +39,29 @@ def parse_fields(names: Iterable[str]) -> frozenset[SearchField]:
         ) from None
 
 
-def _identity_views(uow: UnitOfWork, docs: Iterable[MemberIdentity]) -> list[IdentityView]:
-    views = []
-    for doc in docs:
-        file = uow.files.get(doc.file_id)
-        if file is not None:
-            views.append(IdentityView(doc, file))
-    return views
-
-
 class BackOfficeMembers:
     def __init__(self, context: Context) -> None:
         self.ctx = context
 
     def search(
         self, staff_id: int, query: str, fields: Iterable[str], page: Page
-    ) -> Sequence[Member]:
+    ) -> Sequence[MemberView]:
         """An empty query lists the review queue; otherwise every word must begin a word
         of one of the chosen fields (case-insensitive; see ``kasa.domain.search``)."""
         chosen = parse_fields(fields) or frozenset(SearchField)
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, staff_id)
-            if not (query or "").strip():
-                return uow.members.review_queue(page)
-            return uow.members.search(MemberQuery(words_of(query), chosen), page)
+        words = words_of(query)
+        require_staff(self.ctx.reads, staff_id)
+        if not words:
+            return self.ctx.reads.review_queue(page)
+        return self.ctx.reads.members(MemberQuery(words, chosen), page)
 
     def detail(self, staff_id: int, member_id: int) -> MemberDetail:
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, staff_id)
-            member = uow.members.get(member_id)
-            if member is None:
-                raise NotFound(f"There is no member {member_id}.")
-            links = uow.member_programs.for_member(member_id)
-            programs = []
-            for link in links:
-                program = uow.programs.get(link.program_id)
-                if program is not None:
-                    programs.append(ProgramLink(link, program))
-            current = current_program(links)
-            pending = pending_program(links)
-            docs = uow.identities.for_member(member_id)
-            requests, _ = uow.requests.search(RequestQuery(member_id=member_id), Page(10_000))
-            payments, _ = uow.payments.search(PaymentQuery(member_id=member_id), Page(10_000))
-            return MemberDetail(
-                member=member,
-                actual_program=uow.programs.get(current.program_id) if current else None,
-                new_program=uow.programs.get(pending.program_id) if pending else None,
-                programs=programs,
-                current_identities=_identity_views(uow, (d for d in docs if d.is_active)),
-                new_identities=_identity_views(uow, (d for d in docs if d.is_new)),
-                identities=_identity_views(uow, docs),
-                requests=requests,
-                payments=payments,
-                corrections=uow.corrections.for_member(member_id),
-                photo=uow.files.get(member.photo_file_id) if member.photo_file_id else None,
-            )
+        """A member's whole file: programs, documents, requests, payments, reports."""
+        require_staff(self.ctx.reads, staff_id)
+        detail = self.ctx.reads.member(member_id)
+        if detail is None:
+            raise NotFound(f"There is no member {member_id}.")
+        return detail
 
     def edit(
         self,
@@ -113,7 +82,7 @@ class BackOfficeMembers:
         is_submitted: bool | None = None,
         approve_program_change: bool = False,
         approve_documents: bool = False,
-    ) -> Member:
+    ) -> MemberView:
         """Staff edit a member and take decisions; each decision is its own audit event."""
         now = self.ctx.now()
         actor = Actor.staff(staff_id)
@@ -188,17 +157,17 @@ class BackOfficeMembers:
                     status=member.status,
                 )
             uow.commit()
-            return member
+            return MemberView.of(member)
 
-    def block(self, staff_id: int, member_id: int) -> Member:
+    def block(self, staff_id: int, member_id: int) -> MemberView:
         """Block a member; blocking a blocked member is a conflict."""
         return self._block_or_unblock(staff_id, member_id, block=True)
 
-    def unblock(self, staff_id: int, member_id: int) -> Member:
+    def unblock(self, staff_id: int, member_id: int) -> MemberView:
         """Unblock a member (back to the status before); a member not blocked: conflict."""
         return self._block_or_unblock(staff_id, member_id, block=False)
 
-    def _block_or_unblock(self, staff_id: int, member_id: int, *, block: bool) -> Member:
+    def _block_or_unblock(self, staff_id: int, member_id: int, *, block: bool) -> MemberView:
         now = self.ctx.now()
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
@@ -217,7 +186,7 @@ class BackOfficeMembers:
                 status=member.status,
             )
             uow.commit()
-            return member
+            return MemberView.of(member)
 
     def _approve(self, uow: UnitOfWork, member: Member, actor: Actor) -> None:
         """Approving a profile also accepts the program and documents submitted with it."""
@@ -301,7 +270,7 @@ class BackOfficeMembers:
         now = self.ctx.now()
         with self.ctx.uow() as uow:
             load_staff(uow, staff_id)
-            file = _file_of(uow, member_id, filename)
+            file = FileView.of(_file_of(uow, member_id, filename))
             audit(
                 uow,
                 EventType.FILE_VIEWED,
@@ -323,11 +292,10 @@ class MemberFiles:
         self.ctx = context
 
     def own_file(self, member_id: int, owner_id: int, filename: str) -> FileContent:
-        with self.ctx.uow(read_only=True) as uow:
-            load_member(uow, member_id)
-            if owner_id != member_id:
-                raise NotFound("File not found.")
-            file = _file_of(uow, member_id, filename)
+        require_member(self.ctx.reads, member_id)
+        file = self.ctx.reads.file(member_id, filename) if owner_id == member_id else None
+        if file is None:
+            raise NotFound("File not found.")
         return FileContent(file, self.ctx.files.open(file.stored_name))
 
 

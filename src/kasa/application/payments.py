@@ -8,12 +8,21 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
-from kasa.application.context import Context, audit, load_member, load_staff, member_of
+from kasa.application.context import (
+    Context,
+    audit,
+    load_member,
+    load_staff,
+    member_of,
+    require_member,
+    require_staff,
+)
 from kasa.application.ports import Checkout, GatewayNotice
 from kasa.application.profiles import current_program_of
+from kasa.application.reads import Page, PaymentQuery
 from kasa.application.refusals import refuse_unverified
-from kasa.application.repositories import MemberName, Page, PaymentQuery, UnitOfWork
-from kasa.application.views import Listing, PaymentRow
+from kasa.application.repositories import UnitOfWork
+from kasa.application.views import ChargeView, Listing, PaymentRow, PaymentView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import (
     Conflict,
@@ -26,11 +35,9 @@ from kasa.domain.errors import (
 from kasa.domain.members import Member, MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import (
-    PAYOUT_TYPES,
     Change,
     Payment,
     PaymentSource,
-    PaymentStatus,
     PaymentType,
     record_payout,
 )
@@ -149,41 +156,19 @@ class MemberPayments:
         if member.status not in PAYING_STATUSES:
             raise RuleViolation("Submit your profile before paying contributions.")
 
-    def top_ups(self, member_id: int) -> Sequence[Payment]:
-        with self.ctx.uow(read_only=True) as uow:
-            load_member(uow, member_id)
-            found, _ = uow.payments.search(
-                PaymentQuery(member_id=member_id, types=frozenset({PaymentType.TOP_UP})),
-                Page(limit=10_000),
-            )
-            return found
+    def top_ups(self, member_id: int) -> Sequence[PaymentView]:
+        """The member's own top-ups, newest first."""
+        require_member(self.ctx.reads, member_id)
+        return self.ctx.reads.top_ups(member_id)
 
     def charges(
         self, member_id: int, begin: date | None = None, end: date | None = None
-    ) -> Sequence[PaymentRow]:
+    ) -> Sequence[ChargeView]:
         """Payouts the fund made to the member, optionally within dates."""
         if begin and end and begin > end:
             raise InvalidInput.field("begin", "must not be after end")
-        with self.ctx.uow(read_only=True) as uow:
-            member = load_member(uow, member_id)
-            found, _ = uow.payments.search(
-                PaymentQuery(
-                    member_id=member_id,
-                    types=PAYOUT_TYPES,
-                    statuses=frozenset({PaymentStatus.CONFIRMED}),
-                    date_start=begin,
-                    date_end=end,
-                ),
-                Page(limit=10_000),
-            )
-            return [
-                PaymentRow(
-                    p,
-                    MemberName.of(member),
-                    uow.requests.get(p.request_id) if p.request_id else None,
-                )
-                for p in found
-            ]
+        require_member(self.ctx.reads, member_id)
+        return self.ctx.reads.charges(member_id, begin, end)
 
 
 class GatewayPayments:
@@ -289,12 +274,8 @@ class GatewayPayments:
             else older_than_seconds
         )
         moment = self.ctx.now() - timedelta(seconds=threshold)
-        with self.ctx.uow() as uow:
-            pending = [p.payment_identifier for p in uow.payments.pending_gateway_before(moment)]
         report = ReconcileReport()
-        for order_id in pending:
-            if order_id is None:
-                continue
+        for order_id in self.ctx.reads.pending_gateway_orders(moment):
             report.checked += 1
             try:
                 result = self.apply(self.ctx.gateway.status(order_id), Actor.system())
@@ -335,7 +316,7 @@ class StaffPayments:
         amount: Money,
         paid_on: date,
         request_id: int | None = None,
-    ) -> Payment:
+    ) -> PaymentView:
         """Staff record money that arrived outside the gateway, or a payout."""
         try:
             kind = PaymentType(payment_type)
@@ -357,12 +338,9 @@ class StaffPayments:
                 request = uow.requests.get_for_update(request_id)
                 if request is None or request.member_id != member_id:
                     raise NotFound(f"Member {member_id} has no request {request_id}.")
-                existing, _ = uow.payments.search(
-                    PaymentQuery(request_id=request_id), Page(limit=10_000)
-                )
                 payment = record_payout(
                     request,
-                    existing,
+                    uow.payments.for_request(request_id),
                     amount,
                     paid_at=paid_at,
                     staff_id=staff_id,
@@ -385,9 +363,9 @@ class StaffPayments:
                 status=payment.status,
             )
             uow.commit()
-            return payment
+            return PaymentView.of(payment)
 
-    def approve_payout(self, staff_id: int, payment_id: int) -> Payment:
+    def approve_payout(self, staff_id: int, payment_id: int) -> PaymentView:
         """A second staff user approves a pending four-eyes payout."""
         now = self.ctx.now()
         with self.ctx.uow() as uow:
@@ -406,15 +384,9 @@ class StaffPayments:
                 recorded_by=payment.created_by,
             )
             uow.commit()
-            return payment
+            return PaymentView.of(payment)
 
     def list(self, staff_id: int, query: PaymentQuery, page: Page) -> Listing[PaymentRow]:
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, staff_id)
-            found, total = uow.payments.search(query, page)
-            members = uow.members.names({p.member_id for p in found})
-            requests = uow.requests.get_many({p.request_id for p in found if p.request_id})
-            rows = [
-                PaymentRow(p, members[p.member_id], requests.get(p.request_id or 0)) for p in found
-            ]
-            return Listing(rows, total)
+        """The payments registry: every filter holds, newest first, with the total."""
+        require_staff(self.ctx.reads, staff_id)
+        return self.ctx.reads.payments(query, page)

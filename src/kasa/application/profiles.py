@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from kasa.application.context import Context, Upload, audit, load_member, staged_files
+import attrs
+
+from kasa.application.context import BLOCKED, Context, Upload, audit, load_member, staged_files
 from kasa.application.repositories import UnitOfWork
 from kasa.application.signin import check_code, count_code_request, send_code
-from kasa.application.views import ProfileView
+from kasa.application.views import ProfileView, ProgramView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from kasa.domain.files import FileKind
@@ -19,7 +21,7 @@ from kasa.domain.identity import (
     new_identity,
     supersede_pending,
 )
-from kasa.domain.members import CorrectionReport, Member, PersonalData
+from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData
 from kasa.domain.programs import MemberProgram, Program, choose_program, current_program
 from kasa.domain.signin import CodePurpose, check_code_format
 from kasa.domain.values import Email, Phone
@@ -271,18 +273,20 @@ class Profiles:
             return report
 
     def get(self, member_id: int) -> ProfileView:
-        """The member's profile, shown only once staff have approved it."""
-        with self.ctx.uow(read_only=True) as uow:
-            member = load_member(uow, member_id)
-            if not member.is_approved:
-                raise PermissionDenied("Your profile is not approved yet")
-            photo = uow.files.get(member.photo_file_id) if member.photo_file_id else None
-            state = member.membership_state(self.ctx.today(), self.ctx.settings.grace_days)
-            return ProfileView(member, current_program_of(uow, member_id), photo, state.value)
+        """The member's profile (one read), shown only once staff have approved it."""
+        view = self.ctx.reads.profile(member_id)
+        if view is None:
+            raise NotFound("Member not found.")
+        if view.member.status is MemberStatus.BLOCKED:
+            raise PermissionDenied(BLOCKED)
+        if view.member.status is not MemberStatus.APPROVED:
+            raise PermissionDenied("Your profile is not approved yet")
+        state = view.member.membership.state(self.ctx.today(), self.ctx.settings.grace_days)
+        return attrs.evolve(view, membership=state.value)
 
-    def list_programs(self) -> Sequence[Program]:
-        with self.ctx.uow(read_only=True) as uow:
-            return list(uow.programs.list(active_only=True))
+    def list_programs(self) -> list[ProgramView]:
+        """The programs a member may choose."""
+        return self.ctx.reads.programs(active_only=True)
 
     def change_program(self, member_id: int, program_id: int) -> tuple[MemberProgram, Program]:
         """The member asks for another program; staff approve it later."""

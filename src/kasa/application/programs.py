@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kasa.application.context import Context, Upload, audit, load_staff, staged_files
+from kasa.application.context import (
+    Context,
+    Upload,
+    audit,
+    load_staff,
+    require_staff,
+    staged_files,
+)
 from kasa.application.repositories import UnitOfWork
-from kasa.application.views import FileContent
+from kasa.application.views import FileContent, ProgramView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.files import FileKind
@@ -18,19 +25,17 @@ class ProgramAdmin:
     def __init__(self, context: Context) -> None:
         self.ctx = context
 
-    def list(self, staff_id: int | None, *, active_only: bool = True) -> Sequence[Program]:
-        with self.ctx.uow(read_only=True) as uow:
-            if staff_id is not None:
-                load_staff(uow, staff_id)
-            return list(uow.programs.list(active_only=active_only))
+    def list(self, staff_id: int | None, *, active_only: bool = True) -> Sequence[ProgramView]:
+        if staff_id is not None:
+            require_staff(self.ctx.reads, staff_id)
+        return self.ctx.reads.programs(active_only=active_only)
 
-    def get(self, staff_id: int, program_id: int) -> Program:
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, staff_id)
-            program = uow.programs.get(program_id)
-            if program is None:
-                raise NotFound(f"There is no program {program_id}.")
-            return program
+    def get(self, staff_id: int, program_id: int) -> ProgramView:
+        require_staff(self.ctx.reads, staff_id)
+        program = self.ctx.reads.program(program_id)
+        if program is None:
+            raise NotFound(f"There is no program {program_id}.")
+        return program
 
     def save(
         self,
@@ -42,7 +47,7 @@ class ProgramAdmin:
         program_file: str | None = None,
         terms: Upload | None = None,
         is_active: bool | None = None,
-    ) -> Program:
+    ) -> ProgramView:
         """Create a program (no id) or update one. An uploaded terms file is stored and
         its name becomes the program's ``program_file``, served publicly."""
         now = self.ctx.now()
@@ -109,16 +114,14 @@ class ProgramAdmin:
                 program_file=program.program_file,
             )
             uow.commit()
-            return program
+            return ProgramView.of(program)
 
     def terms_file(self, filename: str) -> FileContent:
         """A program's terms file, public: only a file uploaded as terms that a program
         names; any other stored file is not found here."""
-        with self.ctx.uow(read_only=True) as uow:
-            program = uow.programs.by_file(filename)
-            file = uow.files.by_stored_name(filename) if program is not None else None
-            if file is None or file.kind is not FileKind.TERMS:
-                raise NotFound("There is no such program file.")
+        file = self.ctx.reads.terms_file(filename)
+        if file is None:
+            raise NotFound("There is no such program file.")
         return FileContent(file, self.ctx.files.open(file.stored_name))
 
 

@@ -7,164 +7,32 @@ change the same thing take turns.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 import attrs
 
-from kasa.domain.audit import ActorKind, AuditEvent, EventType, ObjectKind
+from kasa.domain.audit import AuditEvent
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
-from kasa.domain.members import CorrectionReport, Member, MemberStatus
-from kasa.domain.money import Money
-from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.members import CorrectionReport, Member
+from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
-from kasa.domain.requests import Request, RequestMessage, RequestStatus
-from kasa.domain.search import phone_terms, terms
+from kasa.domain.requests import Request, RequestMessage
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
 from kasa.domain.throttle import Counter
 
 
-@attrs.frozen
-class Page:
-    limit: int = 50
-    offset: int = 0
-
-
-class SearchField(enum.StrEnum):
-    """Member fields the back office may search (``name``: first and last names)."""
-
-    NAME = "name"
-    MIDDLE_NAME = "middle_name"
-    PASSPORT = "passport"
-    INN = "inn"
-    IBAN = "iban"
-    CERTIFICATE = "certificate"
-    PHONE = "phone"
-
-
-def member_terms(
-    *,
-    first_name: str,
-    last_name: str,
-    middle_name: str,
-    passport_data: str,
-    inn: str | None,
-    iban: str | None,
-    certificate: str | None,
-    phone: str,
-) -> dict[SearchField, set[str]]:
-    """A member's search terms by field (see ``kasa.domain.search``)."""
-    found = {
-        SearchField.NAME: terms(first_name, last_name),
-        SearchField.MIDDLE_NAME: terms(middle_name),
-        SearchField.PASSPORT: terms(passport_data),
-        SearchField.INN: terms(inn),
-        SearchField.IBAN: terms(iban),
-        SearchField.CERTIFICATE: terms(certificate),
-        SearchField.PHONE: phone_terms(phone),
-    }
-    return {field: values for field, values in found.items() if values}
-
-
-def member_sort_name(first_name: str, last_name: str) -> str:
-    """What member searches sort by: the last, then the first name."""
-    return f"{last_name} {first_name}".casefold()[:64]
-
-
-# The member fields a request's search also looks at.
-REQUEST_MEMBER_FIELDS = frozenset(
-    {SearchField.NAME, SearchField.MIDDLE_NAME, SearchField.CERTIFICATE}
-)
-
-
-def request_terms(
-    request_id: int, request_text: str, diagnosis: str, member_terms: Iterable[str]
-) -> set[str]:
-    """A request's search terms: its number, its text's and diagnosis' words, and its
-    member's name, middle name and certificate terms."""
-    return terms(str(request_id), request_text, diagnosis) | set(member_terms)
-
-
-@attrs.frozen
-class MemberQuery:
-    """``words`` are search terms (``kasa.domain.search.query_terms``): each must begin a
-    term of one of the chosen fields."""
-
-    words: tuple[str, ...] = ()
-    fields: frozenset[SearchField] = frozenset(SearchField)
-    statuses: frozenset[MemberStatus] = frozenset()
-
-
-@attrs.frozen
-class PaymentQuery:
-    """Every given filter must hold (AND)."""
-
-    types: frozenset[PaymentType] = frozenset()
-    statuses: frozenset[PaymentStatus] = frozenset()
-    source: PaymentSource | None = None
-    date_start: date | None = None
-    date_end: date | None = None
-    amount_start: Money | None = None
-    amount_end: Money | None = None
-    member_id: int | None = None
-    certificate: str | None = None
-    request_id: int | None = None
-
-
-@attrs.frozen
-class RequestQuery:
-    """``words`` are search terms: each must begin a term of the request (its number,
-    text, diagnosis, or its member's name, middle name or certificate)."""
-
-    words: tuple[str, ...] = ()
-    statuses: frozenset[RequestStatus] = frozenset()
-    date_start: date | None = None
-    date_end: date | None = None
-    member_id: int | None = None
-
-
-@attrs.frozen
-class AuditQuery:
-    object_kind: ObjectKind | None = None
-    object_id: str | None = None
-    actor_kind: ActorKind | None = None
-    actor_id: int | None = None
-    event_types: frozenset[EventType] = frozenset()
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-@attrs.frozen
-class MemberName:
-    """Who a member is, as lists show them."""
-
-    id: int
-    full_name: str
-    certificate: str
-
-    @classmethod
-    def of(cls, member: Member) -> MemberName:
-        return cls(member.id or 0, member.full_name, member.certificate or "")
-
-
 class MemberRepository(Protocol):
     def add(self, member: Member) -> Member: ...
     def get(self, member_id: int) -> Member | None: ...
-    def get_many(self, member_ids: Collection[int]) -> dict[int, Member]: ...
-    def names(self, member_ids: Collection[int]) -> dict[int, MemberName]: ...
     def get_for_update(self, member_id: int) -> Member | None: ...
     def by_phone(self, phone: str) -> Member | None: ...
     def by_certificate(self, certificate: str) -> Member | None: ...
     def by_diia_request(self, request_id: str) -> Member | None: ...
-    def review_queue(self, page: Page) -> Sequence[Member]: ...
-    def search(self, query: MemberQuery, page: Page) -> Sequence[Member]: ...
-    def count_by_status(self) -> dict[MemberStatus, int]: ...
-    def expiring_between(self, first: date, last: date) -> Sequence[Member]: ...
 
 
 class SignInChallengeRepository(Protocol):
@@ -177,8 +45,6 @@ class SignInChallengeRepository(Protocol):
 class ProgramRepository(Protocol):
     def add(self, program: Program) -> Program: ...
     def get(self, program_id: int) -> Program | None: ...
-    def list(self, *, active_only: bool) -> Sequence[Program]: ...
-    def by_file(self, program_file: str) -> Program | None: ...
 
 
 class MemberProgramRepository(Protocol):
@@ -195,8 +61,6 @@ class FileRepository(Protocol):
     def add(self, file: StoredFile) -> StoredFile: ...
     def get(self, file_id: int) -> StoredFile | None: ...
     def by_stored_name(self, stored_name: str) -> StoredFile | None: ...
-    def for_request(self, request_id: int) -> Sequence[StoredFile]: ...
-    def for_requests(self, request_ids: Collection[int]) -> dict[int, list[StoredFile]]: ...
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]: ...
     def stored_bytes(self, member_id: int) -> int:
         """All the bytes of the member's files together."""
@@ -206,14 +70,11 @@ class FileRepository(Protocol):
 class RequestRepository(Protocol):
     def add(self, request: Request) -> Request: ...
     def get(self, request_id: int) -> Request | None: ...
-    def get_many(self, request_ids: Collection[int]) -> dict[int, Request]: ...
     def get_for_update(self, request_id: int) -> Request | None: ...
-    def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]: ...
 
 
 class MessageRepository(Protocol):
     def add(self, message: RequestMessage) -> RequestMessage: ...
-    def for_request(self, request_id: int) -> Sequence[RequestMessage]: ...
 
 
 class PaymentRepository(Protocol):
@@ -224,18 +85,15 @@ class PaymentRepository(Protocol):
         """The payment with this gateway order id, locked for this transaction."""
         ...
 
-    def search(self, query: PaymentQuery, page: Page) -> tuple[Sequence[Payment], int]:
-        """Newest first (payment date, then creation), with the total count."""
+    def for_request(self, request_id: int) -> Sequence[Payment]:
+        """The payments that name a request (its payouts), oldest first."""
         ...
-
-    def pending_gateway_before(self, moment: datetime) -> Sequence[Payment]: ...
 
 
 class StaffRepository(Protocol):
     def add(self, user: StaffUser) -> StaffUser: ...
     def get(self, staff_id: int) -> StaffUser | None: ...
     def by_login(self, login: str) -> StaffUser | None: ...
-    def list(self) -> Sequence[StaffUser]: ...
 
 
 class CounterRepository(Protocol):
@@ -247,9 +105,6 @@ class CounterRepository(Protocol):
 
 class AuditRepository(Protocol):
     def add(self, event: AuditEvent) -> AuditEvent: ...
-    def search(self, query: AuditQuery, page: Page) -> tuple[Sequence[AuditEvent], int]:
-        """Newest first, with the total count."""
-        ...
 
 
 @attrs.define(eq=False)

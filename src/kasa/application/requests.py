@@ -12,68 +12,33 @@ from kasa.application.context import (
     audit,
     load_member,
     load_staff,
+    require_member,
+    require_staff,
     staged_files,
 )
-from kasa.application.repositories import (
-    Page,
-    PaymentQuery,
-    RequestQuery,
-    UnitOfWork,
-)
-from kasa.application.views import Listing, MessageView, RequestView
+from kasa.application.reads import MemberReads, Page, RequestQuery
+from kasa.application.repositories import UnitOfWork
+from kasa.application.views import Listing, RequestDetail, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.files import FileKind
 from kasa.domain.money import Money
-from kasa.domain.payments import PAYOUT_TYPES, committed_payouts, paid_out
+from kasa.domain.payments import committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
-
-
-def request_view(uow: UnitOfWork, request: Request, *, with_member: bool = False) -> RequestView:
-    """A request with its files, messages (each author looked up once) and payouts."""
-    assert request.id is not None
-    files = list(uow.files.for_request(request.id))
-    member = uow.members.names([request.member_id]).get(request.member_id) if with_member else None
-    names: dict[tuple[str, int], str] = {}
-
-    def author_name(message: RequestMessage) -> str:
-        key = (
-            ("member", message.member_id) if message.member_id else ("staff", message.staff_id or 0)
-        )
-        if key not in names:
-            if key[0] == "member":
-                author = uow.members.get(key[1])
-                names[key] = author.full_name if author else ""
-            else:
-                staff = uow.staff.get(key[1])
-                names[key] = staff.name if staff else ""
-        return names[key]
-
-    messages = [MessageView(m, author_name(m)) for m in uow.messages.for_request(request.id)]
-    charges, _ = uow.payments.search(
-        PaymentQuery(request_id=request.id, types=PAYOUT_TYPES), Page(limit=10_000)
-    )
-    return RequestView(request, files, messages, charges, member)
-
-
-def request_summaries(
-    uow: UnitOfWork, requests: Sequence[Request], *, with_member: bool = False
-) -> list[RequestView]:
-    """Requests as lists show them: with their files (and members), each kind of row
-    read in one query for the whole page."""
-    ids = [r.id for r in requests if r.id is not None]
-    files = uow.files.for_requests(ids)
-    members = uow.members.names({r.member_id for r in requests}) if with_member else {}
-    return [
-        RequestView(r, files.get(r.id or 0, []), member=members.get(r.member_id)) for r in requests
-    ]
 
 
 def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
     """What is paid out on a request (confirmed), and what is committed (confirmed plus
     payouts waiting for a second approval)."""
-    payouts, _ = uow.payments.search(PaymentQuery(request_id=request_id), Page(limit=10_000))
+    payouts = uow.payments.for_request(request_id)
     return paid_out(payouts), committed_payouts(payouts)
+
+
+def request_detail(reads: MemberReads, request_id: int) -> RequestDetail:
+    detail = reads.request(request_id)
+    if detail is None:
+        raise NotFound(f"There is no request {request_id}.")
+    return detail
 
 
 def own_request(uow: UnitOfWork, member_id: int, request_id: int) -> Request:
@@ -109,7 +74,7 @@ class MemberRequests:
     def __init__(self, context: Context) -> None:
         self.ctx = context
 
-    def create(self, member_id: int, comment: str, files: Sequence[Upload]) -> RequestView:
+    def create(self, member_id: int, comment: str, files: Sequence[Upload]) -> RequestDetail:
         now = self.ctx.now()
         with staged_files(self.ctx, files) as staged, self.ctx.uow() as uow:
             member = load_member(uow, member_id, for_update=True)
@@ -129,24 +94,22 @@ class MemberRequests:
                 files=len(files),
             )
             uow.commit()
-            return request_view(uow, request)
+        assert request.id is not None
+        return request_detail(self.ctx.reads, request.id)
 
     def list(self, member_id: int, statuses: Sequence[str] = ()) -> Sequence[RequestView]:
+        """The member's own requests, with their files."""
         wanted = frozenset(parse_statuses(statuses))
-        with self.ctx.uow(read_only=True) as uow:
-            load_member(uow, member_id)
-            found, _ = uow.requests.search(
-                RequestQuery(member_id=member_id, statuses=wanted), Page(limit=10_000)
-            )
-            return request_summaries(uow, found)
+        require_member(self.ctx.reads, member_id)
+        return self.ctx.reads.requests_of_member(member_id, wanted)
 
-    def get(self, member_id: int, request_id: int) -> RequestView:
-        with self.ctx.uow(read_only=True) as uow:
-            load_member(uow, member_id)
-            request = uow.requests.get(request_id)
-            if request is None or request.member_id != member_id:
-                raise NotFound("Request not found.")
-            return request_view(uow, request)
+    def get(self, member_id: int, request_id: int) -> RequestDetail:
+        """One of the member's own requests (another member's is not found)."""
+        require_member(self.ctx.reads, member_id)
+        detail = self.ctx.reads.request(request_id)
+        if detail is None or detail.request.member_id != member_id:
+            raise NotFound("Request not found.")
+        return detail
 
     def write(self, member_id: int, request_id: int, text: str) -> RequestMessage:
         now = self.ctx.now()
@@ -169,7 +132,7 @@ class MemberRequests:
             uow.commit()
             return message
 
-    def add_files(self, member_id: int, request_id: int, files: Sequence[Upload]) -> RequestView:
+    def add_files(self, member_id: int, request_id: int, files: Sequence[Upload]) -> RequestDetail:
         if not files:
             raise InvalidInput.field("files", "add at least one file")
         now = self.ctx.now()
@@ -191,7 +154,7 @@ class MemberRequests:
                 files=len(files),
             )
             uow.commit()
-            return request_view(uow, request)
+        return request_detail(self.ctx.reads, request_id)
 
 
 def parse_statuses(codes: Sequence[str], field: str = "status") -> list[RequestStatus]:
@@ -213,18 +176,15 @@ class StaffRequests:
         query: RequestQuery,
         page: Page,
     ) -> Listing[RequestView]:
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, staff_id)
-            found, total = uow.requests.search(query, page)
-            return Listing(request_summaries(uow, found, with_member=True), total)
+        require_staff(self.ctx.reads, staff_id)
+        return self.ctx.reads.requests(query, page)
 
-    def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestView:
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, staff_id)
-            request = uow.requests.get(request_id)
-            if request is None or (member_id is not None and request.member_id != member_id):
-                raise NotFound(f"There is no request {request_id}.")
-            return request_view(uow, request, with_member=True)
+    def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestDetail:
+        require_staff(self.ctx.reads, staff_id)
+        detail = self.ctx.reads.request(request_id)
+        if detail is None or (member_id is not None and detail.request.member_id != member_id):
+            raise NotFound(f"There is no request {request_id}.")
+        return detail
 
     def update(
         self,
@@ -237,7 +197,7 @@ class StaffRequests:
         status: str | None = None,
         resolution: str | None = None,
         reason: str | None = None,
-    ) -> RequestView:
+    ) -> RequestDetail:
         """Staff assess the request and/or move it through its status machine."""
         target = parse_statuses([status])[0] if status else None
         outcome = None
@@ -296,7 +256,7 @@ class StaffRequests:
                 reason=request.reason or None,
             )
             uow.commit()
-            return request_view(uow, request, with_member=True)
+        return request_detail(self.ctx.reads, request_id)
 
     def write(self, staff_id: int, request_id: int, text: str) -> RequestMessage:
         now = self.ctx.now()

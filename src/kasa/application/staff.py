@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import attrs
 
-from kasa.application.context import Context, audit, load_staff
+from kasa.application.context import Context, audit, load_staff, require_staff
 from kasa.application.ports import TokenAudience
 from kasa.application.repositories import UnitOfWork
+from kasa.application.views import StaffView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import (
     AuthenticationFailed,
@@ -28,12 +29,12 @@ WRONG_LOGIN = "Wrong login or password."
 @attrs.frozen
 class StaffSession:
     access_token: str
-    user: StaffUser
+    user: StaffView
 
 
 @attrs.frozen
 class NewStaffUser:
-    user: StaffUser
+    user: StaffView
     initial_password: str
 
 
@@ -109,7 +110,7 @@ class StaffAccounts:
                 address=address,
             )
             uow.commit()
-            return StaffSession(self._token(user), user)
+            return StaffSession(self._token(user), StaffView.of(user))
 
     def _token(self, user: StaffUser) -> str:
         assert user.id is not None
@@ -181,7 +182,7 @@ class StaffAccounts:
                 role=kind,
             )
             uow.commit()
-            return NewStaffUser(user, secret)
+            return NewStaffUser(StaffView.of(user), secret)
 
     def update(
         self,
@@ -194,7 +195,7 @@ class StaffAccounts:
         phone: str | None = None,
         role: str | None = None,
         is_active: bool | None = None,
-    ) -> StaffUser:
+    ) -> StaffView:
         now = self.ctx.now()
         new_role = parse_role(role)
         with self.ctx.uow() as uow:
@@ -237,9 +238,9 @@ class StaffAccounts:
                 fields=changed,
             )
             uow.commit()
-            return user
+            return StaffView.of(user)
 
-    def deactivate(self, admin_id: int, user_id: int) -> StaffUser:
+    def deactivate(self, admin_id: int, user_id: int) -> StaffView:
         now = self.ctx.now()
         with self.ctx.uow() as uow:
             admin = load_staff(uow, admin_id, admin=True)
@@ -254,7 +255,7 @@ class StaffAccounts:
                 now,
             )
             uow.commit()
-            return user
+            return StaffView.of(user)
 
     def change_password(
         self,
@@ -297,16 +298,17 @@ class StaffAccounts:
         self.change_password(None, new_password=secret, user_id=user.id)
         return secret
 
-    def list(self, admin_id: int | None) -> Sequence[StaffUser]:
-        with self.ctx.uow(read_only=True) as uow:
-            if admin_id is not None:
-                load_staff(uow, admin_id, admin=True)
-            return list(uow.staff.list())
+    def list(self, admin_id: int | None) -> Sequence[StaffView]:
+        if admin_id is not None:
+            require_staff(self.ctx.reads, admin_id, admin=True)
+        return self.ctx.reads.staff_users()
 
-    def get(self, admin_id: int, user_id: int) -> StaffUser:
-        with self.ctx.uow(read_only=True) as uow:
-            load_staff(uow, admin_id, admin=True)
-            return self._get(uow, user_id)
+    def get(self, admin_id: int, user_id: int) -> StaffView:
+        require_staff(self.ctx.reads, admin_id, admin=True)
+        user = self.ctx.reads.staff_user(user_id)
+        if user is None:
+            raise NotFound(f"There is no staff user {user_id}.")
+        return user
 
     def by_login(self, login: str) -> StaffUser:
         """For the command line's ``--as LOGIN``."""

@@ -27,6 +27,15 @@ class MemberStatus(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+def legacy_flags(status: MemberStatus, before_block: MemberStatus | None) -> tuple[bool, bool]:
+    """The clients' two legacy flags: ``is_active`` (approved and not blocked) and
+    ``is_submitted`` (the profile was approved; blocking keeps it)."""
+    approved = status is MemberStatus.APPROVED
+    return approved, approved or (
+        status is MemberStatus.BLOCKED and before_block is MemberStatus.APPROVED
+    )
+
+
 @attrs.define(eq=False)
 class PersonalData:
     """What a member states about themselves when submitting the profile."""
@@ -95,15 +104,12 @@ class Member:
     @property
     def is_active(self) -> bool:
         """Legacy flag for the clients: approved and not blocked."""
-        return self.status is MemberStatus.APPROVED
+        return legacy_flags(self.status, self.status_before_block)[0]
 
     @property
     def is_submitted(self) -> bool:
         """Legacy flag for the clients: the profile was approved (blocking keeps it)."""
-        return self.status is MemberStatus.APPROVED or (
-            self.status is MemberStatus.BLOCKED
-            and self.status_before_block is MemberStatus.APPROVED
-        )
+        return legacy_flags(self.status, self.status_before_block)[1]
 
     @property
     def full_name(self) -> str:

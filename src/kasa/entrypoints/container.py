@@ -45,6 +45,7 @@ class Gateways(containers.DeclarativeContainer):
         SqlDatabase, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size
     )
     uow = providers.Callable(lambda database: database.unit_of_work, database)
+    reads = providers.Singleton(lambda database: database.reads(), database)
     files = providers.Singleton(LocalFileStore, root=settings.provided.files_dir)
     sms = providers.Selector(
         settings.provided.sms_backend,
@@ -103,6 +104,7 @@ class Services(containers.DeclarativeContainer):
         code_hasher=gateways.code_hasher,
         tokens=gateways.tokens,
         settings=settings.provided.fund,
+        reads=gateways.reads,
     )
     sign_in = providers.Singleton(MemberSignIn, context)
     profiles = providers.Singleton(Profiles, context)

@@ -26,7 +26,7 @@ from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.mobile import create_mobile_app
 from kasa.entrypoints.settings import Settings
-from tests.unit.app.helpers import Fund
+from tests.integration.app.helpers import Fund
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -116,6 +116,7 @@ def build_kasa(
     context = attrs.evolve(
         context,
         uow=database.unit_of_work,
+        reads=database.reads(),
         files=files,
         tokens=kasa.gateways.tokens(),
         code_hasher=kasa.gateways.code_hasher(),

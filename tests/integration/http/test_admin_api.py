@@ -18,8 +18,8 @@ from kasa.domain.money import Money
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
+from tests.integration.app.helpers import JPEG, PDF, Fund
 from tests.integration.http.conftest import DocumentedClient, build_kasa
-from tests.unit.app.helpers import JPEG, PDF, Fund
 
 ADMIN_PASSWORD = "admin password 1"
 OPERATOR_PASSWORD = "operator password 1"

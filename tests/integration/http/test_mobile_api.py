@@ -14,8 +14,8 @@ import pytest
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.money import Money
+from tests.integration.app.helpers import IBAN, INN, JPEG, PDF, PNG
 from tests.integration.http.conftest import SECRET, MobileWorld, mobile_world
-from tests.unit.app.helpers import IBAN, INN, JPEG, PDF, PNG
 
 Headers = dict[str, str]
 

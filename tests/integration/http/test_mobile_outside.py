@@ -14,11 +14,11 @@ from litestar.testing import TestClient
 from kasa.adapters import liqpay_codec
 from kasa.application.payments import GatewayPayments
 from kasa.entrypoints.http.mobile import create_mobile_app
+from tests.integration.app.helpers import INN, PDF, Fund
+from tests.integration.app.helpers import documents as profile_documents
 from tests.integration.http.conftest import build_kasa
 from tests.integration.test_outside_adapters import ACQUIRER, AUTH, BRANCH, diia_routes
 from tests.support.standin import Answer, Received, standin
-from tests.unit.app.helpers import INN, PDF, Fund
-from tests.unit.app.helpers import documents as profile_documents
 
 PRIVATE = "private-key-of-the-fund"
 

@@ -14,8 +14,8 @@ from litestar.testing import TestClient
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
 from kasa.entrypoints.logs import JsonFormatter, configure
+from tests.integration.app.helpers import JPEG
 from tests.integration.http.conftest import MobileWorld, build_kasa
-from tests.unit.app.helpers import JPEG
 
 
 def test_request_ids_are_kept_or_made_and_returned(world: MobileWorld) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from kasa.application.repositories import MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.application.reads import MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.application.search import words_of
+from tests.integration.app.helpers import JPEG
 from tests.integration.http.conftest import MobileWorld
-from tests.unit.app.helpers import JPEG
 
 HTML = b"<html><script>alert(document.cookie)</script></html>"
 

@@ -14,9 +14,9 @@ from litestar.testing import TestClient
 from kasa.adapters import liqpay_codec
 from kasa.domain.money import Money
 from kasa.entrypoints.http.mobile import create_mobile_app
+from tests.integration.app.helpers import IBAN, JPEG, Fund
 from tests.integration.http.conftest import MobileWorld, build_kasa
 from tests.support.mariadb import MariaDBServer, MariaDBUnavailable
-from tests.unit.app.helpers import IBAN, JPEG, Fund
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
+from tests.integration.app.helpers import Fund
 from tests.integration.http.conftest import build_kasa
-from tests.unit.app.helpers import Fund
 
 EXAMPLES = 20
 

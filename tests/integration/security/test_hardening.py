@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from kasa.application.repositories import AuditQuery, Page
+from kasa.application.reads import AuditQuery, Page
 from kasa.domain.audit import AuditEvent, EventType
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.common import forwarded_client
 from kasa.entrypoints.http.uploads import json_depth
+from tests.integration.app.helpers import IBAN, JPEG, PDF, Fund
 from tests.integration.http.conftest import DocumentedClient, MobileWorld, build_kasa, mobile_world
-from tests.unit.app.helpers import IBAN, JPEG, PDF, Fund
 
 PASSWORD = "operator password 1"
 

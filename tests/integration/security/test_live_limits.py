@@ -24,9 +24,9 @@ import requests
 from kasa.adapters.memory import in_memory_fund
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
+from tests.integration.app.helpers import IBAN, JPEG, Fund
 from tests.integration.security.test_load import code_for
 from tests.integration.test_cli_serve import free_port, wait_for
-from tests.unit.app.helpers import IBAN, JPEG, Fund
 
 MIB = 1024 * 1024
 FILE_LIMIT_MB = 10
@@ -119,7 +119,7 @@ def serve(tmp_path: Path, **settings: str) -> Iterator[Live]:
     )
     database = SqlDatabase(url)
     context, fakes = in_memory_fund()
-    fund = Fund.on(attrs.evolve(context, uow=database.unit_of_work), fakes)
+    fund = Fund.on(attrs.evolve(context, uow=database.unit_of_work, reads=database.reads()), fakes)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/health/live", process)

@@ -28,12 +28,12 @@ from kasa.adapters import liqpay_codec
 from kasa.adapters.memory import in_memory_fund
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
-from kasa.application.repositories import AuditQuery, Page, PaymentQuery
+from kasa.application.reads import AuditQuery, Page, PaymentQuery
 from kasa.domain.audit import EventType
 from kasa.domain.payments import PaymentStatus, PaymentType
+from tests.integration.app.helpers import IBAN, JPEG, Fund
 from tests.integration.test_cli_serve import free_port, wait_for
 from tests.support.mariadb import MariaDBServer
-from tests.unit.app.helpers import IBAN, JPEG, Fund
 
 # Simulated members (each a thread) and how long they keep going; the test command runs
 # a bounded load, a longer one is a matter of the environment (see docs/benchmarks.md).
@@ -123,7 +123,7 @@ def peak_rss_mb(pid: int) -> float:
 def test_bounded_load_keeps_every_invariant(server: dict[str, Any]) -> None:
     database = SqlDatabase(server["url"])
     context, fakes = in_memory_fund()
-    context = attrs.evolve(context, uow=database.unit_of_work)
+    context = attrs.evolve(context, uow=database.unit_of_work, reads=database.reads())
     fund = Fund.on(context, fakes)
     program_id = fund.program(price="300")
     base, tally = server["base"], Tally()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kasa.adapters.files import private_file
 from kasa.adapters.sql import repositories as repos
+from kasa.adapters.sql.reads import SqlReads
 from kasa.adapters.sql.search import reindex
 from kasa.adapters.sql.tracker import Tracker, flush
 from kasa.application.repositories import (
@@ -42,8 +43,10 @@ READ_ONLY = "kasa_read_only"
 DEFAULT_POOL_SIZE = 8
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for a database URL, set up for Kasa's transactions."""
+def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
+    """An engine for a database URL, set up for Kasa's transactions; ``reading`` for the
+    read side's engine on MariaDB/MySQL (autocommit: a read neither begins nor rolls
+    back a transaction, so it costs only its own round trips)."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -77,6 +80,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_timeout", 30)
     kwargs.setdefault("pool_recycle", 3600)
+    if reading:
+        # nothing to reset when a connection comes back: it never holds a transaction
+        return sa.create_engine(
+            url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **kwargs
+        )
     return sa.create_engine(url, isolation_level="READ COMMITTED", **kwargs)
 
 
@@ -157,12 +165,23 @@ class SqlDatabase:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.reader = self.engine.execution_options(**{READ_ONLY: True})
+        # the read-only units of work (SQLite: no write lock)
+        self.read_only = self.engine.execution_options(**{READ_ONLY: True})
+        # the read side: on SQLite the same deferred transactions, elsewhere its own
+        # pool of autocommit connections
+        self.reader: Engine = self.read_only
+        if self.engine.dialect.name != "sqlite":
+            self.reader = make_engine(url, reading=True, **engine_kwargs)
 
     def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
         if read_only:
-            return SqlUnitOfWork(self.reader, read_only=True)
+            return SqlUnitOfWork(self.read_only, read_only=True)
         return SqlUnitOfWork(self.engine)
+
+    def reads(self) -> SqlReads:
+        return SqlReads(self.reader)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reader is not self.read_only:
+            self.reader.dispose()

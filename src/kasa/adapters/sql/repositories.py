@@ -4,51 +4,29 @@ they never commit."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
-from kasa.adapters.sql.search import starts_with
 from kasa.adapters.sql.tracker import Tracker
-from kasa.application.repositories import (
-    AuditQuery,
-    MemberName,
-    MemberQuery,
-    Page,
-    PaymentQuery,
-    ReminderSent,
-    RequestQuery,
-    SearchField,
-)
+from kasa.application.repositories import ReminderSent
 from kasa.domain.audit import AuditEvent
 from kasa.domain.errors import Conflict
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
-from kasa.domain.members import CorrectionReport, Member, MemberStatus, full_name
-from kasa.domain.payments import Payment, PaymentSource, PaymentStatus
+from kasa.domain.members import CorrectionReport, Member
+from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
 from kasa.domain.throttle import Counter
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def next_day(day: date) -> datetime:
-    return day_start(day + timedelta(days=1))
-
-
-def by_ids(row: Any, ids: Collection[int]) -> Any:
-    return sa.select(row).where(row.id.in_(sorted(set(ids))))
 
 
 class _Repo:
@@ -60,47 +38,16 @@ class _Repo:
         self.tracker.write_back()  # queries see what this unit of work changed
         return self.session.execute(stmt).scalars().all()
 
-    def _page(self, stmt: Any, page: Page) -> Any:
-        return self._rows(stmt.limit(page.limit).offset(page.offset))
-
-    def _count(self, stmt: Any) -> int:
-        self.tracker.write_back()
-        counted = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-        return int(self.session.execute(counted).scalar_one())
-
 
 class Members(_Repo):
     def _load(self, row: m.MemberRow | None) -> Member | None:
         return self.tracker.load(row, mp.member_from, mp.member_to)
-
-    def _all(self, rows: Any) -> list[Member]:
-        return self.tracker.load_all(rows, mp.member_from, mp.member_to)
 
     def add(self, member: Member) -> Member:
         return self.tracker.add(member, m.MemberRow(), mp.member_to)
 
     def get(self, member_id: int) -> Member | None:
         return self._load(self.session.get(m.MemberRow, member_id))
-
-    def get_many(self, member_ids: Collection[int]) -> dict[int, Member]:
-        if not member_ids:
-            return {}
-        found = self._all(self._rows(by_ids(m.MemberRow, member_ids)))
-        return {member.id: member for member in found}  # type: ignore[misc]
-
-    def names(self, member_ids: Collection[int]) -> dict[int, MemberName]:
-        """Only the columns a name needs (lists show many members)."""
-        if not member_ids:
-            return {}
-        r = m.MemberRow
-        stmt = sa.select(r.id, r.last_name, r.first_name, r.middle_name, r.certificate).where(
-            r.id.in_(sorted(set(member_ids)))
-        )
-        self.tracker.write_back()
-        return {
-            i: MemberName(i, full_name(last, first, middle), certificate or "")
-            for i, last, first, middle, certificate in self.session.execute(stmt)
-        }
 
     def get_for_update(self, member_id: int) -> Member | None:
         stmt = sa.select(m.MemberRow).where(m.MemberRow.id == member_id).with_for_update()
@@ -119,66 +66,6 @@ class Members(_Repo):
     def by_diia_request(self, request_id: str) -> Member | None:
         return self._by(m.MemberRow.diia_request_id, request_id)
 
-    def review_queue(self, page: Page) -> Sequence[Member]:
-        stmt = (
-            sa.select(m.MemberRow)
-            .where(m.MemberRow.in_review_queue.is_(True))
-            .order_by(m.MemberRow.updated_at, m.MemberRow.id)
-        )
-        return self._all(self._page(stmt, page))
-
-    def search(self, query: MemberQuery, page: Page) -> Sequence[Member]:
-        """Pages through the term index (which carries the name to sort by), then reads
-        only that page's members; without words, through the members' name index."""
-        row = m.MemberRow
-        if not query.words:
-            stmt = sa.select(row).order_by(row.last_name, row.first_name, row.id)
-            if query.statuses:
-                stmt = stmt.where(row.status.in_([s.value for s in query.statuses]))
-            return self._all(self._page(stmt, page))
-        fields = [f.value for f in SearchField if f in query.fields]
-        t = m.MemberTermRow
-        # the longest word is the most selective: it drives, the others filter
-        first, *others = sorted(query.words, key=len, reverse=True)
-        hits = (
-            sa.select(t.member_id, t.sort_name)
-            .where(starts_with(t.term, first), t.field.in_(fields))
-            .distinct()
-        )
-        for word in others:
-            also = aliased(t)
-            hits = hits.where(
-                t.member_id.in_(
-                    sa.select(also.member_id).where(
-                        starts_with(also.term, word), also.field.in_(fields)
-                    )
-                )
-            )
-        if query.statuses:
-            wanted = [s.value for s in query.statuses]
-            hits = hits.where(t.member_id.in_(sa.select(row.id).where(row.status.in_(wanted))))
-        paged = (
-            hits.order_by(t.sort_name, t.member_id).limit(page.limit).offset(page.offset).subquery()
-        )
-        stmt = (
-            sa.select(row)
-            .join(paged, paged.c.member_id == row.id)
-            .order_by(paged.c.sort_name, paged.c.member_id)
-        )
-        return self._all(self._rows(stmt))
-
-    def count_by_status(self) -> dict[MemberStatus, int]:
-        stmt = sa.select(m.MemberRow.status, sa.func.count()).group_by(m.MemberRow.status)
-        return {MemberStatus(s): int(n) for s, n in self.session.execute(stmt).all()}
-
-    def expiring_between(self, first: date, last: date) -> Sequence[Member]:
-        stmt = (
-            sa.select(m.MemberRow)
-            .where(m.MemberRow.expiration_date.between(first, last))
-            .order_by(m.MemberRow.expiration_date, m.MemberRow.id)
-        )
-        return self._all(self._rows(stmt))
-
 
 class Challenges(_Repo):
     def add(self, challenge: SignInChallenge) -> SignInChallenge:
@@ -196,19 +83,6 @@ class Programs(_Repo):
 
     def get(self, program_id: int) -> Program | None:
         row = self.session.get(m.ProgramRow, program_id)
-        return self.tracker.load(row, mp.program_from, mp.program_to)
-
-    def list(self, *, active_only: bool) -> Sequence[Program]:
-        stmt = sa.select(m.ProgramRow).order_by(m.ProgramRow.id)
-        if active_only:
-            stmt = stmt.where(m.ProgramRow.is_active.is_(True))
-        return self.tracker.load_all(self._rows(stmt), mp.program_from, mp.program_to)
-
-    def by_file(self, program_file: str) -> Program | None:
-        if not program_file:
-            return None
-        stmt = sa.select(m.ProgramRow).where(m.ProgramRow.program_file == program_file).limit(1)
-        row = self.session.execute(stmt).scalar_one_or_none()
         return self.tracker.load(row, mp.program_from, mp.program_to)
 
 
@@ -250,22 +124,6 @@ class Files(_Repo):
         row = self.session.execute(stmt).scalar_one_or_none()
         return self.tracker.load(row, mp.file_from, mp.file_to)
 
-    def for_request(self, request_id: int) -> Sequence[StoredFile]:
-        stmt = sa.select(m.FileRow).where(m.FileRow.request_id == request_id).order_by(m.FileRow.id)
-        return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
-
-    def for_requests(self, request_ids: Collection[int]) -> dict[int, list[StoredFile]]:
-        found: dict[int, list[StoredFile]] = {i: [] for i in request_ids}
-        if found:
-            stmt = (
-                sa.select(m.FileRow)
-                .where(m.FileRow.request_id.in_(sorted(found)))
-                .order_by(m.FileRow.id)
-            )
-            for file in self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to):
-                found[file.request_id].append(file)  # type: ignore[index]
-        return found
-
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
         stmt = sa.select(m.FileRow).where(m.FileRow.sha256 == sha256).order_by(m.FileRow.id)
         return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
@@ -288,79 +146,14 @@ class Requests(_Repo):
     def get(self, request_id: int) -> Request | None:
         return self._load(self.session.get(m.RequestRow, request_id))
 
-    def get_many(self, request_ids: Collection[int]) -> dict[int, Request]:
-        if not request_ids:
-            return {}
-        rows = self._rows(by_ids(m.RequestRow, request_ids))
-        found = self.tracker.load_all(rows, mp.request_from, mp.request_to)
-        return {r.id: r for r in found}  # type: ignore[misc]
-
     def get_for_update(self, request_id: int) -> Request | None:
         stmt = sa.select(m.RequestRow).where(m.RequestRow.id == request_id).with_for_update()
         return self._load(self.session.execute(stmt).scalar_one_or_none())
-
-    def search(self, query: RequestQuery, page: Page) -> tuple[Sequence[Request], int]:
-        """With words: counts and pages through the term index (which carries status and
-        creation time), then reads only that page's requests."""
-        r = m.RequestRow
-        if not query.words:
-            stmt = _status_and_dates(sa.select(r), query, r.status, r.created_at)
-            if query.member_id is not None:
-                stmt = stmt.where(r.member_id == query.member_id)
-            total = self._count(stmt)
-            rows = self._page(stmt.order_by(r.created_at.desc(), r.id.desc()), page)
-            return self.tracker.load_all(rows, mp.request_from, mp.request_to), total
-        t = m.RequestTermRow
-        first, *others = sorted(query.words, key=len, reverse=True)
-        hits = sa.select(t.request_id, t.created_at).where(starts_with(t.term, first))
-        for word in others:
-            also = aliased(t)
-            hits = hits.where(
-                t.request_id.in_(sa.select(also.request_id).where(starts_with(also.term, word)))
-            )
-        hits = _status_and_dates(hits, query, t.status, t.created_at)
-        if query.member_id is not None:
-            hits = hits.where(
-                t.request_id.in_(sa.select(r.id).where(r.member_id == query.member_id))
-            )
-        hits = hits.distinct()
-        total = self._count(hits)
-        paged = (
-            hits.order_by(t.created_at.desc(), t.request_id.desc())
-            .limit(page.limit)
-            .offset(page.offset)
-            .subquery()
-        )
-        stmt = (
-            sa.select(r)
-            .join(paged, paged.c.request_id == r.id)
-            .order_by(paged.c.created_at.desc(), paged.c.request_id.desc())
-        )
-        return self.tracker.load_all(self._rows(stmt), mp.request_from, mp.request_to), total
-
-
-def _status_and_dates(stmt: Any, query: RequestQuery, status: Any, created_at: Any) -> Any:
-    """A request query's status and date filters, on the requests or on their terms."""
-    if query.statuses:
-        stmt = stmt.where(status.in_([s.value for s in query.statuses]))
-    if query.date_start is not None:
-        stmt = stmt.where(created_at >= day_start(query.date_start))
-    if query.date_end is not None:
-        stmt = stmt.where(created_at < next_day(query.date_end))
-    return stmt
 
 
 class Messages(_Repo):
     def add(self, message: RequestMessage) -> RequestMessage:
         return self.tracker.add(message, m.MessageRow(), mp.message_to)
-
-    def for_request(self, request_id: int) -> Sequence[RequestMessage]:
-        stmt = (
-            sa.select(m.MessageRow)
-            .where(m.MessageRow.request_id == request_id)
-            .order_by(m.MessageRow.created_at, m.MessageRow.id)
-        )
-        return self.tracker.load_all(self._rows(stmt), mp.message_from, mp.message_to)
 
 
 class Payments(_Repo):
@@ -385,84 +178,11 @@ class Payments(_Repo):
         )
         return self._load(self.session.execute(stmt).scalar_one_or_none())
 
-    def search(self, query: PaymentQuery, page: Page) -> tuple[Sequence[Payment], int]:
-        """The total from the per-day counts when only type, status, source and dates
-        filter; the page found through the indexes first (skipped rows are index
-        entries, never read), then only its rows read."""
-        p = m.PaymentRow
-        stmt = _by_kind(sa.select(p.id, p.sort_at), query, p.payment_type, p.status, p.source)
-        if query.date_start is not None:
-            stmt = stmt.where(p.sort_at >= day_start(query.date_start))
-        if query.date_end is not None:
-            stmt = stmt.where(p.sort_at < next_day(query.date_end))
-        if query.amount_start is not None:
-            stmt = stmt.where(p.amount >= query.amount_start.kopecks)
-        if query.amount_end is not None:
-            stmt = stmt.where(p.amount <= query.amount_end.kopecks)
-        if query.member_id is not None:
-            stmt = stmt.where(p.member_id == query.member_id)
-        if query.request_id is not None:
-            stmt = stmt.where(p.request_id == query.request_id)
-        if query.certificate is not None:
-            stmt = stmt.join(m.MemberRow, m.MemberRow.id == p.member_id).where(
-                m.MemberRow.certificate == query.certificate
-            )
-        total = self._counted(query) if self._countable(query) else self._count(stmt)
-        paged = (
-            stmt.order_by(p.sort_at.desc(), p.id.desc())
-            .limit(page.limit)
-            .offset(page.offset)
-            .subquery()
+    def for_request(self, request_id: int) -> Sequence[Payment]:
+        stmt = sa.select(m.PaymentRow).where(m.PaymentRow.request_id == request_id)
+        return self.tracker.load_all(
+            self._rows(stmt.order_by(m.PaymentRow.id)), mp.payment_from, mp.payment_to
         )
-        rows = self._rows(
-            sa.select(p)
-            .join(paged, paged.c.id == p.id)
-            .order_by(paged.c.sort_at.desc(), paged.c.id.desc())
-        )
-        return self.tracker.load_all(rows, mp.payment_from, mp.payment_to), total
-
-    @staticmethod
-    def _countable(query: PaymentQuery) -> bool:
-        return (
-            query.amount_start is None
-            and query.amount_end is None
-            and query.member_id is None
-            and query.request_id is None
-            and query.certificate is None
-        )
-
-    def _counted(self, query: PaymentQuery) -> int:
-        c = m.PaymentCountRow
-        stmt = sa.select(sa.func.coalesce(sa.func.sum(c.count), 0))
-        stmt = _by_kind(stmt, query, c.payment_type, c.status, c.source)
-        if query.date_start is not None:
-            stmt = stmt.where(c.day >= query.date_start)
-        if query.date_end is not None:
-            stmt = stmt.where(c.day <= query.date_end)
-        self.tracker.write_back()
-        return int(self.session.execute(stmt).scalar_one())
-
-    def pending_gateway_before(self, moment: datetime) -> Sequence[Payment]:
-        p = m.PaymentRow
-        stmt = (
-            sa.select(p)
-            .where(p.status == PaymentStatus.PENDING.value)
-            .where(p.source == PaymentSource.GATEWAY.value)
-            .where(p.created_at < moment)
-            .order_by(p.created_at, p.id)
-        )
-        return self.tracker.load_all(self._rows(stmt), mp.payment_from, mp.payment_to)
-
-
-def _by_kind(stmt: Any, query: PaymentQuery, kind: Any, status: Any, source: Any) -> Any:
-    """The type, status and source filters of a payment query, on given columns."""
-    if query.types:
-        stmt = stmt.where(kind.in_([t.value for t in query.types]))
-    if query.statuses:
-        stmt = stmt.where(status.in_([s.value for s in query.statuses]))
-    if query.source is not None:
-        stmt = stmt.where(source == query.source.value)
-    return stmt
 
 
 class Staff(_Repo):
@@ -476,10 +196,6 @@ class Staff(_Repo):
         stmt = sa.select(m.StaffRow).where(m.StaffRow.login == login)
         row = self.session.execute(stmt).scalar_one_or_none()
         return self.tracker.load(row, mp.staff_from, mp.staff_to)
-
-    def list(self) -> Sequence[StaffUser]:
-        stmt = sa.select(m.StaffRow).order_by(m.StaffRow.id)
-        return self.tracker.load_all(self._rows(stmt), mp.staff_from, mp.staff_to)
 
 
 class Counters(_Repo):
@@ -515,27 +231,6 @@ class Audit(_Repo):
         self.session.add(row)
         self.session.flush()
         return mp.audit_from(row)
-
-    def search(self, query: AuditQuery, page: Page) -> tuple[Sequence[AuditEvent], int]:
-        a = m.AuditRow
-        stmt = sa.select(a)
-        if query.object_kind is not None:
-            stmt = stmt.where(a.object_kind == query.object_kind.value)
-        if query.object_id is not None:
-            stmt = stmt.where(a.object_id == query.object_id)
-        if query.actor_kind is not None:
-            stmt = stmt.where(a.actor_kind == query.actor_kind.value)
-        if query.actor_id is not None:
-            stmt = stmt.where(a.actor_id == query.actor_id)
-        if query.event_types:
-            stmt = stmt.where(a.event_type.in_([t.value for t in query.event_types]))
-        if query.since is not None:
-            stmt = stmt.where(a.at >= query.since)
-        if query.until is not None:
-            stmt = stmt.where(a.at <= query.until)
-        total = self._count(stmt)
-        rows = self._page(stmt.order_by(a.at.desc(), a.id.desc()), page)
-        return [mp.audit_from(row) for row in rows], total
 
 
 class Reminders(_Repo):

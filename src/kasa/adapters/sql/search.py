@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
 from kasa.adapters.sql import models as m
-from kasa.application.repositories import (
+from kasa.application.search import (
     REQUEST_MEMBER_FIELDS,
     member_sort_name,
     member_terms,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from kasa.application.repositories import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import (

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kasa.application.context import Upload
-from kasa.application.repositories import Page
+from kasa.application.reads import Page
 from kasa.domain.money import Money
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, plain, show, show_one

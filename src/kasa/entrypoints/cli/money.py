@@ -10,7 +10,7 @@ import click
 
 from kasa.application.jobs import ReminderReport
 from kasa.application.payments import ReconcileReport
-from kasa.application.repositories import Page, PaymentQuery
+from kasa.application.reads import Page, PaymentQuery
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
 from kasa.entrypoints.cli import main

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kasa.application.repositories import Page, RequestQuery
+from kasa.application.reads import Page, RequestQuery
 from kasa.application.requests import parse_statuses
 from kasa.application.search import words_of
 from kasa.entrypoints.cli import main

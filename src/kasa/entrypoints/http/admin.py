@@ -24,14 +24,8 @@ from kasa.application.members import BackOfficeMembers
 from kasa.application.payments import StaffPayments
 from kasa.application.ports import TokenAudience
 from kasa.application.programs import ProgramAdmin
+from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.application.reports import Books
-from kasa.application.repositories import (
-    AuditQuery,
-    MemberQuery,
-    Page,
-    PaymentQuery,
-    RequestQuery,
-)
 from kasa.application.requests import StaffRequests, parse_statuses
 from kasa.application.search import words_of
 from kasa.application.staff import StaffAccounts

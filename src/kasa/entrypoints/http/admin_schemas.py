@@ -10,15 +10,22 @@ from typing import Annotated, Any
 import msgspec
 from litestar.datastructures import UploadFile
 
-from kasa.application.views import IdentityView, MemberDetail, PaymentRow, RequestView
+from kasa.application.views import (
+    CorrectionView,
+    FileView,
+    IdentityView,
+    MemberDetail,
+    MemberView,
+    PaymentRow,
+    PaymentView,
+    ProgramView,
+    RequestDetail,
+    RequestView,
+    StaffView,
+)
 from kasa.domain.audit import AuditEvent
-from kasa.domain.files import StoredFile
-from kasa.domain.members import CorrectionReport, Member
 from kasa.domain.money import Money
-from kasa.domain.payments import PAYMENT_TYPE_TITLES, Payment
-from kasa.domain.programs import Program
-from kasa.domain.requests import Request
-from kasa.domain.staff import StaffUser
+from kasa.domain.payments import PAYMENT_TYPE_TITLES
 from kasa.entrypoints.http.schemas import Id, amount
 
 
@@ -476,13 +483,13 @@ class FundReportOut(Shape):
 
 
 # -- shaping -------------------------------------------------------------------------------
-def staff_user(user: StaffUser) -> StaffCard:
+def staff_user(user: StaffView) -> StaffCard:
     return StaffCard(
         id=user.id,
         login=user.login,
         name=user.name,
-        email=str(user.email or ""),
-        phone=str(user.phone or ""),
+        email=user.email,
+        phone=user.phone,
         role=user.role.value,
         is_active=user.is_active,
         created_at=iso(user.created_at),
@@ -490,7 +497,7 @@ def staff_user(user: StaffUser) -> StaffCard:
     )
 
 
-def signed_in_user(user: StaffUser) -> SignedInUser:
+def signed_in_user(user: StaffView) -> SignedInUser:
     card = staff_user(user)
     return SignedInUser(
         name=card.name,
@@ -502,21 +509,21 @@ def signed_in_user(user: StaffUser) -> SignedInUser:
     )
 
 
-def member(m: Member) -> MemberCard:
+def member(m: MemberView) -> MemberCard:
     return MemberCard(
         id=m.id,
-        phone=m.phone.e164,
+        phone=m.phone,
         first_name=m.first_name,
         middle_name=m.middle_name,
         last_name=m.last_name,
-        email=str(m.email or ""),
+        email=m.email,
         birth_date=iso(m.birth_date),
         passport_data=m.passport_data,
-        inn=str(m.inn or ""),
-        iban=str(m.iban or ""),
+        inn=m.inn,
+        iban=m.iban,
         photo=m.photo_file_id,
-        certificate=m.certificate or "",
-        expiration_date=iso(m.expiration_date),
+        certificate=m.certificate,
+        expiration_date=iso(m.membership.paid_until),
         credit=amount(m.membership.credit),
         status=m.status.value,
         is_active=m.is_active,
@@ -530,12 +537,12 @@ def member(m: Member) -> MemberCard:
     )
 
 
-def _program_fields(p: Program) -> dict[str, Any]:
+def _program_fields(p: ProgramView) -> dict[str, Any]:
     return {
         "id": p.id,
-        "program_name": p.program_name,
+        "program_name": p.name,
         "month_price": amount(p.month_price),
-        "program_file": p.program_file,
+        "program_file": p.terms_file,
         "is_active": p.is_active,
         "created_by": p.created_by,
         "updated_by": p.updated_by,
@@ -544,11 +551,11 @@ def _program_fields(p: Program) -> dict[str, Any]:
     }
 
 
-def program(p: Program) -> ProgramCard:
+def program(p: ProgramView) -> ProgramCard:
     return ProgramCard(**_program_fields(p))
 
 
-def file(f: StoredFile) -> FileCard:
+def file(f: FileView) -> FileCard:
     return FileCard(
         id=f.id,
         filename=f.stored_name,
@@ -561,18 +568,17 @@ def file(f: StoredFile) -> FileCard:
     )
 
 
-def identity(view: IdentityView) -> IdentityCard:
-    doc = view.document
+def identity(doc: IdentityView) -> IdentityCard:
     return IdentityCard(
         id=doc.id,
         identity_type=doc.identity_type.value,
         is_active=doc.is_active,
         is_new=doc.is_new,
-        file=file(view.file),
+        file=file(doc.file),
     )
 
 
-def _payment_fields(p: Payment) -> dict[str, Any]:
+def _payment_fields(p: PaymentView) -> dict[str, Any]:
     return {
         "id": p.id,
         "member": p.member_id,
@@ -580,7 +586,7 @@ def _payment_fields(p: Payment) -> dict[str, Any]:
         "type_name": p.payment_type.label,
         "status": p.status.value,
         "amount": amount(p.amount),
-        "date": iso(p.payment_date or p.created_at),
+        "date": iso(p.paid_at),
         "request": p.request_id,
         "source": p.source.value,
         "payment_identifier": p.payment_identifier,
@@ -593,7 +599,7 @@ def _payment_fields(p: Payment) -> dict[str, Any]:
     }
 
 
-def payment(p: Payment) -> PaymentCard:
+def payment(p: PaymentView) -> PaymentCard:
     return PaymentCard(**_payment_fields(p))
 
 
@@ -602,11 +608,11 @@ def payment_row(row: PaymentRow) -> PaymentListed:
         **_payment_fields(row.payment),
         member_name=row.member.full_name,
         certificate=row.member.certificate,
-        diagnos=row.request.diagnosis if row.request is not None else None,
+        diagnos=row.diagnosis,
     )
 
 
-def correction(c: CorrectionReport) -> CorrectionCard:
+def correction(c: CorrectionView) -> CorrectionCard:
     return CorrectionCard(
         id=c.id,
         first_name=c.first_name,
@@ -619,7 +625,7 @@ def correction(c: CorrectionReport) -> CorrectionCard:
     )
 
 
-def _request_fields(r: Request) -> dict[str, Any]:
+def _request_fields(r: RequestView) -> dict[str, Any]:
     return {
         "id": r.id,
         "member": r.member_id,
@@ -635,33 +641,33 @@ def _request_fields(r: Request) -> dict[str, Any]:
     }
 
 
-def request(r: Request) -> RequestCard:
+def request(r: RequestView) -> RequestCard:
     return RequestCard(**_request_fields(r))
 
 
-def _listed_fields(view: RequestView) -> dict[str, Any]:
+def _listed_fields(r: RequestView) -> dict[str, Any]:
     return {
-        **_request_fields(view.request),
-        "member_name": view.member.full_name if view.member else "",
-        "certificate": view.member.certificate if view.member else "",
-        "files": [file(f) for f in view.files],
+        **_request_fields(r),
+        "member_name": r.member.full_name if r.member else "",
+        "certificate": r.member.certificate if r.member else "",
+        "files": [file(f) for f in r.files],
     }
 
 
-def request_listed(view: RequestView) -> RequestListed:
-    return RequestListed(**_listed_fields(view))
+def request_listed(r: RequestView) -> RequestListed:
+    return RequestListed(**_listed_fields(r))
 
 
-def _full_fields(view: RequestView) -> dict[str, Any]:
+def _full_fields(view: RequestDetail) -> dict[str, Any]:
     return {
-        **_listed_fields(view),
+        **_listed_fields(view.request),
         "messages": [
             MessageCard(
-                id=m.message.id,
-                message=m.message.message,
-                author=m.message.author.value,
+                id=m.id,
+                message=m.message,
+                author=m.author,
                 author_name=m.author_name,
-                created_at=iso(m.message.created_at),
+                created_at=iso(m.created_at),
             )
             for m in view.messages
         ],
@@ -669,11 +675,11 @@ def _full_fields(view: RequestView) -> dict[str, Any]:
     }
 
 
-def request_full(view: RequestView) -> RequestFull:
+def request_full(view: RequestDetail) -> RequestFull:
     return RequestFull(**_full_fields(view))
 
 
-def request_with_payout_types(view: RequestView) -> RequestWithPayoutTypes:
+def request_with_payout_types(view: RequestDetail) -> RequestWithPayoutTypes:
     return RequestWithPayoutTypes(**_full_fields(view), payout_types=PAYOUT_TYPES)
 
 
@@ -685,9 +691,9 @@ def member_detail(d: MemberDetail) -> MemberFile:
         programs=[
             MemberProgramCard(
                 **_program_fields(link.program),
-                link_id=link.link.id,
-                is_current=link.link.is_active,
-                is_new=link.link.is_new,
+                link_id=link.link_id,
+                is_current=link.is_current,
+                is_new=link.is_new,
             )
             for link in d.programs
         ],

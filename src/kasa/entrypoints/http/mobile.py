@@ -5,6 +5,7 @@ Each handler decodes its input (msgspec), calls one use case and shapes the answ
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from litestar import Litestar, MediaType, Request, get, post
@@ -27,11 +28,15 @@ from kasa.application.ports import TokenAudience
 from kasa.application.profiles import Profiles
 from kasa.application.requests import MemberRequests
 from kasa.application.signin import MemberSignIn
-from kasa.application.views import ProfileView, RequestView
-from kasa.domain.files import StoredFile
+from kasa.application.views import (
+    FileView,
+    PaymentView,
+    ProfileView,
+    ProgramView,
+    RequestDetail,
+    RequestView,
+)
 from kasa.domain.money import Money
-from kasa.domain.payments import Payment
-from kasa.domain.programs import Program
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http import schemas as s
 from kasa.entrypoints.http.auth import SIGNED_IN
@@ -52,19 +57,19 @@ URL_ENCODED = RequestEncodingType.URL_ENCODED
 
 
 class Shapes:
-    """Turns the use cases' results into the route plan's shapes."""
+    """Turns the reads' views into the route plan's shapes."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def file_url(self, file: StoredFile) -> str:
-        return f"{self.settings.public_url}/files/{file.member_id}/{file.stored_name}"
+    def file_url(self, member_id: int | None, stored_name: str) -> str:
+        return f"{self.settings.public_url}/files/{member_id}/{stored_name}"
 
-    def program(self, program: Program) -> s.ProgramOut:
-        terms = program.program_file
+    def program(self, program: ProgramView) -> s.ProgramOut:
+        terms = program.terms_file
         return s.ProgramOut(
-            program_id=program.id or 0,
-            program_name=program.program_name,
+            program_id=program.id,
+            program_name=program.name,
             program_file=f"{self.settings.admin_public_url}/program/{terms}" if terms else "",
             month_price=s.money(program.month_price),
         )
@@ -72,19 +77,19 @@ class Shapes:
     def profile(self, view: ProfileView) -> s.ProfileOut:
         m = view.member
         return s.ProfileOut(
-            id=m.id or 0,
-            phone=m.phone.e164,
+            id=m.id,
+            phone=m.phone,
             first_name=m.first_name,
             middle_name=m.middle_name,
             last_name=m.last_name,
-            email=str(m.email or ""),
+            email=m.email,
             birth_date=s.dmy(m.birth_date),
             passport_data=m.passport_data,
-            inn=str(m.inn or ""),
-            iban=str(m.iban or ""),
-            photo=self.file_url(view.photo) if view.photo else "",
-            certificate=m.certificate or "",
-            expiration_date=s.dmy(m.expiration_date),
+            inn=m.inn,
+            iban=m.iban,
+            photo=self.file_url(m.id, view.photo) if view.photo else "",
+            certificate=m.certificate,
+            expiration_date=s.dmy(m.membership.paid_until),
             is_active=m.is_active,
             is_submitted=m.is_submitted,
             status=m.status.value,
@@ -94,50 +99,46 @@ class Shapes:
         )
 
     @staticmethod
-    def charge(payment: Payment, diagnosis: str) -> s.Charge:
+    def charge(payment: PaymentView, diagnosis: str) -> s.Charge:
         return s.Charge(
-            date=s.dmy(payment.payment_date or payment.created_at),
+            date=s.dmy(payment.paid_at),
             sum=s.money(payment.amount),
             diagnosis=diagnosis,
             request_id=payment.request_id,
             type=payment.payment_type.value,
         )
 
-    def files(self, files: Any) -> list[s.FileOut]:
-        return [s.FileOut(f.id or 0, f.original_name, self.file_url(f)) for f in files]
+    def files(self, files: Sequence[FileView]) -> list[s.FileOut]:
+        return [
+            s.FileOut(f.id, f.original_name, self.file_url(f.member_id, f.stored_name))
+            for f in files
+        ]
 
-    def summary(self, view: RequestView) -> s.RequestSummary:
-        r = view.request
+    def summary(self, r: RequestView) -> s.RequestSummary:
         return s.RequestSummary(
-            id=r.id or 0,
+            id=r.id,
             status=r.status.value,
             comment=r.request_text,
             date=s.dmy(r.created_at),
             date_modified=s.dmy(r.updated_at),
             sum=s.amount(r.approved_amount),
             diagnos=r.diagnosis,
-            files=self.files(view.files),
+            files=self.files(r.files),
         )
 
-    def detail(self, view: RequestView) -> s.RequestDetail:
+    def detail(self, view: RequestDetail) -> s.RequestDetail:
         r = view.request
         return s.RequestDetail(
-            id=r.id or 0,
+            id=r.id,
             status=r.status.value,
             comment=r.request_text,
             date=s.dmy(r.created_at),
             date_modified=s.dmy(r.updated_at),
             sum=s.amount(r.approved_amount),
             diagnos=r.diagnosis,
-            files=self.files(view.files),
+            files=self.files(r.files),
             messages=[
-                s.MessageOut(
-                    m.message.id or 0,
-                    m.message.message,
-                    m.message.author.value,
-                    m.author_name,
-                    m.message.created_at.isoformat(),
-                )
+                s.MessageOut(m.id, m.message, m.author, m.author_name, m.created_at.isoformat())
                 for m in view.messages
             ],
             charges=[self.charge(p, r.diagnosis) for p in view.charges],
@@ -413,7 +414,7 @@ async def charges_list(
         s.parse_date(period.begin, "begin"),
         s.parse_date(period.end, "end"),
     )
-    return [Shapes.charge(r.payment, r.request.diagnosis if r.request else "") for r in rows]
+    return [Shapes.charge(r.payment, r.diagnosis) for r in rows]
 
 
 @get("/user/payments/list", tags=["payments"], security=SIGNED_IN, responses=errors(400, 401, 403))
@@ -423,12 +424,7 @@ async def payments_list(
     """The member's top-ups and the "paid until" each produced."""
     payments = await run(member_payments.top_ups, member_id)
     return [
-        s.TopUpOut(
-            s.dmy(p.payment_date or p.created_at),
-            s.money(p.amount),
-            s.dmy(p.extended_to),
-            p.status.value,
-        )
+        s.TopUpOut(s.dmy(p.paid_at), s.money(p.amount), s.dmy(p.extended_to), p.status.value)
         for p in payments
     ]
 

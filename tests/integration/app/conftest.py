@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.app.helpers import Fund
+from tests.integration.app.helpers import Fund
 
 
 @pytest.fixture

@@ -1,12 +1,24 @@
-"""A small fund in memory and the steps tests build on (sign up, submit, approve, …)."""
+"""A small fund and the steps tests build on (sign up, submit, approve, …): the use
+cases on an SQLite database (copied from one migrated for the run), with the outside
+world (SMS, gateway, Diia, the file store, the clock) faked and looked into."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import attrs
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from kasa.adapters.memory import Fakes, in_memory_fund
+from kasa.adapters.sql import mapping as mp
+from kasa.adapters.sql import models as m
+from kasa.adapters.sql.database import SqlDatabase
+from kasa.adapters.sql.migrate import upgrade
 from kasa.application.context import Context, FundSettings, Upload
 from kasa.application.identity import DiiaSharing
 from kasa.application.jobs import Reminders
@@ -56,14 +68,21 @@ class Fund:
     admin_id: int = 0
     operator_id: int = 0
     phones: int = 0
+    database: Any = None
 
     @classmethod
-    def build(cls, settings: FundSettings | None = None, database: Any = None) -> Fund:
-        """A fund on the fakes, or on a real database (anything with ``unit_of_work``)."""
+    def build(
+        cls, settings: FundSettings | None = None, database: Any = None, *, memory: bool = False
+    ) -> Fund:
+        """A fund on a fresh SQLite database (or the given one), or with ``memory`` on
+        the in-memory fakes, which write but have no read side."""
         ctx, fakes = in_memory_fund(settings)
-        if database is not None:
-            ctx = attrs.evolve(ctx, uow=database.unit_of_work)
-        return cls.on(ctx, fakes)
+        if not memory:
+            database = database or fresh_sqlite()
+            ctx = attrs.evolve(ctx, uow=database.unit_of_work, reads=database.reads())
+        fund = cls.on(ctx, fakes)
+        fund.database = database
+        return fund
 
     @classmethod
     def on(cls, ctx: Context, fakes: Fakes) -> Fund:
@@ -143,5 +162,69 @@ class Fund:
         return str(order_id)
 
     def events(self, event_type: EventType | None = None) -> list[AuditEvent]:
-        events = sorted(self.fakes.store.tables.audit.values(), key=lambda e: e.id or 0)
+        """The audit trail, oldest first (of one kind)."""
+        events = sorted(self.tables().audit.values(), key=lambda e: e.id or 0)
         return [e for e in events if event_type is None or e.event_type is event_type]
+
+    def tables(self) -> Any:
+        """Every row of the fund as domain objects, by table and id: the fakes' own
+        tables, or a snapshot read from the database."""
+        if self.database is None:
+            return self.fakes.store.tables
+        return snapshot(self.database)
+
+
+_TEMPLATE: list[Path] = []
+
+
+def fresh_sqlite() -> SqlDatabase:
+    """A new SQLite database at the newest schema: a copy of one migrated once a run
+    (in memory-backed /dev/shm where there is one, so commits cost no disk flush)."""
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix="kasa-fund-", dir=shm if shm.is_dir() else None))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    if not _TEMPLATE:
+        template = folder / "template.db"
+        upgrade(f"sqlite:///{template}")
+        _TEMPLATE.append(template)
+    target = folder / "kasa.db"
+    shutil.copyfile(_TEMPLATE[0], target)
+    return SqlDatabase(f"sqlite:///{target}")
+
+
+@attrs.define
+class Snapshot:
+    members: dict[int, Any]
+    challenges: dict[int, Any]
+    programs: dict[int, Any]
+    member_programs: dict[int, Any]
+    identities: dict[int, Any]
+    files: dict[int, Any]
+    requests: dict[int, Any]
+    payments: dict[int, Any]
+    staff: dict[int, Any]
+    audit: dict[int, Any]
+    corrections: dict[int, Any]
+
+
+def snapshot(database: SqlDatabase) -> Snapshot:
+    """Every row of the tables tests look into, mapped to domain objects."""
+    tables = {
+        "members": (m.MemberRow, mp.member_from),
+        "challenges": (m.ChallengeRow, mp.challenge_from),
+        "programs": (m.ProgramRow, mp.program_from),
+        "member_programs": (m.MemberProgramRow, mp.member_program_from),
+        "identities": (m.MemberIdentityRow, mp.identity_from),
+        "files": (m.FileRow, mp.file_from),
+        "requests": (m.RequestRow, mp.request_from),
+        "payments": (m.PaymentRow, mp.payment_from),
+        "staff": (m.StaffRow, mp.staff_from),
+        "audit": (m.AuditRow, mp.audit_from),
+        "corrections": (m.CorrectionRow, mp.correction_from),
+    }
+    found: dict[str, dict[int, Any]] = {}
+    with Session(database.engine) as session:
+        for name, (row_class, load) in tables.items():
+            rows = session.execute(sa.select(row_class)).scalars()
+            found[name] = {row.id: load(row) for row in rows}
+    return Snapshot(**found)

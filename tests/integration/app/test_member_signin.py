@@ -15,7 +15,7 @@ from kasa.domain.errors import (
     RuleViolation,
 )
 from kasa.domain.members import MemberStatus
-from tests.unit.app.helpers import Fund
+from tests.integration.app.helpers import Fund
 
 PHONE = "+380501112233"
 
@@ -27,7 +27,7 @@ def test_first_sign_in_creates_a_registered_member(fund: Fund) -> None:
     token = fund.sign.sign_in(PHONE, code)
     assert fund.fakes.tokens.issued[-1][0] is TokenAudience.MEMBER
     member_id = int(token.split(":")[1])
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert member.status is MemberStatus.REGISTERED and member.phone.e164 == PHONE
     assert [e.event_type for e in fund.events()][-3:] == [
         EventType.CODE_SENT,
@@ -39,7 +39,7 @@ def test_first_sign_in_creates_a_registered_member(fund: Fund) -> None:
 def test_the_code_is_stored_only_as_a_hash(fund: Fund) -> None:
     fund.sign.request_code(PHONE, create=True)
     code = fund.fakes.sms.last_code(PHONE)
-    challenge = next(iter(fund.fakes.store.tables.challenges.values()))
+    challenge = next(iter(fund.tables().challenges.values()))
     assert challenge.code_hash and code not in challenge.code_hash
     assert all(code not in str(e.details) for e in fund.events())
 
@@ -53,7 +53,7 @@ def test_create_and_existence_must_agree(fund: Fund) -> None:
     fund.fakes.clock.advance(seconds=61)
     fund.sign.request_code(PHONE, create=False)
     token = fund.sign.sign_in(PHONE, fund.fakes.sms.last_code(PHONE))
-    assert len(fund.fakes.store.tables.members) == 1 and token
+    assert len(fund.tables().members) == 1 and token
 
 
 def test_resend_interval_and_daily_limit_say_when_to_retry(fund: Fund) -> None:
@@ -76,7 +76,7 @@ def test_a_failed_sms_is_an_error_and_not_counted(fund: Fund) -> None:
         fund.sign.request_code(PHONE, create=True)
     fund.fakes.sms.failing = False
     fund.sign.request_code(PHONE, create=True)  # no resend wait: the first was not sent
-    challenge = next(iter(fund.fakes.store.tables.challenges.values()))
+    challenge = next(iter(fund.tables().challenges.values()))
     assert len(challenge.recent_sends) == 1
 
 
@@ -90,7 +90,7 @@ def test_wrong_codes_count_are_recorded_and_burn_the_code(fund: Fund) -> None:
     with pytest.raises(AuthenticationFailed, match="No valid code"):
         fund.sign.sign_in(PHONE, good)
     assert len(fund.events(EventType.SIGN_IN_FAILED)) == 6
-    assert not fund.fakes.store.tables.members
+    assert not fund.tables().members
 
 
 def test_a_code_signs_in_once(fund: Fund) -> None:

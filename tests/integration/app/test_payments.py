@@ -9,7 +9,7 @@ import pytest
 
 from kasa.adapters import liqpay_codec
 from kasa.application.context import FundSettings
-from kasa.application.repositories import Page, PaymentQuery
+from kasa.application.reads import Page, PaymentQuery
 from kasa.domain.audit import Actor, EventType
 from kasa.domain.errors import (
     Conflict,
@@ -20,11 +20,11 @@ from kasa.domain.errors import (
 )
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentStatus, PaymentType
-from tests.unit.app.helpers import Fund
+from tests.integration.app.helpers import Fund
 
 
 def member_state(fund: Fund, member_id: int) -> tuple[date | None, int]:
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     return member.expiration_date, member.credit_units
 
 
@@ -34,7 +34,7 @@ def test_top_up_gives_signed_checkout_and_a_pending_payment(fund: Fund) -> None:
     liqpay_codec.verify(fund.fakes.gateway.private_key, checkout.data, checkout.signature)
     params = liqpay_codec.decode(checkout.data)
     assert params["amount"] == "300.00" and params["currency"] == "UAH"
-    payment = fund.fakes.store.tables.payments[1]
+    payment = fund.tables().payments[1]
     assert payment.status is PaymentStatus.PENDING
     assert payment.payment_identifier == params["order_id"]
 
@@ -73,7 +73,7 @@ def test_callback_refusals_are_recorded_and_change_nothing(fund: Fund) -> None:
     assert len(refused) == 3 and refused[0].details["source"] == "liqpay"
     assert refused[2].details["reason"] == "unknown order"
     assert member_state(fund, member_id) == (None, 0)
-    assert fund.fakes.store.tables.payments[1].status is PaymentStatus.PENDING
+    assert fund.tables().payments[1].status is PaymentStatus.PENDING
 
 
 def test_junk_callbacks_are_counted_and_audited_once_a_minute_per_address(fund: Fund) -> None:
@@ -112,7 +112,7 @@ def test_a_one_off_order_takes_one_payment(fund: Fund) -> None:
     with pytest.raises(Conflict, match="one-off"):
         fund.gateway.callback(*regular)
     assert member_state(fund, member_id) == paid_until
-    assert len([p for p in fund.fakes.store.tables.payments.values()]) == 1
+    assert len([p for p in fund.tables().payments.values()]) == 1
     assert "one-off" in fund.events(EventType.CALLBACK_REFUSED)[-1].details["reason"]
 
 
@@ -322,7 +322,7 @@ def test_staff_list_applies_every_filter(fund: Fund) -> None:
     fund.pay(alice, "300")
     fund.pay(alice, "50")
     fund.pay(bob, "300")
-    cert = fund.fakes.store.tables.members[alice].certificate
+    cert = fund.tables().members[alice].certificate
     both = PaymentQuery(amount_start=Money.parse("100"), certificate=cert)
     listing = fund.staff_payments.list(fund.operator_id, both, Page())
     assert listing.total == 1 and listing.items[0].member.id == alice
@@ -362,8 +362,11 @@ def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:
         amount=Money(100),
         paid_on=fund.ctx.today(),
     )
-    payment = fund.fakes.store.tables.payments[1]
-    payment.payment_identifier = "manual-1"  # as if an order id were reused
+    with fund.ctx.uow() as uow:
+        payment = uow.payments.get(1)
+        assert payment is not None
+        payment.payment_identifier = "manual-1"  # as if an order id were reused
+        uow.commit()
     with pytest.raises(Conflict):
         fund.gateway.apply(
             liqpay_codec.notice_from(

@@ -10,12 +10,12 @@ from datetime import date
 import pytest
 
 from kasa.application.context import Upload
-from kasa.application.repositories import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
-from tests.unit.app.helpers import IBAN, INN, JPEG, PDF, Fund
+from tests.integration.app.helpers import IBAN, INN, JPEG, PDF, Fund
 
 
 def test_review_queue_holds_what_staff_must_look_at(fund: Fund) -> None:
@@ -70,7 +70,7 @@ def test_member_detail_has_the_whole_file(fund: Fund) -> None:
     assert len(detail.programs) == 2 and len(detail.current_identities) == 3
     assert detail.new_identities == [] and len(detail.identities) == 3
     assert len(detail.requests) == 1 and len(detail.payments) == 1
-    assert len(detail.corrections) == 1 and detail.photo is not None
+    assert len(detail.corrections) == 1 and detail.member.photo_file_id is not None
     with pytest.raises(NotFound):
         fund.office.detail(fund.operator_id, 999)
 
@@ -81,10 +81,10 @@ def test_approval_needs_a_certificate_and_accepts_what_was_submitted(fund: Fund)
     with pytest.raises(RuleViolation, match="certificate"):
         fund.office.edit(fund.operator_id, member_id, is_submitted=True)
     number = fund.approve(member_id)
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert member.status is MemberStatus.APPROVED and member.certificate == number
     assert not member.has_new_program_change and not member.in_review_queue
-    docs = fund.fakes.store.tables.identities.values()
+    docs = fund.tables().identities.values()
     assert all(d.is_active and not d.is_new for d in docs)
     with pytest.raises(Conflict, match="cannot be taken back"):
         fund.office.edit(fund.operator_id, member_id, is_submitted=False)
@@ -94,7 +94,7 @@ def test_certificates_are_unique_and_never_reused(fund: Fund) -> None:
     numbers = [fund.office.generate_certificate(fund.operator_id) for _ in range(3)]
     assert len(set(numbers)) == 3 and numbers[0] == "000001"
     first = fund.approved_member()
-    taken = fund.fakes.store.tables.members[first].certificate
+    taken = fund.tables().members[first].certificate
     second = fund.approved_member()
     with pytest.raises(Conflict, match="certificate"):
         fund.office.edit(fund.operator_id, second, certificate=taken)
@@ -106,9 +106,9 @@ def test_certificates_are_unique_and_never_reused(fund: Fund) -> None:
 def test_block_and_unblock_return_to_the_status_before(fund: Fund) -> None:
     member_id = fund.approved_member()
     fund.office.edit(fund.operator_id, member_id, is_active=False)
-    assert fund.fakes.store.tables.members[member_id].status is MemberStatus.BLOCKED
+    assert fund.tables().members[member_id].status is MemberStatus.BLOCKED
     fund.office.edit(fund.operator_id, member_id, is_active=True)
-    assert fund.fakes.store.tables.members[member_id].status is MemberStatus.APPROVED
+    assert fund.tables().members[member_id].status is MemberStatus.APPROVED
     kinds = [e.event_type for e in fund.events() if e.object_kind is ObjectKind.MEMBER]
     assert kinds[-2:] == [EventType.BLOCKED, EventType.UNBLOCKED]
 
@@ -116,7 +116,7 @@ def test_block_and_unblock_return_to_the_status_before(fund: Fund) -> None:
 def test_staff_edit_validates_and_refuses_taken_values(fund: Fund) -> None:
     member_id = fund.approved_member()
     other = fund.approved_member()
-    other_phone = fund.fakes.store.tables.members[other].phone.e164
+    other_phone = fund.tables().members[other].phone.e164
     with pytest.raises(Conflict, match="phone"):
         fund.office.edit(fund.operator_id, member_id, phone=other_phone)
     with pytest.raises(InvalidInput):
@@ -129,7 +129,7 @@ def test_staff_edit_validates_and_refuses_taken_values(fund: Fund) -> None:
         phone="+380931234567",
         birth_date=date(1980, 5, 5),
     )
-    assert member.phone.e164 == "+380931234567" and member.birth_date == date(1980, 5, 5)
+    assert member.phone == "+380931234567" and member.birth_date == date(1980, 5, 5)
     with pytest.raises(NotFound):
         fund.office.edit(fund.operator_id, 999, email="x@y.ua")
 
@@ -137,7 +137,7 @@ def test_staff_edit_validates_and_refuses_taken_values(fund: Fund) -> None:
 def test_members_download_only_their_own_files(fund: Fund) -> None:
     alice, bob = fund.approved_member(), fund.approved_member()
     view = fund.requests.create(alice, "", [Upload.of("f", "чек.pdf", PDF)])
-    name = view.files[0].stored_name
+    name = view.request.files[0].stored_name
     got = fund.member_files.own_file(alice, alice, name)
     assert got.content.read() == PDF and got.file.content_type == "application/pdf"
     with pytest.raises(NotFound):
@@ -147,7 +147,7 @@ def test_members_download_only_their_own_files(fund: Fund) -> None:
     assert fund.office.member_file(fund.operator_id, alice, name).content.read() == PDF
     viewed = fund.events(EventType.FILE_VIEWED)
     assert [(e.actor.id, e.object_id, e.details["member_id"]) for e in viewed] == [
-        (fund.operator_id, str(view.files[0].id), alice)
+        (fund.operator_id, str(view.request.files[0].id), alice)
     ]
     with pytest.raises(NotFound):
         fund.office.member_file(fund.operator_id, bob, name)
@@ -161,14 +161,14 @@ def test_programs_with_terms_files(fund: Fund) -> None:
         month_price=Money(30000),
         terms=Upload.of("new_program_file", "умови.pdf", PDF),
     )
-    assert program.program_file.endswith(".pdf")
-    terms = fund.programs.terms_file(program.program_file)
+    assert program.terms_file.endswith(".pdf")
+    terms = fund.programs.terms_file(program.terms_file)
     assert terms.content.read() == PDF
     with pytest.raises(NotFound):
         fund.programs.terms_file("nothing.pdf")
     updated = fund.programs.save(fund.admin_id, program_id=program.id, month_price=Money(40000))
     assert updated.month_price == Money(40000) and updated.updated_by == fund.admin_id
-    assert fund.programs.get(fund.operator_id, program.id or 0).program_name == "Базова"
+    assert fund.programs.get(fund.operator_id, program.id or 0).name == "Базова"
     with pytest.raises(NotFound):
         fund.programs.get(fund.operator_id, 999)
     with pytest.raises(NotFound):
@@ -186,8 +186,7 @@ def test_programs_with_terms_files(fund: Fund) -> None:
 def test_a_program_may_name_only_a_terms_file_and_the_change_is_audited(fund: Fund) -> None:
     """An operator naming a member's ID scan as a program's terms would publish it."""
     member_id = fund.approved_member()
-    with fund.ctx.uow() as uow:
-        scan = next(f for f in uow.files.rows.values() if f.member_id == member_id)  # type: ignore[attr-defined]
+    scan = next(f for f in fund.tables().files.values() if f.member_id == member_id)
     program = fund.programs.save(
         fund.admin_id,
         name="Базова",
@@ -202,7 +201,7 @@ def test_a_program_may_name_only_a_terms_file_and_the_change_is_audited(fund: Fu
         fund.programs.save(
             fund.admin_id, name="Інша", month_price=Money(1), program_file=scan.stored_name
         )
-    assert fund.programs.get(fund.admin_id, program.id).program_file != scan.stored_name
+    assert fund.programs.get(fund.admin_id, program.id).terms_file != scan.stored_name
     with pytest.raises(NotFound):
         fund.programs.terms_file(scan.stored_name)
     # another terms file may be named, and the audit trail records which
@@ -212,10 +211,10 @@ def test_a_program_may_name_only_a_terms_file_and_the_change_is_audited(fund: Fu
         month_price=Money(50000),
         terms=Upload.of("new_program_file", "умови-2.txt", b"Umovy programy"),
     )
-    fund.programs.save(fund.admin_id, program_id=program.id, program_file=other.program_file)
+    fund.programs.save(fund.admin_id, program_id=program.id, program_file=other.terms_file)
     last = fund.events(EventType.UPDATED)[-1]
-    assert last.details["program_file"] == other.program_file
-    assert fund.programs.terms_file(other.program_file).content.read() == b"Umovy programy"
+    assert last.details["program_file"] == other.terms_file
+    assert fund.programs.terms_file(other.terms_file).content.read() == b"Umovy programy"
 
 
 def test_fund_report_by_month_and_program(fund: Fund) -> None:

@@ -14,13 +14,13 @@ from kasa.domain.errors import (
     RateLimited,
     RuleViolation,
 )
-from tests.unit.app.helpers import JPEG, Fund
+from tests.integration.app.helpers import JPEG, Fund
 
 NEW = "+380671234567"
 
 
 def phone_of(fund: Fund, member_id: int) -> str:
-    return fund.fakes.store.tables.members[member_id].phone.e164
+    return fund.tables().members[member_id].phone.e164
 
 
 def test_a_new_phone_changes_only_when_confirmed_from_it(fund: Fund) -> None:
@@ -139,7 +139,7 @@ def test_when_no_code_can_be_sent_nothing_of_the_edit_is_saved(
             phone=phone,
             photo=Upload.of("photo", "me.jpg", JPEG),
         )
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert member.email is None and member.photo_file_id is None
     assert fund.fakes.files.blobs == files_before
     assert not fund.events(EventType.PHONE_CHANGE_REQUESTED)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from kasa.application.context import Upload
-from kasa.application.repositories import Page, RequestQuery
+from kasa.application.reads import Page, RequestQuery
 from kasa.domain.audit import EventType
 from kasa.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from kasa.domain.money import Money
 from kasa.domain.requests import RequestStatus, Resolution
-from tests.unit.app.helpers import JPEG, PDF, Fund
+from tests.integration.app.helpers import JPEG, PDF, Fund
 
 
 def receipt(tag: str = "a") -> Upload:
@@ -27,9 +27,9 @@ def test_only_approved_members_file_requests(fund: Fund) -> None:
 def test_a_new_request_with_receipts_awaits_staff(fund: Fund) -> None:
     member_id = fund.approved_member()
     view = fund.requests.create(member_id, "Ліки", [receipt("a"), receipt("b")])
-    assert view.request.status is RequestStatus.OPENED and len(view.files) == 2
-    assert all(f.request_id == view.request.id for f in view.files)
-    member = fund.fakes.store.tables.members[member_id]
+    assert view.request.status is RequestStatus.OPENED and len(view.request.files) == 2
+    assert all(f.request_id == view.request.id for f in view.request.files)
+    member = fund.tables().members[member_id]
     assert member.has_new_request == 1 and member.in_review_queue
 
 
@@ -39,7 +39,7 @@ def test_a_receipt_seen_on_another_request_is_flagged_not_refused(fund: Fund) ->
     fund.requests.create(first, "one", [receipt("same")])
     view = fund.requests.create(second, "two", [receipt("same"), receipt("other")])
     assert view.request.has_duplicate_files
-    flagged = [f for f in view.files if f.duplicate_of_request is not None]
+    flagged = [f for f in view.request.files if f.duplicate_of_request is not None]
     assert len(flagged) == 1
 
 
@@ -47,7 +47,7 @@ def test_members_see_only_their_own_requests(fund: Fund) -> None:
     alice, bob = fund.approved_member(), fund.approved_member()
     mine = fund.requests.create(alice, "mine", [receipt()]).request
     theirs = fund.requests.create(bob, "theirs", []).request
-    assert [v.request.id for v in fund.requests.list(alice)] == [mine.id]
+    assert [v.id for v in fund.requests.list(alice)] == [mine.id]
     with pytest.raises(NotFound):
         fund.requests.get(alice, theirs.id or 0)
     with pytest.raises(NotFound):
@@ -64,17 +64,17 @@ def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> No
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
     fund.staff_requests.write(fund.operator_id, request_id, "Надішліть чек")
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert member.has_new_request == 0
     view = fund.requests.add_files(member_id, request_id, [Upload.of("f", "чек.pdf", PDF)])
     assert view.request.status is RequestStatus.AWAITING_AGENT
     fund.requests.write(member_id, request_id, "Ось чек")
     detail = fund.requests.get(member_id, request_id)
-    assert [(m.message.author, m.author_name) for m in detail.messages] == [
+    assert [(m.author, m.author_name) for m in detail.messages] == [
         ("staff", "Олена"),
         ("member", "Коваль Олена Петрівна"),
     ]
-    assert fund.fakes.store.tables.members[member_id].has_new_request == 1
+    assert fund.tables().members[member_id].has_new_request == 1
     with pytest.raises(InvalidInput, match="at least one"):
         fund.requests.add_files(member_id, request_id, [])
 
@@ -89,9 +89,9 @@ def test_closed_request_takes_nothing_from_the_member(fund: Fund) -> None:
         fund.requests.write(member_id, request_id, "hello?")
     with pytest.raises(Conflict, match="closed"):
         fund.requests.add_files(member_id, request_id, [receipt()])
-    assert not [f for f in fund.fakes.store.tables.files.values() if f.request_id]
+    assert not [f for f in fund.tables().files.values() if f.request_id]
     assert len(fund.fakes.files.blobs) == 3  # only the profile's documents
-    assert fund.fakes.store.tables.members[member_id].has_new_request == 0
+    assert fund.tables().members[member_id].has_new_request == 0
 
 
 def test_staff_assess_close_as_paid_and_reopen(fund: Fund) -> None:
@@ -100,7 +100,7 @@ def test_staff_assess_close_as_paid_and_reopen(fund: Fund) -> None:
     view = fund.staff_requests.update(
         fund.operator_id, request_id, diagnosis="J06", approved_amount=Money.parse("1500")
     )
-    assert view.request.approved_amount == Money(150000) and view.member is not None
+    assert view.request.approved_amount == Money(150000) and view.request.member is not None
     with pytest.raises(RuleViolation, match="not reached"):
         fund.staff_requests.update(fund.operator_id, request_id, status="closed", resolution="paid")
     fund.staff_payments.record(
@@ -155,6 +155,6 @@ def test_staff_list_filters_and_pages(fund: Fund) -> None:
     fund.requests.create(bob, "bob", [])
     listing = fund.staff_requests.list(fund.operator_id, RequestQuery(), Page(limit=2))
     assert listing.total == 4 and len(listing.items) == 2
-    assert listing.items[0].request.request_text == "bob"  # newest first
+    assert listing.items[0].request_text == "bob"  # newest first
     found = fund.staff_requests.list(fund.operator_id, RequestQuery(words=("шевченко",)), Page())
-    assert [v.request.request_text for v in found.items] == ["bob"]
+    assert [v.request_text for v in found.items] == ["bob"]

@@ -14,7 +14,7 @@ from kasa.domain.audit import EventType
 from kasa.domain.errors import DeliveryFailed, InvalidInput, TooLarge
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus
-from tests.unit.app.helpers import INN, PDF, Fund
+from tests.integration.app.helpers import INN, PDF, Fund
 
 
 def diia_payload(request_id: str, **person: Any) -> tuple[str, dict[str, bytes]]:
@@ -42,7 +42,7 @@ def test_sharing_starts_with_a_deep_link_and_a_remembered_request(fund: Fund) ->
     member_id = fund.sign_up()
     link = fund.diia.start(member_id)
     assert link.deeplink.endswith(link.request_id)
-    assert fund.fakes.store.tables.members[member_id].diia_request_id == link.request_id
+    assert fund.tables().members[member_id].diia_request_id == link.request_id
 
 
 def test_callback_fills_the_profile_and_stores_documents_as_new(fund: Fund) -> None:
@@ -50,7 +50,7 @@ def test_callback_fills_the_profile_and_stores_documents_as_new(fund: Fund) -> N
     link = fund.diia.start(member_id)
     encoded, files = diia_payload(link.request_id)
     assert fund.diia.receive(encoded, files, link.request_id) == member_id
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert (member.last_name, member.first_name, member.birth_date) == (
         "Шевченко",
         "Тарас",
@@ -59,7 +59,7 @@ def test_callback_fills_the_profile_and_stores_documents_as_new(fund: Fund) -> N
     assert str(member.inn) == INN and "000123456" in member.passport_data
     assert member.has_new_passport_data and member.status is MemberStatus.APPROVED
     assert member.diia_request_id is None and "Шевченко" in (member.diia_answer or "")
-    new = [d for d in fund.fakes.store.tables.identities.values() if d.is_new]
+    new = [d for d in fund.tables().identities.values() if d.is_new]
     assert {d.identity_type for d in new} == {
         IdentityType.ID_CARD_FRONT,
         IdentityType.TAX_NUMBER_CARD,
@@ -95,7 +95,7 @@ def test_refusals_are_recorded_and_write_nothing(fund: Fund, mutate: Any, messag
     with pytest.raises(InvalidInput, match=message):
         fund.diia.receive(*mutate(encoded, files, link.request_id))
     assert fund.fakes.files.blobs == blobs_before
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert member.first_name == "" and member.diia_request_id == link.request_id
     assert len(fund.events(EventType.CALLBACK_REFUSED)) == 1
 
@@ -105,7 +105,7 @@ def test_diia_down_is_a_clear_error(fund: Fund) -> None:
     fund.fakes.identity.unreachable = True
     with pytest.raises(DeliveryFailed):
         fund.diia.start(member_id)
-    assert fund.fakes.store.tables.members[member_id].diia_request_id is None
+    assert fund.tables().members[member_id].diia_request_id is None
 
 
 def test_undecryptable_callbacks_are_audited_once_a_minute_per_address(fund: Fund) -> None:

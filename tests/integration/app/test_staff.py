@@ -15,7 +15,7 @@ from kasa.domain.errors import (
     RateLimited,
 )
 from kasa.domain.staff import Role
-from tests.unit.app.helpers import Fund
+from tests.integration.app.helpers import Fund
 
 
 def new_user(fund: Fund, login: str = "petro", role: str = "operator") -> tuple[int, str]:
@@ -34,7 +34,7 @@ def new_user(fund: Fund, login: str = "petro", role: str = "operator") -> tuple[
 def test_admin_creates_a_user_whose_generated_password_works(fund: Fund) -> None:
     user_id, password = new_user(fund)
     assert len(password) >= 10
-    stored = fund.fakes.store.tables.staff[user_id]
+    stored = fund.tables().staff[user_id]
     assert password not in stored.password_hash
     session = fund.accounts.sign_in("Petro", password, "10.0.0.1")
     assert session.user.id == user_id
@@ -169,7 +169,7 @@ def test_account_rules(fund: Fund) -> None:
         "olena.k",
         Role.ADMIN,
         False,
-        None,
+        "",
     )
     assert fund.accounts.by_login("admin").id == fund.admin_id
     with pytest.raises(NotFound):

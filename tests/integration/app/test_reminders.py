@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kasa.domain.audit import EventType
-from tests.unit.app.helpers import Fund
+from tests.integration.app.helpers import Fund
 
 
 def test_reminders_go_once_before_expiry_and_once_in_grace(fund: Fund) -> None:

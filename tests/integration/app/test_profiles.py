@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from kasa.application.context import FundSettings, Upload
-from kasa.application.repositories import Page
+from kasa.application.reads import Page
 from kasa.domain.audit import EventType
 from kasa.domain.errors import (
     Conflict,
@@ -19,14 +19,14 @@ from kasa.domain.errors import (
 )
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus
-from tests.unit.app.helpers import JPEG, PDF, Fund, documents
+from tests.integration.app.helpers import JPEG, PDF, Fund, documents
 
 
 def test_submission_moves_to_review_with_new_documents_and_pending_program(fund: Fund) -> None:
     program_id = fund.program()
     member_id = fund.sign_up()
     fund.submit(member_id, program_id, documents=documents("book"))
-    tables = fund.fakes.store.tables
+    tables = fund.tables()
     member = tables.members[member_id]
     assert member.status is MemberStatus.PENDING_REVIEW and member.in_review_queue
     assert str(member.iban).startswith("UA21") and member.first_name == "Олена"
@@ -58,7 +58,7 @@ def test_every_bad_field_is_reported_and_nothing_is_stored(fund: Fund) -> None:
     with pytest.raises(InvalidInput, match="no such program"):
         fund.submit(member_id, 999)
     assert not fund.fakes.files.blobs
-    assert fund.fakes.store.tables.members[member_id].status is MemberStatus.REGISTERED
+    assert fund.tables().members[member_id].status is MemberStatus.REGISTERED
 
 
 def test_files_are_checked_by_content_and_size(fund: Fund) -> None:
@@ -82,8 +82,8 @@ def test_a_failure_midway_leaves_no_file_behind(fund: Fund) -> None:
     with pytest.raises(OSError, match="disk full"):
         fund.submit(member_id, program_id)
     assert not fund.fakes.files.blobs
-    assert not fund.fakes.store.tables.files and not fund.fakes.store.tables.identities
-    assert fund.fakes.store.tables.members[member_id].status is MemberStatus.REGISTERED
+    assert not fund.tables().files and not fund.tables().identities
+    assert fund.tables().members[member_id].status is MemberStatus.REGISTERED
 
 
 def test_inactive_program_cannot_be_chosen(fund: Fund) -> None:
@@ -110,30 +110,30 @@ def test_resubmission_by_an_approved_member_waits_for_staff(fund: Fund) -> None:
     program_id = fund.program()
     member_id = fund.approved_member(program_id)
     fund.submit(member_id, program_id, iban="UA213223130000026007233566001")
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert member.status is MemberStatus.APPROVED and member.has_new_passport_data
     assert not member.has_new_program_change  # same program: nothing to approve
     fund.office.edit(fund.operator_id, member_id, approve_documents=True)
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     assert not member.has_new_passport_data
-    docs = [d for d in fund.fakes.store.tables.identities.values() if d.member_id == member_id]
+    docs = [d for d in fund.tables().identities.values() if d.member_id == member_id]
     assert len(docs) == 6 and sum(d.is_active for d in docs) == 3
 
 
 def test_contacts_and_photo_can_be_edited_but_not_to_a_taken_phone(fund: Fund) -> None:
     other = fund.sign_up()
     member_id = fund.sign_up()
-    taken = fund.fakes.store.tables.members[other].phone.e164
+    taken = fund.tables().members[other].phone.e164
     with pytest.raises(RuleViolation, match="Can not assign this phone number"):
         fund.profiles.edit(member_id, phone=taken)
-    before = fund.fakes.store.tables.members[member_id].phone
+    before = fund.tables().members[member_id].phone
     code_sent = fund.profiles.edit(
         member_id,
         email="new@example.com",
         phone="+380671234567",
         photo=Upload.of("photo", "me.jpg", JPEG),
     )
-    member = fund.fakes.store.tables.members[member_id]
+    member = fund.tables().members[member_id]
     # e-mail and photo are saved; the phone waits for its confirmation
     assert code_sent and str(member.email) == "new@example.com" and member.phone == before
     assert member.photo_file_id is not None
@@ -154,7 +154,7 @@ def test_correction_report_reaches_the_review_queue(fund: Fund) -> None:
     assert [m.id for m in queue] == [member_id]
     fund.office.edit(fund.operator_id, member_id, last_name="Ковальчук")
     assert not fund.office.search(fund.operator_id, "", [], Page())
-    report = next(iter(fund.fakes.store.tables.corrections.values()))
+    report = next(iter(fund.tables().corrections.values()))
     assert not report.is_open and report.resolved_by == fund.operator_id
 
 
@@ -167,7 +167,7 @@ def test_program_change_waits_for_staff_and_only_active_ones(fund: Fund) -> None
         fund.profiles.change_program(member_id, 999)
     link, program = fund.profiles.change_program(member_id, second)
     assert link.is_new and program.id == second
-    assert fund.fakes.store.tables.members[member_id].has_new_program_change
+    assert fund.tables().members[member_id].has_new_program_change
     fund.office.edit(fund.operator_id, member_id, approve_program_change=True)
     assert fund.profiles.get(member_id).program.id == second  # type: ignore[union-attr]
     with pytest.raises(Conflict, match="no pending"):
@@ -187,5 +187,5 @@ def test_pdf_documents_are_accepted(fund: Fund) -> None:
     member_id = fund.sign_up()
     docs = [Upload.of(u.field, "scan.pdf", PDF + u.field.encode()) for u in documents()]
     fund.submit(member_id, fund.program(), documents=docs)
-    kinds = {f.content_type for f in fund.fakes.store.tables.files.values()}
+    kinds = {f.content_type for f in fund.tables().files.values()}
     assert kinds == {"application/pdf"}

@@ -1,0 +1,174 @@
+"""The read side: what lists, searches, details, totals and exports need, read in as
+few round trips as possible and returned as plain immutable views. The use cases decide
+who may read what; these ports only read. The database adapter implements them (there
+is no in-memory fake: the reads are tested on SQLite and on MariaDB alike)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+import attrs
+
+from kasa.application.search import SearchField
+from kasa.application.views import (
+    AuditEvent,
+    ChargeView,
+    FileView,
+    Listing,
+    MemberDetail,
+    MemberView,
+    PaymentRow,
+    PaymentView,
+    ProfileView,
+    ProgramView,
+    RequestDetail,
+    RequestView,
+    StaffView,
+)
+from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.members import MemberStatus
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.requests import RequestStatus
+from kasa.domain.staff import Role
+
+
+@attrs.frozen
+class Page:
+    limit: int = 50
+    offset: int = 0
+
+
+@attrs.frozen
+class MemberQuery:
+    """``words`` are search terms (``kasa.domain.search.query_terms``): each must begin a
+    term of one of the chosen fields."""
+
+    words: tuple[str, ...] = ()
+    fields: frozenset[SearchField] = frozenset(SearchField)
+    statuses: frozenset[MemberStatus] = frozenset()
+
+
+@attrs.frozen
+class PaymentQuery:
+    """Every given filter must hold (AND)."""
+
+    types: frozenset[PaymentType] = frozenset()
+    statuses: frozenset[PaymentStatus] = frozenset()
+    source: PaymentSource | None = None
+    date_start: date | None = None
+    date_end: date | None = None
+    amount_start: Money | None = None
+    amount_end: Money | None = None
+    member_id: int | None = None
+    certificate: str | None = None
+    request_id: int | None = None
+
+
+@attrs.frozen
+class RequestQuery:
+    """``words`` are search terms: each must begin a term of the request (its number,
+    text, diagnosis, or its member's name, middle name or certificate)."""
+
+    words: tuple[str, ...] = ()
+    statuses: frozenset[RequestStatus] = frozenset()
+    date_start: date | None = None
+    date_end: date | None = None
+    member_id: int | None = None
+
+
+@attrs.frozen
+class AuditQuery:
+    object_kind: ObjectKind | None = None
+    object_id: str | None = None
+    actor_kind: ActorKind | None = None
+    actor_id: int | None = None
+    event_types: frozenset[EventType] = frozenset()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class ProgramReads(Protocol):
+    def programs(self, *, active_only: bool) -> list[ProgramView]: ...
+    def program(self, program_id: int) -> ProgramView | None: ...
+    def terms_file(self, stored_name: str) -> FileView | None:
+        """A file uploaded as program terms that a program names (public)."""
+        ...
+
+
+class MemberReads(Protocol):
+    """What a member reads of their own (the use case makes sure it is their own)."""
+
+    def standing(self, member_id: int) -> MemberStatus | None:
+        """The member's status, or None when there is no such member."""
+        ...
+
+    def profile(self, member_id: int) -> ProfileView | None:
+        """The member with photo and current program, in one round trip."""
+        ...
+
+    def file(self, member_id: int, stored_name: str) -> FileView | None:
+        """A file of this member's, by its stored name."""
+        ...
+
+    def requests_of_member(
+        self, member_id: int, statuses: frozenset[RequestStatus]
+    ) -> list[RequestView]:
+        """The member's requests (all statuses when none is given), newest first, with
+        their files."""
+        ...
+
+    def request(self, request_id: int) -> RequestDetail | None:
+        """A request with its member's name, files, messages and payouts."""
+        ...
+
+    def top_ups(self, member_id: int) -> list[PaymentView]: ...
+
+    def charges(self, member_id: int, begin: date | None, end: date | None) -> list[ChargeView]:
+        """Confirmed payouts to the member, newest first, within the dates."""
+        ...
+
+
+class OfficeReads(Protocol):
+    """What the back office reads (the use cases check who is asking)."""
+
+    def staff_role(self, staff_id: int) -> Role | None:
+        """The role of an active staff user; None for a deactivated or unknown one."""
+        ...
+
+    def staff_users(self) -> list[StaffView]: ...
+    def staff_user(self, staff_id: int) -> StaffView | None: ...
+    def review_queue(self, page: Page) -> list[MemberView]: ...
+
+    def members(self, query: MemberQuery, page: Page) -> list[MemberView]:
+        """Members matching every word in a chosen field, by name; without words, all."""
+        ...
+
+    def member(self, member_id: int) -> MemberDetail | None: ...
+    def member_file(self, member_id: int, stored_name: str) -> FileView | None: ...
+    def payments(self, query: PaymentQuery, page: Page) -> Listing[PaymentRow]: ...
+    def requests(self, query: RequestQuery, page: Page) -> Listing[RequestView]: ...
+    def request(self, request_id: int) -> RequestDetail | None: ...
+    def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]: ...
+    def members_by_status(self) -> dict[MemberStatus, int]: ...
+
+    def confirmed_money(
+        self, date_start: date | None, date_end: date | None
+    ) -> list[tuple[datetime, str, PaymentType, Money]]:
+        """Confirmed payments between two UTC days (both included), summed by the UTC
+        hour the money moved, the program their member has now (``""`` for none) and
+        their type: ``(hour, program, type, sum)``."""
+        ...
+
+    def expiring(self, first: date, last: date) -> list[MemberView]:
+        """Members whose "paid until" falls between two dates."""
+        ...
+
+    def pending_gateway_orders(self, before: datetime) -> list[str]:
+        """Order ids of gateway payments still pending, started before ``before``."""
+        ...
+
+
+class Reads(ProgramReads, MemberReads, OfficeReads, Protocol):
+    """Every read, for wiring (one database adapter implements them all)."""
