@@ -185,7 +185,7 @@ def test_reconcile_settles_a_pending_payment(shell: Shell) -> None:
     shell.fakes.clock.advance(minutes=31)
     out = shell.ok("payment", "reconcile", staff=None)
     assert f"reconciling: {order_id}: confirmed" in out and "confirmed 1" in out
-    assert shell.fund.profiles.get(member_id).member.expiration_date is not None
+    assert shell.fund.profiles.get(member_id).member.membership.paid_until is not None
 
 
 def test_report_export_and_json(shell: Shell) -> None:

@@ -60,9 +60,7 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def count_events(context: Context, event_type: EventType) -> int:
-    with context.uow() as uow:
-        _, total = uow.audit.search(AuditQuery(event_types=frozenset({event_type})), Page(1))
-    return total
+    return context.reads.audit(AuditQuery(event_types=frozenset({event_type})), Page(1)).total
 
 
 def test_two_callbacks_for_one_order_extend_the_membership_once(

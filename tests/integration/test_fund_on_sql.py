@@ -47,7 +47,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     order_id = fund.pay(member_id, "450")
     replay = fund.fakes.gateway.callback(order_id, "450.00")
     assert fund.gateway.callback(*replay).change == "none"
-    paid_until = fund.profiles.get(member_id).member.expiration_date
+    paid_until = fund.profiles.get(member_id).member.membership.paid_until
     assert paid_until == fund.ctx.today() + timedelta(days=45)
 
     view = fund.requests.create(member_id, "Аптека, чек", [Upload.of("f", "чек.jpg", JPEG)])
@@ -83,7 +83,8 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     )
     assert closed.request.status is RequestStatus.CLOSED
     detail = fund.requests.get(member_id, request_id)
-    assert len(detail.files) == 2 and len(detail.messages) == 1 and len(detail.charges) == 2
+    assert len(detail.request.files) == 2 and len(detail.messages) == 1
+    assert len(detail.charges) == 2
     assert [c.payment.amount for c in fund.payments.charges(member_id)] == [
         Money(100_000),
         Money(50_000),
@@ -95,8 +96,8 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     with pytest.raises(NotFound):
         fund.requests.get(other, request_id)
     with pytest.raises(NotFound):
-        fund.member_files.own_file(other, other, detail.files[0].stored_name)
-    own = fund.member_files.own_file(member_id, member_id, detail.files[0].stored_name)
+        fund.member_files.own_file(other, other, detail.request.files[0].stored_name)
+    own = fund.member_files.own_file(member_id, member_id, detail.request.files[0].stored_name)
     assert own.content.read() == JPEG
 
 

@@ -42,9 +42,8 @@ def admin(tmp_path: Path) -> Iterator[Admin]:
 
 def events(fund: Fund, kind: EventType) -> list[AuditEvent]:
     """The audit events of a kind, oldest first, from the fund's database."""
-    with fund.ctx.uow() as uow:
-        found, _ = uow.audit.search(AuditQuery(event_types=frozenset({kind})), Page(limit=500))
-    return list(reversed(found))
+    found = fund.ctx.reads.audit(AuditQuery(event_types=frozenset({kind})), Page(limit=500))
+    return list(reversed(found.items))
 
 
 def signed_in(world: MobileWorld, phone: str = "+380671112233") -> dict[str, str]:

@@ -187,7 +187,7 @@ def program_create(state: CliState, name: str, price: str, terms: Path | None) -
     created = state.service("programs").save(
         state.staff_id(), name=name, month_price=Money.positive(price, "price"), terms=_terms(terms)
     )
-    click.echo(f"program {created.id} created: {created.program_name}, {created.month_price} UAH")
+    click.echo(f"program {created.id} created: {created.name}, {created.month_price} UAH")
 
 
 @program.command("update")
@@ -215,6 +215,6 @@ def program_update(
         is_active=active,
     )
     click.echo(
-        f"program {saved.id} updated: {saved.program_name}, {saved.month_price} UAH, "
+        f"program {saved.id} updated: {saved.name}, {saved.month_price} UAH, "
         f"{'active' if saved.is_active else 'inactive'}"
     )
