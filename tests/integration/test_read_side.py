@@ -557,3 +557,26 @@ def test_audit_events_are_kept_and_searched_newest_first(
         object_kind=ObjectKind.MEMBER, object_id="0", since=T0, until=T0 + timedelta(minutes=1)
     )
     assert reads.audit(window, Page()).total == 1
+
+
+def test_the_list_of_programs_is_kept_a_few_seconds(
+    database: SqlDatabase, uow_factory: Factory
+) -> None:
+    now = [100.0]
+    reads = SqlReads(database.reader, programs_ttl=5, clock=lambda: now[0])
+    with uow_factory() as uow:
+        uow.programs.add(Program("Базова", Money(30000), T0, T0))
+        uow.commit()
+    assert [p.name for p in reads.programs(active_only=True)] == ["Базова"]
+    with uow_factory() as uow:
+        uow.programs.add(Program("Нова", Money(1000), T0, T0))
+        uow.commit()
+    now[0] += 4.9
+    assert [p.name for p in reads.programs(active_only=True)] == ["Базова"]  # kept
+    assert len(reads.programs(active_only=False)) == 2  # each list is kept on its own
+    now[0] += 0.2
+    assert [p.name for p in reads.programs(active_only=True)] == ["Базова", "Нова"]
+    assert [p.name for p in SqlReads(database.reader).programs(active_only=True)] == [
+        "Базова",
+        "Нова",
+    ]

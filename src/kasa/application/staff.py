@@ -119,11 +119,9 @@ class StaffAccounts:
     def authenticate(self, staff_id: int, token_version: int) -> int:
         """Check a staff token's version on a call: a token issued before the user's
         password, role or activation last changed is refused."""
-        with self.ctx.uow(read_only=True) as uow:
-            user = uow.staff.get(staff_id)
-            if user is None or not user.accepts_token(token_version):
-                raise AuthenticationFailed("This session has ended; please sign in again.")
-            return staff_id
+        if self.ctx.reads.staff_token_version(staff_id) != token_version:
+            raise AuthenticationFailed("This session has ended; please sign in again.")
+        return staff_id
 
     def current(self, staff_id: int) -> StaffUser:
         """The signed-in staff user, refused when deactivated."""

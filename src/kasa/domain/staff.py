@@ -103,9 +103,6 @@ class StaffUser:
         if not active:
             self.end_tokens()
 
-    def accepts_token(self, version: int) -> bool:
-        return self.is_active and version == self.token_version
-
     def may_set_password_of(self, other: StaffUser) -> bool:
         """Anyone may change their own password (with the old one); an admin anyone's."""
         return self.id == other.id or (self.is_active and self.is_admin)

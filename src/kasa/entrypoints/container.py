@@ -45,7 +45,11 @@ class Gateways(containers.DeclarativeContainer):
         SqlDatabase, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size
     )
     uow = providers.Callable(lambda database: database.unit_of_work, database)
-    reads = providers.Singleton(lambda database: database.reads(), database)
+    reads = providers.Singleton(
+        lambda database, ttl: database.reads(programs_ttl=ttl),
+        database,
+        settings.provided.programs_cache_seconds,
+    )
     files = providers.Singleton(LocalFileStore, root=settings.provided.files_dir)
     sms = providers.Selector(
         settings.provided.sms_backend,

@@ -73,6 +73,7 @@ KNOWN_VARIABLES = frozenset(
         "KASA_DOCS",
         "KASA_WORKER_THREADS",
         "KASA_DB_POOL_SIZE",
+        "KASA_PROGRAMS_CACHE_SECONDS",
         # the command line, the scripts and the tests
         "KASA_STAFF",
         "KASA_VENV",
@@ -201,6 +202,8 @@ class Settings:
     # threads a worker runs use cases in, and database connections it keeps open
     worker_threads: int = 8
     db_pool_size: int = 8
+    # how long an API process keeps the list of programs before reading it again
+    programs_cache_seconds: int = 5
     unknown_variables: tuple[str, ...] = ()
 
     @classmethod
@@ -280,6 +283,7 @@ class Settings:
             docs=_flag(env, "KASA_DOCS", "0" if kind == "production" else "1"),
             worker_threads=threads,
             db_pool_size=_int(env, "KASA_DB_POOL_SIZE", threads, 1),
+            programs_cache_seconds=_int(env, "KASA_PROGRAMS_CACHE_SECONDS", 5),
             unknown_variables=unknown_variables(env),
             apple_app_ids=tuple(
                 a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()

@@ -96,6 +96,7 @@ def build_kasa(
         "KASA_DATA_DIR": str(tmp_path / "data"),
         "KASA_JWT_SECRET": SECRET,
         "KASA_PUBLIC_URL": "http://mobile.test",
+        "KASA_PROGRAMS_CACHE_SECONDS": "0",  # tests see every change at once
         **environ,
     }
     settings = Settings.load(env, dotenv=tmp_path / "none.env")

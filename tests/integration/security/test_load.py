@@ -223,24 +223,25 @@ def test_bounded_load_keeps_every_invariant(server: dict[str, Any]) -> None:
     assert failures == []
     server_today = datetime.now(ZoneInfo("Europe/Kyiv")).date()  # the server's real clock
     assert not any(status >= 500 for status in tally.statuses), tally.statuses
+    reads = database.reads()
+    total = reads.payments(
+        PaymentQuery(
+            types=frozenset({PaymentType.TOP_UP}), statuses=frozenset({PaymentStatus.CONFIRMED})
+        ),
+        Page(100_000),
+    ).total
+    assert total == sum(tally.confirmed.values())
     with database.unit_of_work() as uow:
-        _, total = uow.payments.search(
-            PaymentQuery(
-                types=frozenset({PaymentType.TOP_UP}), statuses=frozenset({PaymentStatus.CONFIRMED})
-            ),
-            Page(100_000),
-        )
-        assert total == sum(tally.confirmed.values())
         for phone, count in tally.confirmed.items():
             member_row = uow.members.by_phone(phone)
             assert member_row is not None and member_row.expiration_date is not None
             # each confirmed 300-UAH top-up at 300 UAH a month added exactly 30 days
             assert (member_row.expiration_date - server_today).days == 30 * count
             assert member_row.credit_units == 0
-        _, confirmed_events = uow.audit.search(
-            AuditQuery(event_types=frozenset({EventType.PAYMENT_CONFIRMED})), Page(1)
-        )
-        assert confirmed_events == total
+    confirmed_events = reads.audit(
+        AuditQuery(event_types=frozenset({EventType.PAYMENT_CONFIRMED})), Page(1)
+    ).total
+    assert confirmed_events == total
     stored = {p.name for p in server["files"].rglob("*") if p.is_file()}
     with database.engine.connect() as connection:
         names = {r[0] for r in connection.execute(sa.text("SELECT stored_name FROM files"))}

@@ -83,7 +83,11 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
     if reading:
         # nothing to reset when a connection comes back: it never holds a transaction
         return sa.create_engine(
-            url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **kwargs
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
+            skip_autocommit_rollback=True,
+            **kwargs,
         )
     return sa.create_engine(url, isolation_level="READ COMMITTED", **kwargs)
 
@@ -178,8 +182,8 @@ class SqlDatabase:
             return SqlUnitOfWork(self.read_only, read_only=True)
         return SqlUnitOfWork(self.engine)
 
-    def reads(self) -> SqlReads:
-        return SqlReads(self.reader)
+    def reads(self, *, programs_ttl: float = 0) -> SqlReads:
+        return SqlReads(self.reader, programs_ttl=programs_ttl)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,8 +6,9 @@ deferred transaction that takes no write lock."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -27,6 +28,7 @@ from kasa.adapters.sql.views import (
     PROGRAM_COLUMNS,
     REQUEST_COLUMNS,
     STAFF_COLUMNS,
+    Packed,
     day_start,
     file_view,
     member_name,
@@ -35,7 +37,6 @@ from kasa.adapters.sql.views import (
     payment_view,
     program_view,
     request_view,
-    select_labelled,
     staff_view,
 )
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
@@ -68,15 +69,103 @@ from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
 
 M, P, F, R, PAY = m.MemberRow, m.ProgramRow, m.FileRow, m.RequestRow, m.PaymentRow
-MP = m.MemberProgramRow
+MP, S, IDENT = m.MemberProgramRow, m.StaffRow, m.MemberIdentityRow
 CURRENT_PROGRAM = sa.and_(MP.member_id == M.id, MP.is_active.is_(True))
+PAYOUT_CODES = [t.value for t in PAYOUT_TYPES]
+
+# What each read selects, packed into one value a row (see ``Packed``).
+MEMBER = Packed(*MEMBER_COLUMNS)
+PROFILE_ROW = Packed(*MEMBER_COLUMNS, *PROGRAM_COLUMNS, F.stored_name)
+PROGRAM = Packed(*PROGRAM_COLUMNS)
+PROGRAM_LINK = Packed(*PROGRAM_COLUMNS, MP.id, MP.is_active, MP.is_new)
+FILE = Packed(*FILE_COLUMNS)
+IDENTITY = Packed(*FILE_COLUMNS, IDENT.id, IDENT.identity_type, IDENT.is_active, IDENT.is_new)
+REQUEST = Packed(*REQUEST_COLUMNS)
+LISTED_REQUEST = Packed(*REQUEST_COLUMNS, *NAME_COLUMNS)
+PAYMENT = Packed(*PAYMENT_COLUMNS)
+LISTED_PAYMENT = Packed(*PAYMENT_COLUMNS, *NAME_COLUMNS, R.diagnosis)
+CHARGE = Packed(*PAYMENT_COLUMNS, R.diagnosis)
+STAFF = Packed(*STAFF_COLUMNS)
+
+# The statements of the reads that run most, built once, so that each run finds its
+# compiled form in the engine's cache straight away.
+ALL_PROGRAMS = sa.select(PROGRAM.expr).order_by(P.id)
+ACTIVE_PROGRAMS = ALL_PROGRAMS.where(P.is_active.is_(True))
+ONE_PROGRAM = sa.select(PROGRAM.expr).where(P.id == sa.bindparam("program_id"))
+TERMS_FILE = sa.select(FILE.expr).where(
+    F.stored_name == sa.bindparam("name"),
+    F.kind == "terms",
+    sa.exists().where(P.program_file == F.stored_name),
+)
+STANDING = sa.select(M.status).where(M.id == sa.bindparam("member_id"))
+PROFILE = (
+    sa.select(PROFILE_ROW.expr)
+    .select_from(M)
+    .outerjoin(F, F.id == M.photo_file_id)
+    .outerjoin(MP, CURRENT_PROGRAM)
+    .outerjoin(P, P.id == MP.program_id)
+    .where(M.id == sa.bindparam("member_id"))
+)
+MEMBER_FILE = sa.select(FILE.expr).where(
+    F.stored_name == sa.bindparam("name"), F.member_id == sa.bindparam("member_id")
+)
+MEMBER_REQUESTS = (
+    sa.select(REQUEST.expr)
+    .where(R.member_id == sa.bindparam("member_id"))
+    .order_by(R.created_at.desc(), R.id.desc())
+)
+REQUEST_FILES = (
+    sa.select(FILE.expr).where(F.request_id.in_(sa.bindparam("ids", expanding=True))).order_by(F.id)
+)
+ONE_REQUEST = (
+    sa.select(LISTED_REQUEST.expr)
+    .join(M, M.id == R.member_id)
+    .where(R.id == sa.bindparam("request_id"))
+)
+REQUEST_PAYOUTS = (
+    sa.select(PAYMENT.expr)
+    .where(PAY.request_id == sa.bindparam("request_id"), PAY.payment_type.in_(PAYOUT_CODES))
+    .order_by(PAY.sort_at.desc(), PAY.id.desc())
+)
+TOP_UPS = (
+    sa.select(PAYMENT.expr)
+    .where(PAY.member_id == sa.bindparam("member_id"), PAY.payment_type == "top_up")
+    .order_by(PAY.sort_at.desc(), PAY.id.desc())
+)
+STAFF_ROLE = sa.select(S.role).where(S.id == sa.bindparam("staff_id"), S.is_active.is_(True))
+TOKEN_VERSION = sa.select(S.token_version).where(
+    S.id == sa.bindparam("staff_id"), S.is_active.is_(True)
+)
+ALL_STAFF = sa.select(STAFF.expr).order_by(S.id)
+ONE_STAFF = sa.select(STAFF.expr).where(S.id == sa.bindparam("staff_id"))
+REVIEW_QUEUE = (
+    sa.select(MEMBER.expr)
+    .where(M.in_review_queue.is_(True))
+    .order_by(M.updated_at, M.id)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
 
 
 class SqlReads:
-    """Every read of the application's ports, on one database."""
+    """Every read of the application's ports, on one database.
 
-    def __init__(self, engine: Engine) -> None:
+    The list of programs (the same for every member, and changed by staff now and then)
+    is kept for ``programs_ttl`` seconds: the members' busiest public route then reads
+    the database once every few seconds, and a program staff change shows within that
+    time on every API process."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        programs_ttl: float = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
+        self.programs_ttl = programs_ttl
+        self.clock = clock
+        self._programs: dict[bool, tuple[float, list[ProgramView]]] = {}
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -85,57 +174,45 @@ class SqlReads:
 
     # -- programs ----------------------------------------------------------------------
     def programs(self, *, active_only: bool) -> list[ProgramView]:
-        stmt = select_labelled(("p", PROGRAM_COLUMNS)).order_by(P.id)
-        if active_only:
-            stmt = stmt.where(P.is_active.is_(True))
+        now = self.clock()
+        kept = self._programs.get(active_only)
+        if kept is not None and now < kept[0]:
+            return list(kept[1])
         with self._read() as c:
-            return [program_view(row) for row in c.execute(stmt)]
+            rows = _rows(c, PROGRAM, ACTIVE_PROGRAMS if active_only else ALL_PROGRAMS)
+        found = [program_view(row) for row in rows]
+        if self.programs_ttl > 0:
+            self._programs[active_only] = (now + self.programs_ttl, found)
+        return list(found)
 
     def program(self, program_id: int) -> ProgramView | None:
-        stmt = select_labelled(("p", PROGRAM_COLUMNS)).where(P.id == program_id)
         with self._read() as c:
-            row = c.execute(stmt).first()
+            row = _row(c, PROGRAM, ONE_PROGRAM, program_id=program_id)
         return None if row is None else program_view(row)
 
     def terms_file(self, stored_name: str) -> FileView | None:
-        stmt = select_labelled(("f", FILE_COLUMNS)).where(
-            F.stored_name == stored_name,
-            F.kind == "terms",
-            sa.exists().where(P.program_file == stored_name),
-        )
         with self._read() as c:
-            row = c.execute(stmt).first()
+            row = _row(c, FILE, TERMS_FILE, name=stored_name)
         return None if row is None else file_view(row)
 
     # -- a member's own ----------------------------------------------------------------
     def standing(self, member_id: int) -> MemberStatus | None:
         with self._read() as c:
-            status = c.execute(sa.select(M.status).where(M.id == member_id)).scalar()
+            status = c.execute(STANDING, {"member_id": member_id}).scalar()
         return None if status is None else MemberStatus(status)
 
     def profile(self, member_id: int) -> ProfileView | None:
-        stmt = (
-            select_labelled(("m", MEMBER_COLUMNS), ("p", PROGRAM_COLUMNS))
-            .add_columns(F.stored_name.label("photo"))
-            .select_from(M)
-            .outerjoin(F, F.id == M.photo_file_id)
-            .outerjoin(MP, CURRENT_PROGRAM)
-            .outerjoin(P, P.id == MP.program_id)
-            .where(M.id == member_id)
-        )
         with self._read() as c:
-            row = c.execute(stmt).first()
+            row = _row(c, PROFILE_ROW, PROFILE, member_id=member_id)
         if row is None:
             return None
-        program = program_view(row) if row._mapping["p_id"] is not None else None
-        return ProfileView(member_view(row), row._mapping["photo"], program)
+        at = len(MEMBER_COLUMNS)
+        program = program_view(row, at) if row[at] is not None else None
+        return ProfileView(member_view(row), row[-1], program)
 
     def file(self, member_id: int, stored_name: str) -> FileView | None:
-        stmt = select_labelled(("f", FILE_COLUMNS)).where(
-            F.stored_name == stored_name, F.member_id == member_id
-        )
         with self._read() as c:
-            row = c.execute(stmt).first()
+            row = _row(c, FILE, MEMBER_FILE, member_id=member_id, name=stored_name)
         return None if row is None else file_view(row)
 
     member_file = file
@@ -143,57 +220,40 @@ class SqlReads:
     def requests_of_member(
         self, member_id: int, statuses: frozenset[RequestStatus]
     ) -> list[RequestView]:
-        stmt = select_labelled(("r", REQUEST_COLUMNS)).where(R.member_id == member_id)
+        stmt = MEMBER_REQUESTS
         if statuses:
             stmt = stmt.where(R.status.in_([s.value for s in statuses]))
-        stmt = stmt.order_by(R.created_at.desc(), R.id.desc())
         with self._read() as c:
-            rows = c.execute(stmt).all()
-            files = _files_of(c, [row._mapping["r_id"] for row in rows])
-        return [request_view(row, files.get(row._mapping["r_id"], [])) for row in rows]
+            rows = _rows(c, REQUEST, stmt, member_id=member_id)
+            files = _files_of(c, [row[0] for row in rows])
+        return [request_view(row, files.get(row[0], [])) for row in rows]
 
     def request(self, request_id: int) -> RequestDetail | None:
-        stmt = (
-            select_labelled(("r", REQUEST_COLUMNS), ("n", NAME_COLUMNS))
-            .join(M, M.id == R.member_id)
-            .where(R.id == request_id)
-        )
         with self._read() as c:
-            row = c.execute(stmt).first()
+            row = _row(c, LISTED_REQUEST, ONE_REQUEST, request_id=request_id)
             if row is None:
                 return None
             files = _files_of(c, [request_id]).get(request_id, [])
             messages = _messages_of(c, request_id)
-            charges = [
-                payment_view(p)
-                for p in c.execute(
-                    select_labelled(("pay", PAYMENT_COLUMNS))
-                    .where(
-                        PAY.request_id == request_id,
-                        PAY.payment_type.in_([t.value for t in PAYOUT_TYPES]),
-                    )
-                    .order_by(PAY.sort_at.desc(), PAY.id.desc())
-                )
-            ]
-        return RequestDetail(request_view(row, files, member_name(row)), messages, charges)
+            charges = _rows(c, PAYMENT, REQUEST_PAYOUTS, request_id=request_id)
+        member = member_name(row, len(REQUEST_COLUMNS))
+        return RequestDetail(
+            request_view(row, files, member), messages, [payment_view(p) for p in charges]
+        )
 
     def top_ups(self, member_id: int) -> list[PaymentView]:
-        stmt = (
-            select_labelled(("pay", PAYMENT_COLUMNS))
-            .where(PAY.member_id == member_id, PAY.payment_type == PaymentType.TOP_UP.value)
-            .order_by(PAY.sort_at.desc(), PAY.id.desc())
-        )
         with self._read() as c:
-            return [payment_view(row) for row in c.execute(stmt)]
+            rows = _rows(c, PAYMENT, TOP_UPS, member_id=member_id)
+        return [payment_view(row) for row in rows]
 
     def charges(self, member_id: int, begin: date | None, end: date | None) -> list[ChargeView]:
         stmt = (
-            select_labelled(("pay", PAYMENT_COLUMNS))
-            .add_columns(R.diagnosis)
+            sa.select(CHARGE.expr)
+            .select_from(PAY)
             .outerjoin(R, R.id == PAY.request_id)
             .where(
                 PAY.member_id == member_id,
-                PAY.payment_type.in_([t.value for t in PAYOUT_TYPES]),
+                PAY.payment_type.in_(PAYOUT_CODES),
                 PAY.status == PaymentStatus.CONFIRMED.value,
             )
         )
@@ -203,141 +263,100 @@ class SqlReads:
             stmt = stmt.where(PAY.sort_at < next_day(end))
         stmt = stmt.order_by(PAY.sort_at.desc(), PAY.id.desc())
         with self._read() as c:
-            return [ChargeView(payment_view(row), row.diagnosis or "") for row in c.execute(stmt)]
+            rows = _rows(c, CHARGE, stmt)
+        return [ChargeView(payment_view(row), row[-1] or "") for row in rows]
 
     # -- the back office: staff ----------------------------------------------------------
     def staff_role(self, staff_id: int) -> Role | None:
-        stmt = sa.select(m.StaffRow.role).where(
-            m.StaffRow.id == staff_id, m.StaffRow.is_active.is_(True)
-        )
         with self._read() as c:
-            role = c.execute(stmt).scalar()
+            role = c.execute(STAFF_ROLE, {"staff_id": staff_id}).scalar()
         return None if role is None else Role(role)
 
-    def staff_users(self) -> list[StaffView]:
-        stmt = select_labelled(("s", STAFF_COLUMNS)).order_by(m.StaffRow.id)
+    def staff_token_version(self, staff_id: int) -> int | None:
         with self._read() as c:
-            return [staff_view(row) for row in c.execute(stmt)]
+            version = c.execute(TOKEN_VERSION, {"staff_id": staff_id}).scalar()
+        return None if version is None else int(version)
+
+    def staff_users(self) -> list[StaffView]:
+        with self._read() as c:
+            return [staff_view(row) for row in _rows(c, STAFF, ALL_STAFF)]
 
     def staff_user(self, staff_id: int) -> StaffView | None:
-        stmt = select_labelled(("s", STAFF_COLUMNS)).where(m.StaffRow.id == staff_id)
         with self._read() as c:
-            row = c.execute(stmt).first()
+            row = _row(c, STAFF, ONE_STAFF, staff_id=staff_id)
         return None if row is None else staff_view(row)
 
     # -- the back office: members --------------------------------------------------------
     def review_queue(self, page: Page) -> list[MemberView]:
-        stmt = (
-            select_labelled(("m", MEMBER_COLUMNS))
-            .where(M.in_review_queue.is_(True))
-            .order_by(M.updated_at, M.id)
-            .limit(page.limit)
-            .offset(page.offset)
-        )
         with self._read() as c:
-            return [member_view(row) for row in c.execute(stmt)]
+            rows = _rows(c, MEMBER, REVIEW_QUEUE, limit=page.limit, offset=page.offset)
+        return [member_view(row) for row in rows]
 
     def members(self, query: MemberQuery, page: Page) -> list[MemberView]:
         """With words: pages through the term index (which carries the name to sort
         by), then reads only that page's members; without, through the name index."""
         if not query.words:
-            stmt = select_labelled(("m", MEMBER_COLUMNS)).order_by(M.last_name, M.first_name, M.id)
+            stmt = sa.select(MEMBER.expr).order_by(M.last_name, M.first_name, M.id)
             if query.statuses:
                 stmt = stmt.where(M.status.in_([s.value for s in query.statuses]))
             stmt = stmt.limit(page.limit).offset(page.offset)
         else:
             paged = _member_hits(query).limit(page.limit).offset(page.offset).subquery()
             stmt = (
-                select_labelled(("m", MEMBER_COLUMNS))
+                sa.select(MEMBER.expr)
                 .join(paged, paged.c.member_id == M.id)
                 .order_by(paged.c.sort_name, paged.c.member_id)
             )
         with self._read() as c:
-            return [member_view(row) for row in c.execute(stmt)]
+            return [member_view(row) for row in _rows(c, MEMBER, stmt)]
 
     def member(self, member_id: int) -> MemberDetail | None:
         with self._read() as c:
-            row = c.execute(select_labelled(("m", MEMBER_COLUMNS)).where(M.id == member_id)).first()
+            row = _row(c, MEMBER, sa.select(MEMBER.expr).where(M.id == member_id))
             if row is None:
                 return None
-            links = [
-                ProgramLink(program_view(r), r.link_id, bool(r.is_current), bool(r.is_new))
-                for r in c.execute(
-                    select_labelled(("p", PROGRAM_COLUMNS))
-                    .add_columns(
-                        MP.id.label("link_id"), MP.is_active.label("is_current"), MP.is_new
-                    )
-                    .join(MP, MP.program_id == P.id)
-                    .where(MP.member_id == member_id)
-                    .order_by(MP.id)
-                )
-            ]
-            ident = m.MemberIdentityRow
-            identities = [
-                IdentityView(
-                    r.doc_id,
-                    IdentityType(r.identity_type),
-                    bool(r.doc_active),
-                    bool(r.doc_new),
-                    file_view(r),
-                )
-                for r in c.execute(
-                    select_labelled(("f", FILE_COLUMNS))
-                    .add_columns(
-                        ident.id.label("doc_id"),
-                        ident.identity_type,
-                        ident.is_active.label("doc_active"),
-                        ident.is_new.label("doc_new"),
-                    )
-                    .join(ident, ident.file_id == F.id)
-                    .where(ident.member_id == member_id)
-                    .order_by(ident.id)
-                )
-            ]
-            requests = [
-                request_view(r)
-                for r in c.execute(
-                    select_labelled(("r", REQUEST_COLUMNS))
-                    .where(R.member_id == member_id)
-                    .order_by(R.created_at.desc(), R.id.desc())
-                )
-            ]
-            payments = [
-                payment_view(r)
-                for r in c.execute(
-                    select_labelled(("pay", PAYMENT_COLUMNS))
-                    .where(PAY.member_id == member_id)
-                    .order_by(PAY.sort_at.desc(), PAY.id.desc())
-                )
-            ]
-            corr = m.CorrectionRow
-            corrections = [
-                CorrectionView(
-                    r.id,
-                    r.first_name,
-                    r.middle_name,
-                    r.last_name,
-                    r.birth_date,
-                    r.created_at,
-                    r.resolved_at,
-                    r.resolved_by,
-                )
-                for r in c.execute(
-                    sa.select(
-                        corr.id,
-                        corr.first_name,
-                        corr.middle_name,
-                        corr.last_name,
-                        corr.birth_date,
-                        corr.created_at,
-                        corr.resolved_at,
-                        corr.resolved_by,
-                    )
-                    .where(corr.member_id == member_id)
-                    .order_by(corr.id)
-                )
-            ]
-        return MemberDetail(member_view(row), links, identities, requests, payments, corrections)
+            link_rows = _rows(
+                c,
+                PROGRAM_LINK,
+                sa.select(PROGRAM_LINK.expr)
+                .select_from(P)
+                .join(MP, MP.program_id == P.id)
+                .where(MP.member_id == member_id)
+                .order_by(MP.id),
+            )
+            identity_rows = _rows(
+                c,
+                IDENTITY,
+                sa.select(IDENTITY.expr)
+                .select_from(F)
+                .join(IDENT, IDENT.file_id == F.id)
+                .where(IDENT.member_id == member_id)
+                .order_by(IDENT.id),
+            )
+            request_rows = _rows(c, REQUEST, MEMBER_REQUESTS, member_id=member_id)
+            payment_rows = _rows(
+                c,
+                PAYMENT,
+                sa.select(PAYMENT.expr)
+                .where(PAY.member_id == member_id)
+                .order_by(PAY.sort_at.desc(), PAY.id.desc()),
+            )
+            corrections = _corrections_of(c, member_id)
+        at = len(PROGRAM_COLUMNS)
+        links = [ProgramLink(program_view(r), r[at], r[at + 1], r[at + 2]) for r in link_rows]
+        at = len(FILE_COLUMNS)
+        identities = [
+            IdentityView(r[at], IdentityType(r[at + 1]), r[at + 2], r[at + 3], file_view(r))
+            for r in identity_rows
+        ]
+        return MemberDetail(
+            member_view(row),
+            links,
+            identities,
+            [request_view(r) for r in request_rows],
+            [payment_view(r) for r in payment_rows],
+            corrections,
+        )
 
     def members_by_status(self) -> dict[MemberStatus, int]:
         stmt = sa.select(M.status, sa.func.count()).group_by(M.status)
@@ -346,12 +365,12 @@ class SqlReads:
 
     def expiring(self, first: date, last: date) -> list[MemberView]:
         stmt = (
-            select_labelled(("m", MEMBER_COLUMNS))
+            sa.select(MEMBER.expr)
             .where(M.expiration_date.between(first, last))
             .order_by(M.expiration_date, M.id)
         )
         with self._read() as c:
-            return [member_view(row) for row in c.execute(stmt)]
+            return [member_view(row) for row in _rows(c, MEMBER, stmt)]
 
     # -- the back office: requests, payments, audit ----------------------------------------
     def requests(self, query: RequestQuery, page: Page) -> Listing[RequestView]:
@@ -371,18 +390,18 @@ class SqlReads:
         paged = ids.order_by(*order).limit(page.limit).offset(page.offset).subquery()
         pk = paged.c[key.key]
         stmt = (
-            select_labelled(("r", REQUEST_COLUMNS), ("n", NAME_COLUMNS))
+            sa.select(LISTED_REQUEST.expr)
+            .select_from(R)
             .join(paged, pk == R.id)
             .join(M, M.id == R.member_id)
             .order_by(paged.c.created_at.desc(), pk.desc())
         )
         with self._read() as c:
             total = _count(c, ids)
-            rows = c.execute(stmt).all()
-            files = _files_of(c, [row._mapping["r_id"] for row in rows])
-        items = [
-            request_view(row, files.get(row._mapping["r_id"], []), member_name(row)) for row in rows
-        ]
+            rows = _rows(c, LISTED_REQUEST, stmt)
+            files = _files_of(c, [row[0] for row in rows])
+        at = len(REQUEST_COLUMNS)
+        items = [request_view(row, files.get(row[0], []), member_name(row, at)) for row in rows]
         return Listing(items, total)
 
     def payments(self, query: PaymentQuery, page: Page) -> Listing[PaymentRow]:
@@ -398,8 +417,8 @@ class SqlReads:
             .subquery()
         )
         stmt = (
-            select_labelled(("pay", PAYMENT_COLUMNS), ("n", NAME_COLUMNS))
-            .add_columns(R.diagnosis)
+            sa.select(LISTED_PAYMENT.expr)
+            .select_from(PAY)
             .join(paged, paged.c.id == PAY.id)
             .join(M, M.id == PAY.member_id)
             .outerjoin(R, R.id == PAY.request_id)
@@ -407,13 +426,10 @@ class SqlReads:
         )
         with self._read() as c:
             total = _counted(c, query) if _countable(query) else _count(c, ids)
-            rows = c.execute(stmt).all()
+            rows = _rows(c, LISTED_PAYMENT, stmt)
+        at = len(PAYMENT_COLUMNS)
         items = [
-            PaymentRow(
-                payment_view(row),
-                member_name(row),
-                row.diagnosis if row._mapping["pay_request_id"] is not None else None,
-            )
+            PaymentRow(payment_view(row), member_name(row, at), row[-1] if row[8] else None)
             for row in rows
         ]
         return Listing(items, total)
@@ -488,17 +504,41 @@ def _count(c: Connection, stmt: Any) -> int:
     return int(c.execute(counted).scalar_one())
 
 
+def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[list[Any]]:
+    """Every row of a statement that selects ``packed``, unpacked."""
+    return [packed.load(text) for text in c.execute(stmt, params or None).scalars()]
+
+
+def _row(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[Any] | None:
+    text = c.execute(stmt, params or None).scalar()
+    return None if text is None else packed.load(text)
+
+
 def _files_of(c: Connection, request_ids: Collection[int]) -> dict[int, list[FileView]]:
     found: dict[int, list[FileView]] = defaultdict(list)
     if request_ids:
-        stmt = (
-            select_labelled(("f", FILE_COLUMNS))
-            .where(F.request_id.in_(sorted(set(request_ids))))
-            .order_by(F.id)
-        )
-        for row in c.execute(stmt):
-            found[row._mapping["f_request_id"]].append(file_view(row))
+        for row in _rows(c, FILE, REQUEST_FILES, ids=sorted(set(request_ids))):
+            found[row[9]].append(file_view(row))
     return found
+
+
+def _corrections_of(c: Connection, member_id: int) -> list[CorrectionView]:
+    corr = m.CorrectionRow
+    stmt = (
+        sa.select(
+            corr.id,
+            corr.first_name,
+            corr.middle_name,
+            corr.last_name,
+            corr.birth_date,
+            corr.created_at,
+            corr.resolved_at,
+            corr.resolved_by,
+        )
+        .where(corr.member_id == member_id)
+        .order_by(corr.id)
+    )
+    return [CorrectionView(*row) for row in c.execute(stmt)]
 
 
 def _messages_of(c: Connection, request_id: int) -> list[MessageView]:

@@ -1,14 +1,17 @@
 """Rows of the read side's queries turned into the application's views, and the columns
-each view needs (selected by name, so a query reads only what its answer shows)."""
+each view needs: a query selects a view's columns in this order (several views' one
+after another), and the view is read from its position in the row."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from kasa.adapters.sql import models as m
+from kasa.adapters.sql.types import UtcDateTime
 from kasa.application.views import (
     FileView,
     MemberName,
@@ -36,22 +39,53 @@ M, P, F, R, PAY, S = (
 )
 
 
+class Packed:
+    """Several columns read as one: each row comes back as a JSON array of their values
+    (``json_array`` on MariaDB and SQLite), turned back into Python values here. The
+    pure-Python driver then describes and parses one column a row instead of dozens,
+    which was most of a wide read's time (a profile's 32 columns: 0.8 ms against
+    0.35 ms)."""
+
+    def __init__(self, *columns: Any) -> None:
+        self.columns = columns
+        self.expr = sa.func.json_array(*columns)
+        self._convert = [
+            (at, convert)
+            for at, column in enumerate(columns)
+            if (convert := _converter(column.type)) is not None
+        ]
+
+    def load(self, text: str | bytes) -> list[Any]:
+        values: list[Any] = _decode(text)
+        for at, convert in self._convert:
+            if values[at] is not None:
+                values[at] = convert(values[at])
+        return values
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _converter(kind: Any) -> Any:
+    if isinstance(kind, UtcDateTime):
+        return _utc
+    if isinstance(kind, sa.Date):
+        return date.fromisoformat
+    if isinstance(kind, sa.Boolean):
+        return bool
+    return None
+
+
+_decode = msgspec.json.Decoder(list).decode
+
+
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def next_day(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
-
-
-def labelled(prefix: str, *columns: Any) -> list[Any]:
-    """Columns labelled ``<prefix>_<name>``, so that several tables' columns can share
-    one row."""
-    return [c.label(f"{prefix}_{c.key}") for c in columns]
-
-
-def _get(row: Any, prefix: str, name: str) -> Any:
-    return row._mapping[f"{prefix}_{name}"]
 
 
 # -- members -----------------------------------------------------------------------------
@@ -81,48 +115,63 @@ MEMBER_COLUMNS = (
 )
 
 
-def member_view(row: Any, prefix: str = "m") -> MemberView:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
-    before = g("status_before_block")
+def member_view(row: Any, at: int = 0) -> MemberView:
+    """A member from ``MEMBER_COLUMNS`` standing in ``row`` from position ``at``."""
+    (
+        member_id,
+        phone,
+        first_name,
+        middle_name,
+        last_name,
+        email,
+        birth_date,
+        passport_data,
+        inn,
+        iban,
+        photo_file_id,
+        certificate,
+        paid_until,
+        credit_units,
+        status,
+        before,
+        has_new_request,
+        has_new_program_change,
+        has_new_passport_data,
+        has_new_correction,
+        created_at,
+        updated_at,
+    ) = row[at : at + len(MEMBER_COLUMNS)]
     return MemberView(
-        id=g("id"),
-        phone=g("phone"),
-        first_name=g("first_name"),
-        middle_name=g("middle_name"),
-        last_name=g("last_name"),
-        email=g("email") or "",
-        birth_date=g("birth_date"),
-        passport_data=g("passport_data"),
-        inn=g("inn") or "",
-        iban=g("iban") or "",
-        photo_file_id=g("photo_file_id"),
-        certificate=g("certificate") or "",
-        membership=Membership(g("expiration_date"), g("credit_units")),
-        status=MemberStatus(g("status")),
+        id=member_id,
+        phone=phone,
+        first_name=first_name,
+        middle_name=middle_name,
+        last_name=last_name,
+        email=email or "",
+        birth_date=birth_date,
+        passport_data=passport_data,
+        inn=inn or "",
+        iban=iban or "",
+        photo_file_id=photo_file_id,
+        certificate=certificate or "",
+        membership=Membership(paid_until, credit_units),
+        status=MemberStatus(status),
         status_before_block=MemberStatus(before) if before else None,
-        has_new_request=g("has_new_request"),
-        has_new_program_change=bool(g("has_new_program_change")),
-        has_new_passport_data=bool(g("has_new_passport_data")),
-        has_new_correction=bool(g("has_new_correction")),
-        created_at=g("created_at"),
-        updated_at=g("updated_at"),
+        has_new_request=has_new_request,
+        has_new_program_change=has_new_program_change,
+        has_new_passport_data=has_new_passport_data,
+        has_new_correction=has_new_correction,
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
 NAME_COLUMNS = (M.id, M.last_name, M.first_name, M.middle_name, M.certificate)
 
 
-def member_name(row: Any, prefix: str = "n") -> MemberName:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
-    return MemberName(
-        g("id"),
-        full_name(g("last_name"), g("first_name"), g("middle_name")),
-        g("certificate") or "",
-    )
+def member_name(row: Any, at: int = 0) -> MemberName:
+    member_id, last_name, first_name, middle_name, certificate = row[at : at + 5]
+    return MemberName(member_id, full_name(last_name, first_name, middle_name), certificate or "")
 
 
 # -- programs and files ------------------------------------------------------------------
@@ -139,20 +188,20 @@ PROGRAM_COLUMNS = (
 )
 
 
-def program_view(row: Any, prefix: str = "p") -> ProgramView:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
+def program_view(row: Any, at: int = 0) -> ProgramView:
+    program_id, name, price, terms, active, created_by, updated_by, created_at, updated_at = row[
+        at : at + len(PROGRAM_COLUMNS)
+    ]
     return ProgramView(
-        id=g("id"),
-        name=g("program_name"),
-        month_price=Money(g("month_price")),
-        terms_file=g("program_file"),
-        is_active=bool(g("is_active")),
-        created_by=g("created_by"),
-        updated_by=g("updated_by"),
-        created_at=g("created_at"),
-        updated_at=g("updated_at"),
+        program_id,
+        name,
+        Money(price),
+        terms,
+        active,
+        created_by,
+        updated_by,
+        created_at,
+        updated_at,
     )
 
 
@@ -171,22 +220,32 @@ FILE_COLUMNS = (
 )
 
 
-def file_view(row: Any, prefix: str = "f") -> FileView:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
+def file_view(row: Any, at: int = 0) -> FileView:
+    (
+        file_id,
+        stored_name,
+        original_name,
+        content_type,
+        size,
+        sha256,
+        kind,
+        created_at,
+        member_id,
+        request_id,
+        duplicate_of_request,
+    ) = row[at : at + len(FILE_COLUMNS)]
     return FileView(
-        id=g("id"),
-        stored_name=g("stored_name"),
-        original_name=g("original_name"),
-        content_type=ContentType(g("content_type")),
-        size=g("size"),
-        sha256=g("sha256"),
-        kind=FileKind(g("kind")),
-        created_at=g("created_at"),
-        member_id=g("member_id"),
-        request_id=g("request_id"),
-        duplicate_of_request=g("duplicate_of_request"),
+        file_id,
+        stored_name,
+        original_name,
+        ContentType(content_type),
+        size,
+        sha256,
+        FileKind(kind),
+        created_at,
+        member_id,
+        request_id,
+        duplicate_of_request,
     )
 
 
@@ -210,24 +269,33 @@ def request_view(
     row: Any,
     files: list[FileView] | None = None,
     member: MemberName | None = None,
-    prefix: str = "r",
+    at: int = 0,
 ) -> RequestView:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
-    amount, resolution = g("approved_amount"), g("resolution")
+    (
+        request_id,
+        member_id,
+        status,
+        request_text,
+        diagnosis,
+        amount,
+        resolution,
+        reason,
+        has_duplicate_files,
+        created_at,
+        updated_at,
+    ) = row[at : at + len(REQUEST_COLUMNS)]
     return RequestView(
-        id=g("id"),
-        member_id=g("member_id"),
-        status=RequestStatus(g("status")),
-        request_text=g("request_text"),
-        diagnosis=g("diagnosis"),
+        id=request_id,
+        member_id=member_id,
+        status=RequestStatus(status),
+        request_text=request_text,
+        diagnosis=diagnosis,
         approved_amount=None if amount is None else Money(amount),
         resolution=Resolution(resolution) if resolution else None,
-        reason=g("reason"),
-        has_duplicate_files=bool(g("has_duplicate_files")),
-        created_at=g("created_at"),
-        updated_at=g("updated_at"),
+        reason=reason,
+        has_duplicate_files=has_duplicate_files,
+        created_at=created_at,
+        updated_at=updated_at,
         files=files or [],
         member=member,
     )
@@ -252,26 +320,40 @@ PAYMENT_COLUMNS = (
 )
 
 
-def payment_view(row: Any, prefix: str = "pay") -> PaymentView:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
+def payment_view(row: Any, at: int = 0) -> PaymentView:
+    (
+        payment_id,
+        member_id,
+        payment_type,
+        amount,
+        status,
+        source,
+        created_at,
+        payment_date,
+        request_id,
+        payment_identifier,
+        iban,
+        extended_to,
+        created_by,
+        approved_by,
+        needs_approval,
+    ) = row[at : at + len(PAYMENT_COLUMNS)]
     return PaymentView(
-        id=g("id"),
-        member_id=g("member_id"),
-        payment_type=PaymentType(g("payment_type")),
-        amount=Money(g("amount")),
-        status=PaymentStatus(g("status")),
-        source=PaymentSource(g("source")),
-        created_at=g("created_at"),
-        payment_date=g("payment_date"),
-        request_id=g("request_id"),
-        payment_identifier=g("payment_identifier"),
-        iban=g("iban"),
-        extended_to=g("extended_to"),
-        created_by=g("created_by"),
-        approved_by=g("approved_by"),
-        needs_approval=bool(g("needs_approval")),
+        id=payment_id,
+        member_id=member_id,
+        payment_type=PaymentType(payment_type),
+        amount=Money(amount),
+        status=PaymentStatus(status),
+        source=PaymentSource(source),
+        created_at=created_at,
+        payment_date=payment_date,
+        request_id=request_id,
+        payment_identifier=payment_identifier,
+        iban=iban,
+        extended_to=extended_to,
+        created_by=created_by,
+        approved_by=approved_by,
+        needs_approval=needs_approval,
     )
 
 
@@ -288,23 +370,10 @@ STAFF_COLUMNS = (
 )
 
 
-def staff_view(row: Any, prefix: str = "s") -> StaffView:
-    def g(name: str) -> Any:
-        return _get(row, prefix, name)
-
+def staff_view(row: Any, at: int = 0) -> StaffView:
+    staff_id, login, name, email, phone, role, active, created_at, updated_at = row[
+        at : at + len(STAFF_COLUMNS)
+    ]
     return StaffView(
-        id=g("id"),
-        login=g("login"),
-        name=g("name"),
-        email=g("email") or "",
-        phone=g("phone") or "",
-        role=Role(g("role")),
-        is_active=bool(g("is_active")),
-        created_at=g("created_at"),
-        updated_at=g("updated_at"),
+        staff_id, login, name, email or "", phone or "", Role(role), active, created_at, updated_at
     )
-
-
-def select_labelled(*groups: tuple[str, tuple[Any, ...]]) -> Any:
-    """``SELECT`` of several tables' columns, each group labelled by its prefix."""
-    return sa.select(*(c for prefix, columns in groups for c in labelled(prefix, *columns)))
