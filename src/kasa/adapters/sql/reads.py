@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -19,7 +20,14 @@ from sqlalchemy.orm import aliased
 
 from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
-from kasa.adapters.sql.search import starts_with
+from kasa.adapters.sql.filters import (
+    KEPT_STATEMENTS,
+    Filters,
+    one_of,
+    paged,
+    param,
+    starts_with_word,
+)
 from kasa.adapters.sql.views import (
     FILE_COLUMNS,
     MEMBER_COLUMNS,
@@ -114,6 +122,7 @@ MEMBER_REQUESTS = (
     .where(R.member_id == sa.bindparam("member_id"))
     .order_by(R.created_at.desc(), R.id.desc())
 )
+MEMBER_REQUESTS_WITH_STATUS = MEMBER_REQUESTS.where(R.status.in_(one_of("statuses")))
 REQUEST_FILES = (
     sa.select(FILE.expr).where(F.request_id.in_(sa.bindparam("ids", expanding=True))).order_by(F.id)
 )
@@ -138,12 +147,75 @@ TOKEN_VERSION = sa.select(S.token_version).where(
 )
 ALL_STAFF = sa.select(STAFF.expr).order_by(S.id)
 ONE_STAFF = sa.select(STAFF.expr).where(S.id == sa.bindparam("staff_id"))
-REVIEW_QUEUE = (
+REVIEW_QUEUE = paged(
+    sa.select(MEMBER.expr).where(M.in_review_queue.is_(True)).order_by(M.updated_at, M.id)
+)
+ONE_MEMBER = sa.select(MEMBER.expr).where(M.id == param("member_id"))
+MEMBER_PROGRAMS = (
+    sa.select(PROGRAM_LINK.expr)
+    .select_from(P)
+    .join(MP, MP.program_id == P.id)
+    .where(MP.member_id == param("member_id"))
+    .order_by(MP.id)
+)
+MEMBER_IDENTITIES = (
+    sa.select(IDENTITY.expr)
+    .select_from(F)
+    .join(IDENT, IDENT.file_id == F.id)
+    .where(IDENT.member_id == param("member_id"))
+    .order_by(IDENT.id)
+)
+MEMBER_PAYMENTS = (
+    sa.select(PAYMENT.expr)
+    .where(PAY.member_id == param("member_id"))
+    .order_by(PAY.sort_at.desc(), PAY.id.desc())
+)
+CORRECTIONS = (
+    sa.select(
+        m.CorrectionRow.id,
+        m.CorrectionRow.first_name,
+        m.CorrectionRow.middle_name,
+        m.CorrectionRow.last_name,
+        m.CorrectionRow.birth_date,
+        m.CorrectionRow.created_at,
+        m.CorrectionRow.resolved_at,
+        m.CorrectionRow.resolved_by,
+    )
+    .where(m.CorrectionRow.member_id == param("member_id"))
+    .order_by(m.CorrectionRow.id)
+)
+MESSAGES = (
+    sa.select(
+        m.MessageRow.id,
+        m.MessageRow.message,
+        m.MessageRow.member_id,
+        m.MessageRow.created_at,
+        M.last_name,
+        M.first_name,
+        M.middle_name,
+        S.name.label("staff_name"),
+    )
+    .outerjoin(M, M.id == m.MessageRow.member_id)
+    .outerjoin(S, S.id == m.MessageRow.staff_id)
+    .where(m.MessageRow.request_id == param("request_id"))
+    .order_by(m.MessageRow.created_at, m.MessageRow.id)
+)
+MEMBERS_BY_NAME = (M.last_name, M.first_name, M.id)
+MEMBERS_BY_STATUS = sa.select(M.status, sa.func.count()).group_by(M.status)
+EXPIRING = (
     sa.select(MEMBER.expr)
-    .where(M.in_review_queue.is_(True))
-    .order_by(M.updated_at, M.id)
-    .limit(sa.bindparam("limit"))
-    .offset(sa.bindparam("offset"))
+    .where(M.expiration_date.between(param("first"), param("last")))
+    .order_by(M.expiration_date, M.id)
+)
+PENDING_GATEWAY_ORDERS = (
+    sa.select(PAY.payment_identifier)
+    .where(
+        PAY.status == PaymentStatus.PENDING.value,
+        PAY.source == PaymentSource.GATEWAY.value,
+        PAY.created_at < param("before"),
+        PAY.payment_identifier.is_not(None),
+    )
+    .order_by(PAY.created_at, PAY.id)
 )
 
 
@@ -222,9 +294,11 @@ class SqlReads:
     ) -> list[RequestView]:
         stmt = MEMBER_REQUESTS
         if statuses:
-            stmt = stmt.where(R.status.in_([s.value for s in statuses]))
+            stmt = MEMBER_REQUESTS_WITH_STATUS
         with self._read() as c:
-            rows = _rows(c, REQUEST, stmt, member_id=member_id)
+            rows = _rows(
+                c, REQUEST, stmt, member_id=member_id, statuses=sorted(s.value for s in statuses)
+            )
             files = _files_of(c, [row[0] for row in rows])
         return [request_view(row, files.get(row[0], [])) for row in rows]
 
@@ -247,23 +321,10 @@ class SqlReads:
         return [payment_view(row) for row in rows]
 
     def charges(self, member_id: int, begin: date | None, end: date | None) -> list[ChargeView]:
-        stmt = (
-            sa.select(CHARGE.expr)
-            .select_from(PAY)
-            .outerjoin(R, R.id == PAY.request_id)
-            .where(
-                PAY.member_id == member_id,
-                PAY.payment_type.in_(PAYOUT_CODES),
-                PAY.status == PaymentStatus.CONFIRMED.value,
-            )
-        )
-        if begin is not None:
-            stmt = stmt.where(PAY.sort_at >= day_start(begin))
-        if end is not None:
-            stmt = stmt.where(PAY.sort_at < next_day(end))
-        stmt = stmt.order_by(PAY.sort_at.desc(), PAY.id.desc())
+        filters = Filters(member_id=member_id)
+        _dates(filters, begin, end)
         with self._read() as c:
-            rows = _rows(c, CHARGE, stmt)
+            rows = _rows(c, CHARGE, _charges(filters.key), **filters.params)
         return [ChargeView(payment_view(row), row[-1] or "") for row in rows]
 
     # -- the back office: staff ----------------------------------------------------------
@@ -295,53 +356,30 @@ class SqlReads:
     def members(self, query: MemberQuery, page: Page) -> list[MemberView]:
         """With words: pages through the term index (which carries the name to sort
         by), then reads only that page's members; without, through the name index."""
-        if not query.words:
-            stmt = sa.select(MEMBER.expr).order_by(M.last_name, M.first_name, M.id)
-            if query.statuses:
-                stmt = stmt.where(M.status.in_([s.value for s in query.statuses]))
-            stmt = stmt.limit(page.limit).offset(page.offset)
-        else:
-            paged = _member_hits(query).limit(page.limit).offset(page.offset).subquery()
-            stmt = (
-                sa.select(MEMBER.expr)
-                .join(paged, paged.c.member_id == M.id)
-                .order_by(paged.c.sort_name, paged.c.member_id)
-            )
+        filters = Filters(
+            fields=[f.value for f in SearchField if f in query.fields],
+            limit=page.limit,
+            offset=page.offset,
+        )
+        filters.words(query.words)
+        if query.statuses:
+            filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
         with self._read() as c:
-            return [member_view(row) for row in _rows(c, MEMBER, stmt)]
+            rows = _rows(c, MEMBER, _members(filters.key), **filters.params)
+        return [member_view(row) for row in rows]
 
     def member(self, member_id: int) -> MemberDetail | None:
         with self._read() as c:
-            row = _row(c, MEMBER, sa.select(MEMBER.expr).where(M.id == member_id))
+            row = _row(c, MEMBER, ONE_MEMBER, member_id=member_id)
             if row is None:
                 return None
-            link_rows = _rows(
-                c,
-                PROGRAM_LINK,
-                sa.select(PROGRAM_LINK.expr)
-                .select_from(P)
-                .join(MP, MP.program_id == P.id)
-                .where(MP.member_id == member_id)
-                .order_by(MP.id),
-            )
-            identity_rows = _rows(
-                c,
-                IDENTITY,
-                sa.select(IDENTITY.expr)
-                .select_from(F)
-                .join(IDENT, IDENT.file_id == F.id)
-                .where(IDENT.member_id == member_id)
-                .order_by(IDENT.id),
-            )
+            link_rows = _rows(c, PROGRAM_LINK, MEMBER_PROGRAMS, member_id=member_id)
+            identity_rows = _rows(c, IDENTITY, MEMBER_IDENTITIES, member_id=member_id)
             request_rows = _rows(c, REQUEST, MEMBER_REQUESTS, member_id=member_id)
-            payment_rows = _rows(
-                c,
-                PAYMENT,
-                sa.select(PAYMENT.expr)
-                .where(PAY.member_id == member_id)
-                .order_by(PAY.sort_at.desc(), PAY.id.desc()),
-            )
-            corrections = _corrections_of(c, member_id)
+            payment_rows = _rows(c, PAYMENT, MEMBER_PAYMENTS, member_id=member_id)
+            corrections = [
+                CorrectionView(*r) for r in c.execute(CORRECTIONS, {"member_id": member_id})
+            ]
         at = len(PROGRAM_COLUMNS)
         links = [ProgramLink(program_view(r), r[at], r[at + 1], r[at + 2]) for r in link_rows]
         at = len(FILE_COLUMNS)
@@ -359,46 +397,29 @@ class SqlReads:
         )
 
     def members_by_status(self) -> dict[MemberStatus, int]:
-        stmt = sa.select(M.status, sa.func.count()).group_by(M.status)
         with self._read() as c:
-            return {MemberStatus(s): int(n) for s, n in c.execute(stmt)}
+            return {MemberStatus(s): int(n) for s, n in c.execute(MEMBERS_BY_STATUS)}
 
     def expiring(self, first: date, last: date) -> list[MemberView]:
-        stmt = (
-            sa.select(MEMBER.expr)
-            .where(M.expiration_date.between(first, last))
-            .order_by(M.expiration_date, M.id)
-        )
         with self._read() as c:
-            return [member_view(row) for row in _rows(c, MEMBER, stmt)]
+            rows = _rows(c, MEMBER, EXPIRING, first=first, last=last)
+        return [member_view(row) for row in rows]
 
     # -- the back office: requests, payments, audit ----------------------------------------
     def requests(self, query: RequestQuery, page: Page) -> Listing[RequestView]:
         """With words: counts and pages through the term index (which carries status and
         creation time), then reads only that page's requests."""
-        if not query.words:
-            ids = _status_and_dates(sa.select(R.id, R.created_at), query, R.status, R.created_at)
-            if query.member_id is not None:
-                ids = ids.where(R.member_id == query.member_id)
-            order = (R.created_at.desc(), R.id.desc())
-            key = R.id
-        else:
-            ids = _request_hits(query)
-            t = m.RequestTermRow
-            order = (t.created_at.desc(), t.request_id.desc())
-            key = t.request_id
-        paged = ids.order_by(*order).limit(page.limit).offset(page.offset).subquery()
-        pk = paged.c[key.key]
-        stmt = (
-            sa.select(LISTED_REQUEST.expr)
-            .select_from(R)
-            .join(paged, pk == R.id)
-            .join(M, M.id == R.member_id)
-            .order_by(paged.c.created_at.desc(), pk.desc())
-        )
+        filters = Filters(limit=page.limit, offset=page.offset)
+        filters.words(query.words)
+        if query.statuses:
+            filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
+        _dates(filters, query.date_start, query.date_end)
+        if query.member_id is not None:
+            filters.add("member_id", member_id=query.member_id)
+        count, page_stmt = _requests(filters.key)
         with self._read() as c:
-            total = _count(c, ids)
-            rows = _rows(c, LISTED_REQUEST, stmt)
+            total = int(c.execute(count, filters.params).scalar_one())
+            rows = _rows(c, LISTED_REQUEST, page_stmt, **filters.params)
             files = _files_of(c, [row[0] for row in rows])
         at = len(REQUEST_COLUMNS)
         items = [request_view(row, files.get(row[0], []), member_name(row, at)) for row in rows]
@@ -409,24 +430,28 @@ class SqlReads:
         filter; the page found through the indexes first (skipped rows are index
         entries, never read), then only its rows read, with their members' names and
         requests' diagnoses."""
-        ids = _payment_filter(sa.select(PAY.id, PAY.sort_at), query)
-        paged = (
-            ids.order_by(PAY.sort_at.desc(), PAY.id.desc())
-            .limit(page.limit)
-            .offset(page.offset)
-            .subquery()
-        )
-        stmt = (
-            sa.select(LISTED_PAYMENT.expr)
-            .select_from(PAY)
-            .join(paged, paged.c.id == PAY.id)
-            .join(M, M.id == PAY.member_id)
-            .outerjoin(R, R.id == PAY.request_id)
-            .order_by(paged.c.sort_at.desc(), paged.c.id.desc())
-        )
+        filters = Filters(limit=page.limit, offset=page.offset)
+        if query.types:
+            filters.add("types", types=sorted(t.value for t in query.types))
+        if query.statuses:
+            filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
+        if query.source is not None:
+            filters.add("source", source=query.source.value)
+        _dates(filters, query.date_start, query.date_end)
+        if query.amount_start is not None:
+            filters.add("amount_start", amount_start=query.amount_start.kopecks)
+        if query.amount_end is not None:
+            filters.add("amount_end", amount_end=query.amount_end.kopecks)
+        if query.member_id is not None:
+            filters.add("member_id", member_id=query.member_id)
+        if query.request_id is not None:
+            filters.add("request_id", request_id=query.request_id)
+        if query.certificate is not None:
+            filters.add("certificate", certificate=query.certificate)
+        count, page_stmt = _payments(filters.key)
         with self._read() as c:
-            total = _counted(c, query) if _countable(query) else _count(c, ids)
-            rows = _rows(c, LISTED_PAYMENT, stmt)
+            total = int(c.execute(count, filters.params).scalar_one())
+            rows = _rows(c, LISTED_PAYMENT, page_stmt, **filters.params)
         at = len(PAYMENT_COLUMNS)
         items = [
             PaymentRow(payment_view(row), member_name(row, at), row[-1] if row[8] else None)
@@ -435,26 +460,25 @@ class SqlReads:
         return Listing(items, total)
 
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]:
-        a = m.AuditRow
-        stmt = sa.select(a)
+        filters = Filters(limit=page.limit, offset=page.offset)
         if query.object_kind is not None:
-            stmt = stmt.where(a.object_kind == query.object_kind.value)
+            filters.add("object_kind", object_kind=query.object_kind.value)
         if query.object_id is not None:
-            stmt = stmt.where(a.object_id == query.object_id)
+            filters.add("object_id", object_id=query.object_id)
         if query.actor_kind is not None:
-            stmt = stmt.where(a.actor_kind == query.actor_kind.value)
+            filters.add("actor_kind", actor_kind=query.actor_kind.value)
         if query.actor_id is not None:
-            stmt = stmt.where(a.actor_id == query.actor_id)
+            filters.add("actor_id", actor_id=query.actor_id)
         if query.event_types:
-            stmt = stmt.where(a.event_type.in_([t.value for t in query.event_types]))
+            filters.add("event_types", event_types=sorted(t.value for t in query.event_types))
         if query.since is not None:
-            stmt = stmt.where(a.at >= query.since)
+            filters.add("since", since=query.since)
         if query.until is not None:
-            stmt = stmt.where(a.at <= query.until)
-        page_stmt = stmt.order_by(a.at.desc(), a.id.desc()).limit(page.limit).offset(page.offset)
+            filters.add("until", until=query.until)
+        count, page_stmt = _audit(filters.key)
         with self._read() as c:
-            total = _count(c, stmt)
-            rows = c.execute(page_stmt).all()
+            total = int(c.execute(count, filters.params).scalar_one())
+            rows = c.execute(page_stmt, filters.params).all()
         return Listing([mp.audit_from(cast(m.AuditRow, row)) for row in rows], total)
 
     def confirmed_money(
@@ -484,32 +508,18 @@ class SqlReads:
         return found
 
     def pending_gateway_orders(self, before: datetime) -> list[str]:
-        stmt = (
-            sa.select(PAY.payment_identifier)
-            .where(
-                PAY.status == PaymentStatus.PENDING.value,
-                PAY.source == PaymentSource.GATEWAY.value,
-                PAY.created_at < before,
-                PAY.payment_identifier.is_not(None),
-            )
-            .order_by(PAY.created_at, PAY.id)
-        )
         with self._read() as c:
-            return [str(order) for order in c.execute(stmt).scalars()]
+            found = c.execute(PENDING_GATEWAY_ORDERS, {"before": before}).scalars()
+            return [str(order) for order in found]
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _count(c: Connection, stmt: Any) -> int:
-    counted = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    return int(c.execute(counted).scalar_one())
-
-
-def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[list[Any]]:
+def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
     """Every row of a statement that selects ``packed``, unpacked."""
     return [packed.load(text) for text in c.execute(stmt, params or None).scalars()]
 
 
-def _row(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[Any] | None:
+def _row(c: Connection, packed: Packed, stmt: Any, **params: Any) -> tuple[Any, ...] | None:
     text = c.execute(stmt, params or None).scalar()
     return None if text is None else packed.load(text)
 
@@ -522,43 +532,7 @@ def _files_of(c: Connection, request_ids: Collection[int]) -> dict[int, list[Fil
     return found
 
 
-def _corrections_of(c: Connection, member_id: int) -> list[CorrectionView]:
-    corr = m.CorrectionRow
-    stmt = (
-        sa.select(
-            corr.id,
-            corr.first_name,
-            corr.middle_name,
-            corr.last_name,
-            corr.birth_date,
-            corr.created_at,
-            corr.resolved_at,
-            corr.resolved_by,
-        )
-        .where(corr.member_id == member_id)
-        .order_by(corr.id)
-    )
-    return [CorrectionView(*row) for row in c.execute(stmt)]
-
-
 def _messages_of(c: Connection, request_id: int) -> list[MessageView]:
-    msg, staff = m.MessageRow, m.StaffRow
-    stmt = (
-        sa.select(
-            msg.id,
-            msg.message,
-            msg.member_id,
-            msg.created_at,
-            M.last_name,
-            M.first_name,
-            M.middle_name,
-            staff.name.label("staff_name"),
-        )
-        .outerjoin(M, M.id == msg.member_id)
-        .outerjoin(staff, staff.id == msg.staff_id)
-        .where(msg.request_id == request_id)
-        .order_by(msg.created_at, msg.id)
-    )
     return [
         MessageView(
             r.id,
@@ -569,113 +543,183 @@ def _messages_of(c: Connection, request_id: int) -> list[MessageView]:
             else r.staff_name or "",
             r.created_at,
         )
-        for r in c.execute(stmt)
+        for r in c.execute(MESSAGES, {"request_id": request_id})
     ]
 
 
-def _member_hits(query: MemberQuery) -> Any:
-    """Members whose terms in the chosen fields begin with every word, by name."""
-    fields = [f.value for f in SearchField if f in query.fields]
+# -- listings, one statement kept per combination of filters ------------------------------
+def _dates(filters: Filters, first: date | None, last: date | None) -> None:
+    """A range of calendar days: the UTC moments it spans, and the days themselves."""
+    if first is not None:
+        filters.add("from", since=day_start(first), first_day=first)
+    if last is not None:
+        filters.add("until", before=next_day(last), last_day=last)
+
+
+def _between(column: Any, key: tuple[str, ...]) -> list[Any]:
+    """The ``from``/``until`` filters of ``key`` on a moment ``column``."""
+    found = []
+    if "from" in key:
+        found.append(column >= param("since"))
+    if "until" in key:
+        found.append(column < param("before"))
+    return found
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def _charges(key: tuple[str, ...]) -> Any:
+    return (
+        sa.select(CHARGE.expr)
+        .select_from(PAY)
+        .outerjoin(R, R.id == PAY.request_id)
+        .where(
+            PAY.member_id == param("member_id"),
+            PAY.payment_type.in_(PAYOUT_CODES),
+            PAY.status == PaymentStatus.CONFIRMED.value,
+            *_between(PAY.sort_at, key),
+        )
+        .order_by(PAY.sort_at.desc(), PAY.id.desc())
+    )
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def _members(key: tuple[str, ...]) -> Any:
+    """Members whose terms in the chosen fields begin with every word, by name; without
+    words, all members by name. The longest word drives, the others filter."""
+    words = sum(1 for name in key if name.startswith("word"))
+    statuses = M.status.in_(one_of("statuses"))
+    if not words:
+        stmt = sa.select(MEMBER.expr).order_by(*MEMBERS_BY_NAME)
+        return paged(stmt.where(statuses) if "statuses" in key else stmt)
     t = m.MemberTermRow
-    # the longest word is the most selective: it drives, the others filter
-    first, *others = sorted(query.words, key=len, reverse=True)
     hits = (
         sa.select(t.member_id, t.sort_name)
-        .where(starts_with(t.term, first), t.field.in_(fields))
+        .where(starts_with_word(t.term, 0), t.field.in_(one_of("fields")))
         .distinct()
     )
-    for word in others:
+    for at in range(1, words):
         also = aliased(t)
         hits = hits.where(
             t.member_id.in_(
                 sa.select(also.member_id).where(
-                    starts_with(also.term, word), also.field.in_(fields)
+                    starts_with_word(also.term, at), also.field.in_(one_of("fields"))
                 )
             )
         )
-    if query.statuses:
-        wanted = [s.value for s in query.statuses]
-        hits = hits.where(t.member_id.in_(sa.select(M.id).where(M.status.in_(wanted))))
-    return hits.order_by(t.sort_name, t.member_id)
-
-
-def _request_hits(query: RequestQuery) -> Any:
-    t = m.RequestTermRow
-    first, *others = sorted(query.words, key=len, reverse=True)
-    hits = sa.select(t.request_id, t.created_at).where(starts_with(t.term, first))
-    for word in others:
-        also = aliased(t)
-        hits = hits.where(
-            t.request_id.in_(sa.select(also.request_id).where(starts_with(also.term, word)))
-        )
-    hits = _status_and_dates(hits, query, t.status, t.created_at)
-    if query.member_id is not None:
-        hits = hits.where(t.request_id.in_(sa.select(R.id).where(R.member_id == query.member_id)))
-    return hits.distinct()
-
-
-def _status_and_dates(stmt: Any, query: RequestQuery, status: Any, created_at: Any) -> Any:
-    """A request query's status and date filters, on the requests or on their terms."""
-    if query.statuses:
-        stmt = stmt.where(status.in_([s.value for s in query.statuses]))
-    if query.date_start is not None:
-        stmt = stmt.where(created_at >= day_start(query.date_start))
-    if query.date_end is not None:
-        stmt = stmt.where(created_at < next_day(query.date_end))
-    return stmt
-
-
-def _payment_filter(stmt: Any, query: PaymentQuery) -> Any:
-    stmt = _by_kind(stmt, query, PAY.payment_type, PAY.status, PAY.source)
-    if query.date_start is not None:
-        stmt = stmt.where(PAY.sort_at >= day_start(query.date_start))
-    if query.date_end is not None:
-        stmt = stmt.where(PAY.sort_at < next_day(query.date_end))
-    if query.amount_start is not None:
-        stmt = stmt.where(PAY.amount >= query.amount_start.kopecks)
-    if query.amount_end is not None:
-        stmt = stmt.where(PAY.amount <= query.amount_end.kopecks)
-    if query.member_id is not None:
-        stmt = stmt.where(PAY.member_id == query.member_id)
-    if query.request_id is not None:
-        stmt = stmt.where(PAY.request_id == query.request_id)
-    if query.certificate is not None:
-        stmt = stmt.where(
-            PAY.member_id.in_(sa.select(M.id).where(M.certificate == query.certificate))
-        )
-    return stmt
-
-
-def _countable(query: PaymentQuery) -> bool:
+    if "statuses" in key:
+        hits = hits.where(t.member_id.in_(sa.select(M.id).where(statuses)))
+    page = paged(hits.order_by(t.sort_name, t.member_id)).subquery()
     return (
-        query.amount_start is None
-        and query.amount_end is None
-        and query.member_id is None
-        and query.request_id is None
-        and query.certificate is None
+        sa.select(MEMBER.expr)
+        .join(page, page.c.member_id == M.id)
+        .order_by(page.c.sort_name, page.c.member_id)
     )
 
 
-def _counted(c: Connection, query: PaymentQuery) -> int:
-    counts = m.PaymentCountRow
-    stmt = sa.select(sa.func.coalesce(sa.func.sum(counts.count), 0))
-    stmt = _by_kind(stmt, query, counts.payment_type, counts.status, counts.source)
-    if query.date_start is not None:
-        stmt = stmt.where(counts.day >= query.date_start)
-    if query.date_end is not None:
-        stmt = stmt.where(counts.day <= query.date_end)
-    return int(c.execute(stmt).scalar_one())
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def _requests(key: tuple[str, ...]) -> tuple[Any, Any]:
+    """How many requests match, and a page of them, newest first."""
+    words = sum(1 for name in key if name.startswith("word"))
+    if not words:
+        ids = sa.select(R.id, R.created_at)
+        status, created_at, pk = R.status, R.created_at, R.id
+        if "member_id" in key:
+            ids = ids.where(R.member_id == param("member_id"))
+    else:
+        t = m.RequestTermRow
+        ids = sa.select(t.request_id, t.created_at).where(starts_with_word(t.term, 0))
+        for at in range(1, words):
+            also = aliased(t)
+            ids = ids.where(
+                t.request_id.in_(sa.select(also.request_id).where(starts_with_word(also.term, at)))
+            )
+        status, created_at, pk = t.status, t.created_at, t.request_id
+        if "member_id" in key:
+            ids = ids.where(
+                t.request_id.in_(sa.select(R.id).where(R.member_id == param("member_id")))
+            )
+        ids = ids.distinct()
+    if "statuses" in key:
+        ids = ids.where(status.in_(one_of("statuses")))
+    ids = ids.where(*_between(created_at, key))
+    page = paged(ids.order_by(created_at.desc(), pk.desc())).subquery()
+    key_column = page.c[pk.key]
+    stmt = (
+        sa.select(LISTED_REQUEST.expr)
+        .select_from(R)
+        .join(page, key_column == R.id)
+        .join(M, M.id == R.member_id)
+        .order_by(page.c.created_at.desc(), key_column.desc())
+    )
+    return _counting(ids), stmt
 
 
-def _by_kind(stmt: Any, query: PaymentQuery, kind: Any, status: Any, source: Any) -> Any:
-    """The type, status and source filters of a payment query, on given columns."""
-    if query.types:
-        stmt = stmt.where(kind.in_([t.value for t in query.types]))
-    if query.statuses:
-        stmt = stmt.where(status.in_([s.value for s in query.statuses]))
-    if query.source is not None:
-        stmt = stmt.where(source == query.source.value)
-    return stmt
+PAYMENT_FILTERS = {
+    "types": PAY.payment_type.in_(one_of("types")),
+    "statuses": PAY.status.in_(one_of("statuses")),
+    "source": PAY.source == param("source"),
+    "from": PAY.sort_at >= param("since"),
+    "until": PAY.sort_at < param("before"),
+    "amount_start": PAY.amount >= param("amount_start"),
+    "amount_end": PAY.amount <= param("amount_end"),
+    "member_id": PAY.member_id == param("member_id"),
+    "request_id": PAY.request_id == param("request_id"),
+    "certificate": PAY.member_id.in_(sa.select(M.id).where(M.certificate == param("certificate"))),
+}
+COUNTS = m.PaymentCountRow
+# The filters the per-day counts can answer, on their columns.
+COUNT_FILTERS = {
+    "types": COUNTS.payment_type.in_(one_of("types")),
+    "statuses": COUNTS.status.in_(one_of("statuses")),
+    "source": COUNTS.source == param("source"),
+    "from": COUNTS.day >= param("first_day"),
+    "until": COUNTS.day <= param("last_day"),
+}
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def _payments(key: tuple[str, ...]) -> tuple[Any, Any]:
+    """How many payments match (from the per-day counts when they can tell), and a page
+    of them, newest first."""
+    ids = sa.select(PAY.id, PAY.sort_at).where(*(PAYMENT_FILTERS[name] for name in key))
+    if set(key) <= COUNT_FILTERS.keys():
+        count = sa.select(sa.func.coalesce(sa.func.sum(COUNTS.count), 0)).where(
+            *(COUNT_FILTERS[name] for name in key)
+        )
+    else:
+        count = _counting(ids)
+    page = paged(ids.order_by(PAY.sort_at.desc(), PAY.id.desc())).subquery()
+    stmt = (
+        sa.select(LISTED_PAYMENT.expr)
+        .select_from(PAY)
+        .join(page, page.c.id == PAY.id)
+        .join(M, M.id == PAY.member_id)
+        .outerjoin(R, R.id == PAY.request_id)
+        .order_by(page.c.sort_at.desc(), page.c.id.desc())
+    )
+    return count, stmt
+
+
+AUDIT = m.AuditRow
+AUDIT_FILTERS = {
+    "object_kind": AUDIT.object_kind == param("object_kind"),
+    "object_id": AUDIT.object_id == param("object_id"),
+    "actor_kind": AUDIT.actor_kind == param("actor_kind"),
+    "actor_id": AUDIT.actor_id == param("actor_id"),
+    "event_types": AUDIT.event_type.in_(one_of("event_types")),
+    "since": AUDIT.at >= param("since"),
+    "until": AUDIT.at <= param("until"),
+}
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def _audit(key: tuple[str, ...]) -> tuple[Any, Any]:
+    stmt = sa.select(AUDIT).where(*(AUDIT_FILTERS[name] for name in key))
+    return _counting(stmt), paged(stmt.order_by(AUDIT.at.desc(), AUDIT.id.desc()))
+
+
+def _counting(stmt: Any) -> Any:
+    return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
 
 
 __all__ = ["MemberName", "SqlReads"]

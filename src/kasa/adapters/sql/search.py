@@ -28,7 +28,6 @@ from kasa.application.search import (
     member_terms,
     request_terms,
 )
-from kasa.domain.search import prefix_upper_bound
 
 MEMBER_COLUMNS = (
     "first_name",
@@ -60,11 +59,6 @@ REQUEST_TERMS = sa.table(
     sa.column("created_at"),
 )
 CountKey = tuple[Any, str, str, str]
-
-
-def starts_with(column: Any, term: str) -> Any:
-    """``column`` begins with ``term``, as an index range."""
-    return sa.and_(column >= term, column < prefix_upper_bound(term))
 
 
 def member_term_rows(member_id: int, values: Any) -> list[dict[str, Any]]:

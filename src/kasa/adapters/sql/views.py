@@ -4,11 +4,13 @@ after another), and the view is read from its position in the row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from kasa.adapters.sql import models as m
 from kasa.adapters.sql.types import UtcDateTime
@@ -41,43 +43,52 @@ M, P, F, R, PAY, S = (
 
 class Packed:
     """Several columns read as one: each row comes back as a JSON array of their values
-    (``json_array`` on MariaDB and SQLite), turned back into Python values here. The
+    (``json_array`` on MariaDB and SQLite), decoded by msgspec straight into Python
+    values (timestamps written out as UTC ISO text, see :class:`utc_text`). The
     pure-Python driver then describes and parses one column a row instead of dozens,
     which was most of a wide read's time (a profile's 32 columns: 0.8 ms against
     0.35 ms)."""
 
     def __init__(self, *columns: Any) -> None:
         self.columns = columns
-        self.expr = sa.func.json_array(*columns)
-        self._convert = [
-            (at, convert)
-            for at, column in enumerate(columns)
-            if (convert := _converter(column.type)) is not None
-        ]
-
-    def load(self, text: str | bytes) -> list[Any]:
-        values: list[Any] = _decode(text)
-        for at, convert in self._convert:
-            if values[at] is not None:
-                values[at] = convert(values[at])
-        return values
+        self.expr = sa.func.json_array(
+            *(utc_text(c) if isinstance(c.type, UtcDateTime) else c for c in columns)
+        )
+        kinds = tuple(_python_type(column.type) for column in columns)
+        # strict=False: MariaDB writes booleans as 0 and 1
+        decoder = msgspec.json.Decoder(tuple[kinds], strict=False)  # type: ignore[valid-type]
+        self.load: Callable[[str | bytes], tuple[Any, ...]] = decoder.decode
 
 
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+class utc_text(sa.sql.expression.FunctionElement[str]):  # noqa: N801 - a SQL function
+    """A UTC timestamp column as ISO 8601 text ending in ``Z``, for JSON."""
+
+    inherit_cache = True
+    type = sa.String()
 
 
-def _converter(kind: Any) -> Any:
+@compiles(utc_text, "mysql")
+@compiles(utc_text, "mariadb")
+def _utc_text_mysql(element: utc_text, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(next(iter(element.clauses)), **kw)
+    return f"DATE_FORMAT({column}, '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ')"
+
+
+@compiles(utc_text, "sqlite")
+def _utc_text_sqlite(element: utc_text, compiler: Any, **kw: Any) -> str:
+    # stored as text 'YYYY-MM-DD HH:MM:SS.ffffff'
+    column = compiler.process(next(iter(element.clauses)), **kw)
+    return f"(replace({column}, ' ', 'T') || 'Z')"
+
+
+def _python_type(kind: Any) -> Any:
     if isinstance(kind, UtcDateTime):
-        return _utc
+        return datetime | None
     if isinstance(kind, sa.Date):
-        return date.fromisoformat
+        return date | None
     if isinstance(kind, sa.Boolean):
-        return bool
-    return None
-
-
-_decode = msgspec.json.Decoder(list).decode
+        return bool | None
+    return Any
 
 
 def day_start(day: date) -> datetime:
