@@ -19,7 +19,7 @@ from kasa.adapters.files import LocalFileStore
 from kasa.adapters.hashing import PASSWORD_HASHER, Argon2Passwords, HmacCodes
 from kasa.adapters.memory.outside import FakeClock
 from kasa.adapters.sms import OutboxSms
-from kasa.adapters.tokens import JwtTokens
+from kasa.adapters.tokens import VERIFIED_KEPT, JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed, DeliveryFailed, InvalidInput, NotFound
 from kasa.domain.payments import GatewayOutcome
@@ -43,6 +43,33 @@ def test_tokens_carry_subject_audience_and_lifetime() -> None:
     clock.advance(days=30)
     with pytest.raises(AuthenticationFailed, match="expired"):
         tokens.subject(token, TokenAudience.MEMBER)
+
+
+def test_a_verified_token_is_remembered_but_its_times_are_checked_on_every_call() -> None:
+    clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+    tokens = JwtTokens(SECRET, clock, staff_ttl=timedelta(hours=8))
+    token = tokens.issue(TokenAudience.STAFF, 7, version=3)
+    assert tokens.claims(token, TokenAudience.STAFF) == (7, 3)
+    assert tokens.claims(token, TokenAudience.STAFF) == (7, 3)  # remembered
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{signature[::-1]}"
+    with pytest.raises(AuthenticationFailed):
+        tokens.claims(forged, TokenAudience.STAFF)  # only exactly the verified text
+    with pytest.raises(AuthenticationFailed):
+        tokens.claims(token, TokenAudience.MEMBER)  # and only for its audience
+    clock.advance(hours=8)
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        tokens.claims(token, TokenAudience.STAFF)
+    early = JwtTokens(SECRET, FakeClock(datetime(2025, 1, 1, tzinfo=UTC)))
+    with pytest.raises(AuthenticationFailed, match="not valid"):
+        early.claims(token, TokenAudience.STAFF)  # issued in its future
+
+
+def test_remembered_tokens_are_bounded() -> None:
+    tokens = JwtTokens(SECRET, FakeClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    for subject in range(1, VERIFIED_KEPT + 100):
+        tokens.subject(tokens.issue(TokenAudience.MEMBER, subject), TokenAudience.MEMBER)
+    assert 0 < len(tokens._verified) <= VERIFIED_KEPT
 
 
 @pytest.mark.parametrize(

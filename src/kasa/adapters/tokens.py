@@ -10,6 +10,8 @@ from kasa.application.ports import Clock, TokenAudience
 from kasa.domain.errors import AuthenticationFailed
 
 ALGORITHM = "HS256"
+# Verified tokens remembered per process (a few hundred bytes each).
+VERIFIED_KEPT = 4096
 
 
 class JwtTokens:
@@ -25,6 +27,7 @@ class JwtTokens:
         self.secret = secret
         self.clock = clock
         self.ttl = {TokenAudience.MEMBER: member_ttl, TokenAudience.STAFF: staff_ttl}
+        self._verified: dict[tuple[str, TokenAudience], tuple[int, int, int, int]] = {}
 
     def issue(self, audience: TokenAudience, subject: int, version: int = 0) -> str:
         now = self.clock.now()
@@ -43,14 +46,36 @@ class JwtTokens:
 
     def claims(self, token: str, audience: TokenAudience) -> tuple[int, int]:
         """The subject id and token version of a valid token for this audience (a token
-        without a version is of version 0); anything else is refused."""
+        without a version is of version 0); anything else is refused.
+
+        A token whose signature and claims were checked once is remembered (exactly that
+        text, for that audience; at most ``VERIFIED_KEPT`` of them): an app presents the
+        same token on every call, and decoding it again was a tenth of a profile read.
+        Its times are checked against the clock on every call."""
+        key = (token, audience)
+        known = self._verified.get(key)
+        if known is None:
+            known = self._verify(token, audience)
+            if len(self._verified) >= VERIFIED_KEPT:
+                self._verified.clear()
+            self._verified[key] = known
+        subject, version, iat, exp = known
+        now = int(self.clock.now().timestamp())
+        if iat > now + 60:
+            raise AuthenticationFailed("The access token is not valid.")
+        if exp <= now:
+            raise AuthenticationFailed("The access token has expired; sign in again.")
+        return subject, version
+
+    def _verify(self, token: str, audience: TokenAudience) -> tuple[int, int, int, int]:
+        """Signature, audience and the claims' types: subject, version, iat, exp."""
         try:
             claims = jwt.decode(
                 token,
                 self.secret,
                 algorithms=[ALGORITHM],
                 audience=audience.value,
-                # time is checked below against the clock port, not the wall clock
+                # times are checked by claims() against the clock port, not the wall clock
                 options={
                     "require": ["exp", "iat", "sub", "aud"],
                     "verify_exp": False,
@@ -59,12 +84,9 @@ class JwtTokens:
             )
         except jwt.PyJWTError:
             raise AuthenticationFailed("The access token is not valid.") from None
-        now = int(self.clock.now().timestamp())
         iat, exp = claims["iat"], claims["exp"]
-        if not isinstance(iat, int) or not isinstance(exp, int) or iat > now + 60:
+        if not isinstance(iat, int) or not isinstance(exp, int):
             raise AuthenticationFailed("The access token is not valid.")
-        if exp <= now:
-            raise AuthenticationFailed("The access token has expired; sign in again.")
         try:
             subject = int(claims["sub"])
         except (TypeError, ValueError):
@@ -74,4 +96,4 @@ class JwtTokens:
         version = claims.get("ver", 0)
         if not isinstance(version, int) or isinstance(version, bool) or version < 0:
             raise AuthenticationFailed("The access token is not valid.")
-        return subject, version
+        return subject, version, iat, exp

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.money import Money
+from kasa.entrypoints.http.schemas import money
 from tests.integration.app.helpers import IBAN, INN, JPEG, PDF, PNG
 from tests.integration.http.conftest import SECRET, MobileWorld, mobile_world
 
@@ -622,3 +625,10 @@ def test_a_members_whole_journey_over_http(world: MobileWorld) -> None:
     assert [m["message"] for m in detail["messages"]] == ["Прийнято", "Дякую"]
     charges = c.post("/user/charges/list", json={}, headers=headers).json()
     assert [(x["sum"], x["request_id"]) for x in charges] == [(800.0, created["id"])]
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_money_goes_out_as_the_float_nearest_the_exact_amount(kopecks: int) -> None:
+    amount = Money(kopecks)
+    assert money(amount) == float(amount.to_decimal())
+    assert f"{money(amount):.2f}" == str(amount)

@@ -25,6 +25,7 @@ from kasa.application.context import Upload
 from kasa.application.ports import TokenAudience
 from kasa.application.views import FileContent
 from kasa.entrypoints.http.auth import SECURITY_COMPONENTS, TokenCheck, signed_in, subject
+from kasa.entrypoints.http.dependencies import resolve_dependencies_in_order
 from kasa.entrypoints.http.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.schemas import ErrorOut, Health
@@ -208,6 +209,7 @@ def build_app(
     """One of the two apps: public routes, routes that need a token of ``audience``
     (its subject id injected as ``subject``), the named use cases as dependencies, the
     shared error mapping and OpenAPI document, and the health check."""
+    resolve_dependencies_in_order()
     container = kasa.services
     settings = kasa.settings()
     limits = BodyLimits(

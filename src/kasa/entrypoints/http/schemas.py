@@ -12,7 +12,7 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from kasa.domain.errors import InvalidInput
-from kasa.domain.money import Money
+from kasa.domain.money import KOPECKS_PER_UAH, Money
 from kasa.domain.values import check_date
 
 # -- input helpers -------------------------------------------------------------------
@@ -40,8 +40,10 @@ def dmy(value: date | datetime | None) -> str | None:
 
 
 def money(value: Money) -> float:
-    """Money for JSON: a number with at most two decimals (exact for any real amount)."""
-    return float(value.to_decimal())
+    """Money for JSON: a number with at most two decimals (exact for any real amount).
+    Integer division rounds correctly, so this is the float nearest to the exact amount,
+    as ``float(value.to_decimal())`` is."""
+    return value.kopecks / KOPECKS_PER_UAH
 
 
 def amount(value: Money | None) -> float | None:
