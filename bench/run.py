@@ -44,6 +44,7 @@ from kasa.application.ports import TokenAudience
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PEERS_BEGIN, PEERS_END = "<!-- peers:begin -->", "<!-- peers:end -->"
 SECRET = "bench-secret-" + "x" * 40
 PAGE = 50
 WRK = shutil.which("wrk")
@@ -210,28 +211,35 @@ class Servers:
 
 
 def wrk(
-    servers: Servers,
+    url: str,
     route: Route,
-    token: str | None,
+    headers: dict[str, str],
     folder: Path,
     duration: int,
     connections: int,
     scale: int,
 ) -> Result:
-    auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
+    """``route`` at ``url`` (its path appended) with wrk for ``duration`` seconds."""
     body = json.dumps(route.body) if route.body is not None else None
     script = folder / "route.lua"
     script.write_text(
         LUA.format(
             method=json.dumps(route.method),
             body=json.dumps(body) if body is not None else "nil",
-            auth=auth,
+            auth="\n".join(
+                f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}"
+                for name, value in headers.items()
+            ),
         )
     )
+    target = url + route.path
     # one request first: a route that does not answer 200 is reported, not measured
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
     probe = requests.request(
-        route.method, servers.url(route.app, route.path), data=body, headers=headers, timeout=30
+        route.method,
+        target,
+        data=body,
+        headers={"Content-Type": "application/json", **headers},
+        timeout=30,
     )
     if probe.status_code != 200:
         raise click.ClickException(f"{route.name}: {probe.status_code} {probe.text[:300]}")
@@ -246,7 +254,7 @@ def wrk(
             "10s",
             "-s",
             str(script),
-            servers.url(route.app, route.path),
+            target,
         ],
         capture_output=True,
         text=True,
@@ -260,6 +268,10 @@ def wrk(
     return Result(
         scale, route, count, count / (micros / 1e6), p50 / 1000, p99 / 1000, non_2xx, errors
     )
+
+
+def bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def staff_token(servers: Servers, facts: Facts) -> str:
@@ -332,7 +344,13 @@ def run_scale(
                 None if route.kind == "ceiling" else (member if route.app == "mobile" else staff)
             )
             result = wrk(
-                servers, route, token, folder, load.duration, load.for_route(route), payments
+                servers.url(route.app, ""),
+                route,
+                bearer(token),
+                folder,
+                load.duration,
+                load.for_route(route),
+                payments,
             )
             console.print(
                 f"  {route.name} (c={load.for_route(route)}): {result.per_second:,.0f} req/s, "
@@ -396,12 +414,12 @@ def markdown(
     return "\n".join(lines)
 
 
-def write_report(text: str) -> None:
+def write_report(text: str, begin: str = BEGIN, end: str = END) -> None:
     current = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
+    block = f"{begin}\n{text}\n{end}"
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        current = head + block + rest.split(end, 1)[1]
     else:
         current = current.rstrip() + "\n\n" + block + "\n"
     REPORT.write_text(current)
@@ -439,6 +457,26 @@ def write_report(text: str) -> None:
     help="With --database-url: the facts file bench.generate wrote for it.",
 )
 @click.option("--write/--no-write", default=True, help="Write the table into docs/benchmarks.md.")
+@click.option(
+    "--peers",
+    "peers_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Instead: measure Kasa next to the peer apps of this directory (see bench.peers).",
+)
+@click.option(
+    "--members",
+    type=click.IntRange(100, 10_000_000),
+    default=100_000,
+    show_default=True,
+    help="With --peers: members in the peers' tables and in Kasa's fund.",
+)
+@click.option(
+    "--peer-connections",
+    default="4,32",
+    show_default=True,
+    help="With --peers: the connection counts each route is measured at.",
+)
 def main(
     scales: str,
     database: str,
@@ -448,10 +486,17 @@ def main(
     database_url: str | None,
     facts_path: Path | None,
     write: bool,
+    peers_dir: Path | None,
+    members: int,
+    peer_connections: str,
 ) -> None:
-    """Generate a fund at each scale and measure the routes with wrk."""
+    """Generate a fund at each scale and measure the routes with wrk (or, with --peers,
+    measure Kasa next to its peers)."""
     if WRK is None:
         raise click.ClickException("wrk is not installed (apt-get install wrk)")
+    if peers_dir is not None:
+        compare(peers_dir.resolve(), members, peer_connections, duration, write)
+        return
     load = Load(duration, connections, admin_connections)
     results: list[Result] = []
     memory: dict[int, dict[str, float]] = {}
@@ -477,6 +522,23 @@ def main(
         )
     if write:
         write_report(markdown(results, memory, database, load))
+        console.print(f"written to {REPORT.relative_to(ROOT)}")
+
+
+def compare(peers_dir: Path, members: int, connections: str, duration: int, write: bool) -> None:
+    from bench import peers
+
+    counts = tuple(int(c) for c in connections.split(",") if c.strip())
+    if not counts or any(c < 1 for c in counts):
+        raise click.BadParameter(
+            "give connection counts like 4,32", param_hint="--peer-connections"
+        )
+    with tempfile.TemporaryDirectory(prefix="kasa-peers-") as folder:
+        run, routes = peers.side_by_side(peers_dir, members, counts, duration, Path(folder))
+    report = peers.markdown(run, routes, duration)
+    console.print(report, markup=False, soft_wrap=True)
+    if write:
+        write_report(report, PEERS_BEGIN, PEERS_END)
         console.print(f"written to {REPORT.relative_to(ROOT)}")
 
 
