@@ -193,6 +193,20 @@ def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_pat
             Settings.load({name: value}, dotenv=tmp_path / "none")
 
 
+def test_threads_and_the_pool_are_sized_together(tmp_path: Path) -> None:
+    default = Settings.load({}, dotenv=tmp_path / "none")
+    assert (default.worker_threads, default.read_threads, default.db_pool_size) == (8, 2, 10)
+    assert default.programs_cache_seconds == 5
+    given = Settings.load(
+        {"KASA_WORKER_THREADS": "4", "KASA_READ_THREADS": "3"}, dotenv=tmp_path / "none"
+    )
+    assert (given.worker_threads, given.read_threads, given.db_pool_size) == (4, 3, 7)
+    pool = Settings.load({"KASA_DB_POOL_SIZE": "20"}, dotenv=tmp_path / "none")
+    assert pool.db_pool_size == 20 and not pool.unknown_variables
+    with pytest.raises(InvalidInput, match="KASA_READ_THREADS"):
+        Settings.load({"KASA_READ_THREADS": "0"}, dotenv=tmp_path / "none")
+
+
 def test_twilio_needs_its_account_anywhere(tmp_path: Path) -> None:
     settings = Settings.load({"KASA_SMS_BACKEND": "twilio"}, dotenv=tmp_path / "none")
     assert len(settings.problems()) == 3

@@ -72,6 +72,7 @@ KNOWN_VARIABLES = frozenset(
         "KASA_TRUSTED_PROXIES",
         "KASA_DOCS",
         "KASA_WORKER_THREADS",
+        "KASA_READ_THREADS",
         "KASA_DB_POOL_SIZE",
         "KASA_PROGRAMS_CACHE_SECONDS",
         # the command line, the scripts and the tests
@@ -199,9 +200,11 @@ class Settings:
     # JSON and form bodies (no files)
     max_body_bytes: int = 64 * 1024
     docs: bool = True
-    # threads a worker runs use cases in, and database connections it keeps open
+    # threads a worker runs use cases in (reads on a pool of their own), and database
+    # connections it keeps open
     worker_threads: int = 8
-    db_pool_size: int = 8
+    read_threads: int = 2
+    db_pool_size: int = 10
     # how long an API process keeps the list of programs before reading it again
     programs_cache_seconds: int = 5
     unknown_variables: tuple[str, ...] = ()
@@ -243,6 +246,7 @@ class Settings:
             code_requests_per_address_hourly=_int(env, "KASA_OTP_ADDRESS_HOURLY_LIMIT", 10, 1),
         )
         threads = _int(env, "KASA_WORKER_THREADS", 8, 1)
+        read_threads = _int(env, "KASA_READ_THREADS", 2, 1)
         sms_backend = env.get("KASA_SMS_BACKEND", "console").strip() or "console"
         if sms_backend not in SMS_BACKENDS:
             raise InvalidInput(f"KASA_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}.")
@@ -282,7 +286,8 @@ class Settings:
             max_body_bytes=_int(env, "KASA_MAX_BODY_KB", 64, 1) * 1024,
             docs=_flag(env, "KASA_DOCS", "0" if kind == "production" else "1"),
             worker_threads=threads,
-            db_pool_size=_int(env, "KASA_DB_POOL_SIZE", threads, 1),
+            read_threads=read_threads,
+            db_pool_size=_int(env, "KASA_DB_POOL_SIZE", threads + read_threads, 1),
             programs_cache_seconds=_int(env, "KASA_PROGRAMS_CACHE_SECONDS", 5),
             unknown_variables=unknown_variables(env),
             apple_app_ids=tuple(

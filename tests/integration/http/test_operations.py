@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 
+import anyio
 import pytest
 from litestar.testing import TestClient
 
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
+from kasa.entrypoints.http.threads import read, run, thread_limits
 from kasa.entrypoints.logs import JsonFormatter, configure
 from tests.integration.app.helpers import JPEG
 from tests.integration.http.conftest import MobileWorld, build_kasa
@@ -123,3 +126,29 @@ def test_the_json_formatter_keeps_errors_on_one_line() -> None:
     assert (
         "\n" not in line and parsed["message"] == "failed here" and "ValueError" in parsed["error"]
     )
+
+
+def test_reads_keep_their_own_threads_when_every_worker_thread_is_busy() -> None:
+    """A slow outside call holds a worker thread; reads run on threads of their own."""
+    release = threading.Event()
+    order: list[str] = []
+
+    def slow_call() -> None:
+        release.wait(10)
+        order.append("slow call done")
+
+    def quick_read() -> str:
+        order.append("read done")
+        release.set()
+        return "read"
+
+    async def main() -> None:
+        thread_limits(workers=1, readers=1)()
+        async with anyio.create_task_group() as group:
+            group.start_soon(run, slow_call)
+            await anyio.sleep(0.05)  # the only worker thread is now waiting
+            with anyio.fail_after(5):
+                assert await read(quick_read) == "read"
+
+    anyio.run(main)
+    assert order == ["read done", "slow call done"]

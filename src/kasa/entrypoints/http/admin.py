@@ -43,9 +43,9 @@ from kasa.entrypoints.http.common import (
     errors,
     file_response,
     read_upload,
-    run,
 )
 from kasa.entrypoints.http.schemas import MAX_ID, money, parse_date
+from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.settings import Settings
 
 StaffId = NamedDependency[int]
@@ -112,7 +112,7 @@ async def sign_in(
 )
 async def program_terms(filename: FromPath[str], programs: NamedDependency[ProgramAdmin]) -> Stream:
     """A program's terms file (public)."""
-    found = await run(programs.terms_file, filename)
+    found = await read(programs.terms_file, filename)
     return file_response(found)
 
 
@@ -133,9 +133,9 @@ async def users(
 ) -> a.StaffList:
     """Staff accounts (admin only)."""
     if user_id is None:
-        found = await run(staff_accounts.list, staff_id)
+        found = await read(staff_accounts.list, staff_id)
         return a.StaffList(data=[a.staff_user(u) for u in found])
-    return a.StaffList(data=[a.staff_user(await run(staff_accounts.get, staff_id, user_id))])
+    return a.StaffList(data=[a.staff_user(await read(staff_accounts.get, staff_id, user_id))])
 
 
 @put("/user", tags=["staff"], security=SIGNED_IN, responses=errors(400, 401, 403, 409, 422))
@@ -238,7 +238,7 @@ async def member_file(
     data: JSONBody[a.FileQuery], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
 ) -> Stream:
     """A member's file."""
-    found = await run(back_office.member_file, staff_id, data.user_id, data.filename)
+    found = await read(back_office.member_file, staff_id, data.user_id, data.filename)
     return file_response(found)
 
 
@@ -252,7 +252,7 @@ async def members(
     chosen = [
         name for name in a.SearchFields.__struct_fields__ if getattr(data.filter.fields, name)
     ]
-    found = await run(
+    found = await read(
         back_office.search, staff_id, data.filter.query, chosen, page(data.limit, data.offset)
     )
     return a.MemberList(data=[a.member(m) for m in found])
@@ -273,7 +273,7 @@ async def member_detail(
     data: JSONBody[a.MemberId], staff_id: StaffId, back_office: NamedDependency[BackOfficeMembers]
 ) -> a.MemberFile:
     """A member's whole file."""
-    return a.member_detail(await run(back_office.detail, staff_id, data.id))
+    return a.member_detail(await read(back_office.detail, staff_id, data.id))
 
 
 @put("/member", tags=["members"], security=SIGNED_IN, responses=STAFF_ERRORS)
@@ -309,7 +309,7 @@ async def programs_list(
     staff_id: StaffId, programs: NamedDependency[ProgramAdmin]
 ) -> a.ProgramList:
     """The active programs."""
-    found = await run(programs.list, staff_id)
+    found = await read(programs.list, staff_id)
     return a.ProgramList(status="success", data=[a.program(p) for p in found])
 
 
@@ -319,7 +319,7 @@ async def program_get(
 ) -> a.ProgramOne:
     """One program."""
     return a.ProgramOne(
-        status="success", data=a.program(await run(programs.get, staff_id, data.id))
+        status="success", data=a.program(await read(programs.get, staff_id, data.id))
     )
 
 
@@ -380,7 +380,7 @@ async def payments(
     staff_payments: NamedDependency[StaffPayments],
 ) -> a.PaymentPage:
     """The payments registry: every given filter holds, newest first, with the total."""
-    listing = await run(
+    listing = await read(
         staff_payments.list, staff_id, payment_query(data), page(data.limit, data.offset)
     )
     return a.PaymentPage(
@@ -413,7 +413,7 @@ async def requests_list(
     staff_requests: NamedDependency[StaffRequests],
 ) -> a.RequestPage:
     """Requests with member name and certificate, newest first, with the total."""
-    listing = await run(
+    listing = await read(
         staff_requests.list, staff_id, request_query(data), page(data.limit, data.offset)
     )
     return a.RequestPage(data=[a.request_listed(v) for v in listing.items], total=listing.total)
@@ -462,7 +462,7 @@ async def request_read(
     data: JSONBody[a.RequestRead], staff_id: StaffId, staff_requests: NamedDependency[StaffRequests]
 ) -> a.RequestOpened:
     """A request with files, messages, payouts and the payout types."""
-    view = await run(staff_requests.get, staff_id, data.request, data.member)
+    view = await read(staff_requests.get, staff_id, data.request, data.member)
     return a.RequestOpened(data=a.request_with_payout_types(view))
 
 
@@ -482,7 +482,7 @@ async def audit(
         since=datetime.combine(start, time.min, tzinfo=UTC) if start else None,
         until=datetime.combine(end, time.max, tzinfo=UTC) if end else None,
     )
-    listing = await run(books.audit_trail, staff_id, query, page(data.limit, data.offset))
+    listing = await read(books.audit_trail, staff_id, query, page(data.limit, data.offset))
     return a.AuditPage(data=[a.audit_event(e) for e in listing.items], total=listing.total)
 
 

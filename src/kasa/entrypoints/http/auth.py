@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -17,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityRequirement, SecuritySchem
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed
+from kasa.entrypoints.http.threads import read
 
 SUBJECT = "kasa_subject"
 
@@ -44,7 +44,7 @@ def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
         tokens: JwtTokens = connection.app.state.tokens
         subject_id, version = tokens.claims(token_of(connection), audience)
         if check is not None:
-            await anyio.to_thread.run_sync(check, subject_id, version)
+            await read(check, subject_id, version)
         connection.scope.setdefault("state", {})[SUBJECT] = subject_id
 
     return guard

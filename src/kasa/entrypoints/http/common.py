@@ -1,4 +1,4 @@
-"""What both apps share: running use cases off the event loop, reading uploads,
+"""What both apps share: reading uploads,
 documented error responses, OpenAPI settings and the health check."""
 
 from __future__ import annotations
@@ -6,11 +6,9 @@ from __future__ import annotations
 import gc
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
-import anyio.to_thread
 import sqlalchemy as sa
 from litestar import Litestar, Request, Response, Router, get
 from litestar.config.cors import CORSConfig
@@ -29,15 +27,11 @@ from kasa.entrypoints.http.dependencies import resolve_dependencies_in_order
 from kasa.entrypoints.http.errors import ERROR_RESPONSES, EXCEPTION_HANDLERS
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.schemas import ErrorOut, Health
+from kasa.entrypoints.http.threads import run, thread_limits
 from kasa.entrypoints.http.uploads import BodyLimits, check_json_depth, with_body_limits
 
 T = TypeVar("T")
 DOWNLOAD_CHUNK = 64 * 1024
-
-
-async def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Use cases are synchronous (database, file store): run them in a worker thread."""
-    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -171,18 +165,6 @@ def _chunks(source: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def thread_limit(threads: int) -> Callable[[], None]:
-    """An ``on_startup`` hook: use cases (and Litestar's sync handlers) run on at most
-    ``threads`` threads, as many as the database pool has connections, so no thread
-    waits for a connection and none is opened per request; more requests wait their
-    turn in the event loop, which costs nothing."""
-
-    def limit() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-
-    return limit
-
-
 def freeze_startup_objects() -> None:
     """Move everything made while starting (the app, its routes and OpenAPI models,
     SQLAlchemy's metadata) out of the garbage collector's sight: a full collection
@@ -244,7 +226,10 @@ def build_app(
         if cors_origins
         else None,
         debug=False,
-        on_startup=[thread_limit(settings.worker_threads), freeze_startup_objects],
+        on_startup=[
+            thread_limits(settings.worker_threads, settings.read_threads),
+            freeze_startup_objects,
+        ],
     )
     app.state.tokens = kasa.gateways.tokens()
     app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)

@@ -47,9 +47,9 @@ from kasa.entrypoints.http.common import (
     errors,
     file_response,
     read_upload,
-    run,
 )
 from kasa.entrypoints.http.schemas import MAX_ID
+from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.settings import Settings
 
 MULTIPART = RequestEncodingType.MULTI_PART
@@ -189,7 +189,7 @@ async def program_list(
     profiles: NamedDependency[Profiles], shapes: NamedDependency[Shapes]
 ) -> list[s.ProgramOut]:
     """The programs a member may choose."""
-    programs = await run(profiles.list_programs)
+    programs = await read(profiles.list_programs)
     return [shapes.program(p) for p in programs]
 
 
@@ -245,7 +245,7 @@ async def member_file(
     member_files: NamedDependency[MemberFiles],
 ) -> Stream:
     """A member's own file (their id in the path), with its content type."""
-    found = await run(member_files.own_file, member_id, uid, filename)
+    found = await read(member_files.own_file, member_id, uid, filename)
     return file_response(found)
 
 
@@ -363,7 +363,7 @@ async def profile_get(
     shapes: NamedDependency[Shapes],
 ) -> s.ProfileOut:
     """The member's profile, once approved."""
-    return shapes.profile(await run(profiles.get, member_id))
+    return shapes.profile(await read(profiles.get, member_id))
 
 
 @post(
@@ -408,7 +408,7 @@ async def charges_list(
 ) -> list[s.Charge]:
     """Payouts the fund made to the member, optionally between two dates."""
     period = data or s.Period()
-    rows = await run(
+    rows = await read(
         member_payments.charges,
         member_id,
         s.parse_date(period.begin, "begin"),
@@ -422,7 +422,7 @@ async def payments_list(
     member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
 ) -> list[s.TopUpOut]:
     """The member's top-ups and the "paid until" each produced."""
-    payments = await run(member_payments.top_ups, member_id)
+    payments = await read(member_payments.top_ups, member_id)
     return [
         s.TopUpOut(s.dmy(p.paid_at), s.money(p.amount), s.dmy(p.extended_to), p.status.value)
         for p in payments
@@ -444,7 +444,7 @@ async def request_list(
 ) -> list[s.RequestSummary]:
     """The member's requests, optionally by status."""
     statuses = (data.status if data else None) or []
-    views = await run(member_requests.list, member_id, statuses)
+    views = await read(member_requests.list, member_id, statuses)
     return [shapes.summary(v) for v in views]
 
 
@@ -461,7 +461,7 @@ async def request_get(
     shapes: NamedDependency[Shapes],
 ) -> s.RequestDetail:
     """One of the member's requests with files, messages and payouts."""
-    return shapes.detail(await run(member_requests.get, member_id, request_id))
+    return shapes.detail(await read(member_requests.get, member_id, request_id))
 
 
 @post(
