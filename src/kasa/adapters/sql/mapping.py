@@ -255,17 +255,6 @@ def request_to(request: Request, row: m.RequestRow) -> None:
     row.reason, row.has_duplicate_files = request.reason, request.has_duplicate_files
 
 
-def message_from(row: m.MessageRow) -> RequestMessage:
-    return RequestMessage(
-        row.request_id,
-        row.message,
-        row.created_at,
-        member_id=row.member_id,
-        staff_id=row.staff_id,
-        id=row.id,
-    )
-
-
 def message_to(message: RequestMessage, row: m.MessageRow) -> None:
     row.request_id, row.message, row.created_at = (
         message.request_id,
@@ -387,10 +376,6 @@ def audit_to(event: AuditEvent, row: m.AuditRow) -> None:
     row.object_kind, row.object_id = event.object_kind.value, event.object_id
     row.details = dict(event.details)
     row.at = event.at
-
-
-def reminder_from(row: m.ReminderRow) -> ReminderSent:
-    return ReminderSent(row.member_id, row.kind, row.period, row.sent_at, id=row.id)
 
 
 def reminder_to(reminder: ReminderSent, row: m.ReminderRow) -> None:
