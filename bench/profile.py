@@ -43,7 +43,7 @@ def main(
 ) -> None:
     os.environ.update(KASA_DATABASE_URL=database_url, KASA_JWT_SECRET=SECRET)
     from kasa.entrypoints.container import build_container
-    from kasa.entrypoints.http import admin, mobile
+    from kasa.entrypoints.http import admin, auth, mobile
 
     facts = Facts.load(facts_path)
     route = next(r for r in routes(facts) if wanted in r.name)
@@ -52,8 +52,10 @@ def main(
     async def inline(function: Any, *args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
 
-    setattr(mobile, "run", inline)  # noqa: B010 - replaced for profiling only
-    setattr(admin, "run", inline)  # noqa: B010
+    for module in (mobile, admin, auth):
+        for name in ("run", "read"):
+            if hasattr(module, name):
+                setattr(module, name, inline)  # replaced for profiling only
     app = mobile.create_mobile_app(kasa) if route.app == "mobile" else admin.create_admin_app(kasa)
     asyncio.run(measure(app, route, facts, times, top, by_own_time))
 

@@ -25,7 +25,7 @@ OP, AA, AC, C = (
     RequestStatus.AWAITING_CLIENT,
     RequestStatus.CLOSED,
 )
-# domain.md, written out on its own: which status each move leads to, from where.
+# The request rules, written out on their own: which status each move leads to, from where.
 MEMBER_WRITES = {OP: AA, AA: AA, AC: AA}
 STAFF_WRITES = {OP: AC, AA: AC, AC: AC}
 STAFF_SETS = {(OP, AA), (OP, AC), (AA, AC), (AC, AA)}  # plus staying put; closing: close()

@@ -1,6 +1,6 @@
 """The ``plain`` Diia decoder for development and tests: the metadata is base64 JSON and
 the files are clear. It reads the same JSON the Diia sharing service sends after
-decryption (see ``operations.md``)."""
+decryption (``KASA_DIIA_DECRYPTOR`` names the operator's real decryptor)."""
 
 from __future__ import annotations
 

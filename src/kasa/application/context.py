@@ -46,7 +46,7 @@ BLOCKED = "Your account is blocked. Please contact the fund."
 
 @attrs.frozen
 class FundSettings:
-    """The fund's tunable rules (from the environment, see ``operations.md``)."""
+    """The fund's tunable rules (from the environment; the README lists them)."""
 
     sign_in: SignInPolicy = attrs.field(factory=SignInPolicy)
     grace_days: int = 30

@@ -23,7 +23,7 @@ DAY = timedelta(days=1)
 
 @attrs.frozen
 class SignInPolicy:
-    """The rules of one-time codes; the defaults are those of ``operations.md``."""
+    """The rules of one-time codes; the defaults are the fund's settings' defaults."""
 
     code_ttl_seconds: int = 180
     max_attempts: int = 5

@@ -1,5 +1,5 @@
 """Settings, read once from the environment (and an optional ``.env`` file); every one
-has a safe default for development. See ``operations.md`` for the whole table."""
+has a safe default for development. The README has the whole table."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The staff back office API: the route plan of ``api-admin.md``, thin over the use
-cases, with the same auth, error and schema machinery as the mobile app."""
+"""The staff back office API: the routes the fund's admin site calls, thin over
+the use cases, with the same auth, error and schema machinery as the mobile app."""
 
 from __future__ import annotations
 

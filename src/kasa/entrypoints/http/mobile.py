@@ -1,4 +1,4 @@
-"""The members' mobile API: the route plan of ``api-mobile.md``, thin over the use cases.
+"""The members' mobile API: the routes the fund's app calls, thin over the use cases.
 
 Each handler decodes its input (msgspec), calls one use case and shapes the answer."""
 
