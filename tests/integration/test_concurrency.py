@@ -93,7 +93,7 @@ def test_two_callbacks_for_one_order_extend_the_membership_once(
         with context.uow() as uow:
             member = uow.members.get(member_id)
             assert member is not None
-            assert member.expiration_date == context.today() + timedelta(days=30)
+            assert member.paid_until == context.today() + timedelta(days=30)
     assert count_events(context, EventType.PAYMENT_CONFIRMED) == ROUNDS
 
 

@@ -59,7 +59,7 @@ def test_review_queue_pages_the_members_with_something_to_review(
         uow_factory,
         member(1, status=MemberStatus.PENDING_REVIEW),
         member(2, status=MemberStatus.REGISTERED),
-        member(3, status=MemberStatus.APPROVED, has_new_request=1),
+        member(3, status=MemberStatus.APPROVED, requests_awaiting_staff=1),
         member(4, status=MemberStatus.APPROVED),
         member(5, status=MemberStatus.APPROVED, has_new_correction=True),
     )
@@ -132,9 +132,9 @@ def test_search_every_word_in_any_chosen_field_ignoring_case(
 def test_members_expiring_between_two_dates(uow_factory: Factory, reads: SqlReads) -> None:
     ids = add_members(
         uow_factory,
-        member(1, expiration_date=date(2026, 3, 5)),
-        member(2, expiration_date=date(2026, 3, 10)),
-        member(3, expiration_date=date(2026, 3, 11)),
+        member(1, paid_until=date(2026, 3, 5)),
+        member(2, paid_until=date(2026, 3, 10)),
+        member(3, paid_until=date(2026, 3, 11)),
         member(4),
     )
     found = reads.expiring(date(2026, 3, 5), date(2026, 3, 10))
@@ -152,7 +152,7 @@ def test_a_profile_is_the_member_their_photo_and_current_program(
             first_name="Олена",
             status=MemberStatus.BLOCKED,
             status_before_block=MemberStatus.APPROVED,
-            expiration_date=date(2026, 4, 1),
+            paid_until=date(2026, 4, 1),
             credit_units=123,
         ),
     )
@@ -389,7 +389,7 @@ def test_payment_totals_follow_every_change(uow_factory: Factory, reads: SqlRead
 
 
 def _keeps(query: PaymentQuery, p: object) -> bool:
-    day = p.paid_at.date()  # type: ignore[attr-defined]
+    day = p.moved_at.date()  # type: ignore[attr-defined]
     return (
         (not query.types or p.payment_type in query.types)  # type: ignore[attr-defined]
         and (not query.statuses or p.status in query.statuses)  # type: ignore[attr-defined]
@@ -554,7 +554,7 @@ def test_audit_events_are_kept_and_searched_newest_first(
     )
     assert staff_events.total == 1 and staff_events.items[0].object_id == "1"
     window = AuditQuery(
-        object_kind=ObjectKind.MEMBER, object_id="0", since=T0, until=T0 + timedelta(minutes=1)
+        object_kind=ObjectKind.MEMBER, object_id="0", since=T0, before=T0 + timedelta(minutes=1)
     )
     assert reads.audit(window, Page()).total == 1
 

@@ -60,11 +60,11 @@ def test_a_member_round_trips_every_field(uow_factory: Factory) -> None:
         inn=TaxNumber.parse("1759013776"),
         iban=Iban.parse("UA213223130000026007233566001"),
         certificate="000042",
-        expiration_date=date(2026, 4, 1),
+        paid_until=date(2026, 4, 1),
         credit_units=12345,
         status=MemberStatus.BLOCKED,
         status_before_block=MemberStatus.APPROVED,
-        has_new_request=2,
+        requests_awaiting_staff=2,
         has_new_program_change=True,
         has_new_passport_data=True,
         has_new_correction=True,
@@ -86,11 +86,11 @@ def test_a_member_round_trips_every_field(uow_factory: Factory) -> None:
             "inn",
             "iban",
             "certificate",
-            "expiration_date",
+            "paid_until",
             "credit_units",
             "status",
             "status_before_block",
-            "has_new_request",
+            "requests_awaiting_staff",
             "has_new_program_change",
             "has_new_passport_data",
             "has_new_correction",
@@ -160,7 +160,7 @@ def test_challenge_round_trips_and_is_unique_per_phone(uow_factory: Factory) -> 
         uow.challenges.add(challenge)
         uow.commit()
     with uow_factory() as uow:
-        loaded = uow.challenges.for_phone("+380501234567")
+        loaded = uow.challenges.for_phone_for_update("+380501234567")
         assert loaded is not None
         assert (
             loaded.code_hash,
@@ -169,16 +169,16 @@ def test_challenge_round_trips_and_is_unique_per_phone(uow_factory: Factory) -> 
             loaded.to_create,
             loaded.attempts,
         ) == ("h", T0, [T0, T0 + timedelta(minutes=1)], True, 2)
-        assert uow.challenges.for_phone("+380500000000") is None
+        assert uow.challenges.for_phone_for_update("+380500000000") is None
         assert loaded.purpose is CodePurpose.SIGN_IN and loaded.member_id is None
     [member_id] = add_members(uow_factory, member(9))
     with uow_factory() as uow:
-        loaded = uow.challenges.for_phone("+380501234567")
+        loaded = uow.challenges.for_phone_for_update("+380501234567")
         assert loaded is not None
         loaded.purpose, loaded.member_id = CodePurpose.PHONE_CHANGE, member_id
         uow.commit()
     with uow_factory() as uow:
-        loaded = uow.challenges.for_phone("+380501234567")
+        loaded = uow.challenges.for_phone_for_update("+380501234567")
         assert loaded is not None
         assert (loaded.purpose, loaded.member_id) == (CodePurpose.PHONE_CHANGE, member_id)
     with pytest.raises(Conflict), uow_factory() as uow:
@@ -288,7 +288,7 @@ def test_payments_round_trip_and_are_found_by_order(uow_factory: Factory) -> Non
         uow.payments.add(payment(bob, 30000, 2, payment_identifier="o-3"))
         uow.commit()
     with uow_factory() as uow:
-        loaded = uow.payments.by_identifier("o-1")
+        loaded = uow.payments.by_identifier_for_update("o-1")
         assert loaded is not None and loaded.extension == extension
         assert (loaded.payment_date, loaded.gateway_payment_id) == (T0 + timedelta(days=10), "77")
         assert loaded.is_subscription

@@ -160,9 +160,9 @@ def test_review_queue_lists_members_with_something_to_review() -> None:
         assert member.in_review_queue
         setattr(member, flag, False)
     member.requests_awaiting_staff_changed(+1)
-    assert member.in_review_queue and member.has_new_request == 1
+    assert member.in_review_queue and member.requests_awaiting_staff == 1
     member.requests_awaiting_staff_changed(-5)
-    assert member.has_new_request == 0
+    assert member.requests_awaiting_staff == 0
 
 
 def test_profile_lists_every_bad_field_at_once() -> None:
@@ -195,7 +195,7 @@ def test_staff_set_identity_data_and_membership_view() -> None:
     member.change_contacts(email=None, phone=None, now=NOW)
     assert str(member.email) == "i@f.ua"
     member.membership = Membership(date(2026, 6, 1), 15)
-    assert member.expiration_date == date(2026, 6, 1) and member.credit_units == 15
+    assert member.paid_until == date(2026, 6, 1) and member.credit_units == 15
     assert member.membership_state(date(2026, 5, 1), 30) is MembershipState.ACTIVE
 
 

@@ -6,9 +6,13 @@ from collections.abc import Mapping
 
 import attrs
 
-from kasa.application.context import Context, Upload, audit, load_member, staged_files
-from kasa.application.ports import SharedIdentity
-from kasa.application.refusals import refuse_unverified
+from kasa.application.access import signed_in_member
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.ports import CodeGenerator, IdentityProvider, SharedIdentity
+from kasa.application.refusals import UnverifiedCallbacks
+from kasa.application.repositories import UnitOfWorkFactory
+from kasa.application.uploads import FileStaging, Upload
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, KasaError
 from kasa.domain.files import FileKind
@@ -22,17 +26,22 @@ class DiiaLink:
     request_id: str
 
 
+@attrs.frozen
 class DiiaSharing:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
+    uow: UnitOfWorkFactory
+    clock: FundClock
+    codes: CodeGenerator
+    identity: IdentityProvider
+    staging: FileStaging
+    refusals: UnverifiedCallbacks
 
     def start(self, member_id: int) -> DiiaLink:
         """Ask Diia for a sharing deep link and remember its request id on the member."""
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
-            request_id = self.ctx.codes.request_id()
-            deeplink = self.ctx.identity.start_sharing(request_id)
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = signed_in_member(uow, member_id)
+            request_id = self.codes.request_id()
+            deeplink = self.identity.start_sharing(request_id)
             member.diia_request_id = request_id
             member.updated_at = now
             audit(
@@ -59,9 +68,9 @@ class DiiaSharing:
         Refusals are recorded; data that cannot be decrypted is counted per address and
         audited once a minute."""
         try:
-            shared = self.ctx.identity.decode_callback(encode_data, files, trace_id)
+            shared = self.identity.decode_callback(encode_data, files, trace_id)
         except InvalidInput as error:
-            refuse_unverified(self.ctx, "diia", ObjectKind.MEMBER, address, error.message)
+            self.refusals.refuse("diia", ObjectKind.MEMBER, address, error.message)
             raise
         try:
             if trace_id and trace_id != shared.request_id:
@@ -74,13 +83,13 @@ class DiiaSharing:
             raise InvalidInput(f"The Diia data was refused: {error.message}") from error
 
     def _store(self, shared: SharedIdentity) -> int:
-        now = self.ctx.now()
+        now = self.clock.now()
         uploads = [
             Upload.of(f"diia:{doc.identity_type}", doc.file_name, doc.content)
             for doc in shared.documents
         ]
         kinds = [_identity_type(doc.identity_type) for doc in shared.documents]
-        with staged_files(self.ctx, uploads) as staged, self.ctx.uow() as uow:
+        with self.staging.of(uploads) as staged, self.uow() as uow:
             member = uow.members.by_diia_request(shared.request_id)
             if member is None or member.id is None:
                 raise InvalidInput("No member is waiting for this Diia request.")
@@ -122,14 +131,14 @@ class DiiaSharing:
             return member.id
 
     def _refused(self, request_id: str, why: str) -> None:
-        with self.ctx.uow() as uow:
+        with self.uow() as uow:
             audit(
                 uow,
                 EventType.CALLBACK_REFUSED,
                 Actor.system(),
                 ObjectKind.MEMBER,
                 request_id or "-",
-                self.ctx.now(),
+                self.clock.now(),
                 source="diia",
                 reason=why,
             )

@@ -7,8 +7,12 @@ from datetime import date, timedelta
 
 import attrs
 
-from kasa.application.context import Context, audit
-from kasa.application.repositories import ReminderSent
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.ports import SmsSender
+from kasa.application.reads import OfficeReads
+from kasa.application.repositories import ReminderSent, UnitOfWorkFactory
+from kasa.application.settings import FundSettings
 from kasa.application.views import MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, DeliveryFailed
@@ -27,25 +31,29 @@ class ReminderReport:
     failed: list[str] = attrs.field(factory=list)
 
 
+@attrs.frozen
 class Reminders:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
+    uow: UnitOfWorkFactory
+    reads: OfficeReads
+    clock: FundClock
+    sms: SmsSender
+    settings: FundSettings
 
     def due(self, today: date | None = None) -> list[tuple[MemberView, str]]:
         """Approved members whose "paid until" is within the reminder lead (before
         expiry), or who are in grace, each with the kind of reminder they are due."""
-        today = today or self.ctx.today()
-        settings = self.ctx.settings
-        soon = self.ctx.reads.expiring(
+        today = today or self.clock.today()
+        settings = self.settings
+        soon = self.reads.expiring(
             today + timedelta(days=1), today + timedelta(days=settings.reminder_days)
         )
-        grace = self.ctx.reads.expiring(today - timedelta(days=settings.grace_days - 1), today)
+        grace = self.reads.expiring(today - timedelta(days=settings.grace_days - 1), today)
         found = [(m, BEFORE_EXPIRY) for m in soon] + [(m, GRACE) for m in grace]
         return [(m, kind) for m, kind in found if m.status is MemberStatus.APPROVED]
 
     def expiring(self, days: int, today: date | None = None) -> list[MemberView]:
-        today = today or self.ctx.today()
-        members = self.ctx.reads.expiring(today, today + timedelta(days=days))
+        today = today or self.clock.today()
+        members = self.reads.expiring(today, today + timedelta(days=days))
         return [m for m in members if m.status is MemberStatus.APPROVED]
 
     def send(
@@ -53,7 +61,7 @@ class Reminders:
     ) -> ReminderReport:
         """Send each due reminder once per period. The log entry is written before the
         SMS in the same transaction; a failed SMS rolls it back, to be tried next run."""
-        today = today or self.ctx.today()
+        today = today or self.clock.today()
         report = ReminderReport()
         for member, kind in self.due(today):
             report.due += 1
@@ -69,14 +77,14 @@ class Reminders:
         return report
 
     def _remind(self, member: MemberView, kind: str) -> None:
-        now = self.ctx.now()
+        now = self.clock.now()
         paid_until = member.membership.paid_until
         assert paid_until is not None
-        with self.ctx.uow() as uow:
+        with self.uow() as uow:
             if uow.reminders.exists(member.id, kind, paid_until):
                 raise Conflict("Already reminded for this period.")
             uow.reminders.add(ReminderSent(member.id, kind, paid_until, now))
-            self.ctx.sms.send(Phone(member.phone), self._text(paid_until, kind))
+            self.sms.send(Phone(member.phone), self._text(paid_until, kind))
             audit(
                 uow,
                 EventType.REMINDER_SENT,
@@ -91,8 +99,8 @@ class Reminders:
 
     def _text(self, paid_until: date, kind: str) -> str:
         until = paid_until.strftime("%d.%m.%Y")
-        name = self.ctx.settings.fund_name
+        name = self.settings.fund_name
         if kind == BEFORE_EXPIRY:
             return f"{name}: your membership is paid until {until}. Please top up in time."
-        ends = (paid_until + timedelta(days=self.ctx.settings.grace_days)).strftime("%d.%m.%Y")
+        ends = (paid_until + timedelta(days=self.settings.grace_days)).strftime("%d.%m.%Y")
         return f"{name}: your membership expired on {until}. Top up before {ends} to keep it."

@@ -1,26 +1,28 @@
 """Members' own profile: submission with documents and program choice, contact edits,
-correction reports, reading the profile, and changing program."""
+a new phone confirmed from that phone, correction reports, reading the profile, and
+changing program."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
+from typing import Protocol
 
 import attrs
 
-from kasa.application.context import BLOCKED, Context, Upload, audit, load_member, staged_files
-from kasa.application.repositories import UnitOfWork
-from kasa.application.signin import check_code, count_code_request, send_code
+from kasa.application.access import BLOCKED, signed_in_member
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.codes import OneTimeCodes
+from kasa.application.reads import MemberReads, ProgramReads
+from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.settings import FundSettings
+from kasa.application.uploads import FileStaging, Upload
 from kasa.application.views import ProfileView, ProgramView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from kasa.domain.files import FileKind
-from kasa.domain.identity import (
-    IdentityType,
-    check_document_set,
-    new_identity,
-    supersede_pending,
-)
+from kasa.domain.identity import IdentityType, check_document_set, new_identity, supersede_pending
 from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData
 from kasa.domain.programs import MemberProgram, Program, choose_program, current_program
 from kasa.domain.signin import CodePurpose, check_code_format
@@ -28,21 +30,15 @@ from kasa.domain.values import Email, Phone
 
 PHONE_TAKEN = "Can not assign this phone number"
 
-# The profile form's file fields and the documents they carry.
-DOCUMENT_FIELDS: Mapping[str, IdentityType] = {
-    "inn": IdentityType.TAX_NUMBER_CARD,
-    "id_1": IdentityType.ID_CARD_FRONT,
-    "id_2": IdentityType.ID_CARD_BACK,
-    "book_1": IdentityType.PASSPORT_PAGE_1,
-    "book_2": IdentityType.PASSPORT_PAGE_2,
-    "book_address": IdentityType.PASSPORT_ADDRESS_PAGE,
-}
+
+class MemberProfileReads(MemberReads, ProgramReads, Protocol):
+    """The reads a member's profile takes."""
 
 
-def active_program(uow: UnitOfWork, program_id: int, field: str = "program_id") -> Program:
+def active_program(uow: UnitOfWork, program_id: int) -> Program:
     program = uow.programs.get(program_id)
     if program is None:
-        raise InvalidInput.field(field, "there is no such program")
+        raise InvalidInput.field("program_id", "there is no such program")
     if not program.is_active:
         raise RuleViolation("This program is not offered any more; choose an active one.")
     return program
@@ -53,46 +49,33 @@ def current_program_of(uow: UnitOfWork, member_id: int) -> Program | None:
     return None if link is None else uow.programs.get(link.program_id)
 
 
+@attrs.frozen
 class Profiles:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
+    uow: UnitOfWorkFactory
+    reads: MemberProfileReads
+    clock: FundClock
+    codes: OneTimeCodes
+    staging: FileStaging
+    settings: FundSettings
 
     def submit(
         self,
         member_id: int,
-        *,
-        first_name: str,
-        middle_name: str,
-        last_name: str,
-        email: str,
-        iban: str,
+        data: PersonalData,
         program_id: int,
-        documents: Sequence[Upload],
+        documents: Mapping[IdentityType, Upload],
     ) -> None:
         """The member submits the profile with documents and a program choice."""
-        data = PersonalData.parse(
-            first_name=first_name,
-            middle_name=middle_name,
-            last_name=last_name,
-            email=email,
-            iban=iban,
-        )
-        unknown = [u.field for u in documents if u.field not in DOCUMENT_FIELDS]
-        if unknown:
-            raise InvalidInput.field(unknown[0], "is not a document field of the profile")
-        if len({u.field for u in documents}) != len(documents):
-            raise InvalidInput.field("files", "each document field may carry one file")
-        check_document_set([DOCUMENT_FIELDS[u.field] for u in documents])
-        now = self.ctx.now()
-        with staged_files(self.ctx, documents) as staged, self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+        check_document_set(list(documents))
+        now = self.clock.now()
+        with self.staging.of(list(documents.values())) as staged, self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             staged.require_room(uow, member_id)
             program = active_program(uow, program_id)
             member.submit_profile(data, now)
             self._choose(uow, member, program)
             existing = uow.identities.for_member(member_id)
-            for upload in documents:
-                kind = DOCUMENT_FIELDS[upload.field]
+            for kind, upload in documents.items():
                 stored = uow.files.add(
                     staged.save(upload, member_id=member_id, kind=FileKind.DOCUMENT)
                 )
@@ -107,7 +90,7 @@ class Profiles:
                 member_id,
                 now,
                 program_id=program_id,
-                documents=sorted(DOCUMENT_FIELDS[u.field] for u in documents),
+                documents=sorted(documents),
                 status=member.status,
             )
             uow.commit()
@@ -117,20 +100,20 @@ class Profiles:
         assert member.id is not None
         links = uow.member_programs.for_member(member.id)
         current = current_program(links)
-        if current is not None and current.program_id == program.id:
-            pending = [link for link in links if link.is_new]
-            if not pending:
-                return None
-        link = uow.member_programs.add(choose_program(member.id, links, program, self.ctx.now()))
-        member.has_new_program_change = True
+        pending = [link for link in links if link.is_new]
+        if current is not None and current.program_id == program.id and not pending:
+            return None
+        now = self.clock.now()
+        link = uow.member_programs.add(choose_program(member.id, links, program, now))
+        member.program_change_requested(now)
         return link
 
     def edit(
         self,
         member_id: int,
         *,
-        email: str | None = None,
-        phone: str | None = None,
+        email: Email | None = None,
+        phone: Phone | None = None,
         photo: Upload | None = None,
         address: str = "",
     ) -> bool:
@@ -141,24 +124,23 @@ class Profiles:
         When no code can be sent (a limit, a phone outside the fund's countries, the SMS
         service failing), the whole edit is refused and nothing of it is saved.
         """
-        new_email = Email.parse(email) if email else None
-        new_phone = Phone.parse(phone) if phone else None
+        new_phone = phone
         if new_phone is not None:
-            new_phone.require_country(self.ctx.settings.sms_countries)
-            with self.ctx.uow(read_only=True) as uow:
-                if load_member(uow, member_id).phone == new_phone:
+            new_phone.require_country(self.settings.sms_countries)
+            with self.uow(read_only=True) as uow:
+                current = uow.members.get(member_id)
+                if current is not None and current.phone == new_phone:
                     new_phone = None
         if new_phone is not None:
-            count_code_request(self.ctx, address)
-        now = self.ctx.now()
-        uploads = [photo] if photo is not None else []
-        with staged_files(self.ctx, uploads) as staged, self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+            self.codes.count_request(address)
+        now = self.clock.now()
+        with self.staging.of([photo] if photo is not None else []) as staged, self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             staged.require_room(uow, member_id)
             changed: list[str] = []
-            if new_email is not None and new_email != member.email:
+            if email is not None and email != member.email:
                 changed.append("email")
-            member.change_contacts(email=new_email, phone=None, now=now)
+            member.change_contacts(email=email, phone=None, now=now)
             if photo is not None:
                 stored = uow.files.add(staged.save(photo, member_id=member_id, kind=FileKind.PHOTO))
                 member.photo_file_id = stored.id
@@ -166,13 +148,8 @@ class Profiles:
             if new_phone is not None and new_phone != member.phone:
                 if uow.members.by_phone(new_phone.e164) is not None:
                     raise RuleViolation(PHONE_TAKEN)
-                send_code(
-                    self.ctx,
-                    uow,
-                    new_phone,
-                    now,
-                    purpose=CodePurpose.PHONE_CHANGE,
-                    member_id=member_id,
+                self.codes.send(
+                    uow, new_phone, now, purpose=CodePurpose.PHONE_CHANGE, member_id=member_id
                 )
                 audit(
                     uow,
@@ -198,28 +175,21 @@ class Profiles:
             uow.commit()
             return new_phone is not None
 
-    def confirm_phone(self, member_id: int, phone: str, code: str, address: str = "") -> None:
+    def confirm_phone(self, member_id: int, phone: Phone, code: str, address: str = "") -> None:
         """The member confirms a new phone with the code sent to it. A wrong code counts
         like one at sign-in; a phone another member took meanwhile is refused."""
-        new_phone = Phone.parse(phone)
         check_code_format(code)
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
-            check_code(
-                self.ctx,
-                uow,
-                new_phone,
-                code,
-                address,
-                purpose=CodePurpose.PHONE_CHANGE,
-                member_id=member_id,
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = signed_in_member(uow, member_id)
+            self.codes.check(
+                uow, phone, code, address, purpose=CodePurpose.PHONE_CHANGE, member_id=member_id
             )
-            holder = uow.members.by_phone(new_phone.e164)
+            holder = uow.members.by_phone(phone.e164)
             if holder is not None and holder.id != member_id:
                 raise RuleViolation(PHONE_TAKEN)
             old_phone = member.phone
-            member.change_contacts(email=None, phone=new_phone, now=now)
+            member.change_contacts(email=None, phone=phone, now=now)
             audit(
                 uow,
                 EventType.PHONE_CHANGED,
@@ -228,7 +198,7 @@ class Profiles:
                 member_id,
                 now,
                 old_phone=old_phone,
-                new_phone=new_phone,
+                new_phone=phone,
                 address=address,
             )
             try:
@@ -246,9 +216,9 @@ class Profiles:
         birth_date: date | None,
     ) -> CorrectionReport:
         """The member tells staff that names or the birth date are wrong."""
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             report = uow.corrections.add(
                 CorrectionReport.file(
                     member_id,
@@ -259,8 +229,7 @@ class Profiles:
                     now=now,
                 )
             )
-            member.has_new_correction = True
-            member.updated_at = now
+            member.correction_reported(now)
             audit(
                 uow,
                 EventType.CORRECTION_REPORTED,
@@ -274,33 +243,32 @@ class Profiles:
 
     def get(self, member_id: int) -> ProfileView:
         """The member's profile (one read), shown only once staff have approved it."""
-        view = self.ctx.reads.profile(member_id)
+        view = self.reads.profile(member_id)
         if view is None:
             raise NotFound("Member not found.")
         if view.member.status is MemberStatus.BLOCKED:
             raise PermissionDenied(BLOCKED)
         if view.member.status is not MemberStatus.APPROVED:
             raise PermissionDenied("Your profile is not approved yet")
-        state = view.member.membership.state(self.ctx.today(), self.ctx.settings.grace_days)
+        state = view.member.membership.state(self.clock.today(), self.settings.grace_days)
         return attrs.evolve(view, membership=state.value)
 
     def list_programs(self) -> list[ProgramView]:
         """The programs a member may choose."""
-        return self.ctx.reads.programs(active_only=True)
+        return self.reads.programs(active_only=True)
 
     def change_program(self, member_id: int, program_id: int) -> tuple[MemberProgram, Program]:
         """The member asks for another program; staff approve it later."""
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             if uow.programs.get(program_id) is None:
                 raise NotFound("There is no such program.")
             program = active_program(uow, program_id)
             link = uow.member_programs.add(
                 choose_program(member_id, uow.member_programs.for_member(member_id), program, now)
             )
-            member.has_new_program_change = True
-            member.updated_at = now
+            member.program_change_requested(now)
             audit(
                 uow,
                 EventType.PROGRAM_CHANGE_REQUESTED,

@@ -86,7 +86,7 @@ class AuditQuery:
     actor_id: int | None = None
     event_types: frozenset[EventType] = frozenset()
     since: datetime | None = None
-    until: datetime | None = None
+    before: datetime | None = None  # not included
 
 
 class ProgramReads(Protocol):

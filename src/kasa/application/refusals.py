@@ -6,36 +6,43 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kasa.application.context import Context, audit
+import attrs
+
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.repositories import UnitOfWorkFactory
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.throttle import counter_key
 
 MINUTE = timedelta(minutes=1)
 
 
-def refuse_unverified(
-    ctx: Context, source: str, object_kind: ObjectKind, address: str, reason: str
-) -> None:
-    """Count one unverifiable callback from ``address``. The first of a minute is
-    audited, carrying how many more came in the minute before it (counted, not audited
-    one by one) and how many came from that address in all."""
-    now = ctx.now()
-    key = counter_key(f"callback-{source}", address or "-")
-    with ctx.uow() as uow:
-        counter = uow.counters.locked([key])[key]
-        in_last_window = counter.count
-        if counter.hit(now, MINUTE):
-            audit(
-                uow,
-                EventType.CALLBACK_REFUSED,
-                Actor.system(),
-                object_kind,
-                "-",
-                now,
-                source=source,
-                reason=reason,
-                address=address,
-                not_audited_before=max(in_last_window - 1, 0),
-                total_from_address=counter.total,
-            )
-        uow.commit()
+@attrs.frozen
+class UnverifiedCallbacks:
+    uow: UnitOfWorkFactory
+    clock: FundClock
+
+    def refuse(self, source: str, object_kind: ObjectKind, address: str, reason: str) -> None:
+        """Count one unverifiable callback from ``address``. The first of a minute is
+        audited, carrying how many more came in the minute before it (counted, not
+        audited one by one) and how many came from that address in all."""
+        now = self.clock.now()
+        key = counter_key(f"callback-{source}", address or "-")
+        with self.uow() as uow:
+            counter = uow.counters.locked([key])[key]
+            in_last_window = counter.count
+            if counter.hit(now, MINUTE):
+                audit(
+                    uow,
+                    EventType.CALLBACK_REFUSED,
+                    Actor.system(),
+                    object_kind,
+                    "-",
+                    now,
+                    source=source,
+                    reason=reason,
+                    address=address,
+                    not_audited_before=max(in_last_window - 1, 0),
+                    total_from_address=counter.total,
+                )
+            uow.commit()

@@ -9,8 +9,18 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
-from kasa.application.context import Context, require_staff
-from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+import attrs
+
+from kasa.application.access import require_staff
+from kasa.application.clock import FundClock
+from kasa.application.reads import (
+    AuditQuery,
+    MemberQuery,
+    OfficeReads,
+    Page,
+    PaymentQuery,
+    RequestQuery,
+)
 from kasa.application.views import (
     FundReport,
     Listing,
@@ -72,13 +82,14 @@ MEMBER_COLUMNS = [
 ]
 
 
+@attrs.frozen
 class Books:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
+    reads: OfficeReads
+    clock: FundClock
 
     def _require(self, staff_id: int | None) -> None:
         if staff_id is not None:
-            require_staff(self.ctx.reads, staff_id)
+            require_staff(self.reads, staff_id)
 
     def fund_report(
         self, staff_id: int | None, first: date | None = None, last: date | None = None
@@ -89,14 +100,14 @@ class Books:
             raise InvalidInput.field("from", "must not be after the last date")
         self._require(staff_id)
         sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-        for hour, program, kind, amount in self.ctx.reads.confirmed_money(first, last):
-            key = (self.ctx.local_date(hour).strftime("%Y-%m"), program or "—")
+        for hour, program, kind, amount in self.reads.confirmed_money(first, last):
+            key = (self.clock.local_date(hour).strftime("%Y-%m"), program or "—")
             sums[key][0 if kind is PaymentType.TOP_UP else 1] += amount.kopecks
         lines = [
             MonthLine(month, program, Money(values[0]), Money(values[1]))
             for (month, program), values in sorted(sums.items())
         ]
-        counts = self.ctx.reads.members_by_status()
+        counts = self.reads.members_by_status()
         return FundReport(
             first,
             last,
@@ -134,7 +145,7 @@ class Books:
             p = found.payment
             return [
                 str(p.id),
-                self.ctx.local_date(p.paid_at).isoformat(),
+                self.clock.local_date(p.moved_at).isoformat(),
                 p.payment_type,
                 p.status,
                 str(p.amount),
@@ -149,7 +160,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, PAYMENT_COLUMNS, lambda page: self.ctx.reads.payments(query, page).items, row
+            staff_id, PAYMENT_COLUMNS, lambda page: self.reads.payments(query, page).items, row
         )
 
     def export_requests(self, staff_id: int | None, query: RequestQuery) -> Iterator[str]:
@@ -168,7 +179,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, REQUEST_COLUMNS, lambda page: self.ctx.reads.requests(query, page).items, row
+            staff_id, REQUEST_COLUMNS, lambda page: self.reads.requests(query, page).items, row
         )
 
     def export_members(self, staff_id: int | None, query: MemberQuery) -> Iterator[str]:
@@ -191,7 +202,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, MEMBER_COLUMNS, lambda page: self.ctx.reads.members(query, page), row
+            staff_id, MEMBER_COLUMNS, lambda page: self.reads.members(query, page), row
         )
 
     # -- audit -------------------------------------------------------------------------
@@ -199,7 +210,7 @@ class Books:
         self, staff_id: int | None, query: AuditQuery, page: Page
     ) -> Listing[AuditEvent]:
         self._require(staff_id)
-        return self.ctx.reads.audit(query, page)
+        return self.reads.audit(query, page)
 
 
 def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:

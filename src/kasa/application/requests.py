@@ -1,29 +1,24 @@
-"""Requests for aid: members file them with receipts and talk to staff; staff assess,
-answer, close and reopen them."""
+"""Requests for aid: members file them with receipts and talk to staff; staff assess
+them, move them, close and reopen them, and answer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kasa.application.context import (
-    Context,
-    StagedFiles,
-    Upload,
-    audit,
-    load_member,
-    load_staff,
-    require_member,
-    require_staff,
-    staged_files,
-)
-from kasa.application.reads import MemberReads, Page, RequestQuery
-from kasa.application.repositories import UnitOfWork
+import attrs
+
+from kasa.application.access import acting_staff, require_member, require_staff, signed_in_member
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.reads import MemberReads, OfficeReads, Page, RequestQuery
+from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.uploads import FileStaging, StagedFiles, Upload
 from kasa.application.views import Listing, RequestDetail, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.files import FileKind
 from kasa.domain.money import Money
-from kasa.domain.payments import committed_payouts, paid_out
+from kasa.domain.payouts import committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
 
 
@@ -34,7 +29,7 @@ def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
     return paid_out(payouts), committed_payouts(payouts)
 
 
-def request_detail(reads: MemberReads, request_id: int) -> RequestDetail:
+def request_detail(reads: MemberReads | OfficeReads, request_id: int) -> RequestDetail:
     detail = reads.request(request_id)
     if detail is None:
         raise NotFound(f"There is no request {request_id}.")
@@ -70,20 +65,23 @@ def attach_files(
         uow.files.add(stored)
 
 
+@attrs.frozen
 class MemberRequests:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
+    uow: UnitOfWorkFactory
+    reads: MemberReads
+    clock: FundClock
+    staging: FileStaging
 
     def create(self, member_id: int, comment: str, files: Sequence[Upload]) -> RequestDetail:
-        now = self.ctx.now()
-        with staged_files(self.ctx, files) as staged, self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+        now = self.clock.now()
+        with self.staging.of(files) as staged, self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             staged.require_room(uow, member_id)
             request = uow.requests.add(
                 Request.file(member_id, comment, member_approved=member.is_approved, now=now)
             )
             attach_files(uow, staged, request, files)
-            member.requests_awaiting_staff_changed(+1)
+            member.request_filed(request)
             audit(
                 uow,
                 EventType.CREATED,
@@ -95,31 +93,31 @@ class MemberRequests:
             )
             uow.commit()
         assert request.id is not None
-        return request_detail(self.ctx.reads, request.id)
+        return request_detail(self.reads, request.id)
 
-    def list(self, member_id: int, statuses: Sequence[str] = ()) -> Sequence[RequestView]:
+    def list(
+        self, member_id: int, statuses: frozenset[RequestStatus] = frozenset()
+    ) -> Sequence[RequestView]:
         """The member's own requests, with their files."""
-        wanted = frozenset(parse_statuses(statuses))
-        require_member(self.ctx.reads, member_id)
-        return self.ctx.reads.requests_of_member(member_id, wanted)
+        require_member(self.reads, member_id)
+        return self.reads.requests_of_member(member_id, statuses)
 
     def get(self, member_id: int, request_id: int) -> RequestDetail:
         """One of the member's own requests (another member's is not found)."""
-        require_member(self.ctx.reads, member_id)
-        detail = self.ctx.reads.request(request_id)
+        require_member(self.reads, member_id)
+        detail = self.reads.request(request_id)
         if detail is None or detail.request.member_id != member_id:
             raise NotFound("Request not found.")
         return detail
 
     def write(self, member_id: int, request_id: int, text: str) -> RequestMessage:
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             request = own_request(uow, member_id, request_id)
-            before = request.awaits_staff
-            request.member_wrote(now)
+            with member.following(request):
+                request.member_wrote(now)
             message = uow.messages.add(RequestMessage(request_id, text, now, member_id=member_id))
-            member.requests_awaiting_staff_changed(int(request.awaits_staff) - int(before))
             audit(
                 uow,
                 EventType.MESSAGE_WRITTEN,
@@ -135,15 +133,14 @@ class MemberRequests:
     def add_files(self, member_id: int, request_id: int, files: Sequence[Upload]) -> RequestDetail:
         if not files:
             raise InvalidInput.field("files", "add at least one file")
-        now = self.ctx.now()
-        with staged_files(self.ctx, files) as staged, self.ctx.uow() as uow:
-            member = load_member(uow, member_id, for_update=True)
+        now = self.clock.now()
+        with self.staging.of(files) as staged, self.uow() as uow:
+            member = signed_in_member(uow, member_id)
             request = own_request(uow, member_id, request_id)
             staged.require_room(uow, member_id)
-            before = request.awaits_staff
-            request.member_wrote(now)
+            with member.following(request):
+                request.member_wrote(now)
             attach_files(uow, staged, request, files)
-            member.requests_awaiting_staff_changed(int(request.awaits_staff) - int(before))
             audit(
                 uow,
                 EventType.FILES_ADDED,
@@ -154,94 +151,121 @@ class MemberRequests:
                 files=len(files),
             )
             uow.commit()
-        return request_detail(self.ctx.reads, request_id)
+        return request_detail(self.reads, request_id)
 
 
-def parse_statuses(codes: Sequence[str], field: str = "status") -> list[RequestStatus]:
-    try:
-        return [RequestStatus(code) for code in codes]
-    except ValueError:
-        raise InvalidInput.field(
-            field, f"must be among {', '.join(s.value for s in RequestStatus)}"
-        ) from None
+# -- what staff do with a request ------------------------------------------------------
+@attrs.frozen
+class Assessment:
+    """Staff set the diagnosis, the approved amount or correct the request's text."""
+
+    diagnosis: str | None = None
+    approved_amount: Money | None = None
+    request_text: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.diagnosis, self.approved_amount, self.request_text))
 
 
+@attrs.frozen
+class MoveTo:
+    """Staff move an open request to another open status (to ``opened``: reopen it)."""
+
+    status: RequestStatus
+
+
+@attrs.frozen
+class Close:
+    resolution: Resolution
+    reason: str | None = None
+
+
+@attrs.frozen
+class Reopen:
+    pass
+
+
+Step = MoveTo | Close | Reopen
+
+
+@attrs.frozen
 class StaffRequests:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
+    uow: UnitOfWorkFactory
+    reads: OfficeReads
+    clock: FundClock
 
-    def list(
-        self,
-        staff_id: int,
-        query: RequestQuery,
-        page: Page,
-    ) -> Listing[RequestView]:
-        require_staff(self.ctx.reads, staff_id)
-        return self.ctx.reads.requests(query, page)
+    def list(self, staff_id: int, query: RequestQuery, page: Page) -> Listing[RequestView]:
+        require_staff(self.reads, staff_id)
+        return self.reads.requests(query, page)
 
     def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestDetail:
-        require_staff(self.ctx.reads, staff_id)
-        detail = self.ctx.reads.request(request_id)
+        require_staff(self.reads, staff_id)
+        detail = self.reads.request(request_id)
         if detail is None or (member_id is not None and detail.request.member_id != member_id):
             raise NotFound(f"There is no request {request_id}.")
         return detail
 
-    def update(
+    def assess(self, staff_id: int, request_id: int, assessment: Assessment) -> RequestDetail:
+        return self.apply(staff_id, request_id, assessment=assessment)
+
+    def move(self, staff_id: int, request_id: int, status: RequestStatus) -> RequestDetail:
+        return self.apply(staff_id, request_id, step=MoveTo(status))
+
+    def close(
+        self, staff_id: int, request_id: int, resolution: Resolution, reason: str | None = None
+    ) -> RequestDetail:
+        return self.apply(staff_id, request_id, step=Close(resolution, reason))
+
+    def reopen(self, staff_id: int, request_id: int) -> RequestDetail:
+        return self.apply(staff_id, request_id, step=Reopen())
+
+    def apply(
         self,
         staff_id: int,
         request_id: int,
         *,
-        request_text: str | None = None,
-        diagnosis: str | None = None,
-        approved_amount: Money | None = None,
-        status: str | None = None,
-        resolution: str | None = None,
-        reason: str | None = None,
+        assessment: Assessment | None = None,
+        step: Step | None = None,
     ) -> RequestDetail:
-        """Staff assess the request and/or move it through its status machine."""
-        target = parse_statuses([status])[0] if status else None
-        outcome = None
-        if resolution:
-            try:
-                outcome = Resolution(resolution)
-            except ValueError:
-                raise InvalidInput.field(
-                    "resolution", "must be paid, rejected or withdrawn"
-                ) from None
-        if outcome is not None and target not in (None, RequestStatus.CLOSED):
-            raise InvalidInput.field("resolution", "is given only when closing the request")
-        if target is RequestStatus.CLOSED and outcome is None:
-            raise InvalidInput.field("resolution", "closing needs paid, rejected or withdrawn")
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            load_staff(uow, staff_id)
+        """An assessment and a step taken together, in one unit of work and one audit
+        event: reopening comes first (a closed request takes no assessment), closing
+        or moving after the assessment (closing as paid needs the approved amount)."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            acting_staff(uow, staff_id)
             request = uow.requests.get_for_update(request_id)
             if request is None:
                 raise NotFound(f"There is no request {request_id}.")
             member = uow.members.get_for_update(request.member_id)
             assert member is not None
-            before_status, before_awaiting = request.status, request.awaits_staff
-            paid, committed = payouts_of(uow, request_id)
+            before = request.status
             event = EventType.UPDATED
-            if target is RequestStatus.OPENED and request.is_closed:
-                request.reopen(now)
-                event = EventType.REOPENED
-            if any(v is not None for v in (request_text, diagnosis, approved_amount)):
-                request.assess(
-                    now,
-                    paid=committed,
-                    diagnosis=diagnosis,
-                    approved_amount=approved_amount,
-                    request_text=request_text,
+            with member.following(request):
+                reopening = isinstance(step, Reopen) or (
+                    isinstance(step, MoveTo)
+                    and step.status is RequestStatus.OPENED
+                    and request.is_closed
                 )
-            if outcome is not None:
-                request.close(outcome, now, paid=paid, reason=reason)
-                event = EventType.CLOSED
-            elif target is not None and event is not EventType.REOPENED:
-                request.set_status(target, now)
-                if request.status is not before_status:
-                    event = EventType.STATUS_CHANGED
-            member.requests_awaiting_staff_changed(int(request.awaits_staff) - int(before_awaiting))
+                if reopening:
+                    request.reopen(now)
+                    event = EventType.REOPENED
+                if assessment:
+                    _, committed = payouts_of(uow, request_id)
+                    request.assess(
+                        now,
+                        paid=committed,
+                        diagnosis=assessment.diagnosis,
+                        approved_amount=assessment.approved_amount,
+                        request_text=assessment.request_text,
+                    )
+                if isinstance(step, Close):
+                    paid, _ = payouts_of(uow, request_id)
+                    request.close(step.resolution, now, paid=paid, reason=step.reason)
+                    event = EventType.CLOSED
+                elif isinstance(step, MoveTo) and not reopening:
+                    request.set_status(step.status, now)
+                    if request.status is not before:
+                        event = EventType.STATUS_CHANGED
             audit(
                 uow,
                 event,
@@ -250,27 +274,26 @@ class StaffRequests:
                 request_id,
                 now,
                 status=request.status,
-                previous_status=before_status,
+                previous_status=before,
                 approved_amount=str(request.approved_amount) if request.approved_amount else None,
                 resolution=request.resolution,
                 reason=request.reason or None,
             )
             uow.commit()
-        return request_detail(self.ctx.reads, request_id)
+        return request_detail(self.reads, request_id)
 
     def write(self, staff_id: int, request_id: int, text: str) -> RequestMessage:
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            load_staff(uow, staff_id)
+        now = self.clock.now()
+        with self.uow() as uow:
+            acting_staff(uow, staff_id)
             request = uow.requests.get_for_update(request_id)
             if request is None:
                 raise NotFound(f"There is no request {request_id}.")
             member = uow.members.get_for_update(request.member_id)
             assert member is not None
-            before = request.awaits_staff
-            request.staff_wrote(now)
+            with member.following(request):
+                request.staff_wrote(now)
             message = uow.messages.add(RequestMessage(request_id, text, now, staff_id=staff_id))
-            member.requests_awaiting_staff_changed(int(request.awaits_staff) - int(before))
             audit(
                 uow,
                 EventType.MESSAGE_WRITTEN,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import timedelta
 
 import attrs
 
-from kasa.application.context import Context, audit, load_staff, require_staff
-from kasa.application.ports import TokenAudience
-from kasa.application.repositories import UnitOfWork
+from kasa.application.access import acting_staff, require_staff
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.ports import CodeGenerator, PasswordHasher, TokenAudience, TokenIssuer
+from kasa.application.reads import OfficeReads
+from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.settings import FundSettings
 from kasa.application.views import StaffView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import (
@@ -38,24 +43,34 @@ class NewStaffUser:
     initial_password: str
 
 
-def parse_role(value: str | None) -> Role | None:
-    if value is None:
-        return None
-    try:
-        return Role(value)
-    except ValueError:
-        raise InvalidInput.field("role", "must be admin or operator") from None
+class Blank(enum.Enum):
+    """Given for an optional field, clears it (None leaves it as it is)."""
+
+    BLANK = "blank"
+
+
+BLANK = Blank.BLANK
 
 
 TOO_MANY_FAILURES = "Too many failed sign-ins. Try again later."
 
 
+@attrs.frozen
 class StaffAccounts:
-    def __init__(self, context: Context) -> None:
-        self.ctx = context
-        # checked in place of a password hash for unknown logins, so that they take as
-        # long to refuse as a wrong password does
-        self._decoy = context.passwords.hash(context.codes.password())
+    uow: UnitOfWorkFactory
+    reads: OfficeReads
+    clock: FundClock
+    passwords: PasswordHasher
+    tokens: TokenIssuer
+    codes: CodeGenerator
+    settings: FundSettings
+    # checked in place of a password hash for unknown logins, so that they take as long
+    # to refuse as a wrong password does
+    _decoy: str = attrs.field(init=False)
+
+    @_decoy.default
+    def _make_decoy(self) -> str:
+        return self.passwords.hash(self.codes.password())
 
     # -- signing in ------------------------------------------------------------------
     def sign_in(self, login: str, password: str, address: str = "") -> StaffSession:
@@ -66,20 +81,20 @@ class StaffAccounts:
         attempts race, no more than the limit are ever checked. An unknown login costs
         a password check too, so its answer takes as long as a wrong password's.
         """
-        now = self.ctx.now()
-        settings = self.ctx.settings
+        now = self.clock.now()
+        settings = self.settings
         key = (login or "").strip().lower()
         window = timedelta(seconds=settings.staff_failure_window_seconds)
         limits = {counter_key("staff-login", key): settings.staff_failures_per_login}
         if address:
             limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
-        with self.ctx.uow() as uow:
+        with self.uow() as uow:
             counters = uow.counters.locked(limits)
             for name, limit in limits.items():
                 counters[name].check(limit, now, window, TOO_MANY_FAILURES)
             user = uow.staff.by_login(key) if key else None
             stored = user.password_hash if user is not None else self._decoy
-            ok = self.ctx.passwords.verify(stored, password) and user is not None
+            ok = self.passwords.verify(stored, password) and user is not None
             if not ok or user is None:
                 for counter in counters.values():
                     counter.hit(now, window)
@@ -97,8 +112,8 @@ class StaffAccounts:
             assert user.id is not None
             if not user.is_active:
                 raise PermissionDenied("This staff account is deactivated.")
-            if self.ctx.passwords.needs_rehash(user.password_hash):
-                user.password_hash = self.ctx.passwords.hash(password)
+            if self.passwords.needs_rehash(user.password_hash):
+                user.password_hash = self.passwords.hash(password)
             counters[counter_key("staff-login", key)].clear()
             audit(
                 uow,
@@ -114,19 +129,19 @@ class StaffAccounts:
 
     def _token(self, user: StaffUser) -> str:
         assert user.id is not None
-        return self.ctx.tokens.issue(TokenAudience.STAFF, user.id, user.token_version)
+        return self.tokens.issue(TokenAudience.STAFF, user.id, user.token_version)
 
     def authenticate(self, staff_id: int, token_version: int) -> int:
         """Check a staff token's version on a call: a token issued before the user's
         password, role or activation last changed is refused."""
-        if self.ctx.reads.staff_token_version(staff_id) != token_version:
+        if self.reads.staff_token_version(staff_id) != token_version:
             raise AuthenticationFailed("This session has ended; please sign in again.")
         return staff_id
 
     def current(self, staff_id: int) -> StaffUser:
         """The signed-in staff user, refused when deactivated."""
-        with self.ctx.uow(read_only=True) as uow:
-            return load_staff(uow, staff_id)
+        with self.uow(read_only=True) as uow:
+            return acting_staff(uow, staff_id)
 
     # -- managing accounts (admin) ----------------------------------------------------
     def create(
@@ -134,38 +149,36 @@ class StaffAccounts:
         admin_id: int | None,
         *,
         login: str,
-        role: str,
+        role: Role,
         name: str = "",
-        email: str | None = None,
-        phone: str | None = None,
+        email: Email | None = None,
+        phone: Phone | None = None,
         is_active: bool = True,
         password: str | None = None,
     ) -> NewStaffUser:
         """Create a staff user. ``admin_id`` None is the command line bootstrapping the
         first account. Without a password, a strong one is generated and returned once."""
         clean_login = staff_login(login)
-        kind = parse_role(role)
-        assert kind is not None
         secret = check_password_policy(password, "password") if password else None
-        secret = secret or self.ctx.codes.password()
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
+        secret = secret or self.codes.password()
+        now = self.clock.now()
+        with self.uow() as uow:
             actor = Actor.system()
             if admin_id is not None:
-                load_staff(uow, admin_id, admin=True)
+                acting_staff(uow, admin_id, admin=True)
                 actor = Actor.staff(admin_id)
             if uow.staff.by_login(clean_login) is not None:
                 raise Conflict("This login is taken.")
             user = uow.staff.add(
                 StaffUser(
                     clean_login,
-                    self.ctx.passwords.hash(secret),
+                    self.passwords.hash(secret),
                     (name or clean_login).strip()[:128],
-                    kind,
+                    role,
                     now,
                     now,
-                    email=Email.parse(email) if email else None,
-                    phone=Phone.parse(phone) if phone else None,
+                    email=email,
+                    phone=phone,
                     is_active=is_active,
                 )
             )
@@ -177,7 +190,7 @@ class StaffAccounts:
                 user.id,
                 now,
                 login=clean_login,
-                role=kind,
+                role=role,
             )
             uow.commit()
             return NewStaffUser(StaffView.of(user), secret)
@@ -189,15 +202,16 @@ class StaffAccounts:
         *,
         login: str | None = None,
         name: str | None = None,
-        email: str | None = None,
-        phone: str | None = None,
-        role: str | None = None,
+        email: Email | Blank | None = None,
+        phone: Phone | Blank | None = None,
+        role: Role | None = None,
         is_active: bool | None = None,
     ) -> StaffView:
-        now = self.ctx.now()
-        new_role = parse_role(role)
-        with self.ctx.uow() as uow:
-            admin = load_staff(uow, admin_id, admin=True)
+        """Change a staff user (an admin's work); ``BLANK`` clears e-mail or phone."""
+        now = self.clock.now()
+        new_role = role
+        with self.uow() as uow:
+            admin = acting_staff(uow, admin_id, admin=True)
             user = self._get(uow, user_id)
             changed: list[str] = []
             if login is not None and staff_login(login) != user.login:
@@ -210,10 +224,10 @@ class StaffAccounts:
                 user.name = name.strip()[:128]
                 changed.append("name")
             if email is not None:
-                user.email = Email.parse(email) if email else None
+                user.email = None if email is BLANK else email
                 changed.append("email")
             if phone is not None:
-                user.phone = Phone.parse(phone) if phone else None
+                user.phone = None if phone is BLANK else phone
                 changed.append("phone")
             if new_role is not None and new_role is not user.role:
                 if user.id == admin.id:
@@ -239,9 +253,9 @@ class StaffAccounts:
             return StaffView.of(user)
 
     def deactivate(self, admin_id: int, user_id: int) -> StaffView:
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            admin = load_staff(uow, admin_id, admin=True)
+        now = self.clock.now()
+        with self.uow() as uow:
+            admin = acting_staff(uow, admin_id, admin=True)
             user = self._get(uow, user_id)
             user.deactivate(admin, now)
             audit(
@@ -267,9 +281,9 @@ class StaffAccounts:
         the command line (an operator of the server). Every token of the user issued
         before ends; for one's own password, the answer is a new token (else None)."""
         secret = check_password_policy(new_password)
-        now = self.ctx.now()
-        with self.ctx.uow() as uow:
-            actor = load_staff(uow, actor_id) if actor_id is not None else None
+        now = self.clock.now()
+        with self.uow() as uow:
+            actor = acting_staff(uow, actor_id) if actor_id is not None else None
             target_id = user_id if user_id is not None else actor_id
             if target_id is None:
                 raise InvalidInput.field("id", "name the staff user")
@@ -278,10 +292,10 @@ class StaffAccounts:
                 if not actor.may_set_password_of(target):
                     raise PermissionDenied("Only an admin may set another user's password.")
                 if actor.id == target.id and not (
-                    old_password and self.ctx.passwords.verify(target.password_hash, old_password)
+                    old_password and self.passwords.verify(target.password_hash, old_password)
                 ):
                     raise AuthenticationFailed("The old password is wrong.")
-            target.set_password_hash(self.ctx.passwords.hash(secret), now)
+            target.set_password_hash(self.passwords.hash(secret), now)
             who = Actor.staff(actor_id) if actor_id is not None else Actor.system()
             audit(uow, EventType.PASSWORD_CHANGED, who, ObjectKind.STAFF_USER, target_id, now)
             uow.commit()
@@ -290,7 +304,7 @@ class StaffAccounts:
     def reset_password(self, login: str, password: str | None = None) -> str:
         """The server's operator sets a staff user's password (the command line); without
         one, a strong password is generated. Returns the password, to be shown once."""
-        secret = check_password_policy(password) if password else self.ctx.codes.password()
+        secret = check_password_policy(password) if password else self.codes.password()
         user = self.by_login(login)
         assert user.id is not None
         self.change_password(None, new_password=secret, user_id=user.id)
@@ -298,19 +312,19 @@ class StaffAccounts:
 
     def list(self, admin_id: int | None) -> Sequence[StaffView]:
         if admin_id is not None:
-            require_staff(self.ctx.reads, admin_id, admin=True)
-        return self.ctx.reads.staff_users()
+            require_staff(self.reads, admin_id, admin=True)
+        return self.reads.staff_users()
 
     def get(self, admin_id: int, user_id: int) -> StaffView:
-        require_staff(self.ctx.reads, admin_id, admin=True)
-        user = self.ctx.reads.staff_user(user_id)
+        require_staff(self.reads, admin_id, admin=True)
+        user = self.reads.staff_user(user_id)
         if user is None:
             raise NotFound(f"There is no staff user {user_id}.")
         return user
 
     def by_login(self, login: str) -> StaffUser:
         """For the command line's ``--as LOGIN``."""
-        with self.ctx.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             user = uow.staff.by_login(staff_login(login))
             if user is None:
                 raise NotFound(f"There is no staff user {login}.")

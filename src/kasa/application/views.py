@@ -16,7 +16,7 @@ from kasa.domain.identity import IdentityType
 from kasa.domain.members import Member, MemberStatus, full_name, legacy_flags
 from kasa.domain.membership import Membership
 from kasa.domain.money import Money
-from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType, moved_at
 from kasa.domain.programs import Program
 from kasa.domain.requests import RequestStatus, Resolution
 from kasa.domain.staff import Role, StaffUser
@@ -128,7 +128,7 @@ class MemberView:
     membership: Membership
     status: MemberStatus
     status_before_block: MemberStatus | None
-    has_new_request: int
+    requests_awaiting_staff: int
     has_new_program_change: bool
     has_new_passport_data: bool
     has_new_correction: bool
@@ -154,7 +154,7 @@ class MemberView:
             membership=member.membership,
             status=member.status,
             status_before_block=member.status_before_block,
-            has_new_request=member.has_new_request,
+            requests_awaiting_staff=member.requests_awaiting_staff,
             has_new_program_change=member.has_new_program_change,
             has_new_passport_data=member.has_new_passport_data,
             has_new_correction=member.has_new_correction,
@@ -226,9 +226,8 @@ class PaymentView:
         )
 
     @property
-    def paid_at(self) -> datetime:
-        """When the money moved (or, not yet moved, when it was recorded)."""
-        return self.payment_date or self.created_at
+    def moved_at(self) -> datetime:
+        return moved_at(self.payment_date, self.created_at)
 
 
 @attrs.frozen

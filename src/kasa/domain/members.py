@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Protocol
 
 import attrs
 
@@ -63,6 +66,13 @@ class PersonalData:
         return cls(first, middle, last, mail, account)
 
 
+class AwaitsStaff(Protocol):
+    """A request, as far as the review queue cares."""
+
+    @property
+    def awaits_staff(self) -> bool: ...
+
+
 @attrs.define(eq=False)
 class Member:
     """A participant of the fund, identified by a mobile phone number."""
@@ -81,11 +91,11 @@ class Member:
     iban: Iban | None = None
     photo_file_id: int | None = None
     certificate: str | None = None
-    expiration_date: date | None = None
+    paid_until: date | None = None
     credit_units: int = 0
     status: MemberStatus = MemberStatus.REGISTERED
     status_before_block: MemberStatus | None = None
-    has_new_request: int = 0
+    requests_awaiting_staff: int = 0
     has_new_program_change: bool = False
     has_new_passport_data: bool = False
     has_new_correction: bool = False
@@ -117,11 +127,11 @@ class Member:
 
     @property
     def membership(self) -> Membership:
-        return Membership(self.expiration_date, self.credit_units)
+        return Membership(self.paid_until, self.credit_units)
 
     @membership.setter
     def membership(self, value: Membership) -> None:
-        self.expiration_date = value.paid_until
+        self.paid_until = value.paid_until
         self.credit_units = value.credit_units
 
     def membership_state(self, today: date, grace_days: int) -> MembershipState:
@@ -136,7 +146,7 @@ class Member:
             or self.has_new_program_change
             or self.has_new_passport_data
             or self.has_new_correction
-            or self.has_new_request > 0
+            or self.requests_awaiting_staff > 0
         )
 
     # -- the status machine ------------------------------------------------------------
@@ -199,6 +209,24 @@ class Member:
         self.certificate = value
         self.updated_at = now
 
+    def program_change_requested(self, now: datetime) -> None:
+        """The member chose another program; it waits for staff."""
+        self.has_new_program_change = True
+        self.updated_at = now
+
+    def program_change_accepted(self, now: datetime) -> None:
+        self.has_new_program_change = False
+        self.updated_at = now
+
+    def correction_reported(self, now: datetime) -> None:
+        """The member reported wrong names or birth date; staff will look."""
+        self.has_new_correction = True
+        self.updated_at = now
+
+    def corrections_resolved(self, now: datetime) -> None:
+        self.has_new_correction = False
+        self.updated_at = now
+
     def documents_accepted(self, now: datetime) -> None:
         self.has_new_passport_data = False
         self.updated_at = now
@@ -209,8 +237,21 @@ class Member:
             self.has_new_passport_data = True
         self.updated_at = now
 
-    def requests_awaiting_staff_changed(self, delta: int) -> None:
-        self.has_new_request = max(0, self.has_new_request + delta)
+    # -- the member's requests awaiting staff (they put the member in the review queue) --
+    def request_filed(self, request: AwaitsStaff) -> None:
+        """A new request of the member's, counted while it awaits staff."""
+        self._count_awaiting(int(request.awaits_staff))
+
+    @contextmanager
+    def following(self, request: AwaitsStaff) -> Iterator[None]:
+        """Whatever happens to one of the member's requests inside the block, the count of
+        requests awaiting staff follows it."""
+        before = request.awaits_staff
+        yield
+        self._count_awaiting(int(request.awaits_staff) - int(before))
+
+    def _count_awaiting(self, delta: int) -> None:
+        self.requests_awaiting_staff = max(0, self.requests_awaiting_staff + delta)
 
     # -- data the member or staff may change -------------------------------------------
     def change_contacts(self, *, email: Email | None, phone: Phone | None, now: datetime) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import date, datetime
 
 import attrs
 
-from kasa.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
 from kasa.domain.membership import Extension
-from kasa.domain.money import Money, total
-from kasa.domain.requests import Request
+from kasa.domain.money import Money
 
 
 class PaymentType(enum.StrEnum):
@@ -58,6 +56,12 @@ class GatewayOutcome(enum.StrEnum):
     PENDING = "pending"
 
 
+def moved_at(payment_date: datetime | None, created_at: datetime) -> datetime:
+    """When a payment's money moved: its payment date, or, not moved yet, when it was
+    recorded. Lists sort and filter payments by it."""
+    return payment_date or created_at
+
+
 class Change(enum.StrEnum):
     """What applying an outcome did: the caller extends or takes back membership."""
 
@@ -91,6 +95,10 @@ class Payment:
     # a gateway order for a monthly subscription: each charge is a top-up of its own;
     # a one-off order takes exactly one payment
     is_subscription: bool = False
+
+    @property
+    def moved_at(self) -> datetime:
+        return moved_at(self.payment_date, self.created_at)
 
     def __attrs_post_init__(self) -> None:
         if not self.amount:
@@ -193,87 +201,3 @@ class Payment:
     def record_extension(self, extension: Extension) -> None:
         self.extension = extension
         self.extended_to = extension.extended_to
-
-    # -- four-eyes payouts ---------------------------------------------------------
-    def approve_payout(self, staff_id: int, now: datetime) -> None:
-        """A second staff user approves a pending four-eyes payout."""
-        if not (self.payment_type.is_payout and self.needs_approval):
-            raise Conflict("This payment does not wait for a second approval.")
-        if self.status is not PaymentStatus.PENDING:
-            raise Conflict(f"This payout is already {self.status}.")
-        if staff_id == self.created_by:
-            raise PermissionDenied("The payout must be approved by another staff user.")
-        self.status = PaymentStatus.CONFIRMED
-        self.approved_by = staff_id
-        self.updated_at = now
-
-
-def committed_payouts(payouts: Iterable[Payment]) -> Money:
-    """What counts against a request's approved amount: confirmed payouts and those
-    waiting for a second approval."""
-    return total(
-        p.amount
-        for p in payouts
-        if p.payment_type.is_payout and p.status in (PaymentStatus.CONFIRMED, PaymentStatus.PENDING)
-    )
-
-
-def paid_out(payouts: Iterable[Payment]) -> Money:
-    return total(
-        p.amount
-        for p in payouts
-        if p.payment_type.is_payout and p.status is PaymentStatus.CONFIRMED
-    )
-
-
-def record_payout(
-    request: Request,
-    existing: Iterable[Payment],
-    amount: Money,
-    *,
-    paid_at: datetime,
-    staff_id: int,
-    now: datetime,
-    iban: str = "",
-    four_eyes_threshold: Money | None = None,
-) -> Payment:
-    """The fund pays (part of) a request.
-
-    Payouts never sum past the approved amount; a payout that completes it is a
-    ``payout``, one that leaves part unpaid a ``partial_payout``. When the request's
-    payouts with this one pass the four-eyes threshold, it waits as pending for a
-    second staff user.
-    """
-    if request.id is None:
-        raise InvalidInput.field("request", "the request is not saved")
-    if request.is_closed:
-        raise Conflict("The request is closed; reopen it before paying it.")
-    if request.approved_amount is None:
-        raise RuleViolation("The request has no approved amount yet; set it before paying.")
-    if not amount:
-        raise InvalidInput.field("amount", "must be greater than zero")
-    committed = committed_payouts(existing)
-    remaining = request.approved_amount - committed
-    if amount > remaining:
-        raise RuleViolation(
-            f"The payout of {amount} would exceed the approved amount "
-            f"{request.approved_amount}: at most {remaining} remains."
-        )
-    kind = PaymentType.PAYOUT if amount == remaining else PaymentType.PARTIAL_PAYOUT
-    # four-eyes counts the request's whole payout (what is already paid or waiting,
-    # and this one), so splitting a payout into smaller ones does not avoid it
-    needs_approval = four_eyes_threshold is not None and committed + amount > four_eyes_threshold
-    return Payment(
-        request.member_id,
-        kind,
-        amount,
-        PaymentSource.MANUAL,
-        now,
-        now,
-        status=PaymentStatus.PENDING if needs_approval else PaymentStatus.CONFIRMED,
-        request_id=request.id,
-        iban=iban,
-        payment_date=paid_at,
-        created_by=staff_id,
-        needs_approval=needs_approval,
-    )

@@ -167,14 +167,14 @@ class Request:
             raise Conflict("The request is closed; reopen it to change it.")
         if approved_amount is not None:
             if not approved_amount:
-                raise InvalidInput.field("suma", "must be greater than zero")
+                raise InvalidInput.field("approved_amount", "must be greater than zero")
             if approved_amount < paid:
                 raise RuleViolation(
                     f"The approved amount cannot be less than what is already paid ({paid})."
                 )
             self.approved_amount = approved_amount
         if diagnosis is not None:
-            self.diagnosis = _text(diagnosis, "diagnos", DIAGNOSIS_MAX, required=False)
+            self.diagnosis = _text(diagnosis, "diagnosis", DIAGNOSIS_MAX, required=False)
         if request_text is not None:
             self.request_text = _text(
                 request_text, "request_text", REQUEST_TEXT_MAX, required=False

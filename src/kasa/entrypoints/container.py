@@ -1,6 +1,7 @@
-"""The dependency-injector containers: ``Gateways`` (database, SMS, gateway, Diia,
-files, clock, hashing, tokens), ``Services`` (the use cases), and the application
-container that joins them. Tests override the gateways with the in-memory fakes."""
+"""The dependency-injector containers: ``Adapters`` (the outside world), ``Ports``
+(what use cases share), the use cases by who uses them (``MemberUseCases``,
+``StaffUseCases``, ``SystemUseCases``), each given only the ports it uses, and ``Kasa``,
+which joins them. Tests override the adapters with fakes."""
 
 from __future__ import annotations
 
@@ -16,17 +17,22 @@ from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.system import SecretCodes, SystemClock
 from kasa.adapters.tokens import JwtTokens
-from kasa.application.context import Context
+from kasa.application.callbacks import GatewayCallbacks
+from kasa.application.clock import FundClock
+from kasa.application.codes import OneTimeCodes
 from kasa.application.identity import DiiaSharing
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, MemberFiles
-from kasa.application.payments import GatewayPayments, MemberPayments, StaffPayments
+from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
+from kasa.application.refusals import UnverifiedCallbacks
 from kasa.application.reports import Books
 from kasa.application.requests import MemberRequests, StaffRequests
+from kasa.application.settings import FundSettings
 from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
+from kasa.application.uploads import FileStaging
 from kasa.entrypoints.settings import Settings
 
 CALLBACK_PATH = "/user/payments/liqpay-callback"
@@ -36,7 +42,9 @@ def _code_key(settings: Settings) -> bytes:
     return ("sign-in-codes:" + settings.secret()).encode()
 
 
-class Gateways(containers.DeclarativeContainer):
+class Adapters(containers.DeclarativeContainer):
+    """The outside world: database, SMS, gateway, Diia, files, clock, hashing, tokens."""
+
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
@@ -91,45 +99,156 @@ class Gateways(containers.DeclarativeContainer):
     )
 
 
-class Services(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
-    gateways = providers.DependenciesContainer()
+class Ports(containers.DeclarativeContainer):
+    """What the use cases share, made from the adapters: the fund's clock and rules,
+    file staging, one-time codes, the count of unverifiable callbacks."""
 
-    context = providers.Singleton(
-        Context,
-        uow=gateways.uow,
-        clock=gateways.clock,
-        codes=gateways.codes,
-        sms=gateways.sms,
-        gateway=gateways.gateway,
-        identity=gateways.identity,
-        files=gateways.files,
-        passwords=gateways.passwords,
-        code_hasher=gateways.code_hasher,
-        tokens=gateways.tokens,
-        settings=settings.provided.fund,
-        reads=gateways.reads,
+    adapters = providers.DependenciesContainer()
+    fund = providers.Dependency(instance_of=FundSettings)
+
+    clock = providers.Singleton(FundClock, clock=adapters.clock, zone=fund.provided.zone)
+    staging = providers.Singleton(FileStaging, files=adapters.files, settings=fund, clock=clock)
+    codes = providers.Singleton(
+        OneTimeCodes,
+        uow=adapters.uow,
+        clock=clock,
+        codes=adapters.codes,
+        hasher=adapters.code_hasher,
+        sms=adapters.sms,
+        settings=fund,
     )
-    sign_in = providers.Singleton(MemberSignIn, context)
-    profiles = providers.Singleton(Profiles, context)
-    member_requests = providers.Singleton(MemberRequests, context)
-    staff_requests = providers.Singleton(StaffRequests, context)
-    member_payments = providers.Singleton(MemberPayments, context)
-    gateway_payments = providers.Singleton(GatewayPayments, context)
-    staff_payments = providers.Singleton(StaffPayments, context)
-    diia = providers.Singleton(DiiaSharing, context)
-    member_files = providers.Singleton(MemberFiles, context)
-    back_office = providers.Singleton(BackOfficeMembers, context)
-    programs = providers.Singleton(ProgramAdmin, context)
-    staff_accounts = providers.Singleton(StaffAccounts, context)
-    books = providers.Singleton(Books, context)
-    reminders = providers.Singleton(Reminders, context)
+    refusals = providers.Singleton(UnverifiedCallbacks, uow=adapters.uow, clock=clock)
+
+
+class MemberUseCases(containers.DeclarativeContainer):
+    """What members do, through the mobile API."""
+
+    adapters = providers.DependenciesContainer()
+    ports = providers.DependenciesContainer()
+    fund = providers.Dependency(instance_of=FundSettings)
+
+    sign_in = providers.Singleton(
+        MemberSignIn,
+        uow=adapters.uow,
+        clock=ports.clock,
+        codes=ports.codes,
+        tokens=adapters.tokens,
+    )
+    profiles = providers.Singleton(
+        Profiles,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        codes=ports.codes,
+        staging=ports.staging,
+        settings=fund,
+    )
+    requests = providers.Singleton(
+        MemberRequests,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        staging=ports.staging,
+    )
+    payments = providers.Singleton(
+        MemberPayments,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        codes=adapters.codes,
+        gateway=adapters.gateway,
+    )
+    files = providers.Singleton(MemberFiles, reads=adapters.reads, files=adapters.files)
+    diia = providers.Singleton(
+        DiiaSharing,
+        uow=adapters.uow,
+        clock=ports.clock,
+        codes=adapters.codes,
+        identity=adapters.identity,
+        staging=ports.staging,
+        refusals=ports.refusals,
+    )
+
+
+class StaffUseCases(containers.DeclarativeContainer):
+    """What staff do, through the admin API and the command line."""
+
+    adapters = providers.DependenciesContainer()
+    ports = providers.DependenciesContainer()
+    fund = providers.Dependency(instance_of=FundSettings)
+
+    accounts = providers.Singleton(
+        StaffAccounts,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        passwords=adapters.passwords,
+        tokens=adapters.tokens,
+        codes=adapters.codes,
+        settings=fund,
+    )
+    members = providers.Singleton(
+        BackOfficeMembers,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        files=adapters.files,
+    )
+    requests = providers.Singleton(
+        StaffRequests, uow=adapters.uow, reads=adapters.reads, clock=ports.clock
+    )
+    payments = providers.Singleton(
+        StaffPayments, uow=adapters.uow, reads=adapters.reads, clock=ports.clock, settings=fund
+    )
+    programs = providers.Singleton(
+        ProgramAdmin,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        staging=ports.staging,
+        files=adapters.files,
+    )
+    books = providers.Singleton(Books, reads=adapters.reads, clock=ports.clock)
+
+
+class SystemUseCases(containers.DeclarativeContainer):
+    """What the fund does by itself: the gateway's callbacks and reconciliation, and the
+    scheduled reminders."""
+
+    adapters = providers.DependenciesContainer()
+    ports = providers.DependenciesContainer()
+    fund = providers.Dependency(instance_of=FundSettings)
+
+    callbacks = providers.Singleton(
+        GatewayCallbacks,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        gateway=adapters.gateway,
+        refusals=ports.refusals,
+        settings=fund,
+    )
+    reminders = providers.Singleton(
+        Reminders,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        clock=ports.clock,
+        sms=adapters.sms,
+        settings=fund,
+    )
 
 
 class Kasa(containers.DeclarativeContainer):
+    """The whole application: the adapters, and the use cases by who uses them. Tests
+    override the adapters (``kasa.adapters.sms.override(...)``) with fakes."""
+
     settings = providers.Dependency(instance_of=Settings)
-    gateways = providers.Container(Gateways, settings=settings)
-    services = providers.Container(Services, settings=settings, gateways=gateways)
+    fund = providers.Callable(lambda s: s.fund, settings)
+    adapters = providers.Container(Adapters, settings=settings)
+    ports = providers.Container(Ports, adapters=adapters, fund=fund)
+    members = providers.Container(MemberUseCases, adapters=adapters, ports=ports, fund=fund)
+    staff = providers.Container(StaffUseCases, adapters=adapters, ports=ports, fund=fund)
+    system = providers.Container(SystemUseCases, adapters=adapters, ports=ports, fund=fund)
 
 
 def build_container(settings: Settings | None = None) -> Kasa:

@@ -14,7 +14,7 @@ import attrs
 import sqlalchemy as sa
 
 from kasa.adapters.files import private_folder
-from kasa.application.context import FundSettings
+from kasa.application.settings import FundSettings
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
 from kasa.domain.signin import SignInPolicy

@@ -213,7 +213,7 @@ class FundMachine(RuleBasedStateMachine):
         today = self.fund.ctx.today()
         for member_id, paid in self.confirmed.items():
             member = tables.members[member_id]
-            days = (member.expiration_date - today).days if member.expiration_date else 0
+            days = (member.paid_until - today).days if member.paid_until else 0
             assert days * PRICE + member.credit_units == 30 * sum(k for _, k in paid)
 
     def no_request_is_paid_past_its_approved_amount(self, tables: Any) -> None:

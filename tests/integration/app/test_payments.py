@@ -25,7 +25,7 @@ from tests.integration.app.helpers import Fund
 
 def member_state(fund: Fund, member_id: int) -> tuple[date | None, int]:
     member = fund.tables().members[member_id]
-    return member.expiration_date, member.credit_units
+    return member.paid_until, member.credit_units
 
 
 def test_top_up_gives_signed_checkout_and_a_pending_payment(fund: Fund) -> None:

@@ -30,7 +30,7 @@ def test_a_new_request_with_receipts_awaits_staff(fund: Fund) -> None:
     assert view.request.status is RequestStatus.OPENED and len(view.request.files) == 2
     assert all(f.request_id == view.request.id for f in view.request.files)
     member = fund.tables().members[member_id]
-    assert member.has_new_request == 1 and member.in_review_queue
+    assert member.requests_awaiting_staff == 1 and member.in_review_queue
 
 
 def test_a_receipt_seen_on_another_request_is_flagged_not_refused(fund: Fund) -> None:
@@ -65,7 +65,7 @@ def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> No
     request_id = fund.requests.create(member_id, "", []).request.id or 0
     fund.staff_requests.write(fund.operator_id, request_id, "Надішліть чек")
     member = fund.tables().members[member_id]
-    assert member.has_new_request == 0
+    assert member.requests_awaiting_staff == 0
     view = fund.requests.add_files(member_id, request_id, [Upload.of("f", "чек.pdf", PDF)])
     assert view.request.status is RequestStatus.AWAITING_AGENT
     fund.requests.write(member_id, request_id, "Ось чек")
@@ -74,7 +74,7 @@ def test_conversation_moves_the_request_and_the_awaiting_count(fund: Fund) -> No
         ("staff", "Олена"),
         ("member", "Коваль Олена Петрівна"),
     ]
-    assert fund.tables().members[member_id].has_new_request == 1
+    assert fund.tables().members[member_id].requests_awaiting_staff == 1
     with pytest.raises(InvalidInput, match="at least one"):
         fund.requests.add_files(member_id, request_id, [])
 
@@ -91,7 +91,7 @@ def test_closed_request_takes_nothing_from_the_member(fund: Fund) -> None:
         fund.requests.add_files(member_id, request_id, [receipt()])
     assert not [f for f in fund.tables().files.values() if f.request_id]
     assert len(fund.fakes.files.blobs) == 3  # only the profile's documents
-    assert fund.tables().members[member_id].has_new_request == 0
+    assert fund.tables().members[member_id].requests_awaiting_staff == 0
 
 
 def test_staff_assess_close_as_paid_and_reopen(fund: Fund) -> None:

@@ -69,8 +69,8 @@ def test_database_outage_is_503_and_recovers_without_a_restart(
         assert again.json()["changed"] is False
     with context.uow() as uow:
         member = uow.members.get(member_id)
-        assert member is not None and member.expiration_date is not None
-        assert (member.expiration_date - context.today()).days == 30
+        assert member is not None and member.paid_until is not None
+        assert (member.paid_until - context.today()).days == 30
     kasa.gateways.database().dispose()
 
 
@@ -167,7 +167,7 @@ def test_a_member_cannot_set_what_only_staff_decide(world: MobileWorld) -> None:
     with world.kasa.gateways.uow()() as uow:
         member = uow.members.get(member_id)
     assert member is not None
-    assert (member.status, member.certificate, member.expiration_date, member.credit_units) == (
+    assert (member.status, member.certificate, member.paid_until, member.credit_units) == (
         "pending_review",
         None,
         None,
@@ -191,4 +191,4 @@ def test_forged_and_altered_callbacks_change_nothing(world: MobileWorld) -> None
         r = world.client.post("/user/payments/liqpay-callback", data=form)
         assert r.status_code in (400, 404, 422)
     with world.kasa.gateways.uow()() as uow:
-        assert uow.members.get(member_id).expiration_date is None  # type: ignore[union-attr]
+        assert uow.members.get(member_id).paid_until is None  # type: ignore[union-attr]

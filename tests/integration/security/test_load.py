@@ -234,9 +234,9 @@ def test_bounded_load_keeps_every_invariant(server: dict[str, Any]) -> None:
     with database.unit_of_work() as uow:
         for phone, count in tally.confirmed.items():
             member_row = uow.members.by_phone(phone)
-            assert member_row is not None and member_row.expiration_date is not None
+            assert member_row is not None and member_row.paid_until is not None
             # each confirmed 300-UAH top-up at 300 UAH a month added exactly 30 days
-            assert (member_row.expiration_date - server_today).days == 30 * count
+            assert (member_row.paid_until - server_today).days == 30 * count
             assert member_row.credit_units == 0
     confirmed_events = reads.audit(
         AuditQuery(event_types=frozenset({EventType.PAYMENT_CONFIRMED})), Page(1)

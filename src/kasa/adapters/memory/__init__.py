@@ -1,4 +1,5 @@
-"""In-memory fakes of every port, for unit tests, property tests and ``KASA_ENV=test``."""
+"""In-memory fakes of every port, for tests: the outside world, and a unit of work on
+an in-memory store (the repository contract holds it to the same rules as SQL)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from kasa.adapters.memory.outside import (
     InMemoryFileStore,
 )
 from kasa.adapters.memory.store import InMemoryStore, InMemoryUnitOfWork
-from kasa.application.context import Context, FundSettings
 
 
 @attrs.define
@@ -35,10 +35,10 @@ class Fakes:
     tokens: FakeTokens
 
 
-def in_memory_fund(settings: FundSettings | None = None, seed: int = 7) -> tuple[Context, Fakes]:
-    """A whole fund in memory: the use cases' context and the fakes behind it."""
+def fakes(seed: int = 7) -> Fakes:
+    """Every fake of one fund, sharing one fake clock."""
     clock = FakeClock()
-    fakes = Fakes(
+    return Fakes(
         store=InMemoryStore(),
         clock=clock,
         codes=FakeCodes(seed),
@@ -50,20 +50,6 @@ def in_memory_fund(settings: FundSettings | None = None, seed: int = 7) -> tuple
         code_hasher=FakeCodeHasher(),
         tokens=FakeTokens(),
     )
-    context = Context(
-        uow=fakes.store.unit_of_work,
-        clock=fakes.clock,
-        codes=fakes.codes,
-        sms=fakes.sms,
-        gateway=fakes.gateway,
-        identity=fakes.identity,
-        files=fakes.files,
-        passwords=fakes.passwords,
-        code_hasher=fakes.code_hasher,
-        tokens=fakes.tokens,
-        settings=settings or FundSettings(),
-    )
-    return context, fakes
 
 
-__all__ = ["Fakes", "InMemoryUnitOfWork", "in_memory_fund"]
+__all__ = ["Fakes", "InMemoryUnitOfWork", "fakes"]

@@ -76,11 +76,11 @@ class Challenges(_Table):
     name = "challenges"
 
     def add(self, challenge: SignInChallenge) -> SignInChallenge:
-        if self.for_phone(challenge.phone.e164) is not None:
+        if self.for_phone_for_update(challenge.phone.e164) is not None:
             raise Conflict("This phone already has a sign-in challenge.")
         return self._add(challenge)
 
-    def for_phone(self, phone: str) -> SignInChallenge | None:
+    def for_phone_for_update(self, phone: str) -> SignInChallenge | None:
         found = self._find(lambda c: c.phone.e164 == phone)
         return found[0] if found else None
 
@@ -158,7 +158,7 @@ class Payments(_Table):
     name = "payments"
 
     def add(self, payment: Payment) -> Payment:
-        if payment.payment_identifier and self.by_identifier(payment.payment_identifier):
+        if payment.payment_identifier and self.by_identifier_for_update(payment.payment_identifier):
             raise Conflict("A payment with this order id already exists.")
         return self._add(payment)
 
@@ -167,7 +167,7 @@ class Payments(_Table):
 
     get_for_update = get
 
-    def by_identifier(self, identifier: str) -> Payment | None:
+    def by_identifier_for_update(self, identifier: str) -> Payment | None:
         found = self._find(lambda p: p.payment_identifier == identifier)
         return found[0] if found else None
 

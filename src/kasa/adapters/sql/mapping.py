@@ -44,13 +44,13 @@ def member_from(row: m.MemberRow) -> Member:
         iban=Iban(row.iban) if row.iban else None,
         photo_file_id=row.photo_file_id,
         certificate=row.certificate,
-        expiration_date=row.expiration_date,
+        paid_until=row.expiration_date,
         credit_units=row.credit_units,
         status=MemberStatus(row.status),
         status_before_block=MemberStatus(row.status_before_block)
         if row.status_before_block
         else None,
-        has_new_request=row.has_new_request,
+        requests_awaiting_staff=row.has_new_request,
         has_new_program_change=row.has_new_program_change,
         has_new_passport_data=row.has_new_passport_data,
         has_new_correction=row.has_new_correction,
@@ -73,13 +73,13 @@ def member_to(member: Member, row: m.MemberRow) -> None:
     row.inn, row.iban = _opt(member.inn), _opt(member.iban)
     row.photo_file_id = member.photo_file_id
     row.certificate = member.certificate
-    row.expiration_date = member.expiration_date
+    row.expiration_date = member.paid_until
     row.credit_units = member.credit_units
     row.status = member.status.value
     row.status_before_block = (
         member.status_before_block.value if member.status_before_block else None
     )
-    row.has_new_request = member.has_new_request
+    row.has_new_request = member.requests_awaiting_staff
     row.has_new_program_change = member.has_new_program_change
     row.has_new_passport_data = member.has_new_passport_data
     row.has_new_correction = member.has_new_correction
@@ -307,7 +307,7 @@ def payment_to(payment: Payment, row: m.PaymentRow) -> None:
     row.created_at, row.updated_at = payment.created_at, payment.updated_at
     row.status, row.request_id, row.iban = payment.status.value, payment.request_id, payment.iban
     row.payment_identifier, row.payment_date = payment.payment_identifier, payment.payment_date
-    row.sort_at = payment.payment_date or payment.created_at
+    row.sort_at = payment.moved_at
     row.created_by, row.approved_by = payment.created_by, payment.approved_by
     row.needs_approval, row.extended_to = payment.needs_approval, payment.extended_to
     row.gateway_status, row.gateway_payment_id = payment.gateway_status, payment.gateway_payment_id

@@ -37,11 +37,9 @@ from kasa.adapters.sql.views import (
     REQUEST_COLUMNS,
     STAFF_COLUMNS,
     Packed,
-    day_start,
     file_view,
     member_name,
     member_view,
-    next_day,
     payment_view,
     program_view,
     request_view,
@@ -69,6 +67,7 @@ from kasa.application.views import (
     RequestView,
     StaffView,
 )
+from kasa.domain.calendar import after_day, day_start
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus, full_name
 from kasa.domain.money import Money
@@ -473,8 +472,8 @@ class SqlReads:
             filters.add("event_types", event_types=sorted(t.value for t in query.event_types))
         if query.since is not None:
             filters.add("since", since=query.since)
-        if query.until is not None:
-            filters.add("until", until=query.until)
+        if query.before is not None:
+            filters.add("before", before=query.before)
         count, page_stmt = _audit(filters.key)
         with self._read() as c:
             total = int(c.execute(count, filters.params).scalar_one())
@@ -497,7 +496,7 @@ class SqlReads:
         if date_start is not None:
             stmt = stmt.where(PAY.sort_at >= day_start(date_start))
         if date_end is not None:
-            stmt = stmt.where(PAY.sort_at < next_day(date_end))
+            stmt = stmt.where(PAY.sort_at < after_day(date_end))
         with self._read() as c:
             rows = c.execute(stmt).all()
         found = []
@@ -553,7 +552,7 @@ def _dates(filters: Filters, first: date | None, last: date | None) -> None:
     if first is not None:
         filters.add("from", since=day_start(first), first_day=first)
     if last is not None:
-        filters.add("until", before=next_day(last), last_day=last)
+        filters.add("until", before=after_day(last), last_day=last)
 
 
 def _between(column: Any, key: tuple[str, ...]) -> list[Any]:
@@ -708,7 +707,7 @@ AUDIT_FILTERS = {
     "actor_id": AUDIT.actor_id == param("actor_id"),
     "event_types": AUDIT.event_type.in_(one_of("event_types")),
     "since": AUDIT.at >= param("since"),
-    "until": AUDIT.at <= param("until"),
+    "before": AUDIT.at < param("before"),
 }
 
 

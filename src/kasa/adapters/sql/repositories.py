@@ -71,7 +71,7 @@ class Challenges(_Repo):
     def add(self, challenge: SignInChallenge) -> SignInChallenge:
         return self.tracker.add(challenge, m.ChallengeRow(), mp.challenge_to)
 
-    def for_phone(self, phone: str) -> SignInChallenge | None:
+    def for_phone_for_update(self, phone: str) -> SignInChallenge | None:
         stmt = sa.select(m.ChallengeRow).where(m.ChallengeRow.phone == phone).with_for_update()
         row = self.session.execute(stmt).scalar_one_or_none()
         return self.tracker.load(row, mp.challenge_from, mp.challenge_to)
@@ -170,7 +170,7 @@ class Payments(_Repo):
         stmt = sa.select(m.PaymentRow).where(m.PaymentRow.id == payment_id).with_for_update()
         return self._load(self.session.execute(stmt).scalar_one_or_none())
 
-    def by_identifier(self, identifier: str) -> Payment | None:
+    def by_identifier_for_update(self, identifier: str) -> Payment | None:
         stmt = (
             sa.select(m.PaymentRow)
             .where(m.PaymentRow.payment_identifier == identifier)

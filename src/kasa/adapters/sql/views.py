@@ -5,7 +5,7 @@ after another), and the view is read from its position in the row."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -91,14 +91,6 @@ def _python_type(kind: Any) -> Any:
     return Any
 
 
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def next_day(day: date) -> datetime:
-    return day_start(day + timedelta(days=1))
-
-
 # -- members -----------------------------------------------------------------------------
 MEMBER_COLUMNS = (
     M.id,
@@ -168,7 +160,7 @@ def member_view(row: Any, at: int = 0) -> MemberView:
         membership=Membership(paid_until, credit_units),
         status=MemberStatus(status),
         status_before_block=MemberStatus(before) if before else None,
-        has_new_request=has_new_request,
+        requests_awaiting_staff=has_new_request,
         has_new_program_change=has_new_program_change,
         has_new_passport_data=has_new_passport_data,
         has_new_correction=has_new_correction,

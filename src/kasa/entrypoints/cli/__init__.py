@@ -14,8 +14,10 @@ import click
 from kasa import __version__
 from kasa.application.staff import StaffAccounts
 from kasa.domain.errors import KasaError
+from kasa.domain.staff import Role
+from kasa.domain.values import Email
+from kasa.entrypoints.cli import present
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show
-from kasa.entrypoints.http.admin_schemas import staff_user
 from kasa.entrypoints.settings import Settings
 
 
@@ -236,10 +238,15 @@ def user_create(login: str, role: str, name: str, email: str | None, password_st
         settings = load_settings()
         _check_schema(settings)
         state.kasa = build_container(settings)
-    accounts: StaffAccounts = state.service("staff_accounts")
+    accounts: StaffAccounts = state.staff.accounts()
     try:
         created = accounts.create(
-            None, login=login, role=role, name=name, email=email, password=password
+            None,
+            login=login,
+            role=Role(role),
+            name=name,
+            email=Email.parse(email) if email else None,
+            password=password,
         )
     except KasaError as error:
         raise click.ClickException(error.message) from None
@@ -254,9 +261,9 @@ def user_create(login: str, role: str, name: str, email: str | None, password_st
 @pass_state
 def user_list(state: CliState, as_json: bool) -> None:
     """Staff accounts (no password hashes)."""
-    users = state.service("staff_accounts").list(None)
+    users = state.staff.accounts().list(None)
     show(
-        [staff_user(u) for u in users],
+        [present.staff(u) for u in users],
         ["id", "login", "name", "role", "is_active", "email"],
         as_json,
         "staff users",
@@ -274,7 +281,7 @@ def user_list(state: CliState, as_json: bool) -> None:
 def user_set_password(state: CliState, login: str, password_stdin: bool) -> None:
     """Set a staff user's password (an operator of the server may set anyone's)."""
     chosen = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    password = state.service("staff_accounts").reset_password(login, chosen)
+    password = state.staff.accounts().reset_password(login, chosen)
     click.echo(f"password of {login} changed")
     if chosen is None:
         click.echo(f"password: {password}")
@@ -285,7 +292,7 @@ def user_set_password(state: CliState, login: str, password_stdin: bool) -> None
 @pass_state
 def user_deactivate(state: CliState, login: str) -> None:
     """Deactivate a staff account (kept for the audit trail), acting as --as (an admin)."""
-    accounts = state.service("staff_accounts")
+    accounts = state.staff.accounts()
     target = accounts.by_login(login)
     accounts.deactivate(state.staff_id(), target.id)
     click.echo(f"{target.login} deactivated")

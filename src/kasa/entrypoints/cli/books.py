@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import UTC, datetime, time
 from pathlib import Path
 
 import click
 
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.calendar import after_day, day_start
 from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
     json_option,
@@ -20,8 +21,7 @@ from kasa.entrypoints.cli.common import (
     show_one,
     with_progress,
 )
-from kasa.entrypoints.http import admin_schemas as a
-from kasa.entrypoints.http.schemas import parse_date
+from kasa.entrypoints.parsing import parse_date
 
 
 @main.group()
@@ -36,30 +36,14 @@ def report() -> None:
 @pass_state
 def fund(state: CliState, first: str | None, last: str | None, as_json: bool) -> None:
     """Money in and out by month and program, and members by status."""
-    result = state.service("books").fund_report(
+    result = state.staff.books().fund_report(
         state.staff_id(), parse_date(first, "from"), parse_date(last, "to")
     )
-    lines = [
-        {
-            "month": line.month,
-            "program": line.program,
-            "money_in": str(line.money_in),
-            "money_out": str(line.money_out),
-        }
-        for line in result.lines
-    ]
+    shown = show_as.fund_report(result)
     if as_json:
-        show_one(
-            {
-                "money_in": str(result.money_in),
-                "money_out": str(result.money_out),
-                "months": lines,
-                "members_by_status": result.members_by_status,
-            },
-            True,
-        )
+        show_one(shown, True)
         return
-    show(lines, ["month", "program", "money_in", "money_out"], False, "fund")
+    show(shown["months"], ["month", "program", "money_in", "money_out"], False, "fund")
     click.echo(f"total in {result.money_in} UAH, out {result.money_out} UAH")
     click.echo("members: " + ", ".join(f"{k} {v}" for k, v in result.members_by_status.items()))
 
@@ -76,7 +60,7 @@ def fund(state: CliState, first: str | None, last: str | None, as_json: bool) ->
 @pass_state
 def export(state: CliState, what: str, out: Path) -> None:
     """Export payments, requests or members to CSV for the accountant."""
-    books = state.service("books")
+    books = state.staff.books()
     staff = state.staff_id()
     lines = {
         "payments": lambda: books.export_payments(staff, PaymentQuery()),
@@ -143,12 +127,12 @@ def audit_list(
         actor_kind=ActorKind(actor_kind) if actor_kind else None,
         actor_id=actor_id,
         event_types=frozenset(EventType(e) for e in events),
-        since=datetime.combine(start, time.min, tzinfo=UTC) if start else None,
-        until=datetime.combine(end, time.max, tzinfo=UTC) if end else None,
+        since=day_start(start) if start else None,
+        before=after_day(end) if end else None,
     )
-    listing = state.service("books").audit_trail(state.staff_id(), query, Page(limit))
+    listing = state.staff.books().audit_trail(state.staff_id(), query, Page(limit))
     show(
-        [a.audit_event(e) for e in listing.items],
+        [show_as.audit_event(e) for e in listing.items],
         ["at", "event_type", "actor_kind", "actor_id", "object_kind", "object_id"],
         as_json,
         f"audit ({listing.total} in all)",

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 import attrs
 import click
-import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -39,15 +39,27 @@ class CliState:
             self.kasa = build_container(self.settings)
         return self.kasa
 
-    def service(self, name: str) -> Any:
-        return getattr(self.container().services, name)()
+    @property
+    def staff(self) -> Any:
+        """The staff's use cases (``state.staff.members()``)."""
+        return self.container().staff
+
+    @property
+    def system(self) -> Any:
+        """The fund's own jobs (``state.system.reminders()``)."""
+        return self.container().system
 
     def staff_id(self) -> int:
         """The staff user a command acts as (``--as LOGIN`` or ``KASA_STAFF``)."""
         if not self.staff_login:
             raise click.ClickException("name the staff user to act as: --as LOGIN or KASA_STAFF")
-        user = self.service("staff_accounts").by_login(self.staff_login)
+        user = self.staff.accounts().by_login(self.staff_login)
         return int(user.id)
+
+    def today(self) -> date:
+        """Today at the fund."""
+        today: date = self.container().ports.clock().today()
+        return today
 
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)
@@ -59,14 +71,8 @@ def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-def plain(record: Any) -> Any:
-    """An answer shape (a msgspec Struct) as plain dicts and lists."""
-    return msgspec.to_builtins(record) if isinstance(record, msgspec.Struct) else record
-
-
 def show(rows: Sequence[Any], columns: Sequence[str], as_json: bool, title: str = "") -> None:
     """A list as a rich table, or as JSON with ``--json``."""
-    rows = [plain(row) for row in rows]
     if as_json:
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
@@ -82,7 +88,6 @@ def show(rows: Sequence[Any], columns: Sequence[str], as_json: bool, title: str 
 
 
 def show_one(record: Any, as_json: bool) -> None:
-    record = plain(record)
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
         return

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
-from kasa.application.context import Upload
+from kasa.application.members import Decision, MemberData
 from kasa.application.reads import Page
+from kasa.application.search import SearchField, words_of
+from kasa.application.uploads import Upload
 from kasa.domain.money import Money
 from kasa.entrypoints.cli import main
-from kasa.entrypoints.cli.common import CliState, json_option, pass_state, plain, show, show_one
-from kasa.entrypoints.http import admin_schemas as a
+from kasa.entrypoints.cli import present as show_as
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
 
 MEMBER_COLUMNS = [
     "id",
@@ -20,8 +22,8 @@ MEMBER_COLUMNS = [
     "first_name",
     "phone",
     "status",
-    "expiration_date",
-    "has_new_request",
+    "paid_until",
+    "requests_awaiting_staff",
 ]
 
 
@@ -37,8 +39,8 @@ def member() -> None:
 @pass_state
 def queue(state: CliState, limit: int, offset: int, as_json: bool) -> None:
     """Members with something to review."""
-    found = state.service("back_office").search(state.staff_id(), "", [], Page(limit, offset))
-    show([a.member(m) for m in found], MEMBER_COLUMNS, as_json, "review queue")
+    found = state.staff.members().search(state.staff_id(), (), frozenset(), Page(limit, offset))
+    show([show_as.member(m) for m in found], MEMBER_COLUMNS, as_json, "review queue")
 
 
 @member.command("search")
@@ -47,7 +49,7 @@ def queue(state: CliState, limit: int, offset: int, as_json: bool) -> None:
     "--field",
     "fields",
     multiple=True,
-    type=click.Choice(["name", "middle_name", "passport", "inn", "iban", "certificate", "phone"]),
+    type=click.Choice([f.value for f in SearchField]),
     help="Fields to search (repeat; all when none given).",
 )
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
@@ -57,10 +59,11 @@ def search(
     state: CliState, words: tuple[str, ...], fields: tuple[str, ...], limit: int, as_json: bool
 ) -> None:
     """Members matching every word in one of the fields (case-insensitive)."""
-    found = state.service("back_office").search(
-        state.staff_id(), " ".join(words), fields, Page(limit)
+    chosen = frozenset(SearchField(f) for f in fields)
+    found = state.staff.members().search(
+        state.staff_id(), words_of(" ".join(words)), chosen, Page(limit)
     )
-    show([a.member(m) for m in found], MEMBER_COLUMNS, as_json, "members")
+    show([show_as.member(m) for m in found], MEMBER_COLUMNS, as_json, "members")
 
 
 @member.command("show")
@@ -69,9 +72,7 @@ def search(
 @pass_state
 def show_member(state: CliState, member_id: int, as_json: bool) -> None:
     """A member's whole file: data, programs, documents, requests, payments, reports."""
-    detail = plain(
-        a.member_detail(state.service("back_office").detail(state.staff_id(), member_id))
-    )
+    detail = show_as.member_file(state.staff.members().detail(state.staff_id(), member_id))
     if as_json:
         show_one(detail, True)
         return
@@ -86,25 +87,21 @@ def show_member(state: CliState, member_id: int, as_json: bool) -> None:
     )
 
 
-def _decide(state: CliState, member_id: int, done: str, **decision: object) -> None:
-    edited = state.service("back_office").edit(state.staff_id(), member_id, **decision)
-    click.echo(f"member {member_id} {done} (status {edited.status})")
-
-
 @member.command("approve")
 @click.argument("member_id", type=int)
 @click.option("--certificate", help="The certificate number (a new one when not given).")
 @pass_state
 def approve(state: CliState, member_id: int, certificate: str | None) -> None:
     """Approve a profile awaiting review, with its certificate number."""
-    number = certificate or state.service("back_office").generate_certificate(state.staff_id())
-    _decide(
-        state,
+    members = state.staff.members()
+    number = certificate or members.generate_certificate(state.staff_id())
+    approved = members.apply(
+        state.staff_id(),
         member_id,
-        f"approved with certificate {number}",
-        certificate=number,
-        is_submitted=True,
+        data=MemberData(certificate=number),
+        decisions=[Decision.APPROVE],
     )
+    click.echo(f"member {member_id} approved with certificate {number} (status {approved.status})")
 
 
 @member.command("block")
@@ -112,7 +109,7 @@ def approve(state: CliState, member_id: int, certificate: str | None) -> None:
 @pass_state
 def block(state: CliState, member_id: int) -> None:
     """Block a member: no sign-in, every token refused."""
-    blocked = state.service("back_office").block(state.staff_id(), member_id)
+    blocked = state.staff.members().block(state.staff_id(), member_id)
     click.echo(f"member {member_id} blocked (status {blocked.status})")
 
 
@@ -121,7 +118,7 @@ def block(state: CliState, member_id: int) -> None:
 @pass_state
 def unblock(state: CliState, member_id: int) -> None:
     """Unblock a member (back to the status before blocking)."""
-    unblocked = state.service("back_office").unblock(state.staff_id(), member_id)
+    unblocked = state.staff.members().unblock(state.staff_id(), member_id)
     click.echo(f"member {member_id} unblocked (status {unblocked.status})")
 
 
@@ -130,7 +127,8 @@ def unblock(state: CliState, member_id: int) -> None:
 @pass_state
 def accept_program(state: CliState, member_id: int) -> None:
     """Accept a member's pending program change."""
-    _decide(state, member_id, "program change accepted", approve_program_change=True)
+    accepted = state.staff.members().accept_program_change(state.staff_id(), member_id)
+    click.echo(f"member {member_id} program change accepted (status {accepted.status})")
 
 
 @member.command("accept-documents")
@@ -138,14 +136,15 @@ def accept_program(state: CliState, member_id: int) -> None:
 @pass_state
 def accept_documents(state: CliState, member_id: int) -> None:
     """Accept a member's new documents."""
-    _decide(state, member_id, "documents accepted", approve_documents=True)
+    accepted = state.staff.members().accept_documents(state.staff_id(), member_id)
+    click.echo(f"member {member_id} documents accepted (status {accepted.status})")
 
 
 @member.command("certificate")
 @pass_state
 def certificate(state: CliState) -> None:
     """Hand out a new certificate number (never reused)."""
-    click.echo(state.service("back_office").generate_certificate(state.staff_id()))
+    click.echo(state.staff.members().generate_certificate(state.staff_id()))
 
 
 # -- programs -----------------------------------------------------------------------------
@@ -163,8 +162,8 @@ def program() -> None:
 @pass_state
 def program_list(state: CliState, everything: bool, as_json: bool) -> None:
     """The programs."""
-    found = state.service("programs").list(state.staff_id(), active_only=not everything)
-    show([a.program(p) for p in found], PROGRAM_COLUMNS, as_json, "programs")
+    found = state.staff.programs().list(state.staff_id(), active_only=not everything)
+    show([show_as.program(p) for p in found], PROGRAM_COLUMNS, as_json, "programs")
 
 
 def _terms(path: Path | None) -> Upload | None:
@@ -184,8 +183,8 @@ def _terms(path: Path | None) -> Upload | None:
 @pass_state
 def program_create(state: CliState, name: str, price: str, terms: Path | None) -> None:
     """Create a program."""
-    created = state.service("programs").save(
-        state.staff_id(), name=name, month_price=Money.positive(price, "price"), terms=_terms(terms)
+    created = state.staff.programs().create(
+        state.staff_id(), name, Money.positive(price, "price"), terms=_terms(terms)
     )
     click.echo(f"program {created.id} created: {created.name}, {created.month_price} UAH")
 
@@ -206,9 +205,9 @@ def program_update(
     active: bool | None,
 ) -> None:
     """Change a program's name, price, terms or whether it is offered."""
-    saved = state.service("programs").save(
+    saved = state.staff.programs().update(
         state.staff_id(),
-        program_id=program_id,
+        program_id,
         name=name,
         month_price=Money.positive(price, "price") if price else None,
         terms=_terms(terms),

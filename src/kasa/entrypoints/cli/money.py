@@ -8,12 +8,14 @@ from datetime import date
 
 import click
 
+from kasa.application.callbacks import ReconcileReport
 from kasa.application.jobs import ReminderReport
-from kasa.application.payments import ReconcileReport
 from kasa.application.reads import Page, PaymentQuery
+from kasa.application.views import PaymentView
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
 from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
     json_option,
@@ -21,8 +23,7 @@ from kasa.entrypoints.cli.common import (
     show,
     with_progress,
 )
-from kasa.entrypoints.http import admin_schemas as a
-from kasa.entrypoints.http.schemas import parse_date
+from kasa.entrypoints.parsing import parse_date
 
 PAYMENT_COLUMNS = [
     "id",
@@ -48,9 +49,7 @@ def payment() -> None:
 
 
 @payment.command("list")
-@click.option(
-    "--type", "types", multiple=True, type=click.Choice(["top_up", "payout", "partial_payout"])
-)
+@click.option("--type", "types", multiple=True, type=click.Choice([t.value for t in PaymentType]))
 @click.option("--from", "date_start", help="First date (dd.mm.YYYY or YYYY-MM-DD).")
 @click.option("--to", "date_end", help="Last date.")
 @click.option("--min", "amount_start", help="Smallest amount.")
@@ -81,27 +80,16 @@ def payment_list(
         amount_end=Money.parse(amount_end, "max") if amount_end else None,
         certificate=certificate,
     )
-    listing = state.service("staff_payments").list(state.staff_id(), query, Page(limit, offset))
+    listing = state.staff.payments().list(state.staff_id(), query, Page(limit, offset))
     show(
-        [a.payment_row(r) for r in listing.items],
+        [show_as.payment_row(r) for r in listing.items],
         PAYMENT_COLUMNS,
         as_json,
         f"payments ({listing.total} in all)",
     )
 
 
-def _record(
-    state: CliState, member_id: int, kind: str, amount: str, on: str | None, request_id: int | None
-) -> None:
-    paid_on = day(on, "date") or state.service("staff_payments").ctx.today()
-    recorded = state.service("staff_payments").record(
-        state.staff_id(),
-        member_id=member_id,
-        payment_type=kind,
-        amount=Money.positive(amount),
-        paid_on=paid_on,
-        request_id=request_id,
-    )
+def _recorded(recorded: PaymentView) -> None:
     extra = f", paid until {recorded.extended_to}" if recorded.extended_to else ""
     click.echo(
         f"payment {recorded.id} recorded: {recorded.payment_type} {recorded.amount} UAH, "
@@ -116,7 +104,12 @@ def _record(
 @pass_state
 def payment_record(state: CliState, member_id: int, amount: str, on: str | None) -> None:
     """Record a member's contribution that arrived outside the gateway."""
-    _record(state, member_id, "top_up", amount, on, None)
+    paid_on = day(on, "date") or state.today()
+    _recorded(
+        state.staff.payments().record_top_up(
+            state.staff_id(), member_id, Money.positive(amount), paid_on
+        )
+    )
 
 
 @payment.command("payout")
@@ -126,8 +119,12 @@ def payment_record(state: CliState, member_id: int, amount: str, on: str | None)
 @pass_state
 def payment_payout(state: CliState, request_id: int, amount: str, on: str | None) -> None:
     """Record a payout of a request (never past its approved amount)."""
-    view = state.service("staff_requests").get(state.staff_id(), request_id)
-    _record(state, view.request.member_id, "payout", amount, on, request_id)
+    paid_on = day(on, "date") or state.today()
+    _recorded(
+        state.staff.payments().record_payout(
+            state.staff_id(), request_id, Money.positive(amount), paid_on
+        )
+    )
 
 
 @payment.command("approve-payout")
@@ -135,7 +132,7 @@ def payment_payout(state: CliState, request_id: int, amount: str, on: str | None
 @pass_state
 def payment_approve(state: CliState, payment_id: int) -> None:
     """Approve a pending four-eyes payout (not the one who recorded it)."""
-    approved = state.service("staff_payments").approve_payout(state.staff_id(), payment_id)
+    approved = state.staff.payments().approve_payout(state.staff_id(), payment_id)
     click.echo(f"payout {approved.id} approved: {approved.amount} UAH")
 
 
@@ -151,7 +148,7 @@ def payment_approve(state: CliState, payment_id: int) -> None:
 @pass_state
 def payment_reconcile(state: CliState, minutes: int) -> None:
     """Ask the gateway about pending payments and settle them (a scheduled job)."""
-    gateway = state.service("gateway_payments")
+    gateway = state.system.callbacks()
 
     def work(step: Callable[[str], None]) -> ReconcileReport:
         result: ReconcileReport = gateway.reconcile(minutes * 60, progress=step)
@@ -179,10 +176,10 @@ def membership() -> None:
 @pass_state
 def expiring(state: CliState, days: int, as_json: bool) -> None:
     """Approved members whose "paid until" falls within the next N days."""
-    members = state.service("reminders").expiring(days)
+    members = state.system.reminders().expiring(days)
     show(
-        [a.member(m) for m in members],
-        ["id", "certificate", "last_name", "first_name", "phone", "expiration_date"],
+        [show_as.member(m) for m in members],
+        ["id", "certificate", "last_name", "first_name", "phone", "paid_until"],
         as_json,
         f"expiring within {days} days",
     )
@@ -192,7 +189,7 @@ def expiring(state: CliState, days: int, as_json: bool) -> None:
 @pass_state
 def remind(state: CliState) -> None:
     """Send the reminder SMS that are due; safe to run every hour (never twice a period)."""
-    reminders = state.service("reminders")
+    reminders = state.system.reminders()
     due = reminders.due()
 
     def work(step: Callable[[str], None]) -> ReminderReport:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 
 from kasa.application.reads import Page, RequestQuery
-from kasa.application.requests import parse_statuses
 from kasa.application.search import words_of
+from kasa.domain.requests import RequestStatus, Resolution
 from kasa.entrypoints.cli import main
-from kasa.entrypoints.cli.common import CliState, json_option, pass_state, plain, show, show_one
-from kasa.entrypoints.http import admin_schemas as a
+from kasa.entrypoints.cli import present as show_as
+from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
 
-STATUSES = click.Choice(["opened", "awaiting_agent", "awaiting_client", "closed"])
+STATUSES = click.Choice([s.value for s in RequestStatus])
 
 
 @main.group()
@@ -40,15 +40,15 @@ def request_list(
     state: CliState, statuses: tuple[str, ...], query: str, limit: int, offset: int, as_json: bool
 ) -> None:
     """Requests, newest first."""
-    listing = state.service("staff_requests").list(
+    listing = state.staff.requests().list(
         state.staff_id(),
-        RequestQuery(words=words_of(query), statuses=frozenset(parse_statuses(statuses))),
+        RequestQuery(words=words_of(query), statuses=frozenset(RequestStatus(s) for s in statuses)),
         Page(limit, offset),
     )
-    rows = [a.request_listed(v) for v in listing.items]
+    rows = [show_as.request(v) for v in listing.items]
     show(
         rows,
-        ["id", "date", "status", "member_name", "certificate", "suma", "diagnos"],
+        ["id", "date", "status", "member_name", "certificate", "approved_amount", "diagnosis"],
         as_json,
         f"requests ({listing.total} in all)",
     )
@@ -60,14 +60,14 @@ def request_list(
 @pass_state
 def request_show(state: CliState, request_id: int, as_json: bool) -> None:
     """A request with its files, messages and payouts."""
-    view = plain(a.request_full(state.service("staff_requests").get(state.staff_id(), request_id)))
+    view = show_as.request_detail(state.staff.requests().get(state.staff_id(), request_id))
     if as_json:
         show_one(view, True)
         return
-    show_one({k: v for k, v in view.items() if k not in ("files", "messages", "charges")}, False)
+    show_one({k: v for k, v in view.items() if k not in ("files", "messages", "payouts")}, False)
     for message in view["messages"]:
         click.echo(f"  [{message['created_at']}] {message['author_name']}: {message['message']}")
-    payouts = ", ".join(f"{c['amount']:.2f} ({c['status']})" for c in view["charges"])
+    payouts = ", ".join(f"{c['amount']} ({c['status']})" for c in view["payouts"])
     click.echo(f"files: {len(view['files'])}; payouts: {payouts or 'none'}")
 
 
@@ -77,20 +77,18 @@ def request_show(state: CliState, request_id: int, as_json: bool) -> None:
 @pass_state
 def request_message(state: CliState, request_id: int, text: str) -> None:
     """Write to the member; the request then waits for them."""
-    state.service("staff_requests").write(state.staff_id(), request_id, text)
+    state.staff.requests().write(state.staff_id(), request_id, text)
     click.echo(f"message sent on request {request_id}")
 
 
 @request.command("close")
 @click.argument("request_id", type=int)
-@click.option("--resolution", required=True, type=click.Choice(["paid", "rejected", "withdrawn"]))
+@click.option("--resolution", required=True, type=click.Choice([r.value for r in Resolution]))
 @click.option("--reason", help="Why, for the member (required when rejected).")
 @pass_state
 def request_close(state: CliState, request_id: int, resolution: str, reason: str | None) -> None:
     """Close a request with a resolution."""
-    state.service("staff_requests").update(
-        state.staff_id(), request_id, status="closed", resolution=resolution, reason=reason
-    )
+    state.staff.requests().close(state.staff_id(), request_id, Resolution(resolution), reason)
     click.echo(f"request {request_id} closed: {resolution}")
 
 
@@ -99,5 +97,5 @@ def request_close(state: CliState, request_id: int, resolution: str, reason: str
 @pass_state
 def request_reopen(state: CliState, request_id: int) -> None:
     """Reopen a closed request."""
-    state.service("staff_requests").update(state.staff_id(), request_id, status="opened")
+    state.staff.requests().reopen(state.staff_id(), request_id)
     click.echo(f"request {request_id} reopened")

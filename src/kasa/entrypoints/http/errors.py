@@ -63,7 +63,27 @@ def status_of(error: e.KasaError) -> int:
     return 400
 
 
-def kasa_error(_request: Request[Any, Any, Any], error: e.KasaError) -> Response[Any]:
+FIELD_NAMES = "field_names"
+
+
+def in_route_names(
+    request: Request[Any, Any, Any], error: e.InvalidInput
+) -> tuple[str, dict[str, str]]:
+    """An error's message and fields in the names the route's clients send: the use
+    cases name the business thing (``approved_amount``), a route may call it otherwise
+    (``opt={"field_names": {"approved_amount": "suma"}}``)."""
+    handler = request.scope.get("route_handler")
+    names: dict[str, str] = handler.opt.get(FIELD_NAMES, {}) if handler is not None else {}
+    message, fields = error.message, dict(error.errors)
+    for ours, theirs in names.items():
+        if ours in fields:
+            fields[theirs] = fields.pop(ours)
+        if message.startswith(f"{ours}: "):
+            message = f"{theirs}: " + message[len(ours) + 2 :]
+    return message, fields
+
+
+def kasa_error(request: Request[Any, Any, Any], error: e.KasaError) -> Response[Any]:
     headers = {}
     if isinstance(error, e.DeliveryFailed):
         # the client hears only which service failed; the log (with the request id)
@@ -71,9 +91,11 @@ def kasa_error(_request: Request[Any, Any, Any], error: e.KasaError) -> Response
         log.error("%s service failed: %s", error.service, error.detail or "no detail")
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
-    errors = error.errors if isinstance(error, e.InvalidInput) else None
+    message, errors = error.message, None
+    if isinstance(error, e.InvalidInput):
+        message, errors = in_route_names(request, error)
     return Response(
-        error_body(error.message, errors),
+        error_body(message, errors),
         status_code=status_of(error),
         headers=headers,
         media_type=MediaType.JSON,

@@ -1,0 +1,182 @@
+"""What the gateway tells the fund about a payment, by callback or when asked during
+reconciliation, and what it changes.
+
+The signature is checked before anything is read. The payment of the order is locked
+while the outcome is applied, and applying an outcome is idempotent: the same callback
+twice — one after the other or at the same moment from two processes — confirms the
+payment and extends the membership once; the second changes nothing. A failure after a
+success changes nothing either; a reversal takes back exactly the days the top-up
+bought. Each monthly charge of a subscription is a top-up of its own; a one-off order
+takes exactly one payment. Callbacks that cannot be verified are counted per address
+and audited at most once a minute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
+
+from kasa.application.auditing import audit
+from kasa.application.clock import FundClock
+from kasa.application.payments import extend_membership, take_back
+from kasa.application.ports import GatewayNotice, PaymentGateway
+from kasa.application.reads import OfficeReads
+from kasa.application.refusals import UnverifiedCallbacks
+from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.settings import FundSettings
+from kasa.domain.audit import Actor, EventType, ObjectKind
+from kasa.domain.errors import (
+    Conflict,
+    DeliveryFailed,
+    InvalidInput,
+    KasaError,
+    NotFound,
+    RuleViolation,
+)
+from kasa.domain.payments import Change, Payment, PaymentSource
+
+
+@attrs.frozen
+class CallbackResult:
+    payment: Payment
+    change: Change
+
+
+@attrs.define
+class ReconcileReport:
+    checked: int = 0
+    confirmed: int = 0
+    failed: int = 0
+    reversed: int = 0
+    unchanged: int = 0
+    errors: list[str] = attrs.field(factory=list)
+
+
+CHANGE_EVENTS = {
+    Change.CONFIRMED: EventType.PAYMENT_CONFIRMED,
+    Change.FAILED: EventType.PAYMENT_FAILED,
+    Change.REVERSED: EventType.PAYMENT_REVERSED,
+}
+
+
+@attrs.frozen
+class GatewayCallbacks:
+    uow: UnitOfWorkFactory
+    reads: OfficeReads
+    clock: FundClock
+    gateway: PaymentGateway
+    refusals: UnverifiedCallbacks
+    settings: FundSettings
+
+    def callback(self, data: str, signature: str, address: str = "") -> CallbackResult:
+        """Apply a gateway callback; refusals are recorded even though the call fails."""
+        try:
+            notice = self.gateway.decode_callback(data, signature)
+        except InvalidInput as error:
+            self.refusals.refuse("liqpay", ObjectKind.PAYMENT, address, error.message)
+            raise
+        return self.apply(notice)
+
+    def apply(self, notice: GatewayNotice) -> CallbackResult:
+        """What the gateway says about an order, applied once."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            payment = uow.payments.by_identifier_for_update(notice.order_id)
+            if payment is None:
+                _refused(uow, notice.order_id, "unknown order", now)
+                raise NotFound(f"Unknown order {notice.order_id}.")
+            if payment.source is not PaymentSource.GATEWAY:
+                _refused(uow, notice.order_id, "not a gateway payment", now)
+                raise Conflict("This order was not paid through the gateway.")
+            try:
+                payment.require_one_payment(notice.gateway_payment_id)
+            except Conflict as error:
+                _refused(uow, notice.order_id, error.message, now)
+                raise
+            if _is_new_subscription_charge(payment, notice):
+                charge_id = f"{notice.order_id}:{notice.gateway_payment_id}"
+                payment = uow.payments.by_identifier_for_update(charge_id) or uow.payments.add(
+                    Payment.gateway_top_up(payment.member_id, payment.amount, charge_id, now)
+                )
+            try:
+                payment.check_gateway_amount(notice.amount)
+            except RuleViolation as error:
+                _refused(uow, notice.order_id, error.message, now)
+                raise
+            if not payment.gateway_payment_id and notice.gateway_payment_id:
+                payment.gateway_payment_id = notice.gateway_payment_id
+            change = payment.apply_outcome(notice.outcome, notice.paid_at or now, notice.raw_status)
+            if change is not Change.NONE:
+                member = uow.members.get_for_update(payment.member_id)
+                assert member is not None
+                if change is Change.CONFIRMED:
+                    extend_membership(uow, self.clock, member, payment)
+                elif change is Change.REVERSED:
+                    take_back(uow, self.clock, member, payment)
+                audit(
+                    uow,
+                    CHANGE_EVENTS[change],
+                    Actor.system(),
+                    ObjectKind.PAYMENT,
+                    payment.id,
+                    now,
+                    order_id=payment.payment_identifier,
+                    gateway_status=notice.raw_status,
+                    extended_to=member.paid_until,
+                )
+            uow.commit()
+            return CallbackResult(payment, change)
+
+    def reconcile(
+        self,
+        older_than_seconds: int | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> ReconcileReport:
+        """Ask the gateway about pending payments older than the threshold and settle
+        them, so a lost callback loses no money. One failure does not stop the rest."""
+        threshold = (
+            self.settings.reconcile_after_seconds
+            if older_than_seconds is None
+            else older_than_seconds
+        )
+        report = ReconcileReport()
+        moment = self.clock.now() - timedelta(seconds=threshold)
+        for order_id in self.reads.pending_gateway_orders(moment):
+            report.checked += 1
+            try:
+                result = self.apply(self.gateway.status(order_id))
+            except (DeliveryFailed, KasaError) as error:
+                report.errors.append(f"{order_id}: {error.message}")
+                if progress is not None:
+                    progress(f"{order_id}: error")
+                continue
+            counter = result.change.value if result.change is not Change.NONE else "unchanged"
+            setattr(report, counter, getattr(report, counter) + 1)
+            if progress is not None:
+                progress(f"{order_id}: {result.change}")
+        return report
+
+
+def _is_new_subscription_charge(payment: Payment, notice: GatewayNotice) -> bool:
+    """Each monthly charge of a subscription is a top-up of its own."""
+    return (
+        payment.is_subscription
+        and notice.is_subscription_charge
+        and payment.is_other_gateway_payment(notice.gateway_payment_id)
+    )
+
+
+def _refused(uow: UnitOfWork, order_id: str, why: str, now: datetime) -> None:
+    """Refusals are kept in the audit trail even though the callback fails."""
+    uow.rollback()
+    audit(
+        uow,
+        EventType.CALLBACK_REFUSED,
+        Actor.system(),
+        ObjectKind.PAYMENT,
+        order_id or "-",
+        now,
+        reason=why,
+    )
+    uow.commit()

@@ -1,0 +1,31 @@
+"""The time at the fund: now (UTC), and the calendar date at the fund (Kyiv), where
+"paid until" dates and staff-entered payment dates live."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from kasa.application.ports import Clock
+
+
+@attrs.frozen
+class FundClock:
+    clock: Clock
+    zone: ZoneInfo
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def local_date(self, moment: datetime) -> date:
+        """The calendar date at the fund of a moment."""
+        return moment.astimezone(self.zone).date()
+
+    def today(self) -> date:
+        return self.local_date(self.now())
+
+    def noon(self, day: date) -> datetime:
+        """A date entered by staff, taken as noon at the fund (so it stays that date)."""
+        return datetime.combine(day, time(12, 0), tzinfo=self.zone)

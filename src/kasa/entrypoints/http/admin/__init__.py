@@ -1,0 +1,55 @@
+"""The staff back office API: the routes the fund's admin site calls, thin over the use
+cases, with the same auth, error and schema machinery as the mobile app. Each handler
+reads its input (msgspec, then the domain's values), calls use cases and shapes the
+answer (``present``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from litestar import Litestar
+
+from kasa.application.ports import TokenAudience
+from kasa.entrypoints.container import Kasa
+from kasa.entrypoints.http.admin.books import BOOKS
+from kasa.entrypoints.http.admin.members import MEMBERS
+from kasa.entrypoints.http.admin.payments import PAYMENTS
+from kasa.entrypoints.http.admin.programs import PROGRAMS, TERMS
+from kasa.entrypoints.http.admin.requests import REQUESTS
+from kasa.entrypoints.http.admin.staff import SIGN_IN, STAFF
+from kasa.entrypoints.http.app import Api, app_from_environment, create_app
+
+
+def dependencies(kasa: Kasa) -> Mapping[str, object]:
+    staff = kasa.staff
+    return {
+        "staff_accounts": staff.accounts(),
+        "back_office": staff.members(),
+        "programs": staff.programs(),
+        "staff_payments": staff.payments(),
+        "staff_requests": staff.requests(),
+        "books": staff.books(),
+    }
+
+
+ADMIN = Api(
+    title="Kasa admin API",
+    description="The fund's back office: staff accounts, the review of members and "
+    "documents, programs, payments and payouts, requests, the books and the audit trail.",
+    audience=TokenAudience.STAFF,
+    subject="staff_id",
+    areas=[SIGN_IN, TERMS, STAFF, MEMBERS, PROGRAMS, PAYMENTS, REQUESTS, BOOKS],
+    dependencies=dependencies,
+    token_check=lambda kasa: kasa.staff.accounts().authenticate,
+    cors_origins=lambda settings: settings.admin_cors_origins,
+)
+
+
+def create_admin_app(kasa: Kasa) -> Litestar:
+    """The admin API on a container (real adapters, or fakes in tests)."""
+    return create_app(kasa, ADMIN)
+
+
+def app_factory() -> Litestar:
+    """For ASGI servers: the admin app on the environment's settings, with Kasa's logs."""
+    return app_from_environment(ADMIN)

@@ -1,0 +1,107 @@
+"""The books: the audit trail, CSV exports for the accountant, and the fund report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
+
+from kasa.application.reads import AuditQuery, MemberQuery
+from kasa.application.reports import Books
+from kasa.application.search import words_of
+from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.calendar import after_day, day_start
+from kasa.domain.members import MemberStatus
+from kasa.entrypoints.http.admin import cards as c
+from kasa.entrypoints.http.admin import inputs as i
+from kasa.entrypoints.http.admin import present as p
+from kasa.entrypoints.http.admin.queries import page, payment_query, request_query
+from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import parse_date, parse_enum, parse_enums
+
+BOOKS = Area("books", signed_in=True, answers=(400,))
+
+
+@BOOKS.post("/audit", 404, 409, 422)
+async def audit(
+    data: JSONBody[i.AuditFilter], staff_id: NamedDependency[int], books: NamedDependency[Books]
+) -> c.AuditPage:
+    """The audit trail, filtered by object, actor, event type and dates."""
+    start, end = parse_date(data.date_start, "date_start"), parse_date(data.date_end, "date_end")
+    query = AuditQuery(
+        object_kind=parse_enum(ObjectKind, data.object_kind, "object_kind"),
+        object_id=data.object_id,
+        actor_kind=parse_enum(ActorKind, data.actor_kind, "actor_kind"),
+        actor_id=data.actor_id,
+        event_types=parse_enums(EventType, data.event_type, "event_type"),
+        since=day_start(start) if start else None,
+        before=after_day(end) if end else None,
+    )
+    listing = await read(books.audit_trail, staff_id, query, page(data.limit, data.offset))
+    return c.AuditPage(data=[p.audit_event(e) for e in listing.items], total=listing.total)
+
+
+@BOOKS.get("/export/{kind:str}", media_type="text/csv")
+async def export(
+    kind: FromPath[Literal["payments.csv", "requests.csv", "members.csv"]],
+    staff_id: NamedDependency[int],
+    books: NamedDependency[Books],
+    type: FromQuery[list[str] | None] = None,
+    status: FromQuery[list[str] | None] = None,
+    words: Annotated[str | None, QueryParameter(name="query")] = None,
+    date_start: FromQuery[str | None] = None,
+    date_end: FromQuery[str | None] = None,
+    amount_start: FromQuery[Decimal | None] = None,
+    amount_end: FromQuery[Decimal | None] = None,
+    certificate: FromQuery[str | None] = None,
+) -> Stream:
+    """CSV for the accountant (UTF-8 with a byte order mark, a header row), with the
+    filters of the list routes: payments by ``type``, dates, amounts and ``certificate``;
+    requests by ``query``, dates and ``status`` (all statuses when none is given);
+    members by ``query`` (every word in any field) and ``status``."""
+    if kind == "payments.csv":
+        filters = i.PaymentFilter(
+            type=type,
+            date_start=date_start,
+            date_end=date_end,
+            amount_start=amount_start,
+            amount_end=amount_end,
+            certificate=certificate,
+        )
+        lines = await run(books.export_payments, staff_id, payment_query(filters))
+    elif kind == "requests.csv":
+        wanted = i.RequestFilter(
+            query=words, date_start=date_start, date_end=date_end, status=status or []
+        )
+        lines = await run(books.export_requests, staff_id, request_query(wanted))
+    else:
+        members = MemberQuery(
+            words=words_of(words), statuses=parse_enums(MemberStatus, status, "status")
+        )
+        lines = await run(books.export_members, staff_id, members)
+    return Stream(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}"'},
+    )
+
+
+@BOOKS.get("/reports/fund")
+async def fund_report(
+    staff_id: NamedDependency[int],
+    books: NamedDependency[Books],
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+) -> c.FundReportOut:
+    """Money in and out by month and program, and members by status."""
+    report = await run(
+        books.fund_report,
+        staff_id,
+        parse_date(date_from, "date_from"),
+        parse_date(date_to, "date_to"),
+    )
+    return p.fund_report(report)

@@ -1,0 +1,41 @@
+"""The admin site's filters and pages, read into the read side's queries."""
+
+from __future__ import annotations
+
+from kasa.application.reads import Page, PaymentQuery, RequestQuery
+from kasa.application.search import words_of
+from kasa.domain.errors import InvalidInput
+from kasa.domain.payments import PaymentType
+from kasa.domain.requests import RequestStatus
+from kasa.entrypoints.http.admin import inputs as i
+from kasa.entrypoints.parsing import amount_or_none, parse_date, parse_enums
+
+MAX_PAGE = 500
+
+
+def page(limit: int, offset: int) -> Page:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput.field("limit", f"must be between 1 and {MAX_PAGE}")
+    if offset < 0:
+        raise InvalidInput.field("offset", "cannot be negative")
+    return Page(limit, offset)
+
+
+def payment_query(f: i.PaymentFilter) -> PaymentQuery:
+    return PaymentQuery(
+        types=parse_enums(PaymentType, f.type, "type"),
+        date_start=parse_date(f.date_start, "date_start"),
+        date_end=parse_date(f.date_end, "date_end"),
+        amount_start=amount_or_none(f.amount_start, "amount_start"),
+        amount_end=amount_or_none(f.amount_end, "amount_end"),
+        certificate=f.certificate or None,
+    )
+
+
+def request_query(f: i.RequestFilter) -> RequestQuery:
+    return RequestQuery(
+        words=words_of(f.query),
+        statuses=parse_enums(RequestStatus, f.status, "status"),
+        date_start=parse_date(f.date_start, "date_start"),
+        date_end=parse_date(f.date_end, "date_end"),
+    )

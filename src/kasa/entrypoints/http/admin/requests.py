@@ -1,0 +1,94 @@
+"""Requests in the back office: the list, one request, staff's messages, and the edited
+request the admin site sends whole (``PUT /request``): an assessment (``diagnos``,
+``suma``, ``request_text``) and the status it should have, read as one step — move,
+close with a resolution, or reopen."""
+
+from __future__ import annotations
+
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from kasa.application.requests import Assessment, Close, MoveTo, StaffRequests, Step
+from kasa.domain.errors import InvalidInput
+from kasa.domain.requests import RequestStatus, Resolution
+from kasa.entrypoints.http.admin import cards as c
+from kasa.entrypoints.http.admin import inputs as i
+from kasa.entrypoints.http.admin import present as p
+from kasa.entrypoints.http.admin.queries import page, request_query
+from kasa.entrypoints.http.errors import FIELD_NAMES
+from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import amount_or_none, parse_enum
+
+REQUESTS = Area("requests", signed_in=True, answers=(400, 404, 409, 422))
+# what the use cases call the fields the admin site names otherwise
+SITE_NAMES = {"approved_amount": "suma", "diagnosis": "diagnos"}
+
+
+@REQUESTS.post("/requests")
+async def requests_list(
+    data: JSONBody[i.RequestFilter],
+    staff_id: NamedDependency[int],
+    staff_requests: NamedDependency[StaffRequests],
+) -> c.RequestPage:
+    """Requests with member name and certificate, newest first, with the total."""
+    listing = await read(
+        staff_requests.list, staff_id, request_query(data), page(data.limit, data.offset)
+    )
+    return c.RequestPage(data=[p.request_listed(v) for v in listing.items], total=listing.total)
+
+
+@REQUESTS.put("/request", opt={FIELD_NAMES: SITE_NAMES})
+async def request_update(
+    data: JSONBody[i.RequestChanges],
+    staff_id: NamedDependency[int],
+    staff_requests: NamedDependency[StaffRequests],
+) -> c.RequestSaved:
+    """Assess a request and move it through its status machine."""
+    assessment = Assessment(
+        diagnosis=data.diagnos,
+        approved_amount=amount_or_none(data.suma, "suma"),
+        request_text=data.request_text,
+    )
+    view = await run(
+        staff_requests.apply, staff_id, data.id, assessment=assessment, step=step(data)
+    )
+    return c.RequestSaved(status="success", data=p.request_full(view))
+
+
+def step(form: i.RequestChanges) -> Step | None:
+    """The status the form asks for: closing takes a resolution, nothing else does;
+    ``opened`` for a closed request reopens it."""
+    status = parse_enum(RequestStatus, form.status, "status")
+    resolution = parse_enum(Resolution, form.resolution or None, "resolution")
+    if resolution is not None and status not in (None, RequestStatus.CLOSED):
+        raise InvalidInput.field("resolution", "is given only when closing the request")
+    if status is RequestStatus.CLOSED:
+        if resolution is None:
+            raise InvalidInput.field("resolution", "closing needs paid, rejected or withdrawn")
+        return Close(resolution, form.reason)
+    if resolution is not None:
+        return Close(resolution, form.reason)
+    return None if status is None else MoveTo(status)
+
+
+@REQUESTS.post("/request/message")
+async def request_message(
+    data: JSONBody[i.StaffMessage],
+    staff_id: NamedDependency[int],
+    staff_requests: NamedDependency[StaffRequests],
+) -> c.Done:
+    """Write to the member; the request then waits for them."""
+    await run(staff_requests.write, staff_id, data.request_id, data.message)
+    return c.Done(status="success", message="Message sent")
+
+
+@REQUESTS.post("/request")
+async def request_read(
+    data: JSONBody[i.RequestRead],
+    staff_id: NamedDependency[int],
+    staff_requests: NamedDependency[StaffRequests],
+) -> c.RequestOpened:
+    """A request with files, messages, payouts and the payout types."""
+    view = await read(staff_requests.get, staff_id, data.request, data.member)
+    return c.RequestOpened(data=p.request_with_payout_types(view))

@@ -1,0 +1,125 @@
+"""Staff accounts: signing in, and the accounts an admin manages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+
+from kasa.application.staff import BLANK, StaffAccounts
+from kasa.domain.staff import Role
+from kasa.domain.values import Email, Phone
+from kasa.entrypoints.http.admin import cards as c
+from kasa.entrypoints.http.admin import inputs as i
+from kasa.entrypoints.http.admin import present as p
+from kasa.entrypoints.http.common import client_address
+from kasa.entrypoints.http.fields import MAX_ID
+from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import parse_enum
+
+SIGN_IN = Area("staff")
+STAFF = Area("staff", signed_in=True, answers=(400,))
+UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+@SIGN_IN.post("/signin", 400, 401, 403, 429)
+async def sign_in(
+    data: JSONBody[i.SignIn],
+    request: Request[Any, Any, Any],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> c.SignInOut:
+    """Login and password; one message for a wrong login or a wrong password."""
+    address = client_address(request)
+    session = await run(staff_accounts.sign_in, data.login, data.password, address)
+    return c.SignInOut(access_token=session.access_token, user=p.signed_in_user(session.user))
+
+
+@STAFF.get(["/user", "/user/{user_id:int}"], 404)
+async def users(
+    staff_id: NamedDependency[int],
+    staff_accounts: NamedDependency[StaffAccounts],
+    user_id: UserId | None = None,
+) -> c.StaffList:
+    """Staff accounts (admin only)."""
+    if user_id is None:
+        found = await read(staff_accounts.list, staff_id)
+        return c.StaffList(data=[p.staff_user(u) for u in found])
+    return c.StaffList(data=[p.staff_user(await read(staff_accounts.get, staff_id, user_id))])
+
+
+@STAFF.put("/user", 409, 422)
+async def user_create(
+    data: JSONBody[i.NewStaff],
+    staff_id: NamedDependency[int],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> c.StaffCreated:
+    """Create a staff account; its generated password is returned once."""
+    created = await run(
+        staff_accounts.create,
+        staff_id,
+        login=data.login,
+        role=_role(data.role) or Role.OPERATOR,
+        name=data.name,
+        email=Email.parse(data.email) if data.email else None,
+        phone=Phone.parse(data.phone) if data.phone else None,
+        is_active=data.is_active,
+    )
+    return c.StaffCreated(
+        data=p.staff_user(created.user), initial_password=created.initial_password
+    )
+
+
+@STAFF.post("/user", 404, 409)
+async def user_update(
+    data: JSONBody[i.StaffChanges],
+    staff_id: NamedDependency[int],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> c.StaffOne:
+    """Change a staff account (admin only); an empty e-mail or phone clears it."""
+    user = await run(
+        staff_accounts.update,
+        staff_id,
+        data.id,
+        login=data.login,
+        name=data.name,
+        email=None if data.email is None else Email.parse(data.email) if data.email else BLANK,
+        phone=None if data.phone is None else Phone.parse(data.phone) if data.phone else BLANK,
+        role=_role(data.role),
+        is_active=data.is_active,
+    )
+    return c.StaffOne(data=p.staff_user(user))
+
+
+@STAFF.delete("/user/{user_id:int}", 404, 409)
+async def user_deactivate(
+    user_id: UserId,
+    staff_id: NamedDependency[int],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> c.StaffOne:
+    """Deactivate an account (kept for the audit trail); not one's own."""
+    return c.StaffOne(data=p.staff_user(await run(staff_accounts.deactivate, staff_id, user_id)))
+
+
+@STAFF.post("/user/change_password", 404)
+async def change_password(
+    data: JSONBody[i.PasswordChange],
+    staff_id: NamedDependency[int],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> c.PasswordChanged:
+    """Own password with the old one; an admin may set anyone's. Every token the user
+    had ends; changing one's own password answers with a new token."""
+    token = await run(
+        staff_accounts.change_password,
+        staff_id,
+        new_password=data.new_password,
+        user_id=data.id,
+        old_password=data.old_password,
+    )
+    return c.PasswordChanged(status="success", message="Password changed", access_token=token)
+
+
+def _role(text: str | None) -> Role | None:
+    return parse_enum(Role, text, "role")

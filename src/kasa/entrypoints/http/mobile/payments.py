@@ -1,0 +1,62 @@
+"""A member's money: top-ups through the gateway, a monthly subscription, and what was
+paid in and out."""
+
+from __future__ import annotations
+
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from kasa.application.payments import MemberPayments
+from kasa.domain.money import Money
+from kasa.entrypoints.http.mobile import schemas as s
+from kasa.entrypoints.http.mobile.present import Shapes
+from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import parse_date
+
+PAYMENTS = Area("payments", signed_in=True)
+
+
+@PAYMENTS.post("/user/charges/list", 400)
+async def charges_list(
+    member_id: NamedDependency[int],
+    member_payments: NamedDependency[MemberPayments],
+    data: JSONBody[s.Period | None] = None,
+) -> list[s.Charge]:
+    """Payouts the fund made to the member, optionally between two dates."""
+    period = data or s.Period()
+    rows = await read(
+        member_payments.charges,
+        member_id,
+        parse_date(period.begin, "begin"),
+        parse_date(period.end, "end"),
+    )
+    return [Shapes.charge(r.payment, r.diagnosis) for r in rows]
+
+
+@PAYMENTS.get("/user/payments/list", 400)
+async def payments_list(
+    member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
+) -> list[s.TopUpOut]:
+    """The member's top-ups and the "paid until" each produced."""
+    return [Shapes.top_up(p) for p in await read(member_payments.top_ups, member_id)]
+
+
+@PAYMENTS.post("/user/payments/liqpay", 400, 422, 502)
+async def liqpay_checkout(
+    data: JSONBody[s.TopUp],
+    member_id: NamedDependency[int],
+    member_payments: NamedDependency[MemberPayments],
+) -> s.CheckoutOut:
+    """Start a top-up: a pending payment and the gateway's signed checkout."""
+    checkout = await run(member_payments.start_top_up, member_id, Money.positive(data.amount))
+    return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)
+
+
+@PAYMENTS.post("/user/payments/liqpay/subscribe", 422, 502)
+async def liqpay_subscribe(
+    member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
+) -> s.CheckoutOut:
+    """A monthly automatic contribution at the current program's price."""
+    checkout = await run(member_payments.start_subscription, member_id)
+    return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)

@@ -1,0 +1,84 @@
+"""A member's requests for aid: filing them with receipts, reading them, writing to the
+fund about them and adding files."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, MultipartBody, PathParameter
+
+from kasa.application.requests import MemberRequests
+from kasa.domain.requests import RequestStatus
+from kasa.entrypoints.http.common import all_uploads
+from kasa.entrypoints.http.fields import MAX_ID
+from kasa.entrypoints.http.mobile import schemas as s
+from kasa.entrypoints.http.mobile.present import Shapes
+from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import parse_enums
+
+REQUESTS = Area("requests", signed_in=True, answers=(400,))
+RequestId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+@REQUESTS.post("/user/request/list")
+async def request_list(
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+    data: JSONBody[s.StatusFilter | None] = None,
+) -> list[s.RequestSummary]:
+    """The member's requests, optionally by status."""
+    statuses = parse_enums(RequestStatus, data.status if data else None, "status")
+    return [shapes.summary(v) for v in await read(member_requests.list, member_id, statuses)]
+
+
+@REQUESTS.get("/user/request/{request_id:int}", 404)
+async def request_get(
+    request_id: RequestId,
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+) -> s.RequestDetail:
+    """One of the member's requests with files, messages and payouts."""
+    return shapes.detail(await read(member_requests.get, member_id, request_id))
+
+
+@REQUESTS.post("/user/request/{request_id:int}/message", 404, 409)
+async def request_message(
+    request_id: RequestId,
+    data: JSONBody[s.MessageIn],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+) -> s.StatusMessage:
+    """Write to the fund about a request (not once it is closed)."""
+    await run(member_requests.write, member_id, request_id, data.message)
+    return s.StatusMessage("success", "Message sent")
+
+
+@REQUESTS.post("/user/request/create", 413, 422, 502, opt={"files": "many"})
+async def request_create(
+    data: MultipartBody[s.RequestForm],
+    request: Request[Any, Any, Any],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+) -> s.RequestDetail:
+    """File a request for aid with any number of receipt files."""
+    files = await all_uploads(request)
+    return shapes.detail(await run(member_requests.create, member_id, data.comment, files))
+
+
+@REQUESTS.post("/user/request/update", 404, 409, 413, 502, opt={"files": "many"})
+async def request_update(
+    data: MultipartBody[s.RequestFilesForm],
+    request: Request[Any, Any, Any],
+    member_id: NamedDependency[int],
+    member_requests: NamedDependency[MemberRequests],
+    shapes: NamedDependency[Shapes],
+) -> s.RequestDetail:
+    """Add files to a request (not once it is closed)."""
+    files = await all_uploads(request)
+    return shapes.detail(await run(member_requests.add_files, member_id, data.id, files))
