@@ -15,7 +15,6 @@ import pytest
 
 from kasa.adapters.memory import Fakes, in_memory_fund
 from kasa.adapters.sql.database import SqlDatabase
-from kasa.application.context import Context
 from kasa.application.payments import GatewayPayments, MemberPayments
 from kasa.application.programs import ProgramAdmin
 from kasa.application.reads import AuditQuery, Page

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kasa.application.context import FundSettings, Upload
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.application.settings import FundSettings
+from kasa.application.uploads import Upload
 from kasa.domain.audit import EventType
 from kasa.domain.errors import Conflict, NotFound
 from kasa.domain.members import MemberStatus
@@ -48,7 +49,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     replay = fund.fakes.gateway.callback(order_id, "450.00")
     assert fund.gateway.callback(*replay).change == "none"
     paid_until = fund.profiles.get(member_id).member.membership.paid_until
-    assert paid_until == fund.ctx.today() + timedelta(days=45)
+    assert paid_until == fund.clock.today() + timedelta(days=45)
 
     view = fund.requests.create(member_id, "Аптека, чек", [Upload.of("f", "чек.jpg", JPEG)])
     request_id = view.request.id or 0
@@ -62,7 +63,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
         member_id=member_id,
         payment_type="payout",
         amount=Money(50_000),
-        paid_on=fund.ctx.today(),
+        paid_on=fund.clock.today(),
         request_id=request_id,
     )
     second = fund.staff_payments.record(
@@ -70,7 +71,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
         member_id=member_id,
         payment_type="payout",
         amount=Money(100_000),
-        paid_on=fund.ctx.today(),
+        paid_on=fund.clock.today(),
         request_id=request_id,
     )
     assert first.payment_type is PaymentType.PARTIAL_PAYOUT and not first.needs_approval
@@ -136,7 +137,7 @@ def test_four_eyes_reminders_and_reconciliation(fund: Fund) -> None:
         member_id=member_id,
         payment_type="payout",
         amount=Money(150_000),
-        paid_on=fund.ctx.today(),
+        paid_on=fund.clock.today(),
         request_id=request_id,
     )
     assert payout.status is PaymentStatus.PENDING

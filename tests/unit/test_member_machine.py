@@ -11,6 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
 from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData
 from kasa.domain.membership import Membership, MembershipState
+from kasa.domain.requests import Request
 from kasa.domain.values import Email, Phone, TaxNumber
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -159,9 +160,14 @@ def test_review_queue_lists_members_with_something_to_review() -> None:
         setattr(member, flag, True)
         assert member.in_review_queue
         setattr(member, flag, False)
-    member.requests_awaiting_staff_changed(+1)
+    request = Request.file(1, "ліки", member_approved=True, now=NOW)
+    member.request_filed(request)
     assert member.in_review_queue and member.requests_awaiting_staff == 1
-    member.requests_awaiting_staff_changed(-5)
+    with member.following(request):
+        request.staff_wrote(NOW)
+    assert member.requests_awaiting_staff == 0
+    with member.following(request):
+        request.staff_wrote(NOW)  # no longer awaiting staff: nothing to take off
     assert member.requests_awaiting_staff == 0
 
 

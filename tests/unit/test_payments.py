@@ -19,10 +19,8 @@ from kasa.domain.payments import (
     PaymentSource,
     PaymentStatus,
     PaymentType,
-    committed_payouts,
-    paid_out,
-    record_payout,
 )
+from kasa.domain.payouts import approve_payout, committed_payouts, paid_out, record_payout
 from kasa.domain.requests import Request, Resolution
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -72,7 +70,7 @@ def test_payouts_never_sum_past_the_approved_amount(
         assert payout.needs_approval == (threshold is not None and already + amount > threshold)
         payouts.append(payout)
         if payout.needs_approval and index < len(approvals) and approvals[index]:
-            payout.approve_payout(SECOND, NOW)
+            approve_payout(payout, SECOND, NOW)
         assert sum(p.amount.kopecks for p in payouts) <= approved
         assert committed_payouts(payouts).kopecks == sum(p.amount.kopecks for p in payouts)
         assert paid_out(payouts).kopecks == sum(
@@ -170,11 +168,11 @@ def test_four_eyes_payout_needs_another_staff_user() -> None:
     )
     assert payout.status is PaymentStatus.PENDING and payout.needs_approval
     with pytest.raises(PermissionDenied, match="another staff user"):
-        payout.approve_payout(OPERATOR, NOW)
-    payout.approve_payout(SECOND, NOW)
+        approve_payout(payout, OPERATOR, NOW)
+    approve_payout(payout, SECOND, NOW)
     assert (payout.status, payout.approved_by) == (PaymentStatus.CONFIRMED, SECOND)
     with pytest.raises(Conflict, match="already confirmed"):
-        payout.approve_payout(12, NOW)
+        approve_payout(payout, 12, NOW)
     # the rest of the request is past the threshold together with what was paid
     rest = record_payout(
         request,
@@ -198,7 +196,7 @@ def test_four_eyes_payout_needs_another_staff_user() -> None:
     assert small.status is PaymentStatus.CONFIRMED
     assert small.payment_type is PaymentType.PARTIAL_PAYOUT
     with pytest.raises(Conflict, match="does not wait"):
-        small.approve_payout(SECOND, NOW)
+        approve_payout(small, SECOND, NOW)
 
 
 def test_splitting_a_payout_does_not_avoid_the_second_approval() -> None:

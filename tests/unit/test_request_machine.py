@@ -43,7 +43,7 @@ class RequestMachine(RuleBasedStateMachine):
         self.expected: dict[int, RequestStatus] = {}
         self.objects: dict[int, Request] = {}
         self.paid: dict[int, Money] = {}
-        self.awaiting_count = 0  # the member's has_new_request, kept as the app would
+        self.awaiting_count = 0  # the member's count of requests awaiting staff
 
     def tick(self) -> datetime:
         self.now += timedelta(minutes=1)

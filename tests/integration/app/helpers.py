@@ -12,26 +12,38 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from dependency_injector import providers
 from sqlalchemy.orm import Session
 
-from kasa.adapters.memory import Fakes, in_memory_fund
+from kasa.adapters.memory import Fakes, fakes
 from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
-from kasa.application.context import Context, FundSettings, Upload
+from kasa.application.callbacks import GatewayCallbacks
+from kasa.application.clock import FundClock
 from kasa.application.identity import DiiaSharing
 from kasa.application.jobs import Reminders
-from kasa.application.members import BackOfficeMembers, MemberFiles
-from kasa.application.payments import GatewayPayments, MemberPayments, StaffPayments
+from kasa.application.members import BackOfficeMembers, Decision, MemberData, MemberFiles
+from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
+from kasa.application.reads import Reads
 from kasa.application.reports import Books
+from kasa.application.repositories import UnitOfWorkFactory
 from kasa.application.requests import MemberRequests, StaffRequests
+from kasa.application.settings import FundSettings
 from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
+from kasa.application.uploads import Upload
 from kasa.domain.audit import AuditEvent, EventType
+from kasa.domain.identity import IdentityType
+from kasa.domain.members import PersonalData
 from kasa.domain.money import Money
+from kasa.domain.staff import Role
+from kasa.domain.values import Phone
+from kasa.entrypoints.container import Kasa
+from tests.support.kasa import test_kasa, test_settings
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -40,76 +52,142 @@ IBAN = "UA213223130000026007233566001"
 INN = "1759013776"
 
 
-def documents(kind: str = "card") -> list[Upload]:
+DOCUMENTS = {
+    "inn": IdentityType.TAX_NUMBER_CARD,
+    "id_1": IdentityType.ID_CARD_FRONT,
+    "id_2": IdentityType.ID_CARD_BACK,
+    "book_1": IdentityType.PASSPORT_PAGE_1,
+    "book_2": IdentityType.PASSPORT_PAGE_2,
+    "book_address": IdentityType.PASSPORT_ADDRESS_PAGE,
+}
+
+
+def documents(kind: str = "card") -> dict[IdentityType, Upload]:
     fields = (
         ["inn", "id_1", "id_2"] if kind == "card" else ["inn", "book_1", "book_2", "book_address"]
     )
-    return [Upload.of(f, f"{f}.jpg", JPEG + f.encode()) for f in fields]
+    return {DOCUMENTS[f]: Upload.of(f, f"{f}.jpg", JPEG + f.encode()) for f in fields}
+
+
+def personal(**overrides: str) -> PersonalData:
+    fields = {
+        "first_name": "Олена",
+        "middle_name": "Петрівна",
+        "last_name": "Коваль",
+        "email": "olena@example.com",
+        "iban": IBAN,
+    }
+    fields.update(overrides)
+    return PersonalData.parse(**fields)
 
 
 @attrs.define
 class Fund:
-    ctx: Context
+    """The use cases of one fund, from its container, with an admin and an operator."""
+
+    kasa: Kasa
     fakes: Fakes
-    sign: MemberSignIn
-    profiles: Profiles
-    requests: MemberRequests
-    staff_requests: StaffRequests
-    payments: MemberPayments
-    gateway: GatewayPayments
-    staff_payments: StaffPayments
-    accounts: StaffAccounts
-    office: BackOfficeMembers
-    member_files: MemberFiles
-    programs: ProgramAdmin
-    books: Books
-    diia: DiiaSharing
-    reminders: Reminders
+    database: SqlDatabase
     admin_id: int = 0
     operator_id: int = 0
     phones: int = 0
-    database: Any = None
 
     @classmethod
-    def build(
-        cls, settings: FundSettings | None = None, database: Any = None, *, memory: bool = False
-    ) -> Fund:
-        """A fund on a fresh SQLite database (or the given one), or with ``memory`` on
-        the in-memory fakes, which write but have no read side."""
-        ctx, fakes = in_memory_fund(settings)
-        if not memory:
-            database = database or fresh_sqlite()
-            ctx = attrs.evolve(ctx, uow=database.unit_of_work, reads=database.reads())
-        fund = cls.on(ctx, fakes)
-        fund.database = database
-        return fund
+    def build(cls, settings: FundSettings | None = None, database: Any = None) -> Fund:
+        """A fund on a fresh SQLite database (or the given one)."""
+        database = database or fresh_sqlite()
+        folder = Path(tempfile.mkdtemp(prefix="kasa-fund-data-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        found = fakes()
+        kasa = test_kasa(test_settings(folder, settings or FundSettings()), database, found)
+        kasa.adapters.tokens.override(providers.Object(found.tokens))
+        return cls.on(kasa, found, database)
 
     @classmethod
-    def on(cls, ctx: Context, fakes: Fakes) -> Fund:
-        """The use cases on a given context, with an admin and an operator."""
-        fund = cls(
-            ctx,
-            fakes,
-            MemberSignIn(ctx),
-            Profiles(ctx),
-            MemberRequests(ctx),
-            StaffRequests(ctx),
-            MemberPayments(ctx),
-            GatewayPayments(ctx),
-            StaffPayments(ctx),
-            StaffAccounts(ctx),
-            BackOfficeMembers(ctx),
-            MemberFiles(ctx),
-            ProgramAdmin(ctx),
-            Books(ctx),
-            DiiaSharing(ctx),
-            Reminders(ctx),
-        )
-        admin = fund.accounts.create(None, login="admin", role="admin", name="Адміністратор")
-        operator = fund.accounts.create(None, login="olena", role="operator", name="Олена")
+    def on(cls, kasa: Kasa, fakes: Fakes, database: SqlDatabase) -> Fund:
+        fund = cls(kasa, fakes, database)
+        admin = fund.accounts.create(None, login="admin", role=Role.ADMIN, name="Адміністратор")
+        operator = fund.accounts.create(None, login="olena", role=Role.OPERATOR, name="Олена")
         fund.admin_id = admin.user.id or 0
         fund.operator_id = operator.user.id or 0
         return fund
+
+    # -- what the use cases run on -------------------------------------------------------
+    @property
+    def uow(self) -> UnitOfWorkFactory:
+        factory: UnitOfWorkFactory = self.kasa.adapters.uow()
+        return factory
+
+    @property
+    def reads(self) -> Reads:
+        found: Reads = self.kasa.adapters.reads()
+        return found
+
+    @property
+    def clock(self) -> FundClock:
+        found: FundClock = self.kasa.ports.clock()
+        return found
+
+    @property
+    def settings(self) -> FundSettings:
+        return self.kasa.settings().fund
+
+    # -- the use cases -------------------------------------------------------------------
+    @property
+    def sign(self) -> MemberSignIn:
+        return self.kasa.members.sign_in()  # type: ignore[no-any-return]
+
+    @property
+    def profiles(self) -> Profiles:
+        return self.kasa.members.profiles()  # type: ignore[no-any-return]
+
+    @property
+    def requests(self) -> MemberRequests:
+        return self.kasa.members.requests()  # type: ignore[no-any-return]
+
+    @property
+    def payments(self) -> MemberPayments:
+        return self.kasa.members.payments()  # type: ignore[no-any-return]
+
+    @property
+    def member_files(self) -> MemberFiles:
+        return self.kasa.members.files()  # type: ignore[no-any-return]
+
+    @property
+    def diia(self) -> DiiaSharing:
+        return self.kasa.members.diia()  # type: ignore[no-any-return]
+
+    @property
+    def accounts(self) -> StaffAccounts:
+        return self.kasa.staff.accounts()  # type: ignore[no-any-return]
+
+    @property
+    def office(self) -> BackOfficeMembers:
+        return self.kasa.staff.members()  # type: ignore[no-any-return]
+
+    @property
+    def staff_requests(self) -> StaffRequests:
+        return self.kasa.staff.requests()  # type: ignore[no-any-return]
+
+    @property
+    def staff_payments(self) -> StaffPayments:
+        return self.kasa.staff.payments()  # type: ignore[no-any-return]
+
+    @property
+    def programs(self) -> ProgramAdmin:
+        return self.kasa.staff.programs()  # type: ignore[no-any-return]
+
+    @property
+    def books(self) -> Books:
+        return self.kasa.staff.books()  # type: ignore[no-any-return]
+
+    @property
+    def gateway(self) -> GatewayCallbacks:
+        return self.kasa.system.callbacks()  # type: ignore[no-any-return]
+
+    @property
+    def reminders(self) -> Reminders:
+        return self.kasa.system.reminders()  # type: ignore[no-any-return]
 
     # -- steps -----------------------------------------------------------------------
     def new_phone(self) -> str:
@@ -118,34 +196,37 @@ class Fund:
 
     def sign_up(self, phone: str | None = None) -> int:
         phone = phone or self.new_phone()
-        self.sign.request_code(phone, True)
-        self.sign.sign_in(phone, self.fakes.sms.last_code(phone))
-        with self.ctx.uow() as uow:
+        self.sign.request_code(Phone.parse(phone), True)
+        self.sign.sign_in(Phone.parse(phone), self.fakes.sms.last_code(phone))
+        with self.uow() as uow:
             member = uow.members.by_phone(phone)
         assert member is not None and member.id is not None
         return member.id
 
     def program(self, name: str = "Базова", price: str = "300.00") -> int:
-        program = self.programs.save(self.admin_id, name=name, month_price=Money.parse(price))
+        program = self.programs.create(self.admin_id, name, Money.parse(price))
         assert program.id is not None
         return program.id
 
-    def submit(self, member_id: int, program_id: int, **overrides: object) -> None:
-        fields: dict[str, object] = {
-            "first_name": "Олена",
-            "middle_name": "Петрівна",
-            "last_name": "Коваль",
-            "email": "olena@example.com",
-            "iban": IBAN,
-            "program_id": program_id,
-            "documents": documents(),
-        }
-        fields.update(overrides)
-        self.profiles.submit(member_id, **fields)  # type: ignore[arg-type]
+    def submit(
+        self,
+        member_id: int,
+        program_id: int,
+        data: PersonalData | None = None,
+        docs: dict[IdentityType, Upload] | None = None,
+    ) -> None:
+        self.profiles.submit(
+            member_id, data or personal(), program_id, documents() if docs is None else docs
+        )
 
     def approve(self, member_id: int) -> str:
         number = self.office.generate_certificate(self.operator_id)
-        self.office.edit(self.operator_id, member_id, certificate=number, is_submitted=True)
+        self.office.apply(
+            self.operator_id,
+            member_id,
+            data=MemberData(certificate=number),
+            decisions=[Decision.APPROVE],
+        )
         return number
 
     def approved_member(self, program_id: int | None = None) -> int:
@@ -167,10 +248,8 @@ class Fund:
         return [e for e in events if event_type is None or e.event_type is event_type]
 
     def tables(self) -> Any:
-        """Every row of the fund as domain objects, by table and id: the fakes' own
-        tables, or a snapshot read from the database."""
-        if self.database is None:
-            return self.fakes.store.tables
+        """Every row of the fund as domain objects, by table and id, read from the
+        database."""
         return snapshot(self.database)
 
 

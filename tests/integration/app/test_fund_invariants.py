@@ -17,11 +17,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
-from kasa.application.context import FundSettings, Upload
+from kasa.application.requests import Assessment
+from kasa.application.settings import FundSettings
+from kasa.application.uploads import Upload
 from kasa.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentStatus, PaymentType
-from kasa.domain.requests import RequestStatus
+from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, Fund
 
 PRICE = 30_000  # kopecks a month
@@ -119,8 +121,8 @@ class FundMachine(RuleBasedStateMachine):
     @rule(request=requests, kopecks=amounts)
     def staff_set_the_approved_amount(self, request: int, kopecks: int) -> None:
         try:
-            self.fund.staff_requests.update(
-                self.fund.operator_id, request, approved_amount=Money(kopecks)
+            self.fund.staff_requests.assess(
+                self.fund.operator_id, request, Assessment(approved_amount=Money(kopecks))
             )
             self.expect(1)
         except (Conflict, RuleViolation):
@@ -129,13 +131,12 @@ class FundMachine(RuleBasedStateMachine):
     @rule(request=requests, kopecks=amounts)
     def staff_pay_out(self, request: int, kopecks: int) -> None:
         try:
-            self.fund.staff_payments.record(
+            self.fund.staff_payments.record_payout(
                 self.fund.operator_id,
+                request,
+                Money(kopecks),
+                self.fund.clock.today(),
                 member_id=self.owner[request],
-                payment_type="payout",
-                amount=Money(kopecks),
-                paid_on=self.fund.ctx.today(),
-                request_id=request,
             )
             self.expect(1)
         except (Conflict, RuleViolation):
@@ -148,15 +149,11 @@ class FundMachine(RuleBasedStateMachine):
                 self.fund.staff_payments.approve_payout(self.fund.admin_id, payout.id or 0)
                 self.expect(1)
 
-    @rule(request=requests, resolution=st.sampled_from(["paid", "rejected", "withdrawn"]))
-    def staff_close(self, request: int, resolution: str) -> None:
+    @rule(request=requests, resolution=st.sampled_from(Resolution))
+    def staff_close(self, request: int, resolution: Resolution) -> None:
         try:
-            self.fund.staff_requests.update(
-                self.fund.operator_id,
-                request,
-                status="closed",
-                resolution=resolution,
-                reason="checked",
+            self.fund.staff_requests.close(
+                self.fund.operator_id, request, resolution, reason="checked"
             )
             self.expect(1)
         except (Conflict, RuleViolation):
@@ -165,7 +162,7 @@ class FundMachine(RuleBasedStateMachine):
     @rule(request=requests)
     def staff_reopen(self, request: int) -> None:
         if self._status(request) is RequestStatus.CLOSED:
-            self.fund.staff_requests.update(self.fund.operator_id, request, status="opened")
+            self.fund.staff_requests.reopen(self.fund.operator_id, request)
             self.expect(1)
 
     @rule(member=members, request=requests)
@@ -210,7 +207,7 @@ class FundMachine(RuleBasedStateMachine):
         assert self.fund.books.fund_report(None).money_in == Money(expected)
 
     def every_member_holds_exactly_what_they_paid(self, tables: Any) -> None:
-        today = self.fund.ctx.today()
+        today = self.fund.clock.today()
         for member_id, paid in self.confirmed.items():
             member = tables.members[member_id]
             days = (member.paid_until - today).days if member.paid_until else 0
@@ -247,6 +244,6 @@ TestFundMachine = FundMachine.TestCase
 def test_clock_is_frozen_within_a_run() -> None:
     """The membership invariant above relies on every top-up being made on one day."""
     fund = Fund.build()
-    before = fund.ctx.today()
+    before = fund.clock.today()
     fund.approved_member()
-    assert fund.ctx.today() == before
+    assert fund.clock.today() == before

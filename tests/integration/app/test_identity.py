@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kasa.application.context import FundSettings
+from kasa.application.settings import FundSettings
 from kasa.domain.audit import EventType
 from kasa.domain.errors import DeliveryFailed, InvalidInput, TooLarge
 from kasa.domain.identity import IdentityType

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import pytest
 
 from kasa.adapters import liqpay_codec
-from kasa.application.context import FundSettings
 from kasa.application.reads import Page, PaymentQuery
-from kasa.domain.audit import Actor, EventType
+from kasa.application.requests import Assessment
+from kasa.application.settings import FundSettings
+from kasa.domain.audit import EventType
 from kasa.domain.errors import (
     Conflict,
     InvalidInput,
@@ -42,7 +43,7 @@ def test_top_up_gives_signed_checkout_and_a_pending_payment(fund: Fund) -> None:
 def test_success_callback_extends_paid_until_once(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
     order_id = fund.pay(member_id, "300")
-    today = fund.ctx.today()
+    today = fund.clock.today()
     assert member_state(fund, member_id) == (today + timedelta(days=30), 0)
     data, signature = fund.fakes.gateway.callback(order_id, "300", "success")
     result = fund.gateway.callback(data, signature)  # the gateway retries
@@ -91,7 +92,7 @@ def test_junk_callbacks_are_counted_and_audited_once_a_minute_per_address(fund: 
     assert latest.details["address"] == "203.0.113.9"
     assert latest.details["not_audited_before"] == 49
     assert latest.details["total_from_address"] == 51
-    with fund.ctx.uow() as uow:
+    with fund.uow() as uow:
         counter = uow.counters.locked(["callback-liqpay:203.0.113.9"])[
             "callback-liqpay:203.0.113.9"
         ]
@@ -123,7 +124,7 @@ def test_failure_then_retry_then_reversal(fund: Fund) -> None:
     fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "failure"))
     assert fund.payments.top_ups(member_id)[0].status is PaymentStatus.FAILED
     fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "sandbox"))
-    assert member_state(fund, member_id)[0] == fund.ctx.today() + timedelta(days=15)
+    assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=15)
     fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "reversed"))
     assert member_state(fund, member_id) == (None, 0)
     fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "wait_accept"))
@@ -138,7 +139,7 @@ def test_payment_before_a_program_is_current_waits_as_credit(fund: Fund) -> None
     assert member_state(fund, member_id) == (None, 30 * 10000)
     fund.approve(member_id)
     fund.pay(member_id, "200")
-    assert member_state(fund, member_id) == (fund.ctx.today() + timedelta(days=30), 0)
+    assert member_state(fund, member_id) == (fund.clock.today() + timedelta(days=30), 0)
 
 
 def test_only_members_who_submitted_can_pay(fund: Fund) -> None:
@@ -165,107 +166,41 @@ def test_subscription_charges_each_extend_once(fund: Fund) -> None:
     fund.gateway.callback(*second)
     fund.gateway.callback(*second)  # replayed
     fund.gateway.callback(*first)  # replayed
-    assert member_state(fund, member_id)[0] == fund.ctx.today() + timedelta(days=60)
+    assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=60)
     assert len(fund.payments.top_ups(member_id)) == 2
 
 
 def test_manual_top_up_and_refusals(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
-    payment = fund.staff_payments.record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="top_up",
-        amount=Money.parse("600"),
-        paid_on=date(2026, 1, 10),
+    payment = fund.staff_payments.record_top_up(
+        fund.operator_id, member_id, Money.parse("600"), date(2026, 1, 10)
     )
     assert payment.status is PaymentStatus.CONFIRMED
     assert member_state(fund, member_id)[0] == date(2026, 3, 11)
-    with pytest.raises(InvalidInput, match="top_up, payout"):
-        fund.staff_payments.record(
-            fund.operator_id,
-            member_id=member_id,
-            payment_type="gift",
-            amount=Money(1),
-            paid_on=date(2026, 1, 10),
-        )
-    with pytest.raises(InvalidInput, match="does not name a request"):
-        fund.staff_payments.record(
-            fund.operator_id,
-            member_id=member_id,
-            payment_type="top_up",
-            amount=Money(1),
-            paid_on=date(2026, 1, 10),
-            request_id=1,
-        )
     with pytest.raises(NotFound):
-        fund.staff_payments.record(
-            fund.operator_id,
-            member_id=999,
-            payment_type="top_up",
-            amount=Money(1),
-            paid_on=date(2026, 1, 10),
-        )
+        fund.staff_payments.record_top_up(fund.operator_id, 999, Money(1), date(2026, 1, 10))
 
 
 def test_payouts_are_capped_and_typed(fund: Fund) -> None:
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
-    record = fund.staff_payments.record
-    today = fund.ctx.today()
+    record = fund.staff_payments.record_payout
+    today = fund.clock.today()
     with pytest.raises(RuleViolation, match="no approved amount"):
-        record(
-            fund.operator_id,
-            member_id=member_id,
-            payment_type="payout",
-            amount=Money(100),
-            paid_on=today,
-            request_id=request_id,
-        )
-    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(1000))
-    part = record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(400),
-        paid_on=today,
-        request_id=request_id,
+        record(fund.operator_id, request_id, Money(100), today)
+    fund.staff_requests.assess(
+        fund.operator_id, request_id, Assessment(approved_amount=Money(1000))
     )
+    part = record(fund.operator_id, request_id, Money(400), today, member_id=member_id)
     assert part.payment_type is PaymentType.PARTIAL_PAYOUT
     with pytest.raises(RuleViolation, match=r"at most 6\.00 remains"):
-        record(
-            fund.operator_id,
-            member_id=member_id,
-            payment_type="payout",
-            amount=Money(601),
-            paid_on=today,
-            request_id=request_id,
-        )
-    rest = record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="partial_payout",
-        amount=Money(600),
-        paid_on=today,
-        request_id=request_id,
-    )
+        record(fund.operator_id, request_id, Money(601), today)
+    rest = record(fund.operator_id, request_id, Money(600), today)
     assert rest.payment_type is PaymentType.PAYOUT
-    with pytest.raises(InvalidInput, match="names the request"):
-        record(
-            fund.operator_id,
-            member_id=member_id,
-            payment_type="payout",
-            amount=Money(1),
-            paid_on=today,
-        )
     with pytest.raises(NotFound):
-        record(
-            fund.operator_id,
-            member_id=member_id + 1000,
-            payment_type="payout",
-            amount=Money(1),
-            paid_on=today,
-            request_id=request_id,
-        )
+        record(fund.operator_id, request_id, Money(1), today, member_id=member_id + 1000)
+    with pytest.raises(NotFound):
+        record(fund.operator_id, request_id + 1000, Money(1), today)
     charges = fund.payments.charges(member_id, today, today)
     assert [c.payment.amount for c in charges] == [Money(600), Money(400)]
     assert fund.payments.charges(member_id, today + timedelta(days=1)) == []
@@ -277,14 +212,11 @@ def test_four_eyes_payout_waits_for_a_second_staff_user() -> None:
     fund = Fund.build(FundSettings(four_eyes_threshold=Money(50000)))
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
-    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(100000))
-    payout = fund.staff_payments.record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(60000),
-        paid_on=fund.ctx.today(),
-        request_id=request_id,
+    fund.staff_requests.assess(
+        fund.operator_id, request_id, Assessment(approved_amount=Money(100000))
+    )
+    payout = fund.staff_payments.record_payout(
+        fund.operator_id, request_id, Money(60000), fund.clock.today()
     )
     assert payout.status is PaymentStatus.PENDING and payout.needs_approval
     assert fund.payments.charges(member_id) == []
@@ -303,17 +235,16 @@ def test_approved_amount_cannot_drop_below_a_payout_waiting_for_approval() -> No
     fund = Fund.build(FundSettings(four_eyes_threshold=Money(50000)))
     member_id = fund.approved_member()
     request_id = fund.requests.create(member_id, "", []).request.id or 0
-    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(80000))
-    fund.staff_payments.record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(60000),
-        paid_on=fund.ctx.today(),
-        request_id=request_id,
+    fund.staff_requests.assess(
+        fund.operator_id, request_id, Assessment(approved_amount=Money(80000))
+    )
+    fund.staff_payments.record_payout(
+        fund.operator_id, request_id, Money(60000), fund.clock.today()
     )
     with pytest.raises(RuleViolation, match="already paid"):
-        fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(1))
+        fund.staff_requests.assess(
+            fund.operator_id, request_id, Assessment(approved_amount=Money(1))
+        )
 
 
 def test_staff_list_applies_every_filter(fund: Fund) -> None:
@@ -355,14 +286,8 @@ def test_reconcile_settles_pending_payments_from_the_gateway(fund: Fund) -> None
 
 def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:
     member_id = fund.approved_member()
-    fund.staff_payments.record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="top_up",
-        amount=Money(100),
-        paid_on=fund.ctx.today(),
-    )
-    with fund.ctx.uow() as uow:
+    fund.staff_payments.record_top_up(fund.operator_id, member_id, Money(100), fund.clock.today())
+    with fund.uow() as uow:
         payment = uow.payments.get(1)
         assert payment is not None
         payment.payment_identifier = "manual-1"  # as if an order id were reused
@@ -371,6 +296,5 @@ def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:
         fund.gateway.apply(
             liqpay_codec.notice_from(
                 {"order_id": "manual-1", "amount": "1.00", "status": "success"}, sandbox=True
-            ),
-            actor=Actor.system(),
+            )
         )

@@ -43,6 +43,6 @@ def test_expiring_lists_approved_members_within_days(fund: Fund) -> None:
     fund.pay(member_id, "300")
     assert fund.reminders.expiring(29) == []
     assert [m.id for m in fund.reminders.expiring(30)] == [member_id]
-    fund.office.edit(fund.operator_id, member_id, is_active=False)
+    fund.office.block(fund.operator_id, member_id)
     assert fund.reminders.expiring(30) == []
-    assert fund.reminders.due(fund.ctx.today() + timedelta(days=25)) == []
+    assert fund.reminders.due(fund.clock.today() + timedelta(days=25)) == []

@@ -21,7 +21,6 @@ from kasa.adapters.memory import Fakes, in_memory_fund
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
-from kasa.application.context import Context
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.mobile import create_mobile_app

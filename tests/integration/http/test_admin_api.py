@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from kasa.adapters.memory import Fakes
-from kasa.application.context import Upload
+from kasa.application.uploads import Upload
 from kasa.domain.money import Money
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.admin import create_admin_app
@@ -306,7 +306,7 @@ def approved_member(world: AdminWorld) -> int:
 def test_payments_registry_filters_are_anded_and_paged(world: AdminWorld) -> None:
     c, h = world.client, world.operator
     alice, bob = approved_member(world), approved_member(world)
-    today = world.fund.ctx.today().isoformat()
+    today = world.fund.clock.today().isoformat()
     for member, amount in ((alice, "300"), (alice, "50"), (bob, "300")):
         r = c.put(
             "/payment",
@@ -342,7 +342,7 @@ def test_request_work_payout_cap_and_four_eyes(tmp_path: Path) -> None:
         assert listed["total"] == 1 and listed["data"][0]["member_name"]
         r = c.put("/request", headers=h, json={"id": request_id, "diagnos": "J06", "suma": 2000})
         assert r.json()["data"]["suma"] == 2000.0
-        today = fund.ctx.today().isoformat()
+        today = fund.clock.today().isoformat()
         r = c.put(
             "/payment",
             headers=h,
@@ -418,7 +418,7 @@ def test_exports_open_in_a_spreadsheet(world: AdminWorld) -> None:
         member_id=member_id,
         payment_type="top_up",
         amount=Money(30000),
-        paid_on=world.fund.ctx.today(),
+        paid_on=world.fund.clock.today(),
     )
     for kind, rows in (("payments", 1), ("members", 1), ("requests", 0)):
         r = world.client.get(f"/export/{kind}.csv", headers=world.operator)

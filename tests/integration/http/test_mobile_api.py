@@ -116,7 +116,7 @@ def test_guessing_codes_of_many_phones_from_one_address_answers_429(tmp_path: Pa
 
 def guess_many_codes(world: MobileWorld) -> None:
     c = world.client
-    limit = world.fund.ctx.settings.code_failures_per_address
+    limit = world.fund.settings.code_failures_per_address
     phones = [f"+38067{n:07d}" for n in range(limit + 1)]
     for phone in phones:
         assert c.post("/user/signrequest", json={"phone": phone, "create": True}).is_success
@@ -301,13 +301,13 @@ def test_top_up_callback_replay_and_lists(world: MobileWorld) -> None:
     )
     assert replay.status_code == 200 and not replay.json()["changed"]
     profile = world.client.get("/user/profile/get", headers=headers).json()
-    paid_until = world.fund.ctx.today() + timedelta(days=45)
+    paid_until = world.fund.clock.today() + timedelta(days=45)
     assert profile["expiration_date"] == paid_until.strftime("%d.%m.%Y")
     assert profile["membership"] == "active"
     payments = world.client.get("/user/payments/list", headers=headers).json()
     assert payments == [
         {
-            "date": world.fund.ctx.today().strftime("%d.%m.%Y"),
+            "date": world.fund.clock.today().strftime("%d.%m.%Y"),
             "sum": 450.0,
             "payed_to": paid_until.strftime("%d.%m.%Y"),
             "status": "confirmed",
@@ -383,7 +383,7 @@ def test_requests_conversation_and_payouts(world: MobileWorld) -> None:
         member_id=member_id,
         payment_type="payout",
         amount=Money(150_000),
-        paid_on=world.fund.ctx.today(),
+        paid_on=world.fund.clock.today(),
         request_id=request_id,
     )
     detail = c.get(f"/user/request/{request_id}", headers=headers).json()
@@ -393,14 +393,14 @@ def test_requests_conversation_and_payouts(world: MobileWorld) -> None:
     charges = c.post("/user/charges/list", json={}, headers=headers).json()
     assert charges == [
         {
-            "date": world.fund.ctx.today().strftime("%d.%m.%Y"),
+            "date": world.fund.clock.today().strftime("%d.%m.%Y"),
             "sum": 1500.0,
             "diagnosis": "J06",
             "request_id": request_id,
             "type": "payout",
         }
     ]
-    tomorrow = (world.fund.ctx.today() + timedelta(days=1)).isoformat()
+    tomorrow = (world.fund.clock.today() + timedelta(days=1)).isoformat()
     assert c.post("/user/charges/list", json={"begin": tomorrow}, headers=headers).json() == []
     summaries = c.post(
         "/user/request/list", json={"status": ["awaiting_agent"]}, headers=headers
@@ -599,7 +599,7 @@ def test_a_members_whole_journey_over_http(world: MobileWorld) -> None:
     )
     assert c.post("/user/payments/liqpay-callback", data=callback).json()["changed"] is True
     assert c.post("/user/payments/liqpay-callback", data=callback).json()["changed"] is False
-    paid_until = (world.fund.ctx.today() + timedelta(days=30)).strftime("%d.%m.%Y")
+    paid_until = (world.fund.clock.today() + timedelta(days=30)).strftime("%d.%m.%Y")
     assert c.get("/user/profile/get", headers=headers).json()["expiration_date"] == paid_until
 
     created = c.post(
@@ -618,7 +618,7 @@ def test_a_members_whole_journey_over_http(world: MobileWorld) -> None:
         member_id=member_id,
         payment_type="payout",
         amount=Money(80_000),
-        paid_on=world.fund.ctx.today(),
+        paid_on=world.fund.clock.today(),
         request_id=created["id"],
     )
     detail = c.get(f"/user/request/{created['id']}", headers=headers).json()

@@ -42,7 +42,7 @@ def admin(tmp_path: Path) -> Iterator[Admin]:
 
 def events(fund: Fund, kind: EventType) -> list[AuditEvent]:
     """The audit events of a kind, oldest first, from the fund's database."""
-    found = fund.ctx.reads.audit(AuditQuery(event_types=frozenset({kind})), Page(limit=500))
+    found = fund.reads.audit(AuditQuery(event_types=frozenset({kind})), Page(limit=500))
     return list(reversed(found.items))
 
 
@@ -200,7 +200,7 @@ def test_diia_without_its_settings_is_not_configured(tmp_path: Path) -> None:
 # -- files --------------------------------------------------------------------------------------
 def test_a_members_scan_cannot_become_a_public_terms_file(world: MobileWorld, admin: Admin) -> None:
     member_id = admin.fund.approved_member()
-    with admin.fund.ctx.uow() as uow:
+    with admin.fund.uow() as uow:
         scan = uow.identities.for_member(member_id)[0]
         stored = uow.files.get(scan.file_id)
     assert stored is not None
@@ -226,7 +226,7 @@ def test_a_members_scan_cannot_become_a_public_terms_file(world: MobileWorld, ad
 
 def test_staff_reads_of_members_files_are_audited(admin: Admin) -> None:
     member_id = admin.fund.approved_member()
-    with admin.fund.ctx.uow() as uow:
+    with admin.fund.uow() as uow:
         scan = uow.files.get(uow.identities.for_member(member_id)[0].file_id)
     assert scan is not None
     r = admin.client.post(

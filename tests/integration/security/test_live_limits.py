@@ -248,7 +248,7 @@ def test_a_full_size_upload_and_its_download_stay_within_one_file_and_16_mb(live
         f"{live.base}/user/profile/create", data=form, files=files, headers=headers, timeout=30
     )
     assert r.status_code == 200, r.text
-    with live.fund.ctx.uow() as uow:
+    with live.fund.uow() as uow:
         member = uow.members.by_phone("+380501110001")
     assert member is not None and member.id is not None
     live.fund.approve(member.id)
