@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kasa.adapters.memory import Fakes
+from kasa.application.members import MemberData
+from kasa.application.requests import Assessment
 from kasa.domain.money import Money
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState
@@ -43,10 +45,10 @@ class Shell:
 
 @pytest.fixture
 def shell(tmp_path: Path) -> Iterator[Shell]:
-    kasa, fakes, context = build_kasa(tmp_path)
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     yield Shell(kasa, fund, fakes, tmp_path)
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def test_a_newcomer_creates_a_user_a_program_approves_and_records_a_payment(shell: Shell) -> None:
@@ -91,7 +93,7 @@ def test_refusals_are_one_line_with_a_non_zero_status(shell: Shell) -> None:
 def test_member_commands(shell: Shell) -> None:
     program_id = shell.fund.program()
     member_id = shell.fund.approved_member(program_id)
-    shell.fund.office.edit(shell.fund.operator_id, member_id, last_name="Шевченко")
+    shell.fund.office.correct(shell.fund.operator_id, member_id, MemberData(last_name="Шевченко"))
     found = json.loads(shell.ok("member", "search", "шевченко", "--field", "name", "--json"))
     assert [m["id"] for m in found] == [member_id]
     assert "Шевченко" in shell.ok("member", "show", str(member_id))
@@ -127,8 +129,8 @@ def test_request_and_payout_commands(shell: Shell) -> None:
     listed = json.loads(shell.ok("request", "list", "--status", "opened", "--json"))
     assert [r["id"] for r in listed] == [int(request_id)]
     assert "message sent" in shell.ok("request", "message", request_id, "Скільки?")
-    shell.fund.staff_requests.update(
-        shell.fund.operator_id, int(request_id), approved_amount=Money(50000)
+    shell.fund.staff_requests.assess(
+        shell.fund.operator_id, int(request_id), Assessment(approved_amount=Money(50000))
     )
     result = shell("payment", "payout", request_id, "600")
     assert result.exit_code == 1 and "exceed" in result.output
@@ -143,23 +145,25 @@ def test_request_and_payout_commands(shell: Shell) -> None:
     payouts = json.loads(
         shell.ok("payment", "list", "--type", "payout", "--type", "partial_payout", "--json")
     )
-    assert sorted(p["amount"] for p in payouts) == [200.0, 300.0]
+    assert sorted(p["amount"] for p in payouts) == ["200.00", "300.00"]  # exact, as text
 
 
 def test_four_eyes_payout_from_the_shell(tmp_path: Path) -> None:
-    kasa, fakes, context = build_kasa(tmp_path, KASA_FOUR_EYES_THRESHOLD="100")
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path, KASA_FOUR_EYES_THRESHOLD="100")
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     shell = Shell(kasa, fund, fakes, tmp_path)
     member_id = fund.approved_member(fund.program())
     request_id = fund.requests.create(member_id, "", []).request.id
-    fund.staff_requests.update(fund.operator_id, request_id or 0, approved_amount=Money(50000))
+    fund.staff_requests.assess(
+        fund.operator_id, request_id or 0, Assessment(approved_amount=Money(50000))
+    )
     out = shell.ok("payment", "payout", str(request_id), "500")
     assert "pending" in out
     payment_id = out.split()[1]
     result = shell("payment", "approve-payout", payment_id)
     assert result.exit_code == 1 and "another staff user" in result.output
     assert "approved: 500.00" in shell.ok("payment", "approve-payout", payment_id, staff="admin")
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def test_the_reminder_job_sends_once_when_run_twice(shell: Shell) -> None:
@@ -190,7 +194,7 @@ def test_reconcile_settles_a_pending_payment(shell: Shell) -> None:
 
 def test_report_export_and_json(shell: Shell) -> None:
     member_id = shell.fund.approved_member(shell.fund.program(price="300"))
-    shell.fund.office.edit(shell.fund.operator_id, member_id, last_name="Їжакевич")
+    shell.fund.office.correct(shell.fund.operator_id, member_id, MemberData(last_name="Їжакевич"))
     shell.fund.pay(member_id, "300")
     report = json.loads(shell.ok("report", "fund", "--json"))
     assert report["money_in"] == "300.00" and report["members_by_status"]["approved"] == 1

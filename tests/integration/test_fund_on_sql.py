@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from kasa.application.members import MemberData
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
+from kasa.application.requests import Assessment
+from kasa.application.search import SearchField, words_of
 from kasa.application.settings import FundSettings
 from kasa.application.uploads import Upload
 from kasa.domain.audit import EventType
@@ -17,7 +20,7 @@ from kasa.domain.errors import Conflict, NotFound
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentStatus, PaymentType
-from kasa.domain.requests import RequestStatus
+from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, PDF, Fund
 from tests.integration.conftest import empty_tables, sqlite_database
 
@@ -38,7 +41,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     program_id = fund.program(price="300")
     member_id = fund.sign_up("+380501112233")
     fund.submit(member_id, program_id)
-    queue = fund.office.search(fund.operator_id, "", [], Page())
+    queue = fund.office.search(fund.operator_id, (), frozenset(), Page())
     assert [m.id for m in queue] == [member_id]
     certificate = fund.approve(member_id)
     profile = fund.profiles.get(member_id)
@@ -55,33 +58,23 @@ def test_a_members_whole_journey(fund: Fund) -> None:
     request_id = view.request.id or 0
     fund.staff_requests.write(fund.operator_id, request_id, "Потрібен рецепт")
     fund.requests.add_files(member_id, request_id, [Upload.of("f", "рецепт.pdf", PDF)])
-    fund.staff_requests.update(
-        fund.operator_id, request_id, diagnosis="J06", approved_amount=Money(150_000)
-    )
-    first = fund.staff_payments.record(
+    fund.staff_requests.assess(
         fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(50_000),
-        paid_on=fund.clock.today(),
-        request_id=request_id,
+        request_id,
+        Assessment(diagnosis="J06", approved_amount=Money(150_000)),
     )
-    second = fund.staff_payments.record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(100_000),
-        paid_on=fund.clock.today(),
-        request_id=request_id,
+    first = fund.staff_payments.record_payout(
+        fund.operator_id, request_id, Money(50_000), fund.clock.today()
+    )
+    second = fund.staff_payments.record_payout(
+        fund.operator_id, request_id, Money(100_000), fund.clock.today()
     )
     assert first.payment_type is PaymentType.PARTIAL_PAYOUT and not first.needs_approval
     # the request's payouts together pass the four-eyes threshold: a second person approves
     assert second.payment_type is PaymentType.PAYOUT and second.needs_approval
     approved = fund.staff_payments.approve_payout(fund.admin_id, second.id or 0)
     assert approved.status is PaymentStatus.CONFIRMED
-    closed = fund.staff_requests.update(
-        fund.operator_id, request_id, status="closed", resolution="paid"
-    )
+    closed = fund.staff_requests.close(fund.operator_id, request_id, Resolution.PAID)
     assert closed.request.status is RequestStatus.CLOSED
     detail = fund.requests.get(member_id, request_id)
     assert len(detail.request.files) == 2 and len(detail.messages) == 1
@@ -105,11 +98,15 @@ def test_a_members_whole_journey(fund: Fund) -> None:
 def test_back_office_lists_reports_and_exports(fund: Fund) -> None:
     program_id = fund.program(price="300")
     alice = fund.approved_member(program_id)
-    fund.office.edit(fund.operator_id, alice, first_name="Ґанна", last_name="Їжакевич")
+    fund.office.correct(
+        fund.operator_id, alice, MemberData(first_name="Ґанна", last_name="Їжакевич")
+    )
     bob = fund.approved_member(program_id)
     fund.pay(alice, "300")
     fund.pay(bob, "150")
-    found = fund.office.search(fund.operator_id, "ґанна ЇЖАКЕВИЧ", ["name"], Page())
+    found = fund.office.search(
+        fund.operator_id, words_of("ґанна ЇЖАКЕВИЧ"), frozenset({SearchField.NAME}), Page()
+    )
     assert [m.id for m in found] == [alice]
     cert = fund.profiles.get(alice).member.certificate
     listing = fund.staff_payments.list(
@@ -131,14 +128,11 @@ def test_back_office_lists_reports_and_exports(fund: Fund) -> None:
 def test_four_eyes_reminders_and_reconciliation(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
     request_id = fund.requests.create(member_id, "", []).request.id or 0
-    fund.staff_requests.update(fund.operator_id, request_id, approved_amount=Money(200_000))
-    payout = fund.staff_payments.record(
-        fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(150_000),
-        paid_on=fund.clock.today(),
-        request_id=request_id,
+    fund.staff_requests.assess(
+        fund.operator_id, request_id, Assessment(approved_amount=Money(200_000))
+    )
+    payout = fund.staff_payments.record_payout(
+        fund.operator_id, request_id, Money(150_000), fund.clock.today()
     )
     assert payout.status is PaymentStatus.PENDING
     approved = fund.staff_payments.approve_payout(fund.admin_id, payout.id or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -64,12 +65,14 @@ class StaffAccounts:
     tokens: TokenIssuer
     codes: CodeGenerator
     settings: FundSettings
-    # checked in place of a password hash for unknown logins, so that they take as long
-    # to refuse as a wrong password does
-    _decoy: str = attrs.field(init=False)
 
-    @_decoy.default
-    def _make_decoy(self) -> str:
+    def __attrs_post_init__(self) -> None:
+        assert self._decoy  # made once, with the use case, not on the first refusal
+
+    @functools.cached_property
+    def _decoy(self) -> str:
+        """Checked in place of a password hash for unknown logins, so that they take as
+        long to refuse as a wrong password does."""
         return self.passwords.hash(self.codes.password())
 
     # -- signing in ------------------------------------------------------------------

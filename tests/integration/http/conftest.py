@@ -13,11 +13,10 @@ import attrs
 import httpx
 import jsonschema_rs
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 
 from kasa.adapters.files import LocalFileStore
-from kasa.adapters.memory import Fakes, in_memory_fund
+from kasa.adapters.memory import Fakes, fakes
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
@@ -26,8 +25,7 @@ from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.mobile import create_mobile_app
 from kasa.entrypoints.settings import Settings
 from tests.integration.app.helpers import Fund
-
-SECRET = "test-secret-" + "x" * 40
+from tests.support.kasa import test_kasa, test_settings
 
 
 class DocumentedClient(TestClient[Any]):
@@ -80,60 +78,32 @@ class MobileWorld:
         self.client.post("/user/signrequest", json={"phone": phone, "create": True})
         code = self.fakes.sms.last_code(phone)
         token = self.client.post("/user/signin", json={"phone": phone, "code": code}).json()
-        tokens: JwtTokens = self.kasa.gateways.tokens()
+        tokens: JwtTokens = self.kasa.adapters.tokens()
         member_id = tokens.subject(token["access_token"], TokenAudience.MEMBER)
         return member_id, {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def build_kasa(
-    tmp_path: Path, *, real_outside: bool = False, **environ: str
-) -> tuple[Kasa, Fakes, Context]:
+def build_kasa(tmp_path: Path, *, real_outside: bool = False, **environ: str) -> tuple[Kasa, Fakes]:
     """The container on SQLite and a local file store; the outside world (SMS, gateway,
     Diia) is faked unless ``real_outside``, when the real adapters talk to whatever the
     environment points them at (local stand-ins in tests)."""
-    env = {
-        "KASA_DATA_DIR": str(tmp_path / "data"),
-        "KASA_JWT_SECRET": SECRET,
-        "KASA_PUBLIC_URL": "http://mobile.test",
-        "KASA_PROGRAMS_CACHE_SECONDS": "0",  # tests see every change at once
-        **environ,
-    }
-    settings = Settings.load(env, dotenv=tmp_path / "none.env")
+    settings = test_settings(tmp_path / "data", None, **environ)
     upgrade(settings.database_url)
-    context, fakes = in_memory_fund(settings.fund)
+    found = fakes()
     database = SqlDatabase(settings.database_url)
-    kasa = Kasa(settings=settings)
     files = LocalFileStore(settings.files_dir)
-    kasa.gateways.database.override(providers.Object(database))
-    kasa.gateways.clock.override(providers.Object(fakes.clock))
-    kasa.gateways.codes.override(providers.Object(fakes.codes))
-    kasa.gateways.sms.override(providers.Object(fakes.sms))
-    if not real_outside:
-        kasa.gateways.gateway.override(providers.Object(fakes.gateway))
-        kasa.gateways.identity.override(providers.Object(fakes.identity))
-    kasa.gateways.files.override(providers.Object(files))
-    kasa.gateways.passwords.override(providers.Object(fakes.passwords))
-    context = attrs.evolve(
-        context,
-        uow=database.unit_of_work,
-        reads=database.reads(),
-        files=files,
-        tokens=kasa.gateways.tokens(),
-        code_hasher=kasa.gateways.code_hasher(),
-        gateway=kasa.gateways.gateway(),
-        identity=kasa.gateways.identity(),
-    )
-    return kasa, fakes, context
+    kasa = test_kasa(settings, database, found, files=files, real_outside=real_outside)
+    return kasa, found
 
 
 @contextmanager
 def mobile_world(tmp_path: Path, **environ: str) -> Iterator[MobileWorld]:
     """The mobile app on SQLite with the outside world faked, on these settings."""
-    kasa, fakes, context = build_kasa(tmp_path, **environ)
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path, **environ)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     with DocumentedClient(create_mobile_app(kasa)) as client:
         yield MobileWorld(client, kasa, fund, fakes, kasa.settings())
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ import pytest
 from litestar.testing import TestClient
 
 from kasa.adapters.memory import Fakes
+from kasa.application.members import MemberData
 from kasa.application.uploads import Upload
 from kasa.domain.money import Money
+from kasa.domain.staff import Role
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
@@ -42,11 +44,11 @@ class AdminWorld:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[AdminWorld]:
-    kasa, fakes, context = build_kasa(tmp_path)
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     for login, role, password in (
-        ("chief", "admin", ADMIN_PASSWORD),
-        ("clerk", "operator", OPERATOR_PASSWORD),
+        ("chief", Role.ADMIN, ADMIN_PASSWORD),
+        ("clerk", Role.OPERATOR, OPERATOR_PASSWORD),
     ):
         fund.accounts.create(None, login=login, role=role, name=login.title(), password=password)
     with DocumentedClient(create_admin_app(kasa)) as client:
@@ -54,7 +56,7 @@ def world(tmp_path: Path) -> Iterator[AdminWorld]:
         world.admin = world.sign_in("chief", ADMIN_PASSWORD)
         world.operator = world.sign_in("clerk", OPERATOR_PASSWORD)
         yield world
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def error_of(response: Any) -> dict[str, Any]:
@@ -325,11 +327,11 @@ def test_payments_registry_filters_are_anded_and_paged(world: AdminWorld) -> Non
 
 
 def test_request_work_payout_cap_and_four_eyes(tmp_path: Path) -> None:
-    kasa, fakes, context = build_kasa(tmp_path, KASA_FOUR_EYES_THRESHOLD="1000")
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path, KASA_FOUR_EYES_THRESHOLD="1000")
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     for login, role, password in (
-        ("chief", "admin", ADMIN_PASSWORD),
-        ("clerk", "operator", OPERATOR_PASSWORD),
+        ("chief", Role.ADMIN, ADMIN_PASSWORD),
+        ("clerk", Role.OPERATOR, OPERATOR_PASSWORD),
     ):
         fund.accounts.create(None, login=login, role=role, password=password)
     with TestClient(create_admin_app(kasa)) as c:
@@ -406,19 +408,15 @@ def test_request_work_payout_cap_and_four_eyes(tmp_path: Path) -> None:
         assert c.post("/request", headers=h, json={"request": 999}).status_code == 404
         closed = c.post("/requests", headers=h, json={"status": ["closed"]}).json()
         assert closed["total"] == 1
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 # -- books -----------------------------------------------------------------------------------
 def test_exports_open_in_a_spreadsheet(world: AdminWorld) -> None:
     member_id = approved_member(world)
-    world.fund.office.edit(world.fund.operator_id, member_id, last_name="Їжакевич")
-    world.fund.staff_payments.record(
-        world.fund.operator_id,
-        member_id=member_id,
-        payment_type="top_up",
-        amount=Money(30000),
-        paid_on=world.fund.clock.today(),
+    world.fund.office.correct(world.fund.operator_id, member_id, MemberData(last_name="Їжакевич"))
+    world.fund.staff_payments.record_top_up(
+        world.fund.operator_id, member_id, Money(30000), world.fund.clock.today()
     )
     for kind, rows in (("payments", 1), ("members", 1), ("requests", 0)):
         r = world.client.get(f"/export/{kind}.csv", headers=world.operator)

@@ -15,10 +15,13 @@ from hypothesis import strategies as st
 
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
+from kasa.application.requests import Assessment
 from kasa.domain.money import Money
-from kasa.entrypoints.http.schemas import money
+from kasa.domain.requests import Resolution
+from kasa.entrypoints.http.fields import money
 from tests.integration.app.helpers import IBAN, INN, JPEG, PDF, PNG
-from tests.integration.http.conftest import SECRET, MobileWorld, mobile_world
+from tests.integration.http.conftest import MobileWorld, mobile_world
+from tests.support.kasa import SECRET
 
 Headers = dict[str, str]
 
@@ -67,7 +70,7 @@ def test_sign_in_by_sms_code(world: MobileWorld) -> None:
     code = world.fakes.sms.last_code("+380501112233")
     r = world.client.post("/user/signin", json={"phone": "+380501112233", "code": code})
     token = r.json()["access_token"]
-    tokens: JwtTokens = world.kasa.gateways.tokens()
+    tokens: JwtTokens = world.kasa.adapters.tokens()
     assert tokens.subject(token, TokenAudience.MEMBER) > 0
 
 
@@ -131,7 +134,7 @@ def guess_many_codes(world: MobileWorld) -> None:
 
 def test_blocked_member_is_refused_everywhere(world: MobileWorld) -> None:
     member_id, headers = approved(world, "+380501112233")
-    world.fund.office.edit(world.fund.operator_id, member_id, is_active=False)
+    world.fund.office.block(world.fund.operator_id, member_id)
     r = world.client.get("/user/profile/get", headers=headers)
     assert r.status_code == 403 and "blocked" in error_of(r)["message"]
     world.fakes.clock.advance(seconds=61)
@@ -149,7 +152,7 @@ def test_missing_invalid_expired_and_staff_tokens_are_refused(world: MobileWorld
     )
     token = headers["Authorization"].split()[1]
     assert c.get("/user/profile/get", headers={"x-access-token": token}).status_code == 403
-    tokens: JwtTokens = world.kasa.gateways.tokens()
+    tokens: JwtTokens = world.kasa.adapters.tokens()
     staff_token = tokens.issue(TokenAudience.STAFF, member_id)
     r = c.get("/user/profile/get", headers={"Authorization": f"Bearer {staff_token}"})
     assert r.status_code == 401
@@ -250,7 +253,7 @@ def test_uploads_over_the_limit_get_413(tmp_path: Any) -> None:
     from kasa.entrypoints.http.mobile import create_mobile_app
     from tests.integration.http.conftest import build_kasa
 
-    kasa, fakes, _ = build_kasa(tmp_path, KASA_MAX_UPLOAD_MB="1")
+    kasa, fakes = build_kasa(tmp_path, KASA_MAX_UPLOAD_MB="1")
     with TestClient(create_mobile_app(kasa)) as client:
         client.post("/user/signrequest", json={"phone": "+380501112233", "create": True})
         token = client.post(
@@ -262,7 +265,7 @@ def test_uploads_over_the_limit_get_413(tmp_path: Any) -> None:
             "/user/profile/edit", files=big, headers={"x-access-token": token["access_token"]}
         )
         assert r.status_code == 413 and "photo" in error_of(r)["errors"]
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 # -- programs ---------------------------------------------------------------------------
@@ -348,7 +351,7 @@ def test_subscription_checkout(world: MobileWorld) -> None:
 
 # -- requests ------------------------------------------------------------------------------
 def test_requests_conversation_and_payouts(world: MobileWorld) -> None:
-    member_id, headers = approved(world, "+380501112233")
+    _, headers = approved(world, "+380501112233")
     c = world.client
     r = c.post(
         "/user/request/create",
@@ -375,16 +378,13 @@ def test_requests_conversation_and_payouts(world: MobileWorld) -> None:
         files=[("files", ("ще.png", PNG, "image/png"))],
     )
     assert r.status_code == 200 and len(r.json()["files"]) == 3
-    world.fund.staff_requests.update(
-        world.fund.operator_id, request_id, diagnosis="J06", approved_amount=Money(150_000)
-    )
-    world.fund.staff_payments.record(
+    world.fund.staff_requests.assess(
         world.fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(150_000),
-        paid_on=world.fund.clock.today(),
-        request_id=request_id,
+        request_id,
+        Assessment(diagnosis="J06", approved_amount=Money(150_000)),
+    )
+    world.fund.staff_payments.record_payout(
+        world.fund.operator_id, request_id, Money(150_000), world.fund.clock.today()
     )
     detail = c.get(f"/user/request/{request_id}", headers=headers).json()
     assert [m["author"] for m in detail["messages"]] == ["staff", "member"]
@@ -410,7 +410,7 @@ def test_requests_conversation_and_payouts(world: MobileWorld) -> None:
     assert (
         c.post("/user/request/list", json={"status": ["bogus"]}, headers=headers).status_code == 400
     )
-    world.fund.staff_requests.update(world.fund.operator_id, request_id, resolution="paid")
+    world.fund.staff_requests.close(world.fund.operator_id, request_id, Resolution.PAID)
     r = c.post(f"/user/request/{request_id}/message", json={"message": "дякую"}, headers=headers)
     assert r.status_code == 409
     r = c.post(
@@ -510,7 +510,7 @@ def test_apple_app_site_association(tmp_path: Any) -> None:
     from kasa.entrypoints.http.mobile import create_mobile_app
     from tests.integration.http.conftest import build_kasa
 
-    kasa, _, _ = build_kasa(tmp_path, KASA_APPLE_APP_IDS="ABCDE12345.ua.kasa.app")
+    kasa, _ = build_kasa(tmp_path, KASA_APPLE_APP_IDS="ABCDE12345.ua.kasa.app")
     with TestClient(create_mobile_app(kasa)) as client:
         r = client.get("/.well-known/apple-app-site-association")
     assert r.json() == {
@@ -518,7 +518,7 @@ def test_apple_app_site_association(tmp_path: Any) -> None:
             "details": [{"appIDs": ["ABCDE12345.ua.kasa.app"], "components": [{"/": "/diia/*"}]}]
         }
     }
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def test_health_and_unknown_routes(world: MobileWorld) -> None:
@@ -610,16 +610,11 @@ def test_a_members_whole_journey_over_http(world: MobileWorld) -> None:
     ).json()
     world.fund.staff_requests.write(world.fund.operator_id, created["id"], "Прийнято")
     c.post(f"/user/request/{created['id']}/message", json={"message": "Дякую"}, headers=headers)
-    world.fund.staff_requests.update(
-        world.fund.operator_id, created["id"], approved_amount=Money(80_000)
+    world.fund.staff_requests.assess(
+        world.fund.operator_id, created["id"], Assessment(approved_amount=Money(80_000))
     )
-    world.fund.staff_payments.record(
-        world.fund.operator_id,
-        member_id=member_id,
-        payment_type="payout",
-        amount=Money(80_000),
-        paid_on=world.fund.clock.today(),
-        request_id=created["id"],
+    world.fund.staff_payments.record_payout(
+        world.fund.operator_id, created["id"], Money(80_000), world.fund.clock.today()
     )
     detail = c.get(f"/user/request/{created['id']}", headers=headers).json()
     assert [m["message"] for m in detail["messages"]] == ["Прийнято", "Дякую"]

@@ -12,7 +12,6 @@ from typing import Any
 from litestar.testing import TestClient
 
 from kasa.adapters import liqpay_codec
-from kasa.application.payments import GatewayPayments
 from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import INN, PDF, Fund
 from tests.integration.app.helpers import documents as profile_documents
@@ -48,7 +47,7 @@ def test_top_up_from_checkout_to_callback_and_reconciliation(tmp_path: Path) -> 
         )
 
     with standin({("POST", "/request"): status}) as liqpay:
-        kasa, fakes, context = build_kasa(
+        kasa, fakes = build_kasa(
             tmp_path,
             real_outside=True,
             KASA_LIQPAY_API_URL=liqpay.url,
@@ -56,13 +55,13 @@ def test_top_up_from_checkout_to_callback_and_reconciliation(tmp_path: Path) -> 
             KASA_LIQPAY_PRIVATE_KEY=PRIVATE,
             KASA_LIQPAY_SANDBOX="0",
         )
-        fund = Fund.on(context, fakes)
+        fund = Fund.on(kasa, fakes, kasa.adapters.database())
         with TestClient(create_mobile_app(kasa)) as client:
             headers = signed_in(client, "+380501112233", fakes)
-            with context.uow() as uow:
+            with fund.uow() as uow:
                 member = uow.members.by_phone("+380501112233")
             assert member is not None and member.id is not None
-            fund.submit(member.id, fund.program(price="300"), documents=profile_documents())
+            fund.submit(member.id, fund.program(price="300"), docs=profile_documents())
             fund.approve(member.id)
             checkout = client.post(
                 "/user/payments/liqpay", json={"amount": 300}, headers=headers
@@ -88,18 +87,18 @@ def test_top_up_from_checkout_to_callback_and_reconciliation(tmp_path: Path) -> 
             # a second top-up whose callback is lost is settled by reconciliation
             client.post("/user/payments/liqpay", json={"amount": 300}, headers=headers)
             fakes.clock.advance(hours=1)
-            report = GatewayPayments(context).reconcile()
+            report = fund.gateway.reconcile()
             assert (report.checked, report.confirmed) == (1, 1)
             payments = client.get("/user/payments/list", headers=headers).json()
             assert [p["status"] for p in payments] == ["confirmed", "confirmed"]
-        kasa.gateways.database().dispose()
+        kasa.adapters.database().dispose()
     assert [r.path for r in liqpay.received] == ["/request"]
 
 
 def test_diia_sharing_from_deep_link_to_callback(tmp_path: Path) -> None:
     tokens: list[str] = []
     with standin(diia_routes(tokens)) as diia:  # type: ignore[arg-type]
-        kasa, fakes, _ = build_kasa(
+        kasa, fakes = build_kasa(
             tmp_path,
             real_outside=True,
             KASA_DIIA_API_URL=diia.url,
@@ -140,7 +139,7 @@ def test_diia_sharing_from_deep_link_to_callback(tmp_path: Path) -> None:
                 headers={"X-Document-Request-Trace-Id": link["request_id"]},
             )
             assert r.json() == {"success": True}
-        with kasa.gateways.uow()() as uow:
+        with kasa.adapters.uow()() as uow:
             member = uow.members.by_phone("+380501112233")
             assert member is not None
             assert (member.last_name, member.first_name, str(member.inn)) == (
@@ -150,5 +149,5 @@ def test_diia_sharing_from_deep_link_to_callback(tmp_path: Path) -> None:
             )
             documents = uow.identities.for_member(member.id or 0)
             assert {d.identity_type for d in documents} == {"id_card_front", "tax_number_card"}
-        kasa.gateways.database().dispose()
+        kasa.adapters.database().dispose()
     assert len(tokens) == 1

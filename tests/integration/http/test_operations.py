@@ -43,7 +43,7 @@ def test_security_headers_on_every_answer(world: MobileWorld) -> None:
 
 
 def test_hsts_and_admin_cors_when_configured(tmp_path: Path) -> None:
-    kasa, _, _ = build_kasa(
+    kasa, _ = build_kasa(
         tmp_path, KASA_HSTS="1", KASA_ADMIN_CORS_ORIGINS="https://admin.kasa.example"
     )
     with TestClient(create_admin_app(kasa)) as admin:
@@ -66,7 +66,7 @@ def test_hsts_and_admin_cors_when_configured(tmp_path: Path) -> None:
             "access-control-allow-origin"
             not in mobile.get("/health", headers={"Origin": "https://admin.kasa.example"}).headers
         )
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def test_files_are_served_inline_under_their_name_and_never_as_a_page(world: MobileWorld) -> None:
@@ -80,7 +80,7 @@ def test_files_are_served_inline_under_their_name_and_never_as_a_page(world: Mob
     )
     photo = world.fund.profiles.profiles if False else None
     del photo
-    with world.kasa.gateways.uow()() as uow:
+    with world.kasa.adapters.uow()() as uow:
         member = uow.members.get(member_id)
         stored = uow.files.get(member.photo_file_id or 0) if member else None
     assert stored is not None

@@ -101,4 +101,4 @@ def test_search_fields_take_any_text(world: MobileWorld, text: str) -> None:
     assert found.total == 0
     assert world.fund.staff_payments.list(staff, PaymentQuery(certificate=text), Page()).total == 0
     # the table is still there
-    assert len(world.kasa.gateways.reads().members(MemberQuery(), Page())) == 1
+    assert len(world.kasa.adapters.reads().members(MemberQuery(), Page())) == 1

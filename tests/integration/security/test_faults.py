@@ -38,8 +38,8 @@ def test_database_outage_is_503_and_recovers_without_a_restart(
     own_mariadb: MariaDBServer, tmp_path: Path
 ) -> None:
     url = own_mariadb.create_database("kasa_faults")
-    kasa, fakes, context = build_kasa(tmp_path, KASA_DATABASE_URL=url)
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path, KASA_DATABASE_URL=url)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     member_id = fund.approved_member(fund.program(price="300"))
     fund.payments.start_top_up(member_id, Money.parse("300"))
     order_id = fakes.gateway.checkouts[-1]["order_id"]
@@ -67,11 +67,11 @@ def test_database_outage_is_503_and_recovers_without_a_restart(
             "/user/payments/liqpay-callback", data={"data": data, "signature": signature}
         )
         assert again.json()["changed"] is False
-    with context.uow() as uow:
+    with fund.uow() as uow:
         member = uow.members.get(member_id)
         assert member is not None and member.paid_until is not None
-        assert (member.paid_until - context.today()).days == 30
-    kasa.gateways.database().dispose()
+        assert (member.paid_until - fund.clock.today()).days == 30
+    kasa.adapters.database().dispose()
 
 
 def test_a_failing_sms_provider_uses_up_nothing(world: MobileWorld) -> None:
@@ -120,7 +120,7 @@ def test_a_file_store_failure_leaves_no_row_and_no_file(
     ]
     r = world.client.post("/user/profile/create", data=form, files=files, headers=headers)
     assert r.status_code == 502 and "file store" in r.json()["message"]
-    with world.kasa.gateways.uow()() as uow:
+    with world.kasa.adapters.uow()() as uow:
         assert uow.identities.for_member(member_id) == []
         assert uow.members.get(member_id).status == "registered"  # type: ignore[union-attr]
     stored = [p for p in world.settings.files_dir.rglob("*") if p.is_file()]
@@ -164,7 +164,7 @@ def test_a_member_cannot_set_what_only_staff_decide(world: MobileWorld) -> None:
             ("phone", (None, "+380501112233")),
         ],
     )
-    with world.kasa.gateways.uow()() as uow:
+    with world.kasa.adapters.uow()() as uow:
         member = uow.members.get(member_id)
     assert member is not None
     assert (member.status, member.certificate, member.paid_until, member.credit_units) == (
@@ -190,5 +190,5 @@ def test_forged_and_altered_callbacks_change_nothing(world: MobileWorld) -> None
     ):
         r = world.client.post("/user/payments/liqpay-callback", data=form)
         assert r.status_code in (400, 404, 422)
-    with world.kasa.gateways.uow()() as uow:
+    with world.kasa.adapters.uow()() as uow:
         assert uow.members.get(member_id).paid_until is None  # type: ignore[union-attr]

@@ -35,11 +35,11 @@ EXAMPLES = 20
 
 
 def _world() -> tuple[Any, Any, str, str]:
-    kasa, fakes, context = build_kasa(Path(tempfile.mkdtemp(prefix="kasa-fuzz-")))
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(Path(tempfile.mkdtemp(prefix="kasa-fuzz-")))
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     member_id = fund.approved_member(fund.program())
     fund.requests.create(member_id, "receipt", [])
-    tokens = kasa.gateways.tokens()
+    tokens = kasa.adapters.tokens()
     return (
         kasa,
         fund,

@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from kasa.application.reads import AuditQuery, Page
 from kasa.domain.audit import AuditEvent, EventType
+from kasa.domain.staff import Role
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.common import forwarded_client
 from kasa.entrypoints.http.uploads import json_depth
@@ -31,13 +32,13 @@ class Admin:
 
 @pytest.fixture
 def admin(tmp_path: Path) -> Iterator[Admin]:
-    kasa, fakes, context = build_kasa(tmp_path / "admin")
-    fund = Fund.on(context, fakes)
-    fund.accounts.create(None, login="clerk", role="operator", password=PASSWORD)
+    kasa, fakes = build_kasa(tmp_path / "admin")
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    fund.accounts.create(None, login="clerk", role=Role.OPERATOR, password=PASSWORD)
     with DocumentedClient(create_admin_app(kasa)) as client:
         r = client.post("/signin", json={"login": "clerk", "password": PASSWORD})
         yield Admin(client, fund, {"Authorization": f"Bearer {r.json()['access_token']}"})
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def events(fund: Fund, kind: EventType) -> list[AuditEvent]:
@@ -178,8 +179,8 @@ def test_a_failing_outside_service_is_named_and_nothing_more(
 
 
 def test_diia_without_its_settings_is_not_configured(tmp_path: Path) -> None:
-    kasa, fakes, context = build_kasa(tmp_path, real_outside=True)
-    fund = Fund.on(context, fakes)
+    kasa, fakes = build_kasa(tmp_path, real_outside=True)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
     from kasa.entrypoints.http.mobile import create_mobile_app
 
     with DocumentedClient(create_mobile_app(kasa)) as client:
@@ -194,7 +195,7 @@ def test_diia_without_its_settings_is_not_configured(tmp_path: Path) -> None:
             files=[("doc", ("a.jpg", JPEG, "image/jpeg"))],
         )
         assert r.status_code == 503
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def test_a_members_stored_files_are_bounded(tmp_path: Path) -> None:
         files = [*files[:2], ("id_2", ("id_2.jpg", JPEG, "image/jpeg"))]
         r = world.client.post("/user/profile/create", headers=headers, data=form, files=files)
         assert r.status_code == 200, r.text
-        with world.kasa.gateways.uow()() as uow:
+        with world.kasa.adapters.uow()() as uow:
             assert uow.files.stored_bytes(member_id) <= 1024 * 1024
 
 
@@ -332,13 +333,13 @@ def test_a_phone_another_member_took_meanwhile_is_refused(world: MobileWorld) ->
 def test_the_docs_are_not_served_when_switched_off(tmp_path: Path) -> None:
     from kasa.entrypoints.http.mobile import create_mobile_app
 
-    kasa, _, _ = build_kasa(tmp_path, KASA_DOCS="0")
+    kasa, _ = build_kasa(tmp_path, KASA_DOCS="0")
     for app in (create_mobile_app(kasa), create_admin_app(kasa)):
         with TestClient(app) as client:
             assert client.get("/docs").status_code == 404
             assert client.get("/docs/openapi.json").status_code == 404
             assert client.get("/health/live").status_code == 200
-    kasa.gateways.database().dispose()
+    kasa.adapters.database().dispose()
 
 
 def test_the_embedded_database_is_private_to_its_owner(tmp_path: Path) -> None:

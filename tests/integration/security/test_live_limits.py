@@ -21,7 +21,6 @@ import attrs
 import pytest
 import requests
 
-from kasa.adapters.memory import in_memory_fund
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from tests.integration.app.helpers import IBAN, JPEG, Fund
@@ -118,8 +117,7 @@ def serve(tmp_path: Path, **settings: str) -> Iterator[Live]:
         stderr=subprocess.DEVNULL,
     )
     database = SqlDatabase(url)
-    context, fakes = in_memory_fund()
-    fund = Fund.on(attrs.evolve(context, uow=database.unit_of_work, reads=database.reads()), fakes)
+    fund = Fund.build(database=database)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/health/live", process)

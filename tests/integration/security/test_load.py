@@ -25,7 +25,6 @@ import requests
 import sqlalchemy as sa
 
 from kasa.adapters import liqpay_codec
-from kasa.adapters.memory import in_memory_fund
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.application.reads import AuditQuery, Page, PaymentQuery
@@ -122,9 +121,7 @@ def peak_rss_mb(pid: int) -> float:
 
 def test_bounded_load_keeps_every_invariant(server: dict[str, Any]) -> None:
     database = SqlDatabase(server["url"])
-    context, fakes = in_memory_fund()
-    context = attrs.evolve(context, uow=database.unit_of_work, reads=database.reads())
-    fund = Fund.on(context, fakes)
+    fund = Fund.build(database=database)
     program_id = fund.program(price="300")
     base, tally = server["base"], Tally()
     deadline = time.monotonic() + SECONDS

@@ -41,7 +41,7 @@ async def sign_in(
 async def users(
     staff_id: NamedDependency[int],
     staff_accounts: NamedDependency[StaffAccounts],
-    user_id: UserId | None = None,
+    user_id: Annotated[int | None, PathParameter(ge=1, le=MAX_ID)] = None,
 ) -> c.StaffList:
     """Staff accounts (admin only)."""
     if user_id is None:
