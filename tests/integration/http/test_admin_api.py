@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from kasa.adapters.memory import Fakes
 from kasa.application.members import MemberData
 from kasa.application.uploads import Upload
+from kasa.domain.audit import EventType
 from kasa.domain.money import Money
 from kasa.domain.staff import Role
 from kasa.entrypoints.container import Kasa
@@ -497,3 +498,81 @@ def test_openapi_lists_every_admin_route(world: AdminWorld) -> None:
     for method, path in ADMIN_ROUTES:
         assert method in paths.get(path, {}), (method, path)
     assert world.client.get("/docs/swagger").status_code == 200
+
+
+# -- the admin site's whole forms, read as decisions --------------------------------------
+def test_a_saved_member_form_acts_only_on_what_changed(world: AdminWorld) -> None:
+    c, h = world.client, world.operator
+    member_id = approved_member(world)
+    before = world.fund.tables().members[member_id].certificate
+    events = len(world.fund.events())
+    # the site resends is_submitted and is_active with every save of an approved member
+    r = c.put("/member", headers=h, json={"id": member_id, "is_submitted": True, "is_active": True})
+    assert r.status_code == 200 and r.json()["data"]["is_active"] is True
+    assert world.fund.tables().members[member_id].certificate == before
+    assert len(world.fund.events()) == events  # nothing decided, nothing recorded
+    r = c.put("/member", headers=h, json={"id": member_id, "is_submitted": False})
+    assert r.status_code == 409 and "block" in error_of(r)["message"]
+    r = c.put("/member", headers=h, json={"id": member_id, "is_active": False})
+    assert r.status_code == 200 and r.json()["data"]["is_active"] is False
+    r = c.put("/member", headers=h, json={"id": member_id, "is_active": False})
+    assert r.status_code == 200  # already blocked: nothing to decide
+    assert len(world.fund.events(EventType.BLOCKED)) == 1
+    r = c.put("/member", headers=h, json={"id": member_id, "is_active": True})
+    assert r.json()["data"]["is_active"] is True
+    assert world.fund.events()[-1].event_type is EventType.UNBLOCKED
+
+
+def test_a_saved_request_form_is_one_step_and_names_the_sites_fields(world: AdminWorld) -> None:
+    c, h = world.client, world.operator
+    member_id = approved_member(world)
+    request_id = world.fund.requests.create(member_id, "", []).request.id
+    for body, field in (
+        ({"status": "closed"}, "resolution"),
+        ({"status": "opened", "resolution": "paid"}, "resolution"),
+        ({"resolution": "forgotten"}, "resolution"),
+        ({"status": "lost"}, "status"),
+        ({"suma": -1}, "suma"),
+    ):
+        r = c.put("/request", headers=h, json={"id": request_id, **body})
+        assert r.status_code == 400 and field in error_of(r)["errors"], (body, r.text)
+    r = c.put("/request", headers=h, json={"id": request_id, "resolution": "rejected"})
+    assert r.status_code == 400 and "reason" in error_of(r)["errors"]
+    r = c.put(
+        "/request",
+        headers=h,
+        json={"id": request_id, "suma": 100, "status": "closed", "resolution": "paid"},
+    )
+    assert r.status_code == 422  # nothing paid yet: closing as paid is refused ...
+    detail = world.fund.staff_requests.get(world.fund.operator_id, request_id or 0)
+    assert detail.request.approved_amount is None  # ... and the assessment with it
+    r = c.put("/request", headers=h, json={"id": request_id, "status": "awaiting_client"})
+    assert r.json()["data"]["status"] == "awaiting_client"
+    r = c.put("/request", headers=h, json={"id": request_id, "status": "opened"})
+    assert r.status_code == 409
+
+
+def test_payment_and_account_forms_are_checked_before_anything_happens(
+    world: AdminWorld,
+) -> None:
+    c, h = world.client, world.operator
+    member_id = approved_member(world)
+    request_id = world.fund.requests.create(member_id, "", []).request.id
+    today = world.fund.clock.today().isoformat()
+    base = {"member": member_id, "date": today, "amount": 10}
+    for body, field in (
+        ({"type": "gift"}, "type"),
+        ({"type": "top_up", "request": request_id}, "request"),
+        ({"type": "payout"}, "request"),
+    ):
+        r = c.put("/payment", headers=h, json={**base, **body})
+        assert r.status_code == 400 and field in error_of(r)["errors"], (body, r.text)
+    r = c.put("/user", headers=world.admin, json={"login": "x2", "role": "boss"})
+    assert r.status_code == 400 and "role" in error_of(r)["errors"]
+    assert not world.fund.tables().payments
+    assert {u.login for u in world.fund.tables().staff.values()} == {
+        "admin",
+        "olena",
+        "chief",
+        "clerk",
+    }
