@@ -102,7 +102,7 @@ def measure(rounds: int) -> list[tuple[str, float, float]]:
     def orm_add(_: int) -> None:
         with Session(engine) as session, session.begin():
             row: Any = MappedMember()
-            values = {"phone": f"+38052{next(added):07d}", "status": "registered"}
+            values: dict[str, Any] = {"phone": f"+38052{next(added):07d}", "status": "registered"}
             values |= {"created_at": NOW, "updated_at": NOW, "credit_units": 0}
             values |= dict.fromkeys(
                 (
