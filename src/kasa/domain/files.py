@@ -184,7 +184,7 @@ def clean_original_name(name: str | None) -> str:
     return base[:ORIGINAL_NAME_MAX] or "file"
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class StoredFile:
     """A file a member or staff uploaded; ``stored_name`` is random, never the client's."""
 

@@ -48,7 +48,7 @@ def check_document_set(types: Collection[IdentityType]) -> None:
         raise InvalidInput("The identity documents are incomplete.", errors)
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class MemberIdentity:
     """One document file of a member. ``is_new``: uploaded, not yet accepted by staff;
     ``is_active``: the current one of its type. Nothing is ever deleted."""

@@ -73,7 +73,7 @@ class AwaitsStaff(Protocol):
     def awaits_staff(self) -> bool: ...
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class Member:
     """A participant of the fund, identified by a mobile phone number."""
 
@@ -301,7 +301,7 @@ def check_birth_date(value: date, today: date, field: str = "birth_date") -> dat
     return value
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class CorrectionReport:
     """A member's report that staff-only data (names, birth date) is wrong."""
 

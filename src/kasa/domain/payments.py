@@ -71,7 +71,7 @@ class Change(enum.StrEnum):
     REVERSED = "reversed"
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class Payment:
     member_id: int
     payment_type: PaymentType

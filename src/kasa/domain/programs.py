@@ -28,7 +28,7 @@ def month_price(amount: Money) -> Money:
     return amount
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class Program:
     """A plan members pay for monthly."""
 
@@ -64,7 +64,7 @@ class Program:
         self.updated_at = now
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class MemberProgram:
     """Links a member to a program: the current one (``is_active``) or a change the
     member asked for that staff have not approved yet (``is_new``)."""

@@ -51,7 +51,7 @@ def _text(value: str | None, field: str, limit: int, *, required: bool) -> str:
     return text
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class Request:
     """A member's claim for aid. Only approved members file them (checked on creation)."""
 
@@ -187,7 +187,7 @@ class AuthorKind(enum.StrEnum):
     STAFF = "staff"
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class RequestMessage:
     """A message on a request, written by exactly one of the member or a staff user."""
 

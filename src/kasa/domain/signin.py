@@ -60,7 +60,7 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class SignInChallenge:
     """The one live sign-in code of a phone, with its counters.
 

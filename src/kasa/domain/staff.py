@@ -43,7 +43,7 @@ def check_password_policy(password: str, field: str = "new_password") -> str:
     return password
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class StaffUser:
     login: str = attrs.field(converter=staff_login)
     password_hash: str = attrs.field(repr=False)

@@ -24,7 +24,7 @@ def counter_key(kind: str, subject: str) -> str:
     return f"{kind}:{subject}"[:KEY_LENGTH]
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, slots=False)
 class Counter:
     """Hits of one key in its current window, and all hits ever (``total``)."""
 

@@ -16,10 +16,10 @@ from dependency_injector import providers
 from sqlalchemy.orm import Session
 
 from kasa.adapters.memory import Fakes, fakes
-from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
+from kasa.adapters.sql.reads import audit_event
 from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.clock import FundClock
 from kasa.application.identity import DiiaSharing
@@ -37,10 +37,15 @@ from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
 from kasa.application.uploads import Upload
 from kasa.domain.audit import AuditEvent, EventType
-from kasa.domain.identity import IdentityType
-from kasa.domain.members import PersonalData
+from kasa.domain.files import StoredFile
+from kasa.domain.identity import IdentityType, MemberIdentity
+from kasa.domain.members import CorrectionReport, Member, PersonalData
 from kasa.domain.money import Money
-from kasa.domain.staff import Role
+from kasa.domain.payments import Payment
+from kasa.domain.programs import MemberProgram, Program
+from kasa.domain.requests import Request
+from kasa.domain.signin import SignInChallenge
+from kasa.domain.staff import Role, StaffUser
 from kasa.domain.values import Phone
 from kasa.entrypoints.container import Kasa
 from tests.support.kasa import test_kasa, test_settings
@@ -287,23 +292,24 @@ class Snapshot:
 
 
 def snapshot(database: SqlDatabase) -> Snapshot:
-    """Every row of the tables tests look into, mapped to domain objects."""
-    tables = {
-        "members": (m.MemberRow, mp.member_from),
-        "challenges": (m.ChallengeRow, mp.challenge_from),
-        "programs": (m.ProgramRow, mp.program_from),
-        "member_programs": (m.MemberProgramRow, mp.member_program_from),
-        "identities": (m.MemberIdentityRow, mp.identity_from),
-        "files": (m.FileRow, mp.file_from),
-        "requests": (m.RequestRow, mp.request_from),
-        "payments": (m.PaymentRow, mp.payment_from),
-        "staff": (m.StaffRow, mp.staff_from),
-        "audit": (m.AuditRow, mp.audit_from),
-        "corrections": (m.CorrectionRow, mp.correction_from),
+    """Every row of the tables tests look into, as the domain's objects (audit events as
+    the read side builds them)."""
+    kinds = {
+        "members": Member,
+        "challenges": SignInChallenge,
+        "programs": Program,
+        "member_programs": MemberProgram,
+        "identities": MemberIdentity,
+        "files": StoredFile,
+        "requests": Request,
+        "payments": Payment,
+        "staff": StaffUser,
+        "corrections": CorrectionReport,
     }
     found: dict[str, dict[int, Any]] = {}
     with Session(database.engine) as session:
-        for name, (row_class, load) in tables.items():
-            rows = session.execute(sa.select(row_class)).scalars()
-            found[name] = {row.id: load(row) for row in rows}
+        for name, kind in kinds.items():
+            found[name] = {e.id: e for e in session.execute(sa.select(kind)).scalars()}
+        rows = session.execute(sa.select(m.AuditRow.__table__)).all()
+        found["audit"] = {row.id: audit_event(row) for row in rows}
     return Snapshot(**found)

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from kasa.adapters.files import private_file
 from kasa.adapters.sql import repositories as repos
+from kasa.adapters.sql.flushing import flush
+from kasa.adapters.sql.orm import before_flush, start_mappers
 from kasa.adapters.sql.reads import SqlReads
 from kasa.adapters.sql.search import reindex
-from kasa.adapters.sql.tracker import Tracker, flush
 from kasa.application.repositories import (
     AuditRepository,
     CertificateSequence,
@@ -118,9 +119,9 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = Session(self.engine, autoflush=True, expire_on_commit=False)
+        sa.event.listen(self.session, "before_flush", before_flush)
         sa.event.listen(self.session, "after_flush", reindex)
-        self.tracker = Tracker(self.session)
-        args = (self.session, self.tracker)
+        args = (self.session,)
         self.members = repos.Members(*args)
         self.challenges = repos.Challenges(*args)
         self.programs = repos.Programs(*args)
@@ -145,28 +146,26 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # closing rolls back what was not committed and detaches the entities with
+        # their state as loaded (a rollback would expire them)
+        self.session.close()
 
     def commit(self) -> None:
         if self.read_only:
             raise AssertionError("a read-only unit of work cannot commit")
-        self.tracker.write_back()
         flush(self.session)
         self.session.commit()
         self.committed = True
 
     def rollback(self) -> None:
         self.session.rollback()
-        self.tracker.clear()
 
 
 class SqlDatabase:
     """A database and the unit-of-work factory the use cases take."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        start_mappers()
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         # the read-only units of work (SQLite: no write lock)

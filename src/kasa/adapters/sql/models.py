@@ -1,6 +1,7 @@
-"""The schema, as SQLAlchemy row classes. These are not the domain's classes: the data
-mapper in ``mapping.py`` translates between the two, so the domain knows nothing of the
-database. Alembic migrations are made from (and checked against) this metadata."""
+"""The schema, as SQLAlchemy row classes: Alembic migrations are made from (and checked
+against) this metadata, the read side's statements select from these tables, and
+``orm.py`` maps the domain's entities onto them. Columns that hold a value object or an
+enum say so in their type, so both read them back as the domain's values."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kasa.adapters.sql.types import UtcDateTime, money
+from kasa.adapters.sql.types import Choice, Moments, Text, UtcDateTime, money
+from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.files import ContentType, FileKind
+from kasa.domain.identity import IdentityType
+from kasa.domain.members import MemberStatus
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.requests import RequestStatus, Resolution
+from kasa.domain.signin import CodePurpose
+from kasa.domain.staff import Role
+from kasa.domain.values import Email, Iban, Phone, TaxNumber
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -68,9 +79,9 @@ class StaffRow(Stamped, Base):
     login: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     name: Mapped[str] = mapped_column(sa.String(128), nullable=False, default="")
-    email: Mapped[str | None] = mapped_column(sa.String(128))
-    phone: Mapped[str | None] = mapped_column(sa.String(16))
-    role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    email: Mapped[Email | None] = mapped_column(Text(Email, 128))
+    phone: Mapped[Phone | None] = mapped_column(Text(Phone, 16))
+    role: Mapped[Role] = mapped_column(Choice(Role, 16), nullable=False)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     token_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 
@@ -98,23 +109,23 @@ class MemberRow(Stamped, Base):
         sa.Index(None, "iban"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    phone: Mapped[str] = mapped_column(sa.String(16), nullable=False, unique=True)
+    phone: Mapped[Phone] = mapped_column(Text(Phone, 16), nullable=False, unique=True)
     first_name: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
     middle_name: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
     last_name: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
-    email: Mapped[str | None] = mapped_column(sa.String(128))
+    email: Mapped[Email | None] = mapped_column(Text(Email, 128))
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
     passport_data: Mapped[str] = mapped_column(sa.String(512), nullable=False, default="")
-    inn: Mapped[str | None] = mapped_column(sa.String(10))
-    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    inn: Mapped[TaxNumber | None] = mapped_column(Text(TaxNumber, 10))
+    iban: Mapped[Iban | None] = mapped_column(Text(Iban, 34))
     photo_file_id: Mapped[int | None] = mapped_column(
         ID, fk("files.id", use_alter=True, name="fk_members_photo_file_id_files")
     )
     certificate: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     expiration_date: Mapped[date | None] = mapped_column(sa.Date)
     credit_units: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
-    status: Mapped[str] = mapped_column(sa.String(20), nullable=False)
-    status_before_block: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[MemberStatus] = mapped_column(Choice(MemberStatus, 20), nullable=False)
+    status_before_block: Mapped[MemberStatus | None] = mapped_column(Choice(MemberStatus, 20))
     has_new_request: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     has_new_program_change: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     has_new_passport_data: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
@@ -127,14 +138,16 @@ class MemberRow(Stamped, Base):
 class ChallengeRow(Base):
     __tablename__ = "sign_in_challenges"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    phone: Mapped[str] = mapped_column(sa.String(16), nullable=False, unique=True)
+    phone: Mapped[Phone] = mapped_column(Text(Phone, 16), nullable=False, unique=True)
     code_hash: Mapped[str | None] = mapped_column(sa.String(128))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    recent_sends: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False)
+    recent_sends: Mapped[list[datetime]] = mapped_column(Moments(), nullable=False)
     to_create: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    purpose: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="sign_in")
+    purpose: Mapped[CodePurpose] = mapped_column(
+        Choice(CodePurpose, 16), nullable=False, default=CodePurpose.SIGN_IN
+    )
     member_id: Mapped[int | None] = mapped_column(ID, fk("members.id"))
 
 
@@ -165,7 +178,7 @@ class ProgramRow(Stamped, Base):
     __tablename__ = "programs"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     program_name: Mapped[str] = mapped_column(sa.String(128), nullable=False)
-    month_price: Mapped[int] = mapped_column(money(), nullable=False)
+    month_price: Mapped[Money] = mapped_column(money(), nullable=False)
     program_file: Mapped[str] = mapped_column(
         sa.String(255), nullable=False, default="", index=True
     )
@@ -191,12 +204,14 @@ class FileRow(Base):
     request_id: Mapped[int | None] = mapped_column(ID, fk("requests.id"), index=True)
     stored_name: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
-    content_type: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    content_type: Mapped[ContentType] = mapped_column(Choice(ContentType, 64), nullable=False)
     size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     duplicate_of_request: Mapped[int | None] = mapped_column(ID)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
-    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="document")
+    kind: Mapped[FileKind] = mapped_column(
+        Choice(FileKind, 16), nullable=False, default=FileKind.DOCUMENT
+    )
 
 
 class MemberIdentityRow(Stamped, Base):
@@ -204,8 +219,8 @@ class MemberIdentityRow(Stamped, Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     member_id: Mapped[int] = mapped_column(ID, fk("members.id"), nullable=False, index=True)
     file_id: Mapped[int] = mapped_column(ID, fk("files.id"), nullable=False)
-    identity_type: Mapped[str] = mapped_column(
-        sa.String(32), fk("identity_types.code"), nullable=False
+    identity_type: Mapped[IdentityType] = mapped_column(
+        Choice(IdentityType, 32), fk("identity_types.code"), nullable=False
     )
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     is_new: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
@@ -223,9 +238,11 @@ class RequestRow(Stamped, Base):
     member_id: Mapped[int] = mapped_column(ID, fk("members.id"), nullable=False)
     request_text: Mapped[str] = mapped_column(sa.Text, nullable=False)
     diagnosis: Mapped[str] = mapped_column(sa.String(512), nullable=False, default="")
-    approved_amount: Mapped[int | None] = mapped_column(money())
-    status: Mapped[str] = mapped_column(sa.String(32), fk("request_statuses.code"), nullable=False)
-    resolution: Mapped[str | None] = mapped_column(sa.String(16))
+    approved_amount: Mapped[Money | None] = mapped_column(money())
+    status: Mapped[RequestStatus] = mapped_column(
+        Choice(RequestStatus, 32), fk("request_statuses.code"), nullable=False
+    )
+    resolution: Mapped[Resolution | None] = mapped_column(Choice(Resolution, 16))
     reason: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
     has_duplicate_files: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
 
@@ -257,17 +274,17 @@ class PaymentRow(Stamped, Base):
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     member_id: Mapped[int] = mapped_column(ID, fk("members.id"), nullable=False)
-    payment_type: Mapped[str] = mapped_column(
-        sa.String(32), fk("payment_types.code"), nullable=False
+    payment_type: Mapped[PaymentType] = mapped_column(
+        Choice(PaymentType, 32), fk("payment_types.code"), nullable=False
     )
     request_id: Mapped[int | None] = mapped_column(ID, fk("requests.id"))
-    amount: Mapped[int] = mapped_column(money(), nullable=False)
+    amount: Mapped[Money] = mapped_column(money(), nullable=False)
     iban: Mapped[str] = mapped_column(sa.String(34), nullable=False, default="")
     payment_identifier: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
-    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    status: Mapped[PaymentStatus] = mapped_column(Choice(PaymentStatus, 16), nullable=False)
     payment_date: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sort_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
-    source: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    source: Mapped[PaymentSource] = mapped_column(Choice(PaymentSource, 16), nullable=False)
     created_by: Mapped[int | None] = mapped_column(ID, fk("staff_users.id"))
     approved_by: Mapped[int | None] = mapped_column(ID, fk("staff_users.id"))
     needs_approval: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
@@ -278,7 +295,7 @@ class PaymentRow(Stamped, Base):
     ext_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     ext_credit_before: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     ext_credit_after: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
-    ext_month_price: Mapped[int | None] = mapped_column(money())
+    ext_month_price: Mapped[Money | None] = mapped_column(money())
     gateway_status: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
     gateway_payment_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
     is_subscription: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
@@ -345,10 +362,10 @@ class AuditRow(Base):
         sa.Index(None, "at"),
     )
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
-    event_type: Mapped[str] = mapped_column(sa.String(40), nullable=False)
-    actor_kind: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    event_type: Mapped[EventType] = mapped_column(Choice(EventType, 40), nullable=False)
+    actor_kind: Mapped[ActorKind] = mapped_column(Choice(ActorKind, 8), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ID)
-    object_kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    object_kind: Mapped[ObjectKind] = mapped_column(Choice(ObjectKind, 16), nullable=False)
     object_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)

@@ -11,13 +11,11 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kasa.adapters.sql import mapping as mp
-from kasa.adapters.sql import models as m
 from kasa.adapters.sql import statements as q
 from kasa.adapters.sql.filters import (
     Filters,
@@ -58,6 +56,7 @@ from kasa.application.views import (
     RequestView,
     StaffView,
 )
+from kasa.domain.audit import Actor
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus, full_name
@@ -327,7 +326,7 @@ class SqlReads:
         with self._read() as c:
             total = int(c.execute(count, filters.params).scalar_one())
             rows = c.execute(page_stmt, filters.params).all()
-        return Listing([mp.audit_from(cast(m.AuditRow, row)) for row in rows], total)
+        return Listing([audit_event(row) for row in rows], total)
 
     def confirmed_money(
         self, date_start: date | None, date_end: date | None
@@ -352,7 +351,7 @@ class SqlReads:
         for on, at_hour, name, kind, total in rows:
             when = on if isinstance(on, date) else date.fromisoformat(str(on))
             moment = datetime(when.year, when.month, when.day, int(at_hour), tzinfo=UTC)
-            found.append((moment, name, PaymentType(kind), Money(int(total))))
+            found.append((moment, name, PaymentType(kind), total))  # summed as Money
         return found
 
     def pending_gateway_orders(self, before: datetime) -> list[str]:
@@ -393,3 +392,15 @@ def _messages_of(c: Connection, request_id: int) -> list[MessageView]:
         )
         for r in c.execute(q.MESSAGES, {"request_id": request_id})
     ]
+
+
+def audit_event(row: Any) -> AuditEvent:
+    return AuditEvent(
+        row.event_type,
+        Actor(row.actor_kind, row.actor_id),
+        row.object_kind,
+        row.object_id,
+        row.at,
+        row.details,
+        row.id,
+    )

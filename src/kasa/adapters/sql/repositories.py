@@ -1,20 +1,22 @@
-"""The repositories of the application's ports, on SQLAlchemy. They add and find;
-they never commit."""
+"""The repositories of the application's ports, on SQLAlchemy's session and the
+entities mapped in ``orm.py``. They add and find; they never commit. A query first
+flushes what the unit of work changed (the session's autoflush), so it sees it."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from kasa.adapters.sql import mapping as mp
 from kasa.adapters.sql import models as m
-from kasa.adapters.sql.tracker import Tracker
+from kasa.adapters.sql.flushing import flush
 from kasa.application.repositories import ReminderSent
 from kasa.domain.audit import AuditEvent
 from kasa.domain.errors import Conflict
@@ -28,108 +30,98 @@ from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
 from kasa.domain.throttle import Counter
 
+E = TypeVar("E")
+
 
 class _Repo:
-    def __init__(self, session: Session, tracker: Tracker) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.tracker = tracker
 
-    def _rows(self, stmt: Any) -> Any:
-        self.tracker.write_back()  # queries see what this unit of work changed
+    def _add(self, entity: E) -> E:
+        """Insert at once, so that the entity has its id."""
+        self.session.add(entity)
+        flush(self.session)
+        return entity
+
+    def _one(self, kind: type[E], *where: Any, lock: bool = False) -> E | None:
+        stmt = sa.select(kind).where(*where)
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def _all(self, kind: type[E], *where: Any, order_by: Any) -> Sequence[E]:
+        stmt = sa.select(kind).where(*where).order_by(order_by)
         return self.session.execute(stmt).scalars().all()
 
 
 class Members(_Repo):
-    def _load(self, row: m.MemberRow | None) -> Member | None:
-        return self.tracker.load(row, mp.member_from, mp.member_to)
-
     def add(self, member: Member) -> Member:
-        return self.tracker.add(member, m.MemberRow(), mp.member_to)
+        return self._add(member)
 
     def get(self, member_id: int) -> Member | None:
-        return self._load(self.session.get(m.MemberRow, member_id))
+        return self.session.get(Member, member_id)
 
     def get_for_update(self, member_id: int) -> Member | None:
-        stmt = sa.select(m.MemberRow).where(m.MemberRow.id == member_id).with_for_update()
-        return self._load(self.session.execute(stmt).scalar_one_or_none())
-
-    def _by(self, column: Any, value: str) -> Member | None:
-        stmt = sa.select(m.MemberRow).where(column == value)
-        return self._load(self.session.execute(stmt).scalar_one_or_none())
+        return self.session.get(Member, member_id, with_for_update=True)
 
     def by_phone(self, phone: str) -> Member | None:
-        return self._by(m.MemberRow.phone, phone)
+        return self._one(Member, m.MemberRow.phone == phone)
 
     def by_certificate(self, certificate: str) -> Member | None:
-        return self._by(m.MemberRow.certificate, certificate)
+        return self._one(Member, m.MemberRow.certificate == certificate)
 
     def by_diia_request(self, request_id: str) -> Member | None:
-        return self._by(m.MemberRow.diia_request_id, request_id)
+        return self._one(Member, m.MemberRow.diia_request_id == request_id)
 
 
 class Challenges(_Repo):
     def add(self, challenge: SignInChallenge) -> SignInChallenge:
-        return self.tracker.add(challenge, m.ChallengeRow(), mp.challenge_to)
+        return self._add(challenge)
 
     def for_phone_for_update(self, phone: str) -> SignInChallenge | None:
-        stmt = sa.select(m.ChallengeRow).where(m.ChallengeRow.phone == phone).with_for_update()
-        row = self.session.execute(stmt).scalar_one_or_none()
-        return self.tracker.load(row, mp.challenge_from, mp.challenge_to)
+        return self._one(SignInChallenge, m.ChallengeRow.phone == phone, lock=True)
 
 
 class Programs(_Repo):
     def add(self, program: Program) -> Program:
-        return self.tracker.add(program, m.ProgramRow(), mp.program_to)
+        return self._add(program)
 
     def get(self, program_id: int) -> Program | None:
-        row = self.session.get(m.ProgramRow, program_id)
-        return self.tracker.load(row, mp.program_from, mp.program_to)
+        return self.session.get(Program, program_id)
 
 
 class MemberPrograms(_Repo):
     def add(self, link: MemberProgram) -> MemberProgram:
-        return self.tracker.add(link, m.MemberProgramRow(), mp.member_program_to)
+        return self._add(link)
 
     def for_member(self, member_id: int) -> Sequence[MemberProgram]:
-        stmt = (
-            sa.select(m.MemberProgramRow)
-            .where(m.MemberProgramRow.member_id == member_id)
-            .order_by(m.MemberProgramRow.id)
-        )
-        return self.tracker.load_all(self._rows(stmt), mp.member_program_from, mp.member_program_to)
+        row = m.MemberProgramRow
+        return self._all(MemberProgram, row.member_id == member_id, order_by=row.id)
 
 
 class Identities(_Repo):
     def add(self, document: MemberIdentity) -> MemberIdentity:
-        return self.tracker.add(document, m.MemberIdentityRow(), mp.identity_to)
+        return self._add(document)
 
     def for_member(self, member_id: int) -> Sequence[MemberIdentity]:
-        stmt = (
-            sa.select(m.MemberIdentityRow)
-            .where(m.MemberIdentityRow.member_id == member_id)
-            .order_by(m.MemberIdentityRow.id)
-        )
-        return self.tracker.load_all(self._rows(stmt), mp.identity_from, mp.identity_to)
+        row = m.MemberIdentityRow
+        return self._all(MemberIdentity, row.member_id == member_id, order_by=row.id)
 
 
 class Files(_Repo):
     def add(self, file: StoredFile) -> StoredFile:
-        return self.tracker.add(file, m.FileRow(), mp.file_to)
+        return self._add(file)
 
     def get(self, file_id: int) -> StoredFile | None:
-        return self.tracker.load(self.session.get(m.FileRow, file_id), mp.file_from, mp.file_to)
+        return self.session.get(StoredFile, file_id)
 
     def by_stored_name(self, stored_name: str) -> StoredFile | None:
-        stmt = sa.select(m.FileRow).where(m.FileRow.stored_name == stored_name)
-        row = self.session.execute(stmt).scalar_one_or_none()
-        return self.tracker.load(row, mp.file_from, mp.file_to)
+        return self._one(StoredFile, m.FileRow.stored_name == stored_name)
 
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
-        stmt = sa.select(m.FileRow).where(m.FileRow.sha256 == sha256).order_by(m.FileRow.id)
-        return self.tracker.load_all(self._rows(stmt), mp.file_from, mp.file_to)
+        return self._all(StoredFile, m.FileRow.sha256 == sha256, order_by=m.FileRow.id)
 
     def stored_bytes(self, member_id: int) -> int:
-        self.tracker.write_back()
         stmt = sa.select(sa.func.coalesce(sa.func.sum(m.FileRow.size), 0)).where(
             m.FileRow.member_id == member_id
         )
@@ -137,81 +129,60 @@ class Files(_Repo):
 
 
 class Requests(_Repo):
-    def _load(self, row: m.RequestRow | None) -> Request | None:
-        return self.tracker.load(row, mp.request_from, mp.request_to)
-
     def add(self, request: Request) -> Request:
-        return self.tracker.add(request, m.RequestRow(), mp.request_to)
+        return self._add(request)
 
     def get(self, request_id: int) -> Request | None:
-        return self._load(self.session.get(m.RequestRow, request_id))
+        return self.session.get(Request, request_id)
 
     def get_for_update(self, request_id: int) -> Request | None:
-        stmt = sa.select(m.RequestRow).where(m.RequestRow.id == request_id).with_for_update()
-        return self._load(self.session.execute(stmt).scalar_one_or_none())
+        return self.session.get(Request, request_id, with_for_update=True)
 
 
 class Messages(_Repo):
     def add(self, message: RequestMessage) -> RequestMessage:
-        return self.tracker.add(message, m.MessageRow(), mp.message_to)
+        return self._add(message)
 
 
 class Payments(_Repo):
-    def _load(self, row: m.PaymentRow | None) -> Payment | None:
-        return self.tracker.load(row, mp.payment_from, mp.payment_to)
-
     def add(self, payment: Payment) -> Payment:
-        return self.tracker.add(payment, m.PaymentRow(), mp.payment_to)
+        return self._add(payment)
 
     def get(self, payment_id: int) -> Payment | None:
-        return self._load(self.session.get(m.PaymentRow, payment_id))
+        return self.session.get(Payment, payment_id)
 
     def get_for_update(self, payment_id: int) -> Payment | None:
-        stmt = sa.select(m.PaymentRow).where(m.PaymentRow.id == payment_id).with_for_update()
-        return self._load(self.session.execute(stmt).scalar_one_or_none())
+        return self.session.get(Payment, payment_id, with_for_update=True)
 
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
-        stmt = (
-            sa.select(m.PaymentRow)
-            .where(m.PaymentRow.payment_identifier == identifier)
-            .with_for_update()
-        )
-        return self._load(self.session.execute(stmt).scalar_one_or_none())
+        return self._one(Payment, m.PaymentRow.payment_identifier == identifier, lock=True)
 
     def for_request(self, request_id: int) -> Sequence[Payment]:
-        stmt = sa.select(m.PaymentRow).where(m.PaymentRow.request_id == request_id)
-        return self.tracker.load_all(
-            self._rows(stmt.order_by(m.PaymentRow.id)), mp.payment_from, mp.payment_to
-        )
+        row = m.PaymentRow
+        return self._all(Payment, row.request_id == request_id, order_by=row.id)
 
 
 class Staff(_Repo):
     def add(self, user: StaffUser) -> StaffUser:
-        return self.tracker.add(user, m.StaffRow(), mp.staff_to)
+        return self._add(user)
 
     def get(self, staff_id: int) -> StaffUser | None:
-        return self.tracker.load(self.session.get(m.StaffRow, staff_id), mp.staff_from, mp.staff_to)
+        return self.session.get(StaffUser, staff_id)
 
     def by_login(self, login: str) -> StaffUser | None:
-        stmt = sa.select(m.StaffRow).where(m.StaffRow.login == login)
-        row = self.session.execute(stmt).scalar_one_or_none()
-        return self.tracker.load(row, mp.staff_from, mp.staff_to)
+        return self._one(StaffUser, m.StaffRow.login == login)
 
 
 class Counters(_Repo):
     def locked(self, keys: Collection[str]) -> dict[str, Counter]:
-        c = m.CounterRow
         found: dict[str, Counter] = {}
         for key in sorted(set(keys)):
             # Make the row if it is missing; on MariaDB the upsert takes the row's
             # exclusive lock at once (a plain insert's shared lock would let two
             # waiting transactions deadlock on the upgrade).
             self.session.execute(_insert_missing(self.session, key))
-            row = self.session.execute(
-                sa.select(c).where(c.key == key).with_for_update()
-            ).scalar_one()
-            counter = mp.counter_from(row)
-            self.tracker.pairs[(c, key)] = (counter, row, mp.counter_to)
+            counter = self._one(Counter, m.CounterRow.key == key, lock=True)
+            assert counter is not None
             found[key] = counter
         return found
 
@@ -225,19 +196,28 @@ def _insert_missing(session: Session, key: str) -> Any:
 
 
 class Audit(_Repo):
+    """Audit events are written once and never change: a plain insert."""
+
     def add(self, event: AuditEvent) -> AuditEvent:
-        row = m.AuditRow()
-        mp.audit_to(event, row)
-        self.session.add(row)
-        self.session.flush()
-        return mp.audit_from(row)
+        values = {
+            "event_type": event.event_type,
+            "actor_kind": event.actor.kind,
+            "actor_id": event.actor.id,
+            "object_kind": event.object_kind,
+            "object_id": event.object_id,
+            "details": dict(event.details),
+            "at": event.at,
+        }
+        return attrs.evolve(event, id=_insert(self.session, m.AuditRow, values))
 
 
 class Reminders(_Repo):
     def add(self, reminder: ReminderSent) -> ReminderSent:
         if self.exists(reminder.member_id, reminder.kind, reminder.period):
             raise Conflict("This reminder was already sent.")
-        return self.tracker.add(reminder, m.ReminderRow(), mp.reminder_to)
+        values = attrs.asdict(reminder)
+        values.pop("id")
+        return attrs.evolve(reminder, id=_insert(self.session, m.ReminderRow, values))
 
     def exists(self, member_id: int, kind: str, period: date) -> bool:
         r = m.ReminderRow
@@ -247,21 +227,22 @@ class Reminders(_Repo):
 
 class Corrections(_Repo):
     def add(self, report: CorrectionReport) -> CorrectionReport:
-        return self.tracker.add(report, m.CorrectionRow(), mp.correction_to)
+        return self._add(report)
 
     def for_member(self, member_id: int) -> Sequence[CorrectionReport]:
-        stmt = (
-            sa.select(m.CorrectionRow)
-            .where(m.CorrectionRow.member_id == member_id)
-            .order_by(m.CorrectionRow.id)
-        )
-        return self.tracker.load_all(self._rows(stmt), mp.correction_from, mp.correction_to)
+        row = m.CorrectionRow
+        return self._all(CorrectionReport, row.member_id == member_id, order_by=row.id)
 
 
 class Certificates(_Repo):
     def next_number(self) -> int:
         """A row per number handed out; the auto-increment never goes back."""
-        row = m.CertificateNumberRow(issued_at=datetime.now(UTC))
-        self.session.add(row)
-        self.session.flush()
-        return row.id
+        return _insert(self.session, m.CertificateNumberRow, {"issued_at": datetime.now(UTC)})
+
+
+def _insert(session: Session, row_class: Any, values: dict[str, Any]) -> int:
+    """Insert one row of something written once; its new id."""
+    found = cast(CursorResult[Any], session.execute(sa.insert(row_class).values(**values)))
+    key = found.inserted_primary_key
+    assert key is not None
+    return int(key[0])

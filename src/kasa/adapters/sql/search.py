@@ -11,6 +11,7 @@ totals add up days, instead of reading every row (see ``kasa.domain.search``).
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -28,6 +29,9 @@ from kasa.application.search import (
     member_terms,
     request_terms,
 )
+from kasa.domain.members import Member
+from kasa.domain.payments import Payment
+from kasa.domain.requests import Request
 
 MEMBER_COLUMNS = (
     "first_name",
@@ -42,7 +46,7 @@ MEMBER_COLUMNS = (
 # The member columns that requests' terms carry.
 SHARED_COLUMNS = ("first_name", "last_name", "middle_name", "certificate")
 REQUEST_COLUMNS = ("request_text", "diagnosis")
-COUNTED_COLUMNS = ("sort_at", "payment_type", "status", "source")
+COUNTED_COLUMNS = ("_sort_at", "payment_type", "status", "source")
 
 MEMBER_TERMS = sa.table(
     "member_terms",
@@ -62,7 +66,7 @@ CountKey = tuple[Any, str, str, str]
 
 
 def member_term_rows(member_id: int, values: Any) -> list[dict[str, Any]]:
-    by_field = member_terms(**{c: values[c] for c in MEMBER_COLUMNS})
+    by_field = member_terms(**{c: _text(values[c]) for c in MEMBER_COLUMNS})
     sort_name = member_sort_name(values["first_name"], values["last_name"])
     return [
         {"member_id": member_id, "field": field.value, "term": term, "sort_name": sort_name}
@@ -107,8 +111,15 @@ def _changed(row: Any, columns: Iterable[str]) -> bool:
 
 
 def _count_key(values: Any) -> CountKey:
-    day = values("sort_at").astimezone(UTC).date()
-    return (day, values("payment_type"), values("status"), values("source"))
+    day = values("_sort_at").astimezone(UTC).date()
+    return (day, _text(values("payment_type")), _text(values("status")), _text(values("source")))
+
+
+def _text(value: Any) -> Any:
+    """A column's value as the term and count tables keep it: text."""
+    if value is None or isinstance(value, str | datetime):
+        return value
+    return str(value.value if isinstance(value, enum.Enum) else value)
 
 
 def reindex(session: Session, _flush: UOWTransaction) -> None:
@@ -119,23 +130,23 @@ def reindex(session: Session, _flush: UOWTransaction) -> None:
     statuses: dict[int, str] = {}
     counts: Counter[CountKey] = Counter()
     for row in session.new:
-        if isinstance(row, m.MemberRow):
+        if isinstance(row, Member):
             members[row.id] = row
-        elif isinstance(row, m.RequestRow):
+        elif isinstance(row, Request):
             requests.add(row.id)
-        elif isinstance(row, m.PaymentRow):
+        elif isinstance(row, Payment):
             counts[_count_key(lambda c, row=row: getattr(row, c))] += 1
     for row in session.dirty:
-        if isinstance(row, m.MemberRow) and _changed(row, MEMBER_COLUMNS):
+        if isinstance(row, Member) and _changed(row, MEMBER_COLUMNS):
             members[row.id] = row
             if _changed(row, SHARED_COLUMNS):
                 renamed.add(row.id)
-        elif isinstance(row, m.RequestRow):
+        elif isinstance(row, Request):
             if _changed(row, REQUEST_COLUMNS):
                 requests.add(row.id)
             elif _changed(row, ("status",)):
-                statuses[row.id] = row.status
-        elif isinstance(row, m.PaymentRow) and _changed(row, COUNTED_COLUMNS):
+                statuses[row.id] = _text(row.status)
+        elif isinstance(row, Payment) and _changed(row, COUNTED_COLUMNS):
             counts[_count_key(lambda c, row=row: _before(row, c))] -= 1
             counts[_count_key(lambda c, row=row: getattr(row, c))] += 1
     if not (members or requests or renamed or statuses or counts):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -262,7 +262,7 @@ def requests_statements(key: tuple[str, ...]) -> tuple[Any, Any]:
             ids = ids.where(
                 t.request_id.in_(sa.select(also.request_id).where(starts_with_word(also.term, at)))
             )
-        status, created_at, pk = t.status, t.created_at, t.request_id
+        status, created_at, pk = cast(Any, t.status), t.created_at, t.request_id
         if "member_id" in key:
             ids = ids.where(
                 t.request_id.in_(sa.select(R.id).where(R.member_id == param("member_id")))
