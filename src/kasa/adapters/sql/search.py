@@ -124,10 +124,11 @@ def _text(value: Any) -> Any:
 
 def reindex(session: Session, _flush: UOWTransaction) -> None:
     """``after_flush``: bring the derived tables in line with what this flush wrote."""
-    members: dict[int, Any] = {}
-    requests: set[int] = set()
-    renamed: set[int] = set()
-    statuses: dict[int, str] = {}
+    # keyed by the entities' ids, which a flush has set
+    members: dict[Any, Any] = {}
+    requests: set[Any] = set()
+    renamed: set[Any] = set()
+    statuses: dict[Any, str] = {}
     counts: Counter[CountKey] = Counter()
     for row in session.new:
         if isinstance(row, Member):
