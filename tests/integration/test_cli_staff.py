@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from kasa.adapters.memory import Fakes
 from kasa.application.members import MemberData
 from kasa.application.requests import Assessment
+from kasa.domain.audit import EventType
 from kasa.domain.money import Money
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState
@@ -226,3 +227,22 @@ def test_user_password_and_deactivation(shell: Shell) -> None:
     result = shell("user", "deactivate", "olena", staff="olena")
     assert result.exit_code == 1 and "Only an admin" in result.output
     assert "olena deactivated" in shell.ok("user", "deactivate", "olena", staff="admin")
+
+
+def test_an_approval_takes_a_certificate_number_only_when_it_happens(shell: Shell) -> None:
+    result = shell("member", "approve", "999")
+    assert result.exit_code == 1 and "no member 999" in result.output
+    assert not shell.fund.events(EventType.CERTIFICATE_ISSUED)  # no number used up
+    member_id = shell.fund.sign_up()
+    shell.fund.submit(member_id, shell.fund.program())
+    out = shell.ok("member", "approve", str(member_id))
+    assert f"member {member_id} approved with certificate 000001" in out
+    for again in (
+        ("member", "approve", str(member_id)),
+        ("member", "approve", str(member_id), "--certificate", "777"),
+    ):
+        result = shell(*again)
+        assert result.exit_code == 1 and "this one is approved" in result.output
+    assert shell.fund.tables().members[member_id].certificate == "000001"
+    assert len(shell.fund.events(EventType.CERTIFICATE_ISSUED)) == 1
+    assert len(shell.fund.events(EventType.APPROVED)) == 1

@@ -95,9 +95,15 @@ class BackOfficeMembers:
     def correct(self, staff_id: int, member_id: int, data: MemberData) -> MemberView:
         return self.apply(staff_id, member_id, data=data)
 
-    def approve(self, staff_id: int, member_id: int) -> MemberView:
-        """Approve the profile (and the program and documents submitted with it)."""
-        return self.apply(staff_id, member_id, decisions=[Decision.APPROVE])
+    def approve(
+        self, staff_id: int, member_id: int, *, next_certificate: bool = False
+    ) -> MemberView:
+        """Approve the profile (and the program and documents submitted with it); it
+        needs a certificate number. ``next_certificate``: a member without one gets the
+        next number, taken in the same unit of work, so a refused approval takes none."""
+        return self.apply(
+            staff_id, member_id, decisions=[Decision.APPROVE], next_certificate=next_certificate
+        )
 
     def block(self, staff_id: int, member_id: int) -> MemberView:
         return self.apply(staff_id, member_id, decisions=[Decision.BLOCK])
@@ -120,9 +126,10 @@ class BackOfficeMembers:
         *,
         data: MemberData | None = None,
         decisions: Sequence[Decision] = (),
+        next_certificate: bool = False,
     ) -> MemberView:
         """Corrections and decisions together, in one unit of work, in that order; each
-        is its own audit event."""
+        is its own audit event. ``next_certificate``: see :meth:`approve`."""
         now = self.clock.now()
         actor = Actor.staff(staff_id)
         with self.uow() as uow:
@@ -139,6 +146,10 @@ class BackOfficeMembers:
                     now,
                     fields=data.given(),
                 )
+            approving = Decision.APPROVE in decisions
+            if next_certificate and approving and not member.certificate:
+                member.require_review()
+                member.assign_certificate(self._new_certificate(uow, actor), now)
             for decision in decisions:
                 DECISIONS[decision](self, uow, member, actor)
             uow.commit()
@@ -240,24 +251,29 @@ class BackOfficeMembers:
         )
 
     def generate_certificate(self, staff_id: int) -> str:
-        """A new certificate number, never handed out before and not held by anyone."""
-        now = self.clock.now()
+        """A new certificate number, never handed out before and not held by anyone.
+        Numbers handed out and never given to a member are skipped for good: gaps in
+        the sequence are expected (the admin site asks for one when its form opens)."""
         with self.uow() as uow:
             acting_staff(uow, staff_id)
-            while True:
-                number = f"{uow.certificates.next_number():0{CERTIFICATE_DIGITS}d}"
-                if uow.members.by_certificate(number) is None:
-                    break
-            audit(
-                uow,
-                EventType.CERTIFICATE_ISSUED,
-                Actor.staff(staff_id),
-                ObjectKind.CERTIFICATE,
-                number,
-                now,
-            )
+            number = self._new_certificate(uow, Actor.staff(staff_id))
             uow.commit()
             return number
+
+    def _new_certificate(self, uow: UnitOfWork, actor: Actor) -> str:
+        while True:
+            number = f"{uow.certificates.next_number():0{CERTIFICATE_DIGITS}d}"
+            if uow.members.by_certificate(number) is None:
+                break
+        audit(
+            uow,
+            EventType.CERTIFICATE_ISSUED,
+            actor,
+            ObjectKind.CERTIFICATE,
+            number,
+            self.clock.now(),
+        )
+        return number
 
     # -- files -------------------------------------------------------------------------
     def member_file(self, staff_id: int, member_id: int, filename: str) -> FileContent:

@@ -172,12 +172,16 @@ class Member:
         self.has_new_passport_data = self.status is MemberStatus.APPROVED
         self.updated_at = now
 
-    def approve(self, now: datetime) -> None:
-        """Staff confirm the profile: pending_review → approved (needs a certificate)."""
+    def require_review(self) -> None:
+        """Only a member awaiting review can be approved."""
         if self.status is not MemberStatus.PENDING_REVIEW:
             raise Conflict(
                 f"Only a member awaiting review can be approved; this one is {self.status}."
             )
+
+    def approve(self, now: datetime) -> None:
+        """Staff confirm the profile: pending_review → approved (needs a certificate)."""
+        self.require_review()
         if not self.certificate:
             raise RuleViolation("Assign a certificate number before approving the member.")
         self.status = MemberStatus.APPROVED

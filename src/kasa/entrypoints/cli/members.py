@@ -92,16 +92,20 @@ def show_member(state: CliState, member_id: int, as_json: bool) -> None:
 @click.option("--certificate", help="The certificate number (a new one when not given).")
 @pass_state
 def approve(state: CliState, member_id: int, certificate: str | None) -> None:
-    """Approve a profile awaiting review, with its certificate number."""
+    """Approve a profile awaiting review, with its certificate number (the next one when
+    not given; a refused approval takes none). An approved member is not approved again."""
     members = state.staff.members()
-    number = certificate or members.generate_certificate(state.staff_id())
     approved = members.apply(
         state.staff_id(),
         member_id,
-        data=MemberData(certificate=number),
+        data=MemberData(certificate=certificate) if certificate else None,
         decisions=[Decision.APPROVE],
+        next_certificate=True,
     )
-    click.echo(f"member {member_id} approved with certificate {number} (status {approved.status})")
+    click.echo(
+        f"member {member_id} approved with certificate {approved.certificate}"
+        f" (status {approved.status})"
+    )
 
 
 @member.command("block")
