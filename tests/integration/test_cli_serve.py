@@ -111,6 +111,19 @@ def test_a_staff_user_made_by_the_cli_signs_in_to_the_admin_api(tmp_path: Path) 
             headers={"Authorization": f"Bearer {token}"},
         ).json()["data"]
         assert [u["login"] for u in users] == ["chief"]
+        # no public URLs set: links point at the ports served, not at the defaults
+        saved = requests.put(
+            f"http://127.0.0.1:{port + 1}/program",
+            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+            data={"program_name": "Базова", "month_price": "300"},
+            files={"new_program_file": ("terms.pdf", b"%PDF-1.7\n" + b"1 0 obj\n" * 8)},
+        )
+        assert saved.status_code == 200, saved.text
+        listed = requests.get(f"http://127.0.0.1:{port}/program/list", timeout=5).json()
+        link = listed[0]["program_file"]
+        assert link.startswith(f"http://127.0.0.1:{port + 1}/program/"), link
+        assert requests.get(link, timeout=5).content.startswith(b"%PDF")
     finally:
         server.terminate()
         server.wait(timeout=40)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +19,7 @@ from kasa.domain.staff import Role
 from kasa.domain.values import Email
 from kasa.entrypoints.cli import present
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show
-from kasa.entrypoints.settings import Settings
+from kasa.entrypoints.settings import Settings, read_dotenv
 
 
 class KasaGroup(click.Group):
@@ -126,14 +127,22 @@ def _check_schema(settings: Settings) -> None:
     help="Worker processes (they share the database and the file store).",
 )
 def serve(app: str, host: str, port: int | None, workers: int) -> None:
-    """Run an HTTP API (or both) with uvicorn. The database must be upgraded first."""
+    """Run an HTTP API (or both) with uvicorn. The database must be upgraded first.
+
+    Without KASA_PUBLIC_URL and KASA_ADMIN_PUBLIC_URL, the addresses in file links and
+    the gateway's callback URL are the ones served here: the members' API on the port,
+    the staff API on the port + 1."""
     limit_malloc_arenas()
+    port = port or DEFAULT_PORTS[app]
     settings = load_settings(warn=False)  # the app's own log says it, once per process
     problems = settings.problems()
     if problems:
         raise click.ClickException("cannot start: " + "; ".join(problems))
     _check_schema(settings)
-    port = port or DEFAULT_PORTS[app]
+    dotenv = read_dotenv(Path(".env"))
+    for name, url in served_urls(app, host, port).items():
+        if not (os.environ.get(name) or dotenv.get(name)):
+            os.environ[name] = url  # the app processes (and their workers) inherit it
     if app == "all":
         _serve_both(host, port, workers)
         return
@@ -155,6 +164,19 @@ def serve(app: str, host: str, port: int | None, workers: int) -> None:
         server_header=False,
         log_level="info",
     )
+
+
+def served_urls(app: str, host: str, port: int) -> dict[str, str]:
+    """The public URLs of both APIs when this command serves ``app`` on ``port``: the
+    members' API on a port, the staff API on the next (an address that listens on every
+    interface is written as 127.0.0.1)."""
+    mobile = port - 1 if app == "admin" else port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    shown = f"[{shown}]" if ":" in shown else shown
+    return {
+        "KASA_PUBLIC_URL": f"http://{shown}:{mobile}",
+        "KASA_ADMIN_PUBLIC_URL": f"http://{shown}:{mobile + 1}",
+    }
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
