@@ -103,6 +103,28 @@ def kasa_error(request: Request[Any, Any, Any], error: e.KasaError) -> Response[
 
 
 MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+EXPECTED = re.compile(r"^Expected `([^`]+)`, got `([^`]+)`")
+KINDS = {
+    "str": "text",
+    "int": "a whole number",
+    "bool": "true or false",
+    "float": "a number",
+    "decimal": "a number",
+    "object": "a JSON object",
+    "array": "a list",
+    "null": "null",
+    "date": "a date",
+}
+
+
+def in_words(message: str) -> str:
+    """A decoder's message in the project's words: ``Expected `str`, got `int```
+    becomes "must be text, not a whole number"; others pass as they are."""
+    found = EXPECTED.match(message)
+    if not found:
+        return message
+    wanted = " or ".join(KINDS.get(k.strip(), k.strip()) for k in found.group(1).split("|"))
+    return f"must be {wanted}, not {KINDS.get(found.group(2), found.group(2))}"
 
 
 def validation_error(_request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
@@ -115,8 +137,10 @@ def validation_error(_request: Request[Any, Any, Any], error: ValidationExceptio
             if missing:
                 fields[missing.group(1)] = "is required"
                 continue
-            key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = message
+            key = str(item.get("key") or "")
+            if key in ("", "data", "body"):  # the body as a whole, not one of its fields
+                key, message = "body", "must be a JSON object" if "object" in message else message
+            fields[key] = in_words(message)
     return Response(
         error_body("The request has invalid fields.", fields or {"body": "is invalid"}),
         status_code=400,
