@@ -4,6 +4,7 @@ outbox SMS backend and the LiqPay wire format."""
 from __future__ import annotations
 
 import base64
+import logging
 import hashlib
 import json
 import threading
@@ -18,7 +19,7 @@ from kasa.adapters import liqpay_codec
 from kasa.adapters.files import LocalFileStore
 from kasa.adapters.hashing import PASSWORD_HASHER, Argon2Passwords, HmacCodes
 from kasa.adapters.memory.outside import FakeClock
-from kasa.adapters.sms import OutboxSms
+from kasa.adapters.sms import ConsoleSms, OutboxSms
 from kasa.adapters.tokens import VERIFIED_KEPT, JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed, DeliveryFailed, InvalidInput, NotFound
@@ -223,3 +224,10 @@ def test_one_changed_byte_is_refused(which: str) -> None:
 )
 def test_statuses_map_to_outcomes(status: str, sandbox: bool, outcome: GatewayOutcome) -> None:
     assert liqpay_codec.outcome_of(status, sandbox=sandbox) is outcome
+
+
+def test_the_console_sms_is_information_not_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="kasa.sms"):
+        ConsoleSms().send(Phone("+380501112233"), "Ваш код: 123456")
+    [record] = caplog.records
+    assert record.levelno == logging.INFO and "123456" in record.getMessage()
