@@ -246,3 +246,16 @@ def test_an_approval_takes_a_certificate_number_only_when_it_happens(shell: Shel
     assert shell.fund.tables().members[member_id].certificate == "000001"
     assert len(shell.fund.events(EventType.CERTIFICATE_ISSUED)) == 1
     assert len(shell.fund.events(EventType.APPROVED)) == 1
+
+
+def test_a_piped_table_keeps_every_value_whole(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program())
+    long_name = "Шевченко-Квітка-Основ'яненко"
+    shell.fund.office.correct(shell.fund.operator_id, member_id, MemberData(last_name=long_name))
+    out = shell.ok("member", "search", "шевченко")
+    header, *lines = out.splitlines()
+    assert header.split("\t")[:2] == ["id", "certificate"] and len(lines) == 1
+    row = dict(zip(header.split("\t"), lines[0].split("\t"), strict=True))
+    phone = shell.fund.tables().members[member_id].phone.e164
+    assert row["last_name"] == long_name and row["phone"] == phone and "…" not in out
+    assert "tab-separated" in shell.ok("member", "search", "--help")

@@ -67,24 +67,40 @@ pass_state = click.make_pass_decorator(CliState, ensure=True)
 
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table."
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print JSON instead of a table. On a terminal the table fits its width;"
+        " piped or redirected, it is printed as tab-separated lines with every value whole.",
     )(function)
 
 
 def show(rows: Sequence[Any], columns: Sequence[str], as_json: bool, title: str = "") -> None:
-    """A list as a rich table, or as JSON with ``--json``."""
+    """A list as a table, or as JSON with ``--json``. A table on a terminal fits its
+    width (long values cut); elsewhere (a pipe, a file) it is tab-separated lines, a
+    header first, every value whole."""
     if as_json:
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
     if not rows:
         click.echo(f"{title}: none" if title else "none")
         return
+    if not on_terminal():
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join(_cell(row.get(c)) for c in columns))
+        return
     table = Table(title=title or None, show_lines=False)
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(_cell(row.get(c)) for c in columns))
     Console(soft_wrap=True).print(table)
+
+
+def _cell(value: Any) -> str:
+    """A value in one cell: text without tabs or line breaks."""
+    return "" if value is None else " ".join(str(value).split())
 
 
 def show_one(record: Any, as_json: bool) -> None:
