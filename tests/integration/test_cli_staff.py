@@ -259,3 +259,16 @@ def test_a_piped_table_keeps_every_value_whole(shell: Shell) -> None:
     phone = shell.fund.tables().members[member_id].phone.e164
     assert row["last_name"] == long_name and row["phone"] == phone and "…" not in out
     assert "tab-separated" in shell.ok("member", "search", "--help")
+
+
+def test_an_amount_typed_another_way_is_echoed_as_understood(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program(price="300"))
+    result = shell("payment", "record", str(member_id), "300,50")
+    assert result.exit_code == 0
+    assert "amount '300,50' read as 300.50 UAH" in result.stderr
+    assert "top_up 300.50 UAH" in result.stdout
+    plain = shell("payment", "record", str(member_id), "10.00")
+    assert plain.exit_code == 0 and "read as" not in plain.output
+    listed = shell("payment", "list", "--min", "300,5", "--json")
+    assert [p["amount"] for p in json.loads(listed.stdout)] == ["300.50"]
+    assert "min '300,5' read as 300.50 UAH" in listed.stderr

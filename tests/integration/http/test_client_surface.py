@@ -15,7 +15,10 @@ from tests.integration.http.conftest import MobileWorld
     [
         ({}, {"phone": "is required"}),
         ({"phone": 5}, {"phone": "must be text, not a whole number"}),
-        ({"phone": "+380501112233", "create": "yes"}, {"create": "must be true or false, not text"}),
+        (
+            {"phone": "+380501112233", "create": "yes"},
+            {"create": "must be true or false, not text"},
+        ),
         ([], {"body": "must be a JSON object"}),
         ("+380501112233", {"body": "must be a JSON object"}),
     ],

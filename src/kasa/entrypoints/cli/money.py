@@ -3,6 +3,7 @@ the reminder job."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -43,6 +44,19 @@ def day(value: str | None, name: str) -> date | None:
     return parse_date(value, name)
 
 
+PLAIN_AMOUNT = re.compile(r"\d+(\.\d{1,2})?")
+
+
+def understood(text: str, field: str = "amount", *, positive: bool = True) -> Money:
+    """An amount as typed (``300``, ``300.5``, ``300,50``). When it is not plain digits
+    with a decimal point, the amount understood is said first, on standard error (JSON
+    output stays clean), so that a slip shows."""
+    amount = Money.positive(text, field) if positive else Money.parse(text, field)
+    if not PLAIN_AMOUNT.fullmatch(text.strip()):
+        click.echo(f"{field} {text.strip()!r} read as {amount} UAH", err=True)
+    return amount
+
+
 @main.group()
 def payment() -> None:
     """Payments: the registry, manual entries, payouts, reconciliation."""
@@ -76,8 +90,8 @@ def payment_list(
         types=frozenset(PaymentType(t) for t in types),
         date_start=day(date_start, "from"),
         date_end=day(date_end, "to"),
-        amount_start=Money.parse(amount_start, "min") if amount_start else None,
-        amount_end=Money.parse(amount_end, "max") if amount_end else None,
+        amount_start=understood(amount_start, "min", positive=False) if amount_start else None,
+        amount_end=understood(amount_end, "max", positive=False) if amount_end else None,
         certificate=certificate,
     )
     listing = state.staff.payments().list(state.staff_id(), query, Page(limit, offset))
@@ -107,7 +121,7 @@ def payment_record(state: CliState, member_id: int, amount: str, on: str | None)
     paid_on = day(on, "date") or state.today()
     _recorded(
         state.staff.payments().record_top_up(
-            state.staff_id(), member_id, Money.positive(amount), paid_on
+            state.staff_id(), member_id, understood(amount), paid_on
         )
     )
 
@@ -122,7 +136,7 @@ def payment_payout(state: CliState, request_id: int, amount: str, on: str | None
     paid_on = day(on, "date") or state.today()
     _recorded(
         state.staff.payments().record_payout(
-            state.staff_id(), request_id, Money.positive(amount), paid_on
+            state.staff_id(), request_id, understood(amount), paid_on
         )
     )
 
