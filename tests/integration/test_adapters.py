@@ -4,9 +4,9 @@ outbox SMS backend and the LiqPay wire format."""
 from __future__ import annotations
 
 import base64
-import logging
 import hashlib
 import json
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
