@@ -159,6 +159,20 @@ def test_liqpay_status_query_for_reconciliation() -> None:
     assert notice.paid_at == datetime(2026, 1, 1, tzinfo=UTC)
 
 
+
+def test_liqpay_saying_it_has_no_payment_for_an_order_means_unpaid() -> None:
+    """LiqPay's answer for a checkout nobody paid: ``err_code`` ``payment_not_found``."""
+    answer = {
+        "result": "error",
+        "status": "error",
+        "err_code": "payment_not_found",
+        "err_description": "payment not found",
+    }
+    with standin({("POST", "/request"): lambda got: Answer(200, answer)}) as api:
+        notice = gateway(api.url).status("o-8")
+    assert (notice.order_id, notice.outcome) == ("o-8", GatewayOutcome.UNPAID)
+
+
 @pytest.mark.parametrize(
     ("answer", "message"),
     [

@@ -96,6 +96,8 @@ class LiqPayGateway:
             answer = response.json()
         except ValueError:
             raise DeliveryFailed("LiqPay", "The gateway's answer is not JSON.") from None
+        if isinstance(answer, dict) and answer.get("err_code") == liqpay_codec.NOT_FOUND:
+            return liqpay_codec.unpaid(order_id)
         if not isinstance(answer, dict) or answer.get("result") == "error":
             detail = answer.get("err_description") if isinstance(answer, dict) else None
             raise DeliveryFailed(

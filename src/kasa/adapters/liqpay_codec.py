@@ -64,6 +64,15 @@ def outcome_of(status: str, *, sandbox: bool) -> GatewayOutcome:
     return GatewayOutcome.PENDING
 
 
+NOT_FOUND = "payment_not_found"
+
+
+def unpaid(order_id: str) -> GatewayNotice:
+    """The status answer for an order the gateway has no payment for (``err_code``
+    ``payment_not_found``): a checkout nobody paid (yet)."""
+    return GatewayNotice(order_id, GatewayOutcome.UNPAID, Money(0), NOT_FOUND)
+
+
 def notice_from(params: dict[str, Any], *, sandbox: bool) -> GatewayNotice:
     order_id = str(params.get("order_id") or "")
     if not order_id:

@@ -34,7 +34,7 @@ from kasa.domain.errors import (
     NotFound,
     RuleViolation,
 )
-from kasa.domain.payments import Change, Payment, PaymentSource
+from kasa.domain.payments import Change, GatewayOutcome, Payment, PaymentSource
 
 
 @attrs.frozen
@@ -49,6 +49,7 @@ class ReconcileReport:
     confirmed: int = 0
     failed: int = 0
     reversed: int = 0
+    expired: int = 0
     unchanged: int = 0
     errors: list[str] = attrs.field(factory=list)
 
@@ -57,6 +58,7 @@ CHANGE_EVENTS = {
     Change.CONFIRMED: EventType.PAYMENT_CONFIRMED,
     Change.FAILED: EventType.PAYMENT_FAILED,
     Change.REVERSED: EventType.PAYMENT_REVERSED,
+    Change.EXPIRED: EventType.PAYMENT_EXPIRED,
 }
 
 
@@ -134,7 +136,9 @@ class GatewayCallbacks:
         progress: Callable[[str], None] | None = None,
     ) -> ReconcileReport:
         """Ask the gateway about pending payments older than the threshold and settle
-        them, so a lost callback loses no money. One failure does not stop the rest."""
+        them, so a lost callback loses no money. A checkout the gateway still calls
+        pending (or never saw paid) when its expiry window has passed expires. One
+        failure does not stop the rest."""
         threshold = (
             self.settings.reconcile_after_seconds
             if older_than_seconds is None
@@ -145,17 +149,49 @@ class GatewayCallbacks:
         for order_id in self.reads.pending_gateway_orders(moment):
             report.checked += 1
             try:
-                result = self.apply(self.gateway.status(order_id))
+                change = self._settle(order_id)
             except (DeliveryFailed, KasaError) as error:
                 report.errors.append(f"{order_id}: {error.message}")
                 if progress is not None:
                     progress(f"{order_id}: error")
                 continue
-            counter = result.change.value if result.change is not Change.NONE else "unchanged"
+            counter = change.value if change is not Change.NONE else "unchanged"
             setattr(report, counter, getattr(report, counter) + 1)
             if progress is not None:
-                progress(f"{order_id}: {result.change}")
+                progress(f"{order_id}: {change}")
         return report
+
+    def _settle(self, order_id: str) -> Change:
+        notice = self.gateway.status(order_id)
+        if notice.outcome is not GatewayOutcome.UNPAID:
+            change = self.apply(notice).change
+            if change is not Change.NONE:
+                return change
+        return self._expire_if_abandoned(order_id)
+
+    def _expire_if_abandoned(self, order_id: str) -> Change:
+        """A checkout still unpaid after the expiry window expires."""
+        now = self.clock.now()
+        expiry = timedelta(seconds=self.settings.checkout_expiry_seconds)
+        with self.uow() as uow:
+            payment = uow.payments.by_identifier_for_update(order_id)
+            if payment is None or now - payment.created_at < expiry:
+                return Change.NONE
+            change = payment.expire(now)
+            if change is Change.NONE:
+                return change
+            audit(
+                uow,
+                CHANGE_EVENTS[change],
+                Actor.system(),
+                ObjectKind.PAYMENT,
+                payment.id,
+                now,
+                order_id=order_id,
+                began_at=payment.created_at.isoformat(),
+            )
+            uow.commit()
+            return change
 
 
 def _is_new_subscription_charge(payment: Payment, notice: GatewayNotice) -> bool:

@@ -30,6 +30,8 @@ class FundSettings:
     code_requests_per_address_hourly: int = 10
     timezone: str = "Europe/Kyiv"
     reconcile_after_seconds: int = 30 * 60
+    # a gateway checkout still pending this long after it began expires (reconciliation)
+    checkout_expiry_seconds: int = 24 * 3600
     staff_failures_per_login: int = 5
     staff_failures_per_address: int = 20
     staff_failure_window_seconds: int = 15 * 60

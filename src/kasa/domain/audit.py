@@ -66,6 +66,7 @@ class EventType(enum.StrEnum):
     PAYMENT_CONFIRMED = "payment_confirmed"
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_REVERSED = "payment_reversed"
+    PAYMENT_EXPIRED = "payment_expired"
     PAYMENT_RECORDED = "payment_recorded"
     PAYOUT_APPROVED = "payout_approved"
     CALLBACK_REFUSED = "callback_refused"

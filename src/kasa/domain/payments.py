@@ -40,6 +40,8 @@ class PaymentStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     FAILED = "failed"
     REVERSED = "reversed"
+    # a checkout never paid within the expiry window; a late success still confirms it
+    EXPIRED = "expired"
 
 
 class PaymentSource(enum.StrEnum):
@@ -54,6 +56,8 @@ class GatewayOutcome(enum.StrEnum):
     FAILURE = "failure"
     REVERSED = "reversed"
     PENDING = "pending"
+    # asked about an order, the gateway has no payment for it: nobody has paid yet
+    UNPAID = "unpaid"
 
 
 def moved_at(payment_date: datetime | None, created_at: datetime) -> datetime:
@@ -69,6 +73,7 @@ class Change(enum.StrEnum):
     CONFIRMED = "confirmed"
     FAILED = "failed"
     REVERSED = "reversed"
+    EXPIRED = "expired"
 
 
 @attrs.define(eq=False, slots=False)
@@ -178,7 +183,7 @@ class Payment:
 
     def _apply(self, outcome: GatewayOutcome, at: datetime) -> Change:
         if outcome is GatewayOutcome.SUCCESS:
-            if self.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+            if self.status in (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED):
                 self.status = PaymentStatus.CONFIRMED
                 self.payment_date = at
                 self.updated_at = at
@@ -197,6 +202,16 @@ class Payment:
                 return Change.REVERSED
             return Change.NONE
         return Change.NONE
+
+    def expire(self, at: datetime) -> Change:
+        """A gateway checkout still pending when its expiry window has passed: nobody
+        paid it. Only a pending gateway payment expires; a success the gateway reports
+        later still confirms it."""
+        if self.status is not PaymentStatus.PENDING or self.source is not PaymentSource.GATEWAY:
+            return Change.NONE
+        self.status = PaymentStatus.EXPIRED
+        self.updated_at = at
+        return Change.EXPIRED
 
     def record_extension(self, extension: Extension) -> None:
         self.extension = extension

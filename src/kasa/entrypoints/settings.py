@@ -64,6 +64,7 @@ KNOWN_VARIABLES = frozenset(
         "KASA_MAX_BODY_KB",
         "KASA_MEMBER_STORAGE_MB",
         "KASA_GRACE_DAYS",
+        "KASA_CHECKOUT_EXPIRY_HOURS",
         "KASA_REMINDER_DAYS",
         "KASA_FOUR_EYES_THRESHOLD",
         "KASA_JSON_LOGS",
@@ -244,6 +245,7 @@ class Settings:
             member_storage_bytes=_int(env, "KASA_MEMBER_STORAGE_MB", 100, 1) * 1024 * 1024,
             sms_countries=_calling_codes(env, "KASA_SMS_COUNTRIES"),
             code_requests_per_address_hourly=_int(env, "KASA_OTP_ADDRESS_HOURLY_LIMIT", 10, 1),
+            checkout_expiry_seconds=_int(env, "KASA_CHECKOUT_EXPIRY_HOURS", 24, 1) * 3600,
         )
         threads = _int(env, "KASA_WORKER_THREADS", 8, 1)
         read_threads = _int(env, "KASA_READ_THREADS", 2, 1)

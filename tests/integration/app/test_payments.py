@@ -272,16 +272,41 @@ def test_reconcile_settles_pending_payments_from_the_gateway(fund: Fund) -> None
     gw.statuses[orders[0]] = {"status": "success", "amount": "300"}
     gw.statuses[orders[1]] = {"status": "failure", "amount": "300"}
     gw.statuses[orders[2]] = {"status": "processing", "amount": "300"}
-    # orders[3]: the gateway does not know it
+    # orders[3]: the gateway has no payment for it (nobody paid the checkout)
     assert fund.gateway.reconcile().checked == 0  # all are younger than the threshold
     fund.fakes.clock.advance(hours=1)
     report = fund.gateway.reconcile()
-    assert (report.checked, report.confirmed, report.failed, report.unchanged) == (4, 1, 1, 1)
-    assert len(report.errors) == 1 and orders[3] in report.errors[0]
+    assert (report.checked, report.confirmed, report.failed, report.unchanged) == (4, 1, 1, 2)
+    assert not report.errors and report.expired == 0
     assert member_state(fund, member_id)[0] is not None
     gw.unreachable = True
     again = fund.gateway.reconcile(older_than_seconds=0)
     assert again.checked == 2 and len(again.errors) == 2
+    fund.fakes.clock.advance(hours=24)
+    assert fund.gateway.reconcile().checked == 2  # an unreachable gateway expires nothing
+
+
+def test_an_abandoned_checkout_expires_and_a_late_success_still_confirms_it(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    fund.payments.start_top_up(member_id, Money.parse("300"))
+    fund.payments.start_top_up(member_id, Money.parse("150"))
+    paid_later, processing = (c["order_id"] for c in fund.fakes.gateway.checkouts)
+    fund.fakes.gateway.statuses[processing] = {"status": "processing", "amount": "150"}
+    fund.fakes.clock.advance(hours=23)
+    report = fund.gateway.reconcile()
+    assert (report.checked, report.unchanged, report.expired) == (2, 2, 0)
+    fund.fakes.clock.advance(hours=1)
+    report = fund.gateway.reconcile()
+    assert (report.checked, report.expired) == (2, 2)
+    statuses = [p.status for p in fund.payments.top_ups(member_id)]
+    assert statuses == [PaymentStatus.EXPIRED, PaymentStatus.EXPIRED]
+    assert fund.gateway.reconcile().checked == 0  # expired ones are not asked about again
+    assert len(fund.events(EventType.PAYMENT_EXPIRED)) == 2
+    assert member_state(fund, member_id)[0] is None  # nothing extended
+    # the member paid after all: the gateway's success still confirms and extends
+    result = fund.gateway.callback(*fund.fakes.gateway.callback(paid_later, "300.00"))
+    assert result.change == "confirmed" and result.payment.status is PaymentStatus.CONFIRMED
+    assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=30)
 
 
 def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:

@@ -141,8 +141,8 @@ class FakeGateway:
         if self.unreachable:
             raise DeliveryFailed("LiqPay", "The gateway is not answering.")
         params = self.statuses.get(order_id)
-        if params is None:
-            raise DeliveryFailed("LiqPay", f"The gateway does not know order {order_id}.")
+        if params is None:  # as LiqPay answers for a checkout nobody paid
+            return liqpay_codec.unpaid(order_id)
         return liqpay_codec.notice_from({"order_id": order_id, **params}, sandbox=self.sandbox)
 
     def callback(

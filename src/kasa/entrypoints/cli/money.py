@@ -161,7 +161,8 @@ def payment_approve(state: CliState, payment_id: int) -> None:
 )
 @pass_state
 def payment_reconcile(state: CliState, minutes: int) -> None:
-    """Ask the gateway about pending payments and settle them (a scheduled job)."""
+    """Ask the gateway about pending payments and settle them (a scheduled job).
+    Checkouts still unpaid after KASA_CHECKOUT_EXPIRY_HOURS become expired."""
     gateway = state.system.callbacks()
 
     def work(step: Callable[[str], None]) -> ReconcileReport:
@@ -171,7 +172,8 @@ def payment_reconcile(state: CliState, minutes: int) -> None:
     report = with_progress("reconciling", None, work)
     click.echo(
         f"checked {report.checked}: confirmed {report.confirmed}, failed "
-        f"{report.failed}, reversed {report.reversed}, unchanged {report.unchanged}, "
+        f"{report.failed}, reversed {report.reversed}, expired {report.expired}, "
+        f"unchanged {report.unchanged}, "
         f"errors {len(report.errors)}"
     )
     for error in report.errors:
