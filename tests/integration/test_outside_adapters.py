@@ -159,7 +159,6 @@ def test_liqpay_status_query_for_reconciliation() -> None:
     assert notice.paid_at == datetime(2026, 1, 1, tzinfo=UTC)
 
 
-
 def test_liqpay_saying_it_has_no_payment_for_an_order_means_unpaid() -> None:
     """LiqPay's answer for a checkout nobody paid: ``err_code`` ``payment_not_found``."""
     answer = {

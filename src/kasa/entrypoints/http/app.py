@@ -14,15 +14,13 @@ import attrs
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from kasa import __version__
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
-from kasa.entrypoints.http.auth import SECURITY_COMPONENTS, TokenCheck, signed_in, subject
+from kasa.entrypoints.http.auth import TokenCheck, signed_in, subject
 from kasa.entrypoints.http.common import health, live
 from kasa.entrypoints.http.dependencies import resolve_dependencies_in_order
+from kasa.entrypoints.http.docs import docs_asset, openapi
 from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.routes import Area
@@ -68,7 +66,13 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     )
     cors = api.cors_origins(settings)
     app = Litestar(
-        route_handlers=[*with_body_limits(public, limits), health, live, signed_in_routes],
+        route_handlers=[
+            *with_body_limits(public, limits),
+            health,
+            live,
+            signed_in_routes,
+            *([docs_asset] if settings.docs else []),
+        ],
         dependencies={
             **{name: constant(value) for name, value in api.dependencies(kasa).items()},
             "uow": constant(kasa.adapters.uow()),
@@ -109,17 +113,6 @@ def app_from_environment(api: Api) -> Litestar:
     for line in settings.warnings():
         logging.getLogger("kasa.settings").warning(line)
     return create_app(container, api)
-
-
-def openapi(title: str, description: str) -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title=title,
-        version=__version__,
-        description=description,
-        components=SECURITY_COMPONENTS,
-        path="/docs",
-        render_plugins=[SwaggerRenderPlugin()],
-    )
 
 
 def freeze_startup_objects() -> None:

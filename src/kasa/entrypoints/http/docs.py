@@ -1,0 +1,70 @@
+"""The interactive docs page of an API (Swagger UI at ``/docs``) and its OpenAPI
+document (``/docs/openapi.json``). The page's scripts, styles and icon are served by the
+app itself, from the installed ``swagger-ui-py`` package, never from a CDN: the page
+renders on a machine without internet."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Annotated
+
+from litestar import get
+from litestar.exceptions import NotFoundException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.params import PathParameter
+from litestar.response import File
+
+from kasa import __version__
+from kasa.entrypoints.http.auth import SECURITY_COMPONENTS
+
+DOCS = "/docs"
+ASSETS = f"{DOCS}/assets"
+# what the page loads, and its content type
+ASSET_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def asset_folder() -> Path:
+    """Swagger UI's files in the installed package (found without importing it)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the swagger-ui-py package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+@get(f"{ASSETS}/{{name:str}}", include_in_schema=False, sync_to_thread=False, cache=False)
+def docs_asset(name: Annotated[str, PathParameter(max_length=64)]) -> File:
+    """One of the docs page's scripts, styles or icon."""
+    if name not in ASSET_TYPES:
+        raise NotFoundException()
+    return File(
+        asset_folder() / name,
+        content_disposition_type="inline",
+        media_type=ASSET_TYPES[name],
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def openapi(title: str, description: str) -> OpenAPIConfig:
+    page = SwaggerRenderPlugin(
+        js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png'>",
+        path=["/", "/swagger"],
+    )
+    return OpenAPIConfig(
+        title=title,
+        version=__version__,
+        description=description,
+        components=SECURITY_COMPONENTS,
+        path=DOCS,
+        render_plugins=[page],
+        use_handler_docstrings=True,
+    )
