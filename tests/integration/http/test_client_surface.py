@@ -62,3 +62,74 @@ def test_the_docs_page_loads_everything_from_the_app_itself(any_app: TestClient[
     assert "SwaggerUIBundle" in any_app.get("/docs/assets/swagger-ui-bundle.js").text
     assert any_app.get("/docs/assets/swagger-editor.js").status_code == 404  # only the page's
     assert any_app.get("/docs/openapi.json").json()["openapi"].startswith("3.1")
+
+
+# -- the API reference -----------------------------------------------------------------------
+# fields whose values are one of a fixed list: the document must list them
+ENUM_LIKE = {
+    "status",
+    "payment_status",
+    "resolution",
+    "type",
+    "payment_type",
+    "source",
+    "role",
+    "identity_type",
+    "event_type",
+    "event_types",
+    "actor_kind",
+    "object_kind",
+    "author",
+    "phone_change",
+}
+
+
+def schemas_in(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema object under ``node`` that has properties, with where it is."""
+    if isinstance(node, dict):
+        if isinstance(node.get("properties"), dict):
+            yield path, node
+        for key, value in node.items():
+            yield from schemas_in(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            yield from schemas_in(value, f"{path}/{n}")
+
+
+def lists_values(schema: dict[str, Any], components: dict[str, Any]) -> bool:
+    """Whether a property's schema says which values it takes (an enum, a constant, or
+    a reference to one, also inside a list or beside null)."""
+    if "enum" in schema or "const" in schema:
+        return True
+    if "$ref" in schema:
+        return lists_values(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    if isinstance(schema.get("items"), dict):
+        return lists_values(schema["items"], components)
+    options = [*schema.get("oneOf", []), *schema.get("anyOf", []), *schema.get("allOf", [])]
+    real = [o for o in options if o.get("type") != "null"]
+    return bool(real) and all(lists_values(o, components) for o in real)
+
+
+def test_the_api_reference_describes_every_operation_field_and_value(
+    any_app: TestClient[Any],
+) -> None:
+    document = any_app.get("/docs/openapi.json").json()
+    components = document.get("components", {}).get("schemas", {})
+    missing: list[str] = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            text = operation.get("description", "")
+            if len(text) < 40 or "May be called by" not in text:
+                missing.append(f"{method.upper()} {path}: no description of what and who")
+            for status, answer in operation.get("responses", {}).items():
+                if not answer.get("description"):
+                    missing.append(f"{method.upper()} {path} {status}: no description")
+    for where, schema in schemas_in(document):
+        for name, field in schema["properties"].items():
+            if not field.get("description"):
+                missing.append(f"{where}.{name}: no description")
+            if name in ENUM_LIKE and not lists_values(field, components):
+                missing.append(f"{where}.{name}: a bare string, its values not listed")
+    assert not missing, f"{len(missing)} gaps, e.g. " + "; ".join(missing[:12])

@@ -9,13 +9,14 @@ from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
 from kasa.application.uploads import Upload
 from kasa.application.views import FileContent
+from kasa.entrypoints.http.routes import Area
 from kasa.entrypoints.http.schemas import Health
 from kasa.entrypoints.http.threads import run
 
@@ -81,17 +82,28 @@ async def all_uploads(request: Request[Any, Any, Any]) -> list[Upload]:
     ]
 
 
-@get("/health", tags=["operations"])
+OPERATIONS = Area("operations", "anyone (a load balancer, a monitor); no token is needed")
+
+
+@OPERATIONS.get(
+    "/health",
+    meaning={
+        503: "The database cannot be reached: take this process out of service until it"
+        " answers 200 again."
+    },
+)
 async def health(uow: NamedDependency[Any]) -> Response[Health]:
-    """Liveness and database readiness, for a load balancer."""
+    """Liveness and database readiness, for a load balancer: 200 when the database
+    answers, 503 when it does not."""
     ready = await run(database_ready, uow)
     body = Health("ok" if ready else "unavailable", "ok" if ready else "unreachable")
     return Response(body, status_code=200 if ready else 503)
 
 
-@get("/health/live", tags=["operations"], sync_to_thread=False)
+@OPERATIONS.get("/health/live", sync_to_thread=False)
 def live() -> dict[str, str]:
-    """Liveness only: the process answers (no database involved)."""
+    """Liveness only: the process answers (no database involved), for a supervisor that
+    restarts a process that no longer answers."""
     return {"status": "ok"}
 
 

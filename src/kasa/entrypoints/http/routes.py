@@ -1,9 +1,12 @@
-"""The routes of one area of an API declared together: their tag, whether they need a
-signed-in caller, and the errors they may answer, said once for the area."""
+"""The routes of one area of an API declared together: their tag, who may call them,
+whether they need a signed-in caller, and the errors they may answer, said once for the
+area. Each route's description in the OpenAPI document is its docstring, then who may
+call it, then each error it may answer and what the client should do about it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -18,18 +21,42 @@ from kasa.entrypoints.http.schemas import ErrorOut
 # Any route may answer 413 (a body larger than it takes) and 503 (the database is
 # unavailable); a route for signed-in callers, 401 (no valid token) and 403 (not allowed).
 ANY_ROUTE = (413, 503)
+# who may call an area's routes
+ANYONE = "anyone; no token is needed"
+MEMBER = "a signed-in member (a member token from `POST /user/signin`)"
+ANY_STAFF = "any signed-in staff user, operator or admin (a staff token from `POST /signin`)"
+ADMIN = "a signed-in admin (operators get 403)"
+GATEWAYS = (
+    "the payment gateway and Diia, server to server; each call is verified by its"
+    " signature or encryption, not by a token"
+)
 SIGNED_IN_ROUTE = (401, 403)
 
 
-def errors(*codes: int) -> dict[int, ResponseSpec]:
-    """The error answers a route documents."""
+def errors(*codes: int, meaning: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """The error answers a route documents; ``meaning`` says what some of them mean on
+    this route (and what to do), in place of the general words."""
+    said = {**ERROR_RESPONSES, **(meaning or {})}
     return {
-        code: ResponseSpec(data_container=ErrorOut, description=ERROR_RESPONSES[code])
+        code: ResponseSpec(data_container=ErrorOut, description=said[code])
         for code in sorted({*codes, *ANY_ROUTE})
     }
 
 
+def described(doc: str | None, caller: str, answers: Mapping[int, ResponseSpec]) -> str:
+    """A route's description: what it does, who may call it, what each error means."""
+    lines = [inspect.cleandoc(doc or ""), "", f"May be called by {caller}.", "", "Errors:"]
+    lines += [f"- **{code}**: {spec.description}" for code, spec in sorted(answers.items())]
+    return "\n".join(lines)
+
+
 Decorate = Callable[[Callable[..., Any]], HTTPRouteHandler]
+
+
+def summary_of(doc: str | None) -> str | None:
+    """A route's summary: the first sentence of its docstring."""
+    text = " ".join((doc or "").split())
+    return text.split(". ")[0].rstrip(".")[:80] or None
 
 
 @attrs.define
@@ -39,6 +66,7 @@ class Area:
     may answer besides those given. ``area.handlers`` are the routes, for the app."""
 
     tag: str
+    caller: str
     signed_in: bool = False
     answers: Sequence[int] = ()
     handlers: list[HTTPRouteHandler] = attrs.field(factory=list)
@@ -46,16 +74,22 @@ class Area:
     def _route(
         self, method: Any, path: str | list[str], codes: Sequence[int], **kw: Any
     ) -> Decorate:
+        """``caller=`` says who may call this route when it is not the area's caller;
+        ``meaning={code: text}`` what an error means on it."""
         common = (*self.answers, *(SIGNED_IN_ROUTE if self.signed_in else ()))
-        decorate = method(
-            path,
-            tags=kw.pop("tags", [self.tag]),
-            security=SIGNED_IN if self.signed_in else None,
-            responses=errors(*common, *codes),
-            **kw,
-        )
+        caller = kw.pop("caller", self.caller)
+        answers = errors(*common, *codes, meaning=kw.pop("meaning", None))
 
         def register(function: Callable[..., Any]) -> HTTPRouteHandler:
+            decorate = method(
+                path,
+                tags=kw.pop("tags", [self.tag]),
+                security=SIGNED_IN if self.signed_in else None,
+                responses=answers,
+                description=described(function.__doc__, caller, answers),
+                summary=kw.pop("summary", None) or summary_of(function.__doc__),
+                **kw,
+            )
             handler: HTTPRouteHandler = decorate(function)
             self.handlers.append(handler)
             return handler

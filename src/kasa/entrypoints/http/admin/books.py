@@ -19,11 +19,11 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query, request_query
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date, parse_enum, parse_enums
 
-BOOKS = Area("books", signed_in=True, answers=(400,))
+BOOKS = Area("books", ANY_STAFF, signed_in=True, answers=(400,))
 
 
 @BOOKS.post("/audit", 404, 409, 422)

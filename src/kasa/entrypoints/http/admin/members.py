@@ -24,11 +24,11 @@ from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page
 from kasa.entrypoints.http.common import file_response
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
-MEMBERS = Area("members", signed_in=True, answers=(400,))
+MEMBERS = Area("members", ANY_STAFF, signed_in=True, answers=(400,))
 
 
 @MEMBERS.post("/files", 404, 502, media_type=MediaType.TEXT)

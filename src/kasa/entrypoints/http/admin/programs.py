@@ -13,13 +13,13 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.common import file_response, read_upload
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import amount_or_none
 from kasa.entrypoints.paths import PROGRAM_TERMS
 
-TERMS = Area("programs")
-PROGRAMS = Area("programs", signed_in=True)
+TERMS = Area("programs", "anyone; program terms are public")
+PROGRAMS = Area("programs", ANY_STAFF, signed_in=True)
 
 
 @TERMS.get(PROGRAM_TERMS + "/{filename:str}", 404, 502, media_type=MediaType.TEXT)

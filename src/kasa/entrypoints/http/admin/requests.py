@@ -16,11 +16,11 @@ from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, request_query
 from kasa.entrypoints.http.errors import FIELD_NAMES
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import amount_or_none, parse_enum
 
-REQUESTS = Area("requests", signed_in=True, answers=(400, 404, 409, 422))
+REQUESTS = Area("requests", ANY_STAFF, signed_in=True, answers=(400, 404, 409, 422))
 # what the use cases call the fields the admin site names otherwise
 SITE_NAMES = {"approved_amount": "suma", "diagnosis": "diagnos"}
 

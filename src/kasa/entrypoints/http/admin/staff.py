@@ -16,12 +16,12 @@ from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.common import client_address
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import ADMIN, ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_enum
 
-SIGN_IN = Area("staff")
-STAFF = Area("staff", signed_in=True, answers=(400,))
+SIGN_IN = Area("staff", "anyone; this is how a staff user gets a token")
+STAFF = Area("staff", ANY_STAFF, signed_in=True, answers=(400,))
 UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
@@ -37,7 +37,7 @@ async def sign_in(
     return c.SignInOut(access_token=session.access_token, user=p.signed_in_user(session.user))
 
 
-@STAFF.get(["/user", "/user/{user_id:int}"], 404)
+@STAFF.get(["/user", "/user/{user_id:int}"], 404, caller=ADMIN)
 async def users(
     staff_id: NamedDependency[int],
     staff_accounts: NamedDependency[StaffAccounts],
@@ -50,7 +50,7 @@ async def users(
     return c.StaffList(data=[p.staff_user(await read(staff_accounts.get, staff_id, user_id))])
 
 
-@STAFF.put("/user", 409, 422)
+@STAFF.put("/user", 409, 422, caller=ADMIN)
 async def user_create(
     data: JSONBody[i.NewStaff],
     staff_id: NamedDependency[int],
@@ -72,7 +72,7 @@ async def user_create(
     )
 
 
-@STAFF.post("/user", 404, 409)
+@STAFF.post("/user", 404, 409, caller=ADMIN)
 async def user_update(
     data: JSONBody[i.StaffChanges],
     staff_id: NamedDependency[int],
@@ -93,7 +93,7 @@ async def user_update(
     return c.StaffOne(data=p.staff_user(user))
 
 
-@STAFF.delete("/user/{user_id:int}", 404, 409)
+@STAFF.delete("/user/{user_id:int}", 404, 409, caller=ADMIN)
 async def user_deactivate(
     user_id: UserId,
     staff_id: NamedDependency[int],

@@ -10,11 +10,11 @@ from kasa.application.payments import MemberPayments
 from kasa.domain.money import Money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import MEMBER, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
-PAYMENTS = Area("payments", signed_in=True)
+PAYMENTS = Area("payments", MEMBER, signed_in=True)
 
 
 @PAYMENTS.post("/user/charges/list", 400)

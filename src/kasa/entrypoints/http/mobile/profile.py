@@ -22,13 +22,13 @@ from kasa.entrypoints.http.common import client_address, file_response, read_upl
 from kasa.entrypoints.http.fields import MAX_ID, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import MEMBER, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 from kasa.entrypoints.paths import MEMBER_FILE
 
-PROFILE = Area("profile", signed_in=True, answers=(400,))
-FILES = Area("files", signed_in=True, answers=(400,))
+PROFILE = Area("profile", MEMBER, signed_in=True, answers=(400,))
+FILES = Area("files", MEMBER, signed_in=True, answers=(400,))
 
 # The profile form's file fields and the documents they carry.
 DOCUMENT_FIELDS: Mapping[str, IdentityType] = {

@@ -18,15 +18,15 @@ from kasa.domain.values import Phone
 from kasa.entrypoints.http.common import all_uploads, client_address
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import ANYONE, GATEWAYS, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.paths import LIQPAY_CALLBACK
 from kasa.entrypoints.settings import Settings
 
-SIGN_IN = Area("sign-in")
-PROGRAMS = Area("programs")
-CALLBACKS = Area("callbacks", answers=(400,))
-APP = Area("app")
+SIGN_IN = Area("sign-in", ANYONE)
+PROGRAMS = Area("programs", ANYONE)
+CALLBACKS = Area("callbacks", GATEWAYS, answers=(400,))
+APP = Area("app", ANYONE)
 
 
 @APP.get("/.well-known/apple-app-site-association", sync_to_thread=False)

@@ -15,11 +15,11 @@ from kasa.entrypoints.http.common import all_uploads
 from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import Area
+from kasa.entrypoints.http.routes import MEMBER, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_enums
 
-REQUESTS = Area("requests", signed_in=True, answers=(400,))
+REQUESTS = Area("requests", MEMBER, signed_in=True, answers=(400,))
 RequestId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
