@@ -22,6 +22,7 @@ from kasa.entrypoints.http.common import health, live
 from kasa.entrypoints.http.dependencies import resolve_dependencies_in_order
 from kasa.entrypoints.http.docs import docs_asset, openapi
 from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
+from kasa.entrypoints.http.fields import Hryvnias
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.routes import Area
 from kasa.entrypoints.http.threads import thread_limits
@@ -78,6 +79,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             "uow": constant(kasa.adapters.uow()),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[Hryvnias()],
         openapi_config=openapi(api.title, api.description) if settings.docs else None,
         request_max_body_size=limits.max_body_bytes,
         before_request=check_json_depth,

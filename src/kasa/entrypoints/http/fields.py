@@ -1,17 +1,64 @@
-"""Values at the HTTP edge: ids clients may send, and how dates and money go out."""
+"""Values at the HTTP edge, with what the API reference says of them: ids, phones, codes,
+names, dates and money as clients send them (with the constraints a schema can say), and
+how dates and money go out."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 
 from kasa.domain.money import KOPECKS_PER_UAH, Money
 
 MAX_ID = 2**31 - 1
+
+
+def doc(description: str, **constraints: Any) -> msgspec.Meta:
+    """A field's description (and constraints) for the API reference."""
+    return msgspec.Meta(description=description, **constraints)
+
+
 # Ids from clients: a positive number a database key can hold (anything else is a 400).
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+PHONE = (
+    "A mobile phone number in international (E.164) form: `+`, the country code and the"
+    " number, digits only. Sign-in codes go only to the fund's countries (Ukraine, 380,"
+    " unless the server says otherwise)."
+)
+Phone = Annotated[str, doc(PHONE, pattern=r"^\+[1-9][0-9]{7,14}$", examples=["+380501234567"])]
+Code = Annotated[
+    str,
+    doc("The 6-digit code sent by SMS.", pattern=r"^[0-9]{6}$", examples=["482913"]),
+]
+DMY = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
+# a date a client sends: dd.mm.YYYY, or YYYY-MM-DD
+DATE_IN = r"^([0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONEY_OUT = "hryvnias, a number with at most two decimals"
+MAX_AMOUNT = 1_000_000_000
+
+
+class Hryvnias(OpenAPISchemaPlugin):
+    """Every decimal the APIs take is an amount of hryvnias sent as a JSON number: the
+    API reference says so (read exactly, never as a float)."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is Decimal
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        return Schema(
+            type=OpenAPIType.NUMBER,
+            minimum=0,
+            maximum=MAX_AMOUNT,
+            multiple_of=0.01,
+            examples=[300],
+        )
 
 
 def dmy(value: date | datetime | None) -> str | None:
@@ -34,3 +81,8 @@ def money(value: Money) -> float:
 def amount(value: Money | None) -> float | None:
     """Like :func:`money`, keeping "not set" as null."""
     return None if value is None else money(value)
+
+
+def author(who: str) -> Literal["member", "staff"]:
+    """Who wrote a message on a request."""
+    return "staff" if who == "staff" else "member"

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
+
+from kasa.entrypoints.http.fields import doc
 
 
 class Health(msgspec.Struct):
-    status: str
-    database: str
+    status: Annotated[
+        Literal["ok", "unavailable"], doc("`ok` when the process can serve requests.")
+    ]
+    database: Annotated[Literal["ok", "unreachable"], doc("Whether the database answers.")]
 
 
 class ErrorOut(msgspec.Struct):
-    status: str
-    message: str
-    errors: dict[str, str] | None = None
+    """Every error answer."""
+
+    status: Annotated[Literal["error"], doc("Always `error`.")]
+    message: Annotated[
+        str, doc("What went wrong and what to do, in English, for a person to read.")
+    ]
+    errors: Annotated[
+        dict[str, str] | None,
+        doc(
+            "For 400: each invalid field (its name in the request, or `body` for the body"
+            " as a whole) and what is wrong with it."
+        ),
+    ] = None

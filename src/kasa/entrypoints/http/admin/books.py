@@ -15,6 +15,8 @@ from kasa.application.search import words_of
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.members import MemberStatus
+from kasa.domain.payments import PaymentType
+from kasa.domain.requests import RequestStatus
 from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
@@ -65,7 +67,7 @@ async def export(
     members by ``query`` (every word in any field) and ``status``."""
     if kind == "payments.csv":
         filters = i.PaymentFilter(
-            type=type,
+            type=sorted(parse_enums(PaymentType, type, "type")),
             date_start=date_start,
             date_end=date_end,
             amount_start=amount_start,
@@ -75,7 +77,10 @@ async def export(
         lines = await run(books.export_payments, staff_id, payment_query(filters))
     elif kind == "requests.csv":
         wanted = i.RequestFilter(
-            query=words, date_start=date_start, date_end=date_end, status=status or []
+            query=words,
+            date_start=date_start,
+            date_end=date_end,
+            status=sorted(parse_enums(RequestStatus, status, "status")),
         )
         lines = await run(books.export_requests, staff_id, request_query(wanted))
     else:

@@ -4,9 +4,17 @@ Dates go out as ISO 8601; money as a number with at most two decimals."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+
+from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.identity import IdentityType
+from kasa.domain.members import MemberStatus
+from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.requests import RequestStatus, Resolution
+from kasa.domain.staff import Role
+from kasa.entrypoints.http.fields import doc
 
 
 class Shape(msgspec.Struct, kw_only=True):
@@ -16,288 +24,362 @@ class Shape(msgspec.Struct, kw_only=True):
 class StaffCard(Shape):
     """A staff account: never its password hash."""
 
-    id: int | None
-    login: str
-    name: str
-    email: str
-    phone: str
-    role: str
-    is_active: bool
-    created_at: str | None
-    updated_at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    login: Annotated[str, doc("The login.")]
+    name: Annotated[str, doc("The person's name.")]
+    email: Annotated[str, doc("E-mail address; empty when there is none.")]
+    phone: Annotated[str, doc("Phone (E.164); empty when there is none.")]
+    role: Annotated[Role, doc("`admin` or `operator`.")]
+    is_active: Annotated[
+        bool,
+        doc(
+            "false when switched off (a blocked member, a deactivated account, a program"
+            " no longer offered)."
+        ),
+    ]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
 
 
 class SignedInUser(Shape):
-    name: str
-    login: str
-    email: str
-    role: str
-    is_active: bool
-    updated_at: str | None
+    name: Annotated[str, doc("The person's name.")]
+    login: Annotated[str, doc("The login.")]
+    email: Annotated[str, doc("E-mail address; empty when there is none.")]
+    role: Annotated[Role, doc("`admin` or `operator`.")]
+    is_active: Annotated[
+        bool,
+        doc(
+            "false when switched off (a blocked member, a deactivated account, a program"
+            " no longer offered)."
+        ),
+    ]
+    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
 
 
 class MemberCard(Shape):
-    id: int | None
-    phone: str
-    first_name: str
-    middle_name: str
-    last_name: str
-    email: str
-    birth_date: str | None
-    passport_data: str
-    inn: str
-    iban: str
-    photo: int | None
-    certificate: str
-    expiration_date: str | None
-    credit: float | None
-    status: str
-    is_active: bool
-    is_submitted: bool
-    has_new_request: int
-    has_new_program_change: bool
-    has_new_passport_data: bool
-    has_new_correction: bool
-    created_at: str | None
-    updated_at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    phone: Annotated[str, doc("Phone (E.164); empty when there is none.")]
+    first_name: Annotated[str, doc("First name.")]
+    middle_name: Annotated[str, doc("Middle name (patronymic).")]
+    last_name: Annotated[str, doc("Last name.")]
+    email: Annotated[str, doc("E-mail address; empty when there is none.")]
+    birth_date: Annotated[str | None, doc("Birth date, `YYYY-MM-DD`.")]
+    passport_data: Annotated[str, doc("Passport series and number.")]
+    inn: Annotated[str, doc("The tax number (RNOKPP).")]
+    iban: Annotated[str, doc("The payout account (IBAN).")]
+    photo: Annotated[int | None, doc("The id of the member's photo file.")]
+    certificate: Annotated[str, doc("The member's certificate number.")]
+    expiration_date: Annotated[
+        str | None,
+        doc("Paid until: the first day not paid for, `YYYY-MM-DD`; null before any payment."),
+    ]
+    credit: Annotated[
+        float | None, doc("Paid beyond whole days, carried to the next payment, in hryvnias.")
+    ]
+    status: Annotated[
+        MemberStatus,
+        doc("`registered` (signed in only), `pending_review`, `approved` or `blocked`."),
+    ]
+    is_active: Annotated[
+        bool,
+        doc(
+            "false when switched off (a blocked member, a deactivated account, a program"
+            " no longer offered)."
+        ),
+    ]
+    is_submitted: Annotated[bool, doc("true once the profile is approved.")]
+    has_new_request: Annotated[int, doc("How many of the member's requests wait for staff.")]
+    has_new_program_change: Annotated[bool, doc("A program change waits for staff.")]
+    has_new_passport_data: Annotated[bool, doc("New identity documents wait for staff.")]
+    has_new_correction: Annotated[bool, doc("The member reported wrong data.")]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
 
 
 class ProgramCard(Shape):
-    id: int | None
-    program_name: str
-    month_price: float | None
-    program_file: str
-    is_active: bool
-    created_by: int | None
-    updated_by: int | None
-    created_at: str | None
-    updated_at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    program_name: Annotated[str, doc("The program's name.")]
+    month_price: Annotated[float | None, doc("The price of 30 days, in hryvnias.")]
+    program_file: Annotated[
+        str,
+        doc(
+            "The stored name of the program's terms file (public at"
+            " `GET /program/{name}`); empty when none."
+        ),
+    ]
+    is_active: Annotated[
+        bool,
+        doc(
+            "false when switched off (a blocked member, a deactivated account, a program"
+            " no longer offered)."
+        ),
+    ]
+    created_by: Annotated[
+        int | None, doc("The staff user who made it; null for the command line or the system.")
+    ]
+    updated_by: Annotated[int | None, doc("The staff user who last changed it.")]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
 
 
 class MemberProgramCard(ProgramCard):
-    link_id: int | None
-    is_current: bool
-    is_new: bool
+    link_id: Annotated[int | None, doc("The id of the member's program choice.")]
+    is_current: Annotated[bool, doc("The member's current program.")]
+    is_new: Annotated[bool, doc("Waits for staff.")]
 
 
 class FileCard(Shape):
-    id: int | None
-    filename: str
-    original_name: str
-    content_type: str
-    size: int
-    sha256: str
-    duplicate_of_request: int | None
-    created_at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    filename: Annotated[str, doc("The file's stored name (use it to download).")]
+    original_name: Annotated[str, doc("The name it was uploaded with.")]
+    content_type: Annotated[str, doc("Its content type, recognised from its bytes.")]
+    size: Annotated[int, doc("Its size in bytes.")]
+    sha256: Annotated[str, doc("Its SHA-256, hex.")]
+    duplicate_of_request: Annotated[
+        int | None, doc("Another request that has the same file (a possible duplicate claim).")
+    ]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
 
 
 class IdentityCard(Shape):
-    id: int | None
-    identity_type: str
-    is_active: bool
-    is_new: bool
-    file: FileCard
+    id: Annotated[int | None, doc("The id.")]
+    identity_type: Annotated[IdentityType, doc("Which document it is.")]
+    is_active: Annotated[
+        bool,
+        doc(
+            "false when switched off (a blocked member, a deactivated account, a program"
+            " no longer offered)."
+        ),
+    ]
+    is_new: Annotated[bool, doc("Waits for staff.")]
+    file: Annotated[FileCard, doc("The file.")]
 
 
 class PaymentCard(Shape):
-    id: int | None
-    member: int
-    type: str
-    type_name: str
-    status: str
-    amount: float | None
-    date: str | None
-    request: int | None
-    source: str
-    payment_identifier: str | None
-    iban: str
-    extended_to: str | None
-    created_by: int | None
-    approved_by: int | None
-    needs_approval: bool
-    created_at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    member: Annotated[int, doc("The member's id.")]
+    type: Annotated[PaymentType, doc("`top_up`, `payout` or `partial_payout`.")]
+    type_name: Annotated[str, doc("The payment type's name, for people.")]
+    status: Annotated[
+        PaymentStatus, doc("`pending`, `confirmed`, `failed`, `reversed` or `expired`.")
+    ]
+    amount: Annotated[float | None, doc("How much, in hryvnias.")]
+    date: Annotated[str | None, doc("When the money moved (or the checkout began), ISO 8601.")]
+    request: Annotated[int | None, doc("The request a payout pays.")]
+    source: Annotated[PaymentSource, doc("`gateway` (LiqPay) or `manual` (recorded by staff).")]
+    payment_identifier: Annotated[str | None, doc("The gateway order id (gateway payments).")]
+    iban: Annotated[str, doc("The payout account (IBAN).")]
+    extended_to: Annotated[str | None, doc("Paid until after this payment, `YYYY-MM-DD`.")]
+    created_by: Annotated[
+        int | None, doc("The staff user who made it; null for the command line or the system.")
+    ]
+    approved_by: Annotated[
+        int | None, doc("The second staff user who approved a four-eyes payout.")
+    ]
+    needs_approval: Annotated[
+        bool,
+        doc(
+            "A payout over the four-eyes threshold: it waits for (or had) a second staff"
+            " user's approval."
+        ),
+    ]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
 
 
 class PaymentListed(PaymentCard):
     """A payment in the registry: with its member, and its request's diagnosis."""
 
-    member_name: str
-    certificate: str
-    diagnos: str | None
+    member_name: Annotated[str, doc("The member's full name.")]
+    certificate: Annotated[str, doc("The member's certificate number.")]
+    diagnos: Annotated[str | None, doc("The request's diagnosis.")]
 
 
 class CorrectionCard(Shape):
-    id: int | None
-    first_name: str
-    middle_name: str
-    last_name: str
-    birth_date: str | None
-    created_at: str | None
-    resolved_at: str | None
-    resolved_by: int | None
+    id: Annotated[int | None, doc("The id.")]
+    first_name: Annotated[str, doc("First name.")]
+    middle_name: Annotated[str, doc("Middle name (patronymic).")]
+    last_name: Annotated[str, doc("Last name.")]
+    birth_date: Annotated[str | None, doc("Birth date, `YYYY-MM-DD`.")]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    resolved_at: Annotated[str | None, doc("When staff resolved it.")]
+    resolved_by: Annotated[int | None, doc("The staff user who resolved it.")]
 
 
 class RequestCard(Shape):
-    id: int | None
-    member: int
-    status: str
-    resolution: str | None
-    reason: str
-    request_text: str
-    diagnos: str
-    suma: float | None
-    has_duplicate_files: bool
-    date: str | None
-    date_modified: str | None
+    id: Annotated[int | None, doc("The id.")]
+    member: Annotated[int, doc("The member's id.")]
+    status: Annotated[
+        RequestStatus, doc("`opened`, `awaiting_agent`, `awaiting_client` or `closed`.")
+    ]
+    resolution: Annotated[
+        Resolution | None, doc("How a closed request ended: `paid`, `rejected` or `withdrawn`.")
+    ]
+    reason: Annotated[str, doc("Why it was rejected.")]
+    request_text: Annotated[str, doc("What the aid is for.")]
+    diagnos: Annotated[str, doc("The request's diagnosis.")]
+    suma: Annotated[float | None, doc("The approved amount, in hryvnias; null until set.")]
+    has_duplicate_files: Annotated[bool, doc("One of its files is also on another request.")]
+    date: Annotated[str | None, doc("When the money moved (or the checkout began), ISO 8601.")]
+    date_modified: Annotated[str | None, doc("When it last changed, ISO 8601.")]
 
 
 class RequestListed(RequestCard):
-    member_name: str
-    certificate: str
-    files: list[FileCard]
+    member_name: Annotated[str, doc("The member's full name.")]
+    certificate: Annotated[str, doc("The member's certificate number.")]
+    files: Annotated[list[FileCard], doc("Its files.")]
 
 
 class MessageCard(Shape):
-    id: int | None
-    message: str
-    author: str
-    author_name: str
-    created_at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    message: Annotated[str, doc("The text.")]
+    author: Annotated[Literal["member", "staff"], doc("Who wrote it.")]
+    author_name: Annotated[str, doc("The writer's name.")]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
 
 
 class RequestFull(RequestListed):
-    messages: list[MessageCard]
-    charges: list[PaymentCard]
+    messages: Annotated[list[MessageCard], doc("The conversation, oldest first.")]
+    charges: Annotated[list[PaymentCard], doc("The payouts of the request.")]
 
 
 class PayoutType(Shape):
-    code: str
-    name: str
+    code: Annotated[str, doc("The payout type's code.")]
+    name: Annotated[str, doc("The person's name.")]
 
 
 class RequestWithPayoutTypes(RequestFull):
-    payout_types: list[PayoutType]
+    payout_types: Annotated[list[PayoutType], doc("The payout types staff may record.")]
 
 
 class MemberFile(Shape):
-    member: MemberCard
-    actual_program: ProgramCard | None
-    new_program: ProgramCard | None
-    programs: list[MemberProgramCard]
-    current_identities: list[IdentityCard]
-    new_identities: list[IdentityCard]
-    identities: list[IdentityCard]
-    requests: list[RequestCard]
-    payments: list[PaymentCard]
-    corrections: list[CorrectionCard]
+    member: Annotated[MemberCard, doc("The member's id.")]
+    actual_program: Annotated[ProgramCard | None, doc("The member's current program.")]
+    new_program: Annotated[ProgramCard | None, doc("The program change waiting for staff.")]
+    programs: Annotated[list[MemberProgramCard], doc("Every program choice, oldest first.")]
+    current_identities: Annotated[list[IdentityCard], doc("The accepted identity documents.")]
+    new_identities: Annotated[list[IdentityCard], doc("Documents waiting for staff.")]
+    identities: Annotated[list[IdentityCard], doc("Every document ever uploaded.")]
+    requests: Annotated[list[RequestCard], doc("The member's requests.")]
+    payments: Annotated[list[PaymentCard], doc("The member's payments.")]
+    corrections: Annotated[list[CorrectionCard], doc("The member's reports of wrong data.")]
 
 
 class AuditCard(Shape):
-    id: int | None
-    event_type: str
-    actor_kind: str
-    actor_id: int | None
-    object_kind: str
-    object_id: str
-    details: dict[str, Any]
-    at: str | None
+    id: Annotated[int | None, doc("The id.")]
+    event_type: Annotated[EventType, doc("What happened.")]
+    actor_kind: Annotated[ActorKind, doc("Who acted: `member`, `staff` or `system`.")]
+    actor_id: Annotated[
+        int | None, doc("The acting member's or staff user's id; null for the system.")
+    ]
+    object_kind: Annotated[ObjectKind, doc("What it is about.")]
+    object_id: Annotated[str, doc("The id of what it is about.")]
+    details: Annotated[
+        dict[str, Any], doc("What the event recorded (fields changed, amounts, addresses…).")
+    ]
+    at: Annotated[str | None, doc("When, ISO 8601 (UTC).")]
 
 
 class MonthLineOut(Shape):
-    month: str
-    program: str
-    money_in: float
-    money_out: float
+    month: Annotated[str, doc("The month, `YYYY-MM`.")]
+    program: Annotated[str, doc("The program's name (empty: no program).")]
+    money_in: Annotated[float, doc("Contributions confirmed, in hryvnias.")]
+    money_out: Annotated[float, doc("Payouts confirmed, in hryvnias.")]
 
 
 # -- envelopes -----------------------------------------------------------------------------
 class SignInOut(Shape):
-    access_token: str
-    user: SignedInUser
+    access_token: Annotated[
+        str, doc("The staff token: send it as `Authorization: Bearer <token>`.")
+    ]
+    user: Annotated[SignedInUser, doc("Who signed in.")]
 
 
 class StaffList(Shape):
-    data: list[StaffCard]
+    data: Annotated[list[StaffCard], doc("The answer.")]
 
 
 class StaffOne(Shape):
-    data: StaffCard
+    data: Annotated[StaffCard, doc("The answer.")]
 
 
 class StaffCreated(Shape):
-    data: StaffCard
-    initial_password: str
+    data: Annotated[StaffCard, doc("The answer.")]
+    initial_password: Annotated[
+        str, doc("The generated password, shown this once: hand it to the person.")
+    ]
 
 
 class Done(Shape):
-    status: str
-    message: str
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    message: Annotated[str, doc("The text.")]
 
 
 class PasswordChanged(Shape):
-    status: str
-    message: str
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    message: Annotated[str, doc("The text.")]
     # a new token when one changed one's own password (every older token has ended)
-    access_token: str | None = None
+    access_token: Annotated[
+        str | None, doc("The staff token: send it as `Authorization: Bearer <token>`.")
+    ] = None
 
 
 class MemberList(Shape):
-    data: list[MemberCard]
+    data: Annotated[list[MemberCard], doc("The answer.")]
 
 
 class CertificateOut(Shape):
-    data: str
+    data: Annotated[str, doc("The answer.")]
 
 
 class MemberSaved(Shape):
-    status: str
-    data: MemberCard
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    data: Annotated[MemberCard, doc("The answer.")]
 
 
 class ProgramList(Shape):
-    status: str
-    data: list[ProgramCard]
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    data: Annotated[list[ProgramCard], doc("The answer.")]
 
 
 class ProgramOne(Shape):
-    status: str
-    data: ProgramCard
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    data: Annotated[ProgramCard, doc("The answer.")]
 
 
 class PaymentSaved(Shape):
-    status: str
-    data: PaymentCard
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    data: Annotated[PaymentCard, doc("The answer.")]
 
 
 class PaymentPage(Shape):
-    status: str
-    data: list[PaymentListed]
-    total: int
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    data: Annotated[list[PaymentListed], doc("The answer.")]
+    total: Annotated[int, doc("How many match, on every page together.")]
 
 
 class RequestPage(Shape):
-    data: list[RequestListed]
-    total: int
+    data: Annotated[list[RequestListed], doc("The answer.")]
+    total: Annotated[int, doc("How many match, on every page together.")]
 
 
 class RequestSaved(Shape):
-    status: str
-    data: RequestFull
+    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    data: Annotated[RequestFull, doc("The answer.")]
 
 
 class RequestOpened(Shape):
-    data: RequestWithPayoutTypes
+    data: Annotated[RequestWithPayoutTypes, doc("The answer.")]
 
 
 class AuditPage(Shape):
-    data: list[AuditCard]
-    total: int
+    data: Annotated[list[AuditCard], doc("The answer.")]
+    total: Annotated[int, doc("How many match, on every page together.")]
 
 
 class FundReportOut(Shape):
-    from_: str | None = msgspec.field(name="from")
-    to: str | None
-    money_in: float
-    money_out: float
-    months: list[MonthLineOut]
-    members_by_status: dict[str, int]
+    from_: Annotated[str | None, doc("The first day of the report.")] = msgspec.field(name="from")
+    to: Annotated[str | None, doc("The last day of the report.")]
+    money_in: Annotated[float, doc("Contributions confirmed, in hryvnias.")]
+    money_out: Annotated[float, doc("Payouts confirmed, in hryvnias.")]
+    months: Annotated[list[MonthLineOut], doc("Money in and out by month and program.")]
+    members_by_status: Annotated[dict[str, int], doc("How many members have each status.")]

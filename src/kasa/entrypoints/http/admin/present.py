@@ -42,7 +42,7 @@ from kasa.entrypoints.http.admin.cards import (
     SignedInUser,
     StaffCard,
 )
-from kasa.entrypoints.http.fields import amount, iso, money
+from kasa.entrypoints.http.fields import amount, author, iso, money
 
 
 def staff_user(user: StaffView) -> StaffCard:
@@ -52,7 +52,7 @@ def staff_user(user: StaffView) -> StaffCard:
         name=user.name,
         email=user.email,
         phone=user.phone,
-        role=user.role.value,
+        role=user.role,
         is_active=user.is_active,
         created_at=iso(user.created_at),
         updated_at=iso(user.updated_at),
@@ -87,7 +87,7 @@ def member(m: MemberView) -> MemberCard:
         certificate=m.certificate,
         expiration_date=iso(m.membership.paid_until),
         credit=amount(m.membership.credit),
-        status=m.status.value,
+        status=m.status,
         is_active=m.is_active,
         is_submitted=m.is_submitted,
         has_new_request=m.requests_awaiting_staff,
@@ -133,7 +133,7 @@ def file(f: FileView) -> FileCard:
 def identity(doc: IdentityView) -> IdentityCard:
     return IdentityCard(
         id=doc.id,
-        identity_type=doc.identity_type.value,
+        identity_type=doc.identity_type,
         is_active=doc.is_active,
         is_new=doc.is_new,
         file=file(doc.file),
@@ -144,13 +144,13 @@ def _payment_fields(p: PaymentView) -> dict[str, Any]:
     return {
         "id": p.id,
         "member": p.member_id,
-        "type": p.payment_type.value,
+        "type": p.payment_type,
         "type_name": p.payment_type.label,
-        "status": p.status.value,
+        "status": p.status,
         "amount": amount(p.amount),
         "date": iso(p.moved_at),
         "request": p.request_id,
-        "source": p.source.value,
+        "source": p.source,
         "payment_identifier": p.payment_identifier,
         "iban": p.iban,
         "extended_to": iso(p.extended_to),
@@ -191,8 +191,8 @@ def _request_fields(r: RequestView) -> dict[str, Any]:
     return {
         "id": r.id,
         "member": r.member_id,
-        "status": r.status.value,
-        "resolution": r.resolution.value if r.resolution else None,
+        "status": r.status,
+        "resolution": r.resolution,
         "reason": r.reason,
         "request_text": r.request_text,
         "diagnos": r.diagnosis,
@@ -227,7 +227,7 @@ def _full_fields(view: RequestDetail) -> dict[str, Any]:
             MessageCard(
                 id=m.id,
                 message=m.message,
-                author=m.author,
+                author=author(m.author),
                 author_name=m.author_name,
                 created_at=iso(m.created_at),
             )
@@ -271,10 +271,10 @@ def member_detail(d: MemberDetail) -> MemberFile:
 def audit_event(e: AuditEvent) -> AuditCard:
     return AuditCard(
         id=e.id,
-        event_type=e.event_type.value,
-        actor_kind=e.actor.kind.value,
+        event_type=e.event_type,
+        actor_kind=e.actor.kind,
         actor_id=e.actor.id,
-        object_kind=e.object_kind.value,
+        object_kind=e.object_kind,
         object_id=e.object_id,
         details=dict(e.details),
         at=iso(e.at),

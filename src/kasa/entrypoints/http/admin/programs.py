@@ -22,7 +22,7 @@ TERMS = Area("programs", "anyone; program terms are public")
 PROGRAMS = Area("programs", ANY_STAFF, signed_in=True)
 
 
-@TERMS.get(PROGRAM_TERMS + "/{filename:str}", 404, 502, media_type=MediaType.TEXT)
+@TERMS.get(PROGRAM_TERMS + "/{filename:str}", 400, 404, 502, media_type=MediaType.TEXT)
 async def program_terms(filename: FromPath[str], programs: NamedDependency[ProgramAdmin]) -> Stream:
     """A program's terms file (public)."""
     return file_response(await read(programs.terms_file, filename))

@@ -14,7 +14,8 @@ from kasa.application.views import (
     RequestDetail,
     RequestView,
 )
-from kasa.entrypoints.http.fields import amount, dmy, money
+from kasa.domain.membership import MembershipState
+from kasa.entrypoints.http.fields import amount, author, dmy, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.paths import MEMBER_FILE, PROGRAM_TERMS
 from kasa.entrypoints.settings import Settings
@@ -58,8 +59,8 @@ class Shapes:
             expiration_date=dmy(m.membership.paid_until),
             is_active=m.is_active,
             is_submitted=m.is_submitted,
-            status=m.status.value,
-            membership=view.membership,
+            status=m.status,
+            membership=MembershipState(view.membership),
             credit=money(m.membership.credit),
             program=self.program(view.program) if view.program else None,
         )
@@ -71,7 +72,7 @@ class Shapes:
             sum=money(payment.amount),
             diagnosis=diagnosis,
             request_id=payment.request_id,
-            type=payment.payment_type.value,
+            type=payment.payment_type,
         )
 
     @staticmethod
@@ -80,7 +81,7 @@ class Shapes:
             dmy(payment.moved_at),
             money(payment.amount),
             dmy(payment.extended_to),
-            payment.status.value,
+            payment.status,
         )
 
     def files(self, files: Sequence[FileView]) -> list[s.FileOut]:
@@ -92,7 +93,7 @@ class Shapes:
     def summary(self, r: RequestView) -> s.RequestSummary:
         return s.RequestSummary(
             id=r.id,
-            status=r.status.value,
+            status=r.status,
             comment=r.request_text,
             date=dmy(r.created_at),
             date_modified=dmy(r.updated_at),
@@ -105,7 +106,7 @@ class Shapes:
         r = view.request
         return s.RequestDetail(
             id=r.id,
-            status=r.status.value,
+            status=r.status,
             comment=r.request_text,
             date=dmy(r.created_at),
             date_modified=dmy(r.updated_at),
@@ -113,7 +114,9 @@ class Shapes:
             diagnos=r.diagnosis,
             files=self.files(r.files),
             messages=[
-                s.MessageOut(m.id, m.message, m.author, m.author_name, m.created_at.isoformat())
+                s.MessageOut(
+                    m.id, m.message, author(m.author), m.author_name, m.created_at.isoformat()
+                )
                 for m in view.messages
             ],
             charges=[self.charge(p, r.diagnosis) for p in view.charges],

@@ -80,7 +80,7 @@ async def liqpay_callback(
     """The gateway's server-to-server callback: signature checked before anything else;
     the same callback twice changes nothing the second time."""
     result = await run(callbacks.callback, data.data, data.signature, client_address(request))
-    return s.CallbackOut("success", result.payment.status.value, result.change is not Change.NONE)
+    return s.CallbackOut("success", result.payment.status, result.change is not Change.NONE)
 
 
 @CALLBACKS.post("/user/profile/diia-callback", 413, 502, opt={"files": "diia"})

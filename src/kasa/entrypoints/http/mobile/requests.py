@@ -17,7 +17,6 @@ from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
 from kasa.entrypoints.http.routes import MEMBER, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.parsing import parse_enums
 
 REQUESTS = Area("requests", MEMBER, signed_in=True, answers=(400,))
 RequestId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -31,7 +30,7 @@ async def request_list(
     data: JSONBody[s.StatusFilter | None] = None,
 ) -> list[s.RequestSummary]:
     """The member's requests, optionally by status."""
-    statuses = parse_enums(RequestStatus, data.status if data else None, "status")
+    statuses = frozenset(data.status or ()) if data else frozenset[RequestStatus]()
     return [shapes.summary(v) for v in await read(member_requests.list, member_id, statuses)]
 
 

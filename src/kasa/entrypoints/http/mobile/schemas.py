@@ -1,234 +1,405 @@
 """What the members' app sends and what it gets back (msgspec Structs), in the field
-names the app uses. Dates go out as ``dd.mm.YYYY``; money as a JSON number with at most
-two decimals."""
+names the app uses, each described for the API reference. Dates go out as
+``dd.mm.YYYY``; money as a JSON number of hryvnias with at most two decimals."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar.datastructures import UploadFile
 
-from kasa.entrypoints.http.fields import Id
+from kasa.domain.members import MemberStatus
+from kasa.domain.membership import MembershipState
+from kasa.domain.payments import PaymentStatus, PaymentType
+from kasa.domain.requests import RequestStatus
+from kasa.entrypoints.http.fields import DATE_IN, MONEY_OUT, Code, Id, Phone, doc
+
+NAME = "at most 32 characters; letters, apostrophes, hyphens and spaces"
+FirstName = Annotated[str, doc(f"First name, {NAME}.", min_length=1, max_length=32)]
+MiddleName = Annotated[str, doc(f"Middle name (patronymic), {NAME}; may be empty.", max_length=32)]
+LastName = Annotated[str, doc(f"Last name, {NAME}.", min_length=1, max_length=32)]
+DOCUMENT = (
+    "A scan or photo of {what}: JPEG, PNG, PDF or plain text, at most the server's upload"
+    " limit (10 MiB unless set otherwise)."
+)
+Document = Annotated[UploadFile, doc(DOCUMENT.format(what="the document"))]
+Receipts = Annotated[
+    list[UploadFile],
+    doc(
+        "Receipts or prescriptions: any number of files (at most 20 unless set otherwise).",
+        max_length=20,
+    ),
+]
+Hryvnias = Annotated[float, doc(f"An amount in {MONEY_OUT}.")]
+OutDate = Annotated[str | None, doc("A date as `dd.mm.YYYY`; null when there is none.")]
+ProgramId = Annotated[Id, doc("The program's id, from `GET /program/list`.")]
+RequestId = Annotated[int, doc("The request's id.")]
+Statuses = Annotated[
+    list[RequestStatus] | None,
+    doc("Only requests in these statuses; all of them when missing or empty."),
+]
+Done = Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+Text = Annotated[str, doc("A human-readable message, in English.")]
 
 
 # -- what the app sends ---------------------------------------------------------------
 class SignRequest(msgspec.Struct):
-    phone: str
-    create: bool = False
+    """Ask for a sign-in code by SMS."""
+
+    phone: Phone
+    create: Annotated[
+        bool,
+        doc(
+            "true for a first sign-in (the phone is not registered yet): without it a new"
+            " phone is refused with 422 `User does not exist`; with it a registered phone is"
+            " refused with 422 `User already exist`."
+        ),
+    ] = False
 
 
 class SignIn(msgspec.Struct):
-    phone: str
-    code: str
+    """Sign in with the code sent to the phone."""
+
+    phone: Phone
+    code: Code
 
 
 class PhoneConfirm(msgspec.Struct):
-    phone: str
-    code: str
+    """Confirm a new phone with the code sent to it."""
+
+    phone: Phone
+    code: Code
 
 
 class ProfileForm(msgspec.Struct):
-    first_name: str
-    last_name: str
-    email: str
-    program_id: Id
-    iban: str
-    inn: UploadFile
-    middle_name: str = ""
-    id_1: UploadFile | None = None
-    id_2: UploadFile | None = None
-    book_1: UploadFile | None = None
-    book_2: UploadFile | None = None
-    book_address: UploadFile | None = None
+    """The profile with its identity documents (multipart form): the tax number card,
+    and either both sides of the ID card (`id_1`, `id_2`) or the passport book's two
+    pages and address page (`book_1`, `book_2`, `book_address`)."""
+
+    first_name: FirstName
+    last_name: LastName
+    email: Annotated[
+        str,
+        doc(
+            "E-mail address, at most 128 characters.",
+            max_length=128,
+            examples=["olena@example.com"],
+        ),
+    ]
+    program_id: ProgramId
+    iban: Annotated[
+        str,
+        doc(
+            "The member's bank account for payouts: a Ukrainian IBAN, `UA` and 27 digits"
+            " (its check digits are checked: a wrong one answers 400).",
+            pattern=r"^UA[0-9]{27}$",
+            examples=["UA213223130000026007233566001"],
+        ),
+    ]
+    inn: Annotated[UploadFile, doc(DOCUMENT.format(what="the tax number (RNOKPP) card"))]
+    middle_name: MiddleName = ""
+    id_1: Annotated[UploadFile | None, doc(DOCUMENT.format(what="the ID card's front"))] = None
+    id_2: Annotated[UploadFile | None, doc(DOCUMENT.format(what="the ID card's back"))] = None
+    book_1: Annotated[UploadFile | None, doc(DOCUMENT.format(what="the passport's first page"))] = (
+        None
+    )
+    book_2: Annotated[
+        UploadFile | None, doc(DOCUMENT.format(what="the passport's second page"))
+    ] = None
+    book_address: Annotated[
+        UploadFile | None, doc(DOCUMENT.format(what="the passport's address page"))
+    ] = None
 
 
 class ProfileEditForm(msgspec.Struct):
-    email: str | None = None
-    phone: str | None = None
-    photo: UploadFile | None = None
+    """Contacts and photo (multipart form); what is missing stays as it is."""
+
+    email: Annotated[str, doc("A new e-mail address.", max_length=128)] | None = None
+    phone: (
+        Annotated[
+            str,
+            doc(
+                "A new phone (E.164): it changes only once confirmed with the code sent to it"
+                " (`POST /user/profile/phone/confirm`).",
+                pattern=r"^\+[1-9][0-9]{7,14}$",
+            ),
+        ]
+        | None
+    ) = None
+    photo: Annotated[UploadFile | None, doc("A new photo: JPEG or PNG.")] = None
 
 
 class WrongData(msgspec.Struct):
-    first_name: str
-    last_name: str
-    middle_name: str = ""
-    birth_date: str | None = None
+    """What the member says their name and birth date really are."""
+
+    first_name: FirstName
+    last_name: LastName
+    middle_name: MiddleName = ""
+    birth_date: (
+        Annotated[
+            str, doc("Birth date as `dd.mm.YYYY` (or `YYYY-MM-DD`), 1900–2200.", pattern=DATE_IN)
+        ]
+        | None
+    ) = None
 
 
 class ProgramChoice(msgspec.Struct):
-    program_id: Id
+    """The program the member wants next."""
+
+    program_id: ProgramId
 
 
 class Period(msgspec.Struct):
-    begin: str | None = None
-    end: str | None = None
+    """An optional range of dates, both ends included."""
+
+    begin: (
+        Annotated[
+            str,
+            doc(
+                "First day, `dd.mm.YYYY` (or `YYYY-MM-DD`); from the start when missing.",
+                pattern=DATE_IN,
+            ),
+        ]
+        | None
+    ) = None
+    end: (
+        Annotated[
+            str,
+            doc(
+                "Last day, `dd.mm.YYYY` (or `YYYY-MM-DD`); until today when missing.",
+                pattern=DATE_IN,
+            ),
+        ]
+        | None
+    ) = None
 
 
 class StatusFilter(msgspec.Struct):
-    status: list[str] | None = None
+    """Which of the member's requests to list."""
+
+    status: Statuses = None
 
 
 class MessageIn(msgspec.Struct):
-    message: str
+    """A message to the fund about a request."""
+
+    message: Annotated[str, doc("The text, 1 to 4000 characters.", min_length=1, max_length=4000)]
 
 
 class RequestForm(msgspec.Struct):
-    comment: str = ""
-    files: list[UploadFile] = msgspec.field(default_factory=list)
+    """A new request for aid (multipart form)."""
+
+    comment: Annotated[
+        str, doc("What the aid is for, at most 4000 characters.", max_length=4000)
+    ] = ""
+    files: Receipts = msgspec.field(default_factory=list)
 
 
 class RequestFilesForm(msgspec.Struct):
-    id: Id
-    files: list[UploadFile] = msgspec.field(default_factory=list)
+    """More files for a request (multipart form)."""
+
+    id: Annotated[Id, doc("The request's id.")]
+    files: Receipts = msgspec.field(default_factory=list)
 
 
 class TopUp(msgspec.Struct):
-    amount: Decimal
+    """A contribution to pay through the gateway."""
+
+    amount: Annotated[
+        Decimal,
+        doc(
+            "How much to pay, in hryvnias: more than 0, at most two decimals. Every"
+            " 30 days of membership cost the program's monthly price."
+        ),
+    ]
 
 
 class GatewayCallback(msgspec.Struct):
-    data: str
-    signature: str
+    """LiqPay's callback (form fields)."""
+
+    data: Annotated[str, doc("LiqPay's base64 JSON about the payment.")]
+    signature: Annotated[str, doc("LiqPay's signature of `data` (base64 SHA-1).")]
 
 
 class DiiaCallbackForm(msgspec.Struct):
-    encodeData: str  # noqa: N815 - the name Diia sends
+    """Diia's callback (multipart form) with the shared documents as files."""
+
+    encodeData: Annotated[str, doc("Diia's encrypted description of the shared documents.")]  # noqa: N815 - the name Diia sends
 
 
 # -- what it gets back -----------------------------------------------------------------
 class Message(msgspec.Struct):
-    message: str
+    message: Text
 
 
 class ProfileEdited(msgspec.Struct, omit_defaults=True):
-    message: str
-    # "code_sent" when a code went to the new phone; the change waits for its confirmation
-    phone_change: str | None = None
+    message: Text
+    phone_change: Annotated[
+        Literal["code_sent"] | None,
+        doc(
+            "`code_sent` when a code went to the new phone: the phone changes once it is"
+            " confirmed; absent when no phone change was asked for."
+        ),
+    ] = None
 
 
 class StatusMessage(msgspec.Struct):
-    status: str
-    message: str
+    status: Done
+    message: Text
 
 
 class AccessToken(msgspec.Struct):
-    access_token: str
+    access_token: Annotated[
+        str, doc("The member's token: send it as `Authorization: Bearer <token>`.")
+    ]
 
 
 class ProgramOut(msgspec.Struct):
-    program_id: int
-    program_name: str
-    program_file: str
-    month_price: float
+    program_id: Annotated[int, doc("The program's id.")]
+    program_name: Annotated[str, doc("The program's name.")]
+    program_file: Annotated[
+        str, doc("A link to the program's terms (a public file); empty when there are none.")
+    ]
+    month_price: Annotated[float, doc(f"The price of 30 days, in {MONEY_OUT}.")]
 
 
 class ProfileOut(msgspec.Struct):
-    id: int
-    phone: str
-    first_name: str
-    middle_name: str
-    last_name: str
-    email: str
-    birth_date: str | None
-    passport_data: str
-    inn: str
-    iban: str
-    photo: str
-    certificate: str
-    expiration_date: str | None
-    is_active: bool
-    is_submitted: bool
-    status: str
-    membership: str
-    credit: float
-    program: ProgramOut | None
+    id: Annotated[int, doc("The member's id.")]
+    phone: Annotated[str, doc("The member's phone (E.164).")]
+    first_name: Annotated[str, doc("First name.")]
+    middle_name: Annotated[str, doc("Middle name (patronymic).")]
+    last_name: Annotated[str, doc("Last name.")]
+    email: Annotated[str, doc("E-mail address.")]
+    birth_date: OutDate
+    passport_data: Annotated[str, doc("Passport series and number as staff entered them.")]
+    inn: Annotated[str, doc("The tax number (RNOKPP), 10 digits.")]
+    iban: Annotated[str, doc("The bank account for payouts (IBAN).")]
+    photo: Annotated[str, doc("A link to the member's photo; empty when there is none.")]
+    certificate: Annotated[str, doc("The member's certificate number.")]
+    expiration_date: Annotated[
+        str | None,
+        doc("Paid until: the first day not paid for (`dd.mm.YYYY`); null before any payment."),
+    ]
+    is_active: Annotated[bool, doc("false when the member is blocked.")]
+    is_submitted: Annotated[bool, doc("true once the profile is approved.")]
+    status: Annotated[MemberStatus, doc("Where the member's profile stands.")]
+    membership: Annotated[
+        MembershipState,
+        doc(
+            "Today: `active` (paid), `grace` (unpaid, within the grace days), `expired`,"
+            " or `none` (never paid)."
+        ),
+    ]
+    credit: Annotated[
+        float, doc(f"Paid beyond whole days, carried to the next payment, in {MONEY_OUT}.")
+    ]
+    program: Annotated[ProgramOut | None, doc("The member's current program.")]
 
 
 class MemberProgramOut(msgspec.Struct):
-    id: int
-    program_id: int
-    program_name: str
-    month_price: float
-    is_active: bool
-    is_new: bool
+    id: Annotated[int, doc("The id of the member's program choice.")]
+    program_id: Annotated[int, doc("The program's id.")]
+    program_name: Annotated[str, doc("The program's name.")]
+    month_price: Annotated[float, doc(f"The price of 30 days, in {MONEY_OUT}.")]
+    is_active: Annotated[bool, doc("true for the member's current program.")]
+    is_new: Annotated[bool, doc("true while the choice waits for staff.")]
 
 
 class ProgramChanged(msgspec.Struct):
-    status: str
-    message: str
-    data: MemberProgramOut
+    status: Done
+    message: Text
+    data: Annotated[MemberProgramOut, doc("The choice, waiting for staff.")]
 
 
 class Charge(msgspec.Struct):
-    date: str | None
-    sum: float
-    diagnosis: str
-    request_id: int | None
-    type: str
+    date: Annotated[str | None, doc("When the fund paid (`dd.mm.YYYY`).")]
+    sum: Annotated[float, doc(f"How much, in {MONEY_OUT}.")]
+    diagnosis: Annotated[str, doc("The request's diagnosis, as staff wrote it.")]
+    request_id: Annotated[int | None, doc("The request paid.")]
+    type: Annotated[
+        PaymentType, doc("`payout` (the rest of the approved amount) or `partial_payout`.")
+    ]
 
 
 class TopUpOut(msgspec.Struct):
-    date: str | None
-    sum: float
-    payed_to: str | None
-    status: str
+    date: Annotated[
+        str | None, doc("When the money arrived, or the checkout began (`dd.mm.YYYY`).")
+    ]
+    sum: Annotated[float, doc(f"How much, in {MONEY_OUT}.")]
+    payed_to: Annotated[
+        str | None, doc("Paid until, after this payment (`dd.mm.YYYY`); null until confirmed.")
+    ]
+    status: Annotated[
+        PaymentStatus,
+        doc(
+            "`pending` (waiting for the gateway), `confirmed`, `failed`, `reversed`, or"
+            " `expired` (a checkout nobody paid in time; a late payment still confirms it)."
+        ),
+    ]
 
 
 class FileOut(msgspec.Struct):
-    id: int
-    filename: str
-    url: str
+    id: Annotated[int, doc("The file's id.")]
+    filename: Annotated[str, doc("The name the file was uploaded with.")]
+    url: Annotated[str, doc("A link to download it (with the member's token).")]
 
 
 class MessageOut(msgspec.Struct):
-    id: int
-    message: str
-    author: str
-    author_name: str
-    created_at: str
+    id: Annotated[int, doc("The message's id.")]
+    message: Annotated[str, doc("The text.")]
+    author: Annotated[Literal["member", "staff"], doc("Who wrote it.")]
+    author_name: Annotated[str, doc("The writer's name.")]
+    created_at: Annotated[str, doc("When, in ISO 8601 with the time zone.")]
+
+
+REQUEST_STATUS = (
+    "`opened` (new), `awaiting_agent` (the fund's turn), `awaiting_client` (the member's"
+    " turn: answer or add files), or `closed`."
+)
 
 
 class RequestSummary(msgspec.Struct):
-    id: int
-    status: str
-    comment: str
-    date: str | None
-    date_modified: str | None
-    sum: float | None
-    diagnos: str
-    files: list[FileOut]
+    id: RequestId
+    status: Annotated[RequestStatus, doc(REQUEST_STATUS)]
+    comment: Annotated[str, doc("What the aid is for.")]
+    date: Annotated[str | None, doc("When it was filed (`dd.mm.YYYY`).")]
+    date_modified: Annotated[str | None, doc("When it last changed (`dd.mm.YYYY`).")]
+    sum: Annotated[float | None, doc(f"The approved amount, in {MONEY_OUT}; null until set.")]
+    diagnos: Annotated[str, doc("The diagnosis, as staff wrote it.")]
+    files: Annotated[list[FileOut], doc("The request's files.")]
 
 
 class RequestDetail(msgspec.Struct):
-    id: int
-    status: str
-    comment: str
-    date: str | None
-    date_modified: str | None
-    sum: float | None
-    diagnos: str
-    files: list[FileOut]
-    messages: list[MessageOut]
-    charges: list[Charge]
+    id: RequestId
+    status: Annotated[RequestStatus, doc(REQUEST_STATUS)]
+    comment: Annotated[str, doc("What the aid is for.")]
+    date: Annotated[str | None, doc("When it was filed (`dd.mm.YYYY`).")]
+    date_modified: Annotated[str | None, doc("When it last changed (`dd.mm.YYYY`).")]
+    sum: Annotated[float | None, doc(f"The approved amount, in {MONEY_OUT}; null until set.")]
+    diagnos: Annotated[str, doc("The diagnosis, as staff wrote it.")]
+    files: Annotated[list[FileOut], doc("The request's files.")]
+    messages: Annotated[list[MessageOut], doc("The conversation, oldest first.")]
+    charges: Annotated[list[Charge], doc("What the fund paid on it.")]
 
 
 class CheckoutOut(msgspec.Struct):
-    data: str
-    signature: str
-    checkout_url: str
+    data: Annotated[str, doc("LiqPay's `data`: post it with `signature` to `checkout_url`.")]
+    signature: Annotated[str, doc("LiqPay's `signature` of `data`.")]
+    checkout_url: Annotated[str, doc("LiqPay's checkout page.")]
 
 
 class CallbackOut(msgspec.Struct):
-    status: str
-    payment_status: str
-    changed: bool
+    status: Done
+    payment_status: Annotated[PaymentStatus, doc("The payment's status now.")]
+    changed: Annotated[bool, doc("false when the callback changed nothing (a repeat).")]
 
 
 class DiiaLinkOut(msgspec.Struct):
-    deeplink: str
-    request_id: str
+    deeplink: Annotated[str, doc("Open it on the phone: Diia asks the member to share.")]
+    request_id: Annotated[str, doc("Diia's id of this sharing request.")]
 
 
 class DiiaDone(msgspec.Struct):
-    success: bool
+    success: Annotated[bool, doc("Always true (failures answer an error).")]
