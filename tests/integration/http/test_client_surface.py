@@ -26,6 +26,12 @@ from tests.integration.http.conftest import MobileWorld, build_kasa
             {"create": "must be true or false, not text"},
         ),
         ([], {"body": "must be a JSON object"}),
+        (
+            {"phone": "0501112233"},
+            {
+                "phone": "must be a phone number in international form: + and digits, e.g. +380501234567"
+            },
+        ),
         ("+380501112233", {"body": "must be a JSON object"}),
     ],
 )

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy import exc as sa_exc
 
 from kasa.domain import errors as e
+from kasa.entrypoints.http.fields import PATTERN_WORDS
 
 log = logging.getLogger("kasa.http")
 
@@ -117,9 +118,29 @@ KINDS = {
 }
 
 
+LENGTH = re.compile(r"^Expected `(str|array|object)` of length (<=|>=) (\d+)")
+PATTERN = re.compile(r"^Expected `str` matching regex '(.*)'")
+BOUND = re.compile(r"^Expected `(int|float|decimal)` (<=|>=|<|>) (\S+)")
+UNITS = {"str": "characters", "array": "items", "object": "fields"}
+COMPARED = {"<=": "at most", ">=": "at least", "<": "less than", ">": "more than"}
+
+
 def in_words(message: str) -> str:
     """A decoder's message in the project's words: ``Expected `str`, got `int```
-    becomes "must be text, not a whole number"; others pass as they are."""
+    becomes "must be text, not a whole number", ``Expected `str` of length <= 200``
+    "must be at most 200 characters"; others pass as they are."""
+    length = LENGTH.match(message)
+    if length:
+        kind, compared, n = length.groups()
+        return f"must be {COMPARED[compared]} {n} {UNITS[kind]}"
+    pattern = PATTERN.match(message)
+    if pattern:
+        regex = pattern.group(1).replace("\\\\", "\\")  # the message doubles backslashes
+        said: str = PATTERN_WORDS.get(regex, "is not in the form the reference gives")
+        return said
+    bound = BOUND.match(message)
+    if bound:
+        return f"must be {COMPARED[bound.group(2)]} {bound.group(3)}"
     found = EXPECTED.match(message)
     if not found:
         return message

@@ -30,14 +30,22 @@ PHONE = (
     " number, digits only. Sign-in codes go only to the fund's countries (Ukraine, 380,"
     " unless the server says otherwise)."
 )
-Phone = Annotated[str, doc(PHONE, pattern=r"^\+[1-9][0-9]{7,14}$", examples=["+380501234567"])]
-Code = Annotated[
-    str,
-    doc("The 6-digit code sent by SMS.", pattern=r"^[0-9]{6}$", examples=["482913"]),
-]
+E164 = r"^\+[1-9][0-9]{7,14}$"
+SMS_CODE = r"^[0-9]{6}$"
+UA_IBAN = r"^UA[0-9]{27}$"
 DMY = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 # a date a client sends: dd.mm.YYYY, or YYYY-MM-DD
 DATE_IN = r"^([0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+# what a value that does not match a pattern is told
+PATTERN_WORDS = {
+    E164: "must be a phone number in international form: + and digits, e.g. +380501234567",
+    SMS_CODE: "must be the 6 digits of the code",
+    UA_IBAN: "must be a Ukrainian IBAN: UA and 27 digits",
+    DMY: "must be a date as dd.mm.YYYY",
+    DATE_IN: "must be a date as dd.mm.YYYY or YYYY-MM-DD",
+}
+Phone = Annotated[str, doc(PHONE, pattern=E164, examples=["+380501234567"])]
+Code = Annotated[str, doc("The 6-digit code sent by SMS.", pattern=SMS_CODE, examples=["482913"])]
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 MONEY_OUT = "hryvnias, a number with at most two decimals"
 MAX_AMOUNT = 1_000_000_000

@@ -14,7 +14,7 @@ from kasa.domain.members import MemberStatus
 from kasa.domain.membership import MembershipState
 from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus
-from kasa.entrypoints.http.fields import DATE_IN, MONEY_OUT, Code, Id, Phone, doc
+from kasa.entrypoints.http.fields import DATE_IN, E164, MONEY_OUT, UA_IBAN, Code, Id, Phone, doc
 
 NAME = "at most 32 characters; letters, apostrophes, hyphens and spaces"
 FirstName = Annotated[str, doc(f"First name, {NAME}.", min_length=1, max_length=32)]
@@ -94,7 +94,7 @@ class ProfileForm(msgspec.Struct):
         doc(
             "The member's bank account for payouts: a Ukrainian IBAN, `UA` and 27 digits"
             " (its check digits are checked: a wrong one answers 400).",
-            pattern=r"^UA[0-9]{27}$",
+            pattern=UA_IBAN,
             examples=["UA213223130000026007233566001"],
         ),
     ]
@@ -123,7 +123,7 @@ class ProfileEditForm(msgspec.Struct):
             doc(
                 "A new phone (E.164): it changes only once confirmed with the code sent to it"
                 " (`POST /user/profile/phone/confirm`).",
-                pattern=r"^\+[1-9][0-9]{7,14}$",
+                pattern=E164,
             ),
         ]
         | None
