@@ -29,7 +29,8 @@ from tests.integration.http.conftest import MobileWorld, build_kasa
         (
             {"phone": "0501112233"},
             {
-                "phone": "must be a phone number in international form: + and digits, e.g. +380501234567"
+                "phone": "must be a phone number in international form: + and digits,"
+                " e.g. +380501234567"
             },
         ),
         ("+380501112233", {"body": "must be a JSON object"}),
