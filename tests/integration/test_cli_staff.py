@@ -130,9 +130,9 @@ def test_request_and_payout_commands(shell: Shell) -> None:
     listed = json.loads(shell.ok("request", "list", "--status", "opened", "--json"))
     assert [r["id"] for r in listed] == [int(request_id)]
     assert "message sent" in shell.ok("request", "message", request_id, "Скільки?")
-    shell.fund.staff_requests.assess(
-        shell.fund.operator_id, int(request_id), Assessment(approved_amount=Money(50000))
-    )
+    out = shell.ok("request", "assess", request_id, "--amount", "500", "--diagnosis", "J06")
+    assert f"request {request_id} assessed: approved 500.00 UAH, diagnosis J06" in out
+    assert shell("request", "assess", request_id).exit_code == 2  # nothing to set
     result = shell("payment", "payout", request_id, "600")
     assert result.exit_code == 1 and "exceed" in result.output
     assert "partial_payout 200.00 UAH" in shell.ok("payment", "payout", request_id, "200")

@@ -5,18 +5,20 @@ from __future__ import annotations
 import click
 
 from kasa.application.reads import Page, RequestQuery
+from kasa.application.requests import Assessment
 from kasa.application.search import words_of
 from kasa.domain.requests import RequestStatus, Resolution
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.cli.money import understood
 
 STATUSES = click.Choice([s.value for s in RequestStatus])
 
 
 @main.group()
 def request() -> None:
-    """Requests for aid: list, read, answer, close, reopen."""
+    """Requests for aid: list, read, answer, assess, close, reopen."""
 
 
 @request.command("list")
@@ -79,6 +81,35 @@ def request_message(state: CliState, request_id: int, text: str) -> None:
     """Write to the member; the request then waits for them."""
     state.staff.requests().write(state.staff_id(), request_id, text)
     click.echo(f"message sent on request {request_id}")
+
+
+@request.command("assess")
+@click.argument("request_id", type=int)
+@click.option("--amount", help="The approved amount in hryvnias (not below what is paid out).")
+@click.option("--diagnosis", help="The diagnosis.")
+@click.option("--text", "request_text", help="The request's text, corrected.")
+@pass_state
+def request_assess(
+    state: CliState,
+    request_id: int,
+    amount: str | None,
+    diagnosis: str | None,
+    request_text: str | None,
+) -> None:
+    """Set a request's approved amount, diagnosis or text."""
+    assessment = Assessment(
+        diagnosis=diagnosis,
+        approved_amount=understood(amount) if amount is not None else None,
+        request_text=request_text,
+    )
+    if not assessment:
+        raise click.UsageError("give --amount, --diagnosis or --text")
+    view = state.staff.requests().assess(state.staff_id(), request_id, assessment)
+    approved = view.request.approved_amount
+    click.echo(
+        f"request {request_id} assessed: approved {approved or '-'} UAH,"
+        f" diagnosis {view.request.diagnosis or '-'}"
+    )
 
 
 @request.command("close")
