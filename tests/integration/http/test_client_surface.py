@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from kasa.domain.staff import Role
+from kasa.domain.values import Phone
 from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
+from tests.integration.app.helpers import Fund
 from tests.integration.http.conftest import MobileWorld, build_kasa
 
 
@@ -140,3 +143,27 @@ def test_the_api_reference_describes_every_operation_field_and_value(
             if name in ENUM_LIKE and not lists_values(field, components):
                 missing.append(f"{where}.{name}: a bare string, its values not listed")
     assert not missing, f"{len(missing)} gaps, e.g. " + "; ".join(missing[:12])
+
+
+def test_options_lists_every_method_a_path_takes(tmp_path: Path) -> None:
+    """Checked on every documented path of both apps, each with a token of its own."""
+    kasa, fakes = build_kasa(tmp_path)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    fund.accounts.create(None, login="chief", role=Role.ADMIN, password="a long password 1")
+    staff = fund.accounts.sign_in("chief", "a long password 1").access_token
+    phone = Phone.parse("+380501112233")
+    fund.sign.request_code(phone, True)
+    member = fund.sign.sign_in(phone, fakes.sms.last_code(phone.e164))
+    multi = 0
+    for make, token in ((create_mobile_app, member), (create_admin_app, staff)):
+        with TestClient(make(kasa)) as client:
+            document = client.get("/docs/openapi.json").json()
+            for path, operations in document["paths"].items():
+                concrete = re.sub(r"\{[^}]+\}", "1", path)
+                answer = client.options(concrete, headers={"Authorization": f"Bearer {token}"})
+                documented = {m.upper() for m in operations} | {"OPTIONS"}
+                allowed = {m.strip() for m in answer.headers["allow"].split(",")}
+                assert allowed >= documented, (path, allowed, documented)
+                multi += len(documented) > 2
+    assert multi >= 5  # /member, /program, /request, /user, /user/{id} take two methods or more
+    kasa.adapters.database().dispose()

@@ -14,6 +14,7 @@ import attrs
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.routes import HTTPRoute
 
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
@@ -98,6 +99,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             freeze_startup_objects,
         ],
     )
+    list_every_method(app)
     app.state.tokens = kasa.adapters.tokens()
     app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
     app.state.body_limits = limits
@@ -115,6 +117,25 @@ def app_from_environment(api: Api) -> Litestar:
     for line in settings.warnings():
         logging.getLogger("kasa.settings").warning(line)
     return create_app(container, api)
+
+
+def list_every_method(app: Litestar) -> None:
+    """Make each path's ``OPTIONS`` answer list every method the path takes.
+
+    Litestar 2 registers a router's handlers one at a time; the ``OPTIONS`` handler it
+    adds to a path keeps the methods of the path as it was when the handler was made, so
+    a path that takes ``POST`` and ``PUT`` answered ``Allow: OPTIONS, POST``
+    (litestar-org/litestar issue 4169, fixed only in Litestar 3). Each such handler is
+    pointed at its path's final route here."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.handler_name != "options_handler":
+                continue
+            for cell in handler.fn.__closure__ or ():
+                if isinstance(cell.cell_contents, HTTPRoute):
+                    cell.cell_contents = route
 
 
 def freeze_startup_objects() -> None:
