@@ -17,6 +17,7 @@ from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import Fund
 from tests.integration.http.conftest import MobileWorld, build_kasa
+from tests.integration.http.test_mobile_api import JPEG, profile_form
 
 
 @pytest.mark.parametrize(
@@ -167,3 +168,21 @@ def test_options_lists_every_method_a_path_takes(tmp_path: Path) -> None:
                 multi += len(documented) > 2
     assert multi >= 5  # /member, /program, /request, /user, /user/{id} take two methods or more
     kasa.adapters.database().dispose()
+
+
+def test_document_errors_name_the_form_fields(world: MobileWorld) -> None:
+    _, headers = world.sign_up("+380501112233")
+    program_id = world.fund.program()
+    r = world.client.post(
+        "/user/profile/create",
+        headers=headers,
+        data=profile_form(program_id),
+        files=[
+            ("inn", ("inn.jpg", JPEG + b"1", "image/jpeg")),
+            ("id_1", ("front.jpg", JPEG + b"2", "image/jpeg")),
+        ],
+    )
+    assert r.status_code == 400, r.text
+    missing = r.json()["errors"]["identity"]
+    assert "id_2" in missing and "book_address" in missing, missing
+    assert "id_card" not in r.text and "passport_page" not in r.text

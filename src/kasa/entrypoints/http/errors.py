@@ -81,6 +81,9 @@ def in_route_names(
             fields[theirs] = fields.pop(ours)
         if message.startswith(f"{ours}: "):
             message = f"{theirs}: " + message[len(ours) + 2 :]
+    if names:  # the names also inside the texts ("missing: id_card_back" → "missing: id_2")
+        said = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+        fields = {key: said.sub(lambda m: names[m.group(1)], text) for key, text in fields.items()}
     return message, fields
 
 

@@ -19,6 +19,7 @@ from kasa.domain.identity import IdentityType
 from kasa.domain.members import PersonalData
 from kasa.domain.values import Email, Phone
 from kasa.entrypoints.http.common import client_address, file_response, read_upload
+from kasa.entrypoints.http.errors import FIELD_NAMES
 from kasa.entrypoints.http.fields import MAX_ID, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
@@ -52,7 +53,14 @@ async def member_file(
     return file_response(await read(member_files.own_file, member_id, uid, filename))
 
 
-@PROFILE.post("/user/profile/create", 409, 413, 422, 502, opt={"files": 6})
+@PROFILE.post(
+    "/user/profile/create",
+    409,
+    413,
+    422,
+    502,
+    opt={"files": 6, FIELD_NAMES: {kind.value: field for field, kind in DOCUMENT_FIELDS.items()}},
+)
 async def profile_create(
     data: MultipartBody[s.ProfileForm],
     member_id: NamedDependency[int],
