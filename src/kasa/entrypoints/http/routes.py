@@ -13,9 +13,10 @@ import attrs
 from litestar import delete, get, post, put
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
 
 from kasa.entrypoints.http.auth import SIGNED_IN
-from kasa.entrypoints.http.errors import ERROR_RESPONSES
+from kasa.entrypoints.http.errors import ERROR_EXAMPLES, ERROR_RESPONSES
 from kasa.entrypoints.http.schemas import ErrorOut
 
 # Any route may answer 413 (a body larger than it takes) and 503 (the database is
@@ -38,7 +39,12 @@ def errors(*codes: int, meaning: Mapping[int, str] | None = None) -> dict[int, R
     this route (and what to do), in place of the general words."""
     said = {**ERROR_RESPONSES, **(meaning or {})}
     return {
-        code: ResponseSpec(data_container=ErrorOut, description=said[code])
+        code: ResponseSpec(
+            data_container=ErrorOut,
+            description=said[code],
+            generate_examples=False,
+            examples=[Example(summary=f"A {code} answer", value=ERROR_EXAMPLES[code])],
+        )
         for code in sorted({*codes, *ANY_ROUTE})
     }
 

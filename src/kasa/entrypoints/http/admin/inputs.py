@@ -28,7 +28,7 @@ ResolutionText = Literal["paid", "rejected", "withdrawn", ""]
 class SignIn(msgspec.Struct):
     """A staff user's login and password."""
 
-    login: Annotated[str, doc("The login (any letter case).", examples=["chief"])]
+    login: Annotated[str, doc("The login (any letter case).", examples=["olena"])]
     password: Annotated[str, doc("The password.")]
 
 
@@ -48,7 +48,7 @@ class NewStaff(msgspec.Struct):
     login: Login
     email: Annotated[str | None, doc("E-mail address.")] = None
     is_active: Annotated[bool, doc("false to create it switched off.")] = True
-    name: Annotated[str, doc("The person's name.")] = ""
+    name: Annotated[str, doc("The person's name.", examples=["Олена Шевчук"])] = ""
     phone: Annotated[str | None, doc("Phone (E.164).")] = None
     role: Annotated[Role, doc(ROLE)] = Role.OPERATOR
 
@@ -98,6 +98,7 @@ class MemberFilter(msgspec.Struct):
             " apostrophes ignored; at most 10 words, 200 characters). Empty: the review"
             " queue.",
             max_length=200,
+            examples=["Коваль Олена"],
         ),
     ] = ""
     fields: Annotated[SearchFields, doc("The fields to search.")] = msgspec.field(
@@ -221,7 +222,9 @@ class RequestChanges(msgspec.Struct):
 
     id: Annotated[Id, doc("The request's id.")]
     request_text: Annotated[str | None, doc(f"The request's text, corrected{OptionalText}.")] = None
-    diagnos: Annotated[str | None, doc(f"The diagnosis{OptionalText}.")] = None
+    diagnos: Annotated[
+        str | None, doc(f"The diagnosis{OptionalText}.", examples=["J06 — ГРВІ"])
+    ] = None
     suma: Annotated[
         Decimal | None,
         doc(f"The approved amount in hryvnias (not below what is paid out){OptionalText}."),
@@ -236,14 +239,28 @@ class RequestChanges(msgspec.Struct):
             "When closing: `paid` (payouts reached the approved amount), `rejected` or `withdrawn`."
         ),
     ] = None
-    reason: Annotated[str | None, doc("Why, when rejecting (required then).")] = None
+    reason: Annotated[
+        str | None,
+        doc(
+            "Why, when rejecting (required then); the member sees it.",
+            examples=["Витрати не покриває програма «Базова»."],
+        ),
+    ] = None
 
 
 class StaffMessage(msgspec.Struct):
     """A message to the member about a request."""
 
     request_id: Annotated[Id, doc("The request's id.")]
-    message: Annotated[str, doc("The text, 1 to 4000 characters.", min_length=1, max_length=4000)]
+    message: Annotated[
+        str,
+        doc(
+            "The text, 1 to 4000 characters.",
+            min_length=1,
+            max_length=4000,
+            examples=["Надішліть, будь ласка, рецепт лікаря."],
+        ),
+    ]
 
 
 class RequestRead(msgspec.Struct):

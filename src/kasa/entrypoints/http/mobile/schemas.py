@@ -17,9 +17,16 @@ from kasa.domain.requests import RequestStatus
 from kasa.entrypoints.http.fields import DATE_IN, E164, MONEY_OUT, UA_IBAN, Code, Id, Phone, doc
 
 NAME = "at most 32 characters; letters, apostrophes, hyphens and spaces"
-FirstName = Annotated[str, doc(f"First name, {NAME}.", min_length=1, max_length=32)]
-MiddleName = Annotated[str, doc(f"Middle name (patronymic), {NAME}; may be empty.", max_length=32)]
-LastName = Annotated[str, doc(f"Last name, {NAME}.", min_length=1, max_length=32)]
+FirstName = Annotated[
+    str, doc(f"First name, {NAME}.", min_length=1, max_length=32, examples=["Олена"])
+]
+MiddleName = Annotated[
+    str,
+    doc(f"Middle name (patronymic), {NAME}; may be empty.", max_length=32, examples=["Петрівна"]),
+]
+LastName = Annotated[
+    str, doc(f"Last name, {NAME}.", min_length=1, max_length=32, examples=["Коваль"])
+]
 DOCUMENT = (
     "A scan or photo of {what}: JPEG, PNG, PDF or plain text, at most the server's upload"
     " limit (10 MiB unless set otherwise)."
@@ -34,7 +41,7 @@ Receipts = Annotated[
 ]
 Hryvnias = Annotated[float, doc(f"An amount in {MONEY_OUT}.")]
 OutDate = Annotated[str | None, doc("A date as `dd.mm.YYYY`; null when there is none.")]
-ProgramId = Annotated[Id, doc("The program's id, from `GET /program/list`.")]
+ProgramId = Annotated[Id, doc("The program's id, from `GET /program/list`.", examples=[1])]
 RequestId = Annotated[int, doc("The request's id.")]
 Statuses = Annotated[
     list[RequestStatus] | None,
@@ -185,14 +192,27 @@ class StatusFilter(msgspec.Struct):
 class MessageIn(msgspec.Struct):
     """A message to the fund about a request."""
 
-    message: Annotated[str, doc("The text, 1 to 4000 characters.", min_length=1, max_length=4000)]
+    message: Annotated[
+        str,
+        doc(
+            "The text, 1 to 4000 characters.",
+            min_length=1,
+            max_length=4000,
+            examples=["Додаю рецепт лікаря до чека."],
+        ),
+    ]
 
 
 class RequestForm(msgspec.Struct):
     """A new request for aid (multipart form)."""
 
     comment: Annotated[
-        str, doc("What the aid is for, at most 4000 characters.", max_length=4000)
+        str,
+        doc(
+            "What the aid is for, at most 4000 characters.",
+            max_length=4000,
+            examples=["Ліки після операції: чеки з аптеки за вересень."],
+        ),
     ] = ""
     files: Receipts = msgspec.field(default_factory=list)
 
