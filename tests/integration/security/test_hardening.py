@@ -71,9 +71,8 @@ def test_dates_out_of_range_are_field_errors_on_both_apps(
 ) -> None:
     headers = signed_in(world)
     r = world.client.post("/user/charges/list", headers=headers, json={"end": day})
-    assert r.status_code == 400 and r.json()["errors"] == {
-        "end": "must be a date between 1900 and 2200"
-    }
+    assert r.status_code == 400
+    assert r.json()["errors"]["end"].startswith("must be a date between 1900 and 2200")
     c, h = admin.client, admin.headers
     for method, path, body in (
         ("post", "/payments", {"date_end": day}),

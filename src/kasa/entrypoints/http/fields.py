@@ -25,6 +25,8 @@ def doc(description: str, **constraints: Any) -> msgspec.Meta:
 
 # Ids from clients: a positive number a database key can hold (anything else is a 400).
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+
+
 PHONE = (
     "A mobile phone number in international (E.164) form: `+`, the country code and the"
     " number, digits only. Sign-in codes go only to the fund's countries (Ukraine, 380,"
@@ -33,16 +35,22 @@ PHONE = (
 E164 = r"^\+[1-9][0-9]{7,14}$"
 SMS_CODE = r"^[0-9]{6}$"
 UA_IBAN = r"^UA[0-9]{27}$"
-DMY = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
+_DAY, _MONTH = r"(0[1-9]|[12][0-9]|3[01])", r"(0[1-9]|1[0-2])"
+_YEAR = r"(19[0-9]{2}|2[01][0-9]{2}|2200)"  # the years the fund can mean: 1900 to 2200
+DMY = rf"^{_DAY}\.{_MONTH}\.{_YEAR}$"
 # a date a client sends: dd.mm.YYYY, or YYYY-MM-DD
-DATE_IN = r"^([0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+DATE_IN = rf"^({_DAY}\.{_MONTH}\.{_YEAR}|{_YEAR}-{_MONTH}-{_DAY})$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"
+LOGIN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 # what a value that does not match a pattern is told
 PATTERN_WORDS = {
     E164: "must be a phone number in international form: + and digits, e.g. +380501234567",
     SMS_CODE: "must be the 6 digits of the code",
     UA_IBAN: "must be a Ukrainian IBAN: UA and 27 digits",
-    DMY: "must be a date as dd.mm.YYYY",
-    DATE_IN: "must be a date as dd.mm.YYYY or YYYY-MM-DD",
+    DMY: "must be a date between 1900 and 2200, as dd.mm.YYYY",
+    DATE_IN: "must be a date between 1900 and 2200, as dd.mm.YYYY or YYYY-MM-DD",
+    EMAIL: "is not an e-mail address",
+    LOGIN: "may contain only latin letters, digits, '.', '_', '-' (first a letter or digit)",
 }
 Phone = Annotated[str, doc(PHONE, pattern=E164, examples=["+380501234567"])]
 Code = Annotated[str, doc("The 6-digit code sent by SMS.", pattern=SMS_CODE, examples=["482913"])]

@@ -21,6 +21,7 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query, request_query
+from kasa.entrypoints.http.fields import DATE_IN
 from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date, parse_enum, parse_enums
@@ -55,8 +56,12 @@ async def export(
     type: FromQuery[list[str] | None] = None,
     status: FromQuery[list[str] | None] = None,
     words: Annotated[str | None, QueryParameter(name="query")] = None,
-    date_start: FromQuery[str | None] = None,
-    date_end: FromQuery[str | None] = None,
+    date_start: Annotated[
+        str | None, QueryParameter(pattern=DATE_IN, description="From this day, `YYYY-MM-DD`.")
+    ] = None,
+    date_end: Annotated[
+        str | None, QueryParameter(pattern=DATE_IN, description="Up to this day, included.")
+    ] = None,
     amount_start: FromQuery[Decimal | None] = None,
     amount_end: FromQuery[Decimal | None] = None,
     certificate: FromQuery[str | None] = None,
@@ -99,8 +104,12 @@ async def export(
 async def fund_report(
     staff_id: NamedDependency[int],
     books: NamedDependency[Books],
-    date_from: FromQuery[str | None] = None,
-    date_to: FromQuery[str | None] = None,
+    date_from: Annotated[
+        str | None, QueryParameter(pattern=DATE_IN, description="The first day, `YYYY-MM-DD`.")
+    ] = None,
+    date_to: Annotated[
+        str | None, QueryParameter(pattern=DATE_IN, description="The last day, included.")
+    ] = None,
 ) -> c.FundReportOut:
     """Money in and out by month and program, and members by status."""
     report = await run(

@@ -14,13 +14,26 @@ from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.payments import PaymentType
 from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
-from kasa.entrypoints.http.fields import DATE_IN, Id, doc
+from kasa.entrypoints.http.fields import DATE_IN, EMAIL, LOGIN, MAX_ID, Id, doc
 
 Offset = Annotated[int, doc("How many to skip (for paging).", ge=0, le=10**9)]
 Limit = Annotated[int, doc("How many at most, 1 to 500.", ge=1, le=500)]
 MemberIdField = Annotated[Id, doc("The member's id.")]
-Login = Annotated[str, doc("The staff user's login, at most 32 characters.", max_length=32)]
+Login = Annotated[
+    str,
+    doc(
+        "The staff user's login: latin letters, digits, `.`, `_`, `-`; at most 32 characters.",
+        pattern=LOGIN,
+        examples=["olena"],
+    ),
+]
 OptionalText = "; unchanged when missing"
+PaidRequest = Annotated[
+    int,
+    doc("The request a payout pays (required for payouts, refused for top-ups).", ge=1, le=MAX_ID),
+]
+OwnerId = Annotated[int, doc("The member it must belong to (a check).", ge=1, le=MAX_ID)]
+ActorId = Annotated[int, doc("The acting member's or staff user's id.", ge=1, le=MAX_ID)]
 # the admin site sends an empty resolution when it is not closing the request
 ResolutionText = Literal["paid", "rejected", "withdrawn", ""]
 
@@ -46,7 +59,7 @@ class NewStaff(msgspec.Struct):
     """A new staff account; its password is generated and answered once."""
 
     login: Login
-    email: Annotated[str | None, doc("E-mail address.")] = None
+    email: Annotated[str, doc("E-mail address.", pattern=EMAIL, max_length=128)] | None = None
     is_active: Annotated[bool, doc("false to create it switched off.")] = True
     name: Annotated[str, doc("The person's name.", examples=["Олена Шевчук"])] = ""
     phone: Annotated[str | None, doc("Phone (E.164).")] = None
@@ -69,12 +82,20 @@ class PasswordChange(msgspec.Struct):
     """A new password: one's own (with the old one), or an admin's for anyone."""
 
     new_password: Annotated[
-        str, doc("The new password: 10 to 256 characters, not only letters or digits.")
+        str,
+        doc(
+            "The new password: 10 to 256 characters, not starting or ending with a space.",
+            min_length=10,
+            max_length=256,
+        ),
     ]
     old_password: Annotated[str | None, doc("The current password (for one's own).")] = None
-    id: Annotated[Id | None, doc("Whose password (an admin's choice); one's own when missing.")] = (
-        None
-    )
+    id: (
+        Annotated[
+            int, doc("Whose password (an admin's choice); one's own when missing.", ge=1, le=MAX_ID)
+        ]
+        | None
+    ) = None
 
 
 class SearchFields(msgspec.Struct):
@@ -155,7 +176,10 @@ class MemberEdit(msgspec.Struct):
 class ProgramForm(msgspec.Struct):
     """A program (multipart form): no `id` creates one; what is missing stays."""
 
-    id: Annotated[Id | None, doc("The program to change; a new one when missing.")] = None
+    id: (
+        Annotated[int, doc("The program to change; a new one when missing.", ge=1, le=MAX_ID)]
+        | None
+    ) = None
     month_price: Annotated[
         Decimal | None, doc("The price of 30 days in hryvnias (required for a new program).")
     ] = None
@@ -180,9 +204,7 @@ class ManualPayment(msgspec.Struct):
     type: Annotated[PaymentType, doc("`top_up`, `payout` or `partial_payout`.")]
     date: Annotated[str, doc("When the money moved, `YYYY-MM-DD`.", pattern=DATE_IN)]
     amount: Annotated[Decimal, doc("How much, in hryvnias: more than 0, two decimals at most.")]
-    request: Annotated[
-        Id | None, doc("The request a payout pays (required for payouts, refused for top-ups).")
-    ] = None
+    request: PaidRequest | None = None
 
 
 class PaymentFilter(msgspec.Struct):
@@ -267,7 +289,7 @@ class RequestRead(msgspec.Struct):
     """Which request."""
 
     request: Annotated[Id, doc("The request's id.")]
-    member: Annotated[Id | None, doc("The member it must belong to (a check).")] = None
+    member: OwnerId | None = None
 
 
 class PayoutApproval(msgspec.Struct):
@@ -282,7 +304,7 @@ class AuditFilter(msgspec.Struct):
     object_kind: Annotated[ObjectKind | None, doc("What the events are about.")] = None
     object_id: Annotated[str | None, doc("The id of what they are about.")] = None
     actor_kind: Annotated[ActorKind | None, doc("Who acted: `member`, `staff` or `system`.")] = None
-    actor_id: Annotated[Id | None, doc("The acting member's or staff user's id.")] = None
+    actor_id: ActorId | None = None
     event_type: Annotated[list[EventType] | None, doc("Only these kinds of event.")] = None
     date_start: Annotated[str, doc("From this day, `YYYY-MM-DD`.", pattern=DATE_IN)] | None = None
     date_end: Annotated[str, doc("Up to this day, included.", pattern=DATE_IN)] | None = None

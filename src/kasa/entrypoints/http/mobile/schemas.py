@@ -14,7 +14,16 @@ from kasa.domain.members import MemberStatus
 from kasa.domain.membership import MembershipState
 from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus
-from kasa.entrypoints.http.fields import DATE_IN, E164, MONEY_OUT, UA_IBAN, Code, Id, Phone, doc
+from kasa.entrypoints.http.fields import (
+    DATE_IN,
+    E164,
+    MONEY_OUT,
+    UA_IBAN,
+    Code,
+    Id,
+    Phone,
+    doc,
+)
 
 NAME = "at most 32 characters; letters, apostrophes, hyphens and spaces"
 FirstName = Annotated[
@@ -218,10 +227,12 @@ class RequestForm(msgspec.Struct):
 
 
 class RequestFilesForm(msgspec.Struct):
-    """More files for a request (multipart form)."""
+    """More files for a request (multipart form): at least one."""
 
     id: Annotated[Id, doc("The request's id.")]
-    files: Receipts = msgspec.field(default_factory=list)
+    files: Annotated[
+        list[UploadFile], doc("Receipts or prescriptions: at least one file.", min_length=1)
+    ] = msgspec.field(default_factory=list)
 
 
 class TopUp(msgspec.Struct):
