@@ -53,8 +53,17 @@ async def export(
     kind: FromPath[Literal["payments.csv", "requests.csv", "members.csv"]],
     staff_id: NamedDependency[int],
     books: NamedDependency[Books],
-    type: FromQuery[list[str] | None] = None,
-    status: FromQuery[list[str] | None] = None,
+    type: Annotated[
+        list[PaymentType] | None, QueryParameter(description="Payments: only these types.")
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        QueryParameter(
+            description="Requests: only these request statuses (`opened`, `awaiting_agent`,"
+            " `awaiting_client`, `closed`); members: only these member statuses"
+            " (`registered`, `pending_review`, `approved`, `blocked`)."
+        ),
+    ] = None,
     words: Annotated[str | None, QueryParameter(name="query")] = None,
     date_start: Annotated[
         str | None, QueryParameter(pattern=DATE_IN, description="From this day, `YYYY-MM-DD`.")
@@ -72,7 +81,7 @@ async def export(
     members by ``query`` (every word in any field) and ``status``."""
     if kind == "payments.csv":
         filters = i.PaymentFilter(
-            type=sorted(parse_enums(PaymentType, type, "type")),
+            type=sorted(type or ()),
             date_start=date_start,
             date_end=date_end,
             amount_start=amount_start,

@@ -155,7 +155,13 @@ class MemberEdit(msgspec.Struct):
     email: Annotated[str | None, doc(f"E-mail address{OptionalText}.")] = None
     iban: Annotated[str | None, doc(f"The payout account, a Ukrainian IBAN{OptionalText}.")] = None
     birth_date: Annotated[str | None, doc(f"Birth date, `YYYY-MM-DD`{OptionalText}.")] = None
-    certificate: Annotated[str | None, doc(f"The certificate number, unique{OptionalText}.")] = None
+    certificate: (
+        Annotated[
+            str,
+            doc(f"The certificate number, unique{OptionalText}.", min_length=1, max_length=32),
+        ]
+        | None
+    ) = None
     passport_data: Annotated[str | None, doc(f"Passport series and number{OptionalText}.")] = None
     inn: Annotated[str | None, doc(f"The tax number (RNOKPP), 10 digits{OptionalText}.")] = None
     phone: Annotated[str | None, doc(f"The member's phone (E.164){OptionalText}.")] = None

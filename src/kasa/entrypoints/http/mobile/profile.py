@@ -15,6 +15,7 @@ from litestar.response import Stream
 from kasa.application.identity import DiiaSharing
 from kasa.application.members import MemberFiles
 from kasa.application.profiles import Profiles
+from kasa.domain.errors import InvalidInput
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import PersonalData
 from kasa.domain.values import Email, Phone
@@ -92,7 +93,10 @@ async def profile_edit(
 ) -> s.ProfileEdited:
     """Change e-mail, phone or photo. A new phone is not taken at once: a code is sent
     to it (``phone_change: code_sent``) and the change waits for
-    ``/user/profile/phone/confirm``. When the code cannot be sent, nothing is saved."""
+    ``/user/profile/phone/confirm``. When the code cannot be sent, nothing is saved.
+    At least one of the three must be given."""
+    if data.email is None and data.phone is None and data.photo is None:
+        raise InvalidInput("Nothing to change.", {"body": "give email, phone or photo"})
     code_sent = await run(
         profiles.edit,
         member_id,
