@@ -202,3 +202,12 @@ def test_document_errors_name_the_form_fields(world: MobileWorld) -> None:
     missing = r.json()["errors"]["identity"]
     assert "id_2" in missing and "book_address" in missing, missing
     assert "id_card" not in r.text and "passport_page" not in r.text
+
+
+def test_a_body_the_route_may_go_without_is_documented_as_optional(world: MobileWorld) -> None:
+    _, headers = world.sign_up("+380501112233")
+    paths = world.client.get("/docs/openapi.json").json()["paths"]
+    for path in ("/user/request/list", "/user/charges/list"):
+        assert paths[path]["post"]["requestBody"]["required"] is False
+        assert world.client.post(path, headers=headers).status_code != 400  # taken without one
+    assert paths["/user/signin"]["post"]["requestBody"]["required"] is True

@@ -20,9 +20,9 @@ encrypted by them, which no generator can make: valid-looking data is refused th
 design.
 
 Not checked yet: that every input the document calls invalid is refused
-(``negative_data_rejection``). Two gaps are known: bodies whose fields are all optional
-are documented as required though a missing body is taken, and the request decoder
-coerces some values the document does not allow (``0`` for ``false``)."""
+(``negative_data_rejection``). Two gaps are known: ``/user/request/create`` documents its
+form as required though an empty request is taken, and the request decoder coerces some
+values the document does not allow (``0`` for ``false``)."""
 
 from __future__ import annotations
 
