@@ -52,6 +52,8 @@ PATTERN_WORDS = {
     EMAIL: "is not an e-mail address",
     LOGIN: "may contain only latin letters, digits, '.', '_', '-' (first a letter or digit)",
 }
+# the `status` of an answer that succeeded (failures answer an error, `ErrorOut`)
+Success = Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
 Phone = Annotated[str, doc(PHONE, pattern=E164, examples=["+380501234567"])]
 Code = Annotated[str, doc("The 6-digit code sent by SMS.", pattern=SMS_CODE, examples=["482913"])]
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

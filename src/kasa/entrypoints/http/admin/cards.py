@@ -14,7 +14,9 @@ from kasa.domain.members import MemberStatus
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from kasa.domain.staff import Role
-from kasa.entrypoints.http.fields import doc
+from kasa.entrypoints.http.fields import Success, doc
+
+ANSWER = doc("The answer.")
 
 
 class Shape(msgspec.Struct, kw_only=True):
@@ -295,27 +297,27 @@ class SignInOut(Shape):
 
 
 class StaffList(Shape):
-    data: Annotated[list[StaffCard], doc("The answer.")]
+    data: Annotated[list[StaffCard], ANSWER]
 
 
 class StaffOne(Shape):
-    data: Annotated[StaffCard, doc("The answer.")]
+    data: Annotated[StaffCard, ANSWER]
 
 
 class StaffCreated(Shape):
-    data: Annotated[StaffCard, doc("The answer.")]
+    data: Annotated[StaffCard, ANSWER]
     initial_password: Annotated[
         str, doc("The generated password, shown this once: hand it to the person.")
     ]
 
 
 class Done(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    status: Success
     message: Annotated[str, doc("The text.")]
 
 
 class PasswordChanged(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
+    status: Success
     message: Annotated[str, doc("The text.")]
     # a new token when one changed one's own password (every older token has ended)
     access_token: Annotated[
@@ -324,55 +326,55 @@ class PasswordChanged(Shape):
 
 
 class MemberList(Shape):
-    data: Annotated[list[MemberCard], doc("The answer.")]
+    data: Annotated[list[MemberCard], ANSWER]
 
 
 class CertificateOut(Shape):
-    data: Annotated[str, doc("The answer.")]
+    data: Annotated[str, ANSWER]
 
 
 class MemberSaved(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
-    data: Annotated[MemberCard, doc("The answer.")]
+    status: Success
+    data: Annotated[MemberCard, ANSWER]
 
 
 class ProgramList(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
-    data: Annotated[list[ProgramCard], doc("The answer.")]
+    status: Success
+    data: Annotated[list[ProgramCard], ANSWER]
 
 
 class ProgramOne(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
-    data: Annotated[ProgramCard, doc("The answer.")]
+    status: Success
+    data: Annotated[ProgramCard, ANSWER]
 
 
 class PaymentSaved(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
-    data: Annotated[PaymentCard, doc("The answer.")]
+    status: Success
+    data: Annotated[PaymentCard, ANSWER]
 
 
 class PaymentPage(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
-    data: Annotated[list[PaymentListed], doc("The answer.")]
+    status: Success
+    data: Annotated[list[PaymentListed], ANSWER]
     total: Annotated[int, doc("How many match, on every page together.")]
 
 
 class RequestPage(Shape):
-    data: Annotated[list[RequestListed], doc("The answer.")]
+    data: Annotated[list[RequestListed], ANSWER]
     total: Annotated[int, doc("How many match, on every page together.")]
 
 
 class RequestSaved(Shape):
-    status: Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
-    data: Annotated[RequestFull, doc("The answer.")]
+    status: Success
+    data: Annotated[RequestFull, ANSWER]
 
 
 class RequestOpened(Shape):
-    data: Annotated[RequestWithPayoutTypes, doc("The answer.")]
+    data: Annotated[RequestWithPayoutTypes, ANSWER]
 
 
 class AuditPage(Shape):
-    data: Annotated[list[AuditCard], doc("The answer.")]
+    data: Annotated[list[AuditCard], ANSWER]
     total: Annotated[int, doc("How many match, on every page together.")]
 
 

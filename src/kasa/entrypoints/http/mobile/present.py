@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import attrs
+import msgspec
 
 from kasa.application.views import (
     FileView,
@@ -105,14 +106,7 @@ class Shapes:
     def detail(self, view: RequestDetail) -> s.RequestDetail:
         r = view.request
         return s.RequestDetail(
-            id=r.id,
-            status=r.status,
-            comment=r.request_text,
-            date=dmy(r.created_at),
-            date_modified=dmy(r.updated_at),
-            sum=amount(r.approved_amount),
-            diagnos=r.diagnosis,
-            files=self.files(r.files),
+            **msgspec.structs.asdict(self.summary(r)),
             messages=[
                 s.MessageOut(
                     m.id, m.message, author(m.author), m.author_name, m.created_at.isoformat()

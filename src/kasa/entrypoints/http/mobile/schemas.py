@@ -22,6 +22,7 @@ from kasa.entrypoints.http.fields import (
     Code,
     Id,
     Phone,
+    Success,
     doc,
 )
 
@@ -56,7 +57,6 @@ Statuses = Annotated[
     list[RequestStatus] | None,
     doc("Only requests in these statuses; all of them when missing or empty."),
 ]
-Done = Annotated[Literal["success"], doc("Always `success` (failures answer an error).")]
 Text = Annotated[str, doc("A human-readable message, in English.")]
 
 
@@ -277,7 +277,7 @@ class ProfileEdited(msgspec.Struct, omit_defaults=True):
 
 
 class StatusMessage(msgspec.Struct):
-    status: Done
+    status: Success
     message: Text
 
 
@@ -339,7 +339,7 @@ class MemberProgramOut(msgspec.Struct):
 
 
 class ProgramChanged(msgspec.Struct):
-    status: Done
+    status: Success
     message: Text
     data: Annotated[MemberProgramOut, doc("The choice, waiting for staff.")]
 
@@ -402,15 +402,7 @@ class RequestSummary(msgspec.Struct):
     files: Annotated[list[FileOut], doc("The request's files.")]
 
 
-class RequestDetail(msgspec.Struct):
-    id: RequestId
-    status: Annotated[RequestStatus, doc(REQUEST_STATUS)]
-    comment: Annotated[str, doc("What the aid is for.")]
-    date: Annotated[str | None, doc("When it was filed (`dd.mm.YYYY`).")]
-    date_modified: Annotated[str | None, doc("When it last changed (`dd.mm.YYYY`).")]
-    sum: Annotated[float | None, doc(f"The approved amount, in {MONEY_OUT}; null until set.")]
-    diagnos: Annotated[str, doc("The diagnosis, as staff wrote it.")]
-    files: Annotated[list[FileOut], doc("The request's files.")]
+class RequestDetail(RequestSummary):
     messages: Annotated[list[MessageOut], doc("The conversation, oldest first.")]
     charges: Annotated[list[Charge], doc("What the fund paid on it.")]
 
@@ -422,7 +414,7 @@ class CheckoutOut(msgspec.Struct):
 
 
 class CallbackOut(msgspec.Struct):
-    status: Done
+    status: Success
     payment_status: Annotated[PaymentStatus, doc("The payment's status now.")]
     changed: Annotated[bool, doc("false when the callback changed nothing (a repeat).")]
 
