@@ -20,13 +20,20 @@ from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType, new_identity
 from kasa.domain.members import CorrectionReport, MemberStatus
 from kasa.domain.money import Money
-from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
 from kasa.domain.staff import Role
 from kasa.domain.values import TaxNumber
 from tests.integration.conftest import empty_tables, sqlite_database
-from tests.integration.test_repository_contract import T0, Factory, add_members, member, staff
+from tests.integration.test_repository_contract import (
+    T0,
+    Factory,
+    add_members,
+    member,
+    payment,
+    staff,
+)
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])
@@ -323,20 +330,6 @@ def test_searches_follow_renames_and_edits(uow_factory: Factory, reads: SqlReads
 
 
 # -- payments --------------------------------------------------------------------------
-def payment(member_id: int, kopecks: int, day: int, **fields: object) -> Payment:
-    p = Payment(
-        member_id,
-        PaymentType.TOP_UP,
-        Money(kopecks),
-        PaymentSource.GATEWAY,
-        T0 + timedelta(days=day),
-        T0 + timedelta(days=day),
-    )
-    for key, value in fields.items():
-        setattr(p, key, value)
-    return p
-
-
 def test_payment_totals_follow_every_change(uow_factory: Factory, reads: SqlReads) -> None:
     """Totals (kept as per-day counts) equal the rows found, after payments are added,
     confirmed, failed, moved to another day, and after a rolled-back change."""
