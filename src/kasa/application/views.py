@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import BinaryIO, Generic, TypeVar
+from typing import BinaryIO, Generic, Literal, TypeVar
 
 import attrs
 
@@ -243,7 +243,7 @@ class PaymentRow:
 class MessageView:
     id: int
     message: str
-    author: str  # "member" or "staff"
+    author: Literal["member", "staff"]
     author_name: str
     created_at: datetime
 

@@ -99,8 +99,3 @@ def money(value: Money) -> float:
 def amount(value: Money | None) -> float | None:
     """Like :func:`money`, keeping "not set" as null."""
     return None if value is None else money(value)
-
-
-def author(who: str) -> Literal["member", "staff"]:
-    """Who wrote a message on a request."""
-    return "staff" if who == "staff" else "member"

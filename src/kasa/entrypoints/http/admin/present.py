@@ -42,7 +42,7 @@ from kasa.entrypoints.http.admin.cards import (
     SignedInUser,
     StaffCard,
 )
-from kasa.entrypoints.http.fields import amount, author, iso, money
+from kasa.entrypoints.http.fields import amount, iso, money
 
 
 def staff_user(user: StaffView) -> StaffCard:
@@ -227,7 +227,7 @@ def _full_fields(view: RequestDetail) -> dict[str, Any]:
             MessageCard(
                 id=m.id,
                 message=m.message,
-                author=author(m.author),
+                author=m.author,
                 author_name=m.author_name,
                 created_at=iso(m.created_at),
             )

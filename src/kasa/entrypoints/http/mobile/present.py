@@ -16,7 +16,7 @@ from kasa.application.views import (
     RequestView,
 )
 from kasa.domain.membership import MembershipState
-from kasa.entrypoints.http.fields import amount, author, dmy, money
+from kasa.entrypoints.http.fields import amount, dmy, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.paths import MEMBER_FILE, PROGRAM_TERMS
 from kasa.entrypoints.settings import Settings
@@ -108,9 +108,7 @@ class Shapes:
         return s.RequestDetail(
             **msgspec.structs.asdict(self.summary(r)),
             messages=[
-                s.MessageOut(
-                    m.id, m.message, author(m.author), m.author_name, m.created_at.isoformat()
-                )
+                s.MessageOut(m.id, m.message, m.author, m.author_name, m.created_at.isoformat())
                 for m in view.messages
             ],
             charges=[self.charge(p, r.diagnosis) for p in view.charges],
