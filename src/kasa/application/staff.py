@@ -67,7 +67,7 @@ class StaffAccounts:
     settings: FundSettings
 
     def __attrs_post_init__(self) -> None:
-        assert self._decoy  # made once, with the use case, not on the first refusal
+        _ = self._decoy  # made once, with the use case, not on the first refusal
 
     @functools.cached_property
     def _decoy(self) -> str:
