@@ -12,7 +12,6 @@ from litestar.response import Stream
 from kasa.application.reads import AuditQuery, MemberQuery
 from kasa.application.reports import Books
 from kasa.application.search import words_of
-from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.members import MemberStatus
 from kasa.domain.payments import PaymentType
@@ -24,7 +23,7 @@ from kasa.entrypoints.http.admin.queries import page, payment_query, request_que
 from kasa.entrypoints.http.fields import DATE_IN
 from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.parsing import parse_date, parse_enum, parse_enums
+from kasa.entrypoints.parsing import parse_date, parse_enums
 
 BOOKS = Area("books", ANY_STAFF, signed_in=True, answers=(400,))
 
@@ -36,11 +35,11 @@ async def audit(
     """The audit trail, filtered by object, actor, event type and dates."""
     start, end = parse_date(data.date_start, "date_start"), parse_date(data.date_end, "date_end")
     query = AuditQuery(
-        object_kind=parse_enum(ObjectKind, data.object_kind, "object_kind"),
+        object_kind=data.object_kind,
         object_id=data.object_id,
-        actor_kind=parse_enum(ActorKind, data.actor_kind, "actor_kind"),
+        actor_kind=data.actor_kind,
         actor_id=data.actor_id,
-        event_types=parse_enums(EventType, data.event_type, "event_type"),
+        event_types=frozenset(data.event_type or ()),
         since=day_start(start) if start else None,
         before=after_day(end) if end else None,
     )

@@ -16,7 +16,7 @@ from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query
 from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.parsing import parse_date, parse_enum
+from kasa.entrypoints.parsing import parse_date
 
 PAYMENTS = Area("payments", ANY_STAFF, signed_in=True, answers=(400, 404, 409, 422))
 
@@ -29,7 +29,7 @@ async def payment_record(
 ) -> c.PaymentSaved:
     """Record money that arrived outside the gateway (``top_up``), or a payout of a
     request (``payout``, ``partial_payout``: which one the amount decides)."""
-    kind = parse_enum(PaymentType, data.type, "type")
+    kind = data.type
     day = parse_date(data.date, "date")
     if day is None:
         raise InvalidInput.field("date", "is required")

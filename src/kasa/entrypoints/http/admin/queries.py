@@ -5,10 +5,8 @@ from __future__ import annotations
 from kasa.application.reads import Page, PaymentQuery, RequestQuery
 from kasa.application.search import words_of
 from kasa.domain.errors import InvalidInput
-from kasa.domain.payments import PaymentType
-from kasa.domain.requests import RequestStatus
 from kasa.entrypoints.http.admin import inputs as i
-from kasa.entrypoints.parsing import amount_or_none, parse_date, parse_enums
+from kasa.entrypoints.parsing import amount_or_none, parse_date
 
 MAX_PAGE = 500
 
@@ -23,7 +21,7 @@ def page(limit: int, offset: int) -> Page:
 
 def payment_query(f: i.PaymentFilter) -> PaymentQuery:
     return PaymentQuery(
-        types=parse_enums(PaymentType, f.type, "type"),
+        types=frozenset(f.type or ()),
         date_start=parse_date(f.date_start, "date_start"),
         date_end=parse_date(f.date_end, "date_end"),
         amount_start=amount_or_none(f.amount_start, "amount_start"),
@@ -35,7 +33,7 @@ def payment_query(f: i.PaymentFilter) -> PaymentQuery:
 def request_query(f: i.RequestFilter) -> RequestQuery:
     return RequestQuery(
         words=words_of(f.query),
-        statuses=parse_enums(RequestStatus, f.status, "status"),
+        statuses=frozenset(f.status),
         date_start=parse_date(f.date_start, "date_start"),
         date_end=parse_date(f.date_end, "date_end"),
     )

@@ -59,7 +59,7 @@ async def request_update(
 def step(form: i.RequestChanges) -> Step | None:
     """The status the form asks for: closing takes a resolution, nothing else does;
     ``opened`` for a closed request reopens it."""
-    status = parse_enum(RequestStatus, form.status, "status")
+    status = form.status
     resolution = parse_enum(Resolution, form.resolution or None, "resolution")
     if resolution is not None and status not in (None, RequestStatus.CLOSED):
         raise InvalidInput.field("resolution", "is given only when closing the request")

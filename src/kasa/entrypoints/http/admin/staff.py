@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
 from kasa.application.staff import BLANK, StaffAccounts
-from kasa.domain.staff import Role
 from kasa.domain.values import Email, Phone
 from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
@@ -18,7 +17,6 @@ from kasa.entrypoints.http.common import client_address
 from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.routes import ADMIN, ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.parsing import parse_enum
 
 SIGN_IN = Area("staff", "anyone; this is how a staff user gets a token")
 STAFF = Area("staff", ANY_STAFF, signed_in=True, answers=(400,))
@@ -61,7 +59,7 @@ async def user_create(
         staff_accounts.create,
         staff_id,
         login=data.login,
-        role=_role(data.role) or Role.OPERATOR,
+        role=data.role,
         name=data.name,
         email=Email.parse(data.email) if data.email else None,
         phone=Phone.parse(data.phone) if data.phone else None,
@@ -87,7 +85,7 @@ async def user_update(
         name=data.name,
         email=None if data.email is None else Email.parse(data.email) if data.email else BLANK,
         phone=None if data.phone is None else Phone.parse(data.phone) if data.phone else BLANK,
-        role=_role(data.role),
+        role=data.role,
         is_active=data.is_active,
     )
     return c.StaffOne(data=p.staff_user(user))
@@ -119,7 +117,3 @@ async def change_password(
         old_password=data.old_password,
     )
     return c.PasswordChanged(status="success", message="Password changed", access_token=token)
-
-
-def _role(text: str | None) -> Role | None:
-    return parse_enum(Role, text, "role")
