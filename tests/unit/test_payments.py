@@ -247,3 +247,17 @@ def test_payment_invariants() -> None:
         Payment.gateway_top_up(1, Money(1), "", NOW)
     assert PaymentType.TOP_UP.label == "Поповнення"
     assert PaymentType.PARTIAL_PAYOUT.label == "Часткове відшкодування"
+
+
+def test_only_a_pending_gateway_checkout_expires_and_only_after_its_window() -> None:
+    window = timedelta(hours=24)
+    checkout = Payment.gateway_top_up(1, Money(30000), "o-1", NOW)
+    assert checkout.expire(NOW + window - timedelta(seconds=1), window) is Change.NONE
+    assert checkout.status is PaymentStatus.PENDING
+    assert checkout.expire(NOW + window, window) is Change.EXPIRED
+    assert checkout.status is PaymentStatus.EXPIRED
+    assert checkout.expire(NOW + 2 * window, window) is Change.NONE  # once
+    # a success the gateway reports later still confirms it
+    assert checkout.apply_outcome(GatewayOutcome.SUCCESS, NOW + 3 * window) is Change.CONFIRMED
+    manual = Payment.manual_top_up(1, Money(100), NOW, 7, NOW)
+    assert manual.expire(NOW + 2 * window, window) is Change.NONE

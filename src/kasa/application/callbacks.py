@@ -172,14 +172,12 @@ class GatewayCallbacks:
     def _expire_if_abandoned(self, order_id: str) -> Change:
         """A checkout still unpaid after the expiry window expires."""
         now = self.clock.now()
-        expiry = timedelta(seconds=self.settings.checkout_expiry_seconds)
+        window = timedelta(seconds=self.settings.checkout_expiry_seconds)
         with self.uow() as uow:
             payment = uow.payments.by_identifier_for_update(order_id)
-            if payment is None or now - payment.created_at < expiry:
+            change = payment.expire(now, window) if payment is not None else Change.NONE
+            if payment is None or change is Change.NONE:
                 return Change.NONE
-            change = payment.expire(now)
-            if change is Change.NONE:
-                return change
             audit(
                 uow,
                 CHANGE_EVENTS[change],

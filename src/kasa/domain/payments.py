@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import attrs
 
@@ -203,11 +203,13 @@ class Payment:
             return Change.NONE
         return Change.NONE
 
-    def expire(self, at: datetime) -> Change:
-        """A gateway checkout still pending when its expiry window has passed: nobody
-        paid it. Only a pending gateway payment expires; a success the gateway reports
-        later still confirms it."""
+    def expire(self, at: datetime, window: timedelta) -> Change:
+        """A gateway checkout still pending ``window`` after it began: nobody paid it.
+        Only a pending gateway payment expires; a success the gateway reports later
+        still confirms it."""
         if self.status is not PaymentStatus.PENDING or self.source is not PaymentSource.GATEWAY:
+            return Change.NONE
+        if at - self.created_at < window:
             return Change.NONE
         self.status = PaymentStatus.EXPIRED
         self.updated_at = at
