@@ -30,6 +30,10 @@ from tests.integration.http.test_mobile_api import JPEG, profile_form
             {"phone": "+380501112233", "create": "yes"},
             {"create": "must be true or false, not text"},
         ),
+        (
+            {"phone": "+380501112233", "create": 0},
+            {"create": "must be true or false, not a whole number"},
+        ),
         ([], {"body": "must be a JSON object"}),
         (
             {"phone": "0501112233"},
@@ -207,7 +211,33 @@ def test_document_errors_name_the_form_fields(world: MobileWorld) -> None:
 def test_a_body_the_route_may_go_without_is_documented_as_optional(world: MobileWorld) -> None:
     _, headers = world.sign_up("+380501112233")
     paths = world.client.get("/docs/openapi.json").json()["paths"]
-    for path in ("/user/request/list", "/user/charges/list"):
+    for path in ("/user/request/list", "/user/charges/list", "/user/request/create"):
         assert paths[path]["post"]["requestBody"]["required"] is False
         assert world.client.post(path, headers=headers).status_code != 400  # taken without one
     assert paths["/user/signin"]["post"]["requestBody"]["required"] is True
+
+
+def test_a_json_body_is_held_to_the_documented_types(tmp_path: Path) -> None:
+    """No number for a boolean or text for a number, as the document says; a whole number
+    written with a zero fraction is a whole number, as in JSON Schema."""
+    kasa, fakes = build_kasa(tmp_path)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    fund.accounts.create(None, login="chief", role=Role.ADMIN, password="a long password 1")
+    headers = {
+        "Authorization": "Bearer "
+        + fund.accounts.sign_in("chief", "a long password 1").access_token
+    }
+    search = {"filter": {"query": "", "fields": {"certificate": False}}, "offset": 0}
+    with TestClient(create_admin_app(kasa)) as client:
+        assert client.post("/members", headers=headers, json={**search, "limit": 50.0}).is_success
+        for bad, errors in (
+            ({"limit": "50"}, {"limit": "must be a whole number, not text"}),
+            ({"limit": 5.5}, {"limit": "must be a whole number, not a number"}),
+            (
+                {"filter": {"query": "", "fields": {"certificate": 0}}},
+                {"filter.fields.certificate": "must be true or false, not a whole number"},
+            ),
+        ):
+            r = client.post("/members", headers=headers, json={**search, **bad})
+            assert r.status_code == 400 and r.json()["errors"] == errors, r.text
+    kasa.adapters.database().dispose()

@@ -2,8 +2,8 @@
 signed in as a member and as an admin, with schema-valid and schema-invalid inputs: no
 input may produce a server error; every answer must be one the document promises (a
 documented status code, content type, headers and body schema); input the document
-calls valid must be taken; ``Allow`` of an ``OPTIONS`` answer must list the methods the
-document gives the path.
+calls valid must be taken and input it calls invalid refused; ``Allow`` of an
+``OPTIONS`` answer must list the methods the document gives the path.
 
 Valid input may still be refused where the document cannot say the rule, and these
 refusals are the only ones let through (``RULES_BEYOND_A_SCHEMA``): a phone number that
@@ -19,10 +19,9 @@ that 429 stays rare). The gateway's and Diia's callbacks take only data signed o
 encrypted by them, which no generator can make: valid-looking data is refused there by
 design.
 
-Not checked yet: that every input the document calls invalid is refused
-(``negative_data_rejection``). Two gaps are known: ``/user/request/create`` documents its
-form as required though an empty request is taken, and the request decoder coerces some
-values the document does not allow (``0`` for ``false``)."""
+Input the document calls invalid must be refused (``negative_data_rejection``): a JSON
+body is held strictly to the documented types (no ``0`` for ``false``), and the form of
+``/user/request/create``, which may be empty, is documented as optional."""
 
 from __future__ import annotations
 
@@ -38,6 +37,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
     content_type_conformance,
+    negative_data_rejection,
     positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
@@ -165,6 +165,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
     valid_input_is_taken,
+    negative_data_rejection,
     allow_header_conformance,
 ]
 

@@ -27,7 +27,7 @@ from kasa.entrypoints.http.fields import Hryvnias
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.routes import Area
 from kasa.entrypoints.http.threads import thread_limits
-from kasa.entrypoints.http.uploads import BodyLimits, check_json_depth, with_body_limits
+from kasa.entrypoints.http.uploads import BodyLimits, check_json_body, with_body_limits
 from kasa.entrypoints.settings import Settings
 
 
@@ -83,7 +83,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         plugins=[Hryvnias()],
         openapi_config=openapi(api.title, api.description) if settings.docs else None,
         request_max_body_size=limits.max_body_bytes,
-        before_request=check_json_depth,
+        before_request=check_json_body,
         middleware=[request_context()],
         before_send=[answer_headers(settings.hsts)],
         cors_config=CORSConfig(

@@ -21,8 +21,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import attrs
+import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.utils.scope.state import ScopeState
 from litestar.utils.sync import ensure_async_callable
@@ -192,14 +195,51 @@ async def _close(fields: dict[str, list[Any]], current: UploadFile | None) -> No
                 await value.close()
 
 
-async def check_json_depth(request: Request[Any, Any, Any]) -> None:
-    """A ``before_request`` hook for routes without files: a JSON body nested deeper
-    than 32 levels is refused before it is decoded (decoding it would recurse)."""
+async def check_json_body(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook for routes without files. A JSON body nested deeper
+    than 32 levels is refused before it is decoded (decoding it would recurse). A body
+    is then held to the types its route documents, strictly: Litestar's own decoding
+    would take ``0`` for ``false`` or ``"5"`` for ``5``, which the document does not
+    allow. A whole number written with a fraction of zero (``180.0``) is a whole number,
+    as in JSON Schema."""
     if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
         return
     body = await request.body()
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
         raise InvalidInput.field("body", f"JSON may be nested at most {MAX_JSON_DEPTH} deep")
+    wanted = json_body_type(request.route_handler)
+    if wanted is None or not body.strip():
+        return
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return  # not JSON: Litestar's decoding says so in its own words
+    try:
+        msgspec.convert(whole_numbers(decoded), wanted, strict=True)
+    except msgspec.ValidationError as error:
+        message, _, where = str(error).partition(" - at `$")
+        key = where.rstrip("`").lstrip(".") or "body"
+        raise ValidationException(extra=[{"message": message, "key": key}]) from None
+
+
+def json_body_type(handler: Any) -> Any:
+    """The type a route's JSON body is decoded as, or ``None`` without one."""
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return None
+    media_type = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    return data.annotation if media_type == RequestEncodingType.JSON else None
+
+
+def whole_numbers(value: Any) -> Any:
+    """The decoded JSON with each number whose fraction is zero as a whole number."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    return value
 
 
 def json_depth(body: bytes) -> int:

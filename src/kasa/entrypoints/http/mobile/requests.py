@@ -59,13 +59,15 @@ async def request_message(
 
 @REQUESTS.post("/user/request/create", 413, 422, 502, opt={"files": "many"})
 async def request_create(
-    data: MultipartBody[s.RequestForm],
     request: Request[Any, Any, Any],
     member_id: NamedDependency[int],
     member_requests: NamedDependency[MemberRequests],
     shapes: NamedDependency[Shapes],
+    data: MultipartBody[s.RequestForm] = s.NO_REQUEST_FORM,
 ) -> s.RequestDetail:
-    """File a request for aid with any number of receipt files."""
+    """File a request for aid with any number of receipt files. The form may be left
+    out or empty: files can follow with ``/user/request/update`` and words with the
+    request's messages."""
     files = await all_uploads(request)
     return shapes.detail(await run(member_requests.create, member_id, data.comment, files))
 

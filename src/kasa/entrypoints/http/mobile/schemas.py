@@ -212,7 +212,7 @@ class MessageIn(msgspec.Struct):
     ]
 
 
-class RequestForm(msgspec.Struct):
+class RequestForm(msgspec.Struct, frozen=True):
     """A new request for aid (multipart form)."""
 
     comment: Annotated[
@@ -224,6 +224,9 @@ class RequestForm(msgspec.Struct):
         ),
     ] = ""
     files: Receipts = msgspec.field(default_factory=list)
+
+
+NO_REQUEST_FORM = RequestForm()
 
 
 class RequestFilesForm(msgspec.Struct):
