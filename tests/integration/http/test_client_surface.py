@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from kasa.domain.staff import Role
 from kasa.domain.values import Phone
 from kasa.entrypoints.http.admin import create_admin_app
+from kasa.entrypoints.http.errors import ERROR_RESPONSES
 from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import Fund
 from tests.integration.http.conftest import MobileWorld, build_kasa
@@ -139,6 +140,12 @@ def lists_values(schema: dict[str, Any], components: dict[str, Any]) -> bool:
     return bool(real) and all(lists_values(o, components) for o in real)
 
 
+# answers whose meaning depends on the route (not found what, which state, which rule)
+# or on the caller (how to sign in again, why not allowed)
+ROUTE_OWN = ("404", "409", "422")
+GENERAL_WORDS = [ERROR_RESPONSES[int(code)] for code in ("401", "403", *ROUTE_OWN)]
+
+
 def test_the_api_reference_describes_every_operation_field_and_value(
     any_app: TestClient[Any],
 ) -> None:
@@ -155,6 +162,12 @@ def test_the_api_reference_describes_every_operation_field_and_value(
             for status, answer in operation.get("responses", {}).items():
                 if not answer.get("description"):
                     missing.append(f"{method.upper()} {path} {status}: no description")
+                # what a refusal of this kind means here is the route's own to say
+                elif status in ROUTE_OWN and answer["description"] in GENERAL_WORDS:
+                    missing.append(f"{method.upper()} {path} {status}: only general words")
+                # the caller is told how to sign in again, or why it is not allowed
+                elif status in ("401", "403") and answer["description"] in GENERAL_WORDS[:2]:
+                    missing.append(f"{method.upper()} {path} {status}: not the caller's words")
     for where, schema in schemas_in(document):
         for name, field in schema["properties"].items():
             if not field.get("description"):

@@ -34,19 +34,23 @@ STATUS = {
 }
 
 ERROR_RESPONSES = {
-    400: "Malformed or invalid input; `errors` names each bad field.",
-    401: "Not signed in: the token is missing, invalid or expired.",
-    403: "Not allowed.",
-    404: "Not found.",
-    409: "Not allowed in the current state.",
+    400: "Malformed or invalid input: `errors` names each bad field and what it must be. "
+    "Nothing was changed; correct those fields and send again.",
+    401: "Not signed in: the token is missing, invalid or expired. Sign in again.",
+    403: "Not allowed for this caller.",
+    404: "Not found: the id or name points at nothing the caller may see. Refresh the list "
+    "it came from.",
+    409: "Not allowed in the object's current state; the message says why. Refresh it and "
+    "decide again.",
+    422: "A business rule refused it; the message says which, in words to show the user.",
     413: "The body is larger than the route takes (a file over the upload limit, a JSON or "
-    "form body over its limit), or the member's files would pass their storage bound.",
-    422: "A business rule refused it.",
-    429: "Too many attempts; see Retry-After.",
-    502: "An outside service (SMS, LiqPay, Diia, the file store) failed; the message names "
-    "which. Try again later.",
-    503: "The database is unavailable (try again after Retry-After), or the feature is not "
-    "configured on this server.",
+    "form body over its limit), or the member's files would pass their storage bound. "
+    "Send smaller or fewer files.",
+    429: "Too many attempts: wait the seconds `Retry-After` gives, then try again.",
+    502: "An outside service (SMS, LiqPay, Diia, the file store) failed and nothing was "
+    "changed; the message names which. Try again later.",
+    503: "The database is unavailable (try again after `Retry-After`), or the feature is "
+    "not configured on this server (the message says so; do not retry).",
 }
 
 

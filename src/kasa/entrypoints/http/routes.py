@@ -32,6 +32,28 @@ GATEWAYS = (
     " signature or encryption, not by a token"
 )
 SIGNED_IN_ROUTE = (401, 403)
+# what 401 and 403 mean to each kind of caller, and what to do
+MEMBER_ANSWERS = {
+    401: "Not signed in: the token is missing, invalid or expired. Sign in again: "
+    "`POST /user/signrequest`, then `POST /user/signin`.",
+    403: "The member's account is blocked by the fund: every call is refused until staff "
+    "unblock it. Show the message; the member should contact the fund.",
+}
+STAFF_ANSWERS = {
+    401: "Not signed in: the token is missing, invalid or expired, or it ended with a "
+    "password change, a role change or a deactivation of the account. Sign in again with "
+    "`POST /signin`.",
+    403: "The staff account is deactivated; an admin can reactivate it.",
+}
+CALLER_ANSWERS: Mapping[str, Mapping[int, str]] = {
+    MEMBER: MEMBER_ANSWERS,
+    ANY_STAFF: STAFF_ANSWERS,
+    ADMIN: {
+        **STAFF_ANSWERS,
+        403: "Only an admin may do this (the caller is an operator), or the account is "
+        "deactivated.",
+    },
+}
 
 
 def errors(*codes: int, meaning: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
@@ -67,9 +89,11 @@ def summary_of(doc: str | None) -> str | None:
 
 @attrs.define
 class Area:
-    """``area = Area("profile", signed_in=True)``, then ``@area.post("/path", 400, 422)``:
-    the route gets the area's tag, its security and the errors every route of the area
-    may answer besides those given. ``area.handlers`` are the routes, for the app."""
+    """``area = Area("profile", MEMBER, signed_in=True)``, then ``@area.post("/path", 400,
+    422, meaning={422: "..."})``: the route gets the area's tag, its security and the
+    errors every route of the area may answer besides those given, each described in the
+    route's words, else in those for its caller, else in the general ones.
+    ``area.handlers`` are the routes, for the app."""
 
     tag: str
     caller: str
@@ -84,7 +108,8 @@ class Area:
         ``meaning={code: text}`` what an error means on it."""
         common = (*self.answers, *(SIGNED_IN_ROUTE if self.signed_in else ()))
         caller = kw.pop("caller", self.caller)
-        answers = errors(*common, *codes, meaning=kw.pop("meaning", None))
+        meaning = {**CALLER_ANSWERS.get(caller, {}), **kw.pop("meaning", {})}
+        answers = errors(*common, *codes, meaning=meaning)
 
         def register(function: Callable[..., Any]) -> HTTPRouteHandler:
             decorate = method(

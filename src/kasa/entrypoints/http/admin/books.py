@@ -28,7 +28,13 @@ from kasa.entrypoints.parsing import parse_date, parse_enums
 BOOKS = Area("books", ANY_STAFF, signed_in=True, answers=(400,))
 
 
-@BOOKS.post("/audit", 404, 409, 422)
+@BOOKS.post(
+    "/audit",
+    meaning={
+        400: "Invalid input, named in `errors`: dates must be calendar dates, a range "
+        "must not end before it begins.",
+    },
+)
 async def audit(
     data: JSONBody[i.AuditFilter], staff_id: NamedDependency[int], books: NamedDependency[Books]
 ) -> c.AuditPage:
@@ -47,7 +53,15 @@ async def audit(
     return c.AuditPage(data=[p.audit_event(e) for e in listing.items], total=listing.total)
 
 
-@BOOKS.get("/export/{kind:str}", media_type="text/csv")
+@BOOKS.get(
+    "/export/{kind:str}",
+    media_type="text/csv",
+    meaning={
+        400: "Invalid input, named in `errors`: `status` must be a request's status for "
+        "requests and a member's for members; dates must be calendar dates; a query is "
+        "at most 10 words.",
+    },
+)
 async def export(
     kind: FromPath[Literal["payments.csv", "requests.csv", "members.csv"]],
     staff_id: NamedDependency[int],
@@ -108,7 +122,13 @@ async def export(
     )
 
 
-@BOOKS.get("/reports/fund")
+@BOOKS.get(
+    "/reports/fund",
+    meaning={
+        400: "Invalid input, named in `errors`: dates must be calendar dates, and the "
+        "period must not end before it begins.",
+    },
+)
 async def fund_report(
     staff_id: NamedDependency[int],
     books: NamedDependency[Books],

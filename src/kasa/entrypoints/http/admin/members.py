@@ -31,7 +31,13 @@ from kasa.entrypoints.parsing import parse_date
 MEMBERS = Area("members", ANY_STAFF, signed_in=True, answers=(400,))
 
 
-@MEMBERS.post("/files", 404, 502, media_type=MediaType.TEXT)
+@MEMBERS.post(
+    "/files",
+    404,
+    502,
+    media_type=MediaType.TEXT,
+    meaning={404: "There is no such member, or the member has no file of this name."},
+)
 async def member_file(
     data: JSONBody[i.FileQuery],
     staff_id: NamedDependency[int],
@@ -42,7 +48,10 @@ async def member_file(
     return file_response(found)
 
 
-@MEMBERS.post("/members", 404, 409, 422)
+@MEMBERS.post(
+    "/members",
+    meaning={400: "Invalid input, named in `errors`: a query is at most 10 words."},
+)
 async def members(
     data: JSONBody[i.MemberSearch],
     staff_id: NamedDependency[int],
@@ -63,11 +72,13 @@ async def members(
 async def generate_certificate(
     staff_id: NamedDependency[int], back_office: NamedDependency[BackOfficeMembers]
 ) -> c.CertificateOut:
-    """A new certificate number, never handed out before."""
+    """A new certificate number, never handed out before. Every call takes a number,
+    whether or not a member gets it (a prefetch or a trial call takes one too): numbers
+    are cheap to skip, and the numbers members hold have gaps."""
     return c.CertificateOut(data=await run(back_office.generate_certificate, staff_id))
 
 
-@MEMBERS.post("/member", 404)
+@MEMBERS.post("/member", 404, meaning={404: "There is no member with this id."})
 async def member_detail(
     data: JSONBody[i.MemberId],
     staff_id: NamedDependency[int],
@@ -77,7 +88,26 @@ async def member_detail(
     return p.member_detail(await read(back_office.detail, staff_id, data.id))
 
 
-@MEMBERS.put("/member", 404, 409, 422)
+@MEMBERS.put(
+    "/member",
+    404,
+    409,
+    422,
+    meaning={
+        400: "Invalid input, named in `errors`. Past the schema: names are letters (any "
+        "alphabet), an apostrophe, hyphens and spaces; `phone` must be a real number of "
+        "its country's numbering plan; `inn` and `iban` must pass their check digits; "
+        "`birth_date` must be a calendar date.",
+        404: "There is no member with this id.",
+        409: "Another member has this phone or certificate number; or the decision does "
+        "not fit the member now: approving a member not awaiting review, blocking a "
+        "blocked member or unblocking an unblocked one, accepting documents or a program "
+        "change nobody asked for, or `is_submitted: false` for an approved profile (block "
+        "the member instead). Nothing was saved; reload the member.",
+        422: "Approving needs a certificate number: set `certificate` (from `GET "
+        "/member/generate_certificate`) in the same save.",
+    },
+)
 async def member_edit(
     data: JSONBody[i.MemberEdit],
     staff_id: NamedDependency[int],

@@ -18,10 +18,23 @@ from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
-PAYMENTS = Area("payments", ANY_STAFF, signed_in=True, answers=(400, 404, 409, 422))
+PAYMENTS = Area("payments", ANY_STAFF, signed_in=True, answers=(400,))
 
 
-@PAYMENTS.put("/payment")
+@PAYMENTS.put(
+    "/payment",
+    404,
+    409,
+    422,
+    meaning={
+        400: "Invalid input, named in `errors`: `date` is required and a calendar date; "
+        "`amount` more than zero; a payout names its `request`, a top-up none.",
+        404: "There is no such member, or no such request of the member.",
+        409: "The request is closed: reopen it before paying it.",
+        422: "The request has no approved amount yet (set `suma` first), or the payout "
+        "would exceed what remains of it (the message says how much remains).",
+    },
+)
 async def payment_record(
     data: JSONBody[i.ManualPayment],
     staff_id: NamedDependency[int],
@@ -52,7 +65,13 @@ async def payment_record(
     return c.PaymentSaved(status="success", data=p.payment(recorded))
 
 
-@PAYMENTS.post("/payments")
+@PAYMENTS.post(
+    "/payments",
+    meaning={
+        400: "Invalid input, named in `errors`: dates must be calendar dates, a range "
+        "must not end before it begins.",
+    },
+)
 async def payments(
     data: JSONBody[i.PaymentFilter],
     staff_id: NamedDependency[int],
@@ -67,7 +86,16 @@ async def payments(
     )
 
 
-@PAYMENTS.post("/payout/approve")
+@PAYMENTS.post(
+    "/payout/approve",
+    404,
+    409,
+    meaning={
+        403: "The payout must be approved by another staff user than the one who recorded it.",
+        404: "There is no payment with this id.",
+        409: "The payment does not wait for a second approval, or it is already approved.",
+    },
+)
 async def payout_approve(
     data: JSONBody[i.PayoutApproval],
     staff_id: NamedDependency[int],

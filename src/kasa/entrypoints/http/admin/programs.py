@@ -22,7 +22,14 @@ TERMS = Area("programs", "anyone; program terms are public")
 PROGRAMS = Area("programs", ANY_STAFF, signed_in=True)
 
 
-@TERMS.get(PROGRAM_TERMS + "/{filename:str}", 400, 404, 502, media_type=MediaType.TEXT)
+@TERMS.get(
+    PROGRAM_TERMS + "/{filename:str}",
+    400,
+    404,
+    502,
+    media_type=MediaType.TEXT,
+    meaning={404: "No program's terms file has this name."},
+)
 async def program_terms(filename: FromPath[str], programs: NamedDependency[ProgramAdmin]) -> Stream:
     """A program's terms file (public)."""
     return file_response(await read(programs.terms_file, filename))
@@ -37,7 +44,7 @@ async def programs_list(
     return c.ProgramList(status="success", data=[p.program(x) for x in found])
 
 
-@PROGRAMS.post("/program", 400, 404)
+@PROGRAMS.post("/program", 400, 404, meaning={404: "There is no program with this id."})
 async def program_get(
     data: JSONBody[i.MemberId],
     staff_id: NamedDependency[int],
@@ -49,7 +56,21 @@ async def program_get(
     )
 
 
-@PROGRAMS.put("/program", 400, 404, 413, 502, opt={"files": 1})
+@PROGRAMS.put(
+    "/program",
+    400,
+    404,
+    413,
+    502,
+    opt={"files": 1},
+    meaning={
+        400: "Invalid input, named in `errors`: a new program (no `id`) needs "
+        "`program_name` and `month_price`; `program_file` must name a terms file already "
+        "uploaded; `new_program_file` must be a JPEG, PNG, PDF or plain text file whose "
+        "content agrees with its name.",
+        404: "There is no program with this id.",
+    },
+)
 async def program_save(
     data: MultipartBody[i.ProgramForm],
     staff_id: NamedDependency[int],

@@ -20,7 +20,7 @@ from kasa.entrypoints.http.routes import ANY_STAFF, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import amount_or_none, parse_enum
 
-REQUESTS = Area("requests", ANY_STAFF, signed_in=True, answers=(400, 404, 409, 422))
+REQUESTS = Area("requests", ANY_STAFF, signed_in=True, answers=(400,))
 # what the use cases call the fields the admin site names otherwise
 SITE_NAMES = {"approved_amount": "suma", "diagnosis": "diagnos"}
 
@@ -31,14 +31,31 @@ async def requests_list(
     staff_id: NamedDependency[int],
     staff_requests: NamedDependency[StaffRequests],
 ) -> c.RequestPage:
-    """Requests with member name and certificate, newest first, with the total."""
+    """Requests with member name and certificate, newest first, with the total. Without
+    `status`, only `opened` requests are listed."""
     listing = await read(
         staff_requests.list, staff_id, request_query(data), page(data.limit, data.offset)
     )
     return c.RequestPage(data=[p.request_listed(v) for v in listing.items], total=listing.total)
 
 
-@REQUESTS.put("/request", opt={FIELD_NAMES: SITE_NAMES})
+@REQUESTS.put(
+    "/request",
+    404,
+    409,
+    422,
+    opt={FIELD_NAMES: SITE_NAMES},
+    meaning={
+        400: "Invalid input, named in `errors` by the site's fields: `suma` more than zero "
+        "with at most two decimals; `resolution` only when closing, and closing needs one; "
+        "`reason` when rejecting.",
+        404: "There is no request with this id.",
+        409: "The status machine does not allow this move, or the request is closed: send "
+        "`status: opened` to reopen it before changing it. Nothing was saved.",
+        422: "`suma` is less than what is already paid, or closing as `paid` before the "
+        "payouts reach the approved amount.",
+    },
+)
 async def request_update(
     data: JSONBody[i.RequestChanges],
     staff_id: NamedDependency[int],
@@ -72,7 +89,16 @@ def step(form: i.RequestChanges) -> Step | None:
     return None if status is None else MoveTo(status)
 
 
-@REQUESTS.post("/request/message")
+@REQUESTS.post(
+    "/request/message",
+    404,
+    409,
+    meaning={
+        400: "The message is empty or only white space (texts are trimmed).",
+        404: "There is no request with this id.",
+        409: "The request is closed and takes no messages.",
+    },
+)
 async def request_message(
     data: JSONBody[i.StaffMessage],
     staff_id: NamedDependency[int],
@@ -83,7 +109,11 @@ async def request_message(
     return c.Done(status="success", message="Message sent")
 
 
-@REQUESTS.post("/request")
+@REQUESTS.post(
+    "/request",
+    404,
+    meaning={404: "There is no such request (of this member, when `member` is given)."},
+)
 async def request_read(
     data: JSONBody[i.RequestRead],
     staff_id: NamedDependency[int],

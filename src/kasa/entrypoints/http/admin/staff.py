@@ -23,7 +23,19 @@ STAFF = Area("staff", ANY_STAFF, signed_in=True, answers=(400,))
 UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-@SIGN_IN.post("/signin", 400, 401, 403, 429)
+@SIGN_IN.post(
+    "/signin",
+    400,
+    401,
+    403,
+    429,
+    meaning={
+        401: "The login or the password is wrong (one message for both).",
+        403: "The staff account is deactivated; an admin can reactivate it.",
+        429: "Too many failed sign-ins for this login or from this address: wait the "
+        "seconds `Retry-After` gives.",
+    },
+)
 async def sign_in(
     data: JSONBody[i.SignIn],
     request: Request[Any, Any, Any],
@@ -35,7 +47,12 @@ async def sign_in(
     return c.SignInOut(access_token=session.access_token, user=p.signed_in_user(session.user))
 
 
-@STAFF.get(["/user", "/user/{user_id:int}"], 404, caller=ADMIN)
+@STAFF.get(
+    ["/user", "/user/{user_id:int}"],
+    404,
+    caller=ADMIN,
+    meaning={404: "There is no staff user with this id."},
+)
 async def users(
     staff_id: NamedDependency[int],
     staff_accounts: NamedDependency[StaffAccounts],
@@ -48,7 +65,16 @@ async def users(
     return c.StaffList(data=[p.staff_user(await read(staff_accounts.get, staff_id, user_id))])
 
 
-@STAFF.put("/user", 409, 422, caller=ADMIN)
+@STAFF.put(
+    "/user",
+    409,
+    caller=ADMIN,
+    meaning={
+        400: "Invalid input, named in `errors`: past the pattern, `phone` must be a real "
+        "number of its country's numbering plan.",
+        409: "This login is taken: choose another.",
+    },
+)
 async def user_create(
     data: JSONBody[i.NewStaff],
     staff_id: NamedDependency[int],
@@ -70,7 +96,19 @@ async def user_create(
     )
 
 
-@STAFF.post("/user", 404, 409, caller=ADMIN)
+@STAFF.post(
+    "/user",
+    404,
+    409,
+    caller=ADMIN,
+    meaning={
+        400: "Invalid input, named in `errors`: past the pattern, `phone` must be a real "
+        "number of its country's numbering plan.",
+        404: "There is no staff user with this id.",
+        409: "The login is taken, or an admin tried to change their own role or to "
+        "deactivate their own account (another admin must).",
+    },
+)
 async def user_update(
     data: JSONBody[i.StaffChanges],
     staff_id: NamedDependency[int],
@@ -91,7 +129,16 @@ async def user_update(
     return c.StaffOne(data=p.staff_user(user))
 
 
-@STAFF.delete("/user/{user_id:int}", 404, 409, caller=ADMIN)
+@STAFF.delete(
+    "/user/{user_id:int}",
+    404,
+    409,
+    caller=ADMIN,
+    meaning={
+        404: "There is no staff user with this id.",
+        409: "The account is already deactivated, or it is the caller's own.",
+    },
+)
 async def user_deactivate(
     user_id: UserId,
     staff_id: NamedDependency[int],
@@ -101,7 +148,17 @@ async def user_deactivate(
     return c.StaffOne(data=p.staff_user(await run(staff_accounts.deactivate, staff_id, user_id)))
 
 
-@STAFF.post("/user/change_password", 404)
+@STAFF.post(
+    "/user/change_password",
+    404,
+    meaning={
+        400: "Invalid input, named in `errors`: the new password is 10 to 256 characters "
+        "with no spaces at its ends; `id` names the user when an admin sets another's.",
+        401: "The old password is wrong, or the token is not valid.",
+        403: "Only an admin may set another user's password.",
+        404: "There is no staff user with this id.",
+    },
+)
 async def change_password(
     data: JSONBody[i.PasswordChange],
     staff_id: NamedDependency[int],

@@ -17,7 +17,11 @@ from kasa.entrypoints.parsing import parse_date
 PAYMENTS = Area("payments", MEMBER, signed_in=True)
 
 
-@PAYMENTS.post("/user/charges/list", 400)
+@PAYMENTS.post(
+    "/user/charges/list",
+    400,
+    meaning={400: "`begin` or `end` is not a calendar date, or the period ends before it begins."},
+)
 async def charges_list(
     member_id: NamedDependency[int],
     member_payments: NamedDependency[MemberPayments],
@@ -42,7 +46,17 @@ async def payments_list(
     return [Shapes.top_up(p) for p in await read(member_payments.top_ups, member_id)]
 
 
-@PAYMENTS.post("/user/payments/liqpay", 400, 422, 502)
+@PAYMENTS.post(
+    "/user/payments/liqpay",
+    400,
+    422,
+    meaning={
+        400: "`amount` must be more than zero, at most 1,000,000,000.00, with at most two "
+        "decimals.",
+        422: "The member has not submitted a profile yet (submit it first), or the top-up "
+        "would pay for more than a hundred years ahead (pay less).",
+    },
+)
 async def liqpay_checkout(
     data: JSONBody[s.TopUp],
     member_id: NamedDependency[int],
@@ -53,7 +67,14 @@ async def liqpay_checkout(
     return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)
 
 
-@PAYMENTS.post("/user/payments/liqpay/subscribe", 422, 502)
+@PAYMENTS.post(
+    "/user/payments/liqpay/subscribe",
+    422,
+    meaning={
+        422: "The member has not submitted a profile, or has no current program yet: a "
+        "subscription pays a program's monthly price.",
+    },
+)
 async def liqpay_subscribe(
     member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
 ) -> s.CheckoutOut:

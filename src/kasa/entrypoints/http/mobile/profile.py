@@ -43,7 +43,13 @@ DOCUMENT_FIELDS: Mapping[str, IdentityType] = {
 }
 
 
-@FILES.get(MEMBER_FILE + "/{uid:int}/{filename:str}", 404, 502, media_type=MediaType.TEXT)
+@FILES.get(
+    MEMBER_FILE + "/{uid:int}/{filename:str}",
+    404,
+    502,
+    media_type=MediaType.TEXT,
+    meaning={404: "The member has no file of this name, or the path names another member."},
+)
 async def member_file(
     uid: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     filename: FromPath[str],
@@ -61,6 +67,16 @@ async def member_file(
     422,
     502,
     opt={"files": 6, FIELD_NAMES: {kind.value: field for field, kind in DOCUMENT_FIELDS.items()}},
+    meaning={
+        400: "Invalid input, named in `errors` by the form's fields. Past the schema: names "
+        "are letters (any alphabet), an apostrophe, hyphens and spaces; `iban` must pass "
+        "its check digits; each file must be a JPEG, PNG, PDF or plain text file whose "
+        "content agrees with its name; and the documents must make a whole identity "
+        "(`identity`): the tax number card (`inn`) with both sides of the ID card (`id_1`, "
+        "`id_2`) or with the passport book's pages (`book_1`, `book_2`, `book_address`).",
+        409: "The member is blocked and cannot submit a profile.",
+        422: "The program is not offered any more: choose one from `GET /program/list`.",
+    },
 )
 async def profile_create(
     data: MultipartBody[s.ProfileForm],
@@ -84,7 +100,24 @@ async def profile_create(
     return s.Message("profile successfully created")
 
 
-@PROFILE.post("/user/profile/edit", 413, 422, 429, 502, opt={"files": 1})
+@PROFILE.post(
+    "/user/profile/edit",
+    413,
+    422,
+    429,
+    502,
+    opt={"files": 1},
+    meaning={
+        400: "Nothing to change (give `email`, `phone` or `photo`), or an invalid field "
+        "named in `errors`: past the pattern, a phone of its country's numbering plan in a "
+        "country the fund sends codes to, and a photo that is a JPEG, PNG, PDF or plain "
+        "text file whose content agrees with its name.",
+        422: "The new phone belongs to another member. Nothing was saved.",
+        429: "Too many codes to the new phone or from this address: wait the seconds "
+        "`Retry-After` gives. Nothing was saved.",
+        502: "The SMS service failed: no code was sent and nothing was saved. Try again later.",
+    },
+)
 async def profile_edit(
     data: MultipartBody[s.ProfileEditForm],
     request: Request[Any, Any, Any],
@@ -110,7 +143,18 @@ async def profile_edit(
     )
 
 
-@PROFILE.post("/user/profile/phone/confirm", 422, 429)
+@PROFILE.post(
+    "/user/profile/phone/confirm",
+    422,
+    429,
+    meaning={
+        401: "The code is wrong, expired or already used (attempts count as at sign-in), "
+        "or the token is not valid. Let the member type the code again, or change the "
+        "phone again for a new code.",
+        422: "The phone belongs to another member by now; the member keeps the old one.",
+        429: "Too many wrong codes: wait the seconds `Retry-After` gives.",
+    },
+)
 async def phone_confirm(
     data: JSONBody[s.PhoneConfirm],
     request: Request[Any, Any, Any],
@@ -124,7 +168,10 @@ async def phone_confirm(
     return s.Message("Phone changed")
 
 
-@PROFILE.post("/user/profile/wrong")
+@PROFILE.post(
+    "/user/profile/wrong",
+    meaning={400: "Invalid input, named in `errors`: `birth_date` must be a calendar date."},
+)
 async def profile_wrong(
     data: JSONBody[s.WrongData],
     member_id: NamedDependency[int],
@@ -142,7 +189,13 @@ async def profile_wrong(
     return s.Message("Request successfully sent")
 
 
-@PROFILE.get("/user/profile/get")
+@PROFILE.get(
+    "/user/profile/get",
+    meaning={
+        403: "The profile is not approved yet (show the member that the fund is reviewing "
+        "it), or the member is blocked.",
+    },
+)
 async def profile_get(
     member_id: NamedDependency[int],
     profiles: NamedDependency[Profiles],
@@ -152,7 +205,18 @@ async def profile_get(
     return shapes.profile(await read(profiles.get, member_id))
 
 
-@PROFILE.post("/program/change", 404, 409, 422, tags=["programs"])
+@PROFILE.post(
+    "/program/change",
+    404,
+    409,
+    422,
+    tags=["programs"],
+    meaning={
+        404: "There is no such program.",
+        409: "This is already the member's program.",
+        422: "The program is not offered any more: choose one from `GET /program/list`.",
+    },
+)
 async def program_change(
     data: JSONBody[s.ProgramChoice],
     member_id: NamedDependency[int],
@@ -174,7 +238,16 @@ async def program_change(
     )
 
 
-@PROFILE.post("/user/profile/diia", 502, tags=["identity"])
+@PROFILE.post(
+    "/user/profile/diia",
+    502,
+    tags=["identity"],
+    meaning={
+        502: "Diia failed to start the sharing; try again later.",
+        503: "Diia sharing is not configured on this server: offer uploading the documents "
+        "instead. Or the database is unavailable.",
+    },
+)
 async def diia_start(
     member_id: NamedDependency[int], diia: NamedDependency[DiiaSharing]
 ) -> s.DiiaLinkOut:

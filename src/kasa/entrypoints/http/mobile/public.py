@@ -39,7 +39,27 @@ def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str,
     }
 
 
-@SIGN_IN.post("/user/signrequest", 400, 403, 422, 429, 502)
+@SIGN_IN.post(
+    "/user/signrequest",
+    400,
+    403,
+    422,
+    429,
+    502,
+    meaning={
+        400: "Invalid input, named in `errors`. Past the pattern, `phone` must be a real "
+        "number of its country's numbering plan, in a country the fund sends codes to "
+        "(Ukraine unless the server says otherwise): correct the number.",
+        403: "The phone belongs to a blocked member: no code is sent; the member should "
+        "contact the fund.",
+        422: "`User does not exist`: no member has this phone; ask again with `create: "
+        "true` for a first sign-in. `User already exist`: `create: true` for a phone that "
+        "has a member; ask again without it.",
+        429: "Too many codes: for this phone today, a new one too soon after the last, or "
+        "from this address within the hour. Wait the seconds `Retry-After` gives.",
+        502: "The SMS service failed; no code was sent. Try again later.",
+    },
+)
 async def sign_request(
     data: JSONBody[s.SignRequest],
     request: Request[Any, Any, Any],
@@ -51,7 +71,22 @@ async def sign_request(
     return s.Message("Message was sent.")
 
 
-@SIGN_IN.post("/user/signin", 400, 401, 403, 429)
+@SIGN_IN.post(
+    "/user/signin",
+    400,
+    401,
+    403,
+    429,
+    meaning={
+        400: "Invalid input, named in `errors`. Past the pattern, `phone` must be a real "
+        "number of its country's numbering plan.",
+        401: "The code is wrong, expired or already used. Let the member type it again, "
+        "or ask for a new one with `POST /user/signrequest`.",
+        403: "The phone belongs to a blocked member; the member should contact the fund.",
+        429: "Too many wrong codes for this phone or from this address: wait the seconds "
+        "`Retry-After` gives.",
+    },
+)
 async def sign_in(
     data: JSONBody[s.SignIn],
     request: Request[Any, Any, Any],
@@ -71,7 +106,21 @@ async def program_list(
     return [shapes.program(p) for p in await read(profiles.list_programs)]
 
 
-@CALLBACKS.post(LIQPAY_CALLBACK, 404, 409, 422)
+@CALLBACKS.post(
+    LIQPAY_CALLBACK,
+    404,
+    409,
+    422,
+    meaning={
+        400: "The signature does not verify or the data cannot be read: nothing was "
+        "changed, and the same data will be refused again.",
+        404: "No payment has this order id.",
+        409: "The order was a one-off top-up that is already paid by another gateway "
+        "payment, or it was not made through the gateway.",
+        422: "The amount the gateway reports is not the order's, or the top-up would pay "
+        "for more than a hundred years ahead.",
+    },
+)
 async def liqpay_callback(
     data: URLEncodedBody[s.GatewayCallback],
     request: Request[Any, Any, Any],
@@ -83,7 +132,17 @@ async def liqpay_callback(
     return s.CallbackOut("success", result.payment.status, result.change is not Change.NONE)
 
 
-@CALLBACKS.post("/user/profile/diia-callback", 413, 502, opt={"files": "diia"})
+@CALLBACKS.post(
+    "/user/profile/diia-callback",
+    413,
+    502,
+    opt={"files": "diia"},
+    meaning={
+        400: "The documents cannot be decrypted, or they match no sharing request a "
+        "member started: nothing was kept.",
+        503: "Diia sharing is not configured on this server, or the database is unavailable.",
+    },
+)
 async def diia_callback(
     data: MultipartBody[s.DiiaCallbackForm],
     request: Request[Any, Any, Any],

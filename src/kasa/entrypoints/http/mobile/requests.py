@@ -34,7 +34,9 @@ async def request_list(
     return [shapes.summary(v) for v in await read(member_requests.list, member_id, statuses)]
 
 
-@REQUESTS.get("/user/request/{request_id:int}", 404)
+@REQUESTS.get(
+    "/user/request/{request_id:int}", 404, meaning={404: "The member has no request with this id."}
+)
 async def request_get(
     request_id: RequestId,
     member_id: NamedDependency[int],
@@ -45,7 +47,16 @@ async def request_get(
     return shapes.detail(await read(member_requests.get, member_id, request_id))
 
 
-@REQUESTS.post("/user/request/{request_id:int}/message", 404, 409)
+@REQUESTS.post(
+    "/user/request/{request_id:int}/message",
+    404,
+    409,
+    meaning={
+        400: "The message is empty or only white space (texts are trimmed).",
+        404: "The member has no request with this id.",
+        409: "The request is closed and takes no messages.",
+    },
+)
 async def request_message(
     request_id: RequestId,
     data: JSONBody[s.MessageIn],
@@ -57,7 +68,18 @@ async def request_message(
     return s.StatusMessage("success", "Message sent")
 
 
-@REQUESTS.post("/user/request/create", 413, 422, 502, opt={"files": "many"})
+@REQUESTS.post(
+    "/user/request/create",
+    413,
+    422,
+    502,
+    opt={"files": "many"},
+    meaning={
+        400: "Invalid input, named in `errors`: each file must be a JPEG, PNG, PDF or "
+        "plain text whose content agrees with its name.",
+        422: "Only approved members can file a request: the profile is not approved yet.",
+    },
+)
 async def request_create(
     request: Request[Any, Any, Any],
     member_id: NamedDependency[int],
@@ -72,7 +94,20 @@ async def request_create(
     return shapes.detail(await run(member_requests.create, member_id, data.comment, files))
 
 
-@REQUESTS.post("/user/request/update", 404, 409, 413, 502, opt={"files": "many"})
+@REQUESTS.post(
+    "/user/request/update",
+    404,
+    409,
+    413,
+    502,
+    opt={"files": "many"},
+    meaning={
+        400: "No file was given, or a file is not a JPEG, PNG, PDF or plain text whose "
+        "content agrees with its name.",
+        404: "The member has no request with this id.",
+        409: "The request is closed and takes no files.",
+    },
+)
 async def request_update(
     data: MultipartBody[s.RequestFilesForm],
     request: Request[Any, Any, Any],
