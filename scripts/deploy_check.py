@@ -1,0 +1,525 @@
+"""Runs Kasa behind nginx with the shipped configuration, on loopback, and checks what
+the configuration promises. Called by ``scripts/deploy-check``; prints one line a
+check, then ``N passed, M failed``, exits non-zero on a failure, and stops everything
+it started.
+
+What runs: both APIs (``kasa serve mobile`` and ``kasa serve admin``, SQLite in a
+temporary folder, ``KASA_TRUSTED_PROXIES=127.0.0.1``), and nginx with
+``deploy/nginx/kasa.conf.template`` and ``kasa-common.conf.template`` rendered by
+``deploy/nginx/render`` with a self-signed certificate for ``mobile.kasa.test`` and
+``admin.kasa.test``. Clients connect from 127.0.0.2 and other loopback addresses, so
+that the client's address and the proxy's differ.
+"""
+
+# the commands run here are this project's own and the OS's nginx and openssl
+# ruff: noqa: S603
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_DIR = ROOT / "deploy" / "nginx"
+MOBILE, ADMIN = "mobile.kasa.test", "admin.kasa.test"
+CLIENT, OTHER_CLIENT, FLOODER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+# Kasa's own limit of codes asked from one address within an hour, low for the check
+ADDRESS_CODES = 3
+HEADER_TIMEOUT = 10  # seconds, as in the configuration
+SECURITY_HEADERS = {
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Answer:
+    def __init__(self, response: http.client.HTTPResponse) -> None:
+        self.status = response.status
+        self.headers = response.getheaders()
+        self.body = response.read()
+
+    def header(self, name: str) -> str | None:
+        found = [v for k, v in self.headers if k.lower() == name]
+        return found[0] if found else None
+
+    def count(self, name: str) -> int:
+        return sum(1 for k, _ in self.headers if k.lower() == name)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Site:
+    """Requests to the nginx under test, by server name, from a chosen loopback address."""
+
+    def __init__(self, https_port: int, http_port: int, cert: Path) -> None:
+        self.https_port = https_port
+        self.http_port = http_port
+        self.context = ssl.create_default_context(cafile=str(cert))
+        self.request_ids: list[tuple[str, int]] = []
+
+    def connect(self, host: str, source: str = CLIENT, timeout: float = 15) -> ssl.SSLSocket:
+        raw = socket.create_connection(
+            ("127.0.0.1", self.https_port), timeout=timeout, source_address=(source, 0)
+        )
+        return self.context.wrap_socket(raw, server_hostname=host)
+
+    def https(
+        self,
+        host: str,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        source: str = CLIENT,
+    ) -> Answer:
+        connection = http.client.HTTPSConnection(host, self.https_port, context=self.context)
+        connection.sock = self.connect(host, source)
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        connection.request(method, path, body=body, headers=all_headers)
+        answer = Answer(connection.getresponse())
+        connection.close()
+        request_id = answer.header("x-request-id")
+        if request_id:
+            self.request_ids.append((request_id, answer.status))
+        return answer
+
+    def post(self, host: str, path: str, data: Any, **kw: Any) -> Answer:
+        return self.https(host, "POST", path, json.dumps(data).encode(), **kw)
+
+    def plain(self, host: str, path: str) -> Answer:
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.http_port, timeout=10, source_address=(CLIENT, 0)
+        )
+        connection.request("GET", path, headers={"Host": host})
+        answer = Answer(connection.getresponse())
+        connection.close()
+        return answer
+
+
+class Report:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name: str, test: Callable[[], str | None]) -> None:
+        """``test`` returns nothing when the check holds, or why it does not."""
+        try:
+            problem = test()
+        except Exception as error:
+            problem = f"{type(error).__name__}: {error}"
+        if problem:
+            self.failed += 1
+            print(f"FAIL  {name}: {problem}", flush=True)
+        else:
+            self.passed += 1
+            print(f"ok    {name}", flush=True)
+
+
+def render(env_file: Path, template: str, out: Path) -> None:
+    rendered = subprocess.run(
+        [str(NGINX_DIR / "render"), str(env_file), str(NGINX_DIR / template)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    out.write_text(rendered)
+
+
+def wait_until_up(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on port {port} after {seconds} s")
+
+
+@contextlib.contextmanager
+def running(commands: list[tuple[list[str], dict[str, str], Path]]) -> Iterator[None]:
+    processes = []
+    try:
+        for command, env, log in commands:
+            processes.append(
+                subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            )
+        yield
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main() -> int:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    kasa = str(Path(sys.executable).parent / "kasa")
+    work = Path(tempfile.mkdtemp(prefix="kasa-deploy-check-"))
+    work.chmod(0o755)
+    mobile_port, admin_port = free_port(), free_port()
+    https_port, http_port = free_port(), free_port()
+
+    cert, key = work / "cert.pem", work / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=kasa.test"),
+            *("-addext", f"subjectAltName=DNS:{MOBILE},DNS:{ADMIN}"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (work / "conf.d").mkdir()
+    (work / "snippets").mkdir()
+    (work / "logs").mkdir()
+    env_file = work / "nginx.env"
+    env_file.write_text(
+        "\n".join(
+            [
+                f"MOBILE_HOST={MOBILE}",
+                f"ADMIN_HOST={ADMIN}",
+                f"HTTP_LISTEN=127.0.0.1:{http_port}",
+                f"HTTPS_LISTEN=127.0.0.1:{https_port}",
+                f"HTTPS_PORT={https_port}",
+                f"TLS_CERT={cert}",
+                f"TLS_KEY={key}",
+                f"MOBILE_UPSTREAM=127.0.0.1:{mobile_port}",
+                f"ADMIN_UPSTREAM=127.0.0.1:{admin_port}",
+                f"LOG_DIR={work / 'logs'}",
+                f"SNIPPETS_DIR={work / 'snippets'}",
+                "BODY_LIMIT=64k",
+                "UPLOAD_LIMIT=201m",
+                "SIGNIN_RATE=30r/m",
+                "SIGNIN_BURST=6",
+            ]
+        )
+        + "\n"
+    )
+    render(env_file, "kasa.conf.template", work / "conf.d" / "kasa.conf")
+    render(env_file, "kasa-common.conf.template", work / "snippets" / "kasa-common.conf")
+    temp = work / "temp"
+    (work / "nginx.conf").write_text(
+        f"""worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/logs/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include {work}/conf.d/*.conf;
+}}
+"""
+    )
+    temp.mkdir()
+    tested = subprocess.run(
+        [nginx, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    if tested.returncode != 0:
+        print(f"FAIL  nginx -t: {tested.stderr.strip()}")
+        print("0 passed, 1 failed")
+        return 1
+    print("ok    nginx -t accepts the rendered configuration")
+
+    data = work / "kasa"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KASA_")},
+        "KASA_ENV": "dev",
+        "KASA_DATA_DIR": str(data),
+        "KASA_TRUSTED_PROXIES": "127.0.0.1",
+        "KASA_OTP_ADDRESS_HOURLY_LIMIT": str(ADDRESS_CODES),
+        "KASA_PUBLIC_URL": f"https://{MOBILE}:{https_port}",
+        "KASA_ADMIN_PUBLIC_URL": f"https://{ADMIN}:{https_port}",
+    }
+    subprocess.run([kasa, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [kasa, "user", "create", "chief", "--role", "admin", "--password-stdin"],
+        env=env,
+        input=b"a long password 1\n",
+        check=True,
+        capture_output=True,
+    )
+    report = Report()
+    report.passed = 1
+    commands = [
+        ([kasa, "serve", "mobile", "--port", str(mobile_port)], env, work / "mobile.log"),
+        ([kasa, "serve", "admin", "--port", str(admin_port)], env, work / "admin.log"),
+        (
+            [nginx, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
+            dict(os.environ),
+            work / "nginx.out",
+        ),
+    ]
+    with running(commands):
+        for port in (mobile_port, admin_port, https_port, http_port):
+            wait_until_up(port)
+        site = Site(https_port, http_port, cert)
+        run_checks(site, report, data, work)
+    print(f"{report.passed} passed, {report.failed} failed")
+    if report.failed:
+        print(f"(logs kept in {work})")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if report.failed else 0
+
+
+def run_checks(site: Site, report: Report, data: Path, work: Path) -> None:
+    def both_apis() -> str | None:
+        for host in (MOBILE, ADMIN):
+            answer = site.https(host, "GET", "/health")
+            if answer.status != 200 or answer.json().get("status") != "ok":
+                return f"{host}: {answer.status} {answer.body[:200]!r}"
+        return None
+
+    report.check("HTTPS answers on both APIs", both_apis)
+
+    def tls_versions() -> str | None:
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            site.context.minimum_version = site.context.maximum_version = version
+            try:
+                with site.connect(MOBILE) as s:
+                    if s.version() != version.name.replace("v", "v").replace("_", "."):
+                        return f"asked {version.name}, got {s.version()}"
+            finally:
+                site.context.minimum_version = ssl.TLSVersion.TLSv1_2
+                site.context.maximum_version = ssl.TLSVersion.MAXIMUM_SUPPORTED
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.check_hostname = False
+        old.verify_mode = ssl.CERT_NONE
+        with warnings.catch_warnings():  # the point is that it is old
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+        with contextlib.suppress(ssl.SSLError):
+            old.set_ciphers("DEFAULT:@SECLEVEL=0")
+        raw = socket.create_connection(("127.0.0.1", site.https_port), timeout=5)
+        try:
+            with old.wrap_socket(raw, server_hostname=MOBILE) as s:
+                return f"TLS 1.1 was accepted ({s.version()})"
+        except ssl.SSLError as error:
+            if (
+                "PROTOCOL_VERSION" not in str(error).upper()
+                and "UNSUPPORTED" not in str(error).upper()
+            ):
+                return f"TLS 1.1 failed for another reason: {error}"
+        return None
+
+    report.check("TLS 1.2 and 1.3 are spoken, TLS 1.1 is refused", tls_versions)
+
+    def redirect() -> str | None:
+        for host in (MOBILE, ADMIN):
+            answer = site.plain(host, "/health?x=1")
+            wanted = f"https://{host}:{site.https_port}/health?x=1"
+            if answer.status != 301 or answer.header("location") != wanted:
+                return f"{host}: {answer.status} to {answer.header('location')}"
+        return None
+
+    report.check("plain HTTP redirects to HTTPS", redirect)
+
+    def headers_once(answer: Answer) -> str | None:
+        for name, value in SECURITY_HEADERS.items():
+            if answer.count(name) != 1 or answer.header(name) != value:
+                return f"{name}: {[v for k, v in answer.headers if k.lower() == name]}"
+        if answer.count("x-request-id") != 1:
+            return "X-Request-ID not sent exactly once"
+        return None
+
+    def security_headers() -> str | None:
+        for host in (MOBILE, ADMIN):
+            problem = headers_once(site.https(host, "GET", "/health"))
+            if problem:
+                return f"{host}: {problem}"
+        return headers_once(site.https(MOBILE, "GET", "/no/such/route"))
+
+    report.check("HSTS and the security headers arrive, each once", security_headers)
+
+    def body_limit() -> str | None:
+        big = json.dumps({"phone": "+380501112233", "pad": "x" * 100_000}).encode()
+        answer = site.https(MOBILE, "POST", "/user/signin", big)
+        if answer.status != 413 or answer.json().get("status") != "error":
+            return f"{answer.status} {answer.body[:200]!r}"
+        line = log_line(work, answer.header("x-request-id") or "")
+        if line is None or line["upstream"]:
+            return f"not refused by nginx itself: {line}"
+        problem = headers_once(answer)
+        return f"on the 413: {problem}" if problem else None
+
+    report.check("a body over the limit is refused by nginx (413, Kasa's error shape)", body_limit)
+
+    def client_address_in_audit() -> str | None:
+        forged = {"X-Forwarded-For": "10.6.6.6"}
+        answer = site.post(
+            ADMIN, "/signin", {"login": "chief", "password": "wrong"}, headers=forged
+        )
+        if answer.status != 401:
+            return f"sign-in answered {answer.status}"
+        with contextlib.closing(sqlite3.connect(data / "kasa.db")) as db:
+            rows = db.execute(
+                "SELECT details FROM audit_events WHERE event_type = 'sign_in_failed'"
+            ).fetchall()
+        addresses = [json.loads(r[0]).get("address") for r in rows]
+        return None if addresses == [CLIENT] else f"audited addresses {addresses}"
+
+    report.check(
+        "the audit records the client's address, not the proxy's or a forged one",
+        client_address_in_audit,
+    )
+
+    def throttle_per_client() -> str | None:
+        statuses = []
+        for n in range(ADDRESS_CODES + 1):
+            forged = {"X-Forwarded-For": f"10.0.0.{n + 1}"}
+            phone = f"+38050111220{n}"
+            answer = site.post(
+                MOBILE, "/user/signrequest", {"phone": phone, "create": True}, headers=forged
+            )
+            statuses.append(answer.status)
+        if statuses != [200] * ADDRESS_CODES + [429]:
+            return f"from {CLIENT} with forged addresses: {statuses}"
+        line = log_line(work, site.request_ids[-1][0])
+        if line is None or not line["upstream"]:
+            return "the 429 came from nginx, not from Kasa's throttle"
+        other = site.post(
+            MOBILE,
+            "/user/signrequest",
+            {"phone": "+380501112299", "create": True},
+            source=OTHER_CLIENT,
+        )
+        return None if other.status == 200 else f"another client got {other.status}"
+
+    report.check(
+        "Kasa throttles by the client's address (a forged X-Forwarded-For changes nothing)",
+        throttle_per_client,
+    )
+
+    def rate_limit() -> str | None:
+        answers = [
+            site.post(
+                MOBILE, "/user/signin", {"phone": "+380501112233", "code": "0000"}, source=FLOODER
+            )
+            for _ in range(12)
+        ]
+        limited = [a for a in answers if a.status == 429]
+        if not limited:
+            return f"no 429 in {[a.status for a in answers]}"
+        line = log_line(work, limited[0].header("x-request-id") or "")
+        if line is None or line["upstream"]:
+            return f"the first 429 was not nginx's: {line}"
+        return None if limited[0].header("retry-after") else "no Retry-After on nginx's 429"
+
+    report.check("nginx limits the rate of the sign-in and code routes", rate_limit)
+
+    def slow_clients() -> str | None:
+        results: dict[str, float] = {}
+
+        def slow(name: str, first: bytes) -> None:
+            started = time.monotonic()
+            with site.connect(MOBILE, source=OTHER_CLIENT, timeout=HEADER_TIMEOUT + 10) as s:
+                s.sendall(first)
+                with contextlib.suppress(OSError):
+                    while s.recv(4096):
+                        pass
+            results[name] = time.monotonic() - started
+
+        head = f"GET /health HTTP/1.1\r\nHost: {MOBILE}\r\n".encode()
+        body = (
+            f"POST /user/signin HTTP/1.1\r\nHost: {MOBILE}\r\nContent-Type: application/json"
+            '\r\nContent-Length: 500\r\n\r\n{"phone": '
+        ).encode()
+        threads = [
+            threading.Thread(target=slow, args=("headers", head)),
+            threading.Thread(target=slow, args=("body", body)),
+        ]
+        for thread in threads:
+            thread.start()
+        served = []
+        while any(t.is_alive() for t in threads):
+            started = time.monotonic()
+            answer = site.https(MOBILE, "GET", "/health")
+            served.append((answer.status, time.monotonic() - started))
+            time.sleep(1)
+        for thread in threads:
+            thread.join()
+        if set(results) != {"headers", "body"}:
+            return f"a slow client did not finish: {results}"
+        late = {k: round(v, 1) for k, v in results.items() if v > HEADER_TIMEOUT + 3}
+        if late:
+            return f"held longer than {HEADER_TIMEOUT} s: {late}"
+        bad = [s for s in served if s[0] != 200 or s[1] > 2]
+        if len(served) < 5 or bad:
+            return f"others were not served meanwhile: {served}"
+        return None
+
+    report.check(
+        f"slow headers and a stalled body are cut off within {HEADER_TIMEOUT} s while "
+        "others are served",
+        slow_clients,
+    )
+
+    def access_log() -> str | None:
+        time.sleep(1)  # nginx writes a line when a request ends
+        lines = (work / "logs" / "kasa-access.log").read_text().splitlines()
+        parsed = [json.loads(line) for line in lines]
+        wanted = {"time", "request_id", "method", "path", "status", "duration", "bytes", "client"}
+        missing = [p for p in parsed if not wanted <= set(p)]
+        if missing:
+            return f"lines without {wanted}: {missing[:2]}"
+        logged = {(p["request_id"], p["status"]) for p in parsed}
+        absent = [r for r in site.request_ids if r not in logged]
+        if absent:
+            return f"{len(absent)} answers' request ids not in the log, e.g. {absent[:3]}"
+        kasa_log = (work / "mobile.log").read_text()
+        codes_sent = [r for r, status in site.request_ids if r in kasa_log]
+        if len(codes_sent) < ADDRESS_CODES:
+            return f"Kasa's log names {len(codes_sent)} of the requests that sent a code"
+        clients = {p["client"] for p in parsed}
+        return None if CLIENT in clients else f"clients logged: {clients}"
+
+    report.check(
+        "every access log line is JSON and carries the request id Kasa returned", access_log
+    )
+
+
+def log_line(work: Path, request_id: str) -> dict[str, Any] | None:
+    time.sleep(0.2)
+    for line in (work / "logs" / "kasa-access.log").read_text().splitlines():
+        parsed = json.loads(line)
+        if parsed.get("request_id") == request_id:
+            return dict(parsed)
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
