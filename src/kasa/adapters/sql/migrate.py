@@ -45,6 +45,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this Kasa's migrations know."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {script.revision for script in scripts.walk_revisions()}
+
+
 def upgrade(url: str) -> UpgradeResult:
     """Bring the schema to the newest migration and load the reference data."""
     before = current_revision(url)

@@ -320,4 +320,4 @@ def user_deactivate(state: CliState, login: str) -> None:
     click.echo(f"{target.login} deactivated")
 
 
-from kasa.entrypoints.cli import books, members, money, requests_  # noqa: E402, F401
+from kasa.entrypoints.cli import backup, books, members, money, requests_  # noqa: E402, F401

@@ -1,0 +1,340 @@
+"""A consistent copy of the database, and the database loaded back from it.
+
+SQLite is copied with its online backup API (readers and writers go on meanwhile; the
+copy is the database as of one moment). MariaDB is dumped by ``mariadb-dump`` in a
+single transaction (InnoDB's consistent read: no table is locked, and the dump is the
+database as of the moment it began), one ``INSERT`` with its column names per row, so
+the dump itself can be counted and read without loading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import attrs
+import sqlalchemy as sa
+
+from kasa.adapters.backup.manifest import CHUNK, BackupError
+from kasa.adapters.files import private_file
+
+# what ``kasa db upgrade`` writes into an empty database besides the schema
+UPGRADE_ONLY = frozenset({"alembic_version", "identity_types", "payment_types", "request_statuses"})
+
+Report = Callable[[int, int | None], None]
+"""``report(done, total)``: how far a step is (``total`` is ``None`` when unknown)."""
+
+
+@attrs.frozen
+class DumpContents:
+    tables: dict[str, int]
+    revision: str | None
+    stored_names: list[str]  # the file store names the dump's ``files`` rows hold
+
+
+class DatabaseArchive(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def dump_name(self) -> str: ...
+
+    def dump(self, target: Path, report: Report) -> None: ...
+
+    def read_dump(self, path: Path) -> DumpContents: ...
+
+    def rows_now(self) -> dict[str, int]: ...
+
+    def load(self, path: Path, report: Report) -> None: ...
+
+
+def archive_for(url: str) -> DatabaseArchive:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise BackupError("an in-memory SQLite database cannot be backed up")
+        return SqliteArchive(Path(parsed.database))
+    if parsed.get_backend_name() in ("mysql", "mariadb"):
+        return MariaDbArchive(url)
+    raise BackupError(f"backups of {parsed.get_backend_name()} databases are not supported")
+
+
+# -- SQLite ---------------------------------------------------------------------------
+@attrs.frozen
+class SqliteArchive:
+    path: Path
+    kind: str = "sqlite"
+    dump_name: str = "database.sqlite"
+
+    def dump(self, target: Path, report: Report) -> None:
+        if not self.path.is_file():
+            raise BackupError(f"there is no database at {self.path}")
+        private_file(target)
+        with (
+            contextlib.closing(sqlite3.connect(self.path)) as source,
+            contextlib.closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy, pages=256, progress=_pages(source, report))
+            # a snapshot is one file: reading it must not make -wal and -shm files
+            copy.execute("PRAGMA journal_mode = DELETE")
+
+    def read_dump(self, path: Path) -> DumpContents:
+        with contextlib.closing(_read_only(path)) as db:
+            return _contents(db)
+
+    def rows_now(self) -> dict[str, int]:
+        if not self.path.is_file():
+            return {}
+        with contextlib.closing(sqlite3.connect(self.path)) as db:
+            return _contents(db).tables
+
+    def load(self, path: Path, report: Report) -> None:
+        private_file(self.path)
+        with (
+            contextlib.closing(_read_only(path)) as copy,
+            contextlib.closing(sqlite3.connect(self.path)) as target,
+        ):
+            copy.backup(target, pages=256, progress=_pages(copy, report))
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A snapshot opened so that nothing can change it, not even its journal."""
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+
+
+def _pages(source: sqlite3.Connection, report: Report) -> Callable[[int, int, int], None]:
+    """The backup API's progress in pages, reported in bytes."""
+    page = int(source.execute("PRAGMA page_size").fetchone()[0])
+
+    def progress(_status: int, remaining: int, total: int) -> None:
+        report((total - remaining) * page, total * page)
+
+    return progress
+
+
+def _contents(db: sqlite3.Connection) -> DumpContents:
+    names = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    # the names are the database's own tables, read from its catalogue just above
+    tables = {
+        name: int(db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0])  # noqa: S608
+        for name in names
+    }
+    revision = None
+    if "alembic_version" in tables:
+        found = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = found[0] if found else None
+    stored = (
+        [row[0] for row in db.execute("SELECT stored_name FROM files")] if "files" in tables else []
+    )
+    return DumpContents(tables, revision, stored)
+
+
+# -- MariaDB --------------------------------------------------------------------------
+INSERT = re.compile(r"^INSERT INTO `((?:[^`]|``)+)` \(([^)]*)\) VALUES \((.*)\);$")
+
+
+@attrs.frozen
+class MariaDbArchive:
+    url: str
+    kind: str = "mariadb"
+    dump_name: str = "database.sql"
+
+    @property
+    def database(self) -> str:
+        name = sa.engine.make_url(self.url).database
+        if not name:
+            raise BackupError("KASA_DATABASE_URL names no database")
+        return name
+
+    @contextlib.contextmanager
+    def _options(self) -> Iterator[str]:
+        """The connection's options in a file only this user may read, so that the
+        password is never on a command line."""
+        url = sa.engine.make_url(self.url)
+        lines = ["[client]", "default-character-set=utf8mb4"]
+        for key, value in (
+            ("user", url.username),
+            ("password", url.password),
+            ("host", url.host),
+            ("port", url.port),
+            ("socket", url.query.get("unix_socket")),
+        ):
+            if value:
+                lines.append(f"{key}={value}")
+        fd, name = tempfile.mkstemp(prefix="kasa-db-", suffix=".cnf")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write("\n".join(lines) + "\n")
+            yield f"--defaults-extra-file={name}"
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    def dump(self, target: Path, report: Report) -> None:
+        tool = _tool("mariadb-dump", "mysqldump")
+        private_file(target)
+        with self._options() as options, target.open("wb") as out:
+            process = subprocess.Popen(  # noqa: S603 - the OS's dump tool, our arguments
+                [
+                    tool,
+                    options,
+                    "--single-transaction",
+                    "--skip-extended-insert",
+                    "--complete-insert",
+                    "--hex-blob",
+                    "--no-tablespaces",
+                    "--skip-dump-date",
+                    "--triggers",
+                    self.database,
+                ],
+                stdout=out,
+                stderr=subprocess.PIPE,
+            )
+            _watch(process, lambda: target.stat().st_size, report)
+            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            if process.wait() != 0:
+                raise BackupError(f"mariadb-dump failed: {error.strip()[-500:]}")
+
+    def read_dump(self, path: Path) -> DumpContents:
+        tables: dict[str, int] = {}
+        revision: str | None = None
+        stored: list[str] = []
+        with path.open(encoding="utf-8", errors="strict") as dump:
+            for line in dump:
+                if line.startswith("CREATE TABLE `"):
+                    tables.setdefault(line.split("`")[1], 0)
+                    continue
+                if not line.startswith("INSERT INTO `"):
+                    continue
+                match = INSERT.match(line.rstrip("\n"))
+                if match is None:
+                    raise BackupError(f"{path.name}: an INSERT cannot be read: {line[:80]!r}")
+                table = match[1].replace("``", "`")
+                tables[table] = tables.get(table, 0) + 1
+                if table in ("alembic_version", "files"):
+                    columns = [c.strip().strip("`") for c in match[2].split(",")]
+                    row = dict(zip(columns, sql_values(match[3]), strict=True))
+                    if table == "alembic_version":
+                        revision = row["version_num"]
+                    elif row.get("stored_name"):
+                        stored.append(str(row["stored_name"]))
+        return DumpContents(tables, revision, stored)
+
+    def rows_now(self) -> dict[str, int]:
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                names = sa.inspect(connection).get_table_names()
+                count = "SELECT COUNT(*) FROM `{}`"  # the database's own table names
+                return {
+                    name: int(connection.execute(sa.text(count.format(name))).scalar_one())
+                    for name in names
+                }
+        finally:
+            engine.dispose()
+
+    def load(self, path: Path, report: Report) -> None:
+        tool = _tool("mariadb", "mysql")
+        engine = sa.create_engine(self.url)
+        try:  # the target was found empty: its schema from `kasa db upgrade` goes
+            with engine.begin() as connection:
+                connection.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+                for name in sa.inspect(connection).get_table_names():
+                    connection.execute(sa.text(f"DROP TABLE `{name}`"))
+        finally:
+            engine.dispose()
+        size = path.stat().st_size
+        with self._options() as options, path.open("rb") as dump:
+            process = subprocess.Popen(  # noqa: S603 - the OS's client, our arguments
+                [tool, options, "--batch", self.database],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            assert process.stdin is not None and process.stderr is not None
+            errors: list[bytes] = []
+            reader = threading.Thread(target=lambda: errors.append(process.stderr.read()))  # type: ignore[union-attr]
+            reader.start()
+            sent = 0
+            try:
+                while chunk := dump.read(CHUNK):
+                    process.stdin.write(chunk)
+                    sent += len(chunk)
+                    report(sent, size)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            code = process.wait()
+            reader.join()
+            if code != 0:
+                said = b"".join(errors).decode(errors="replace").strip()
+                raise BackupError(f"loading the dump failed: {said[-500:]}")
+
+
+def _tool(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BackupError(f"{names[0]} is not installed (apt-get install mariadb-client)")
+
+
+def _watch(process: subprocess.Popen[bytes], size: Callable[[], int], report: Report) -> None:
+    while process.poll() is None:
+        report(size(), None)
+        time.sleep(0.2)
+    report(size(), None)
+
+
+def sql_values(text: str) -> list[str | None]:
+    """The values of one row of a dump's ``INSERT``: quoted strings (with the dump
+    tool's backslash escapes), ``NULL``, numbers and hexadecimal literals, as text."""
+    values: list[str | None] = []
+    i, n = 0, len(text)
+    escapes = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+    while i < n:
+        if text[i] == "'":
+            i += 1
+            out = []
+            while True:
+                if i >= n:
+                    raise BackupError("a quoted value in the dump does not end")
+                c = text[i]
+                if c == "\\" and i + 1 < n:
+                    out.append(escapes.get(text[i + 1], text[i + 1]))
+                    i += 2
+                elif c == "'" and i + 1 < n and text[i + 1] == "'":
+                    out.append("'")
+                    i += 2
+                elif c == "'":
+                    i += 1
+                    break
+                else:
+                    out.append(c)
+                    i += 1
+            values.append("".join(out))
+        else:
+            end = text.find(",", i)
+            end = n if end == -1 else end
+            token = text[i:end].strip()
+            values.append(None if token == "NULL" else token)
+            i = end
+        if i < n:
+            if text[i] != ",":
+                raise BackupError(f"unexpected {text[i]!r} between values in the dump")
+            i += 1
+    return values

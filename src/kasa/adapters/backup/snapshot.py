@@ -1,0 +1,240 @@
+"""Snapshots of a fund: the database, then the file store, with a manifest.
+
+The database is copied first, consistently (see ``databases``), then the file store.
+Files are never deleted or changed once stored, so a file newer than the database copy
+is a harmless extra, and every file a copied row names is already in the store when the
+files are copied. Restoring goes into an empty target only, and checks everything
+before it writes: the manifest against the dump and the files, every file a row names,
+and the schema revision against the migrations this Kasa knows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import attrs
+
+from kasa import __version__
+from kasa.adapters.backup.databases import UPGRADE_ONLY, DatabaseArchive, Report, archive_for
+from kasa.adapters.backup.manifest import (
+    CHUNK,
+    BackupError,
+    FileEntry,
+    Manifest,
+    sha256_of,
+)
+from kasa.adapters.files import private_file, private_folder
+
+FILES = "files"
+Steps = Callable[[str], Report]
+"""``steps(description)`` starts a step and gives its ``report(done, total)``."""
+
+
+def quietly(_description: str) -> Report:
+    return lambda _done, _total: None
+
+
+@attrs.frozen
+class Snapshots:
+    """Snapshots of the fund whose database is at ``database_url`` and whose files are
+    in ``files_dir``."""
+
+    database_url: str
+    files_dir: Path
+    known_revisions: Callable[[], set[str]]
+    upgrade: Callable[[], object]
+
+    @property
+    def archive(self) -> DatabaseArchive:
+        return archive_for(self.database_url)
+
+    # -- create -----------------------------------------------------------------------
+    def create(self, folder: Path, steps: Steps = quietly) -> Manifest:
+        if folder.exists() and any(folder.iterdir()):
+            raise BackupError(f"{folder} is not empty; give a new or empty folder")
+        private_folder(folder)
+        archive = self.archive
+        started = datetime.now(UTC)
+        dump = folder / archive.dump_name
+        archive.dump(dump, steps("database"))
+        contents = archive.read_dump(dump)
+        if contents.revision is None:
+            raise BackupError("the database has no schema revision: run `kasa db upgrade`")
+        files = self._copy_store(folder / FILES, steps("files"))
+        manifest = Manifest(
+            created_at=started.isoformat(timespec="seconds"),
+            kasa_version=__version__,
+            database=archive.kind,
+            schema_revision=contents.revision,
+            dump=archive.dump_name,
+            dump_sha256=sha256_of(dump),
+            tables=contents.tables,
+            files=files,
+        )
+        missing = self._unnamed(contents.stored_names, files)
+        if missing:
+            raise BackupError(
+                f"{len(missing)} files the database names are not in the file store "
+                f"{self.files_dir}, e.g. {missing[0]}"
+            )
+        manifest.write(folder)
+        return manifest
+
+    def _copy_store(self, target: Path, report: Report) -> dict[str, FileEntry]:
+        root = self.files_dir
+        names = (
+            sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+            if root.is_dir()
+            else []
+        )
+        total = sum(p.stat().st_size for p in names)
+        done = 0
+        entries: dict[str, FileEntry] = {}
+        for path in names:
+            relative = path.relative_to(root).as_posix()
+            entries[relative], size = _copy(path, target / relative)
+            done += size
+            report(done, total)
+        report(done, total)
+        return entries
+
+    @staticmethod
+    def _unnamed(stored_names: list[str], files: dict[str, FileEntry]) -> list[str]:
+        return [n for n in stored_names if f"{n.split('-', 1)[0]}/{n}" not in files]
+
+    # -- verify -----------------------------------------------------------------------
+    def verify(self, folder: Path, steps: Steps = quietly) -> Manifest:
+        """Check a snapshot without restoring it; raises with every problem found."""
+        manifest = Manifest.read(folder)
+        problems: list[str] = []
+        dump = folder / manifest.dump
+        if not dump.is_file():
+            raise BackupError(f"the dump {manifest.dump} is missing from {folder}")
+        if sha256_of(dump, _bytes(steps("dump"), dump.stat().st_size)) != manifest.dump_sha256:
+            problems.append(f"the dump {manifest.dump} does not match its hash in the manifest")
+        archive = archive_for_kind(manifest.database)
+        contents = archive.read_dump(dump)
+        if contents.tables != manifest.tables:
+            differ = sorted(
+                name
+                for name in set(contents.tables) | set(manifest.tables)
+                if contents.tables.get(name) != manifest.tables.get(name)
+            )
+            problems.append(f"row counts in the dump differ from the manifest: {differ[:5]}")
+        if contents.revision != manifest.schema_revision:
+            problems.append(
+                f"the dump is at revision {contents.revision}, "
+                f"the manifest says {manifest.schema_revision}"
+            )
+        if manifest.schema_revision not in self.known_revisions():
+            problems.append(
+                f"the snapshot's schema revision {manifest.schema_revision} is newer than "
+                "this Kasa knows: restore it with the Kasa that made it, or a newer one"
+            )
+        problems += self._check_files(folder / FILES, manifest, steps("files"))
+        missing = self._unnamed(contents.stored_names, manifest.files)
+        if missing:
+            problems.append(
+                f"{len(missing)} files that rows of the dump name are not in the snapshot, "
+                f"e.g. {missing[0]}"
+            )
+        if problems:
+            raise BackupError(f"{folder}: " + "; ".join(problems))
+        return manifest
+
+    @staticmethod
+    def _check_files(root: Path, manifest: Manifest, report: Report) -> list[str]:
+        problems: list[str] = []
+        total = manifest.file_bytes
+        done = 0
+        for name, entry in sorted(manifest.files.items()):
+            path = root / name
+            if not path.is_file():
+                problems.append(f"the file {name} is missing")
+                continue
+            if path.stat().st_size != entry.size or sha256_of(path) != entry.sha256:
+                problems.append(f"the file {name} does not match its hash in the manifest")
+            done += entry.size
+            report(done, total)
+        on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+        extra = sorted(on_disk - set(manifest.files)) if root.is_dir() else []
+        if extra:
+            problems.append(f"{len(extra)} files are not in the manifest, e.g. {extra[0]}")
+        return problems[:20]
+
+    # -- restore ----------------------------------------------------------------------
+    def restore(self, folder: Path, steps: Steps = quietly) -> Manifest:
+        """Restore a snapshot into an empty database and an empty file store."""
+        manifest = self.verify(folder, steps)
+        archive = self.archive
+        if archive.kind != manifest.database:
+            raise BackupError(
+                f"the snapshot is of a {manifest.database} database; "
+                f"KASA_DATABASE_URL is {archive.kind}"
+            )
+        written = {t: n for t, n in archive.rows_now().items() if n and t not in UPGRADE_ONLY}
+        if written:
+            raise BackupError(
+                "the target database is not empty (rows in "
+                + ", ".join(sorted(written)[:5])
+                + "): restore into a new database"
+            )
+        if self.files_dir.is_dir() and any(p.is_file() for p in self.files_dir.rglob("*")):
+            raise BackupError(f"the file store {self.files_dir} is not empty")
+        archive.load(folder / manifest.dump, steps("database"))
+        restored = archive.rows_now()
+        wrong = [t for t, n in manifest.tables.items() if restored.get(t) != n]
+        if wrong:
+            raise BackupError(f"the restored database differs from the snapshot in {wrong[:5]}")
+        private_folder(self.files_dir)
+        report = steps("files")
+        done = 0
+        for name, entry in sorted(manifest.files.items()):
+            copied, size = _copy(folder / FILES / name, self.files_dir / name)
+            if copied != entry:
+                raise BackupError(f"the file {name} changed while it was restored")
+            done += size
+            report(done, manifest.file_bytes)
+        self.upgrade()  # an older snapshot is brought to this Kasa's schema
+        return manifest
+
+
+def archive_for_kind(kind: str) -> DatabaseArchive:
+    """An archive that only reads dumps of this kind (no database is touched)."""
+    if kind == "sqlite":
+        return archive_for("sqlite:///unused.db")
+    if kind == "mariadb":
+        return archive_for("mysql+pymysql://unused/unused")
+    raise BackupError(f"the snapshot is of an unknown database kind {kind!r}")
+
+
+def _copy(source: Path, target: Path) -> tuple[FileEntry, int]:
+    """Copy a file into a private folder (0700) as a private file (0600), hashing it."""
+    private_folder(target.parent)
+    partial = target.with_name(f".part-{target.name}")
+    private_file(partial)
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as reading, partial.open("wb") as writing:
+        while chunk := reading.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            writing.write(chunk)
+        writing.flush()
+        os.fsync(writing.fileno())
+    partial.replace(target)
+    return FileEntry(digest.hexdigest(), size), size
+
+
+def _bytes(report: Report, total: int) -> Callable[[int], None]:
+    done = [0]
+
+    def advance(n: int) -> None:
+        done[0] += n
+        report(done[0], total)
+
+    return advance

@@ -1,0 +1,126 @@
+"""``kasa backup create|verify|restore``: snapshots of the database and the file store."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kasa.entrypoints.cli import load_settings, main
+from kasa.entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from kasa.adapters.backup.manifest import Manifest
+    from kasa.adapters.backup.snapshot import Snapshots
+
+Steps = Callable[[str], Callable[[int, int | None], None]]
+FOLDER = click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+
+
+@main.group()
+def backup() -> None:
+    """Snapshots of the fund: the database and the file store together.
+
+    A snapshot is a folder: the database (a SQLite copy made with its online backup
+    API, or a mariadb-dump taken in one transaction), then the file store, and a
+    manifest with every table's rows and every file's SHA-256. Progress bars show on a
+    terminal."""
+
+
+@backup.command("create")
+@FOLDER
+def backup_create(folder: Path) -> None:
+    """Write a snapshot into FOLDER (new or empty), while the APIs go on serving."""
+    with _snapshots() as (snapshots, steps):
+        manifest = snapshots.create(folder, steps)
+    click.echo(f"{folder}: {_summary(manifest)}")
+
+
+@backup.command("verify")
+@FOLDER
+def backup_verify(folder: Path) -> None:
+    """Check a snapshot without restoring it: the dump against the manifest, every
+    file's hash, every file the rows name, and the schema revision."""
+    with _snapshots() as (snapshots, steps):
+        manifest = snapshots.verify(folder, steps)
+    click.echo(f"{folder}: intact; {_summary(manifest)}")
+
+
+@backup.command("restore")
+@FOLDER
+def backup_restore(folder: Path) -> None:
+    """Restore a snapshot into this server's database and file store, which must be
+    empty (a new database, or one only `kasa db upgrade` has written; no files). The
+    snapshot is verified first; an older schema is then upgraded."""
+    with _snapshots() as (snapshots, steps):
+        manifest = snapshots.restore(folder, steps)
+    click.echo(f"restored {folder}: {_summary(manifest)}")
+
+
+def _summary(manifest: Manifest) -> str:
+    size = manifest.file_bytes / 1024 / 1024
+    return (
+        f"{manifest.database} at revision {manifest.schema_revision}, "
+        f"{len(manifest.tables)} tables, {manifest.rows} rows, "
+        f"{len(manifest.files)} files ({size:.1f} MB), made {manifest.created_at}"
+    )
+
+
+@contextlib.contextmanager
+def _snapshots() -> Iterator[tuple[Snapshots, Steps]]:
+    from kasa.adapters.backup.manifest import BackupError
+    from kasa.adapters.backup.snapshot import Snapshots
+    from kasa.adapters.sql.migrate import known_revisions, upgrade
+
+    settings: Settings = load_settings()
+    snapshots = Snapshots(
+        settings.database_url,
+        settings.files_dir,
+        known_revisions=known_revisions,
+        upgrade=lambda: upgrade(settings.database_url),
+    )
+    with _progress() as steps:
+        try:
+            yield snapshots, steps
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Steps]:
+    """Progress bars on standard error when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda _name: lambda _done, _total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bars = Progress(
+        TextColumn("{task.description:>9}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+    def step(name: str) -> Callable[[int, int | None], None]:
+        task = bars.add_task(name, total=None)
+
+        def report(done: int, total: int | None) -> None:
+            bars.update(task, completed=done, total=total)
+
+        return report
+
+    with bars:
+        yield step
