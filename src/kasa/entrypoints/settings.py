@@ -38,6 +38,8 @@ KNOWN_VARIABLES = frozenset(
         "KASA_FILES_DIR",
         "KASA_PUBLIC_URL",
         "KASA_ADMIN_PUBLIC_URL",
+        "KASA_MOBILE_WORKERS",
+        "KASA_ADMIN_WORKERS",
         "KASA_JWT_SECRET",
         "KASA_MEMBER_TOKEN_TTL",
         "KASA_STAFF_TOKEN_TTL",
@@ -208,6 +210,9 @@ class Settings:
     db_pool_size: int = 10
     # how long an API process keeps the list of programs before reading it again
     programs_cache_seconds: int = 5
+    # worker processes `kasa serve` starts for each API when --workers is not given
+    mobile_workers: int = 1
+    admin_workers: int = 1
     unknown_variables: tuple[str, ...] = ()
 
     @classmethod
@@ -291,6 +296,8 @@ class Settings:
             read_threads=read_threads,
             db_pool_size=_int(env, "KASA_DB_POOL_SIZE", threads + read_threads, 1),
             programs_cache_seconds=_int(env, "KASA_PROGRAMS_CACHE_SECONDS", 5),
+            mobile_workers=_int(env, "KASA_MOBILE_WORKERS", 1, 1),
+            admin_workers=_int(env, "KASA_ADMIN_WORKERS", 1, 1),
             unknown_variables=unknown_variables(env),
             apple_app_ids=tuple(
                 a.strip() for a in env.get("KASA_APPLE_APP_IDS", "").split(",") if a.strip()

@@ -121,12 +121,12 @@ def _check_schema(settings: Settings) -> None:
 )
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 64),
-    help="Worker processes (they share the database and the file store).",
+    help="Worker processes (they share the database and the file store); default "
+    "KASA_MOBILE_WORKERS or KASA_ADMIN_WORKERS (1).",
 )
-def serve(app: str, host: str, port: int | None, workers: int) -> None:
+def serve(app: str, host: str, port: int | None, workers: int | None) -> None:
     """Run an HTTP API (or both) with uvicorn. The database must be upgraded first.
 
     Without KASA_PUBLIC_URL and KASA_ADMIN_PUBLIC_URL, the addresses in file links and
@@ -146,6 +146,8 @@ def serve(app: str, host: str, port: int | None, workers: int) -> None:
     if app == "all":
         _serve_both(host, port, workers)
         return
+    if workers is None:
+        workers = settings.mobile_workers if app == "mobile" else settings.admin_workers
     import uvicorn
 
     click.echo(
@@ -201,7 +203,7 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
-def _serve_both(host: str, port: int, workers: int) -> None:
+def _serve_both(host: str, port: int, workers: int | None) -> None:
     """The mobile API on ``port`` and the admin API on ``port + 1``, as two processes
     that stop together (on Ctrl+C, on SIGTERM, or when either of them ends)."""
     import signal
@@ -214,7 +216,11 @@ def _serve_both(host: str, port: int, workers: int) -> None:
     command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve"]
     processes = [
         subprocess.Popen(  # noqa: S603 - our own command line, no shell
-            [*command, name, "--host", host, "--port", str(number), "--workers", str(workers)]
+            [
+                *command,
+                *(name, "--host", host, "--port", str(number)),
+                *(("--workers", str(workers)) if workers else ()),
+            ]
         )
         for name, number in (("mobile", port), ("admin", port + 1))
     ]
