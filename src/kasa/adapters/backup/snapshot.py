@@ -86,6 +86,7 @@ class Snapshots:
 
     def _copy_store(self, target: Path, report: Report) -> dict[str, FileEntry]:
         root = self.files_dir
+        private_folder(target)
         names = (
             sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
             if root.is_dir()
