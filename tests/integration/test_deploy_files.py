@@ -134,3 +134,21 @@ def test_the_nginx_templates_render_only_with_every_parameter(tmp_path: Path) ->
         check=False,
     )
     assert refused.returncode == 1 and "MOBILE_HOST is not set" in refused.stderr
+
+
+def test_render_reads_the_file_as_systemd_does(tmp_path: Path) -> None:
+    """Quotes around a value are removed and nothing in it is expanded."""
+    example = (DEPLOY / "nginx" / "nginx.env.example").read_text()
+    env = tmp_path / "quoted.env"
+    env.write_text(
+        example.replace("MOBILE_HOST=api.fund.example.org", 'MOBILE_HOST="api.$HOME.org"').replace(
+            "LOG_DIR=/var/log/nginx", "LOG_DIR='/var/log/a&b'"
+        )
+    )
+    out = subprocess.run(
+        [str(DEPLOY / "nginx" / "render"), str(env), str(DEPLOY / "nginx" / "kasa.conf.template")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "server_name api.$HOME.org;" in out and "/var/log/a&b/kasa-access.log" in out
