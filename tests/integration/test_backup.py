@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -347,3 +348,13 @@ def _forget_first_file(folder: Path, manifest: dict[str, Any]) -> None:
     name = first.relative_to(folder / "files").as_posix()
     first.unlink()
     _edit(folder, files={k: v for k, v in manifest["files"].items() if k != name})
+
+
+def test_a_dump_that_fails_says_why_and_leaves_no_snapshot(tmp_path: Path) -> None:
+    if shutil.which("mariadb-dump") is None and shutil.which("mysqldump") is None:
+        pytest.skip("needs mariadb-dump")
+    nowhere = Place("mysql+pymysql://kasa:secret@127.0.0.1:1/kasa", tmp_path / "files")
+    with pytest.raises(BackupError, match=r"mariadb-dump failed: .*127\.0\.0\.1") as refused:
+        nowhere.snapshots().create(tmp_path / "snap")
+    assert "secret" not in str(refused.value)
+    assert not (tmp_path / "snap" / "manifest.json").exists()

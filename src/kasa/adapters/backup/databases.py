@@ -187,7 +187,11 @@ class MariaDbArchive:
     def dump(self, target: Path, report: Report) -> None:
         tool = _tool("mariadb-dump", "mysqldump")
         private_file(target)
-        with self._options() as options, target.open("wb") as out:
+        with (
+            self._options() as options,
+            target.open("wb") as out,
+            tempfile.TemporaryFile() as said,  # never a pipe that could fill and block it
+        ):
             process = subprocess.Popen(  # noqa: S603 - the OS's dump tool, our arguments
                 [
                     tool,
@@ -202,12 +206,13 @@ class MariaDbArchive:
                     self.database,
                 ],
                 stdout=out,
-                stderr=subprocess.PIPE,
+                stderr=said,
             )
             _watch(process, lambda: target.stat().st_size, report)
-            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
             if process.wait() != 0:
-                raise BackupError(f"mariadb-dump failed: {error.strip()[-500:]}")
+                said.seek(0)
+                error = said.read().decode(errors="replace").strip()
+                raise BackupError(f"mariadb-dump failed: {error[-500:]}")
 
     def read_dump(self, path: Path) -> DumpContents:
         tables: dict[str, int] = {}
@@ -266,8 +271,9 @@ class MariaDbArchive:
                 stderr=subprocess.PIPE,
             )
             assert process.stdin is not None and process.stderr is not None
-            errors: list[bytes] = []
-            reader = threading.Thread(target=lambda: errors.append(process.stderr.read()))  # type: ignore[union-attr]
+            stderr = process.stderr
+            errors: list[bytes] = []  # read meanwhile, so that a full pipe never blocks it
+            reader = threading.Thread(target=lambda: errors.append(stderr.read()))
             reader.start()
             sent = 0
             try:
