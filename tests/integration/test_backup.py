@@ -282,9 +282,10 @@ def test_a_restore_refuses_a_target_that_is_not_empty(
         (lambda f, m: _first_file(f).write_bytes(b"changed"), "does not match its hash"),
         (lambda f, m: _forget_first_file(f, m), "rows of the dump name are not in the snapshot"),
         (lambda f, m: (f / m["dump"]).write_bytes(b"x"), "does not match its hash"),
+        (lambda f, m: (f / m["dump"]).write_bytes(b"\xff" * 8192), "cannot be read"),
         (lambda f, m: (f / "manifest.json").unlink(), "not a finished snapshot"),
     ],
-    ids=["counts", "newer", "file", "missing", "dump", "unfinished"],
+    ids=["counts", "newer", "file", "missing", "dump", "unreadable", "unfinished"],
 )
 def test_a_spoiled_snapshot_is_refused_and_nothing_is_restored(
     snapshot: tuple[Place, Path, Manifest], tmp_path: Path, spoil: Any, said: str

@@ -89,8 +89,11 @@ class SqliteArchive:
             copy.execute("PRAGMA journal_mode = DELETE")
 
     def read_dump(self, path: Path) -> DumpContents:
-        with contextlib.closing(_read_only(path)) as db:
-            return _contents(db)
+        try:
+            with contextlib.closing(_read_only(path)) as db:
+                return _contents(db)
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"the dump {path.name} cannot be read: {error}") from None
 
     def rows_now(self) -> dict[str, int]:
         if not self.path.is_file():
@@ -215,6 +218,13 @@ class MariaDbArchive:
                 raise BackupError(f"mariadb-dump failed: {error[-500:]}")
 
     def read_dump(self, path: Path) -> DumpContents:
+        try:
+            return self._read(path)
+        except UnicodeDecodeError as error:
+            raise BackupError(f"the dump {path.name} is not UTF-8 text: {error}") from None
+
+    @staticmethod
+    def _read(path: Path) -> DumpContents:
         tables: dict[str, int] = {}
         revision: str | None = None
         stored: list[str] = []

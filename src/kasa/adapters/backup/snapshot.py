@@ -118,7 +118,10 @@ class Snapshots:
         if sha256_of(dump, _bytes(steps("dump"), dump.stat().st_size)) != manifest.dump_sha256:
             problems.append(f"the dump {manifest.dump} does not match its hash in the manifest")
         archive = archive_for_kind(manifest.database)
-        contents = archive.read_dump(dump)
+        try:
+            contents = archive.read_dump(dump)
+        except BackupError as error:
+            raise BackupError(f"{folder}: " + "; ".join([*problems, str(error)])) from None
         if contents.tables != manifest.tables:
             differ = sorted(
                 name
