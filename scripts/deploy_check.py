@@ -381,6 +381,33 @@ def run_checks(site: Site, report: Report, data: Path, work: Path) -> None:
 
     report.check("a body over the limit is refused by nginx (413, Kasa's error shape)", body_limit)
 
+    def uploads_pass() -> str | None:
+        """Routes that take files take bodies past the JSON limit (to Kasa, which then
+        asks for a token): the upload locations of the configuration match."""
+        boundary = "kasa-check"
+        photo = b"\xff\xd8\xff" + b"\0" * 300_000
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+                'filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+            ).encode()
+            + photo
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        for host, method, path in (
+            (MOBILE, "POST", "/user/profile/edit"),
+            (MOBILE, "POST", "/user/request/create"),
+            (ADMIN, "PUT", "/program"),
+        ):
+            answer = site.https(host, method, path, body, headers=headers)
+            line = log_line(work, answer.header("x-request-id") or "")
+            if answer.status != 401 or line is None or not line["upstream"]:
+                return f"{method} {path}: {answer.status}, upstream {line and line['upstream']}"
+        return None
+
+    report.check("the routes that take files take a 300 KB upload through to Kasa", uploads_pass)
+
     def client_address_in_audit() -> str | None:
         forged = {"X-Forwarded-For": "10.6.6.6"}
         answer = site.post(
