@@ -359,3 +359,17 @@ def test_a_dump_that_fails_says_why_and_leaves_no_snapshot(tmp_path: Path) -> No
         nowhere.snapshots().create(tmp_path / "snap")
     assert "secret" not in str(refused.value)
     assert not (tmp_path / "snap" / "manifest.json").exists()
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KASA_DATA_DIR", str(tmp_path / "a"))
+    monkeypatch.delenv("KASA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("KASA_FILES_DIR", raising=False)
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(main, ["backup", "create", str(blocker / "snap")])
+    assert result.exit_code == 1 and result.output.startswith("Error: ")
+    assert "Traceback" not in result.output and str(blocker) in result.output

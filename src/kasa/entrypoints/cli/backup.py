@@ -88,6 +88,8 @@ def _snapshots() -> Iterator[tuple[Snapshots, Steps]]:
             yield snapshots, steps
         except BackupError as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # a folder that cannot be written, a full disk
+            raise click.ClickException(f"{error.strerror}: {error.filename}") from None
 
 
 @contextlib.contextmanager
