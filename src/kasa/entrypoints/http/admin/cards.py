@@ -17,6 +17,21 @@ from kasa.domain.staff import Role
 from kasa.entrypoints.http.fields import Success, doc
 
 ANSWER = doc("The answer.")
+# fields many cards share
+CardId = Annotated[int | None, doc("The id.")]
+MadeAt = Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+ChangedAt = Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
+PersonName = Annotated[str, doc("The person's name.")]
+Certificate = Annotated[str, doc("The member's certificate number.")]
+EmailOrEmpty = Annotated[str, doc("E-mail address; empty when there is none.")]
+Total = Annotated[int, doc("How many match, on every page together.")]
+SwitchedOn = Annotated[
+    bool,
+    doc(
+        "false when switched off (a blocked member, a deactivated account, a program"
+        " no longer offered)."
+    ),
+]
 
 
 class Shape(msgspec.Struct, kw_only=True):
@@ -26,51 +41,39 @@ class Shape(msgspec.Struct, kw_only=True):
 class StaffCard(Shape):
     """A staff account: never its password hash."""
 
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     login: Annotated[str, doc("The login.")]
-    name: Annotated[str, doc("The person's name.")]
-    email: Annotated[str, doc("E-mail address; empty when there is none.")]
+    name: PersonName
+    email: EmailOrEmpty
     phone: Annotated[str, doc("Phone (E.164); empty when there is none.")]
     role: Annotated[Role, doc("`admin` or `operator`.")]
-    is_active: Annotated[
-        bool,
-        doc(
-            "false when switched off (a blocked member, a deactivated account, a program"
-            " no longer offered)."
-        ),
-    ]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
-    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
+    is_active: SwitchedOn
+    created_at: MadeAt
+    updated_at: ChangedAt
 
 
 class SignedInUser(Shape):
-    name: Annotated[str, doc("The person's name.")]
+    name: PersonName
     login: Annotated[str, doc("The login.")]
-    email: Annotated[str, doc("E-mail address; empty when there is none.")]
+    email: EmailOrEmpty
     role: Annotated[Role, doc("`admin` or `operator`.")]
-    is_active: Annotated[
-        bool,
-        doc(
-            "false when switched off (a blocked member, a deactivated account, a program"
-            " no longer offered)."
-        ),
-    ]
-    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
+    is_active: SwitchedOn
+    updated_at: ChangedAt
 
 
 class MemberCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     phone: Annotated[str, doc("Phone (E.164); empty when there is none.")]
     first_name: Annotated[str, doc("First name.")]
     middle_name: Annotated[str, doc("Middle name (patronymic).")]
     last_name: Annotated[str, doc("Last name.")]
-    email: Annotated[str, doc("E-mail address; empty when there is none.")]
+    email: EmailOrEmpty
     birth_date: Annotated[str | None, doc("Birth date, `YYYY-MM-DD`.")]
     passport_data: Annotated[str, doc("Passport series and number.")]
     inn: Annotated[str, doc("The tax number (RNOKPP).")]
     iban: Annotated[str, doc("The payout account (IBAN).")]
     photo: Annotated[int | None, doc("The id of the member's photo file.")]
-    certificate: Annotated[str, doc("The member's certificate number.")]
+    certificate: Certificate
     expiration_date: Annotated[
         str | None,
         doc("Paid until: the first day not paid for, `YYYY-MM-DD`; null before any payment."),
@@ -82,24 +85,18 @@ class MemberCard(Shape):
         MemberStatus,
         doc("`registered` (signed in only), `pending_review`, `approved` or `blocked`."),
     ]
-    is_active: Annotated[
-        bool,
-        doc(
-            "false when switched off (a blocked member, a deactivated account, a program"
-            " no longer offered)."
-        ),
-    ]
+    is_active: SwitchedOn
     is_submitted: Annotated[bool, doc("true once the profile is approved.")]
     has_new_request: Annotated[int, doc("How many of the member's requests wait for staff.")]
     has_new_program_change: Annotated[bool, doc("A program change waits for staff.")]
     has_new_passport_data: Annotated[bool, doc("New identity documents wait for staff.")]
     has_new_correction: Annotated[bool, doc("The member reported wrong data.")]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
-    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
+    created_at: MadeAt
+    updated_at: ChangedAt
 
 
 class ProgramCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     program_name: Annotated[str, doc("The program's name.")]
     month_price: Annotated[float | None, doc("The price of 30 days, in hryvnias.")]
     program_file: Annotated[
@@ -109,19 +106,13 @@ class ProgramCard(Shape):
             " `GET /program/{name}`); empty when none."
         ),
     ]
-    is_active: Annotated[
-        bool,
-        doc(
-            "false when switched off (a blocked member, a deactivated account, a program"
-            " no longer offered)."
-        ),
-    ]
+    is_active: SwitchedOn
     created_by: Annotated[
         int | None, doc("The staff user who made it; null for the command line or the system.")
     ]
     updated_by: Annotated[int | None, doc("The staff user who last changed it.")]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
-    updated_at: Annotated[str | None, doc("When it last changed, ISO 8601 (UTC).")]
+    created_at: MadeAt
+    updated_at: ChangedAt
 
 
 class MemberProgramCard(ProgramCard):
@@ -131,7 +122,7 @@ class MemberProgramCard(ProgramCard):
 
 
 class FileCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     filename: Annotated[str, doc("The file's stored name (use it to download).")]
     original_name: Annotated[str, doc("The name it was uploaded with.")]
     content_type: Annotated[str, doc("Its content type, recognised from its bytes.")]
@@ -140,25 +131,19 @@ class FileCard(Shape):
     duplicate_of_request: Annotated[
         int | None, doc("Another request that has the same file (a possible duplicate claim).")
     ]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    created_at: MadeAt
 
 
 class IdentityCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     identity_type: Annotated[IdentityType, doc("Which document it is.")]
-    is_active: Annotated[
-        bool,
-        doc(
-            "false when switched off (a blocked member, a deactivated account, a program"
-            " no longer offered)."
-        ),
-    ]
+    is_active: SwitchedOn
     is_new: Annotated[bool, doc("Waits for staff.")]
     file: Annotated[FileCard, doc("The file.")]
 
 
 class PaymentCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     member: Annotated[int, doc("The member's id.")]
     type: Annotated[PaymentType, doc("`top_up`, `payout` or `partial_payout`.")]
     type_name: Annotated[str, doc("The payment type's name, for people.")]
@@ -185,30 +170,30 @@ class PaymentCard(Shape):
             " user's approval."
         ),
     ]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    created_at: MadeAt
 
 
 class PaymentListed(PaymentCard):
     """A payment in the registry: with its member, and its request's diagnosis."""
 
     member_name: Annotated[str, doc("The member's full name.")]
-    certificate: Annotated[str, doc("The member's certificate number.")]
+    certificate: Certificate
     diagnos: Annotated[str | None, doc("The request's diagnosis.")]
 
 
 class CorrectionCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     first_name: Annotated[str, doc("First name.")]
     middle_name: Annotated[str, doc("Middle name (patronymic).")]
     last_name: Annotated[str, doc("Last name.")]
     birth_date: Annotated[str | None, doc("Birth date, `YYYY-MM-DD`.")]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    created_at: MadeAt
     resolved_at: Annotated[str | None, doc("When staff resolved it.")]
     resolved_by: Annotated[int | None, doc("The staff user who resolved it.")]
 
 
 class RequestCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     member: Annotated[int, doc("The member's id.")]
     status: Annotated[
         RequestStatus, doc("`opened`, `awaiting_agent`, `awaiting_client` or `closed`.")
@@ -227,16 +212,16 @@ class RequestCard(Shape):
 
 class RequestListed(RequestCard):
     member_name: Annotated[str, doc("The member's full name.")]
-    certificate: Annotated[str, doc("The member's certificate number.")]
+    certificate: Certificate
     files: Annotated[list[FileCard], doc("Its files.")]
 
 
 class MessageCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     message: Annotated[str, doc("The text.")]
     author: Annotated[Literal["member", "staff"], doc("Who wrote it.")]
     author_name: Annotated[str, doc("The writer's name.")]
-    created_at: Annotated[str | None, doc("When it was made, ISO 8601 (UTC).")]
+    created_at: MadeAt
 
 
 class RequestFull(RequestListed):
@@ -246,7 +231,7 @@ class RequestFull(RequestListed):
 
 class PayoutType(Shape):
     code: Annotated[str, doc("The payout type's code.")]
-    name: Annotated[str, doc("The person's name.")]
+    name: PersonName
 
 
 class RequestWithPayoutTypes(RequestFull):
@@ -267,7 +252,7 @@ class MemberFile(Shape):
 
 
 class AuditCard(Shape):
-    id: Annotated[int | None, doc("The id.")]
+    id: CardId
     event_type: Annotated[EventType, doc("What happened.")]
     actor_kind: Annotated[ActorKind, doc("Who acted: `member`, `staff` or `system`.")]
     actor_id: Annotated[
@@ -356,12 +341,12 @@ class PaymentSaved(Shape):
 class PaymentPage(Shape):
     status: Success
     data: Annotated[list[PaymentListed], ANSWER]
-    total: Annotated[int, doc("How many match, on every page together.")]
+    total: Total
 
 
 class RequestPage(Shape):
     data: Annotated[list[RequestListed], ANSWER]
-    total: Annotated[int, doc("How many match, on every page together.")]
+    total: Total
 
 
 class RequestSaved(Shape):
@@ -375,7 +360,7 @@ class RequestOpened(Shape):
 
 class AuditPage(Shape):
     data: Annotated[list[AuditCard], ANSWER]
-    total: Annotated[int, doc("How many match, on every page together.")]
+    total: Total
 
 
 class FundReportOut(Shape):
