@@ -55,6 +55,21 @@ CALLER_ANSWERS: Mapping[str, Mapping[int, str]] = {
     },
 }
 
+# what an error means on several routes, said once
+DATES_REFUSED = (
+    "Invalid input, named in `errors`: dates must be calendar dates, and a period must not"
+    " end before it begins."
+)
+PHONE_REFUSED = (
+    "Invalid input, named in `errors`: past the pattern, `phone` must be a real number of"
+    " its country's numbering plan."
+)
+FILE_CONTENT = "a JPEG, PNG, PDF or plain text file whose content agrees with its name"
+EMPTY_MESSAGE = "The message is empty or only white space (texts are trimmed)."
+CLOSED_TO_MESSAGES = "The request is closed and takes no messages."
+PROGRAM_GONE = "The program is not offered any more: choose one from `GET /program/list`."
+NO_STAFF_USER = "There is no staff user with this id."
+
 
 def errors(*codes: int, meaning: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
     """The error answers a route documents; ``meaning`` says what some of them mean on

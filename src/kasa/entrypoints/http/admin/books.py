@@ -21,7 +21,7 @@ from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query, request_query
 from kasa.entrypoints.http.fields import DATE_IN
-from kasa.entrypoints.http.routes import ANY_STAFF, Area
+from kasa.entrypoints.http.routes import ANY_STAFF, DATES_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date, parse_enums
 
@@ -31,8 +31,7 @@ BOOKS = Area("books", ANY_STAFF, signed_in=True, answers=(400,))
 @BOOKS.post(
     "/audit",
     meaning={
-        400: "Invalid input, named in `errors`: dates must be calendar dates, a range "
-        "must not end before it begins.",
+        400: DATES_REFUSED,
     },
 )
 async def audit(
@@ -125,8 +124,7 @@ async def export(
 @BOOKS.get(
     "/reports/fund",
     meaning={
-        400: "Invalid input, named in `errors`: dates must be calendar dates, and the "
-        "period must not end before it begins.",
+        400: DATES_REFUSED,
     },
 )
 async def fund_report(

@@ -14,7 +14,7 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query
-from kasa.entrypoints.http.routes import ANY_STAFF, Area
+from kasa.entrypoints.http.routes import ANY_STAFF, DATES_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
@@ -68,8 +68,7 @@ async def payment_record(
 @PAYMENTS.post(
     "/payments",
     meaning={
-        400: "Invalid input, named in `errors`: dates must be calendar dates, a range "
-        "must not end before it begins.",
+        400: DATES_REFUSED,
     },
 )
 async def payments(

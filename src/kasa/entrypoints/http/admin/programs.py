@@ -13,7 +13,7 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.common import file_response, read_upload
-from kasa.entrypoints.http.routes import ANY_STAFF, Area
+from kasa.entrypoints.http.routes import ANY_STAFF, FILE_CONTENT, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import amount_or_none
 from kasa.entrypoints.paths import PROGRAM_TERMS
@@ -66,8 +66,7 @@ async def program_get(
     meaning={
         400: "Invalid input, named in `errors`: a new program (no `id`) needs "
         "`program_name` and `month_price`; `program_file` must name a terms file already "
-        "uploaded; `new_program_file` must be a JPEG, PNG, PDF or plain text file whose "
-        "content agrees with its name.",
+        f"uploaded; `new_program_file` must be {FILE_CONTENT}.",
         404: "There is no program with this id.",
     },
 )

@@ -16,7 +16,7 @@ from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, request_query
 from kasa.entrypoints.http.errors import FIELD_NAMES
-from kasa.entrypoints.http.routes import ANY_STAFF, Area
+from kasa.entrypoints.http.routes import ANY_STAFF, CLOSED_TO_MESSAGES, EMPTY_MESSAGE, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import amount_or_none, parse_enum
 
@@ -94,9 +94,9 @@ def step(form: i.RequestChanges) -> Step | None:
     404,
     409,
     meaning={
-        400: "The message is empty or only white space (texts are trimmed).",
+        400: EMPTY_MESSAGE,
         404: "There is no request with this id.",
-        409: "The request is closed and takes no messages.",
+        409: CLOSED_TO_MESSAGES,
     },
 )
 async def request_message(

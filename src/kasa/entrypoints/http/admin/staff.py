@@ -15,7 +15,7 @@ from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.common import client_address
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.routes import ADMIN, ANY_STAFF, Area
+from kasa.entrypoints.http.routes import ADMIN, ANY_STAFF, NO_STAFF_USER, PHONE_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
 
 SIGN_IN = Area("staff", "anyone; this is how a staff user gets a token")
@@ -51,7 +51,7 @@ async def sign_in(
     ["/user", "/user/{user_id:int}"],
     404,
     caller=ADMIN,
-    meaning={404: "There is no staff user with this id."},
+    meaning={404: NO_STAFF_USER},
 )
 async def users(
     staff_id: NamedDependency[int],
@@ -70,8 +70,7 @@ async def users(
     409,
     caller=ADMIN,
     meaning={
-        400: "Invalid input, named in `errors`: past the pattern, `phone` must be a real "
-        "number of its country's numbering plan.",
+        400: PHONE_REFUSED,
         409: "This login is taken: choose another.",
     },
 )
@@ -102,9 +101,8 @@ async def user_create(
     409,
     caller=ADMIN,
     meaning={
-        400: "Invalid input, named in `errors`: past the pattern, `phone` must be a real "
-        "number of its country's numbering plan.",
-        404: "There is no staff user with this id.",
+        400: PHONE_REFUSED,
+        404: NO_STAFF_USER,
         409: "The login is taken, or an admin tried to change their own role or to "
         "deactivate their own account (another admin must).",
     },
@@ -135,7 +133,7 @@ async def user_update(
     409,
     caller=ADMIN,
     meaning={
-        404: "There is no staff user with this id.",
+        404: NO_STAFF_USER,
         409: "The account is already deactivated, or it is the caller's own.",
     },
 )
@@ -156,7 +154,7 @@ async def user_deactivate(
         "with no spaces at its ends; `id` names the user when an admin sets another's.",
         401: "The old password is wrong, or the token is not valid.",
         403: "Only an admin may set another user's password.",
-        404: "There is no staff user with this id.",
+        404: NO_STAFF_USER,
     },
 )
 async def change_password(

@@ -24,7 +24,7 @@ from kasa.entrypoints.http.errors import FIELD_NAMES
 from kasa.entrypoints.http.fields import MAX_ID, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import MEMBER, Area
+from kasa.entrypoints.http.routes import FILE_CONTENT, MEMBER, PROGRAM_GONE, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 from kasa.entrypoints.paths import MEMBER_FILE
@@ -70,12 +70,12 @@ async def member_file(
     meaning={
         400: "Invalid input, named in `errors` by the form's fields. Past the schema: names "
         "are letters (any alphabet), an apostrophe, hyphens and spaces; `iban` must pass "
-        "its check digits; each file must be a JPEG, PNG, PDF or plain text file whose "
-        "content agrees with its name; and the documents must make a whole identity "
-        "(`identity`): the tax number card (`inn`) with both sides of the ID card (`id_1`, "
-        "`id_2`) or with the passport book's pages (`book_1`, `book_2`, `book_address`).",
+        f"its check digits; each file must be {FILE_CONTENT}; and the documents must make a "
+        "whole identity (`identity`): the tax number card (`inn`) with both sides of the ID "
+        "card (`id_1`, `id_2`) or with the passport book's pages (`book_1`, `book_2`, "
+        "`book_address`).",
         409: "The member is blocked and cannot submit a profile.",
-        422: "The program is not offered any more: choose one from `GET /program/list`.",
+        422: PROGRAM_GONE,
     },
 )
 async def profile_create(
@@ -110,8 +110,7 @@ async def profile_create(
     meaning={
         400: "Nothing to change (give `email`, `phone` or `photo`), or an invalid field "
         "named in `errors`: past the pattern, a phone of its country's numbering plan in a "
-        "country the fund sends codes to, and a photo that is a JPEG, PNG, PDF or plain "
-        "text file whose content agrees with its name.",
+        f"country the fund sends codes to, and a photo that is {FILE_CONTENT}.",
         422: "The new phone belongs to another member. Nothing was saved.",
         429: "Too many codes to the new phone or from this address: wait the seconds "
         "`Retry-After` gives. Nothing was saved.",
@@ -214,7 +213,7 @@ async def profile_get(
     meaning={
         404: "There is no such program.",
         409: "This is already the member's program.",
-        422: "The program is not offered any more: choose one from `GET /program/list`.",
+        422: PROGRAM_GONE,
     },
 )
 async def program_change(

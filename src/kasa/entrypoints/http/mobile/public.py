@@ -18,7 +18,7 @@ from kasa.domain.values import Phone
 from kasa.entrypoints.http.common import all_uploads, client_address
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import ANYONE, GATEWAYS, Area
+from kasa.entrypoints.http.routes import ANYONE, GATEWAYS, PHONE_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.paths import LIQPAY_CALLBACK
 from kasa.entrypoints.settings import Settings
@@ -78,8 +78,7 @@ async def sign_request(
     403,
     429,
     meaning={
-        400: "Invalid input, named in `errors`. Past the pattern, `phone` must be a real "
-        "number of its country's numbering plan.",
+        400: PHONE_REFUSED,
         401: "The code is wrong, expired or already used. Let the member type it again, "
         "or ask for a new one with `POST /user/signrequest`.",
         403: "The phone belongs to a blocked member; the member should contact the fund.",

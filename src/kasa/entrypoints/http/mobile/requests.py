@@ -15,7 +15,13 @@ from kasa.entrypoints.http.common import all_uploads
 from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
-from kasa.entrypoints.http.routes import MEMBER, Area
+from kasa.entrypoints.http.routes import (
+    CLOSED_TO_MESSAGES,
+    EMPTY_MESSAGE,
+    FILE_CONTENT,
+    MEMBER,
+    Area,
+)
 from kasa.entrypoints.http.threads import read, run
 
 REQUESTS = Area("requests", MEMBER, signed_in=True, answers=(400,))
@@ -52,9 +58,9 @@ async def request_get(
     404,
     409,
     meaning={
-        400: "The message is empty or only white space (texts are trimmed).",
+        400: EMPTY_MESSAGE,
         404: "The member has no request with this id.",
-        409: "The request is closed and takes no messages.",
+        409: CLOSED_TO_MESSAGES,
     },
 )
 async def request_message(
@@ -75,8 +81,7 @@ async def request_message(
     502,
     opt={"files": "many"},
     meaning={
-        400: "Invalid input, named in `errors`: each file must be a JPEG, PNG, PDF or "
-        "plain text whose content agrees with its name.",
+        400: f"Invalid input, named in `errors`: each file must be {FILE_CONTENT}.",
         422: "Only approved members can file a request: the profile is not approved yet.",
     },
 )
@@ -102,8 +107,7 @@ async def request_create(
     502,
     opt={"files": "many"},
     meaning={
-        400: "No file was given, or a file is not a JPEG, PNG, PDF or plain text whose "
-        "content agrees with its name.",
+        400: f"No file was given, or a file is not {FILE_CONTENT}.",
         404: "The member has no request with this id.",
         409: "The request is closed and takes no files.",
     },
