@@ -25,7 +25,7 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ValidationException
+from litestar.exceptions import SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.utils.scope.state import ScopeState
 from litestar.utils.sync import ensure_async_callable
@@ -211,8 +211,8 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
     if wanted is None or not body.strip():
         return
     try:
-        decoded = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+        decoded = await request.json()  # Litestar keeps it for the route's own decoding
+    except SerializationException:
         return  # not JSON: Litestar's decoding says so in its own words
     try:
         msgspec.convert(whole_numbers(decoded), wanted, strict=True)
