@@ -51,8 +51,6 @@ class DatabaseArchive(Protocol):
 
     def dump(self, target: Path, report: Report) -> None: ...
 
-    def read_dump(self, path: Path) -> DumpContents: ...
-
     def rows_now(self) -> dict[str, int]: ...
 
     def load(self, path: Path, report: Report) -> None: ...
@@ -88,13 +86,6 @@ class SqliteArchive:
             # a snapshot is one file: reading it must not make -wal and -shm files
             copy.execute("PRAGMA journal_mode = DELETE")
 
-    def read_dump(self, path: Path) -> DumpContents:
-        try:
-            with contextlib.closing(_read_only(path)) as db:
-                return _contents(db)
-        except sqlite3.DatabaseError as error:
-            raise BackupError(f"the dump {path.name} cannot be read: {error}") from None
-
     def rows_now(self) -> dict[str, int]:
         if not self.path.is_file():
             return {}
@@ -108,6 +99,14 @@ class SqliteArchive:
             contextlib.closing(sqlite3.connect(self.path)) as target,
         ):
             copy.backup(target, pages=256, progress=_pages(copy, report))
+
+
+def read_sqlite_dump(path: Path) -> DumpContents:
+    try:
+        with contextlib.closing(_read_only(path)) as db:
+            return _contents(db)
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"the dump {path.name} cannot be read: {error}") from None
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -217,38 +216,6 @@ class MariaDbArchive:
                 error = said.read().decode(errors="replace").strip()
                 raise BackupError(f"mariadb-dump failed: {error[-500:]}")
 
-    def read_dump(self, path: Path) -> DumpContents:
-        try:
-            return self._read(path)
-        except UnicodeDecodeError as error:
-            raise BackupError(f"the dump {path.name} is not UTF-8 text: {error}") from None
-
-    @staticmethod
-    def _read(path: Path) -> DumpContents:
-        tables: dict[str, int] = {}
-        revision: str | None = None
-        stored: list[str] = []
-        with path.open(encoding="utf-8", errors="strict") as dump:
-            for line in dump:
-                if line.startswith("CREATE TABLE `"):
-                    tables.setdefault(line.split("`")[1], 0)
-                    continue
-                if not line.startswith("INSERT INTO `"):
-                    continue
-                match = INSERT.match(line.rstrip("\n"))
-                if match is None:
-                    raise BackupError(f"{path.name}: an INSERT cannot be read: {line[:80]!r}")
-                table = match[1].replace("``", "`")
-                tables[table] = tables.get(table, 0) + 1
-                if table in ("alembic_version", "files"):
-                    columns = [c.strip().strip("`") for c in match[2].split(",")]
-                    row = dict(zip(columns, sql_values(match[3]), strict=True))
-                    if table == "alembic_version":
-                        revision = row["version_num"]
-                    elif row.get("stored_name"):
-                        stored.append(str(row["stored_name"]))
-        return DumpContents(tables, revision, stored)
-
     def rows_now(self) -> dict[str, int]:
         engine = sa.create_engine(self.url)
         try:
@@ -299,6 +266,54 @@ class MariaDbArchive:
             if code != 0:
                 said = b"".join(errors).decode(errors="replace").strip()
                 raise BackupError(f"loading the dump failed: {said[-500:]}")
+
+
+def read_mariadb_dump(path: Path) -> DumpContents:
+    """Every table's rows, the schema revision and the stored file names in a dump of
+    ``mariadb-dump`` (one ``INSERT`` with its column names a row)."""
+    try:
+        return _read_mariadb_dump(path)
+    except UnicodeDecodeError as error:
+        raise BackupError(f"the dump {path.name} is not UTF-8 text: {error}") from None
+
+
+def _read_mariadb_dump(path: Path) -> DumpContents:
+    tables: dict[str, int] = {}
+    revision: str | None = None
+    stored: list[str] = []
+    with path.open(encoding="utf-8", errors="strict") as dump:
+        for line in dump:
+            if line.startswith("CREATE TABLE `"):
+                tables.setdefault(line.split("`")[1], 0)
+                continue
+            if not line.startswith("INSERT INTO `"):
+                continue
+            match = INSERT.match(line.rstrip("\n"))
+            if match is None:
+                raise BackupError(f"{path.name}: an INSERT cannot be read: {line[:80]!r}")
+            table = match[1].replace("``", "`")
+            tables[table] = tables.get(table, 0) + 1
+            if table in ("alembic_version", "files"):
+                columns = [c.strip().strip("`") for c in match[2].split(",")]
+                row = dict(zip(columns, sql_values(match[3]), strict=True))
+                if table == "alembic_version":
+                    revision = row["version_num"]
+                elif row.get("stored_name"):
+                    stored.append(str(row["stored_name"]))
+    return DumpContents(tables, revision, stored)
+
+
+DUMP_READERS: dict[str, Callable[[Path], DumpContents]] = {
+    "sqlite": read_sqlite_dump,
+    "mariadb": read_mariadb_dump,
+}
+
+
+def read_dump(kind: str, path: Path) -> DumpContents:
+    """A dump read without any database (to check a snapshot)."""
+    if kind not in DUMP_READERS:
+        raise BackupError(f"the snapshot is of an unknown database kind {kind!r}")
+    return DUMP_READERS[kind](path)
 
 
 def _tool(*names: str) -> str:

@@ -19,7 +19,13 @@ from pathlib import Path
 import attrs
 
 from kasa import __version__
-from kasa.adapters.backup.databases import UPGRADE_ONLY, DatabaseArchive, Report, archive_for
+from kasa.adapters.backup.databases import (
+    UPGRADE_ONLY,
+    DatabaseArchive,
+    Report,
+    archive_for,
+    read_dump,
+)
 from kasa.adapters.backup.manifest import (
     CHUNK,
     BackupError,
@@ -61,7 +67,7 @@ class Snapshots:
         started = datetime.now(UTC)
         dump = folder / archive.dump_name
         archive.dump(dump, steps("database"))
-        contents = archive.read_dump(dump)
+        contents = read_dump(archive.kind, dump)
         if contents.revision is None:
             raise BackupError("the database has no schema revision: run `kasa db upgrade`")
         files = self._copy_store(folder / FILES, steps("files"))
@@ -117,9 +123,8 @@ class Snapshots:
             raise BackupError(f"the dump {manifest.dump} is missing from {folder}")
         if sha256_of(dump, _bytes(steps("dump"), dump.stat().st_size)) != manifest.dump_sha256:
             problems.append(f"the dump {manifest.dump} does not match its hash in the manifest")
-        archive = archive_for_kind(manifest.database)
         try:
-            contents = archive.read_dump(dump)
+            contents = read_dump(manifest.database, dump)
         except BackupError as error:
             raise BackupError(f"{folder}: " + "; ".join([*problems, str(error)])) from None
         if contents.tables != manifest.tables:
@@ -205,15 +210,6 @@ class Snapshots:
             report(done, manifest.file_bytes)
         self.upgrade()  # an older snapshot is brought to this Kasa's schema
         return manifest
-
-
-def archive_for_kind(kind: str) -> DatabaseArchive:
-    """An archive that only reads dumps of this kind (no database is touched)."""
-    if kind == "sqlite":
-        return archive_for("sqlite:///unused.db")
-    if kind == "mariadb":
-        return archive_for("mysql+pymysql://unused/unused")
-    raise BackupError(f"the snapshot is of an unknown database kind {kind!r}")
 
 
 def _copy(source: Path, target: Path) -> tuple[FileEntry, int]:
