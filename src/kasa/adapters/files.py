@@ -37,6 +37,29 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+def write_privately(target: Path, chunks: Iterable[bytes]) -> tuple[str, int]:
+    """Stream the bytes into a private temporary file beside the target (0600, in a
+    0700 folder), flush them to disk, then rename it into place: a crash never leaves a
+    half-written file under the target's name. Returns the bytes' SHA-256 and size."""
+    private_folder(target.parent)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), size
+
+
 NAME = re.compile(r"^(?P<folder>m[1-9][0-9]{0,11}|shared)-[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
 
 
@@ -63,30 +86,10 @@ class LocalFileStore:
         name = f"{folder}-{secrets.token_hex(16)}{suffix.lower()}"
         target = self._path(name)
         try:
-            private_folder(target.parent)
-            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+            sha256, size = write_privately(target, chunks)
         except OSError as error:
-            raise DeliveryFailed(
-                "file store", f"cannot save under {target.parent}: {error}"
-            ) from error
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    size += len(chunk)
-                    handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        except OSError as error:
-            Path(temporary).unlink(missing_ok=True)
             raise DeliveryFailed("file store", f"cannot save {name}: {error}") from error
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return StoredBlob(name, size, digest.hexdigest())
+        return StoredBlob(name, size, sha256)
 
     def open(self, name: str) -> BinaryIO:
         try:

@@ -10,8 +10,6 @@ and the schema revision against the migrations this Kasa knows.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +31,7 @@ from kasa.adapters.backup.manifest import (
     Manifest,
     sha256_of,
 )
-from kasa.adapters.files import private_file, private_folder
+from kasa.adapters.files import private_folder, write_privately
 
 FILES = "files"
 Steps = Callable[[str], Report]
@@ -213,21 +211,11 @@ class Snapshots:
 
 
 def _copy(source: Path, target: Path) -> tuple[FileEntry, int]:
-    """Copy a file into a private folder (0700) as a private file (0600), hashing it."""
-    private_folder(target.parent)
-    partial = target.with_name(f".part-{target.name}")
-    private_file(partial)
-    digest = hashlib.sha256()
-    size = 0
-    with source.open("rb") as reading, partial.open("wb") as writing:
-        while chunk := reading.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            writing.write(chunk)
-        writing.flush()
-        os.fsync(writing.fileno())
-    partial.replace(target)
-    return FileEntry(digest.hexdigest(), size), size
+    """Copy a file as the file store writes one (private, whole or not at all),
+    hashing it."""
+    with source.open("rb") as reading:
+        sha256, size = write_privately(target, iter(lambda: reading.read(CHUNK), b""))
+    return FileEntry(sha256, size), size
 
 
 def _bytes(report: Report, total: int) -> Callable[[int], None]:
