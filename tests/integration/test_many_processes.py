@@ -7,6 +7,7 @@ gateway callback, and a request's payout cap."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -53,7 +54,8 @@ class Cluster:
     mobile: list[str]  # base URLs; the first is the process with two workers
     admin: list[str]
     outbox: Path
-    supervisor: int  # the pid of `kasa serve mobile --workers 2`
+    supervisor: int  # the pid of the first process (`kasa serve mobile --workers 2`)
+    folder: Path
     tokens: JwtTokens = attrs.field(factory=lambda: JwtTokens(SECRET, SystemClock()))
 
     def rows(self, sql: str, **params: Any) -> list[Any]:
@@ -65,14 +67,13 @@ class Cluster:
             engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def cluster(
-    mariadb_server: MariaDBServer | str, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def running_cluster(
+    server: MariaDBServer, folder: Path, name: str, runs: list[tuple[str, list[str]]]
 ) -> Iterator[Cluster]:
-    if isinstance(mariadb_server, str):
-        pytest.skip("makes a database of its own on the private server")
-    folder = tmp_path_factory.mktemp("many")
-    url = mariadb_server.create_database("kasa_many")
+    """Kasa's processes (``runs``: which app, with which extra arguments) on a new
+    database of the private server, stopped afterwards."""
+    url = server.create_database(name)
     upgrade(url)
     env = {
         **os.environ,
@@ -91,13 +92,6 @@ def cluster(
         "KASA_OTP_ADDRESS_HOURLY_LIMIT": str(ADDRESS_CODES),
     }
     command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve"]
-    runs = [
-        ("mobile", ["--workers", "2"]),
-        ("mobile", []),
-        ("mobile", []),
-        ("admin", []),
-        ("admin", []),
-    ]
     started: list[tuple[str, str, subprocess.Popen[bytes]]] = []
     try:
         for app, extra in runs:
@@ -107,7 +101,7 @@ def cluster(
                 env=env,
                 cwd=folder,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=(folder / f"{app}-{port}.log").open("wb"),
             )
             started.append((app, f"http://127.0.0.1:{port}", process))
             # up before the next port is chosen (a free port is the first free one)
@@ -119,12 +113,32 @@ def cluster(
             admin=[base for app, base, _ in started if app == "admin"],
             outbox=folder / "sms-outbox.jsonl",
             supervisor=started[0][2].pid,
+            folder=folder,
         )
     finally:
         for _, _, process in started:
             process.terminate()
         for _, _, process in started:
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    mariadb_server: MariaDBServer | str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    if isinstance(mariadb_server, str):
+        pytest.skip("makes a database of its own on the private server")
+    runs = [
+        ("mobile", ["--workers", "2"]),
+        ("mobile", []),
+        ("mobile", []),
+        ("admin", []),
+        ("admin", []),
+    ]
+    with running_cluster(
+        mariadb_server, tmp_path_factory.mktemp("many"), "kasa_many", runs
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from kasa.application.search import SearchField, words_of
 from kasa.domain.audit import Actor, ActorKind, AuditEvent, EventType, ObjectKind
 from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType, new_identity
+from kasa.domain.ledger import MoveKind
 from kasa.domain.members import CorrectionReport, MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
@@ -456,14 +457,24 @@ def test_payments_list_with_every_filter(uow_factory: Factory, reads: SqlReads) 
     assert charge.diagnosis == "J06" and charge.payment.amount == Money(700)
     assert reads.charges(alice, date(2026, 3, 5), None) == []
     assert reads.pending_gateway_orders(T0 + timedelta(days=2)) == ["o-2"]
-    money = reads.confirmed_money(None, None)
+    money = reads.money_moves(None, None)
     assert sorted((kind, amount) for _, _, kind, amount in money) == [
-        (PaymentType.PARTIAL_PAYOUT, Money(700)),
-        (PaymentType.TOP_UP, Money(30000)),
+        (MoveKind.CONFIRMATION, Money(30000)),
+        (MoveKind.PAYOUT, Money(700)),
     ]
-    assert reads.confirmed_money(date(2026, 3, 5), None)[0][0] == (T0 + timedelta(days=10)).replace(
+    assert reads.money_moves(date(2026, 3, 5), None)[0][0] == (T0 + timedelta(days=10)).replace(
         minute=0, second=0, microsecond=0
     )
+    assert reads.money_totals(None) == {
+        MoveKind.CONFIRMATION: Money(30000),
+        MoveKind.REVERSAL: Money(0),
+        MoveKind.PAYOUT: Money(700),
+    }
+    moves = reads.ledger(None, None, Page())
+    assert [move.at for move in moves] == sorted(move.at for move in moves)  # oldest first
+    by_kind = {move.kind: move for move in moves}
+    assert len(moves) == 2 and by_kind[MoveKind.CONFIRMATION].order_id == "o-1"
+    assert by_kind[MoveKind.PAYOUT].request_id == request.id
 
 
 # -- the back office: a member's whole file, staff, audit -----------------------------------

@@ -112,18 +112,43 @@ def test_gateway_outcomes_are_idempotent_and_membership_is_extended_once(
         before = payment.status
         change = payment.apply_outcome(outcome, NOW, raw_status=str(outcome))
         again = payment.apply_outcome(outcome, NOW)
-        assert again is Change.NONE  # the same callback twice: nothing the second time
+        # the same callback twice: nothing changes the second time
+        assert again in (Change.NONE, Change.AFTER_REVERSAL)
         if change is Change.CONFIRMED:
             assert before in (PaymentStatus.PENDING, PaymentStatus.FAILED)
             membership, extension = membership.top_up(payment.amount, Money(10000), NOW.date())
         elif change is Change.REVERSED:
-            assert extension is not None
-            membership = membership.reverse(extension, Money(10000))
+            if extension is not None:  # a reversal of a confirmed payment takes back
+                membership = membership.reverse(extension, Money(10000))
             extension = None
         # the membership holds exactly the days of a currently confirmed payment
         confirmed = payment.status is PaymentStatus.CONFIRMED
         assert (membership.paid_until is not None) == confirmed
     assert payment.status is not PaymentStatus.REVERSED or extension is None
+    # whatever came before or after it, a reversal is final
+    assert (payment.status is PaymentStatus.REVERSED) == (GatewayOutcome.REVERSED in sequence)
+
+
+@given(
+    st.lists(
+        st.sampled_from([GatewayOutcome.SUCCESS, GatewayOutcome.REVERSED, GatewayOutcome.FAILURE]),
+        min_size=1,
+        max_size=10,
+    ).filter(lambda found: GatewayOutcome.REVERSED in found)
+)
+def test_success_and_reversal_in_any_order_end_reversed_as_if_never_paid(
+    sequence: list[GatewayOutcome],
+) -> None:
+    payment = Payment.gateway_top_up(1, Money(10000), "order-1", NOW)
+    membership, extension = Membership(), None
+    for outcome in sequence:
+        change = payment.apply_outcome(outcome, NOW)
+        if change is Change.CONFIRMED:
+            membership, extension = membership.top_up(payment.amount, Money(10000), NOW.date())
+        elif change is Change.REVERSED and extension is not None:
+            membership, extension = membership.reverse(extension, Money(10000)), None
+    assert payment.status is PaymentStatus.REVERSED and payment.reversed_at == NOW
+    assert membership == Membership()  # paid-until and credit as if never paid
 
 
 def test_a_reversed_payment_never_comes_back() -> None:
@@ -131,9 +156,19 @@ def test_a_reversed_payment_never_comes_back() -> None:
     assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW) is Change.CONFIRMED
     assert payment.apply_outcome(GatewayOutcome.FAILURE, NOW) is Change.NONE
     assert payment.apply_outcome(GatewayOutcome.REVERSED, NOW) is Change.REVERSED
-    assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW) is Change.NONE
+    assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW) is Change.AFTER_REVERSAL
     assert payment.apply_outcome(GatewayOutcome.PENDING, NOW) is Change.NONE
     assert payment.status is PaymentStatus.REVERSED
+
+
+def test_a_reversal_that_arrives_first_makes_the_later_success_change_nothing() -> None:
+    payment = Payment.gateway_top_up(1, Money(100), "o", NOW)
+    later = NOW + timedelta(seconds=1)
+    assert payment.apply_outcome(GatewayOutcome.REVERSED, NOW) is Change.REVERSED
+    assert payment.status is PaymentStatus.REVERSED and payment.payment_date is None
+    assert payment.apply_outcome(GatewayOutcome.SUCCESS, later) is Change.AFTER_REVERSAL
+    assert payment.status is PaymentStatus.REVERSED and payment.extension is None
+    assert payment.payment_date is None and payment.reversed_at == NOW
 
 
 def test_gateway_amount_must_match() -> None:

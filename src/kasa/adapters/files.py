@@ -14,13 +14,18 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from kasa.application.ports import StoredBlob
+from kasa.application.ports import StoredBlob, StoredEntry
 from kasa.domain.errors import DeliveryFailed, NotFound
+
+# what a write is called until it is whole and renamed into place
+PARTIAL = ".part-"
 
 
 def private_folder(path: Path) -> None:
@@ -42,7 +47,7 @@ def write_privately(target: Path, chunks: Iterable[bytes]) -> tuple[str, int]:
     0700 folder), flush them to disk, then rename it into place: a crash never leaves a
     half-written file under the target's name. Returns the bytes' SHA-256 and size."""
     private_folder(target.parent)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=PARTIAL)
     digest = hashlib.sha256()
     size = 0
     try:
@@ -102,3 +107,29 @@ class LocalFileStore:
             self._path(name).unlink(missing_ok=True)
         except NotFound:
             return
+
+    def inventory(self) -> Iterator[StoredEntry]:
+        """Every file in the store's folders: stored names, and the ``.part-*`` files of
+        writes a crash cut short (named by their path in the store)."""
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for path in sorted(folder.iterdir()):
+                try:
+                    found = path.lstat()
+                except FileNotFoundError:
+                    continue  # removed meanwhile
+                if not stat.S_ISREG(found.st_mode):
+                    continue
+                at = datetime.fromtimestamp(found.st_mtime, tz=UTC)
+                if path.name.startswith(PARTIAL):
+                    name = path.relative_to(self.root).as_posix()
+                    yield StoredEntry(name, found.st_size, at, partial=True)
+                elif NAME.match(path.name) and path.name.startswith(folder.name + "-"):
+                    yield StoredEntry(path.name, found.st_size, at)
+
+    def discard(self, entry: StoredEntry) -> None:
+        if not entry.partial:
+            self.delete(entry.name)
+            return
+        path = (self.root / entry.name).resolve()
+        if self.root in path.parents and path.name.startswith(PARTIAL):
+            path.unlink(missing_ok=True)

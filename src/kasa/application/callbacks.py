@@ -24,6 +24,7 @@ from kasa.application.ports import GatewayNotice, PaymentGateway
 from kasa.application.reads import OfficeReads
 from kasa.application.refusals import UnverifiedCallbacks
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import retried, runs_many, use_cases
 from kasa.application.settings import FundSettings
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import (
@@ -42,6 +43,10 @@ class CallbackResult:
     payment: Payment
     change: Change
 
+    @property
+    def changed(self) -> bool:
+        return self.change not in (Change.NONE, Change.AFTER_REVERSAL)
+
 
 @attrs.define
 class ReconcileReport:
@@ -54,6 +59,11 @@ class ReconcileReport:
     errors: list[str] = attrs.field(factory=list)
 
 
+# what a reconciliation report counts by name; anything else counts as unchanged
+COUNTED = frozenset({Change.CONFIRMED, Change.FAILED, Change.REVERSED, Change.EXPIRED})
+# confirmed payments asked about again in one reconciliation, at most
+RECHECK_LIMIT = 500
+
 CHANGE_EVENTS = {
     Change.CONFIRMED: EventType.PAYMENT_CONFIRMED,
     Change.FAILED: EventType.PAYMENT_FAILED,
@@ -62,6 +72,7 @@ CHANGE_EVENTS = {
 }
 
 
+@use_cases
 @attrs.frozen
 class GatewayCallbacks:
     uow: UnitOfWorkFactory
@@ -81,11 +92,17 @@ class GatewayCallbacks:
         return self.apply(notice)
 
     def apply(self, notice: GatewayNotice) -> CallbackResult:
-        """What the gateway says about an order, applied once."""
+        """What the gateway says about an order, applied once.
+
+        Locks are taken in the one order every money write uses: the member, then the
+        payment (then, as the change is written, the counters), so callbacks for several
+        orders of one member at the same moment wait in turn instead of on each other."""
         now = self.clock.now()
         with self.uow() as uow:
+            member_id = uow.payments.member_of_order(notice.order_id)
+            member = uow.members.get_for_update(member_id) if member_id is not None else None
             payment = uow.payments.by_identifier_for_update(notice.order_id)
-            if payment is None:
+            if payment is None or member is None:
                 _refused(uow, notice.order_id, "unknown order", now)
                 raise NotFound(f"Unknown order {notice.order_id}.")
             if payment.source is not PaymentSource.GATEWAY:
@@ -108,10 +125,21 @@ class GatewayCallbacks:
                 raise
             if not payment.gateway_payment_id and notice.gateway_payment_id:
                 payment.gateway_payment_id = notice.gateway_payment_id
-            change = payment.apply_outcome(notice.outcome, notice.paid_at or now, notice.raw_status)
-            if change is not Change.NONE:
-                member = uow.members.get_for_update(payment.member_id)
-                assert member is not None
+            # a reversal is dated when the fund hears of it; a success when it was paid
+            at = now if notice.outcome is GatewayOutcome.REVERSED else notice.paid_at or now
+            change = payment.apply_outcome(notice.outcome, at, notice.raw_status)
+            if change is Change.AFTER_REVERSAL:
+                audit(
+                    uow,
+                    EventType.CALLBACK_AFTER_REVERSAL,
+                    Actor.system(),
+                    ObjectKind.PAYMENT,
+                    payment.id,
+                    now,
+                    order_id=payment.payment_identifier,
+                    gateway_status=notice.raw_status,
+                )
+            elif change is not Change.NONE:
                 if change is Change.CONFIRMED:
                     extend_membership(uow, self.clock, member, payment)
                 elif change is Change.REVERSED:
@@ -130,36 +158,61 @@ class GatewayCallbacks:
             uow.commit()
             return CallbackResult(payment, change)
 
+    @runs_many
     def reconcile(
         self,
         older_than_seconds: int | None = None,
         progress: Callable[[str], None] | None = None,
+        *,
+        reversals_days: int = 0,
+        limit: int = RECHECK_LIMIT,
     ) -> ReconcileReport:
         """Ask the gateway about pending payments older than the threshold and settle
         them, so a lost callback loses no money. A checkout the gateway still calls
-        pending (or never saw paid) when its expiry window has passed expires. One
+        pending (or never saw paid) when its expiry window has passed expires. With
+        ``reversals_days``, also ask about (at most ``limit``) payments confirmed in
+        that many days, the least recently checked first, and apply a reversal the
+        gateway reports, so a lost reversal callback leaves no days unpaid for. One
         failure does not stop the rest."""
+        if reversals_days < 0 or limit < 1:
+            raise InvalidInput.field(
+                "reversals_days" if reversals_days < 0 else "limit", "must not be negative"
+            )
         threshold = (
             self.settings.reconcile_after_seconds
             if older_than_seconds is None
             else older_than_seconds
         )
         report = ReconcileReport()
-        moment = self.clock.now() - timedelta(seconds=threshold)
-        for order_id in self.reads.pending_gateway_orders(moment):
+        now = self.clock.now()
+        moment = now - timedelta(seconds=threshold)
+        self._each(report, self.reads.pending_gateway_orders(moment), self._settle, progress)
+        if reversals_days:
+            since = now - timedelta(days=reversals_days)
+            recent = self.reads.confirmed_gateway_orders(since, limit)
+            self._each(report, recent, self._recheck, progress)
+        return report
+
+    @staticmethod
+    def _each(
+        report: ReconcileReport,
+        orders: list[str],
+        settle: Callable[[str], Change],
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        for order_id in orders:
             report.checked += 1
             try:
-                change = self._settle(order_id)
+                change = settle(order_id)
             except (DeliveryFailed, KasaError) as error:
                 report.errors.append(f"{order_id}: {error.message}")
                 if progress is not None:
                     progress(f"{order_id}: error")
                 continue
-            counter = change.value if change is not Change.NONE else "unchanged"
+            counter = change.value if change in COUNTED else "unchanged"
             setattr(report, counter, getattr(report, counter) + 1)
             if progress is not None:
                 progress(f"{order_id}: {change}")
-        return report
 
     def _settle(self, order_id: str) -> Change:
         notice = self.gateway.status(order_id)
@@ -169,6 +222,25 @@ class GatewayCallbacks:
                 return change
         return self._expire_if_abandoned(order_id)
 
+    def _recheck(self, order_id: str) -> Change:
+        """A confirmed payment asked about again: a reversal the gateway reports is
+        applied; either way the payment is marked checked now."""
+        notice = self.gateway.status(order_id)
+        change = Change.NONE
+        if notice.outcome is GatewayOutcome.REVERSED:
+            change = self.apply(notice).change
+        self._mark_checked(order_id)
+        return change
+
+    @retried
+    def _mark_checked(self, order_id: str) -> None:
+        with self.uow() as uow:
+            payment = uow.payments.by_identifier_for_update(order_id)
+            if payment is not None:
+                payment.checked_at = self.clock.now()
+                uow.commit()
+
+    @retried
     def _expire_if_abandoned(self, order_id: str) -> Change:
         """A checkout still unpaid after the expiry window expires."""
         now = self.clock.now()

@@ -11,6 +11,7 @@ from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
 from kasa.application.ports import CodeGenerator, CodeHasher, SmsSender
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import retried
 from kasa.application.settings import FundSettings
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import AuthenticationFailed
@@ -32,6 +33,7 @@ class OneTimeCodes:
     sms: SmsSender
     settings: FundSettings
 
+    @retried
     def count_request(self, address: str) -> None:
         """One more code request from ``address`` (any phone, either purpose), refused
         with 429 past the hourly limit before anything is looked up or sent. Counted in

@@ -12,6 +12,7 @@ from kasa.application.clock import FundClock
 from kasa.application.ports import CodeGenerator, IdentityProvider, SharedIdentity
 from kasa.application.refusals import UnverifiedCallbacks
 from kasa.application.repositories import UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.application.uploads import FileStaging, Upload
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, KasaError
@@ -26,6 +27,7 @@ class DiiaLink:
     request_id: str
 
 
+@use_cases
 @attrs.frozen
 class DiiaSharing:
     uow: UnitOfWorkFactory

@@ -12,6 +12,7 @@ from kasa.application.clock import FundClock
 from kasa.application.ports import SmsSender
 from kasa.application.reads import OfficeReads
 from kasa.application.repositories import ReminderSent, UnitOfWorkFactory
+from kasa.application.retrying import retried, runs_many, use_cases
 from kasa.application.settings import FundSettings
 from kasa.application.views import MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
@@ -31,6 +32,7 @@ class ReminderReport:
     failed: list[str] = attrs.field(factory=list)
 
 
+@use_cases
 @attrs.frozen
 class Reminders:
     uow: UnitOfWorkFactory
@@ -56,6 +58,7 @@ class Reminders:
         members = self.reads.expiring(today, today + timedelta(days=days))
         return [m for m in members if m.status is MemberStatus.APPROVED]
 
+    @runs_many
     def send(
         self, today: date | None = None, progress: Callable[[MemberView], None] | None = None
     ) -> ReminderReport:
@@ -76,6 +79,7 @@ class Reminders:
                 progress(member)
         return report
 
+    @retried
     def _remind(self, member: MemberView, kind: str) -> None:
         now = self.clock.now()
         paid_until = member.membership.paid_until

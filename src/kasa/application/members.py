@@ -21,6 +21,7 @@ from kasa.application.clock import FundClock
 from kasa.application.ports import FileStore
 from kasa.application.reads import MemberQuery, MemberReads, OfficeReads, Page
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.application.search import SearchField
 from kasa.application.views import FileContent, FileView, MemberDetail, MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
@@ -66,6 +67,7 @@ class Decision(enum.StrEnum):
 NAMES_AND_BIRTH = {"first_name", "middle_name", "last_name", "birth_date"}
 
 
+@use_cases
 @attrs.frozen
 class BackOfficeMembers:
     uow: UnitOfWorkFactory

@@ -22,6 +22,8 @@ from kasa.application.ports import Checkout, CodeGenerator, PaymentGateway
 from kasa.application.profiles import current_program_of
 from kasa.application.reads import MemberReads, OfficeReads, Page, PaymentQuery
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.requests import locked_request
+from kasa.application.retrying import use_cases
 from kasa.application.settings import FundSettings
 from kasa.application.views import ChargeView, Listing, PaymentRow, PaymentView
 from kasa.domain.audit import Actor, EventType, ObjectKind
@@ -59,6 +61,7 @@ def take_back(uow: UnitOfWork, clock: FundClock, member: Member, payment: Paymen
     member.updated_at = clock.now()
 
 
+@use_cases
 @attrs.frozen
 class MemberPayments:
     uow: UnitOfWorkFactory
@@ -144,6 +147,7 @@ def _require_can_pay(member: Member) -> None:
         raise RuleViolation("Submit your profile before paying contributions.")
 
 
+@use_cases
 @attrs.frozen
 class StaffPayments:
     uow: UnitOfWorkFactory
@@ -181,11 +185,11 @@ class StaffPayments:
         now = self.clock.now()
         with self.uow() as uow:
             acting_staff(uow, staff_id)
-            request = uow.requests.get_for_update(request_id)
-            if request is None or member_id not in (None, request.member_id):
+            owner = uow.requests.member_of(request_id)
+            if owner is None or member_id not in (None, owner):
                 who = f"Member {member_id} has" if member_id is not None else "There is"
                 raise NotFound(f"{who} no request {request_id}.")
-            member = member_for_update(uow, request.member_id)
+            request, member = locked_request(uow, request_id)
             payout = record_payout(
                 request,
                 uow.payments.for_request(request_id),

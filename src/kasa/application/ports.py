@@ -7,7 +7,7 @@ Each is a Protocol; adapters implement them for real systems and as in-memory fa
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import BinaryIO, Protocol
 
@@ -166,6 +166,17 @@ class StoredBlob:
     sha256: str
 
 
+@attrs.frozen
+class StoredEntry:
+    """A file the store holds: a finished one under its stored name, or a partial write
+    a crash cut short (``partial``, named as the store keeps it)."""
+
+    name: str
+    size: int
+    modified_at: datetime
+    partial: bool = False
+
+
 class FileStore(Protocol):
     def save(
         self, chunks: Iterable[bytes], suffix: str = "", owner: int | None = None
@@ -182,4 +193,14 @@ class FileStore(Protocol):
 
     def delete(self, name: str) -> None:
         """Remove a stored file; no error if it is already gone."""
+        ...
+
+    def inventory(self) -> Iterator[StoredEntry]:
+        """Every file the store holds, finished or partial, with when it was last
+        written."""
+        ...
+
+    def discard(self, entry: StoredEntry) -> None:
+        """Remove a file ``inventory`` listed (a partial one too); no error if it is
+        already gone."""
         ...

@@ -16,6 +16,7 @@ from kasa.application.clock import FundClock
 from kasa.application.codes import OneTimeCodes
 from kasa.application.reads import MemberReads, ProgramReads
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.application.settings import FundSettings
 from kasa.application.uploads import FileStaging, Upload
 from kasa.application.views import ProfileView, ProgramView
@@ -49,6 +50,7 @@ def current_program_of(uow: UnitOfWork, member_id: int) -> Program | None:
     return None if link is None else uow.programs.get(link.program_id)
 
 
+@use_cases
 @attrs.frozen
 class Profiles:
     uow: UnitOfWorkFactory

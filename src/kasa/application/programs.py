@@ -14,6 +14,7 @@ from kasa.application.clock import FundClock
 from kasa.application.ports import FileStore
 from kasa.application.reads import Reads
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.application.uploads import FileStaging, StagedFiles, Upload
 from kasa.application.views import FileContent, ProgramView
 from kasa.domain.audit import Actor, EventType, ObjectKind
@@ -23,6 +24,7 @@ from kasa.domain.money import Money
 from kasa.domain.programs import Program
 
 
+@use_cases
 @attrs.frozen
 class ProgramAdmin:
     uow: UnitOfWorkFactory

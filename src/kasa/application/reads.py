@@ -27,6 +27,7 @@ from kasa.application.views import (
     StaffView,
 )
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
@@ -158,12 +159,21 @@ class OfficeReads(Protocol):
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]: ...
     def members_by_status(self) -> dict[MemberStatus, int]: ...
 
-    def confirmed_money(
+    def money_moves(
         self, date_start: date | None, date_end: date | None
-    ) -> list[tuple[datetime, str, PaymentType, Money]]:
-        """Confirmed payments between two UTC days (both included), summed by the UTC
-        hour the money moved, the program their member has now (``""`` for none) and
-        their type: ``(hour, program, type, sum)``."""
+    ) -> list[tuple[datetime, str, MoveKind, Money]]:
+        """The ledger's movements between two days (both included), summed by the UTC
+        hour of the movement, the program their member has now (``""`` for none) and
+        their kind: ``(hour, program, kind, sum)``."""
+        ...
+
+    def money_totals(self, before: datetime | None) -> dict[MoveKind, Money]:
+        """Each kind of movement summed from the fund's beginning up to ``before``
+        (everything when None)."""
+        ...
+
+    def ledger(self, date_start: date | None, date_end: date | None, page: Page) -> list[Move]:
+        """The ledger's movements between two days, one by one, oldest first."""
         ...
 
     def expiring(self, first: date, last: date) -> list[MemberView]:
@@ -172,6 +182,11 @@ class OfficeReads(Protocol):
 
     def pending_gateway_orders(self, before: datetime) -> list[str]:
         """Order ids of gateway payments still pending, started before ``before``."""
+        ...
+
+    def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[str]:
+        """Order ids of one-off gateway top-ups confirmed since ``since``, at most
+        ``limit``, the least recently checked by reconciliation first."""
         ...
 
 

@@ -11,12 +11,14 @@ import attrs
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
 from kasa.application.repositories import UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.throttle import counter_key
 
 MINUTE = timedelta(minutes=1)
 
 
+@use_cases
 @attrs.frozen
 class UnverifiedCallbacks:
     uow: UnitOfWorkFactory

@@ -30,10 +30,11 @@ from kasa.application.views import (
     RequestView,
 )
 from kasa.domain.audit import AuditEvent
+from kasa.domain.calendar import after_day, day_start
 from kasa.domain.errors import InvalidInput
+from kasa.domain.ledger import Balance, MoveKind
 from kasa.domain.members import MemberStatus
-from kasa.domain.money import Money
-from kasa.domain.payments import PaymentType
+from kasa.domain.money import Money, total
 
 EXPORT_PAGE = 500
 T = TypeVar("T")
@@ -65,6 +66,7 @@ REQUEST_COLUMNS = [
     "diagnosis",
     "comment",
 ]
+LEDGER_COLUMNS = ["date", "kind", "member_id", "reference", "amount", "balance"]
 MEMBER_COLUMNS = [
     "id",
     "phone",
@@ -94,27 +96,35 @@ class Books:
     def fund_report(
         self, staff_id: int | None, first: date | None = None, last: date | None = None
     ) -> FundReport:
-        """Confirmed money in (top-ups) and out (payouts) by month at the fund and by the
-        member's current program, and members by status."""
+        """Money in (contributions confirmed, including ones reversed later), reversals
+        and money out (payouts) by month and by the member's current program, the
+        balance they leave in the period and since the fund began, and members by
+        status."""
         if first and last and first > last:
             raise InvalidInput.field("from", "must not be after the last date")
         self._require(staff_id)
-        sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-        for hour, program, kind, amount in self.reads.confirmed_money(first, last):
+        column = {MoveKind.CONFIRMATION: 0, MoveKind.PAYOUT: 1, MoveKind.REVERSAL: 2}
+        sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for hour, program, kind, amount in self.reads.money_moves(first, last):
             key = (self.clock.local_date(hour).strftime("%Y-%m"), program or "—")
-            sums[key][0 if kind is PaymentType.TOP_UP else 1] += amount.kopecks
+            sums[key][column[kind]] += amount.kopecks
         lines = [
-            MonthLine(month, program, Money(values[0]), Money(values[1]))
+            MonthLine(month, program, Money(values[0]), Money(values[1]), Money(values[2]))
             for (month, program), values in sorted(sums.items())
         ]
+        totals = self.reads.money_totals(after_day(last) if last else None)
         counts = self.reads.members_by_status()
         return FundReport(
             first,
             last,
-            Money(sum(line.money_in.kopecks for line in lines)),
-            Money(sum(line.money_out.kopecks for line in lines)),
+            total(line.money_in for line in lines),
+            total(line.money_out for line in lines),
             lines,
             {status.value: counts.get(status, 0) for status in MemberStatus},
+            total(line.reversed for line in lines),
+            Balance.of(
+                totals[MoveKind.CONFIRMATION], totals[MoveKind.REVERSAL], totals[MoveKind.PAYOUT]
+            ),
         )
 
     # -- exports ---------------------------------------------------------------------
@@ -204,6 +214,43 @@ class Books:
         return self._export(
             staff_id, MEMBER_COLUMNS, lambda page: self.reads.members(query, page), row
         )
+
+    def export_ledger(
+        self, staff_id: int | None, first: date | None = None, last: date | None = None
+    ) -> Iterator[str]:
+        """Every movement of money between two days (both included, all when not given)
+        as CSV, oldest first: its day, kind, member, what it is about, its signed amount
+        and the fund's running balance since the fund began."""
+        if first and last and first > last:
+            raise InvalidInput.field("from", "must not be after the last date")
+        self._require(staff_id)
+        before = self.reads.money_totals(day_start(first)) if first else {}
+        zero = Money.zero()
+        opening = Balance.of(
+            before.get(MoveKind.CONFIRMATION, zero),
+            before.get(MoveKind.REVERSAL, zero),
+            before.get(MoveKind.PAYOUT, zero),
+        )
+
+        def rows() -> Iterator[list[str]]:
+            balance, offset = opening, 0
+            while True:
+                page = self.reads.ledger(first, last, Page(EXPORT_PAGE, offset))
+                for move in page:
+                    balance += move.signed
+                    yield [
+                        self.clock.local_date(move.at).isoformat(),
+                        move.kind.value,
+                        str(move.member_id),
+                        move.reference,
+                        str(Balance(move.signed)),
+                        str(balance),
+                    ]
+                if len(page) < EXPORT_PAGE:
+                    return
+                offset += EXPORT_PAGE
+
+        return _csv(LEDGER_COLUMNS, rows())
 
     # -- audit -------------------------------------------------------------------------
     def audit_trail(

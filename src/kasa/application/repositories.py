@@ -66,11 +66,19 @@ class FileRepository(Protocol):
         """All the bytes of the member's files together."""
         ...
 
+    def named(self, stored_names: Collection[str]) -> set[str]:
+        """Which of these stored names a file row holds."""
+        ...
+
 
 class RequestRepository(Protocol):
     def add(self, request: Request) -> Request: ...
     def get(self, request_id: int) -> Request | None: ...
     def get_for_update(self, request_id: int) -> Request | None: ...
+    def member_of(self, request_id: int) -> int | None:
+        """The id of the request's member, read without loading or locking the request
+        (so that the member can be locked first)."""
+        ...
 
 
 class MessageRepository(Protocol):
@@ -83,6 +91,11 @@ class PaymentRepository(Protocol):
     def get_for_update(self, payment_id: int) -> Payment | None: ...
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
         """The payment with this gateway order id, locked for this transaction."""
+        ...
+
+    def member_of_order(self, identifier: str) -> int | None:
+        """The id of the member whose order this is, read without loading or locking the
+        payment (so that the member can be locked first)."""
         ...
 
     def for_request(self, request_id: int) -> Sequence[Payment]:
@@ -100,6 +113,11 @@ class CounterRepository(Protocol):
     def locked(self, keys: Collection[str]) -> dict[str, Counter]:
         """The counters of these keys (new ones when missing), locked for this
         transaction, always in key order, so no two transactions wait on each other."""
+        ...
+
+    def prune(self, started_before: datetime) -> int:
+        """Remove the counters whose window opened before ``started_before`` (or never
+        opened); how many were removed."""
         ...
 
 

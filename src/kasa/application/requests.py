@@ -12,11 +12,13 @@ from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
 from kasa.application.reads import MemberReads, OfficeReads, Page, RequestQuery
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.application.uploads import FileStaging, StagedFiles, Upload
 from kasa.application.views import Listing, RequestDetail, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.files import FileKind
+from kasa.domain.members import Member
 from kasa.domain.money import Money
 from kasa.domain.payouts import committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
@@ -34,6 +36,17 @@ def request_detail(reads: MemberReads | OfficeReads, request_id: int) -> Request
     if detail is None:
         raise NotFound(f"There is no request {request_id}.")
     return detail
+
+
+def locked_request(uow: UnitOfWork, request_id: int) -> tuple[Request, Member]:
+    """A request and its member, both locked for a staff change: the member first, as
+    every write locks them, so staff and the member acting at once wait in turn."""
+    member_id = uow.requests.member_of(request_id)
+    member = uow.members.get_for_update(member_id) if member_id is not None else None
+    request = uow.requests.get_for_update(request_id)
+    if request is None or member is None:
+        raise NotFound(f"There is no request {request_id}.")
+    return request, member
 
 
 def own_request(uow: UnitOfWork, member_id: int, request_id: int) -> Request:
@@ -65,6 +78,7 @@ def attach_files(
         uow.files.add(stored)
 
 
+@use_cases
 @attrs.frozen
 class MemberRequests:
     uow: UnitOfWorkFactory
@@ -188,6 +202,7 @@ class Reopen:
 Step = MoveTo | Close | Reopen
 
 
+@use_cases
 @attrs.frozen
 class StaffRequests:
     uow: UnitOfWorkFactory
@@ -233,11 +248,7 @@ class StaffRequests:
         now = self.clock.now()
         with self.uow() as uow:
             acting_staff(uow, staff_id)
-            request = uow.requests.get_for_update(request_id)
-            if request is None:
-                raise NotFound(f"There is no request {request_id}.")
-            member = uow.members.get_for_update(request.member_id)
-            assert member is not None
+            request, member = locked_request(uow, request_id)
             before = request.status
             event = EventType.UPDATED
             with member.following(request):
@@ -286,11 +297,7 @@ class StaffRequests:
         now = self.clock.now()
         with self.uow() as uow:
             acting_staff(uow, staff_id)
-            request = uow.requests.get_for_update(request_id)
-            if request is None:
-                raise NotFound(f"There is no request {request_id}.")
-            member = uow.members.get_for_update(request.member_id)
-            assert member is not None
+            request, member = locked_request(uow, request_id)
             with member.following(request):
                 request.staff_wrote(now)
             message = uow.messages.add(RequestMessage(request_id, text, now, staff_id=staff_id))

@@ -10,6 +10,7 @@ from kasa.application.clock import FundClock
 from kasa.application.codes import OneTimeCodes
 from kasa.application.ports import TokenAudience, TokenIssuer
 from kasa.application.repositories import UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import AuthenticationFailed, PermissionDenied, RuleViolation
 from kasa.domain.members import Member
@@ -17,6 +18,7 @@ from kasa.domain.signin import CodePurpose, check_code_format
 from kasa.domain.values import Phone
 
 
+@use_cases
 @attrs.frozen
 class MemberSignIn:
     uow: UnitOfWorkFactory

@@ -15,6 +15,7 @@ from kasa.application.clock import FundClock
 from kasa.application.ports import CodeGenerator, PasswordHasher, TokenAudience, TokenIssuer
 from kasa.application.reads import OfficeReads
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
+from kasa.application.retrying import use_cases
 from kasa.application.settings import FundSettings
 from kasa.application.views import StaffView
 from kasa.domain.audit import Actor, EventType, ObjectKind
@@ -56,6 +57,7 @@ BLANK = Blank.BLANK
 TOO_MANY_FAILURES = "Too many failed sign-ins. Try again later."
 
 
+@use_cases
 @attrs.frozen
 class StaffAccounts:
     uow: UnitOfWorkFactory

@@ -13,6 +13,7 @@ import attrs
 from kasa.domain.audit import AuditEvent
 from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType
+from kasa.domain.ledger import Balance
 from kasa.domain.members import Member, MemberStatus, full_name, legacy_flags
 from kasa.domain.membership import Membership
 from kasa.domain.money import Money
@@ -373,8 +374,13 @@ class StaffView:
 class MonthLine:
     month: str  # YYYY-MM
     program: str
-    money_in: Money
-    money_out: Money
+    money_in: Money  # contributions confirmed (including ones reversed later)
+    money_out: Money  # payouts
+    reversed: Money  # reversals of confirmed contributions, dated when the fund heard
+
+    @property
+    def balance(self) -> Balance:
+        return Balance.of(self.money_in, self.reversed, self.money_out)
 
 
 @attrs.frozen
@@ -385,6 +391,13 @@ class FundReport:
     money_out: Money
     lines: Sequence[MonthLine]
     members_by_status: dict[str, int]
+    reversed: Money
+    # everything since the fund began, up to the end of the report's period
+    balance_total: Balance
+
+    @property
+    def balance(self) -> Balance:
+        return Balance.of(self.money_in, self.reversed, self.money_out)
 
 
 __all__ = [

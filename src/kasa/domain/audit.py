@@ -70,6 +70,8 @@ class EventType(enum.StrEnum):
     PAYMENT_RECORDED = "payment_recorded"
     PAYOUT_APPROVED = "payout_approved"
     CALLBACK_REFUSED = "callback_refused"
+    # a success the gateway reported after it had reversed the payment: ignored
+    CALLBACK_AFTER_REVERSAL = "callback_after_reversal"
     DIIA_REQUESTED = "diia_requested"
     DIIA_RECEIVED = "diia_received"
     REMINDER_SENT = "reminder_sent"

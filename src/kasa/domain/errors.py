@@ -130,3 +130,11 @@ class NotConfigured(KasaError):
     """A feature this server was not set up for (Diia sharing without its settings)."""
 
     kind = "not_configured"
+
+
+class Busy(KasaError):
+    """The database kept giving up on the change (two changes waiting on each other, a
+    lock held too long) even after it was run again a few times; nothing was changed
+    and the same call may be sent again a moment later."""
+
+    kind = "busy"

@@ -60,6 +60,10 @@ class GatewayOutcome(enum.StrEnum):
     UNPAID = "unpaid"
 
 
+# a gateway payment the gateway has not (yet) reported paid
+UNSETTLED = frozenset({PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED})
+
+
 def moved_at(payment_date: datetime | None, created_at: datetime) -> datetime:
     """When a payment's money moved: its payment date, or, not moved yet, when it was
     recorded. Lists sort and filter payments by it."""
@@ -74,6 +78,8 @@ class Change(enum.StrEnum):
     FAILED = "failed"
     REVERSED = "reversed"
     EXPIRED = "expired"
+    # a success the gateway reports for a payment it already reversed: nothing changes
+    AFTER_REVERSAL = "after_reversal"
 
 
 @attrs.define(eq=False, slots=False)
@@ -100,6 +106,10 @@ class Payment:
     # a gateway order for a monthly subscription: each charge is a top-up of its own;
     # a one-off order takes exactly one payment
     is_subscription: bool = False
+    # when the gateway took the money back (a reversal is final)
+    reversed_at: datetime | None = None
+    # when reconciliation last asked the gateway about this payment
+    checked_at: datetime | None = None
 
     @property
     def moved_at(self) -> datetime:
@@ -182,12 +192,18 @@ class Payment:
         return change
 
     def _apply(self, outcome: GatewayOutcome, at: datetime) -> Change:
+        """The payment's states: pending → confirmed | failed | expired | reversed;
+        failed and expired → confirmed (a late success still counts) or reversed;
+        confirmed → reversed; reversed is final. So a success and a reversal of one
+        order end ``reversed`` in whichever order they arrive."""
         if outcome is GatewayOutcome.SUCCESS:
-            if self.status in (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED):
+            if self.status in UNSETTLED:
                 self.status = PaymentStatus.CONFIRMED
                 self.payment_date = at
                 self.updated_at = at
                 return Change.CONFIRMED
+            if self.status is PaymentStatus.REVERSED:
+                return Change.AFTER_REVERSAL
             return Change.NONE
         if outcome is GatewayOutcome.FAILURE:
             if self.status is PaymentStatus.PENDING:
@@ -196,8 +212,11 @@ class Payment:
                 return Change.FAILED
             return Change.NONE
         if outcome is GatewayOutcome.REVERSED:
-            if self.status is PaymentStatus.CONFIRMED:
+            # a reversal that overtakes its success marks the payment reversed: it never
+            # extends the membership, and the success that follows changes nothing
+            if self.status is PaymentStatus.CONFIRMED or self.status in UNSETTLED:
                 self.status = PaymentStatus.REVERSED
+                self.reversed_at = at
                 self.updated_at = at
                 return Change.REVERSED
             return Change.NONE

@@ -20,6 +20,7 @@ from kasa.adapters.tokens import JwtTokens
 from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.clock import FundClock
 from kasa.application.codes import OneTimeCodes
+from kasa.application.housekeeping import Housekeeping
 from kasa.application.identity import DiiaSharing
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, MemberFiles
@@ -212,8 +213,8 @@ class StaffUseCases(containers.DeclarativeContainer):
 
 
 class SystemUseCases(containers.DeclarativeContainer):
-    """What the fund does by itself: the gateway's callbacks and reconciliation, and the
-    scheduled reminders."""
+    """What the fund does by itself: the gateway's callbacks and reconciliation, the
+    scheduled reminders and the nightly housekeeping."""
 
     adapters = providers.DependenciesContainer()
     ports = providers.DependenciesContainer()
@@ -227,6 +228,9 @@ class SystemUseCases(containers.DeclarativeContainer):
         gateway=adapters.gateway,
         refusals=ports.refusals,
         settings=fund,
+    )
+    housekeeping = providers.Singleton(
+        Housekeeping, uow=adapters.uow, files=adapters.files, clock=ports.clock
     )
     reminders = providers.Singleton(
         Reminders,

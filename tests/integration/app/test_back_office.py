@@ -244,6 +244,59 @@ def test_fund_report_by_month_and_program(fund: Fund) -> None:
         fund.books.fund_report(None, date(2026, 2, 1), date(2026, 1, 1))
 
 
+def test_the_report_and_the_ledger_count_reversals_and_balance(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    january = fund.pay(member_id, "300")  # 2026-01: in 300.00
+    fund.fakes.clock.advance(days=31)
+    fund.pay(member_id, "150")  # 2026-02: in 150.00
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.assess(
+        fund.operator_id, request_id, Assessment(approved_amount=Money(5000))
+    )
+    fund.staff_payments.record_payout(fund.operator_id, request_id, Money(5000), fund.clock.today())
+    # the January contribution is taken back the next day
+    fund.fakes.clock.advance(days=1)
+    fund.gateway.callback(*fund.fakes.gateway.callback(january, "300", "reversed"))
+    # a reversal that arrives before its success moves no money at all
+    fund.payments.start_top_up(member_id, Money(20000))
+    overtaken = fund.fakes.gateway.checkouts[-1]["order_id"]
+    fund.gateway.callback(*fund.fakes.gateway.callback(overtaken, "200", "reversed"))
+    fund.gateway.callback(*fund.fakes.gateway.callback(overtaken, "200"))
+
+    report = fund.books.fund_report(fund.operator_id)
+    lines = [(ln.month, ln.money_in, ln.reversed, ln.money_out) for ln in report.lines]
+    assert lines == [
+        ("2026-01", Money(30000), Money(0), Money(0)),
+        ("2026-02", Money(15000), Money(30000), Money(5000)),
+    ]
+    assert [line.balance.kopecks for line in report.lines] == [30000, -20000]
+    assert (report.money_in, report.reversed, report.money_out) == (
+        Money(45000),
+        Money(30000),
+        Money(5000),
+    )
+    assert report.balance.kopecks == report.balance_total.kopecks == 10000
+    february = fund.books.fund_report(None, date(2026, 2, 1), date(2026, 2, 28))
+    assert february.balance.kopecks == -20000 and february.balance_total.kopecks == 10000
+    january_only = fund.books.fund_report(None, date(2026, 1, 1), date(2026, 1, 31))
+    assert january_only.balance_total.kopecks == 30000  # up to the end of its period
+
+    rows = read_csv(fund.books.export_ledger(fund.operator_id))
+    assert rows[0] == ["date", "kind", "member_id", "reference", "amount", "balance"]
+    assert [(r[1], r[3], r[4], r[5]) for r in rows[1:]] == [
+        ("confirmation", january, "300.00", "300.00"),
+        ("confirmation", rows[2][3], "150.00", "450.00"),
+        ("payout", f"request {request_id}", "-50.00", "400.00"),
+        ("reversal", january, "-300.00", "100.00"),
+    ]
+    assert {r[2] for r in rows[1:]} == {str(member_id)}
+    # a period's running balance starts from everything before it
+    later = read_csv(fund.books.export_ledger(None, date(2026, 2, 1), date(2026, 2, 28)))
+    assert [r[5] for r in later[1:]] == ["450.00", "400.00", "100.00"]
+    with pytest.raises(InvalidInput):
+        list(fund.books.export_ledger(None, date(2026, 2, 1), date(2026, 1, 1)))
+
+
 def read_csv(lines: object) -> list[list[str]]:
     text = "".join(lines)  # type: ignore[call-overload]
     assert text.startswith("\ufeff")

@@ -25,6 +25,13 @@ from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, Fund
+from tests.integration.app.test_back_office import read_csv
+
+
+def to_kopecks(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    return sign * Money.parse(text.lstrip("-")).kopecks
+
 
 PRICE = 30_000  # kopecks a month
 FOUR_EYES = Money(100_000)
@@ -46,6 +53,7 @@ class FundMachine(RuleBasedStateMachine):
         self.confirmed: dict[int, list[tuple[str, int]]] = {}
         self.owner: dict[int, int] = {}
         self.forged = 0
+        self.reversed = 0  # kopecks of confirmed top-ups the gateway took back
 
     def expect(self, events: int) -> None:
         self.events += events
@@ -81,6 +89,11 @@ class FundMachine(RuleBasedStateMachine):
         order_id, kopecks = self.confirmed[member].pop()
         callback = self.fund.fakes.gateway.callback(order_id, str(Money(kopecks)), "reversed")
         assert self.fund.gateway.callback(*callback).change == "reversed"
+        self.reversed += kopecks
+        self.expect(1)
+        # the success arriving again after its reversal changes nothing, audited
+        success = self.fund.fakes.gateway.callback(order_id, str(Money(kopecks)))
+        assert self.fund.gateway.callback(*success).change == "after_reversal"
         self.expect(1)
 
     @rule(member=members)
@@ -204,7 +217,24 @@ class FundMachine(RuleBasedStateMachine):
         )
         expected = sum(k for paid in self.confirmed.values() for _, k in paid)
         assert stored == expected
-        assert self.fund.books.fund_report(None).money_in == Money(expected)
+        report = self.fund.books.fund_report(None)
+        # money in counts contributions confirmed, even those reversed later
+        assert report.money_in == Money(expected + self.reversed)
+        assert report.reversed == Money(self.reversed)
+        paid_out = sum(
+            p.amount.kopecks
+            for p in tables.payments.values()
+            if p.payment_type.is_payout and p.status is PaymentStatus.CONFIRMED
+        )
+        assert report.money_out == Money(paid_out)
+        assert report.balance.kopecks == expected - paid_out == report.balance_total.kopecks
+        # the ledger's movements add up to the report's balance, line by line
+        rows = read_csv(self.fund.books.export_ledger(None))[1:]
+        running = 0
+        for _day, _kind, _member, _reference, amount, balance in rows:
+            running += to_kopecks(amount)
+            assert to_kopecks(balance) == running
+        assert running == report.balance.kopecks
 
     def every_member_holds_exactly_what_they_paid(self, tables: Any) -> None:
         today = self.fund.clock.today()

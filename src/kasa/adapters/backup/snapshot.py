@@ -68,7 +68,9 @@ class Snapshots:
         contents = read_dump(archive.kind, dump)
         if contents.revision is None:
             raise BackupError("the database has no schema revision: run `kasa db upgrade`")
-        files = self._copy_store(folder / FILES, steps("files"))
+        # only the files the dump's rows name: an upload a crash left without its row
+        # (until ``kasa sweep`` removes it) is not carried into the snapshot
+        files = self._copy_store(folder / FILES, steps("files"), set(contents.stored_names))
         manifest = Manifest(
             created_at=started.isoformat(timespec="seconds"),
             kasa_version=__version__,
@@ -88,11 +90,11 @@ class Snapshots:
         manifest.write(folder)
         return manifest
 
-    def _copy_store(self, target: Path, report: Report) -> dict[str, FileEntry]:
+    def _copy_store(self, target: Path, report: Report, named: set[str]) -> dict[str, FileEntry]:
         root = self.files_dir
         private_folder(target)
         names = (
-            sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+            sorted(p for p in root.rglob("*") if p.is_file() and p.name in named)
             if root.is_dir()
             else []
         )

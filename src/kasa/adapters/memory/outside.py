@@ -8,7 +8,7 @@ import hmac
 import io
 import random
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -20,6 +20,7 @@ from kasa.application.ports import (
     GatewayNotice,
     SharedIdentity,
     StoredBlob,
+    StoredEntry,
     TokenAudience,
 )
 from kasa.domain.errors import DeliveryFailed, NotFound
@@ -177,6 +178,9 @@ class FakeIdentityProvider:
 class InMemoryFileStore:
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
+        self.written: dict[str, datetime] = {}
+        # writes a crash cut short (tests put them here): name → (bytes, when)
+        self.partials: dict[str, tuple[bytes, datetime]] = {}
         self.fail_after: int | None = None  # fail the n-th save from now (tests)
 
     def save(
@@ -190,6 +194,7 @@ class InMemoryFileStore:
             self.fail_after -= 1
         name = ("shared" if owner is None else f"m{owner}") + "-" + uuid.uuid4().hex + suffix
         self.blobs[name] = bytes(content)
+        self.written[name] = datetime.now(UTC)
         return StoredBlob(name, len(content), hashlib.sha256(content).hexdigest())
 
     def open(self, name: str) -> BinaryIO:
@@ -200,6 +205,19 @@ class InMemoryFileStore:
 
     def delete(self, name: str) -> None:
         self.blobs.pop(name, None)
+        self.written.pop(name, None)
+
+    def inventory(self) -> Iterator[StoredEntry]:
+        for name, content in sorted(self.blobs.items()):
+            yield StoredEntry(name, len(content), self.written.get(name, datetime.now(UTC)))
+        for name, (content, at) in sorted(self.partials.items()):
+            yield StoredEntry(name, len(content), at, partial=True)
+
+    def discard(self, entry: StoredEntry) -> None:
+        if entry.partial:
+            self.partials.pop(entry.name, None)
+        else:
+            self.delete(entry.name)
 
 
 class FakePasswordHasher:

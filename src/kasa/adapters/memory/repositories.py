@@ -5,7 +5,7 @@ shared repository tests. Reads for lists and screens are the database's alone.""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kasa.application.repositories import ReminderSent
@@ -134,6 +134,10 @@ class Files(_Table):
     def stored_bytes(self, member_id: int) -> int:
         return sum(f.size for f in self._find(lambda f: f.member_id == member_id))
 
+    def named(self, stored_names: Collection[str]) -> set[str]:
+        wanted = set(stored_names)
+        return {f.stored_name for f in self._find(lambda f: f.stored_name in wanted)}
+
 
 class Requests(_Table):
     name = "requests"
@@ -145,6 +149,10 @@ class Requests(_Table):
         return self.rows.get(request_id)
 
     get_for_update = get
+
+    def member_of(self, request_id: int) -> int | None:
+        request = self.rows.get(request_id)
+        return request.member_id if request is not None else None
 
 
 class Messages(_Table):
@@ -170,6 +178,10 @@ class Payments(_Table):
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
         found = self._find(lambda p: p.payment_identifier == identifier)
         return found[0] if found else None
+
+    def member_of_order(self, identifier: str) -> int | None:
+        payment = self.by_identifier_for_update(identifier)
+        return payment.member_id if payment is not None else None
 
     def for_request(self, request_id: int) -> Sequence[Payment]:
         return sorted(self._find(lambda p: p.request_id == request_id), key=lambda p: p.id)
@@ -199,6 +211,16 @@ class Counters:
 
     def locked(self, keys: Collection[str]) -> dict[str, Counter]:
         return {key: self.rows.setdefault(key, Counter(key)) for key in sorted(set(keys))}
+
+    def prune(self, started_before: datetime) -> int:
+        old = [
+            key
+            for key, counter in self.rows.items()
+            if counter.started_at is None or counter.started_at < started_before
+        ]
+        for key in old:
+            del self.rows[key]
+        return len(old)
 
 
 class Audit(_Table):

@@ -39,6 +39,7 @@ from kasa.application.repositories import (
     SignInChallengeRepository,
     StaffRepository,
 )
+from kasa.application.retrying import Aborted
 
 READ_ONLY = "kasa_read_only"
 DEFAULT_POOL_SIZE = 8
@@ -75,8 +76,11 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
         return engine
     # As many connections as the worker has threads, kept open: no connection is made
     # or closed per request (overflow connections are closed when they are given back,
-    # which under load meant a new connection for most requests), and none is pinged
-    # first (a dropped connection fails its request with a 503 and the pool is renewed).
+    # which under load meant a new connection for most requests). Each is pinged when
+    # it is taken from the pool (one COM_PING round trip, no SQL): one the server
+    # dropped (a restart, a timeout) is replaced, with every older one, before the
+    # request's work is sent on it.
+    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_timeout", 30)
@@ -91,6 +95,23 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
             **kwargs,
         )
     return sa.create_engine(url, isolation_level="READ COMMITTED", **kwargs)
+
+
+# MariaDB/MySQL: a deadlock, a lock wait timeout; the transaction was rolled back
+ABORTING_ERRORS = {1213, 1205}
+SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def aborted_by_the_database(error: sa.exc.DBAPIError) -> bool:
+    """The database gave up on the transaction and kept none of it: running the unit of
+    work again may succeed."""
+    orig = error.orig
+    if orig is None:
+        return False
+    code = orig.args[0] if orig.args else None
+    if isinstance(code, int):
+        return code in ABORTING_ERRORS
+    return any(text in str(orig) for text in SQLITE_BUSY)
 
 
 class SqlUnitOfWork:
@@ -149,6 +170,8 @@ class SqlUnitOfWork:
         # closing rolls back what was not committed and detaches the entities with
         # their state as loaded (a rollback would expire them)
         self.session.close()
+        if isinstance(exc, sa.exc.DBAPIError) and aborted_by_the_database(exc):
+            raise Aborted(str(exc.orig)) from exc
 
     def commit(self) -> None:
         if self.read_only:

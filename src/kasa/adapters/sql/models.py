@@ -270,6 +270,7 @@ class PaymentRow(Stamped, Base):
         sa.Index(None, "payment_type", "sort_at"),
         sa.Index(None, "status", "source", "created_at"),
         sa.Index(None, "amount"),
+        sa.Index(None, "reversed_at"),
         sa.CheckConstraint("amount > 0", name="positive_amount"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -298,6 +299,8 @@ class PaymentRow(Stamped, Base):
     ext_month_price: Mapped[Money | None] = mapped_column(money())
     gateway_status: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
     gateway_payment_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
+    reversed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     is_subscription: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
 
 

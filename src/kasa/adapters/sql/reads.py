@@ -10,12 +10,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kasa.adapters.sql import ledger
 from kasa.adapters.sql import statements as q
 from kasa.adapters.sql.filters import (
     Filters,
@@ -59,9 +59,9 @@ from kasa.application.views import (
 from kasa.domain.audit import Actor
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.identity import IdentityType
+from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.members import MemberStatus, full_name
 from kasa.domain.money import Money
-from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
 
@@ -328,35 +328,33 @@ class SqlReads:
             rows = c.execute(page_stmt, filters.params).all()
         return Listing([audit_event(row) for row in rows], total)
 
-    def confirmed_money(
+    def money_moves(
         self, date_start: date | None, date_end: date | None
-    ) -> list[tuple[datetime, str, PaymentType, Money]]:
-        day, hour = sa.func.date(q.PAY.sort_at), sa.extract("hour", q.PAY.sort_at)
-        program = sa.func.coalesce(q.P.program_name, "")
-        stmt = (
-            sa.select(day, hour, program, q.PAY.payment_type, sa.func.sum(q.PAY.amount))
-            .select_from(q.PAY)
-            .outerjoin(q.MP, sa.and_(q.MP.member_id == q.PAY.member_id, q.MP.is_active.is_(True)))
-            .outerjoin(q.P, q.P.id == q.MP.program_id)
-            .where(q.PAY.status == PaymentStatus.CONFIRMED.value)
-            .group_by(day, hour, program, q.PAY.payment_type)
-        )
-        if date_start is not None:
-            stmt = stmt.where(q.PAY.sort_at >= day_start(date_start))
-        if date_end is not None:
-            stmt = stmt.where(q.PAY.sort_at < after_day(date_end))
+    ) -> list[tuple[datetime, str, MoveKind, Money]]:
+        since = day_start(date_start) if date_start is not None else None
+        before = after_day(date_end) if date_end is not None else None
         with self._read() as c:
-            rows = c.execute(stmt).all()
-        found = []
-        for on, at_hour, name, kind, total in rows:
-            when = on if isinstance(on, date) else date.fromisoformat(str(on))
-            moment = datetime(when.year, when.month, when.day, int(at_hour), tzinfo=UTC)
-            found.append((moment, name, PaymentType(kind), total))  # summed as Money
-        return found
+            return ledger.summed(c, since, before)
+
+    def money_totals(self, before: datetime | None) -> dict[MoveKind, Money]:
+        with self._read() as c:
+            return ledger.totals(c, before)
+
+    def ledger(self, date_start: date | None, date_end: date | None, page: Page) -> list[Move]:
+        since = day_start(date_start) if date_start is not None else None
+        before = after_day(date_end) if date_end is not None else None
+        with self._read() as c:
+            return ledger.listed(c, since, before, page.limit, page.offset)
 
     def pending_gateway_orders(self, before: datetime) -> list[str]:
         with self._read() as c:
             found = c.execute(q.PENDING_GATEWAY_ORDERS, {"before": before}).scalars()
+            return [str(order) for order in found]
+
+    def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[str]:
+        with self._read() as c:
+            params = {"since": since, "limit": limit}
+            found = c.execute(q.CONFIRMED_GATEWAY_ORDERS, params).scalars()
             return [str(order) for order in found]
 
 

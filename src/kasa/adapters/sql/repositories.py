@@ -31,6 +31,7 @@ from kasa.domain.staff import StaffUser
 from kasa.domain.throttle import Counter
 
 E = TypeVar("E")
+NAMES_AT_ONCE = 500  # stored names looked up in one statement
 
 
 class _Repo:
@@ -127,6 +128,14 @@ class Files(_Repo):
         )
         return int(self.session.execute(stmt).scalar_one())
 
+    def named(self, stored_names: Collection[str]) -> set[str]:
+        wanted, found = sorted(set(stored_names)), set()
+        column = m.FileRow.stored_name
+        for start in range(0, len(wanted), NAMES_AT_ONCE):
+            chunk = wanted[start : start + NAMES_AT_ONCE]
+            found |= set(self.session.execute(sa.select(column).where(column.in_(chunk))).scalars())
+        return found
+
 
 class Requests(_Repo):
     def add(self, request: Request) -> Request:
@@ -137,6 +146,12 @@ class Requests(_Repo):
 
     def get_for_update(self, request_id: int) -> Request | None:
         return self.session.get(Request, request_id, with_for_update=True)
+
+    def member_of(self, request_id: int) -> int | None:
+        row = m.RequestRow
+        return self.session.execute(
+            sa.select(row.member_id).where(row.id == request_id)
+        ).scalar_one_or_none()
 
 
 class Messages(_Repo):
@@ -156,6 +171,12 @@ class Payments(_Repo):
 
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
         return self._one(Payment, m.PaymentRow.payment_identifier == identifier, lock=True)
+
+    def member_of_order(self, identifier: str) -> int | None:
+        row = m.PaymentRow
+        return self.session.execute(
+            sa.select(row.member_id).where(row.payment_identifier == identifier)
+        ).scalar_one_or_none()
 
     def for_request(self, request_id: int) -> Sequence[Payment]:
         row = m.PaymentRow
@@ -185,6 +206,12 @@ class Counters(_Repo):
             assert counter is not None
             found[key] = counter
         return found
+
+    def prune(self, started_before: datetime) -> int:
+        row = m.CounterRow
+        old = sa.or_(row.started_at.is_(None), row.started_at < started_before)
+        result = cast(CursorResult[Any], self.session.execute(sa.delete(row).where(old)))
+        return int(result.rowcount)
 
 
 def _insert_missing(session: Session, key: str) -> Any:

@@ -31,7 +31,7 @@ from kasa.adapters.sql.views import (
     Packed,
 )
 from kasa.domain.calendar import after_day, day_start
-from kasa.domain.payments import PAYOUT_TYPES, PaymentSource, PaymentStatus
+from kasa.domain.payments import PAYOUT_TYPES, PaymentSource, PaymentStatus, PaymentType
 
 M, P, F, R, PAY = m.MemberRow, m.ProgramRow, m.FileRow, m.RequestRow, m.PaymentRow
 MP, S, IDENT = m.MemberProgramRow, m.StaffRow, m.MemberIdentityRow
@@ -173,6 +173,21 @@ PENDING_GATEWAY_ORDERS = (
         PAY.payment_identifier.is_not(None),
     )
     .order_by(PAY.created_at, PAY.id)
+)
+# never checked first (NULL sorts first in ascending order on MariaDB and SQLite)
+CONFIRMED_GATEWAY_ORDERS = (
+    sa.select(PAY.payment_identifier)
+    .where(
+        PAY.status == PaymentStatus.CONFIRMED.value,
+        PAY.source == PaymentSource.GATEWAY.value,
+        PAY.payment_type == PaymentType.TOP_UP.value,
+        PAY.is_subscription.is_(False),
+        PAY.sort_at >= param("since"),  # a confirmed payment is sorted by its payment date
+        PAY.payment_identifier.is_not(None),
+        PAY.payment_identifier.not_like("%:%"),  # a subscription's charge
+    )
+    .order_by(PAY.checked_at, PAY.id)
+    .limit(param("limit"))
 )
 
 

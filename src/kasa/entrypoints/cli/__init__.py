@@ -326,4 +326,11 @@ def user_deactivate(state: CliState, login: str) -> None:
     click.echo(f"{target.login} deactivated")
 
 
-from kasa.entrypoints.cli import backup, books, members, money, requests_  # noqa: E402, F401
+from kasa.entrypoints.cli import (  # noqa: E402, F401
+    backup,
+    books,
+    housekeeping,
+    members,
+    money,
+    requests_,
+)

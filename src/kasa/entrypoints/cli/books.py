@@ -35,7 +35,8 @@ def report() -> None:
 @json_option
 @pass_state
 def fund(state: CliState, first: str | None, last: str | None, as_json: bool) -> None:
-    """Money in and out by month and program, and members by status."""
+    """Money in, reversed and out by month and program, the balance, and members by
+    status."""
     result = state.staff.books().fund_report(
         state.staff_id(), parse_date(first, "from"), parse_date(last, "to")
     )
@@ -43,13 +44,18 @@ def fund(state: CliState, first: str | None, last: str | None, as_json: bool) ->
     if as_json:
         show_one(shown, True)
         return
-    show(shown["months"], ["month", "program", "money_in", "money_out"], False, "fund")
-    click.echo(f"total in {result.money_in} UAH, out {result.money_out} UAH")
+    columns = ["month", "program", "money_in", "reversed", "money_out", "balance"]
+    show(shown["months"], columns, False, "fund")
+    click.echo(
+        f"total in {result.money_in} UAH, reversed {result.reversed} UAH, "
+        f"out {result.money_out} UAH, balance {result.balance} UAH; "
+        f"balance since the fund began {result.balance_total} UAH"
+    )
     click.echo("members: " + ", ".join(f"{k} {v}" for k, v in result.members_by_status.items()))
 
 
 @main.command("export")
-@click.argument("what", type=click.Choice(["payments", "requests", "members"]))
+@click.argument("what", type=click.Choice(["payments", "requests", "members", "ledger"]))
 @click.option(
     "--out",
     "out",
@@ -57,15 +63,29 @@ def fund(state: CliState, first: str | None, last: str | None, as_json: bool) ->
     type=click.Path(dir_okay=False, path_type=Path),
     help="The CSV file to write (UTF-8 with a byte order mark).",
 )
+@click.option(
+    "--from",
+    "first",
+    help="ledger: the first day (dd.mm.YYYY or YYYY-MM-DD); from the fund's beginning if left out.",
+)
+@click.option("--to", "last", help="ledger: the last day, included; up to now if left out.")
 @pass_state
-def export(state: CliState, what: str, out: Path) -> None:
-    """Export payments, requests or members to CSV for the accountant."""
+def export(state: CliState, what: str, out: Path, first: str | None, last: str | None) -> None:
+    """Export payments, requests, members or the ledger to CSV for the accountant.
+
+    The ledger is every movement of money (contributions confirmed, reversals, payouts)
+    with its signed amount and the running balance since the fund began."""
     books = state.staff.books()
     staff = state.staff_id()
+    if (first or last) and what != "ledger":
+        raise click.UsageError("--from and --to are for the ledger")
     lines = {
         "payments": lambda: books.export_payments(staff, PaymentQuery()),
         "requests": lambda: books.export_requests(staff, RequestQuery()),
         "members": lambda: books.export_members(staff, MemberQuery()),
+        "ledger": lambda: books.export_ledger(
+            staff, parse_date(first, "from"), parse_date(last, "to")
+        ),
     }[what]()
     partial = out.with_name(out.name + ".part")
 

@@ -9,7 +9,7 @@ from datetime import date
 
 import click
 
-from kasa.application.callbacks import ReconcileReport
+from kasa.application.callbacks import RECHECK_LIMIT, ReconcileReport
 from kasa.application.jobs import ReminderReport
 from kasa.application.reads import Page, PaymentQuery
 from kasa.application.views import PaymentView
@@ -159,14 +159,32 @@ def payment_approve(state: CliState, payment_id: int) -> None:
     type=click.IntRange(0),
     help="Minutes a pending payment has waited.",
 )
+@click.option(
+    "--reversals-days",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 366),
+    help="Also ask about one-off payments confirmed in the last N days and apply a "
+    "reversal the gateway reports (the timer uses 7).",
+)
+@click.option(
+    "--limit",
+    default=RECHECK_LIMIT,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Confirmed payments asked about in one run, the least recently checked first.",
+)
 @pass_state
-def payment_reconcile(state: CliState, minutes: int) -> None:
+def payment_reconcile(state: CliState, minutes: int, reversals_days: int, limit: int) -> None:
     """Ask the gateway about pending payments and settle them (a scheduled job).
-    Checkouts still unpaid after KASA_CHECKOUT_EXPIRY_HOURS become expired."""
+    Checkouts still unpaid after KASA_CHECKOUT_EXPIRY_HOURS become expired; with
+    --reversals-days, reversals of recently confirmed payments are found too."""
     gateway = state.system.callbacks()
 
     def work(step: Callable[[str], None]) -> ReconcileReport:
-        result: ReconcileReport = gateway.reconcile(minutes * 60, progress=step)
+        result: ReconcileReport = gateway.reconcile(
+            minutes * 60, progress=step, reversals_days=reversals_days, limit=limit
+        )
         return result
 
     report = with_progress("reconciling", None, work)

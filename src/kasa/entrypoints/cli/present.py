@@ -186,13 +186,18 @@ def audit_event(e: AuditEvent) -> Record:
 def fund_report(report: FundReport) -> Record:
     return {
         "money_in": str(report.money_in),
+        "reversed": str(report.reversed),
         "money_out": str(report.money_out),
+        "balance": str(report.balance),
+        "balance_total": str(report.balance_total),
         "months": [
             record(
                 month=line.month,
                 program=line.program,
                 money_in=line.money_in,
+                reversed=line.reversed,
                 money_out=line.money_out,
+                balance=str(line.balance),
             )
             for line in report.lines
         ],

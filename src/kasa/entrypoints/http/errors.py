@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy import exc as sa_exc
 
+from kasa.application.retrying import Aborted
 from kasa.domain import errors as e
 from kasa.entrypoints.http.fields import PATTERN_WORDS
 
@@ -31,6 +32,7 @@ STATUS = {
     e.RateLimited: 429,
     e.DeliveryFailed: 502,
     e.NotConfigured: 503,
+    e.Busy: 503,
 }
 
 ERROR_RESPONSES = {
@@ -49,8 +51,9 @@ ERROR_RESPONSES = {
     429: "Too many attempts: wait the seconds `Retry-After` gives, then try again.",
     502: "An outside service (SMS, LiqPay, Diia, the file store) failed and nothing was "
     "changed; the message names which. Try again later.",
-    503: "The database is unavailable (try again after `Retry-After`), or the feature is "
-    "not configured on this server (the message says so; do not retry).",
+    503: "The database is unavailable or busy with other changes to the same records "
+    "(nothing was changed; try again after `Retry-After`), or the feature is not "
+    "configured on this server (the message says so; do not retry).",
 }
 
 
@@ -121,6 +124,8 @@ def kasa_error(request: Request[Any, Any, Any], error: e.KasaError) -> Response[
         log.error("%s service failed: %s", error.service, error.detail or "no detail")
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, e.Busy):
+        headers["Retry-After"] = "1"
     message, errors = error.message, None
     if isinstance(error, e.InvalidInput):
         message, errors = in_route_names(request, error)
@@ -233,6 +238,17 @@ def database_unavailable(
     )
 
 
+def aborted(_request: Request[Any, Any, Any], error: Aborted) -> Response[Any]:
+    """A unit of work the database aborted outside a use case that runs it again."""
+    log.error("database aborted a change: %s", error)
+    return Response(
+        error_body("The service is busy; nothing was changed, please try again."),
+        status_code=503,
+        headers={"Retry-After": "1"},
+        media_type=MediaType.JSON,
+    )
+
+
 def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return Response(
@@ -248,5 +264,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: http_error,
     UnicodeDecodeError: undecodable,
     sa_exc.OperationalError: database_unavailable,
+    Aborted: aborted,
     Exception: unexpected_error,
 }

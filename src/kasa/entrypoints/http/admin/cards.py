@@ -271,6 +271,10 @@ class MonthLineOut(Shape):
     program: Annotated[str, doc("The program's name (empty: no program).")]
     money_in: Annotated[float, doc("Contributions confirmed, in hryvnias.")]
     money_out: Annotated[float, doc("Payouts confirmed, in hryvnias.")]
+    reversed: Annotated[
+        float, doc("Confirmed contributions the gateway took back that month, in hryvnias.")
+    ]
+    balance: Annotated[float, doc("`money_in` − `reversed` − `money_out`, in hryvnias.")]
 
 
 # -- envelopes -----------------------------------------------------------------------------
@@ -366,7 +370,23 @@ class AuditPage(Shape):
 class FundReportOut(Shape):
     from_: Annotated[str | None, doc("The first day of the report.")] = msgspec.field(name="from")
     to: Annotated[str | None, doc("The last day of the report.")]
-    money_in: Annotated[float, doc("Contributions confirmed, in hryvnias.")]
+    money_in: Annotated[
+        float,
+        doc("Contributions confirmed in the period (including ones reversed later), in hryvnias."),
+    ]
     money_out: Annotated[float, doc("Payouts confirmed, in hryvnias.")]
-    months: Annotated[list[MonthLineOut], doc("Money in and out by month and program.")]
+    months: Annotated[list[MonthLineOut], doc("Money in, reversed and out by month and program.")]
     members_by_status: Annotated[dict[str, int], doc("How many members have each status.")]
+    reversed: Annotated[
+        float, doc("Reversals of confirmed contributions dated in the period, in hryvnias.")
+    ]
+    balance: Annotated[
+        float, doc("The period's `money_in` − `reversed` − `money_out`, in hryvnias.")
+    ]
+    balance_total: Annotated[
+        float,
+        doc(
+            "The balance since the fund began, up to the end of the period (or today), in"
+            " hryvnias; may be negative."
+        ),
+    ]

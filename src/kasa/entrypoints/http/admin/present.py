@@ -298,8 +298,13 @@ def fund_report(report: FundReport) -> FundReportOut:
                 program=line.program,
                 money_in=money(line.money_in),
                 money_out=money(line.money_out),
+                reversed=money(line.reversed),
+                balance=line.balance.hryvnias,
             )
             for line in report.lines
         ],
         members_by_status=report.members_by_status,
+        reversed=money(report.reversed),
+        balance=report.balance.hryvnias,
+        balance_total=report.balance_total.hryvnias,
     )

@@ -13,7 +13,6 @@ from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.identity import DiiaSharing
 from kasa.application.profiles import Profiles
 from kasa.application.signin import MemberSignIn
-from kasa.domain.payments import Change
 from kasa.domain.values import Phone
 from kasa.entrypoints.http.common import all_uploads, client_address
 from kasa.entrypoints.http.mobile import schemas as s
@@ -128,7 +127,7 @@ async def liqpay_callback(
     """The gateway's server-to-server callback: signature checked before anything else;
     the same callback twice changes nothing the second time."""
     result = await run(callbacks.callback, data.data, data.signature, client_address(request))
-    return s.CallbackOut("success", result.payment.status, result.change is not Change.NONE)
+    return s.CallbackOut("success", result.payment.status, result.changed)
 
 
 @CALLBACKS.post(

@@ -1,0 +1,63 @@
+"""``kasa sweep``: the nightly housekeeping job."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import click
+
+from kasa.application.housekeeping import Removed, SweepReport
+from kasa.entrypoints.cli import main
+from kasa.entrypoints.cli.common import CliState, pass_state, with_progress
+
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+DURATION = re.compile(r"^(\d{1,7})([smhd]?)$")
+
+
+class Duration(click.ParamType[timedelta]):
+    """``90s``, ``30m``, ``1h``, ``2d``; a bare number is seconds."""
+
+    name = "duration"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        found = DURATION.match(str(value).strip().lower())
+        if found is None:
+            self.fail(f"{value!r} is not a duration such as 90s, 30m, 1h or 2d", param, None)
+        number, unit = found.groups()
+        return timedelta(**{UNITS[unit or "s"]: int(number)})
+
+
+@main.command("sweep")
+@click.option(
+    "--older-than",
+    type=Duration(),
+    default="1h",
+    show_default=True,
+    help="Only files last written longer ago than this (90s, 30m, 1h, 2d): an upload in "
+    "flight is never touched.",
+)
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@pass_state
+def sweep(state: CliState, older_than: timedelta, dry_run: bool) -> None:
+    """Remove what crashes and time leave behind (a scheduled job): partial files of
+    uploads a crash cut short, stored files no row names, and throttle counters whose
+    window closed days ago. A file a row names is never removed."""
+    housekeeping = state.system.housekeeping()
+
+    def work(step: Callable[[str], None]) -> SweepReport:
+        result: SweepReport = housekeeping.sweep(older_than, dry_run=dry_run, progress=step)
+        return result
+
+    report = with_progress("sweeping", None, work)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"partial files: {verb} {_files(report.partial_files)}")
+    click.echo(f"files no row names: {verb} {_files(report.unnamed_files)}")
+    click.echo(f"expired throttle counters: {verb} {report.throttle_counters}")
+
+
+def _files(removed: Removed) -> str:
+    return f"{removed.count} ({removed.bytes} bytes)"

@@ -1,0 +1,269 @@
+"""Money events at any concurrency and in any order, across two mobile processes and an
+admin process on one MariaDB: callbacks for several orders of one member at the same
+moment are all applied (none refused because two transactions waited on each other), a
+reversal that overtakes its success still wins, and staff and the member changing the
+same member at once all get through."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from kasa.adapters import liqpay_codec
+from kasa.adapters.sql.database import SqlDatabase
+from kasa.application.ports import TokenAudience
+from kasa.application.requests import Assessment
+from kasa.domain.money import Money
+from tests.integration.app.helpers import JPEG, Fund
+from tests.integration.test_many_processes import PRIVATE, Cluster, running_cluster
+from tests.support.mariadb import MariaDBServer
+
+Call = tuple[str, str, str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def pair(
+    mariadb_server: MariaDBServer | str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Two mobile processes and one admin process."""
+    if isinstance(mariadb_server, str):
+        pytest.skip("makes a database of its own on the private server")
+    runs: list[tuple[str, list[str]]] = [("mobile", []), ("mobile", []), ("admin", [])]
+    with running_cluster(
+        mariadb_server, tmp_path_factory.mktemp("money"), "kasa_money", runs
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def fund(pair: Cluster) -> Iterator[Fund]:
+    made = Fund.build(database=SqlDatabase(pair.url))
+    yield made
+    made.database.dispose()
+
+
+def burst(calls: list[Call], concurrency: int) -> list[httpx.Response]:
+    """Send the calls ``concurrency`` at a time, each on a connection of its own; the
+    answers in the calls' order."""
+    with httpx.Client(timeout=60) as client:
+
+        def one(call: Call) -> httpx.Response:
+            method, base, path, kw = call
+            return client.request(method, f"{base}{path}", **kw)
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(one, calls))
+
+
+def callback(base: str, order_id: str, status: str, payment_id: int) -> Call:
+    data = liqpay_codec.encode(
+        {
+            "order_id": order_id,
+            "amount": "300.00",
+            "currency": "UAH",
+            "status": status,
+            "payment_id": payment_id,
+            "action": "pay",
+        }
+    )
+    form = {"data": data, "signature": liqpay_codec.sign(PRIVATE, data)}
+    return ("POST", base, "/user/payments/liqpay-callback", {"data": form})
+
+
+def new_orders(fund: Fund, member_id: int, count: int) -> list[str]:
+    orders = []
+    for _ in range(count):
+        fund.payments.start_top_up(member_id, Money.parse("300.00"))
+        orders.append(str(fund.fakes.gateway.checkouts[-1]["order_id"]))
+    return orders
+
+
+def members(fund: Fund, count: int) -> list[int]:
+    program = fund.program("Щомісячна", price="300.00")
+    return [fund.approved_member(program) for _ in range(count)]
+
+
+def test_first_callbacks_for_three_orders_of_each_member_at_once_are_all_applied(
+    pair: Cluster, fund: Fund
+) -> None:
+    people = members(fund, 30)
+    orders = {member: new_orders(fund, member, 3) for member in people}
+    calls = [
+        callback(pair.mobile[n % 2], order, "success", 700_000 + n)
+        for n, order in enumerate(o for member in people for o in orders[member])
+    ]
+    random.Random(23).shuffle(calls)
+    answers = burst(calls, concurrency=16)
+    assert [a.status_code for a in answers] == [200] * 90, [
+        (a.status_code, a.text) for a in answers if a.status_code != 200
+    ]
+    assert all(a.json()["changed"] is True for a in answers)
+    every = [o for member in people for o in orders[member]]
+    statuses = pair.rows(
+        "SELECT status, COUNT(*) FROM payments WHERE payment_identifier IN :orders GROUP BY status",
+        orders=every,
+    )
+    assert dict(statuses) == {"confirmed": 90}
+    (confirmed,) = pair.rows(
+        "SELECT COUNT(*) FROM audit_events e JOIN payments p ON e.object_id = p.id"
+        " WHERE e.event_type = 'payment_confirmed' AND p.payment_identifier IN :orders",
+        orders=every,
+    )[0]
+    assert confirmed == 90  # each once
+    for member in people:
+        ((paid_until, days, last),) = pair.rows(
+            "SELECT m.expiration_date, SUM(p.ext_days), MAX(p.extended_to)"
+            " FROM members m JOIN payments p ON p.member_id = m.id"
+            " WHERE m.id = :m GROUP BY m.expiration_date",
+            m=member,
+        )
+        assert days == 90 and paid_until == last  # three months, one after the other
+
+
+# Every order of four callbacks (two successes, two reversals) of one order.
+ORDERS_OF_FOUR = sorted(set(itertools.permutations("SSRR")))
+
+
+def test_success_and_reversal_in_every_order_and_duplicated_end_reversed(
+    pair: Cluster, fund: Fund
+) -> None:
+    people = members(fund, len(ORDERS_OF_FOUR) + 10)
+    sequential, simultaneous = people[: len(ORDERS_OF_FOUR)], people[len(ORDERS_OF_FOUR) :]
+    statuses = {"S": "success", "R": "reversed"}
+    for n, (member, sequence) in enumerate(zip(sequential, ORDERS_OF_FOUR, strict=True)):
+        (order,) = new_orders(fund, member, 1)
+        for k, letter in enumerate(sequence):  # one after the other, on alternate workers
+            (answer,) = burst(
+                [callback(pair.mobile[k % 2], order, statuses[letter], 800_000 + n)], 1
+            )
+            assert answer.status_code == 200, answer.text
+    # and all four at the same moment, on both workers
+    calls = []
+    for n, member in enumerate(simultaneous):
+        (order,) = new_orders(fund, member, 1)
+        calls += [
+            callback(pair.mobile[k % 2], order, statuses[letter], 900_000 + n)
+            for k, letter in enumerate("SRSR")
+        ]
+    assert {a.status_code for a in burst(calls, concurrency=len(calls))} == {200}
+    for member in people:
+        rows = pair.rows(
+            "SELECT p.status, p.has_extension, m.expiration_date, m.credit_units"
+            " FROM payments p JOIN members m ON m.id = p.member_id WHERE m.id = :m",
+            m=member,
+        )
+        assert len(rows) == 1
+        status, _, paid_until, credit = rows[0]
+        # as if the member had never paid
+        assert (status, paid_until, credit) == ("reversed", None, 0), (member, rows)
+    (ignored,) = pair.rows(
+        "SELECT COUNT(*) FROM audit_events WHERE event_type = 'callback_after_reversal'"
+    )[0]
+    assert ignored >= 1  # a success after its reversal is audited as ignored
+
+
+def test_staff_and_the_member_changing_one_member_at_once_all_get_through(
+    pair: Cluster, fund: Fund
+) -> None:
+    (member,) = members(fund, 1)
+    requests = [fund.requests.create(member, f"Ліки {n}", []).request.id for n in range(3)]
+    for request in requests:
+        fund.staff_requests.assess(
+            fund.operator_id, request, Assessment(approved_amount=Money.parse("900.00"))
+        )
+    orders = new_orders(fund, member, 3)
+    staff = {"Authorization": f"Bearer {pair.tokens.issue(TokenAudience.STAFF, fund.operator_id)}"}
+    own = {"Authorization": f"Bearer {pair.tokens.issue(TokenAudience.MEMBER, member)}"}
+    admin = pair.admin[0]
+    calls: list[Call] = []
+    for n, request in enumerate(requests):
+        payout = {
+            "member": member,
+            "type": "partial_payout",
+            "request": request,
+            "date": date.today().isoformat(),
+            "amount": 300,
+        }
+        calls += [("PUT", admin, "/payment", {"json": payout, "headers": staff})] * 2
+        calls.append(callback(pair.mobile[n % 2], orders[n], "success", 600_000 + n))
+        calls.append(
+            (
+                "POST",
+                admin,
+                "/request/message",
+                {"json": {"request_id": request, "message": "Уточніть"}, "headers": staff},
+            )
+        )
+        calls.append(
+            (
+                "POST",
+                pair.mobile[(n + 1) % 2],
+                f"/user/request/{request}/message",
+                {"json": {"message": "Додаю чек"}, "headers": own},
+            )
+        )
+        calls.append(
+            (
+                "POST",
+                pair.mobile[n % 2],
+                "/user/profile/edit",
+                {
+                    "data": {"email": f"olena{n}@example.com"},
+                    "files": {"photo": ("me.jpg", JPEG + bytes([n]), "image/jpeg")},
+                    "headers": own,
+                },
+            )
+        )
+        calls.append(
+            (
+                "POST",
+                pair.mobile[(n + 1) % 2],
+                "/user/profile/wrong",
+                {
+                    "json": {"first_name": "Олена", "last_name": ["Коваль", "Шевчук", "Бондар"][n]},
+                    "headers": own,
+                },
+            )
+        )
+    answers = burst(calls, concurrency=len(calls))
+    assert [a.status_code for a in answers if a.status_code >= 500] == [], [
+        a.text for a in answers if a.status_code >= 500
+    ]
+    assert {a.status_code for a in answers} == {200}, [
+        (a.request.url.path, a.status_code, a.text) for a in answers if a.status_code != 200
+    ]
+    (paid,) = pair.rows(
+        "SELECT SUM(amount) FROM payments WHERE member_id = :m AND payment_type <> 'top_up'",
+        m=member,
+    )[0]
+    assert paid == 6 * 30000  # six payouts of 300.00
+    (days,) = pair.rows("SELECT SUM(ext_days) FROM payments WHERE member_id = :m", m=member)[0]
+    assert days == 90
+
+
+def test_one_member_approved_by_several_staff_at_once_is_approved_once(
+    pair: Cluster, fund: Fund
+) -> None:
+    program = fund.program("Разова", price="100.00")
+    member = fund.sign_up()
+    fund.submit(member, program)
+    staff = {"Authorization": f"Bearer {pair.tokens.issue(TokenAudience.STAFF, fund.operator_id)}"}
+    number = fund.office.generate_certificate(fund.operator_id)
+    body = {"id": member, "is_submitted": True, "certificate": number}
+    calls: list[Call] = [("PUT", pair.admin[0], "/member", {"json": body, "headers": staff})] * 8
+    answers = burst(calls, concurrency=8)
+    codes = sorted(a.status_code for a in answers)
+    assert all(code < 500 for code in codes), [a.text for a in answers]
+    assert codes.count(200) >= 1
+    (approved,) = pair.rows(
+        "SELECT COUNT(*) FROM audit_events WHERE event_type = 'approved' AND object_id = :m",
+        m=str(member),
+    )[0]
+    assert approved == 1
