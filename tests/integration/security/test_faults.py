@@ -3,19 +3,30 @@ provider failing, the file store failing midway."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 
 from kasa.adapters import liqpay_codec
+from kasa.adapters.tokens import JwtTokens
+from kasa.application.ports import TokenAudience
 from kasa.domain.money import Money
 from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import IBAN, JPEG, Fund
 from tests.integration.http.conftest import MobileWorld, build_kasa
+from tests.integration.test_cli_serve import free_port, wait_for
+from tests.integration.test_many_processes import SystemClock
+from tests.support.kasa import SECRET
 from tests.support.mariadb import MariaDBServer, MariaDBUnavailable
 
 
@@ -192,3 +203,91 @@ def test_forged_and_altered_callbacks_change_nothing(world: MobileWorld) -> None
         assert r.status_code in (400, 404, 422)
     with world.kasa.adapters.uow()() as uow:
         assert uow.members.get(member_id).paid_until is None  # type: ignore[union-attr]
+
+
+def test_after_a_database_restart_under_load_no_request_fails_once_it_is_back(
+    own_mariadb: MariaDBServer, tmp_path: Path
+) -> None:
+    """Two worker processes with warm connection pools; the database stopped for 10 s
+    under a steady, bounded load and started again: the outage answers 503, and from
+    the moment the database accepts connections again no request fails (the pooled
+    connections from before the restart are replaced before a request's work)."""
+    url = own_mariadb.create_database("kasa_restart")
+    kasa, fakes = build_kasa(tmp_path / "fund", KASA_DATABASE_URL=url)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    member = fund.approved_member(fund.program(price="300"))
+    kasa.adapters.database().dispose()
+    token = JwtTokens(SECRET, SystemClock()).issue(TokenAudience.MEMBER, member)
+    port = free_port()
+    env = {
+        **os.environ,
+        "KASA_DATABASE_URL": url,
+        "KASA_DATA_DIR": str(tmp_path / "var"),
+        "KASA_JWT_SECRET": SECRET,
+        "KASA_PROGRAMS_CACHE_SECONDS": "0",  # every program list reads the database
+    }
+    command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve", "mobile"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    answers: list[tuple[float, float, int]] = []  # sent, answered, status
+    stop, outage = threading.Event(), threading.Event()
+    wrong = {"first_name": "Олена", "last_name": "Коваль"}  # a write: a correction report
+    calls = [("GET", "/program/list"), ("GET", "/user/profile/get"), ("GET", "/health")]
+    calls.append(("POST", "/user/profile/wrong"))
+
+    def load(number: int) -> None:
+        """Every kind of call (reads and writes, both connection pools of both workers),
+        except during the outage, when only the first client goes on, with one kind: the
+        other pooled connections are not touched until the database is back."""
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=20) as client:
+            for n in itertools.count():
+                if stop.is_set() or n >= 5000:  # bounded in count and time
+                    return
+                if outage.is_set() and number:
+                    time.sleep(0.05)
+                    continue
+                method, path = calls[0] if outage.is_set() else calls[n % len(calls)]
+                sent = time.monotonic()
+                try:
+                    body = wrong if method == "POST" else None
+                    status = client.request(method, base + path, json=body).status_code
+                except httpx.HTTPError:
+                    status = 0
+                answers.append((sent, time.monotonic(), status))
+                time.sleep(0.02)
+
+    try:
+        wait_for(f"{base}/health", server)
+        clients = [threading.Thread(target=load, args=(n,)) for n in range(8)]
+        for client in clients:  # every pooled connection of both workers gets used
+            client.start()
+        time.sleep(3)
+        outage.set()
+        time.sleep(0.5)
+        halting = time.monotonic()
+        own_mariadb.halt()
+        stopped = time.monotonic()
+        time.sleep(10)
+        own_mariadb.launch()  # returns once the database accepts connections
+        back = time.monotonic()
+        outage.clear()
+        time.sleep(8)
+        stop.set()
+        for client in clients:
+            client.join(timeout=30)
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=30)
+    before = [s for sent, done, s in answers if done < halting]
+    # (the database may accept connections a moment before launch() has seen it)
+    during = [s for sent, done, s in answers if sent > stopped + 1 and done < back - 0.5]
+    after = [s for sent, _, s in answers if sent >= back]
+    assert before and set(before) == {200}
+    assert during and set(during) == {503}, sorted(set(during))
+    assert len(after) > 100 and set(after) == {200}, [s for s in after if s != 200]
