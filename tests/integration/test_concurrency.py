@@ -4,23 +4,27 @@ attempts against each throttle (wrong passwords, wrong codes, code requests)."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
+import pymysql
 import pytest
+from sqlalchemy import exc as sa_exc
 
-from kasa.adapters.sql.database import SqlDatabase
+from kasa.adapters.sql.database import SqlDatabase, aborted_by_the_database
 from kasa.application.reads import AuditQuery, Page
+from kasa.application.retrying import retried
 from kasa.domain.audit import EventType
 from kasa.domain.errors import AuthenticationFailed, KasaError, RateLimited
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.programs import MemberProgram
 from kasa.domain.staff import Role
-from kasa.domain.values import Phone
+from kasa.domain.values import Email, Phone
 from tests.integration.app.helpers import Fund
 from tests.integration.conftest import empty_tables
 
@@ -167,3 +171,47 @@ def test_parallel_code_requests_from_one_address_send_at_most_the_limit(
     assert sum(r is None for r in results) == limit, results
     assert sum(isinstance(r, RateLimited) for r in results) == PARALLEL - limit
     assert len(fund.fakes.sms.sent) == limit
+
+
+def test_a_unit_of_work_the_database_aborts_for_a_deadlock_runs_again(fund: Fund) -> None:
+    """Two changes that lock two members in opposite orders: MariaDB aborts one of them
+    for a deadlock, the unit of work says so (``Aborted``), and the retried use case runs
+    it again from the start, so both get through and nothing is half-written."""
+    first, second = fund.sign_up(), fund.sign_up()
+    meeting = threading.Barrier(2)
+    runs: list[str] = []
+
+    def rename(name: str, ids: tuple[int, int]) -> str:
+        runs.append(name)
+        first_attempt = runs.count(name) == 1
+        with fund.uow() as uow:
+            for n, member_id in enumerate(ids):
+                member = uow.members.get_for_update(member_id)
+                assert member is not None
+                member.email = Email.parse(f"{name}{n}@example.com")
+                if n == 0 and first_attempt:
+                    meeting.wait(timeout=10)  # both hold their first member now
+            uow.commit()
+        return name
+
+    left = retried(partial(rename, "left", (first, second)))
+    right = retried(partial(rename, "right", (second, first)))
+    results = at_once(left, right)
+    assert sorted(map(str, results)) == ["left", "right"], results
+    assert len(runs) == 3  # one of them was aborted once and ran again
+    again = max(("left", "right"), key=runs.count)
+    with fund.uow() as uow:
+        emails = {str(uow.members.get(m).email) for m in (first, second)}  # type: ignore[union-attr]
+    # the one that ran again wrote both members whole, over the other's change
+    assert emails == {f"{again}0@example.com", f"{again}1@example.com"}
+
+
+def test_the_unit_of_work_tells_an_abort_from_other_database_errors() -> None:
+    def wrapped(orig: Exception) -> sa_exc.OperationalError:
+        return sa_exc.OperationalError("statement", {}, orig)
+
+    assert aborted_by_the_database(wrapped(pymysql.err.OperationalError(1213, "Deadlock")))
+    assert aborted_by_the_database(wrapped(pymysql.err.OperationalError(1205, "Lock wait")))
+    assert aborted_by_the_database(wrapped(sqlite3.OperationalError("database is locked")))
+    assert not aborted_by_the_database(wrapped(pymysql.err.OperationalError(2013, "Lost")))
+    assert not aborted_by_the_database(wrapped(sqlite3.OperationalError("no such table: x")))

@@ -46,6 +46,8 @@ class Aborted(Exception):
 def retried(method: Callable[P, R]) -> Callable[P, R]:
     """Run ``method`` again from the start when the database aborts its unit of work."""
 
+    name = getattr(method, "__qualname__", repr(method))
+
     @functools.wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         if _running.get():
@@ -57,16 +59,14 @@ def retried(method: Callable[P, R]) -> Callable[P, R]:
                     return method(*args, **kwargs)
                 except Aborted as error:
                     if attempt == ATTEMPTS:
-                        log.error(
-                            "%s gave up after %d attempts: %s", method.__qualname__, attempt, error
-                        )
+                        log.error("%s gave up after %d attempts: %s", name, attempt, error)
                         raise Busy(
                             "The fund is busy with other changes to the same records; "
                             "nothing was changed, please try again."
                         ) from error
                     log.warning(
                         "%s aborted by the database (%s); running it again",
-                        method.__qualname__,
+                        name,
                         error,
                     )
                     time.sleep(PAUSE_SECONDS * attempt * random.uniform(0.5, 1.5))  # noqa: S311

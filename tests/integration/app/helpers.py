@@ -309,7 +309,8 @@ def snapshot(database: SqlDatabase) -> Snapshot:
     found: dict[str, dict[int, Any]] = {}
     with Session(database.engine) as session:
         for name, kind in kinds.items():
-            found[name] = {e.id: e for e in session.execute(sa.select(kind)).scalars()}
+            entities: list[Any] = list(session.execute(sa.select(kind)).scalars())
+            found[name] = {e.id: e for e in entities}
         rows = session.execute(sa.select(m.AuditRow.__table__)).all()
         found["audit"] = {row.id: audit_event(row) for row in rows}
     return Snapshot(**found)
