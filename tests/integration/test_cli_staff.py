@@ -211,6 +211,34 @@ def test_report_export_and_json(shell: Shell) -> None:
     assert all("password" not in json.dumps(u) for u in users)
 
 
+def test_the_ledger_and_the_balances_from_the_shell(shell: Shell) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program(price="300"))
+    kept = shell.fund.pay(member_id, "300")
+    taken_back = shell.fund.pay(member_id, "150")
+    shell.fakes.clock.advance(hours=2)
+    shell.fund.gateway.callback(*shell.fakes.gateway.callback(taken_back, "150", "reversed"))
+    report = json.loads(shell.ok("report", "fund", "--json"))
+    assert (report["money_in"], report["reversed"], report["balance"]) == (
+        "450.00",
+        "150.00",
+        "300.00",
+    )
+    assert report["balance_total"] == "300.00"
+    assert "reversed 150.00 UAH" in shell.ok("report", "fund")
+    out_file = shell.tmp / "ledger.csv"
+    today = shell.fund.clock.today().isoformat()
+    out = shell.ok("export", "ledger", "--from", today, "--to", today, "--out", str(out_file))
+    assert f"3 ledger movements written to {out_file}" in out
+    rows = list(csv.reader(io.StringIO(out_file.read_text(encoding="utf-8-sig"))))
+    assert [(r[1], r[3], r[4], r[5]) for r in rows[1:]] == [
+        ("confirmation", kept, "300.00", "300.00"),
+        ("confirmation", taken_back, "150.00", "450.00"),
+        ("reversal", taken_back, "-150.00", "300.00"),
+    ]
+    refused = shell("export", "members", "--from", today, "--out", str(shell.tmp / "m.csv"))
+    assert refused.exit_code == 2 and "--from and --to are for the ledger" in refused.output
+
+
 def test_user_password_and_deactivation(shell: Shell) -> None:
     out = shell.ok("user", "set-password", "olena", staff=None)
     password = out.split("password: ")[1].strip()

@@ -286,6 +286,36 @@ def test_reconcile_settles_pending_payments_from_the_gateway(fund: Fund) -> None
     assert fund.gateway.reconcile().checked == 2  # an unreachable gateway expires nothing
 
 
+def test_reconcile_finds_a_lost_reversal_of_a_recently_confirmed_payment(fund: Fund) -> None:
+    member_id = fund.approved_member(fund.program(price="300"))
+    orders = [fund.pay(member_id, "300") for _ in range(3)]  # 90 days, each confirmed
+    asked: list[str] = []
+    gw = fund.fakes.gateway
+    for order in orders:
+        gw.statuses[order] = {"status": "success", "amount": "300"}
+    gw.statuses[orders[1]] = {"status": "reversed", "amount": "300"}  # its callback was lost
+    fund.fakes.clock.advance(hours=1)
+    plain = fund.gateway.reconcile()
+    assert plain.checked == 0  # without --reversals-days only pending payments are asked
+    # at most two a run, the least recently checked first: the third waits for the next
+    first = fund.gateway.reconcile(reversals_days=7, limit=2)
+    assert (first.checked, first.reversed, first.unchanged) == (2, 1, 1)
+    assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=60)
+    fund.fakes.clock.advance(minutes=15)
+    second = fund.gateway.reconcile(reversals_days=7, limit=2, progress=asked.append)
+    # the one never asked first, then the one asked longest ago; the reversed one no more
+    assert (second.checked, second.reversed) == (2, 0)
+    assert asked == [f"{orders[2]}: none", f"{orders[0]}: none"]
+    payments = {p.payment_identifier: p for p in fund.tables().payments.values()}
+    assert all(payments[o].checked_at is not None for o in (orders[0], orders[2]))
+    assert payments[orders[1]].status is PaymentStatus.REVERSED
+    # payments confirmed longer ago than the days asked about are not asked again
+    fund.fakes.clock.advance(days=8)
+    assert fund.gateway.reconcile(reversals_days=7).checked == 0
+    with pytest.raises(InvalidInput):
+        fund.gateway.reconcile(reversals_days=-1)
+
+
 def test_an_abandoned_checkout_expires_and_a_late_success_still_confirms_it(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
     fund.payments.start_top_up(member_id, Money.parse("300"))

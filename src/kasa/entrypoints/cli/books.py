@@ -104,7 +104,7 @@ def export(state: CliState, what: str, out: Path, first: str | None, last: str |
         rows = with_progress(f"exporting {what}", None, work)
     finally:
         partial.unlink(missing_ok=True)
-    click.echo(f"{rows} {what} written to {out}")
+    click.echo(f"{rows} {'ledger movements' if what == 'ledger' else what} written to {out}")
 
 
 @main.group()
