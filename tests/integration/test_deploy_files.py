@@ -57,7 +57,7 @@ def test_the_units_are_the_ones_the_guide_names() -> None:
         "kasa-admin.service",
         *(
             f"kasa-{job}.{kind}"
-            for job in ("reconcile", "remind", "backup")
+            for job in ("reconcile", "remind", "backup", "sweep")
             for kind in ("service", "timer")
         ),
     }

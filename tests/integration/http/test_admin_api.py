@@ -442,11 +442,17 @@ def test_exports_open_in_a_spreadsheet(world: AdminWorld) -> None:
 def test_fund_report_audit_and_health(world: AdminWorld) -> None:
     member_id = approved_member(world)
     world.fund.pay(member_id, "300")
+    reversed_later = world.fund.pay(member_id, "100")
+    world.fakes.clock.advance(hours=1)
+    world.fund.gateway.callback(*world.fakes.gateway.callback(reversed_later, "100", "reversed"))
     report = world.client.get("/reports/fund", headers=world.operator).json()
-    assert report["money_in"] == 300.0 and report["members_by_status"]["approved"] == 1
+    assert report["money_in"] == 400.0 and report["members_by_status"]["approved"] == 1
+    assert (report["reversed"], report["money_out"], report["balance"]) == (100.0, 0.0, 300.0)
+    assert report["balance_total"] == 300.0
     assert report["months"][0]["program"] == "Базова"
+    assert (report["months"][0]["reversed"], report["months"][0]["balance"]) == (100.0, 300.0)
     r = world.client.get("/reports/fund?date_from=2030-01-01", headers=world.operator)
-    assert r.json()["money_in"] == 0.0
+    assert r.json()["money_in"] == 0.0 and r.json()["balance_total"] == 300.0
     trail = world.client.post(
         "/audit",
         headers=world.operator,
