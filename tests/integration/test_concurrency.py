@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 
 from kasa.adapters.sql.database import SqlDatabase, aborted_by_the_database
 from kasa.application.reads import AuditQuery, Page
-from kasa.application.retrying import retried
+from kasa.application.retrying import Aborted, retried
 from kasa.domain.audit import EventType
 from kasa.domain.errors import AuthenticationFailed, KasaError, RateLimited
 from kasa.domain.members import MemberStatus
@@ -25,7 +25,7 @@ from kasa.domain.money import Money
 from kasa.domain.programs import MemberProgram
 from kasa.domain.staff import Role
 from kasa.domain.values import Email, Phone
-from tests.integration.app.helpers import Fund
+from tests.integration.app.helpers import Fund, fresh_sqlite
 from tests.integration.conftest import empty_tables
 
 ROUNDS = 5
@@ -215,3 +215,25 @@ def test_the_unit_of_work_tells_an_abort_from_other_database_errors() -> None:
     assert aborted_by_the_database(wrapped(sqlite3.OperationalError("database is locked")))
     assert not aborted_by_the_database(wrapped(pymysql.err.OperationalError(2013, "Lost")))
     assert not aborted_by_the_database(wrapped(sqlite3.OperationalError("no such table: x")))
+
+
+def test_a_connection_found_gone_before_the_commit_runs_the_unit_of_work_again() -> None:
+    """A pooled connection the server dropped fails the first statement sent on it; the
+    transaction never reached the database, so the unit of work says ``Aborted`` (and
+    its use case runs again on a fresh connection). Lost while committing, it may have
+    been kept: that is not run again."""
+    database = fresh_sqlite()
+    gone = sa_exc.OperationalError(
+        "SELECT 1",
+        {},
+        pymysql.err.OperationalError(2013, "Lost connection"),
+        connection_invalidated=True,
+    )
+    with pytest.raises(Aborted), database.unit_of_work() as uow:
+        raise gone
+    uow = database.unit_of_work()
+    with pytest.raises(sa_exc.OperationalError), uow:
+        uow.session.commit = lambda: (_ for _ in ()).throw(gone)  # type: ignore[method-assign]
+        uow.commit()
+    assert uow.committing and not uow.committed
+    database.dispose()

@@ -76,11 +76,11 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
         return engine
     # As many connections as the worker has threads, kept open: no connection is made
     # or closed per request (overflow connections are closed when they are given back,
-    # which under load meant a new connection for most requests). Each is pinged when
-    # it is taken from the pool (one COM_PING round trip, no SQL): one the server
-    # dropped (a restart, a timeout) is replaced, with every older one, before the
-    # request's work is sent on it.
-    kwargs.setdefault("pool_pre_ping", True)
+    # which under load meant a new connection for most requests), and none is pinged
+    # first (a round trip every request). A connection the server dropped (a restart, a
+    # timeout) fails its first statement; SQLAlchemy then replaces it and every older
+    # one, and the work runs again on a fresh connection: a unit of work that had not
+    # begun to commit (``Aborted``, so its use case runs again), a read (see reads.py).
     kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_timeout", 30)
@@ -137,6 +137,7 @@ class SqlUnitOfWork:
         self.engine = engine
         self.read_only = read_only
         self.committed = False
+        self.committing = False
 
     def __enter__(self) -> Self:
         self.session = Session(self.engine, autoflush=True, expire_on_commit=False)
@@ -159,6 +160,7 @@ class SqlUnitOfWork:
         self.corrections = repos.Corrections(*args)
         self.certificates = repos.Certificates(*args)
         self.committed = False
+        self.committing = False
         return self
 
     def __exit__(
@@ -170,13 +172,19 @@ class SqlUnitOfWork:
         # closing rolls back what was not committed and detaches the entities with
         # their state as loaded (a rollback would expire them)
         self.session.close()
-        if isinstance(exc, sa.exc.DBAPIError) and aborted_by_the_database(exc):
+        if isinstance(exc, sa.exc.DBAPIError) and (
+            aborted_by_the_database(exc) or (exc.connection_invalidated and not self.committing)
+        ):
+            # nothing of it was kept: the database aborted it, or the connection was
+            # gone before the commit was sent (a dropped connection's transaction is
+            # rolled back); a lost connection while committing is not run again
             raise Aborted(str(exc.orig)) from exc
 
     def commit(self) -> None:
         if self.read_only:
             raise AssertionError("a read-only unit of work cannot commit")
         flush(self.session)
+        self.committing = True
         self.session.commit()
         self.committed = True
 

@@ -6,6 +6,8 @@ deferred transaction that takes no write lock."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kasa.adapters.sql import ledger
@@ -402,3 +405,25 @@ def audit_event(row: Any) -> AuditEvent:
         row.details,
         row.id,
     )
+
+
+def _on_a_fresh_connection(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A read whose connection turns out to be gone (the server restarted since it was
+    pooled) is read again: the failure has replaced the pool's old connections, and a
+    read changes nothing, so running it twice is safe."""
+
+    @functools.wraps(method)
+    def read(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return method(*args, **kwargs)
+
+    return read
+
+
+for _name, _method in list(vars(SqlReads).items()):
+    if not _name.startswith("_") and inspect.isfunction(_method):
+        setattr(SqlReads, _name, _on_a_fresh_connection(_method))

@@ -14,6 +14,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
+from kasa.application.retrying import Aborted
 from kasa.application.uploads import Upload
 from kasa.application.views import FileContent
 from kasa.entrypoints.http.routes import Area
@@ -141,11 +142,18 @@ def _chunks(source: BinaryIO) -> Iterator[bytes]:
 
 
 def database_ready(uow_factory: Callable[[], Any]) -> bool:
-    try:
-        with uow_factory() as uow:
-            session = getattr(uow, "session", None)
-            if session is not None:
-                session.execute(sa.text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+    """The database answers; a pooled connection found gone (``Aborted``: the server
+    restarted since) is replaced and asked again once."""
+    for attempt in (1, 2):
+        try:
+            with uow_factory() as uow:
+                session = getattr(uow, "session", None)
+                if session is not None:
+                    session.execute(sa.text("SELECT 1"))
+            return True
+        except Aborted:
+            if attempt == 2:
+                return False
+        except Exception:
+            return False
+    return False
