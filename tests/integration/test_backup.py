@@ -6,8 +6,11 @@ SQLite and on MariaDB. Then what a restore refuses."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +43,7 @@ from tests.support.mariadb import MariaDBServer
 # rows that are only ever added, never changed: a snapshot taken during writes holds a
 # subset of what the source holds afterwards
 INSERT_ONLY = ("audit_events", "files", "request_messages")
+KEY = b"the-fund-snapshot-key-0123456789abcdef"
 
 
 @attrs.define
@@ -55,6 +59,7 @@ class Place:
             self.files,
             known_revisions=known_revisions,
             upgrade=lambda: upgrade(self.url),
+            key=KEY,
         )
 
 
@@ -334,9 +339,14 @@ def test_the_command_line_creates_verifies_and_restores(
     assert rows_of(target.url) == rows_of(source.url)
 
 
-def _edit(folder: Path, **changes: Any) -> None:
+def _edit(folder: Path, *, key: bytes = KEY, **changes: Any) -> None:
+    """Change the manifest and sign it again, as someone holding ``key`` would."""
     path = folder / "manifest.json"
-    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+    data = {**json.loads(path.read_text()), **changes}
+    data.pop("hmac_sha256")
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data["hmac_sha256"] = hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+    path.write_text(json.dumps(data))
 
 
 def _first_file(folder: Path) -> Path:
@@ -372,3 +382,118 @@ def test_a_folder_that_cannot_be_written_is_one_line(
     result = CliRunner().invoke(main, ["backup", "create", str(blocker / "snap")])
     assert result.exit_code == 1 and result.output.startswith("Error: ")
     assert "Traceback" not in result.output and str(blocker) in result.output
+
+
+# -- a doctored snapshot -------------------------------------------------------------------
+def doctor_dump(folder: Path, lines: list[str], *, key: bytes) -> None:
+    """Add lines to the dump and write its hash into the manifest, signed with ``key``."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    dump = folder / manifest["dump"]
+    text = dump.read_text()
+    marker = "UNLOCK TABLES;\n"
+    at = text.index(marker) + len(marker)
+    dump.write_text(text[:at] + "".join(line + "\n" for line in lines) + text[at:])
+    _edit(folder, key=key, dump_sha256=hashlib.sha256(dump.read_bytes()).hexdigest())
+
+
+ATTACK = [
+    "\\! id > {proof}",
+    "DELIMITER ;;",
+    "/*!50003 CREATE*/ /*!50003 TRIGGER `double` BEFORE INSERT ON `payments` FOR EACH ROW "
+    "SET NEW.amount = NEW.amount * 2 */;;",
+    "DELIMITER ;",
+]
+
+
+@pytest.fixture
+def mariadb_snapshot(
+    mariadb_server: MariaDBServer | str, tmp_path: Path
+) -> tuple[Place, Path, Manifest]:
+    if not isinstance(mariadb_server, MariaDBServer):
+        pytest.skip("needs the private MariaDB server (databases are made and dropped)")
+    source = Place(mariadb_server.create_database("kasa_doctored_a"), tmp_path / "a" / "files")
+    kasa, _, _ = build_fund(source, tmp_path / "settings")
+    kasa.adapters.database().dispose()
+    folder = tmp_path / "snap"
+    return source, folder, source.snapshots().create(folder)
+
+
+def test_a_doctored_dump_runs_no_command_and_installs_no_trigger(
+    mariadb_snapshot: tuple[Place, Path, Manifest],
+    mariadb_server: MariaDBServer,
+    tmp_path: Path,
+) -> None:
+    _, folder, _ = mariadb_snapshot
+    proof = tmp_path / "ran"
+    target = Place(mariadb_server.create_database("kasa_doctored_b"), tmp_path / "b" / "files")
+    attack = [line.format(proof=proof) for line in ATTACK]
+    # without the fund's key: the signature is wrong, nothing else is even read
+    doctor_dump(folder, attack, key=b"an-attacker-guessing-the-key-000000")
+    with pytest.raises(BackupError, match="signature does not match"):
+        target.snapshots().verify(folder)
+    with pytest.raises(BackupError, match="signature does not match"):
+        target.snapshots().restore(folder)
+    # signed with the key after all (someone holding it): the dump's contents are refused
+    _edit(folder)
+    for check in (target.snapshots().verify, target.snapshots().restore):
+        with pytest.raises(BackupError, match="more than the schema's own") as refused:
+            check(folder)
+        assert "line " in str(refused.value) and "\\!" in str(refused.value)
+    assert not proof.exists()
+    engine = sa.create_engine(target.url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SHOW TRIGGERS")).all() == []
+            assert sa.inspect(connection).get_table_names() == []  # nothing was loaded
+    finally:
+        engine.dispose()
+
+
+def test_the_client_loads_a_dump_in_sandbox_mode(
+    mariadb_snapshot: tuple[Place, Path, Manifest],
+    mariadb_server: MariaDBServer,
+    tmp_path: Path,
+) -> None:
+    """Past every check, the mariadb client itself refuses a shell command."""
+    _, folder, manifest = mariadb_snapshot
+    proof = tmp_path / "ran-in-client"
+    dump = folder / manifest.dump
+    dump.write_text(dump.read_text() + f"\\! touch {proof}\n")
+    target = Place(mariadb_server.create_database("kasa_sandboxed"), tmp_path / "c" / "files")
+    with pytest.raises(BackupError, match=r"loading the dump failed: .*sandbox"):
+        target.snapshots().archive.load(dump, lambda _done, _total: None)
+    assert not proof.exists()
+
+
+def test_a_sqlite_copy_with_a_trigger_is_refused(
+    snapshot: tuple[Place, Path, Manifest], tmp_path: Path
+) -> None:
+    _, folder, manifest = snapshot
+    dump = folder / manifest.dump
+    with sqlite3.connect(dump) as db:
+        db.execute(
+            "CREATE TRIGGER double AFTER INSERT ON payments "
+            "BEGIN UPDATE payments SET amount = amount * 2 WHERE id = NEW.id; END"
+        )
+    db.close()
+    _edit(folder, dump_sha256=hashlib.sha256(dump.read_bytes()).hexdigest())
+    target = empty_place(tmp_path, "target")
+    with pytest.raises(BackupError, match="trigger 'double'"):
+        target.snapshots().restore(folder)
+    assert not Path(target.url.removeprefix("sqlite:///")).exists()
+
+
+def test_a_snapshot_folder_others_may_write_into_is_refused(
+    snapshot: tuple[Place, Path, Manifest], tmp_path: Path
+) -> None:
+    source, folder, _ = snapshot
+    assert folder.stat().st_mode & 0o777 == 0o700
+    os.chmod(folder, 0o777)
+    with pytest.raises(BackupError, match="writable by its owner alone"):
+        empty_place(tmp_path, "target").snapshots().verify(folder)
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    os.chmod(shared, 0o777)
+    with pytest.raises(BackupError, match="writable by its owner alone"):
+        source.snapshots().create(shared)
+    assert list(shared.iterdir()) == []

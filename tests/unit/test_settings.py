@@ -64,6 +64,7 @@ def test_bad_settings_are_refused_with_their_name(
 PRODUCTION = {
     "KASA_ENV": "production",
     "KASA_JWT_SECRET": "Zq3-vR8pL0xW5nT2yK7mB4cF9hJ6dG1sA_eU",
+    "KASA_BACKUP_KEY": "snapshot-key-Lk2Vr9Qw4Xz7Bn1Mp5Ts8Yd3",
     "KASA_DATABASE_URL": "mysql+pymysql://kasa:pw@db/kasa?charset=utf8mb4",
     "KASA_PUBLIC_URL": "https://kasa.example.ua",
     "KASA_ADMIN_PUBLIC_URL": "https://admin.kasa.example.ua",
@@ -92,6 +93,7 @@ def test_production_refuses_missing_secrets_and_dev_backends_naming_each(tmp_pat
     problems = " ".join(settings.problems())
     for name in (
         "KASA_JWT_SECRET",
+        "KASA_BACKUP_KEY must be set in production",
         "KASA_SMS_BACKEND=console",
         "SQLite",
         "KASA_LIQPAY_PUBLIC_KEY",
@@ -116,6 +118,7 @@ def test_production_refuses_missing_secrets_and_dev_backends_naming_each(tmp_pat
     [
         ({"KASA_JWT_SECRET": "a" * 32}, "at least 16 different characters"),
         ({"KASA_JWT_SECRET": "abcdefghijklmno" * 3}, "at least 16 different characters"),
+        ({"KASA_BACKUP_KEY": "too-short"}, "KASA_BACKUP_KEY must be at least 32 bytes"),
         ({"KASA_ADMIN_PUBLIC_URL": "http://admin.kasa.example.ua"}, "KASA_ADMIN_PUBLIC_URL"),
         ({"KASA_PUBLIC_URL": "HTTP://kasa.example.ua"}, "KASA_PUBLIC_URL must be https"),
         ({"KASA_DIIA_DECRYPTOR": "plain"}, "KASA_DIIA_DECRYPTOR=plain"),

@@ -41,6 +41,7 @@ KNOWN_VARIABLES = frozenset(
         "KASA_MOBILE_WORKERS",
         "KASA_ADMIN_WORKERS",
         "KASA_JWT_SECRET",
+        "KASA_BACKUP_KEY",
         "KASA_MEMBER_TOKEN_TTL",
         "KASA_STAFF_TOKEN_TTL",
         "KASA_SMS_BACKEND",
@@ -176,6 +177,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     admin_public_url: str = "http://127.0.0.1:8001"
     jwt_secret: str | None = None
+    backup_key: str | None = None
     member_token_ttl: int = 30 * 24 * 3600
     staff_token_ttl: int = 8 * 3600
     sms_backend: str = "console"
@@ -266,6 +268,7 @@ class Settings:
             public_url=_url(env, "KASA_PUBLIC_URL", "http://127.0.0.1:8000"),
             admin_public_url=_url(env, "KASA_ADMIN_PUBLIC_URL", "http://127.0.0.1:8001"),
             jwt_secret=env.get("KASA_JWT_SECRET") or None,
+            backup_key=env.get("KASA_BACKUP_KEY") or None,
             member_token_ttl=_int(env, "KASA_MEMBER_TOKEN_TTL", 30 * 24 * 3600, 60),
             staff_token_ttl=_int(env, "KASA_STAFF_TOKEN_TTL", 8 * 3600, 60),
             sms_backend=sms_backend,
@@ -312,9 +315,15 @@ class Settings:
     def secret(self) -> str:
         """The token signing key: ``KASA_JWT_SECRET``, or outside production one generated
         once into the data folder (shared by every process using that folder)."""
-        if self.jwt_secret:
-            return self.jwt_secret
-        path = self.data_dir / "secret.key"
+        return self.jwt_secret or self._generated("secret.key")
+
+    def snapshot_key(self) -> bytes:
+        """The key that signs snapshots' manifests: ``KASA_BACKUP_KEY``, or outside
+        production one generated once into the data folder. A snapshot never holds it."""
+        return (self.backup_key or self._generated("backup.key")).encode()
+
+    def _generated(self, name: str) -> str:
+        path = self.data_dir / name
         if not path.exists():
             private_folder(self.data_dir)
             try:
@@ -361,6 +370,10 @@ class Settings:
             found.append("KASA_JWT_SECRET must be at least 32 bytes")
         elif len(set(self.jwt_secret)) < 16:
             found.append("KASA_JWT_SECRET must have at least 16 different characters")
+        if not self.backup_key:
+            found.append("KASA_BACKUP_KEY must be set in production (it signs snapshots)")
+        elif len(self.backup_key.encode()) < 32:
+            found.append("KASA_BACKUP_KEY must be at least 32 bytes")
         if self.sms_backend != "twilio":
             found.append(f"KASA_SMS_BACKEND={self.sms_backend} is for development; use twilio")
         if self.database_url.startswith("sqlite"):

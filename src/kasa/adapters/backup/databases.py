@@ -25,6 +25,7 @@ from typing import Protocol
 import attrs
 import sqlalchemy as sa
 
+from kasa.adapters.backup.dumpcheck import MariaDbDumpCheck, check_sqlite_copy, sql_values
 from kasa.adapters.backup.manifest import CHUNK, BackupError
 from kasa.adapters.files import private_file
 
@@ -40,6 +41,8 @@ class DumpContents:
     tables: dict[str, int]
     revision: str | None
     stored_names: list[str]  # the file store names the dump's ``files`` rows hold
+    # what the dump holds beside the schema's own tables and rows (it is refused)
+    foreign: list[str] = attrs.field(factory=list)
 
 
 class DatabaseArchive(Protocol):
@@ -143,7 +146,7 @@ def _contents(db: sqlite3.Connection) -> DumpContents:
     stored = (
         [row[0] for row in db.execute("SELECT stored_name FROM files")] if "files" in tables else []
     )
-    return DumpContents(tables, revision, stored)
+    return DumpContents(tables, revision, stored, check_sqlite_copy(db))
 
 
 # -- MariaDB --------------------------------------------------------------------------
@@ -204,7 +207,7 @@ class MariaDbArchive:
                     "--hex-blob",
                     "--no-tablespaces",
                     "--skip-dump-date",
-                    "--triggers",
+                    "--skip-triggers",  # the schema has none; a dump holds tables and rows
                     self.database,
                 ],
                 stdout=out,
@@ -230,7 +233,7 @@ class MariaDbArchive:
             engine.dispose()
 
     def load(self, path: Path, report: Report) -> None:
-        tool = _tool("mariadb", "mysql")
+        tool = _sandboxed_client()
         engine = sa.create_engine(self.url)
         try:  # the target was found empty: its schema from `kasa db upgrade` goes
             with engine.begin() as connection:
@@ -242,7 +245,8 @@ class MariaDbArchive:
         size = path.stat().st_size
         with self._options() as options, path.open("rb") as dump:
             process = subprocess.Popen(  # noqa: S603 - the OS's client, our arguments
-                [tool, options, "--batch", self.database],
+                # sandbox: the client refuses its own commands that reach the system
+                [tool, options, "--batch", "--sandbox", self.database],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -281,8 +285,10 @@ def _read_mariadb_dump(path: Path) -> DumpContents:
     tables: dict[str, int] = {}
     revision: str | None = None
     stored: list[str] = []
+    check = MariaDbDumpCheck()
     with path.open(encoding="utf-8", errors="strict") as dump:
-        for line in dump:
+        for number, line in enumerate(dump, start=1):
+            check.feed(number, line)
             if line.startswith("CREATE TABLE `"):
                 tables.setdefault(line.split("`")[1], 0)
                 continue
@@ -300,7 +306,7 @@ def _read_mariadb_dump(path: Path) -> DumpContents:
                     revision = row["version_num"]
                 elif row.get("stored_name"):
                     stored.append(str(row["stored_name"]))
-    return DumpContents(tables, revision, stored)
+    return DumpContents(tables, revision, stored, check.done())
 
 
 DUMP_READERS: dict[str, Callable[[Path], DumpContents]] = {
@@ -324,48 +330,23 @@ def _tool(*names: str) -> str:
     raise BackupError(f"{names[0]} is not installed (apt-get install mariadb-client)")
 
 
+def _sandboxed_client() -> str:
+    """The ``mariadb`` client, which must have its sandbox mode (MariaDB 10.5.25,
+    10.6.18, 10.11.8 and newer): a dump then cannot run a shell command."""
+    tool = _tool("mariadb", "mysql")
+    said = subprocess.run(  # noqa: S603 - the OS's client asked for its options
+        [tool, "--no-defaults", "--help"], capture_output=True, text=True, check=False
+    )
+    if "--sandbox" not in said.stdout:
+        raise BackupError(
+            f"{tool} has no --sandbox mode: install a MariaDB client from 10.5.25, 10.6.18 "
+            "or 10.11.8 on to restore a snapshot"
+        )
+    return tool
+
+
 def _watch(process: subprocess.Popen[bytes], size: Callable[[], int], report: Report) -> None:
     while process.poll() is None:
         report(size(), None)
         time.sleep(0.2)
     report(size(), None)
-
-
-def sql_values(text: str) -> list[str | None]:
-    """The values of one row of a dump's ``INSERT``: quoted strings (with the dump
-    tool's backslash escapes), ``NULL``, numbers and hexadecimal literals, as text."""
-    values: list[str | None] = []
-    i, n = 0, len(text)
-    escapes = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
-    while i < n:
-        if text[i] == "'":
-            i += 1
-            out = []
-            while True:
-                if i >= n:
-                    raise BackupError("a quoted value in the dump does not end")
-                c = text[i]
-                if c == "\\" and i + 1 < n:
-                    out.append(escapes.get(text[i + 1], text[i + 1]))
-                    i += 2
-                elif c == "'" and i + 1 < n and text[i + 1] == "'":
-                    out.append("'")
-                    i += 2
-                elif c == "'":
-                    i += 1
-                    break
-                else:
-                    out.append(c)
-                    i += 1
-            values.append("".join(out))
-        else:
-            end = text.find(",", i)
-            end = n if end == -1 else end
-            token = text[i:end].strip()
-            values.append(None if token == "NULL" else token)
-            i = end
-        if i < n:
-            if text[i] != ",":
-                raise BackupError(f"unexpected {text[i]!r} between values in the dump")
-            i += 1
-    return values

@@ -1,10 +1,13 @@
 """What a snapshot holds, written beside it as ``manifest.json``: the database dump's
 name and hash, the rows of every table (counted in the dump itself), each file's
-SHA-256 and size, and the schema revision the dump was taken at."""
+SHA-256 and size, and the schema revision the dump was taken at. The manifest is signed
+(HMAC-SHA-256 under the fund's snapshot key, which no snapshot holds): a snapshot
+changed by anyone without the key is refused before anything in it is used."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +17,7 @@ import attrs
 
 from kasa.adapters.files import private_file
 
-FORMAT = "kasa-snapshot/1"
+FORMAT = "kasa-snapshot/2"  # /2: signed
 MANIFEST = "manifest.json"
 CHUNK = 1024 * 1024
 
@@ -48,25 +51,36 @@ class Manifest:
     def file_bytes(self) -> int:
         return sum(f.size for f in self.files.values())
 
-    def write(self, folder: Path) -> None:
-        """Write the manifest last and by rename: a snapshot without one is unfinished."""
-        data = {
+    def write(self, folder: Path, key: bytes) -> None:
+        """Write the manifest, signed with ``key``, last and by rename: a snapshot
+        without one is unfinished."""
+        data: dict[str, Any] = {
             "format": FORMAT,
             **attrs.asdict(self, filter=lambda a, _: a.name != "files"),
             "files": {name: attrs.asdict(entry) for name, entry in sorted(self.files.items())},
         }
+        data[SIGNATURE] = _signature(data, key)
         partial = folder / f".{MANIFEST}.part"
         private_file(partial)
         partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         partial.replace(folder / MANIFEST)
 
     @classmethod
-    def read(cls, folder: Path) -> Manifest:
+    def read(cls, folder: Path, key: bytes) -> Manifest:
+        """The manifest, once its signature under ``key`` is found right."""
         path = folder / MANIFEST
         if not path.is_file():
             raise BackupError(f"{folder} holds no {MANIFEST}: not a finished snapshot")
         try:
             data: dict[str, Any] = json.loads(path.read_text())
+            if not isinstance(data, dict):
+                raise BackupError(f"{path} is not a manifest")
+            signed = str(data.pop(SIGNATURE, ""))
+            if not hmac.compare_digest(signed, _signature(data, key)):
+                raise BackupError(
+                    f"{path}: the signature does not match this fund's snapshot key "
+                    "(KASA_BACKUP_KEY): the snapshot was changed, or made with another key"
+                )
             if data.get("format") != FORMAT:
                 raise BackupError(f"{path}: format {data.get('format')!r}, not {FORMAT}")
             return cls(
@@ -84,6 +98,15 @@ class Manifest:
             )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackupError(f"{path} cannot be read: {error}") from error
+
+
+SIGNATURE = "hmac_sha256"
+
+
+def _signature(data: dict[str, Any], key: bytes) -> str:
+    """HMAC-SHA-256 of the manifest's content, as canonical JSON."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _plain_name(name: str) -> str:

@@ -51,6 +51,7 @@ class Snapshots:
     files_dir: Path
     known_revisions: Callable[[], set[str]]
     upgrade: Callable[[], object]
+    key: bytes  # signs the manifest; never written into a snapshot
 
     @property
     def archive(self) -> DatabaseArchive:
@@ -58,8 +59,10 @@ class Snapshots:
 
     # -- create -----------------------------------------------------------------------
     def create(self, folder: Path, steps: Steps = quietly) -> Manifest:
-        if folder.exists() and any(folder.iterdir()):
-            raise BackupError(f"{folder} is not empty; give a new or empty folder")
+        if folder.exists():
+            _require_private(folder)
+            if any(folder.iterdir()):
+                raise BackupError(f"{folder} is not empty; give a new or empty folder")
         private_folder(folder)
         archive = self.archive
         started = datetime.now(UTC)
@@ -68,6 +71,11 @@ class Snapshots:
         contents = read_dump(archive.kind, dump)
         if contents.revision is None:
             raise BackupError("the database has no schema revision: run `kasa db upgrade`")
+        if contents.foreign:
+            raise BackupError(
+                "the database holds more than Kasa's tables and rows, which a snapshot does "
+                "not carry: " + "; ".join(contents.foreign)
+            )
         # only the files the dump's rows name: an upload a crash left without its row
         # (until ``kasa sweep`` removes it) is not carried into the snapshot
         files = self._copy_store(folder / FILES, steps("files"), set(contents.stored_names))
@@ -87,7 +95,7 @@ class Snapshots:
                 f"{len(missing)} files the database names are not in the file store "
                 f"{self.files_dir}, e.g. {missing[0]}"
             )
-        manifest.write(folder)
+        manifest.write(folder, self.key)
         return manifest
 
     def _copy_store(self, target: Path, report: Report, named: set[str]) -> dict[str, FileEntry]:
@@ -115,8 +123,11 @@ class Snapshots:
 
     # -- verify -----------------------------------------------------------------------
     def verify(self, folder: Path, steps: Steps = quietly) -> Manifest:
-        """Check a snapshot without restoring it; raises with every problem found."""
-        manifest = Manifest.read(folder)
+        """Check a snapshot without restoring it; raises with every problem found. The
+        folder must be writable by its owner alone and the manifest's signature right
+        before anything else is read."""
+        _require_private(folder)
+        manifest = Manifest.read(folder, self.key)
         problems: list[str] = []
         dump = folder / manifest.dump
         if not dump.is_file():
@@ -127,6 +138,11 @@ class Snapshots:
             contents = read_dump(manifest.database, dump)
         except BackupError as error:
             raise BackupError(f"{folder}: " + "; ".join([*problems, str(error)])) from None
+        if contents.foreign:
+            problems.append(
+                "the dump holds more than the schema's own tables and rows: "
+                + "; ".join(contents.foreign)
+            )
         if contents.tables != manifest.tables:
             differ = sorted(
                 name
@@ -210,6 +226,15 @@ class Snapshots:
             report(done, manifest.file_bytes)
         self.upgrade()  # an older snapshot is brought to this Kasa's schema
         return manifest
+
+
+def _require_private(folder: Path) -> None:
+    """A snapshot folder others may write into could have been changed by them."""
+    if folder.is_dir() and folder.stat().st_mode & 0o022:
+        raise BackupError(
+            f"{folder} may be written by others (mode {folder.stat().st_mode & 0o777:o}): "
+            "a snapshot folder must be writable by its owner alone (chmod go-w)"
+        )
 
 
 def _copy(source: Path, target: Path) -> tuple[FileEntry, int]:

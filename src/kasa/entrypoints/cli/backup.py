@@ -82,6 +82,7 @@ def _snapshots() -> Iterator[tuple[Snapshots, Steps]]:
         settings.files_dir,
         known_revisions=known_revisions,
         upgrade=lambda: upgrade(settings.database_url),
+        key=settings.snapshot_key(),
     )
     with _progress() as steps:
         try:
