@@ -102,3 +102,35 @@ def test_search_fields_take_any_text(world: MobileWorld, text: str) -> None:
     assert world.fund.staff_payments.list(staff, PaymentQuery(certificate=text), Page()).total == 0
     # the table is still there
     assert len(world.kasa.adapters.reads().members(MemberQuery(), Page())) == 1
+
+
+@pytest.mark.parametrize("charset", ["x-bogus", "punycode", "utf-16", "cp1251"])
+def test_a_form_field_in_any_charset_but_utf8_is_refused_naming_it(
+    world: MobileWorld, charset: str
+) -> None:
+    """A text part's charset is never handed to a decoder: a made-up one crashed the
+    public Diia callback, a costly one (punycode) slowed every route."""
+    boundary = "kasa-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="encodeData"\r\n'
+        f"Content-Type: text/plain; charset={charset}\r\n\r\n"
+        + "a" * 2000
+        + f"\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = world.client.post("/user/profile/diia-callback", content=body, headers=headers)
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"] == {"encodeData": f"must be UTF-8 text, not {charset}"}
+
+
+def test_a_form_field_that_says_utf8_but_is_not_is_refused_naming_it(world: MobileWorld) -> None:
+    boundary = "kasa-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="encodeData"\r\n\r\n'.encode()
+        + "Оплата".encode("cp1251")
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = world.client.post("/user/profile/diia-callback", content=body, headers=headers)
+    assert r.status_code == 400 and r.json()["errors"] == {"encodeData": "must be UTF-8 text"}

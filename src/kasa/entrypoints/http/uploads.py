@@ -154,7 +154,7 @@ async def _parse(
                             await upload.seek(0)
                             fields[segment.name].append(upload)
                         else:
-                            fields[segment.name].append(text.decode(segment.charset or "utf-8"))
+                            fields[segment.name].append(_text(segment, text))
                         segment, upload = None, None
                 if parser.closed:
                     break
@@ -177,6 +177,22 @@ async def _small_form(request: Request[Any, Any, Any], limit: int) -> dict[str, 
     for name, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
         fields[name].append(value)
     return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
+
+
+# the charsets a text field may say it is in: UTF-8 and its subset ASCII
+TEXT_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+
+def _text(segment: MultipartSegment, text: bytearray) -> str:
+    """A form field's text: UTF-8 (or ASCII), whatever else its part says it is in is
+    refused (a made-up or costly charset is never handed to a decoder)."""
+    charset = (segment.charset or "utf-8").strip().lower()
+    if charset not in TEXT_CHARSETS:
+        raise InvalidInput.field(segment.name, f"must be UTF-8 text, not {charset[:32]}")
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput.field(segment.name, "must be UTF-8 text") from None
 
 
 def _too_large(name: str, limit: int) -> TooLarge:
