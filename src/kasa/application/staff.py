@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -281,10 +281,14 @@ class StaffAccounts:
         new_password: str,
         user_id: int | None = None,
         old_password: str | None = None,
+        address: str = "",
     ) -> str | None:
         """Own password with the old one; an admin may set anyone's. ``actor_id`` None is
         the command line (an operator of the server). Every token of the user issued
-        before ends; for one's own password, the answer is a new token (else None)."""
+        before ends; for one's own password, the answer is a new token (else None). A
+        wrong old password counts and is audited as a failed sign-in of the login (and
+        of ``address``), under the same limits: a stolen token does not let anyone guess
+        the password."""
         secret = check_password_policy(new_password)
         now = self.clock.now()
         with self.uow() as uow:
@@ -296,15 +300,47 @@ class StaffAccounts:
             if actor is not None:
                 if not actor.may_set_password_of(target):
                     raise PermissionDenied("Only an admin may set another user's password.")
-                if actor.id == target.id and not (
-                    old_password and self.passwords.verify(target.password_hash, old_password)
-                ):
-                    raise AuthenticationFailed("The old password is wrong.")
+                if actor.id == target.id:
+                    self._check_old_password(uow, target, old_password, address, now)
             target.set_password_hash(self.passwords.hash(secret), now)
             who = Actor.staff(actor_id) if actor_id is not None else Actor.system()
             audit(uow, EventType.PASSWORD_CHANGED, who, ObjectKind.STAFF_USER, target_id, now)
             uow.commit()
             return self._token(target) if actor_id == target.id else None
+
+    def _check_old_password(
+        self,
+        uow: UnitOfWork,
+        user: StaffUser,
+        old_password: str | None,
+        address: str,
+        now: datetime,
+    ) -> None:
+        settings = self.settings
+        window = timedelta(seconds=settings.staff_failure_window_seconds)
+        limits = {counter_key("staff-login", user.login): settings.staff_failures_per_login}
+        if address:
+            limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
+        counters = uow.counters.locked(limits)
+        for name, limit in limits.items():
+            counters[name].check(limit, now, window, TOO_MANY_FAILURES)
+        if old_password and self.passwords.verify(user.password_hash, old_password):
+            return
+        assert user.id is not None
+        for counter in counters.values():
+            counter.hit(now, window)
+        audit(
+            uow,
+            EventType.SIGN_IN_FAILED,
+            Actor.staff(user.id),
+            ObjectKind.STAFF_USER,
+            user.id,
+            now,
+            address=address,
+            reason="wrong old password",
+        )
+        uow.commit()
+        raise AuthenticationFailed("The old password is wrong.")
 
     def reset_password(self, login: str, password: str | None = None) -> str:
         """The server's operator sets a staff user's password (the command line); without

@@ -182,6 +182,28 @@ def test_passwords_change_with_the_old_one(world: AdminWorld) -> None:
     world.sign_in("clerk", "a brand new one")
 
 
+def test_guessing_the_old_password_counts_as_failed_sign_ins(world: AdminWorld) -> None:
+    """Someone holding a staff token cannot guess the password through the change:
+    each wrong old password is a failed sign-in of the login (audited), and after the
+    login's limit even the right one waits."""
+    c = world.client
+    wrong = {"old_password": "a guess 0000", "new_password": "a brand new one"}
+    answers = [
+        c.post("/user/change_password", headers=world.operator, json=wrong).status_code
+        for _ in range(8)
+    ]
+    assert answers == [401] * 5 + [429] * 3
+    right = {"old_password": OPERATOR_PASSWORD, "new_password": "a brand new one"}
+    refused = c.post("/user/change_password", headers=world.operator, json=right)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    failures = world.fund.events(EventType.SIGN_IN_FAILED)
+    assert [e.details.get("reason") for e in failures] == ["wrong old password"] * 5
+    # the sign-in itself is held by the same counter
+    assert (
+        c.post("/signin", json={"login": "clerk", "password": OPERATOR_PASSWORD}).status_code == 429
+    )
+
+
 def test_staff_tokens_end_with_a_reset_password_or_a_new_role(world: AdminWorld) -> None:
     c = world.client
     users = c.get("/user", headers=world.admin).json()["data"]

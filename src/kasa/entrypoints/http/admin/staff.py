@@ -149,15 +149,20 @@ async def user_deactivate(
 @STAFF.post(
     "/user/change_password",
     404,
+    429,
     meaning={
         400: "Invalid input, named in `errors`: the new password is 10 to 256 characters "
         "with no spaces at its ends; `id` names the user when an admin sets another's.",
-        401: "The old password is wrong, or the token is not valid.",
+        401: "The old password is wrong, or the token is not valid. A wrong old password "
+        "counts as a failed sign-in of the login (and of the address).",
         403: "Only an admin may set another user's password.",
         404: NO_STAFF_USER,
+        429: "Too many failed sign-ins of this login or from this address: wait the "
+        "seconds `Retry-After` gives.",
     },
 )
 async def change_password(
+    request: Request[Any, Any, Any],
     data: JSONBody[i.PasswordChange],
     staff_id: NamedDependency[int],
     staff_accounts: NamedDependency[StaffAccounts],
@@ -170,5 +175,6 @@ async def change_password(
         new_password=data.new_password,
         user_id=data.id,
         old_password=data.old_password,
+        address=client_address(request),
     )
     return c.PasswordChanged(status="success", message="Password changed", access_token=token)
