@@ -16,7 +16,11 @@ def test_defaults_run_anywhere(tmp_path: Path) -> None:
     assert settings.env == "dev"
     assert settings.database_url == "sqlite:///var/kasa.db"
     assert settings.files_dir == Path("var/files")
-    assert settings.fund.sign_in.daily_limit == 5 and settings.fund.grace_days == 30
+    assert (
+        settings.fund.sign_in.daily_limit == 20
+        and settings.fund.codes_per_phone_and_address_daily == 5
+        and settings.fund.grace_days == 30
+    )
     assert settings.fund.four_eyes_threshold is None
     assert settings.fund.max_upload_bytes == 10 * 1024 * 1024
 
@@ -30,7 +34,7 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     )
     settings = Settings.load({"KASA_OTP_DAILY_LIMIT": "7"}, dotenv=dotenv)
     assert settings.database_url == "sqlite:////srv/kasa/kasa.db"
-    assert settings.fund.sign_in.daily_limit == 7
+    assert settings.fund.codes_per_phone_and_address_daily == 7
     assert settings.fund.four_eyes_threshold == Money(500000)
     assert read_dotenv(dotenv)["KASA_OTP_DAILY_LIMIT"] == "3"
 

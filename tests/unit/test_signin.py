@@ -142,7 +142,7 @@ def sent_challenge(code: str = "123456") -> SignInChallenge:
 
 def test_defaults_are_those_of_the_operations_guide() -> None:
     assert (POLICY.code_ttl_seconds, POLICY.max_attempts) == (180, 5)
-    assert (POLICY.daily_limit, POLICY.resend_seconds) == (5, 60)
+    assert (POLICY.daily_limit, POLICY.resend_seconds) == (20, 60)  # a phone, all addresses
 
 
 def test_correct_code_signs_in_once_and_says_whether_to_create() -> None:

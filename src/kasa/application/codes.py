@@ -20,6 +20,8 @@ from kasa.domain.throttle import counter_key
 from kasa.domain.values import Phone
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+TOO_MANY_FOR_PHONE = "Too many codes for this phone from this address today. Try again later."
 TOO_MANY_REQUESTS = "Too many code requests from this address. Try again later."
 TOO_MANY_WRONG = "Too many wrong codes from this address. Try again later."
 
@@ -59,10 +61,18 @@ class OneTimeCodes:
         to_create: bool = False,
         purpose: CodePurpose = CodePurpose.SIGN_IN,
         member_id: int | None = None,
+        address: str = "",
     ) -> None:
         """Issue a code for ``phone`` (its challenge locked) and send it by SMS, inside
-        the caller's transaction: when the SMS cannot go out, nothing is counted or kept."""
+        the caller's transaction: when the SMS cannot go out, nothing is counted or kept.
+
+        A phone gets at most so many codes a day from one address, and a larger number
+        from all addresses together: requests from strangers' addresses cannot use up
+        the codes a member asks for from their own."""
         phone.require_country(self.settings.sms_countries)
+        key = counter_key("code-phone", f"{phone.e164}|{address or '-'}")
+        counter = uow.counters.locked([key])[key]
+        counter.check(self.settings.codes_per_phone_and_address_daily, now, DAY, TOO_MANY_FOR_PHONE)
         challenge = uow.challenges.for_phone_for_update(phone.e164)
         if challenge is None:
             challenge = uow.challenges.add(SignInChallenge(phone))
@@ -75,6 +85,7 @@ class OneTimeCodes:
             purpose=purpose,
             member_id=member_id,
         )
+        counter.hit(now, DAY)
         what = "sign-in code" if purpose is CodePurpose.SIGN_IN else "code to confirm this phone"
         self.sms.send(phone, f"{self.settings.fund_name}: your {what} is {code}")
 

@@ -151,7 +151,12 @@ class Profiles:
                 if uow.members.by_phone(new_phone.e164) is not None:
                     raise RuleViolation(PHONE_TAKEN)
                 self.codes.send(
-                    uow, new_phone, now, purpose=CodePurpose.PHONE_CHANGE, member_id=member_id
+                    uow,
+                    new_phone,
+                    now,
+                    purpose=CodePurpose.PHONE_CHANGE,
+                    member_id=member_id,
+                    address=address,
                 )
                 audit(
                     uow,

@@ -28,6 +28,9 @@ class FundSettings:
     sms_countries: frozenset[int] = frozenset({380})
     # code requests (sign-in and phone change, any phones) from one address in an hour
     code_requests_per_address_hourly: int = 10
+    # codes a day for one phone from one address (``sign_in.daily_limit`` is the phone's
+    # cap from all addresses together), so strangers cannot use up a member's codes
+    codes_per_phone_and_address_daily: int = 5
     timezone: str = "Europe/Kyiv"
     reconcile_after_seconds: int = 30 * 60
     # a gateway checkout still pending this long after it began expires (reconciliation)

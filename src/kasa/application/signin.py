@@ -44,7 +44,7 @@ class MemberSignIn:
                 raise RuleViolation("User does not exist")
             if member is not None and member.is_blocked:
                 raise PermissionDenied(BLOCKED)
-            self.codes.send(uow, phone, now, to_create=create)
+            self.codes.send(uow, phone, now, to_create=create, address=address)
             actor = (
                 Actor.system() if member is None or member.id is None else Actor.member(member.id)
             )

@@ -27,7 +27,7 @@ class SignInPolicy:
 
     code_ttl_seconds: int = 180
     max_attempts: int = 5
-    daily_limit: int = 5
+    daily_limit: int = 20  # codes a day to one phone, from all addresses together
     resend_seconds: int = 60
 
     def __attrs_post_init__(self) -> None:

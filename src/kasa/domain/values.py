@@ -64,15 +64,26 @@ class Phone:
         return int(phonenumbers.parse(self.e164, None).country_code or 0)
 
     def require_country(self, calling_codes: Collection[int], field: str = "phone") -> None:
-        """Refuse a phone outside the given countries (codes go only where the fund works)."""
+        """Refuse a phone outside the given countries (codes go only where the fund works),
+        or one that is not a mobile number (a landline or a toll-free number takes no
+        SMS, and a code sent there costs the fund for nothing)."""
         if self.calling_code not in calling_codes:
             allowed = ", ".join(f"+{code}" for code in sorted(calling_codes))
             raise InvalidInput.field(
                 field, f"codes are sent only to phones of the fund's countries ({allowed})"
             )
+        kind = phonenumbers.number_type(phonenumbers.parse(self.e164, None))
+        if kind not in MOBILE_TYPES:
+            raise InvalidInput.field(field, "codes are sent only to mobile numbers")
 
     def __str__(self) -> str:
         return self.e164
+
+
+# numbering plan types that take an SMS (some plans do not tell mobile from fixed)
+MOBILE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
 
 
 @attrs.frozen

@@ -52,6 +52,7 @@ KNOWN_VARIABLES = frozenset(
         "KASA_OTP_TTL_SECONDS",
         "KASA_OTP_MAX_ATTEMPTS",
         "KASA_OTP_DAILY_LIMIT",
+        "KASA_OTP_PHONE_DAILY_CAP",
         "KASA_OTP_RESEND_SECONDS",
         "KASA_OTP_ADDRESS_HOURLY_LIMIT",
         "KASA_LIQPAY_PUBLIC_KEY",
@@ -237,7 +238,7 @@ class Settings:
             sign_in=SignInPolicy(
                 code_ttl_seconds=_int(env, "KASA_OTP_TTL_SECONDS", 180, 1),
                 max_attempts=_int(env, "KASA_OTP_MAX_ATTEMPTS", 5, 1),
-                daily_limit=_int(env, "KASA_OTP_DAILY_LIMIT", 5, 1),
+                daily_limit=_int(env, "KASA_OTP_PHONE_DAILY_CAP", 20, 1),
                 resend_seconds=_int(env, "KASA_OTP_RESEND_SECONDS", 60),
             ),
             grace_days=_int(env, "KASA_GRACE_DAYS", 30),
@@ -252,6 +253,7 @@ class Settings:
             member_storage_bytes=_int(env, "KASA_MEMBER_STORAGE_MB", 100, 1) * 1024 * 1024,
             sms_countries=_calling_codes(env, "KASA_SMS_COUNTRIES"),
             code_requests_per_address_hourly=_int(env, "KASA_OTP_ADDRESS_HOURLY_LIMIT", 10, 1),
+            codes_per_phone_and_address_daily=_int(env, "KASA_OTP_DAILY_LIMIT", 5, 1),
             checkout_expiry_seconds=_int(env, "KASA_CHECKOUT_EXPIRY_HOURS", 24, 1) * 3600,
         )
         threads = _int(env, "KASA_WORKER_THREADS", 8, 1)

@@ -157,3 +157,38 @@ def test_guessing_codes_across_many_phones_from_one_address_is_throttled(fund: F
     fund.fakes.clock.advance(seconds=61)
     fund.sign.request_code(Phone.parse(other), create=True)
     assert fund.sign.sign_in(Phone.parse(other), fund.fakes.sms.last_code(other), "203.0.113.7")
+
+
+def test_strangers_cannot_use_up_a_members_codes_for_the_day(fund: Fund) -> None:
+    """A phone's daily codes are counted per requesting address: five requests from a
+    stranger's address, a minute apart, no longer keep the member from signing in from
+    their own; all addresses together stop at the phone's larger cap."""
+    phone = Phone.parse(PHONE)
+    fund.sign.request_code(phone, create=True, address="198.51.100.7")
+    fund.sign.sign_in(phone, fund.fakes.sms.last_code(PHONE))
+    for _ in range(4):  # the stranger asks for the member's codes until refused
+        fund.fakes.clock.advance(seconds=61)
+        fund.sign.request_code(phone, create=False, address="198.51.100.7")
+    fund.fakes.clock.advance(seconds=61)
+    with pytest.raises(RateLimited, match="from this address"):
+        fund.sign.request_code(phone, create=False, address="198.51.100.7")
+    fund.sign.request_code(phone, create=False, address="203.0.113.20")  # the member
+    assert fund.sign.sign_in(phone, fund.fakes.sms.last_code(PHONE), "203.0.113.20")
+    # the phone's cap counts every address: 20 a day in all
+    for n in range(14):
+        fund.fakes.clock.advance(seconds=61)
+        fund.sign.request_code(phone, create=False, address=f"192.0.2.{n // 5 + 1}")
+    fund.fakes.clock.advance(seconds=61)
+    with pytest.raises(RateLimited, match="Too many codes for this phone today"):
+        fund.sign.request_code(phone, create=False, address="192.0.2.99")
+    assert len([s for s in fund.fakes.sms.sent if s.to == PHONE]) == 20
+
+
+@pytest.mark.parametrize(
+    "number", ["+380800500609", "+380442345678"], ids=["toll-free", "kyiv-landline"]
+)
+def test_codes_go_only_to_mobile_numbers(fund: Fund, number: str) -> None:
+    with pytest.raises(InvalidInput, match="only to mobile numbers") as refused:
+        fund.sign.request_code(Phone.parse(number), create=True, address="198.51.100.7")
+    assert refused.value.errors == {"phone": "codes are sent only to mobile numbers"}
+    assert fund.fakes.sms.sent == []
