@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -274,16 +275,25 @@ def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
         yield buffer.getvalue()
 
 
+# what a spreadsheet may read as the start of a formula, and where a cell may start
+# (Excel in Ukrainian splits a comma file on ";" too, even inside its quotes)
+FORMULA_STARTS = frozenset("=+-@\t\r")
+CELL_STARTS = frozenset(",;\t\r\n")
+PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in user-typed text (CSV injection)."""
-    if value and value[0] in "=+-@\t\r" and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+    """Neutralise spreadsheet formulas (CSV injection): at the start of the value and
+    after every comma, semicolon, tab or line break in it, a character that could start
+    a formula is prefixed with ``'``. A plain number (the exports' own amounts, negative
+    ones in the ledger) is left as it is: it cannot be a formula."""
+    if PLAIN_NUMBER.fullmatch(value):
+        return value
+    out: list[str] = []
+    starts = True
+    for char in value:
+        if starts and char in FORMULA_STARTS:
+            out.append("'")
+        out.append(char)
+        starts = char in CELL_STARTS
+    return "".join(out)

@@ -80,6 +80,10 @@ class RequestRepository(Protocol):
         (so that the member can be locked first)."""
         ...
 
+    def open_count(self, member_id: int) -> int:
+        """How many of the member's requests are not closed."""
+        ...
+
 
 class MessageRepository(Protocol):
     def add(self, message: RequestMessage) -> RequestMessage: ...

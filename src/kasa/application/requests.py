@@ -4,6 +4,7 @@ them, move them, close and reopen them, and answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import attrs
 
@@ -13,15 +14,17 @@ from kasa.application.clock import FundClock
 from kasa.application.reads import MemberReads, OfficeReads, Page, RequestQuery
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.application.retrying import use_cases
+from kasa.application.settings import FundSettings
 from kasa.application.uploads import FileStaging, StagedFiles, Upload
 from kasa.application.views import Listing, RequestDetail, RequestView
 from kasa.domain.audit import Actor, EventType, ObjectKind
-from kasa.domain.errors import InvalidInput, NotFound
+from kasa.domain.errors import Conflict, InvalidInput, NotFound
 from kasa.domain.files import FileKind
 from kasa.domain.members import Member
 from kasa.domain.money import Money
 from kasa.domain.payouts import committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
+from kasa.domain.throttle import counter_key
 
 
 def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
@@ -78,6 +81,10 @@ def attach_files(
         uow.files.add(stored)
 
 
+DAY = timedelta(days=1)
+TOO_MANY_MESSAGES = "Too many messages on this request today. Try again tomorrow."
+
+
 @use_cases
 @attrs.frozen
 class MemberRequests:
@@ -85,11 +92,20 @@ class MemberRequests:
     reads: MemberReads
     clock: FundClock
     staging: FileStaging
+    settings: FundSettings
 
     def create(self, member_id: int, comment: str, files: Sequence[Upload]) -> RequestDetail:
+        """File a request for aid (it may be empty: files and words can follow). A
+        member has at most so many requests open at once."""
         now = self.clock.now()
         with self.staging.of(files) as staged, self.uow() as uow:
             member = signed_in_member(uow, member_id)
+            limit = self.settings.open_requests_max
+            if uow.requests.open_count(member_id) >= limit:
+                raise Conflict(
+                    f"You have {limit} open requests, the most one member may have; "
+                    "add to one of them, or wait until one is closed."
+                )
             staged.require_room(uow, member_id)
             request = uow.requests.add(
                 Request.file(member_id, comment, member_approved=member.is_approved, now=now)
@@ -125,10 +141,16 @@ class MemberRequests:
         return detail
 
     def write(self, member_id: int, request_id: int, text: str) -> RequestMessage:
+        """A message on one of the member's own requests; at most so many a day on one
+        request."""
         now = self.clock.now()
         with self.uow() as uow:
             member = signed_in_member(uow, member_id)
             request = own_request(uow, member_id, request_id)
+            key = counter_key("request-messages", f"{request_id}|{member_id}")
+            counter = uow.counters.locked([key])[key]
+            counter.check(self.settings.request_messages_daily, now, DAY, TOO_MANY_MESSAGES)
+            counter.hit(now, DAY)
             with member.following(request):
                 request.member_wrote(now)
             message = uow.messages.add(RequestMessage(request_id, text, now, member_id=member_id))

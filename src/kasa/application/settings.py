@@ -31,6 +31,9 @@ class FundSettings:
     # codes a day for one phone from one address (``sign_in.daily_limit`` is the phone's
     # cap from all addresses together), so strangers cannot use up a member's codes
     codes_per_phone_and_address_daily: int = 5
+    # messages a member posts on one request a day, and requests a member may have open
+    request_messages_daily: int = 30
+    open_requests_max: int = 10
     timezone: str = "Europe/Kyiv"
     reconcile_after_seconds: int = 30 * 60
     # a gateway checkout still pending this long after it began expires (reconciliation)

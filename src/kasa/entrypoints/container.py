@@ -150,6 +150,7 @@ class MemberUseCases(containers.DeclarativeContainer):
         reads=adapters.reads,
         clock=ports.clock,
         staging=ports.staging,
+        settings=fund,
     )
     payments = providers.Singleton(
         MemberPayments,

@@ -53,6 +53,8 @@ KNOWN_VARIABLES = frozenset(
         "KASA_OTP_MAX_ATTEMPTS",
         "KASA_OTP_DAILY_LIMIT",
         "KASA_OTP_PHONE_DAILY_CAP",
+        "KASA_REQUEST_MESSAGES_DAILY",
+        "KASA_OPEN_REQUESTS_MAX",
         "KASA_OTP_RESEND_SECONDS",
         "KASA_OTP_ADDRESS_HOURLY_LIMIT",
         "KASA_LIQPAY_PUBLIC_KEY",
@@ -254,6 +256,8 @@ class Settings:
             sms_countries=_calling_codes(env, "KASA_SMS_COUNTRIES"),
             code_requests_per_address_hourly=_int(env, "KASA_OTP_ADDRESS_HOURLY_LIMIT", 10, 1),
             codes_per_phone_and_address_daily=_int(env, "KASA_OTP_DAILY_LIMIT", 5, 1),
+            request_messages_daily=_int(env, "KASA_REQUEST_MESSAGES_DAILY", 30, 1),
+            open_requests_max=_int(env, "KASA_OPEN_REQUESTS_MAX", 10, 1),
             checkout_expiry_seconds=_int(env, "KASA_CHECKOUT_EXPIRY_HOURS", 24, 1) * 3600,
         )
         threads = _int(env, "KASA_WORKER_THREADS", 8, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -332,3 +333,27 @@ def test_audit_trail_filters(fund: Fund) -> None:
         Page(),
     )
     assert [e.actor.id for e in staff_only.items] == [fund.operator_id]
+
+
+FORMULAS = [
+    "-2+3;+cmd|' /C calc'!A0",
+    "=1+1",
+    "ok,=HYPERLINK(\"http://evil\")",
+    "a;@SUM(A1:A2)",
+    "line\n+1",
+    "tab\t-1",
+    "\t=1",
+]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_no_cell_of_an_export_can_start_a_formula(fund: Fund, text: str) -> None:
+    """Whatever a member typed, no piece of it that a spreadsheet splitting on `,`, `;`,
+    tabs or lines could take as a cell starts with a formula character."""
+    member_id = fund.approved_member(fund.program(price="300"))
+    fund.requests.create(member_id, text, [])
+    rows = read_csv(fund.books.export_requests(fund.operator_id, RequestQuery()))
+    comment = rows[1][-1]
+    for piece in re.split(r"[,;\t\r\n]", comment):
+        assert not piece or piece[0] not in "=+-@", (comment, piece)
+    assert comment.replace("'", "") == text.strip().replace("'", "")  # (texts are trimmed)

@@ -9,7 +9,7 @@ from kasa.application.reads import Page, RequestQuery
 from kasa.application.requests import Assessment
 from kasa.application.uploads import Upload
 from kasa.domain.audit import EventType
-from kasa.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from kasa.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, RuleViolation
 from kasa.domain.money import Money
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, PDF, Fund
@@ -151,3 +151,31 @@ def test_staff_list_filters_and_pages(fund: Fund) -> None:
     assert listing.items[0].request_text == "bob"  # newest first
     found = fund.staff_requests.list(fund.operator_id, RequestQuery(words=("шевченко",)), Page())
     assert [v.request_text for v in found.items] == ["bob"]
+
+
+def test_a_member_has_at_most_so_many_open_requests(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    opened = [fund.requests.create(member_id, "", []).request.id for _ in range(10)]
+    with pytest.raises(Conflict, match="10 open requests"):
+        fund.requests.create(member_id, "", [])  # an empty request counts as open too
+    assert len(fund.requests.list(member_id)) == 10
+    fund.staff_requests.close(fund.operator_id, opened[0] or 0, Resolution.WITHDRAWN)
+    assert fund.requests.create(member_id, "Ще одна", []).request.id  # room again
+    other = fund.approved_member()
+    assert fund.requests.create(other, "", []).request.id  # counted per member
+
+
+def test_messages_on_one_request_are_bounded_a_day(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    first = fund.requests.create(member_id, "", []).request.id or 0
+    second = fund.requests.create(member_id, "", []).request.id or 0
+    for n in range(30):
+        fund.requests.write(member_id, first, f"Повідомлення {n}")
+    with pytest.raises(RateLimited, match="Too many messages") as refused:
+        fund.requests.write(member_id, first, "ще одне")
+    assert refused.value.retry_after > 0
+    fund.requests.write(member_id, second, "інший запит")  # another request is not held
+    fund.fakes.clock.advance(days=1)
+    fund.requests.write(member_id, first, "наступного дня")
+    written = fund.events(EventType.MESSAGE_WRITTEN)
+    assert len(written) == 32

@@ -154,6 +154,9 @@ class Requests(_Table):
         request = self.rows.get(request_id)
         return request.member_id if request is not None else None
 
+    def open_count(self, member_id: int) -> int:
+        return len(self._find(lambda r: r.member_id == member_id and not r.is_closed))
+
 
 class Messages(_Table):
     name = "messages"

@@ -25,7 +25,7 @@ from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
-from kasa.domain.requests import Request, RequestMessage
+from kasa.domain.requests import Request, RequestMessage, RequestStatus
 from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import StaffUser
 from kasa.domain.throttle import Counter
@@ -152,6 +152,13 @@ class Requests(_Repo):
         return self.session.execute(
             sa.select(row.member_id).where(row.id == request_id)
         ).scalar_one_or_none()
+
+    def open_count(self, member_id: int) -> int:
+        row = m.RequestRow
+        stmt = sa.select(sa.func.count()).where(
+            row.member_id == member_id, row.status != RequestStatus.CLOSED.value
+        )
+        return int(self.session.execute(stmt).scalar_one())
 
 
 class Messages(_Repo):

@@ -57,10 +57,13 @@ async def request_get(
     "/user/request/{request_id:int}/message",
     404,
     409,
+    429,
     meaning={
         400: EMPTY_MESSAGE,
         404: "The member has no request with this id.",
         409: CLOSED_TO_MESSAGES,
+        429: "The member has posted as many messages on this request today as a day takes "
+        "(`KASA_REQUEST_MESSAGES_DAILY`): wait the seconds `Retry-After` gives.",
     },
 )
 async def request_message(
@@ -76,12 +79,15 @@ async def request_message(
 
 @REQUESTS.post(
     "/user/request/create",
+    409,
     413,
     422,
     502,
     opt={"files": "many"},
     meaning={
         400: f"Invalid input, named in `errors`: each file must be {FILE_CONTENT}.",
+        409: "The member already has as many open requests as one may have "
+        "(`KASA_OPEN_REQUESTS_MAX`): add to one of them, or wait until one is closed.",
         422: "Only approved members can file a request: the profile is not approved yet.",
     },
 )
