@@ -338,7 +338,7 @@ def test_audit_trail_filters(fund: Fund) -> None:
 FORMULAS = [
     "-2+3;+cmd|' /C calc'!A0",
     "=1+1",
-    "ok,=HYPERLINK(\"http://evil\")",
+    'ok,=HYPERLINK("http://evil")',
     "a;@SUM(A1:A2)",
     "line\n+1",
     "tab\t-1",

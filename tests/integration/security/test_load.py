@@ -88,6 +88,8 @@ def server(mariadb_server: MariaDBServer | str, tmp_path: Path) -> Iterator[dict
         "KASA_OTP_DAILY_LIMIT": "50",
         # every simulated member comes from 127.0.0.1
         "KASA_OTP_ADDRESS_HOURLY_LIMIT": "1000000",
+        # each simulated member files a request a round, none of them closed
+        "KASA_OPEN_REQUESTS_MAX": "100000",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "kasa.entrypoints.cli", "serve", "mobile", "--port", str(port)],
