@@ -25,15 +25,19 @@ class UnverifiedCallbacks:
     clock: FundClock
 
     def refuse(self, source: str, object_kind: ObjectKind, address: str, reason: str) -> None:
-        """Count one unverifiable callback from ``address``. The first of a minute is
-        audited, carrying how many more came in the minute before it (counted, not
-        audited one by one) and how many came from that address in all."""
+        """Count one unverifiable callback from ``address``. The first of a minute from
+        any address is audited, carrying how many more came (from all addresses) in the
+        minute before it, counted but not audited one by one, and how many came from
+        this address in all: junk sent from many addresses adds one audit row a
+        minute."""
         now = self.clock.now()
-        key = counter_key(f"callback-{source}", address or "-")
+        every = counter_key(f"callback-{source}", "*")
+        one = counter_key(f"callback-{source}", address or "-")
         with self.uow() as uow:
-            counter = uow.counters.locked([key])[key]
-            in_last_window = counter.count
-            if counter.hit(now, MINUTE):
+            counters = uow.counters.locked([every, one])
+            in_last_window = counters[every].count
+            counters[one].hit(now, MINUTE)
+            if counters[every].hit(now, MINUTE):
                 audit(
                     uow,
                     EventType.CALLBACK_REFUSED,
@@ -45,6 +49,6 @@ class UnverifiedCallbacks:
                     reason=reason,
                     address=address,
                     not_audited_before=max(in_last_window - 1, 0),
-                    total_from_address=counter.total,
+                    total_from_address=counters[one].total,
                 )
             uow.commit()
