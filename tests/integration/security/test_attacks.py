@@ -134,3 +134,18 @@ def test_a_form_field_that_says_utf8_but_is_not_is_refused_naming_it(world: Mobi
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     r = world.client.post("/user/profile/diia-callback", content=body, headers=headers)
     assert r.status_code == 400 and r.json()["errors"] == {"encodeData": "must be UTF-8 text"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/user/signin/", "/user/signin%2F", "/user/signin%2f", "//user/signin", "/user//signin"],
+)
+def test_a_route_answers_only_to_its_own_spelling(world: MobileWorld, path: str) -> None:
+    """A limit a proxy puts on `/user/signin` cannot be stepped around with another
+    spelling of the path: Kasa answers only the one the routes have."""
+    r = world.client.post(path, json={"phone": "+380501112233", "code": "123456"})
+    assert r.status_code == 404 and r.json()["status"] == "error"
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]
+    assert world.fakes.sms.sent == []
+    right = world.client.post("/user/signin", json={"phone": "+380501112233", "code": "123456"})
+    assert right.status_code == 401  # the route's own spelling reaches it

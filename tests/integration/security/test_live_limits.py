@@ -23,15 +23,20 @@ import requests
 
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
+from kasa.adapters.tokens import JwtTokens
+from kasa.application.ports import TokenAudience
+from kasa.domain.files import FileKind
 from tests.integration.app.helpers import IBAN, JPEG, Fund
 from tests.integration.security.test_load import code_for
 from tests.integration.test_cli_serve import free_port, wait_for
+from tests.integration.test_many_processes import SystemClock
 
 MIB = 1024 * 1024
 FILE_LIMIT_MB = 10
 GROWTH_BOUND = (FILE_LIMIT_MB + 16) * MIB  # one file's limit plus 16 MB
 HUGE = 200 * MIB
 HALF_A_FILE = FILE_LIMIT_MB * MIB // 2
+LIVE_SECRET = "live-" + "0123456789abcdefghij" * 2
 
 
 @attrs.define
@@ -41,6 +46,7 @@ class Live:
     pid: int
     outbox: Path
     fund: Fund
+    folder: Path
 
     def sign_up(self, phone: str, **headers: str) -> dict[str, str]:
         r = requests.post(
@@ -100,7 +106,7 @@ def serve(tmp_path: Path, **settings: str) -> Iterator[Live]:
         **os.environ,
         "KASA_DATA_DIR": str(data),
         "KASA_SMS_BACKEND": "outbox",
-        "KASA_JWT_SECRET": "live-" + "0123456789abcdefghij" * 2,
+        "KASA_JWT_SECRET": LIVE_SECRET,
         "KASA_MAX_UPLOAD_MB": str(FILE_LIMIT_MB),
         "KASA_OTP_RESEND_SECONDS": "0",
         **settings,
@@ -121,7 +127,7 @@ def serve(tmp_path: Path, **settings: str) -> Iterator[Live]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/health/live", process)
-        yield Live(base, port, process.pid, data / "sms-outbox.jsonl", fund)
+        yield Live(base, port, process.pid, data / "sms-outbox.jsonl", fund, tmp_path)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -309,3 +315,50 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_throttled(tmp_path: Path
         # the left of the proxy's own entry is never read
         assert ask(11, "203.0.113.8") == 200
         assert ask(12, "198.51.100.1, 203.0.113.7") == 429
+
+
+def trickle(port: int, path: str, headers: dict[str, str], seconds: float) -> tuple[str, float]:
+    """A multipart upload of 150 MB announced, its body sent a few bytes a second; the
+    status line of the answer and when it came (or "" if none came in ``seconds``)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=seconds + 5)
+    boundary = "trickle"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: kasa.test\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {150 * MIB}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    )
+    start = time.monotonic()
+    try:
+        sock.sendall(head.encode())
+        sock.sendall(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            'filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+        )
+        while time.monotonic() - start < seconds:
+            if select.select([sock], [], [], 1.0)[0]:
+                answer = sock.recv(4096).decode(errors="replace")
+                return answer.split("\r\n", 1)[0], time.monotonic() - start
+            sock.sendall(b"\xff")
+    finally:
+        sock.close()
+    return "", time.monotonic() - start
+
+
+def test_a_body_that_trickles_in_is_cut_off_and_nothing_is_kept(live: Live) -> None:
+    """One byte a second keeps no upload open: a stranger without a token is answered
+    401 at once (the token is checked before the body is read), a member's trickle is
+    cut off (408) once a 10-second window has passed, and nothing is stored."""
+    stranger, took = trickle(live.port, "/user/request/create", {}, 15)
+    assert stranger.startswith("HTTP/1.1 401") and took < 3, (stranger, took)
+    member_id = live.fund.approved_member()
+    token = JwtTokens(LIVE_SECRET, SystemClock()).issue(TokenAudience.MEMBER, member_id)
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer, took = trickle(live.port, "/user/request/create", bearer, 30)
+    assert answer.startswith("HTTP/1.1 408") and 9 < took < 16, (answer, took)
+    assert requests.get(f"{live.base}/health/live", timeout=5).status_code == 200
+    stored = live.folder / "var" / "files" / f"m{member_id}"
+    assert not stored.exists() or not any(stored.iterdir())  # no file, not even a part
+    receipts = [f for f in live.fund.tables().files.values() if f.kind is FileKind.RECEIPT]
+    assert receipts == [] and live.fund.tables().requests == {}

@@ -45,6 +45,8 @@ ERROR_RESPONSES = {
     409: "Not allowed in the object's current state; the message says why. Refresh it and "
     "decide again.",
     422: "A business rule refused it; the message says which, in words to show the user.",
+    408: "The body arrived too slowly (less than a few KiB a second over 10 seconds, or "
+    "nothing for 10 seconds) and was cut off; nothing was kept. Send it again.",
     413: "The body is larger than the route takes (a file over the upload limit, a JSON or "
     "form body over its limit), or the member's files would pass their storage bound. "
     "Send smaller or fewer files.",
@@ -88,6 +90,7 @@ ERROR_EXAMPLES = {
     403: _error("Your account is blocked; contact the fund."),
     404: _error("Request not found."),
     409: _error("The request is closed."),
+    408: _error("The request body arrived too slowly; nothing was kept. Send it again."),
     413: _error("The request body is larger than this route takes."),
     422: _error("Only an approved member can file a request; your profile is not approved yet."),
     429: _error("Too many codes today for this phone; try again tomorrow."),

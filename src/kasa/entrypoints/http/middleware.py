@@ -1,9 +1,12 @@
 """What both apps do around every request: the request id (``X-Request-ID`` accepted
-when sane, made otherwise, put in the logs and returned) and security headers on every
-answer — including those Litestar gives before any handler runs (404, 405)."""
+when sane, made otherwise, put in the logs and returned), security headers on every
+answer — including those Litestar gives before any handler runs (404, 405) — and one
+spelling of every path: a trailing slash, an encoded slash or a doubled one is 404, so
+a limit a proxy puts on a path cannot be stepped around by spelling it otherwise."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -27,8 +30,22 @@ def incoming_id(scope: dict[str, Any]) -> str:
     return ""
 
 
+NOT_FOUND = json.dumps({"status": "error", "message": "Not found."}).encode()
+
+
+def one_spelling(scope: dict[str, Any]) -> bool:
+    """The path as the routes spell it: no trailing slash (but the docs pages'), no
+    encoded or doubled slash."""
+    raw = bytes(scope.get("raw_path") or scope.get("path", "").encode())
+    path = raw.split(b"?", 1)[0]
+    if b"%2f" in path.lower() or b"//" in path:
+        return False
+    return len(path) <= 1 or not path.endswith(b"/") or path.startswith(b"/docs")
+
+
 def request_context() -> Any:
-    """Middleware factory for Litestar: the request id for the logs while a handler runs."""
+    """Middleware factory for Litestar: the request id for the logs while a handler runs;
+    a path spelled otherwise than the routes is not found."""
 
     def middleware(app: Any) -> Any:
         async def handle(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -39,7 +56,12 @@ def request_context() -> Any:
             scope.setdefault("state", {})["kasa_request_id"] = rid
             token = request_id.set(rid)
             try:
-                await app(scope, receive, send)
+                if one_spelling(scope):
+                    await app(scope, receive, send)
+                    return
+                headers = [(b"content-type", b"application/json")]
+                await send({"type": "http.response.start", "status": 404, "headers": headers})
+                await send({"type": "http.response.body", "body": NOT_FOUND})
             finally:
                 request_id.reset(token)
 

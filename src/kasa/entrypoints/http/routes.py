@@ -122,6 +122,8 @@ class Area:
         """``caller=`` says who may call this route when it is not the area's caller;
         ``meaning={code: text}`` what an error means on it."""
         common = (*self.answers, *(SIGNED_IN_ROUTE if self.signed_in else ()))
+        if "files" in kw.get("opt", {}):
+            codes = (*codes, 408)  # a body that arrives too slowly is cut off
         caller = kw.pop("caller", self.caller)
         meaning = {**CALLER_ANSWERS.get(caller, {}), **kw.pop("meaning", {})}
         answers = errors(*common, *codes, meaning=meaning)

@@ -14,9 +14,10 @@ arrive together within one file's limit).
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +26,7 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import SerializationException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.utils.scope.state import ScopeState
 from litestar.utils.sync import ensure_async_callable
@@ -114,7 +115,7 @@ async def _parse(
         with PushMultipartParser(
             boundary, max_header_count=8, max_segment_count=max_files + 64
         ) as parser:
-            async for chunk in request.stream():
+            async for chunk in _arriving(request):
                 for event in parser.parse(chunk):
                     if isinstance(event, MultipartSegment):
                         segment, text, file_size = event, bytearray(), 0
@@ -193,6 +194,40 @@ def _text(segment: MultipartSegment, text: bytearray) -> str:
         return text.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput.field(segment.name, "must be UTF-8 text") from None
+
+
+# a body must come at least this fast, measured over each window (and never pause a
+# whole window): one byte every few seconds would otherwise hold a worker's upload open
+MIN_BYTES_PER_SECOND = 3 * 1024
+WINDOW_SECONDS = 10.0
+
+
+async def _arriving(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    """The body's chunks as they arrive, cut off (408, nothing kept) when fewer than
+    ``MIN_BYTES_PER_SECOND`` came over a window, or none for a whole window."""
+    chunks = request.stream().__aiter__()
+    loop = asyncio.get_running_loop()
+    started, received = loop.time(), 0
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(chunks), timeout=WINDOW_SECONDS)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise _too_slow() from None
+        received += len(chunk)
+        now = loop.time()
+        if now - started >= WINDOW_SECONDS:
+            if received < MIN_BYTES_PER_SECOND * (now - started):
+                raise _too_slow()
+            started, received = now, 0
+        yield chunk
+
+
+def _too_slow() -> HTTPException:
+    return HTTPException(
+        status_code=408, detail="The request body arrived too slowly; nothing was kept."
+    )
 
 
 def _too_large(name: str, limit: int) -> TooLarge:
