@@ -31,6 +31,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -470,6 +471,97 @@ def run_checks(site: Site, report: Report, data: Path, work: Path) -> None:
         return None if limited[0].header("retry-after") else "no Retry-After on nginx's 429"
 
     report.check("nginx limits the rate of the sign-in and code routes", rate_limit)
+
+    def rate_limit_every_spelling() -> str | None:
+        """Another spelling of a limited path (a trailing slash, an encoded one, a
+        doubled one) is limited too, and never reaches a route of Kasa's."""
+        body = {"phone": "+380501112233", "code": "000000"}
+        spellings = [
+            (MOBILE, "/user/signin/"),
+            (MOBILE, "/user/signin%2F"),
+            (MOBILE, "//user/signin"),
+            (MOBILE, "/user/signrequest/"),
+            (MOBILE, "/user/profile/edit/"),
+            (ADMIN, "/signin/"),
+        ]
+        for n, (host, path) in enumerate(spellings):
+            source = f"127.0.0.{60 + n}"
+            answers = [site.post(host, path, body, source=source) for _ in range(12)]
+            statuses = [a.status for a in answers]
+            limited = [a for a in answers if a.status == 429]
+            if not limited:
+                return f"{host}{path}: no 429 in {statuses}"
+            line = log_line(work, limited[0].header("x-request-id") or "")
+            if line is None or line["upstream"]:
+                return f"{host}{path}: the first 429 was not nginx's"
+            if any(a.status not in (401, 404, 429) for a in answers):
+                return f"{host}{path}: {statuses}"
+        return None
+
+    report.check(
+        "every spelling of a limited path is limited (trailing, encoded, doubled slash)",
+        rate_limit_every_spelling,
+    )
+
+    def callbacks_limited() -> str | None:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+        def junk(_: int) -> int:
+            return site.https(
+                MOBILE,
+                "POST",
+                "/user/payments/liqpay-callback",
+                b"data=junk&signature=junk",
+                headers=form,
+                source="127.0.0.70",
+            ).status
+
+        with ThreadPoolExecutor(max_workers=16) as pool:  # faster than 20 a second
+            statuses = list(pool.map(junk, range(320)))
+        if 429 not in statuses:
+            return f"no 429 among {len(statuses)} junk callbacks: {sorted(set(statuses))}"
+        return None if set(statuses) <= {400, 429} else f"statuses {sorted(set(statuses))}"
+
+    report.check("nginx limits the rate of junk callbacks from one address", callbacks_limited)
+
+    def trickled_upload() -> str | None:
+        """A stranger announcing a 150 MB upload and sending it a byte a second is
+        answered by Kasa (401) at once: nginx streams uploads and stores nothing."""
+        temp = work / "temp" / "body"
+        before = sum(1 for p in temp.rglob("*") if p.is_file()) if temp.is_dir() else 0
+        sock = site.connect(MOBILE, source="127.0.0.71", timeout=20)
+        boundary = "trickle"
+        head = (
+            "POST /user/request/create HTTP/1.1\r\n"
+            f"Host: {MOBILE}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {150 * 1024 * 1024}\r\n\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            'filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        )
+        started = time.monotonic()
+        answer = b""
+        try:
+            sock.sendall(head.encode())
+            sock.settimeout(1)
+            while time.monotonic() - started < 15 and not answer:
+                try:
+                    answer = sock.recv(4096)
+                except TimeoutError:
+                    sock.sendall(b"\xff")
+        finally:
+            sock.close()
+        took = time.monotonic() - started
+        status = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+        if not status.endswith("401 Unauthorized") or took > 5:
+            return f"answered {status!r} after {took:.1f} s"
+        after = sum(1 for p in temp.rglob("*") if p.is_file()) if temp.is_dir() else 0
+        return None if after == before else f"{after - before} body files left in {temp}"
+
+    report.check(
+        "an upload trickled in by a stranger is refused by Kasa at once, nothing stored",
+        trickled_upload,
+    )
 
     def slow_clients() -> str | None:
         results: dict[str, float] = {}
