@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 from click.testing import CliRunner
 
+from kasa.adapters.sql.migrate import upgrade
 from kasa.entrypoints.cli import main
 
 
@@ -175,3 +176,28 @@ def test_serve_refuses_a_production_configuration_with_dev_backends(tmp_path: Pa
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot start: KASA_JWT_SECRET must be set")
     assert "KASA_SMS_BACKEND=console is for development" in result.output
+
+
+def test_serve_all_fails_naming_the_port_it_cannot_listen_on(tmp_path: Path) -> None:
+    """With the admin port taken, `kasa serve all` exits non-zero and says which port,
+    so a supervisor (systemd's Restart=on-failure) sees it; nothing keeps running."""
+    port = free_port_pair()
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", port + 1))
+        taken.listen()
+        env = {**os.environ, "KASA_DATA_DIR": str(tmp_path)}
+        env.pop("KASA_DATABASE_URL", None)
+        upgrade(f"sqlite:///{tmp_path / 'kasa.db'}")
+        done = subprocess.run(
+            [sys.executable, "-m", "kasa.entrypoints.cli", "serve", "all", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port + 1}" in done.stderr
+    with socket.socket() as probe:  # the mobile API is not left running either
+        assert probe.connect_ex(("127.0.0.1", port)) != 0

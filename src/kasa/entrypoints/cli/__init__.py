@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -205,9 +206,15 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 def _serve_both(host: str, port: int, workers: int | None) -> None:
     """The mobile API on ``port`` and the admin API on ``port + 1``, as two processes
-    that stop together (on Ctrl+C, on SIGTERM, or when either of them ends)."""
+    that stop together (on Ctrl+C, on SIGTERM, or when either of them ends). When either
+    cannot listen, or ends by itself, the command fails naming it, so a supervisor sees
+    the failure."""
     import signal
     import subprocess
+
+    apps = (("mobile", port), ("admin", port + 1))
+    for name, number in apps:
+        _require_free(host, number, name)
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -222,14 +229,18 @@ def _serve_both(host: str, port: int, workers: int | None) -> None:
                 *(("--workers", str(workers)) if workers else ()),
             ]
         )
-        for name, number in (("mobile", port), ("admin", port + 1))
+        for name, number in apps
     ]
+    ended: tuple[str, int, int] | None = None
     try:
-        while all(p.poll() is None for p in processes):
-            try:
-                processes[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
+        while ended is None:
+            for (name, number), process in zip(apps, processes, strict=True):
+                code = process.poll()
+                if code is not None:
+                    ended = (name, number, code)
+                    break
+            else:
+                time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
@@ -238,6 +249,27 @@ def _serve_both(host: str, port: int, workers: int | None) -> None:
                 process.terminate()
         for process in processes:
             process.wait(timeout=30)
+    if ended is not None:
+        name, number, code = ended
+        raise click.ClickException(
+            f"the {name} API on {host}:{number} stopped (exit status {code}); "
+            "the other was stopped with it"
+        )
+
+
+def _require_free(host: str, port: int, name: str) -> None:
+    """Refuse at once, naming the port, when an API could not listen on it."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"the {name} API cannot listen on {host}:{port}: {error.strerror}"
+            ) from None
 
 
 @main.group()
