@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from kasa.adapters.memory import Fakes
 from kasa.application.members import MemberData
+from kasa.application.reads import Page, PaymentQuery
 from kasa.application.requests import Assessment
 from kasa.domain.audit import EventType
 from kasa.domain.money import Money
@@ -300,3 +301,25 @@ def test_an_amount_typed_another_way_is_echoed_as_understood(shell: Shell) -> No
     listed = shell("payment", "list", "--min", "300,5", "--json")
     assert [p["amount"] for p in json.loads(listed.stdout)] == ["300.50"]
     assert "min '300,5' read as 300.50 UAH" in listed.stderr
+
+
+def test_money_commands_say_what_they_will_do_and_ask_on_a_terminal(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member_id = shell.fund.approved_member(shell.fund.program(price="300"))
+    negative = shell("payment", "record", str(member_id), "-5")
+    assert negative.exit_code == 1 and negative.output.startswith("Error: amount:"), negative.output
+    assert "dd.mm.YYYY or YYYY-MM-DD" in shell.ok("payment", "record", "--help", staff=None)
+    monkeypatch.setattr("kasa.entrypoints.cli.common.asked", lambda: True)
+    refused = shell("payment", "record", str(member_id), "300", input="n\n")
+    assert refused.exit_code == 1 and "Record 300.00 UAH paid by member" in refused.output
+    assert "Aborted" in refused.output
+    assert shell.fund.staff_payments.list(shell.fund.operator_id, PaymentQuery(), Page()).total == 0
+    agreed = shell("payment", "record", str(member_id), "300", input="y\n")
+    assert agreed.exit_code == 0 and "recorded" in agreed.output
+    skipped = shell("payment", "record", str(member_id), "150", "--yes")
+    assert skipped.exit_code == 0 and "Record" not in skipped.output
+    monkeypatch.setattr("kasa.entrypoints.cli.common.asked", lambda: False)
+    piped = shell("payment", "record", str(member_id), "100")  # piped input never waits
+    assert piped.exit_code == 0 and "recorded" in piped.output
+    assert shell.fund.staff_payments.list(shell.fund.operator_id, PaymentQuery(), Page()).total == 3

@@ -118,6 +118,19 @@ def on_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def asked() -> bool:
+    """Someone is at a terminal to answer a question (piped input never waits)."""
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Say what a command that moves money will do; on a terminal, ask first (``--yes``
+    skips the question). Answering no changes nothing."""
+    if yes or not asked():
+        return
+    click.confirm(question, abort=True)
+
+
 def with_progress(label: str, total: int | None, work: Callable[[Callable[[str], None]], T]) -> T:
     """Run ``work(step)``: a progress bar on a terminal, a plain line per step elsewhere."""
     if not on_terminal():

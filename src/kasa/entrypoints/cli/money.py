@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import click
 
@@ -19,6 +20,7 @@ from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
+    confirm,
     json_option,
     pass_state,
     show,
@@ -111,41 +113,51 @@ def _recorded(recorded: PaymentView) -> None:
     )
 
 
-@payment.command("record")
+DATE_HELP = "dd.mm.YYYY or YYYY-MM-DD; today when not given"
+YES = click.option(
+    "--yes", "-y", is_flag=True, help="Do it without asking (a terminal is asked first)."
+)
+# an amount may be typed negative: it reaches the fund's own check, not click's options
+AMOUNT_COMMAND: dict[str, Any] = {"context_settings": {"ignore_unknown_options": True}}
+
+
+@payment.command("record", **AMOUNT_COMMAND)
 @click.argument("member_id", type=int)
 @click.argument("amount")
-@click.option("--date", "on", help="When the money arrived (today when not given).")
+@click.option("--date", "on", help=f"When the money arrived ({DATE_HELP}).")
+@YES
 @pass_state
-def payment_record(state: CliState, member_id: int, amount: str, on: str | None) -> None:
+def payment_record(state: CliState, member_id: int, amount: str, on: str | None, yes: bool) -> None:
     """Record a member's contribution that arrived outside the gateway."""
     paid_on = day(on, "date") or state.today()
-    _recorded(
-        state.staff.payments().record_top_up(
-            state.staff_id(), member_id, understood(amount), paid_on
-        )
-    )
+    money = understood(amount)
+    confirm(f"Record {money} UAH paid by member {member_id} on {paid_on:%d.%m.%Y}?", yes)
+    _recorded(state.staff.payments().record_top_up(state.staff_id(), member_id, money, paid_on))
 
 
-@payment.command("payout")
+@payment.command("payout", **AMOUNT_COMMAND)
 @click.argument("request_id", type=int)
 @click.argument("amount")
-@click.option("--date", "on", help="When the money was paid (today when not given).")
+@click.option("--date", "on", help=f"When the money was paid ({DATE_HELP}).")
+@YES
 @pass_state
-def payment_payout(state: CliState, request_id: int, amount: str, on: str | None) -> None:
+def payment_payout(
+    state: CliState, request_id: int, amount: str, on: str | None, yes: bool
+) -> None:
     """Record a payout of a request (never past its approved amount)."""
     paid_on = day(on, "date") or state.today()
-    _recorded(
-        state.staff.payments().record_payout(
-            state.staff_id(), request_id, understood(amount), paid_on
-        )
-    )
+    money = understood(amount)
+    confirm(f"Record a payout of {money} UAH on request {request_id}, {paid_on:%d.%m.%Y}?", yes)
+    _recorded(state.staff.payments().record_payout(state.staff_id(), request_id, money, paid_on))
 
 
 @payment.command("approve-payout")
 @click.argument("payment_id", type=int)
+@YES
 @pass_state
-def payment_approve(state: CliState, payment_id: int) -> None:
+def payment_approve(state: CliState, payment_id: int, yes: bool) -> None:
     """Approve a pending four-eyes payout (not the one who recorded it)."""
+    confirm(f"Approve payout {payment_id}: the money is then counted as paid?", yes)
     approved = state.staff.payments().approve_payout(state.staff_id(), payment_id)
     click.echo(f"payout {approved.id} approved: {approved.amount} UAH")
 
