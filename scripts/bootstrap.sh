@@ -33,6 +33,7 @@ make_venv() {
   local python
   python="$(find_python)"
   if [ ! -x "$VENV/bin/python" ]; then
+    echo "kasa: making a virtual environment in $VENV" >&2
     if ! "$python" -m venv "$VENV" >/dev/null 2>&1; then
       rm -rf "$VENV"
       apt_install python3-venv
@@ -47,6 +48,7 @@ install_kasa() {
   make_venv
   local spec="$KASA_ROOT"
   [ -n "$extra" ] && spec="$KASA_ROOT[$extra]"
+  echo "kasa: installing Kasa${extra:+ with its $extra tools} and its pinned libraries (a minute or two the first time)" >&2
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>/dev/null || true
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
     -c "$KASA_ROOT/requirements/constraints.txt" -e "$spec" 2>&1 |

@@ -23,7 +23,8 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_db_upgrade_creates_then_changes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     first = runner.invoke(main, ["db", "upgrade"])
     assert first.exit_code == 0, first.output
-    assert f"revision none -> {head_revision()}" in first.output
+    assert f"created the schema at revision {head_revision()}" in first.output
+    assert "6 identity types, 3 payment types, 4 request statuses" in first.output
     database = tmp_path / "data" / "kasa.db"
     engine = sa.create_engine(f"sqlite:///{database}")
     with engine.connect() as connection:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import attrs
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from kasa.adapters.sql.database import make_engine
-from kasa.adapters.sql.reference import load_reference_data
+from kasa.adapters.sql.reference import REFERENCE, load_reference_data
 
 SCRIPT_LOCATION = "kasa.adapters.sql:migrations"
 
@@ -25,7 +26,10 @@ def alembic_config(url: str) -> Config:
 class UpgradeResult:
     before: str | None
     after: str | None
-    reference_rows: int
+    reference_rows: int  # reference rows this run added or corrected
+    tables: int = 0  # the schema's tables after the run
+    # the reference tables' rows after the run, by table
+    reference: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -62,6 +66,15 @@ def upgrade(url: str) -> UpgradeResult:
             command.upgrade(config, "head")
         with engine.begin() as connection:
             rows = load_reference_data(connection)
+            tables = len(sa.inspect(connection).get_table_names())
+            reference = {
+                name: int(
+                    connection.execute(
+                        sa.select(sa.func.count()).select_from(sa.table(name))
+                    ).scalar_one()
+                )
+                for name in REFERENCE
+            }
     finally:
         engine.dispose()
-    return UpgradeResult(before, current_revision(url), rows)
+    return UpgradeResult(before, current_revision(url), rows, tables, reference)

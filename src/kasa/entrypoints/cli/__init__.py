@@ -85,9 +85,18 @@ def db_upgrade() -> None:
     if not result.changed:
         click.echo(f"{where}: already at revision {result.after}; nothing to do.")
         return
+    if result.before is None:
+        reference = ", ".join(
+            f"{count} {name.replace('_', ' ')}" for name, count in result.reference.items()
+        )
+        click.echo(
+            f"{where}: created the schema at revision {result.after} ({result.tables} "
+            f"tables) with its reference data: {reference}."
+        )
+        return
     click.echo(
-        f"{where}: revision {result.before or 'none'} -> {result.after}; "
-        f"reference data rows written: {result.reference_rows}."
+        f"{where}: revision {result.before} -> {result.after}; "
+        f"reference rows added or corrected: {result.reference_rows}."
     )
 
 
