@@ -149,3 +149,19 @@ def test_a_route_answers_only_to_its_own_spelling(world: MobileWorld, path: str)
     assert world.fakes.sms.sent == []
     right = world.client.post("/user/signin", json={"phone": "+380501112233", "code": "123456"})
     assert right.status_code == 401  # the route's own spelling reaches it
+
+
+def test_a_file_field_sent_as_text_is_refused_in_words(world: MobileWorld) -> None:
+    _, headers = world.sign_up("+380501112233")
+    program_id = world.fund.program()
+    form = {
+        "first_name": "Олена",
+        "last_name": "Коваль",
+        "email": "o@example.com",
+        "program_id": str(program_id),
+        "iban": "UA213223130000026007233566001",
+        "id_1": "null",
+    }
+    files = [("inn", ("a.jpg", JPEG + b"1", "image/jpeg"))]
+    r = world.client.post("/user/profile/create", headers=headers, data=form, files=files)
+    assert r.status_code == 400 and r.json()["errors"]["id_1"] == "must be a file, not text"

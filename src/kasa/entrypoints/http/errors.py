@@ -162,10 +162,16 @@ UNITS = {"str": "characters", "array": "items", "object": "fields"}
 COMPARED = {"<=": "at most", ">=": "at least", "<": "less than", ">": "more than"}
 
 
+UNSUPPORTED = re.compile(r"^Unsupported type: <class '([\w.]+)'>")
+
+
 def in_words(message: str) -> str:
     """A decoder's message in the project's words: ``Expected `str`, got `int```
     becomes "must be text, not a whole number", ``Expected `str` of length <= 200``
     "must be at most 200 characters"; others pass as they are."""
+    unsupported = UNSUPPORTED.match(message)
+    if unsupported:  # a form's file field sent as text
+        return f"must be a file, not {KINDS.get(unsupported.group(1), 'this kind of value')}"
     length = LENGTH.match(message)
     if length:
         kind, compared, n = length.groups()
