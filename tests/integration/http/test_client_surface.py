@@ -254,3 +254,24 @@ def test_a_json_body_is_held_to_the_documented_types(tmp_path: Path) -> None:
             r = client.post("/members", headers=headers, json={**search, **bad})
             assert r.status_code == 400 and r.json()["errors"] == errors, r.text
     kasa.adapters.database().dispose()
+
+
+def test_a_route_answering_a_stored_file_documents_every_kind_of_file(
+    any_app: TestClient[Any],
+) -> None:
+    document = any_app.get("/docs/openapi.json").json()
+    answering_files = {
+        (path, method): set(op["responses"]["200"].get("content", {}))
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if "application/pdf" in op.get("responses", {}).get("200", {}).get("content", {})
+    }
+    expected = {"image/jpeg", "image/png", "application/pdf", "text/plain"}
+    assert answering_files and all(kinds == expected for kinds in answering_files.values())
+    plain_text_only = [
+        (path, method)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if set(op.get("responses", {}).get("200", {}).get("content", {})) == {"text/plain"}
+    ]
+    assert plain_text_only == []  # a file route no longer says only text/plain

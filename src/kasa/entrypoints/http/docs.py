@@ -10,16 +10,17 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from litestar import Litestar, get
+from litestar import Litestar, MediaType, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import RequestBody
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, RequestBody, Schema
 from litestar.params import PathParameter
 from litestar.response import File
 from litestar.routes import HTTPRoute
 
 from kasa import __version__
+from kasa.domain.files import ContentType
 from kasa.entrypoints.http.auth import SECURITY_COMPONENTS
 
 DOCS = "/docs"
@@ -94,3 +95,20 @@ def optional_bodies(app: Litestar) -> None:
             body = operation.request_body if operation is not None else None
             if isinstance(body, RequestBody) and (path, method) in optional:
                 body.required = False
+
+
+def file_answers(app: Litestar) -> None:
+    """A route that answers with a stored file says each kind of file it may be (JPEG,
+    PNG, PDF or plain text), not only the one media type Litestar takes from the route."""
+    if app.openapi_config is None:
+        return
+    for item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "post"):
+            operation = getattr(item, method)
+            answers = operation.responses if operation is not None else None
+            found = (answers or {}).get("200")
+            content = getattr(found, "content", None)
+            if found is None or not content or set(content) != {MediaType.TEXT.value}:
+                continue
+            schema = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            found.content = {kind.value: OpenAPIMediaType(schema=schema) for kind in ContentType}
