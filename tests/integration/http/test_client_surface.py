@@ -275,3 +275,21 @@ def test_a_route_answering_a_stored_file_documents_every_kind_of_file(
         if set(op.get("responses", {}).get("200", {}).get("content", {})) == {"text/plain"}
     ]
     assert plain_text_only == []  # a file route no longer says only text/plain
+
+
+def test_what_the_schema_allows_is_what_the_route_takes(tmp_path: Path) -> None:
+    """Bounds a route keeps are in its schema: an amount that must be more than zero is
+    `exclusiveMinimum: 0`, a login and a member's phone have their patterns (so an empty
+    one is invalid by the schema, not only by the route)."""
+    kasa, _ = build_kasa(tmp_path)
+    with TestClient(create_admin_app(kasa)) as client:
+        schemas = client.get("/docs/openapi.json").json()["components"]["schemas"]
+    amount = schemas["ManualPayment"]["properties"]["amount"]
+    assert amount["exclusiveMinimum"] == 0 and "minimum" not in amount
+
+    def pattern(schema: dict[str, Any]) -> str:
+        return str(schema.get("pattern") or schema["oneOf"][0]["pattern"])
+
+    login = pattern(schemas["StaffChanges"]["properties"]["login"])
+    phone = pattern(schemas["MemberEdit"]["properties"]["phone"])
+    assert login.startswith("^[A-Za-z0-9]") and phone == r"^\+[1-9][0-9]{7,14}$"

@@ -14,7 +14,7 @@ from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.payments import PaymentType
 from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
-from kasa.entrypoints.http.fields import DATE_IN, EMAIL, LOGIN, MAX_ID, Id, doc
+from kasa.entrypoints.http.fields import DATE_IN, E164, EMAIL, LOGIN, MAX_ID, POSITIVE, Id, doc
 
 Offset = Annotated[int, doc("How many to skip (for paging).", ge=0, le=10**9)]
 Limit = Annotated[int, doc("How many at most, 1 to 500.", ge=1, le=500)]
@@ -72,7 +72,17 @@ class StaffChanges(msgspec.Struct):
     id: Annotated[Id, doc("The staff user's id.")]
     email: Annotated[str | None, doc(f"E-mail address; empty clears it{OptionalText}.")] = None
     is_active: Annotated[bool | None, doc(f"false switches the account off{OptionalText}.")] = None
-    login: Annotated[str | None, doc(f"A new login{OptionalText}.")] = None
+    login: (
+        Annotated[
+            str,
+            doc(
+                "A new login: latin letters, digits, `.`, `_`, `-`; at most 32 characters;"
+                " unchanged when missing.",
+                pattern=LOGIN,
+            ),
+        ]
+        | None
+    ) = None
     name: Annotated[str | None, doc(f"The person's name{OptionalText}.")] = None
     phone: Annotated[str | None, doc(f"Phone (E.164); empty clears it{OptionalText}.")] = None
     role: Annotated[Role | None, doc(f"{ROLE} Unchanged when missing.")] = None
@@ -164,7 +174,9 @@ class MemberEdit(msgspec.Struct):
     ) = None
     passport_data: Annotated[str | None, doc(f"Passport series and number{OptionalText}.")] = None
     inn: Annotated[str | None, doc(f"The tax number (RNOKPP), 10 digits{OptionalText}.")] = None
-    phone: Annotated[str | None, doc(f"The member's phone (E.164){OptionalText}.")] = None
+    phone: (
+        Annotated[str, doc(f"The member's phone (E.164){OptionalText}.", pattern=E164)] | None
+    ) = None
     is_active: Annotated[
         bool | None, doc("false blocks the member, true unblocks; unchanged when missing.")
     ] = None
@@ -187,7 +199,11 @@ class ProgramForm(msgspec.Struct):
         | None
     ) = None
     month_price: Annotated[
-        Decimal | None, doc("The price of 30 days in hryvnias (required for a new program).")
+        Decimal | None,
+        doc(
+            "The price of 30 days in hryvnias, more than 0 (required for a new program).",
+            extra={POSITIVE: True},
+        ),
     ] = None
     program_file: Annotated[
         str | None, doc("The stored name of an uploaded terms file to use as the terms.")
@@ -209,7 +225,10 @@ class ManualPayment(msgspec.Struct):
     member: MemberIdField
     type: Annotated[PaymentType, doc("`top_up`, `payout` or `partial_payout`.")]
     date: Annotated[str, doc("When the money moved, `YYYY-MM-DD`.", pattern=DATE_IN)]
-    amount: Annotated[Decimal, doc("How much, in hryvnias: more than 0, two decimals at most.")]
+    amount: Annotated[
+        Decimal,
+        doc("How much, in hryvnias: more than 0, two decimals at most.", extra={POSITIVE: True}),
+    ]
     request: PaidRequest | None = None
 
 
@@ -255,7 +274,11 @@ class RequestChanges(msgspec.Struct):
     ] = None
     suma: Annotated[
         Decimal | None,
-        doc(f"The approved amount in hryvnias (not below what is paid out){OptionalText}."),
+        doc(
+            f"The approved amount in hryvnias, more than 0 (not below what is paid out)"
+            f"{OptionalText}.",
+            extra={POSITIVE: True},
+        ),
     ] = None
     status: Annotated[
         RequestStatus | None,

@@ -18,6 +18,7 @@ from kasa.entrypoints.http.fields import (
     DATE_IN,
     E164,
     MONEY_OUT,
+    POSITIVE,
     UA_IBAN,
     Code,
     Id,
@@ -245,7 +246,8 @@ class TopUp(msgspec.Struct):
         Decimal,
         doc(
             "How much to pay, in hryvnias: more than 0, at most two decimals. Every"
-            " 30 days of membership cost the program's monthly price."
+            " 30 days of membership cost the program's monthly price.",
+            extra={POSITIVE: True},
         ),
     ]
 
