@@ -73,7 +73,7 @@ async def export(
         QueryParameter(
             description="Requests: only these request statuses (`opened`, `awaiting_agent`,"
             " `awaiting_client`, `closed`); members: only these member statuses"
-            " (`registered`, `pending_review`, `approved`, `blocked`)."
+            " (`registered`, `pending_review`, `approved`, `blocked`). Empty: no filter."
         ),
     ] = None,
     words: Annotated[str | None, QueryParameter(name="query")] = None,
@@ -90,7 +90,9 @@ async def export(
     """CSV for the accountant (UTF-8 with a byte order mark, a header row), with the
     filters of the list routes: payments by ``type``, dates, amounts and ``certificate``;
     requests by ``query``, dates and ``status`` (all statuses when none is given);
-    members by ``query`` (every word in any field) and ``status``."""
+    members by ``query`` (every word in any field) and ``status``. An empty ``status``
+    (``status=``) is no filter, as if it were not given."""
+    status = [given for given in status or () if given.strip()] or None
     if kind == "payments.csv":
         filters = i.PaymentFilter(
             type=sorted(type or ()),
