@@ -286,6 +286,9 @@ def test_what_the_schema_allows_is_what_the_route_takes(tmp_path: Path) -> None:
         schemas = client.get("/docs/openapi.json").json()["components"]["schemas"]
     amount = schemas["ManualPayment"]["properties"]["amount"]
     assert amount["exclusiveMinimum"] == 0 and "minimum" not in amount
+    for where, name in (("RequestChanges", "suma"), ("ProgramForm", "month_price")):
+        number = schemas[where]["properties"][name]["oneOf"][0]  # it may be left out
+        assert number["exclusiveMinimum"] == 0 and "minimum" not in number, where
 
     def pattern(schema: dict[str, Any]) -> str:
         return str(schema.get("pattern") or schema["oneOf"][0]["pattern"])

@@ -21,7 +21,14 @@ from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.auth import TokenCheck, signed_in, subject
 from kasa.entrypoints.http.common import health, live
 from kasa.entrypoints.http.dependencies import resolve_dependencies_in_order
-from kasa.entrypoints.http.docs import docs_asset, file_answers, openapi, optional_bodies
+from kasa.entrypoints.http.docs import (
+    docs_asset,
+    every_struct,
+    file_answers,
+    openapi,
+    optional_bodies,
+    positive_amounts,
+)
 from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
 from kasa.entrypoints.http.fields import Hryvnias
 from kasa.entrypoints.http.middleware import answer_headers, request_context
@@ -102,6 +109,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     list_every_method(app)
     optional_bodies(app)
     file_answers(app)
+    positive_amounts(app, every_struct())
     app.state.tokens = kasa.adapters.tokens()
     app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
     app.state.body_limits = limits

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_type_hints
 
+import msgspec
 from litestar import Litestar, MediaType, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
@@ -22,6 +24,7 @@ from litestar.routes import HTTPRoute
 from kasa import __version__
 from kasa.domain.files import ContentType
 from kasa.entrypoints.http.auth import SECURITY_COMPONENTS
+from kasa.entrypoints.http.fields import POSITIVE
 
 DOCS = "/docs"
 ASSETS = f"{DOCS}/assets"
@@ -112,3 +115,36 @@ def file_answers(app: Litestar) -> None:
                 continue
             schema = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
             found.content = {kind.value: OpenAPIMediaType(schema=schema) for kind in ContentType}
+
+
+def positive_amounts(app: Litestar, structs: Iterable[type[msgspec.Struct]]) -> None:
+    """An amount a route refuses at zero says so (``exclusiveMinimum: 0``) also where it
+    may be left out (``X | None``): Litestar documents those without the field's
+    metadata."""
+    if app.openapi_config is None:
+        return
+    components = app.openapi_schema.components.schemas or {}
+    for struct in structs:
+        schema = components.get(struct.__name__)
+        if schema is None or not schema.properties:
+            continue
+        hints = get_type_hints(struct, include_extras=True)
+        for name, hint in hints.items():
+            metas = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, msgspec.Meta)]
+            if not any((m.extra or {}).get(POSITIVE) for m in metas):
+                continue
+            found = schema.properties.get(name)
+            for branch in [found, *(getattr(found, "one_of", None) or [])]:
+                if isinstance(branch, Schema) and branch.type == OpenAPIType.NUMBER:
+                    branch.minimum, branch.exclusive_minimum = None, 0
+
+
+def every_struct() -> list[type[msgspec.Struct]]:
+    """Every msgspec Struct class defined so far (the APIs' bodies among them)."""
+    found: list[type[msgspec.Struct]] = []
+    waiting: list[type[msgspec.Struct]] = [msgspec.Struct]
+    while waiting:
+        for sub in waiting.pop().__subclasses__():
+            found.append(sub)
+            waiting.append(sub)
+    return found
