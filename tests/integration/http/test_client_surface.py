@@ -296,3 +296,20 @@ def test_what_the_schema_allows_is_what_the_route_takes(tmp_path: Path) -> None:
     login = pattern(schemas["StaffChanges"]["properties"]["login"])
     phone = pattern(schemas["MemberEdit"]["properties"]["phone"])
     assert login.startswith("^[A-Za-z0-9]") and phone == r"^\+[1-9][0-9]{7,14}$"
+
+
+def test_no_path_parameter_may_be_left_out(any_app: TestClient[Any]) -> None:
+    """A route with and without an id is two operations: a generated client cannot call
+    an operation whose path parameter is nullable."""
+    document = any_app.get("/docs/openapi.json").json()
+    nullable = [
+        (path, method, parameter["name"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+        and (not parameter.get("required") or "null" in json.dumps(parameter.get("schema", {})))
+    ]
+    assert nullable == []
+    if "/user/{user_id}" in document["paths"]:
+        assert {"/user", "/user/{user_id}"} <= set(document["paths"])

@@ -47,21 +47,28 @@ async def sign_in(
     return c.SignInOut(access_token=session.access_token, user=p.signed_in_user(session.user))
 
 
+@STAFF.get("/user", caller=ADMIN)
+async def users(
+    staff_id: NamedDependency[int],
+    staff_accounts: NamedDependency[StaffAccounts],
+) -> c.StaffList:
+    """Every staff account (admin only)."""
+    found = await read(staff_accounts.list, staff_id)
+    return c.StaffList(data=[p.staff_user(u) for u in found])
+
+
 @STAFF.get(
-    ["/user", "/user/{user_id:int}"],
+    "/user/{user_id:int}",
     404,
     caller=ADMIN,
     meaning={404: NO_STAFF_USER},
 )
-async def users(
+async def user_one(
     staff_id: NamedDependency[int],
     staff_accounts: NamedDependency[StaffAccounts],
-    user_id: Annotated[int | None, PathParameter(ge=1, le=MAX_ID)] = None,
+    user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The staff user's id.")],
 ) -> c.StaffList:
-    """Staff accounts (admin only)."""
-    if user_id is None:
-        found = await read(staff_accounts.list, staff_id)
-        return c.StaffList(data=[p.staff_user(u) for u in found])
+    """One staff account, as a list of one (admin only)."""
     return c.StaffList(data=[p.staff_user(await read(staff_accounts.get, staff_id, user_id))])
 
 
