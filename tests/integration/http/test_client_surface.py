@@ -313,3 +313,17 @@ def test_no_path_parameter_may_be_left_out(any_app: TestClient[Any]) -> None:
     assert nullable == []
     if "/user/{user_id}" in document["paths"]:
         assert {"/user", "/user/{user_id}"} <= set(document["paths"])
+
+
+def test_every_summary_is_a_whole_sentence_without_markup(any_app: TestClient[Any]) -> None:
+    document = any_app.get("/docs/openapi.json").json()
+    summaries = [
+        operation["summary"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if "summary" in operation
+    ]
+    assert summaries
+    for summary in summaries:
+        assert summary.endswith(".") and summary[0].isupper(), summary
+        assert "`" not in summary and "**" not in summary, summary

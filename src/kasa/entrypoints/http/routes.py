@@ -96,10 +96,28 @@ def described(doc: str | None, caller: str, answers: Mapping[int, ResponseSpec])
 Decorate = Callable[[Callable[..., Any]], HTTPRouteHandler]
 
 
+SUMMARY_LENGTH = 100
+
+
 def summary_of(doc: str | None) -> str | None:
-    """A route's summary: the first sentence of its docstring."""
-    text = " ".join((doc or "").split())
-    return text.split(". ")[0].rstrip(".")[:80] or None
+    """A route's summary: the first sentence of its docstring, without markup, as a whole
+    sentence; a long one ends at its first clause (before a ``:`` or ``;``)."""
+    text = " ".join((doc or "").replace("`", "").split())
+    sentence = text.split(". ")[0].rstrip(".").strip()
+    if len(sentence) > SUMMARY_LENGTH:
+        sentence = _first_clause(sentence)
+    return f"{sentence}." if sentence else None
+
+
+def _first_clause(sentence: str) -> str:
+    """A sentence up to its first ``:`` or ``;`` outside parentheses (all of it when it
+    has none)."""
+    depth = 0
+    for at, char in enumerate(sentence):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char in ":;" and depth == 0:
+            return sentence[:at].rstrip(" ,")
+    return sentence
 
 
 @attrs.define
