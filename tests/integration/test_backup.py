@@ -497,3 +497,42 @@ def test_a_snapshot_folder_others_may_write_into_is_refused(
     with pytest.raises(BackupError, match="writable by its owner alone"):
         source.snapshots().create(shared)
     assert list(shared.iterdir()) == []
+
+
+def test_a_snapshot_holds_the_token_secret_only_when_asked_and_never_the_backup_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = Place(f"sqlite:///{tmp_path / 'a' / 'kasa.db'}", tmp_path / "a" / "files")
+    source.files.parent.mkdir(parents=True)
+    kasa, _, _ = build_fund(source, tmp_path / "settings")
+    kasa.adapters.database().dispose()
+    backup_key, jwt_secret = "backup-key-" + "k" * 40, "jwt-secret-" + "0123456789abcdef" * 3
+    for name, value in (
+        ("KASA_DATABASE_URL", source.url),
+        ("KASA_FILES_DIR", str(source.files)),
+        ("KASA_DATA_DIR", str(tmp_path / "a")),
+        ("KASA_BACKUP_KEY", backup_key),
+        ("KASA_JWT_SECRET", jwt_secret),
+    ):
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    plain = runner.invoke(main, ["backup", "create", str(tmp_path / "plain")])
+    assert plain.exit_code == 0 and "does not hold the token-signing secret" in plain.output
+    assert not (tmp_path / "plain" / "secrets.json").exists()
+    held = runner.invoke(main, ["backup", "create", str(tmp_path / "held"), "--with-secrets"])
+    assert held.exit_code == 0 and "holds the token-signing secret" in held.output
+    secrets = tmp_path / "held" / "secrets.json"
+    assert json.loads(secrets.read_text()) == {"KASA_JWT_SECRET": jwt_secret}
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    assert json.loads((tmp_path / "held" / "manifest.json").read_text())["holds_secrets"]
+    for snapshot in ("plain", "held"):  # the key that signs them is in neither
+        for path in (tmp_path / snapshot).rglob("*"):
+            if path.is_file():
+                assert backup_key.encode() not in path.read_bytes(), path
+    checked = runner.invoke(main, ["backup", "verify", str(tmp_path / "held")])
+    assert checked.exit_code == 0 and "intact" in checked.output
+    target = empty_place(tmp_path, "b")
+    monkeypatch.setenv("KASA_DATABASE_URL", target.url)
+    monkeypatch.setenv("KASA_FILES_DIR", str(target.files))
+    restored = runner.invoke(main, ["backup", "restore", str(tmp_path / "held")])
+    assert restored.exit_code == 0 and "set KASA_JWT_SECRET from" in restored.output

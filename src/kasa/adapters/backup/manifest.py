@@ -19,6 +19,7 @@ from kasa.adapters.files import private_file
 
 FORMAT = "kasa-snapshot/2"  # /2: signed
 MANIFEST = "manifest.json"
+SECRETS = "secrets.json"
 CHUNK = 1024 * 1024
 
 
@@ -42,6 +43,8 @@ class Manifest:
     dump_sha256: str
     tables: dict[str, int]
     files: dict[str, FileEntry]
+    # the snapshot holds the token-signing secret (``--with-secrets``), in SECRETS
+    holds_secrets: bool = False
 
     @property
     def rows(self) -> int:
@@ -95,6 +98,7 @@ class Manifest:
                     _relative(str(k)): FileEntry(str(v["sha256"]), int(v["size"]))
                     for k, v in data["files"].items()
                 },
+                holds_secrets=bool(data.get("holds_secrets", False)),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackupError(f"{path} cannot be read: {error}") from error

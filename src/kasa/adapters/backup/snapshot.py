@@ -10,6 +10,7 @@ and the schema revision against the migrations this Kasa knows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from kasa.adapters.backup.databases import (
 )
 from kasa.adapters.backup.manifest import (
     CHUNK,
+    SECRETS,
     BackupError,
     FileEntry,
     Manifest,
@@ -58,7 +60,12 @@ class Snapshots:
         return archive_for(self.database_url)
 
     # -- create -----------------------------------------------------------------------
-    def create(self, folder: Path, steps: Steps = quietly) -> Manifest:
+    def create(
+        self, folder: Path, steps: Steps = quietly, secrets: dict[str, str] | None = None
+    ) -> Manifest:
+        """Write a snapshot into ``folder`` (new or empty). ``secrets`` (the token-signing
+        secret) go into it only when given: the snapshot is then readable by its owner
+        alone and its manifest says it holds them."""
         if folder.exists():
             _require_private(folder)
             if any(folder.iterdir()):
@@ -88,6 +95,7 @@ class Snapshots:
             dump_sha256=sha256_of(dump),
             tables=contents.tables,
             files=files,
+            holds_secrets=bool(secrets),
         )
         missing = self._unnamed(contents.stored_names, files)
         if missing:
@@ -95,6 +103,8 @@ class Snapshots:
                 f"{len(missing)} files the database names are not in the file store "
                 f"{self.files_dir}, e.g. {missing[0]}"
             )
+        if secrets:
+            write_privately(folder / SECRETS, [json.dumps(secrets, indent=1).encode()])
         manifest.write(folder, self.key)
         return manifest
 

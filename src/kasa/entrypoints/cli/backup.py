@@ -33,11 +33,31 @@ def backup() -> None:
 
 @backup.command("create")
 @FOLDER
-def backup_create(folder: Path) -> None:
-    """Write a snapshot into FOLDER (new or empty), while the APIs go on serving."""
+@click.option(
+    "--with-secrets",
+    is_flag=True,
+    help="Also keep the token-signing secret in the snapshot (secrets.json), so that "
+    "members and staff stay signed in after a restore on a new server.",
+)
+def backup_create(folder: Path, with_secrets: bool) -> None:
+    """Write a snapshot into FOLDER (new or empty), while the APIs go on serving. The
+    snapshot never holds KASA_BACKUP_KEY, and holds the token-signing secret only with
+    --with-secrets."""
+    settings: Settings = load_settings(warn=False)
+    secrets = {"KASA_JWT_SECRET": settings.secret()} if with_secrets else None
     with _snapshots() as (snapshots, steps):
-        manifest = snapshots.create(folder, steps)
+        manifest = snapshots.create(folder, steps, secrets)
     click.echo(f"{folder}: {_summary(manifest)}")
+    if manifest.holds_secrets:
+        click.echo(
+            "it holds the token-signing secret (secrets.json): keep it as safe as the "
+            "server's environment file"
+        )
+    else:
+        click.echo(
+            "it does not hold the token-signing secret: carry KASA_JWT_SECRET to a new "
+            "server too, or everyone signs in again after a restore"
+        )
 
 
 @backup.command("verify")
@@ -59,6 +79,11 @@ def backup_restore(folder: Path) -> None:
     with _snapshots() as (snapshots, steps):
         manifest = snapshots.restore(folder, steps)
     click.echo(f"restored {folder}: {_summary(manifest)}")
+    if manifest.holds_secrets:
+        click.echo(
+            f"the snapshot holds the token-signing secret: set KASA_JWT_SECRET from "
+            f"{folder / 'secrets.json'} on this server to keep everyone signed in"
+        )
 
 
 def _summary(manifest: Manifest) -> str:
