@@ -332,7 +332,7 @@ def test_payments_registry_filters_are_anded_and_paged(world: AdminWorld) -> Non
     c, h = world.client, world.operator
     alice, bob = approved_member(world), approved_member(world)
     today = world.fund.clock.today().isoformat()
-    for member, amount in ((alice, "300"), (alice, "50"), (bob, "300")):
+    for member, amount in ((alice, 300), (alice, 50), (bob, 300)):
         r = c.put(
             "/payment",
             headers=h,

@@ -327,3 +327,28 @@ def test_every_summary_is_a_whole_sentence_without_markup(any_app: TestClient[An
     for summary in summaries:
         assert summary.endswith(".") and summary[0].isupper(), summary
         assert "`" not in summary and "**" not in summary, summary
+
+
+def test_an_amount_is_a_json_number_never_text(world: MobileWorld, tmp_path: Path) -> None:
+    """`"300"` is not the number the document asks for; `300` and `300.5` are."""
+    world.fund.approved_member()
+    member_id, headers = world.sign_up("+380501117777")
+    text = world.client.post("/user/payments/liqpay", headers=headers, json={"amount": "300"})
+    assert text.status_code == 400
+    assert text.json()["errors"] == {"amount": "must be a number, not text"}
+    number = world.client.post("/user/payments/liqpay", headers=headers, json={"amount": 300})
+    assert number.status_code == 422  # past the schema: this member has not submitted yet
+    kasa, fakes = build_kasa(tmp_path / "admin")
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    fund.accounts.create(None, login="chief", role=Role.ADMIN, password="a long password 1")
+    staff = {
+        "Authorization": "Bearer "
+        + fund.accounts.sign_in("chief", "a long password 1").access_token
+    }
+    payment = {"member": member_id, "type": "top_up", "date": "2026-01-15", "amount": "300"}
+    with TestClient(create_admin_app(kasa)) as client:
+        r = client.put("/payment", headers=staff, json=payment)
+        assert r.status_code == 400 and r.json()["errors"] == {
+            "amount": "must be a number, not text"
+        }
+    kasa.adapters.database().dispose()

@@ -321,7 +321,7 @@ def test_top_up_callback_replay_and_lists(world: MobileWorld) -> None:
 
 def test_callback_refusals(world: MobileWorld) -> None:
     _, headers = approved(world, "+380501112233")
-    world.client.post("/user/payments/liqpay", json={"amount": "100.5"}, headers=headers)
+    world.client.post("/user/payments/liqpay", json={"amount": 100.5}, headers=headers)
     order_id = world.fakes.gateway.checkouts[-1]["order_id"]
     data, signature = world.fakes.gateway.callback(order_id, "100.50")
     flipped = signature[:-3] + ("A" if signature[-3] != "A" else "B") + signature[-2:]
@@ -592,7 +592,7 @@ def test_a_members_whole_journey_over_http(world: MobileWorld) -> None:
     world.fund.approve(member_id)
     assert c.get("/user/profile/get", headers=headers).json()["is_active"] is True
 
-    checkout = c.post("/user/payments/liqpay", json={"amount": "300.00"}, headers=headers).json()
+    checkout = c.post("/user/payments/liqpay", json={"amount": 300.00}, headers=headers).json()
     order_id = json.loads(base64.b64decode(checkout["data"]))["order_id"]
     callback = dict(
         zip(("data", "signature"), world.fakes.gateway.callback(order_id, "300"), strict=True)

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 import attrs
 import msgspec
+import msgspec.inspect
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -271,6 +272,34 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         message, _, where = str(error).partition(" - at `$")
         key = where.rstrip("`").lstrip(".") or "body"
         raise ValidationException(extra=[{"message": message, "key": key}]) from None
+    text = amount_as_text(decoded, msgspec.inspect.type_info(wanted))
+    if text is not None:  # msgspec takes a decimal from a string too; the document does not
+        raise ValidationException(extra=[{"message": "Expected `decimal`, got `str`", "key": text}])
+
+
+def amount_as_text(value: Any, kind: Any, path: str = "") -> str | None:
+    """Where the body gives an amount (a decimal) as a JSON string, or ``None``."""
+    inspect = msgspec.inspect
+    if isinstance(kind, inspect.Metadata):  # an annotated type: its documentation
+        return amount_as_text(value, kind.type, path)
+    if isinstance(kind, inspect.DecimalType):
+        return (path or "body") if isinstance(value, str) else None
+    if isinstance(kind, inspect.UnionType):
+        found = [amount_as_text(value, t, path) for t in kind.types]
+        return found[0] if found and all(found) else None
+    if isinstance(kind, inspect.StructType) and isinstance(value, dict):
+        for field in kind.fields:
+            if field.encode_name in value:
+                where = f"{path}.{field.encode_name}" if path else field.encode_name
+                inside = amount_as_text(value[field.encode_name], field.type, where)
+                if inside is not None:
+                    return inside
+    if isinstance(kind, inspect.ListType | inspect.SetType) and isinstance(value, list):
+        for n, item in enumerate(value):
+            inside = amount_as_text(item, kind.item_type, f"{path}[{n}]")
+            if inside is not None:
+                return inside
+    return None
 
 
 def json_body_type(handler: Any) -> Any:
