@@ -69,6 +69,7 @@ CHANGE_EVENTS = {
     Change.FAILED: EventType.PAYMENT_FAILED,
     Change.REVERSED: EventType.PAYMENT_REVERSED,
     Change.EXPIRED: EventType.PAYMENT_EXPIRED,
+    Change.AFTER_REVERSAL: EventType.CALLBACK_AFTER_REVERSAL,
 }
 
 
@@ -128,22 +129,15 @@ class GatewayCallbacks:
             # a reversal is dated when the fund hears of it; a success when it was paid
             at = now if notice.outcome is GatewayOutcome.REVERSED else notice.paid_at or now
             change = payment.apply_outcome(notice.outcome, at, notice.raw_status)
-            if change is Change.AFTER_REVERSAL:
-                audit(
-                    uow,
-                    EventType.CALLBACK_AFTER_REVERSAL,
-                    Actor.system(),
-                    ObjectKind.PAYMENT,
-                    payment.id,
-                    now,
-                    order_id=payment.payment_identifier,
-                    gateway_status=notice.raw_status,
-                )
-            elif change is not Change.NONE:
+            if change is not Change.NONE:
                 if change is Change.CONFIRMED:
                     extend_membership(uow, self.clock, member, payment)
                 elif change is Change.REVERSED:
                     take_back(uow, self.clock, member, payment)
+                # a success after a reversal changes nothing: audited as ignored
+                moved = (
+                    {} if change is Change.AFTER_REVERSAL else {"extended_to": member.paid_until}
+                )
                 audit(
                     uow,
                     CHANGE_EVENTS[change],
@@ -153,7 +147,7 @@ class GatewayCallbacks:
                     now,
                     order_id=payment.payment_identifier,
                     gateway_status=notice.raw_status,
-                    extended_to=member.paid_until,
+                    **moved,
                 )
             uow.commit()
             return CallbackResult(payment, change)

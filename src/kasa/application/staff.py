@@ -27,7 +27,7 @@ from kasa.domain.errors import (
     PermissionDenied,
 )
 from kasa.domain.staff import Role, StaffUser, check_password_policy, staff_login
-from kasa.domain.throttle import counter_key
+from kasa.domain.throttle import Counter, counter_key
 from kasa.domain.values import Email, Phone
 
 WRONG_LOGIN = "Wrong login or password."
@@ -87,16 +87,10 @@ class StaffAccounts:
         a password check too, so its answer takes as long as a wrong password's.
         """
         now = self.clock.now()
-        settings = self.settings
         key = (login or "").strip().lower()
-        window = timedelta(seconds=settings.staff_failure_window_seconds)
-        limits = {counter_key("staff-login", key): settings.staff_failures_per_login}
-        if address:
-            limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
+        window = timedelta(seconds=self.settings.staff_failure_window_seconds)
         with self.uow() as uow:
-            counters = uow.counters.locked(limits)
-            for name, limit in limits.items():
-                counters[name].check(limit, now, window, TOO_MANY_FAILURES)
+            counters = self._failures(uow, key, address, now)
             user = uow.staff.by_login(key) if key else None
             stored = user.password_hash if user is not None else self._decoy
             ok = self.passwords.verify(stored, password) and user is not None
@@ -316,14 +310,8 @@ class StaffAccounts:
         address: str,
         now: datetime,
     ) -> None:
-        settings = self.settings
-        window = timedelta(seconds=settings.staff_failure_window_seconds)
-        limits = {counter_key("staff-login", user.login): settings.staff_failures_per_login}
-        if address:
-            limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
-        counters = uow.counters.locked(limits)
-        for name, limit in limits.items():
-            counters[name].check(limit, now, window, TOO_MANY_FAILURES)
+        window = timedelta(seconds=self.settings.staff_failure_window_seconds)
+        counters = self._failures(uow, user.login, address, now)
         if old_password and self.passwords.verify(user.password_hash, old_password):
             return
         assert user.id is not None
@@ -341,6 +329,21 @@ class StaffAccounts:
         )
         uow.commit()
         raise AuthenticationFailed("The old password is wrong.")
+
+    def _failures(
+        self, uow: UnitOfWork, login: str, address: str, now: datetime
+    ) -> dict[str, Counter]:
+        """The failed sign-in counters of a login and an address, locked; refused with
+        429 when either is at its limit."""
+        settings = self.settings
+        window = timedelta(seconds=settings.staff_failure_window_seconds)
+        limits = {counter_key("staff-login", login): settings.staff_failures_per_login}
+        if address:
+            limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
+        counters = uow.counters.locked(limits)
+        for name, limit in limits.items():
+            counters[name].check(limit, now, window, TOO_MANY_FAILURES)
+        return counters
 
     def reset_password(self, login: str, password: str | None = None) -> str:
         """The server's operator sets a staff user's password (the command line); without
