@@ -98,6 +98,13 @@ def optional_bodies(app: Litestar) -> None:
             body = operation.request_body if operation is not None else None
             if isinstance(body, RequestBody) and (path, method) in optional:
                 body.required = False
+                # left out is how a client omits it: no null body besides (generated
+                # clients otherwise send their "unset" marker as the body)
+                for media in (body.content or {}).values():
+                    one_of = getattr(media.schema, "one_of", None) or []
+                    kept = [s for s in one_of if getattr(s, "type", None) != OpenAPIType.NULL]
+                    if one_of and len(kept) == 1:
+                        media.schema = kept[0]
 
 
 def file_answers(app: Litestar) -> None:
