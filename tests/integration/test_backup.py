@@ -248,12 +248,18 @@ def test_a_snapshot_taken_while_members_write_and_one_at_rest_restore_whole(
 
 @pytest.fixture
 def snapshot(tmp_path: Path) -> tuple[Place, Path, Manifest]:
+    source = sqlite_fund(tmp_path)
+    folder = tmp_path / "snap"
+    return source, folder, source.snapshots().create(folder)
+
+
+def sqlite_fund(tmp_path: Path) -> Place:
+    """A fund built on SQLite in ``tmp_path / "a"``."""
     source = Place(f"sqlite:///{tmp_path / 'a' / 'kasa.db'}", tmp_path / "a" / "files")
     source.files.parent.mkdir(parents=True)
     kasa, _, _ = build_fund(source, tmp_path / "settings")
     kasa.adapters.database().dispose()
-    folder = tmp_path / "snap"
-    return source, folder, source.snapshots().create(folder)
+    return source
 
 
 def empty_place(tmp_path: Path, name: str) -> Place:
@@ -316,10 +322,7 @@ def test_a_snapshot_goes_only_into_a_new_or_empty_folder(
 def test_the_command_line_creates_verifies_and_restores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = Place(f"sqlite:///{tmp_path / 'a' / 'kasa.db'}", tmp_path / "a" / "files")
-    source.files.parent.mkdir(parents=True)
-    kasa, _, _ = build_fund(source, tmp_path / "settings")
-    kasa.adapters.database().dispose()
+    source = sqlite_fund(tmp_path)
     runner = CliRunner()
     monkeypatch.setenv("KASA_DATABASE_URL", source.url)
     monkeypatch.setenv("KASA_FILES_DIR", str(source.files))
@@ -502,10 +505,7 @@ def test_a_snapshot_folder_others_may_write_into_is_refused(
 def test_a_snapshot_holds_the_token_secret_only_when_asked_and_never_the_backup_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = Place(f"sqlite:///{tmp_path / 'a' / 'kasa.db'}", tmp_path / "a" / "files")
-    source.files.parent.mkdir(parents=True)
-    kasa, _, _ = build_fund(source, tmp_path / "settings")
-    kasa.adapters.database().dispose()
+    source = sqlite_fund(tmp_path)
     backup_key, jwt_secret = "backup-key-" + "k" * 40, "jwt-secret-" + "0123456789abcdef" * 3
     for name, value in (
         ("KASA_DATABASE_URL", source.url),
