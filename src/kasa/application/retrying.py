@@ -4,9 +4,10 @@ Two transactions that wait on each other (a deadlock), a lock held past the data
 wait limit, or an SQLite database busy past its timeout make the database abort a unit of
 work; a pooled connection the server dropped fails the first statement sent on it. In
 each case nothing of the unit of work was kept, so running the same use case again (on a
-fresh connection) is safe and is what the caller wants. The unit of work says so by raising ``Aborted``; ``retried`` runs the call
-again, a few times with a short random pause so that the two rivals do not meet again,
-and only then gives up with ``Busy`` (an answer the caller may retry later).
+fresh connection) is safe and is what the caller wants. The unit of work says so by
+raising ``Aborted``; ``retried`` runs the call again, a few times with a short random
+pause so that the two rivals do not meet again, and only then gives up with ``Busy`` (an
+answer the caller may retry later).
 
 Only the outermost use case call is run again: a use case called inside another (or a
 helper working in its caller's unit of work) lets ``Aborted`` through to it, because the
