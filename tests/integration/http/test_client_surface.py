@@ -352,3 +352,16 @@ def test_an_amount_is_a_json_number_never_text(world: MobileWorld, tmp_path: Pat
             "amount": "must be a number, not text"
         }
     kasa.adapters.database().dispose()
+
+
+def test_an_optional_body_is_left_out_never_sent_as_null(world: MobileWorld) -> None:
+    _, headers = world.sign_up("+380501116666")
+    for path in ("/user/request/list", "/user/charges/list"):
+        omitted = world.client.post(path, headers=headers)
+        assert omitted.status_code == 200, path
+        null = world.client.post(
+            path, headers={**headers, "Content-Type": "application/json"}, content=b"null"
+        )
+        assert null.status_code == 400 and null.json()["errors"] == {
+            "body": "must be a JSON object"
+        }, path

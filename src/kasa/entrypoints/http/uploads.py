@@ -266,6 +266,9 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         decoded = await request.json()  # Litestar keeps it for the route's own decoding
     except SerializationException:
         return  # not JSON: Litestar's decoding says so in its own words
+    if decoded is None:  # an optional body is left out, never sent as null
+        message = "Expected `object`, got `null`"
+        raise ValidationException(extra=[{"message": message, "key": "body"}])
     try:
         msgspec.convert(whole_numbers(decoded), wanted, strict=True)
     except msgspec.ValidationError as error:
