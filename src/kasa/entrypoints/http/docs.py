@@ -125,9 +125,9 @@ def file_answers(app: Litestar) -> None:
 
 
 def positive_amounts(app: Litestar, structs: Iterable[type[msgspec.Struct]]) -> None:
-    """An amount a route refuses at zero says so (``exclusiveMinimum: 0``) also where it
-    may be left out (``X | None``): Litestar documents those without the field's
-    metadata."""
+    """An amount a route refuses at zero says so (``exclusiveMinimum: 0``), whether or
+    not it may be left out (a schema plugin does not see the field's metadata inside
+    ``X | None``, so this is done on the finished document)."""
     if app.openapi_config is None:
         return
     components = app.openapi_schema.components.schemas or {}

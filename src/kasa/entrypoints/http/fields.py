@@ -70,27 +70,18 @@ class Hryvnias(OpenAPISchemaPlugin):
         return value is Decimal
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
-        positive = any(
-            isinstance(meta, msgspec.Meta) and (meta.extra or {}).get(POSITIVE)
-            for meta in (*field_definition.metadata, *_outer_metadata(field_definition))
-        )
         return Schema(
             type=OpenAPIType.NUMBER,
-            minimum=None if positive else 0,
-            exclusive_minimum=0 if positive else None,
+            minimum=0,
             maximum=MAX_AMOUNT,
             multiple_of=0.01,
             examples=[300],
         )
 
 
-# a Meta's extra key: the amount must be more than zero (documented as exclusiveMinimum;
-# msgspec takes no bound on a Decimal, the use cases refuse zero)
+# a Meta's extra key: the amount must be more than zero (msgspec takes no bound on a
+# Decimal, the use cases refuse zero; the document says exclusiveMinimum, see docs.py)
 POSITIVE = "more_than_zero"
-
-
-def _outer_metadata(field_definition: FieldDefinition) -> tuple[Any, ...]:
-    return tuple(getattr(field_definition, "extra", {}).get("metadata", ()))
 
 
 def dmy(value: date | datetime | None) -> str | None:
