@@ -144,7 +144,7 @@ def _chunks(source: BinaryIO) -> Iterator[bytes]:
 def database_ready(uow_factory: Callable[[], Any]) -> bool:
     """The database answers; a pooled connection found gone (``Aborted``: the server
     restarted since) is replaced and asked again once."""
-    for attempt in (1, 2):
+    for _ in range(2):
         try:
             with uow_factory() as uow:
                 session = getattr(uow, "session", None)
@@ -152,8 +152,7 @@ def database_ready(uow_factory: Callable[[], Any]) -> bool:
                     session.execute(sa.text("SELECT 1"))
             return True
         except Aborted:
-            if attempt == 2:
-                return False
+            continue  # the pool's stale connections are replaced now: ask once more
         except Exception:
             return False
     return False
