@@ -33,7 +33,7 @@ from kasa.application.views import (
 from kasa.domain.audit import AuditEvent
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.errors import InvalidInput
-from kasa.domain.ledger import Balance, MoveKind
+from kasa.domain.ledger import Balance, Move, MoveKind
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money, total
 
@@ -123,9 +123,7 @@ class Books:
             lines,
             {status.value: counts.get(status, 0) for status in MemberStatus},
             total(line.reversed for line in lines),
-            Balance.of(
-                totals[MoveKind.CONFIRMATION], totals[MoveKind.REVERSAL], totals[MoveKind.PAYOUT]
-            ),
+            Balance.of_totals(totals),
         )
 
     # -- exports ---------------------------------------------------------------------
@@ -224,34 +222,23 @@ class Books:
         and the fund's running balance since the fund began."""
         if first and last and first > last:
             raise InvalidInput.field("from", "must not be after the last date")
-        self._require(staff_id)
         before = self.reads.money_totals(day_start(first)) if first else {}
-        zero = Money.zero()
-        opening = Balance.of(
-            before.get(MoveKind.CONFIRMATION, zero),
-            before.get(MoveKind.REVERSAL, zero),
-            before.get(MoveKind.PAYOUT, zero),
+        balance = [Balance.of_totals(before)]  # running, from everything before the period
+
+        def row(move: Move) -> list[str]:
+            balance[0] += move.signed
+            return [
+                self.clock.local_date(move.at).isoformat(),
+                move.kind.value,
+                str(move.member_id),
+                move.reference,
+                str(Balance(move.signed)),
+                str(balance[0]),
+            ]
+
+        return self._export(
+            staff_id, LEDGER_COLUMNS, lambda page: self.reads.ledger(first, last, page), row
         )
-
-        def rows() -> Iterator[list[str]]:
-            balance, offset = opening, 0
-            while True:
-                page = self.reads.ledger(first, last, Page(EXPORT_PAGE, offset))
-                for move in page:
-                    balance += move.signed
-                    yield [
-                        self.clock.local_date(move.at).isoformat(),
-                        move.kind.value,
-                        str(move.member_id),
-                        move.reference,
-                        str(Balance(move.signed)),
-                        str(balance),
-                    ]
-                if len(page) < EXPORT_PAGE:
-                    return
-                offset += EXPORT_PAGE
-
-        return _csv(LEDGER_COLUMNS, rows())
 
     # -- audit -------------------------------------------------------------------------
     def audit_trail(

@@ -12,6 +12,7 @@ signed amount, not ``Money``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
@@ -68,6 +69,11 @@ class Balance:
     @classmethod
     def of(cls, money_in: Money, reversed_: Money, money_out: Money) -> Balance:
         return cls(money_in.kopecks - reversed_.kopecks - money_out.kopecks)
+
+    @classmethod
+    def of_totals(cls, totals: Mapping[MoveKind, Money]) -> Balance:
+        """The balance the movements summed by kind leave (a kind missing is none)."""
+        return cls(sum(kind.sign * amount.kopecks for kind, amount in totals.items()))
 
     def __str__(self) -> str:
         sign = "-" if self.kopecks < 0 else ""
