@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -68,7 +68,35 @@ from kasa.domain.money import Money
 from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
 
+T = TypeVar("T")
 
+
+def _on_a_fresh_connection(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A read whose connection turns out to be gone (the server restarted since it was
+    pooled) is read again: the failure has replaced the pool's old connections, and a
+    read changes nothing, so running it twice is safe."""
+
+    @functools.wraps(method)
+    def read(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return method(*args, **kwargs)
+
+    return read
+
+
+def _read_again_on_a_fresh_connection(cls: type[T]) -> type[T]:
+    """Every public read of the class is ``_on_a_fresh_connection``."""
+    for name, method in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(method):
+            setattr(cls, name, _on_a_fresh_connection(method))
+    return cls
+
+
+@_read_again_on_a_fresh_connection
 class SqlReads:
     """Every read of the application's ports, on one database.
 
@@ -334,20 +362,16 @@ class SqlReads:
     def money_moves(
         self, date_start: date | None, date_end: date | None
     ) -> list[tuple[datetime, str, MoveKind, Money]]:
-        since = day_start(date_start) if date_start is not None else None
-        before = after_day(date_end) if date_end is not None else None
         with self._read() as c:
-            return ledger.summed(c, since, before)
+            return ledger.summed(c, *_moments(date_start, date_end))
 
     def money_totals(self, before: datetime | None) -> dict[MoveKind, Money]:
         with self._read() as c:
             return ledger.totals(c, before)
 
     def ledger(self, date_start: date | None, date_end: date | None, page: Page) -> list[Move]:
-        since = day_start(date_start) if date_start is not None else None
-        before = after_day(date_end) if date_end is not None else None
         with self._read() as c:
-            return ledger.listed(c, since, before, page.limit, page.offset)
+            return ledger.listed(c, *_moments(date_start, date_end), page.limit, page.offset)
 
     def pending_gateway_orders(self, before: datetime) -> list[str]:
         with self._read() as c:
@@ -362,6 +386,14 @@ class SqlReads:
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _moments(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Two days (both included, either open) as the moments that bound them."""
+    return (
+        day_start(first) if first is not None else None,
+        after_day(last) if last is not None else None,
+    )
+
+
 def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
     """Every row of a statement that selects ``packed``, unpacked."""
     return [packed.load(text) for text in c.execute(stmt, params or None).scalars()]
@@ -405,25 +437,3 @@ def audit_event(row: Any) -> AuditEvent:
         row.details,
         row.id,
     )
-
-
-def _on_a_fresh_connection(method: Callable[..., Any]) -> Callable[..., Any]:
-    """A read whose connection turns out to be gone (the server restarted since it was
-    pooled) is read again: the failure has replaced the pool's old connections, and a
-    read changes nothing, so running it twice is safe."""
-
-    @functools.wraps(method)
-    def read(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except sa.exc.DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            return method(*args, **kwargs)
-
-    return read
-
-
-for _name, _method in list(vars(SqlReads).items()):
-    if not _name.startswith("_") and inspect.isfunction(_method):
-        setattr(SqlReads, _name, _on_a_fresh_connection(_method))
