@@ -16,11 +16,10 @@ from kasa.application.settings import FundSettings
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import AuthenticationFailed
 from kasa.domain.signin import NO_VALID_CODE, CodePurpose, SignInChallenge, check_code_format
-from kasa.domain.throttle import counter_key
+from kasa.domain.throttle import DAY, counter_key
 from kasa.domain.values import Phone
 
 HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
 TOO_MANY_FOR_PHONE = "Too many codes for this phone from this address today. Try again later."
 TOO_MANY_REQUESTS = "Too many code requests from this address. Try again later."
 TOO_MANY_WRONG = "Too many wrong codes from this address. Try again later."
@@ -46,10 +45,9 @@ class OneTimeCodes:
         key = counter_key("code-requests", address)
         with self.uow() as uow:
             counter = uow.counters.locked([key])[key]
-            counter.check(
+            counter.take(
                 self.settings.code_requests_per_address_hourly, now, HOUR, TOO_MANY_REQUESTS
             )
-            counter.hit(now, HOUR)
             uow.commit()
 
     def send(
@@ -72,7 +70,7 @@ class OneTimeCodes:
         phone.require_country(self.settings.sms_countries)
         key = counter_key("code-phone", f"{phone.e164}|{address or '-'}")
         counter = uow.counters.locked([key])[key]
-        counter.check(self.settings.codes_per_phone_and_address_daily, now, DAY, TOO_MANY_FOR_PHONE)
+        counter.take(self.settings.codes_per_phone_and_address_daily, now, DAY, TOO_MANY_FOR_PHONE)
         challenge = uow.challenges.for_phone_for_update(phone.e164)
         if challenge is None:
             challenge = uow.challenges.add(SignInChallenge(phone))
@@ -85,7 +83,6 @@ class OneTimeCodes:
             purpose=purpose,
             member_id=member_id,
         )
-        counter.hit(now, DAY)
         what = "sign-in code" if purpose is CodePurpose.SIGN_IN else "code to confirm this phone"
         self.sms.send(phone, f"{self.settings.fund_name}: your {what} is {code}")
 

@@ -4,7 +4,6 @@ them, move them, close and reopen them, and answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 import attrs
 
@@ -24,7 +23,7 @@ from kasa.domain.members import Member
 from kasa.domain.money import Money
 from kasa.domain.payouts import committed_payouts, paid_out
 from kasa.domain.requests import Request, RequestMessage, RequestStatus, Resolution
-from kasa.domain.throttle import counter_key
+from kasa.domain.throttle import DAY, counter_key
 
 
 def payouts_of(uow: UnitOfWork, request_id: int) -> tuple[Money, Money]:
@@ -81,7 +80,6 @@ def attach_files(
         uow.files.add(stored)
 
 
-DAY = timedelta(days=1)
 TOO_MANY_MESSAGES = "Too many messages on this request today. Try again tomorrow."
 
 
@@ -149,8 +147,7 @@ class MemberRequests:
             request = own_request(uow, member_id, request_id)
             key = counter_key("request-messages", f"{request_id}|{member_id}")
             counter = uow.counters.locked([key])[key]
-            counter.check(self.settings.request_messages_daily, now, DAY, TOO_MANY_MESSAGES)
-            counter.hit(now, DAY)
+            counter.take(self.settings.request_messages_daily, now, DAY, TOO_MANY_MESSAGES)
             with member.following(request):
                 request.member_wrote(now)
             message = uow.messages.add(RequestMessage(request_id, text, now, member_id=member_id))

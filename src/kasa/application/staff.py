@@ -88,7 +88,7 @@ class StaffAccounts:
         """
         now = self.clock.now()
         key = (login or "").strip().lower()
-        window = timedelta(seconds=self.settings.staff_failure_window_seconds)
+        window = self._failure_window
         with self.uow() as uow:
             counters = self._failures(uow, key, address, now)
             user = uow.staff.by_login(key) if key else None
@@ -310,13 +310,12 @@ class StaffAccounts:
         address: str,
         now: datetime,
     ) -> None:
-        window = timedelta(seconds=self.settings.staff_failure_window_seconds)
         counters = self._failures(uow, user.login, address, now)
         if old_password and self.passwords.verify(user.password_hash, old_password):
             return
         assert user.id is not None
         for counter in counters.values():
-            counter.hit(now, window)
+            counter.hit(now, self._failure_window)
         audit(
             uow,
             EventType.SIGN_IN_FAILED,
@@ -336,14 +335,18 @@ class StaffAccounts:
         """The failed sign-in counters of a login and an address, locked; refused with
         429 when either is at its limit."""
         settings = self.settings
-        window = timedelta(seconds=settings.staff_failure_window_seconds)
         limits = {counter_key("staff-login", login): settings.staff_failures_per_login}
         if address:
             limits[counter_key("staff-address", address)] = settings.staff_failures_per_address
         counters = uow.counters.locked(limits)
         for name, limit in limits.items():
-            counters[name].check(limit, now, window, TOO_MANY_FAILURES)
+            counters[name].check(limit, now, self._failure_window, TOO_MANY_FAILURES)
         return counters
+
+    @property
+    def _failure_window(self) -> timedelta:
+        """How long failed sign-ins of a login or an address are counted together."""
+        return timedelta(seconds=self.settings.staff_failure_window_seconds)
 
     def reset_password(self, login: str, password: str | None = None) -> str:
         """The server's operator sets a staff user's password (the command line); without

@@ -15,6 +15,7 @@ import attrs
 
 from kasa.domain.errors import RateLimited
 
+DAY = timedelta(days=1)
 # Longest key a counter takes (the database column's size).
 KEY_LENGTH = 96
 
@@ -61,6 +62,12 @@ class Counter:
         self.count += 1
         self.total += 1
         return opened
+
+    def take(self, limit: int, now: datetime, window: timedelta, message: str) -> None:
+        """Count one, or refuse (changing nothing) when the window already holds
+        ``limit`` hits."""
+        self.check(limit, now, window, message)
+        self.hit(now, window)
 
     def clear(self) -> None:
         """Forget the open window (a successful sign-in clears the login's failures)."""
