@@ -168,10 +168,10 @@ class GatewayCallbacks:
         that many days, the least recently checked first, and apply a reversal the
         gateway reports, so a lost reversal callback leaves no days unpaid for. One
         failure does not stop the rest."""
-        if reversals_days < 0 or limit < 1:
-            raise InvalidInput.field(
-                "reversals_days" if reversals_days < 0 else "limit", "must not be negative"
-            )
+        if reversals_days < 0:
+            raise InvalidInput.field("reversals_days", "must not be negative")
+        if limit < 1:
+            raise InvalidInput.field("limit", "must be at least 1")
         threshold = (
             self.settings.reconcile_after_seconds
             if older_than_seconds is None

@@ -43,9 +43,8 @@ def backup_create(folder: Path, with_secrets: bool) -> None:
     """Write a snapshot into FOLDER (new or empty), while the APIs go on serving. The
     snapshot never holds KASA_BACKUP_KEY, and holds the token-signing secret only with
     --with-secrets."""
-    settings: Settings = load_settings(warn=False)
-    secrets = {"KASA_JWT_SECRET": settings.secret()} if with_secrets else None
-    with _snapshots() as (snapshots, steps):
+    with _snapshots() as (snapshots, steps, settings):
+        secrets = {"KASA_JWT_SECRET": settings.secret()} if with_secrets else None
         manifest = snapshots.create(folder, steps, secrets)
     click.echo(f"{folder}: {_summary(manifest)}")
     if manifest.holds_secrets:
@@ -65,7 +64,7 @@ def backup_create(folder: Path, with_secrets: bool) -> None:
 def backup_verify(folder: Path) -> None:
     """Check a snapshot without restoring it: the dump against the manifest, every
     file's hash, every file the rows name, and the schema revision."""
-    with _snapshots() as (snapshots, steps):
+    with _snapshots() as (snapshots, steps, _):
         manifest = snapshots.verify(folder, steps)
     click.echo(f"{folder}: intact; {_summary(manifest)}")
 
@@ -76,7 +75,7 @@ def backup_restore(folder: Path) -> None:
     """Restore a snapshot into this server's database and file store, which must be
     empty (a new database, or one only `kasa db upgrade` has written; no files). The
     snapshot is verified first; an older schema is then upgraded."""
-    with _snapshots() as (snapshots, steps):
+    with _snapshots() as (snapshots, steps, _):
         manifest = snapshots.restore(folder, steps)
     click.echo(f"restored {folder}: {_summary(manifest)}")
     if manifest.holds_secrets:
@@ -96,7 +95,7 @@ def _summary(manifest: Manifest) -> str:
 
 
 @contextlib.contextmanager
-def _snapshots() -> Iterator[tuple[Snapshots, Steps]]:
+def _snapshots() -> Iterator[tuple[Snapshots, Steps, Settings]]:
     from kasa.adapters.backup.manifest import BackupError
     from kasa.adapters.backup.snapshot import Snapshots
     from kasa.adapters.sql.migrate import known_revisions, upgrade
@@ -111,7 +110,7 @@ def _snapshots() -> Iterator[tuple[Snapshots, Steps]]:
     )
     with _progress() as steps:
         try:
-            yield snapshots, steps
+            yield snapshots, steps, settings
         except BackupError as error:
             raise click.ClickException(str(error)) from None
         except OSError as error:  # a folder that cannot be written, a full disk
