@@ -69,10 +69,13 @@ class Cluster:
 
 @contextlib.contextmanager
 def running_cluster(
-    server: MariaDBServer, folder: Path, name: str, runs: list[tuple[str, list[str]]]
+    server: MariaDBServer | str, folder: Path, name: str, runs: list[tuple[str, list[str]]]
 ) -> Iterator[Cluster]:
     """Kasa's processes (``runs``: which app, with which extra arguments) on a new
-    database of the private server, stopped afterwards."""
+    database of the private server, stopped afterwards (the test is skipped when only a
+    database URL is given: it makes databases of its own)."""
+    if isinstance(server, str):
+        pytest.skip("makes a database of its own on the private server")
     url = server.create_database(name)
     upgrade(url)
     env = {
@@ -126,8 +129,6 @@ def running_cluster(
 def cluster(
     mariadb_server: MariaDBServer | str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    if isinstance(mariadb_server, str):
-        pytest.skip("makes a database of its own on the private server")
     runs = [
         ("mobile", ["--workers", "2"]),
         ("mobile", []),
@@ -149,18 +150,28 @@ def fund(cluster: Cluster) -> Iterator[Fund]:
     made.database.dispose()
 
 
-def at_once(calls: list[tuple[str, str, str, dict[str, Any]]], source: str) -> list[int]:
-    """Send every call at the same moment, each on its own connection from ``source``;
-    the answers' status codes in the calls' order."""
-    transport = httpx.HTTPTransport(local_address=source)
-    with httpx.Client(transport=transport, timeout=30) as client:
+Call = tuple[str, str, str, dict[str, Any]]  # method, base URL, path, httpx arguments
 
-        def one(call: tuple[str, str, str, dict[str, Any]]) -> int:
+
+def burst(
+    calls: list[Call], concurrency: int | None = None, source: str | None = None
+) -> list[httpx.Response]:
+    """Send the calls ``concurrency`` at a time (all at once by default), each on a
+    connection of its own, from ``source`` when given; the answers in the calls' order."""
+    transport = httpx.HTTPTransport(local_address=source) if source else None
+    with httpx.Client(transport=transport, timeout=60) as client:
+
+        def one(call: Call) -> httpx.Response:
             method, base, path, kw = call
-            return client.request(method, f"{base}{path}", **kw).status_code
+            return client.request(method, f"{base}{path}", **kw)
 
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        with ThreadPoolExecutor(max_workers=concurrency or len(calls)) as pool:
             return list(pool.map(one, calls))
+
+
+def at_once(calls: list[Call], source: str) -> list[int]:
+    """Every call at the same moment from ``source``; the answers' status codes."""
+    return [answer.status_code for answer in burst(calls, source=source)]
 
 
 def spread(bases: list[str], count: int) -> list[str]:

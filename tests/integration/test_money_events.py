@@ -11,9 +11,7 @@ import io
 import itertools
 import random
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 import httpx
 import pytest
@@ -33,10 +31,14 @@ from kasa.application.ports import TokenAudience
 from kasa.application.requests import Assessment
 from kasa.domain.money import Money
 from tests.integration.app.helpers import JPEG, Fund
-from tests.integration.test_many_processes import PRIVATE, Cluster, running_cluster
+from tests.integration.test_many_processes import (
+    PRIVATE,
+    Call,
+    Cluster,
+    burst,
+    running_cluster,
+)
 from tests.support.mariadb import MariaDBServer
-
-Call = tuple[str, str, str, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,6 @@ def pair(
     mariadb_server: MariaDBServer | str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Two mobile processes and one admin process."""
-    if isinstance(mariadb_server, str):
-        pytest.skip("makes a database of its own on the private server")
     runs: list[tuple[str, list[str]]] = [("mobile", []), ("mobile", []), ("admin", [])]
     with running_cluster(
         mariadb_server, tmp_path_factory.mktemp("money"), "kasa_money", runs
@@ -58,19 +58,6 @@ def fund(pair: Cluster) -> Iterator[Fund]:
     made = Fund.build(database=SqlDatabase(pair.url))
     yield made
     made.database.dispose()
-
-
-def burst(calls: list[Call], concurrency: int) -> list[httpx.Response]:
-    """Send the calls ``concurrency`` at a time, each on a connection of its own; the
-    answers in the calls' order."""
-    with httpx.Client(timeout=60) as client:
-
-        def one(call: Call) -> httpx.Response:
-            method, base, path, kw = call
-            return client.request(method, f"{base}{path}", **kw)
-
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            return list(pool.map(one, calls))
 
 
 def callback(base: str, order_id: str, status: str, payment_id: int) -> Call:
