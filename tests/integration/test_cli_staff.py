@@ -110,6 +110,12 @@ def test_member_commands(shell: Shell) -> None:
     assert result.exit_code == 1 and "no new documents" in result.output
     number = shell.ok("member", "certificate").strip()
     assert number.isdigit() and len(number) == 6
+    shell.fund.submit(member_id, program_id)
+    result = shell("member", "refuse-documents", str(member_id), "--reason", " ")
+    assert result.exit_code == 1 and "tell the member what is wrong" in result.output
+    out = shell.ok("member", "refuse-documents", str(member_id), "--reason", "Розмито")
+    assert "documents refused (status approved)" in out
+    assert shell.fund.profiles.review(member_id).refused_documents
 
 
 def test_program_commands(shell: Shell) -> None:

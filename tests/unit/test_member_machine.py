@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
-from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData
+from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData, ReviewState
 from kasa.domain.membership import Membership, MembershipState
 from kasa.domain.requests import Request
 from kasa.domain.values import Email, Phone, TaxNumber
@@ -25,6 +25,8 @@ R, P, A, B = (
 # The spec's transitions, written out independently of the implementation.
 SUBMIT = {R: P, P: P, A: A}  # blocked members cannot submit
 APPROVE = {P: A}
+REFUSE = {R: R, P: R, A: A, B: B}  # refused documents send a profile in review back
+REVIEW = {R: "not_submitted", P: "under_review", A: "approved", B: "blocked"}
 
 
 def personal_data(first: str = "Олена") -> PersonalData:
@@ -109,10 +111,19 @@ class MemberMachine(RuleBasedStateMachine):
         self.member.documents_accepted(self.tick())
         self.pending_documents = False
 
+    @rule()
+    def refuse_documents(self) -> None:
+        self.member.documents_refused(self.tick())
+        self.expected = REFUSE[self.expected]
+        if self.before_block is not None:
+            self.before_block = REFUSE[self.before_block]
+        self.pending_documents = False
+
     @invariant()
     def status_is_what_the_spec_says(self) -> None:
         assert self.member.status is self.expected
         assert self.member.is_blocked == (self.expected is B)
+        assert ReviewState.of(self.member.status) == REVIEW[self.expected]
 
     @invariant()
     def legacy_flags_are_derived(self) -> None:

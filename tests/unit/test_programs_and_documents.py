@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -22,6 +22,9 @@ from kasa.domain.identity import (
     accept_new_documents,
     check_document_set,
     new_identity,
+    outstanding_refusals,
+    refusal_reason,
+    refuse_new_documents,
     supersede_pending,
 )
 from kasa.domain.money import Money
@@ -154,6 +157,53 @@ def test_accepting_documents_leaves_one_current_per_type_and_deletes_nothing(
 def test_accepting_without_new_documents_is_a_conflict() -> None:
     with pytest.raises(Conflict, match="no new documents"):
         accept_new_documents([], NOW)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.sampled_from(IdentityType), min_size=1),
+            st.sampled_from(["wait", "accept", "refuse"]),
+        ),
+        max_size=12,
+    )
+)
+def test_refused_documents_stay_listed_until_the_next_upload(
+    uploads: list[tuple[set[IdentityType], str]],
+) -> None:
+    docs: list[MemberIdentity] = []
+    listed_now: set[int] = set()
+    for step, (kinds, decision) in enumerate(uploads):
+        now = NOW + timedelta(minutes=step)
+        listed_now = set()
+        for kind in sorted(kinds):
+            supersede_pending(docs, kind, NOW)
+            docs.append(new_identity(1, len(docs) + 1, kind, NOW))
+            docs[-1].id = len(docs)
+        if decision == "accept":
+            accept_new_documents(docs, NOW)
+        elif decision == "refuse":
+            waiting = {d.id for d in docs if d.is_new}
+            refused = refuse_new_documents(docs, "blurred", now)
+            assert {d.id for d in refused} == waiting
+            assert all(not d.is_new and not d.is_active for d in refused)
+            listed_now = {d.id for d in refused if d.id is not None}
+        listed = outstanding_refusals(docs)
+        assert {d.id for d in listed} == listed_now
+        assert all(d.refusal_reason == "blurred" for d in listed)
+    assert sum(len(kinds) for kinds, _ in uploads) == len(docs)
+
+
+def test_refusing_needs_new_documents_and_a_reason() -> None:
+    with pytest.raises(Conflict, match="no new documents to refuse"):
+        refuse_new_documents([], "blurred", NOW)
+    with pytest.raises(InvalidInput) as caught:
+        refusal_reason("   ")
+    assert "reason" in caught.value.errors
+    with pytest.raises(InvalidInput) as caught:
+        refusal_reason("x" * 501, "refuse_documents")
+    assert "refuse_documents" in caught.value.errors
+    assert refusal_reason("  Фото розмите  ") == "Фото розмите"
 
 
 # -- files -------------------------------------------------------------------------

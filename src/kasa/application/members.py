@@ -25,9 +25,10 @@ from kasa.application.retrying import use_cases
 from kasa.application.search import SearchField
 from kasa.application.views import FileContent, FileView, MemberDetail, MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
-from kasa.domain.errors import Conflict, NotFound
+from kasa.domain.errors import Conflict, InvalidInput, NotFound
 from kasa.domain.files import StoredFile
-from kasa.domain.identity import accept_new_documents
+from kasa.domain.identity import accept_new_documents, refuse_new_documents
+from kasa.domain.identity import refusal_reason as refusal_reason_of
 from kasa.domain.members import Member
 from kasa.domain.programs import approve_program_change, pending_program
 from kasa.domain.values import Email, Iban, Phone, TaxNumber
@@ -59,6 +60,7 @@ class Decision(enum.StrEnum):
 
     ACCEPT_PROGRAM_CHANGE = "accept_program_change"
     ACCEPT_DOCUMENTS = "accept_documents"
+    REFUSE_DOCUMENTS = "refuse_documents"
     APPROVE = "approve"
     BLOCK = "block"
     UNBLOCK = "unblock"
@@ -117,6 +119,13 @@ class BackOfficeMembers:
     def accept_documents(self, staff_id: int, member_id: int) -> MemberView:
         return self.apply(staff_id, member_id, decisions=[Decision.ACCEPT_DOCUMENTS])
 
+    def refuse_documents(self, staff_id: int, member_id: int, reason: str) -> MemberView:
+        """Refuse the member's new documents, telling them why (a profile awaiting review
+        goes back to the member to submit again)."""
+        return self.apply(
+            staff_id, member_id, decisions=[Decision.REFUSE_DOCUMENTS], refusal_reason=reason
+        )
+
     def accept_program_change(self, staff_id: int, member_id: int) -> MemberView:
         return self.apply(staff_id, member_id, decisions=[Decision.ACCEPT_PROGRAM_CHANGE])
 
@@ -129,9 +138,15 @@ class BackOfficeMembers:
         data: MemberData | None = None,
         decisions: Sequence[Decision] = (),
         next_certificate: bool = False,
+        refusal_reason: str = "",
     ) -> MemberView:
         """Corrections and decisions together, in one unit of work, in that order; each
-        is its own audit event. ``next_certificate``: see :meth:`approve`."""
+        is its own audit event. ``next_certificate``: see :meth:`approve`;
+        ``refusal_reason``: what refusing documents tells the member."""
+        check_decisions(decisions)
+        reason = refusal_reason
+        if Decision.REFUSE_DOCUMENTS in decisions:
+            reason = refusal_reason_of(refusal_reason, "refuse_documents")
         now = self.clock.now()
         actor = Actor.staff(staff_id)
         with self.uow() as uow:
@@ -153,7 +168,10 @@ class BackOfficeMembers:
                 member.require_review()
                 member.assign_certificate(self._new_certificate(uow, actor), now)
             for decision in decisions:
-                DECISIONS[decision](self, uow, member, actor)
+                if decision is Decision.REFUSE_DOCUMENTS:
+                    self._refuse_documents(uow, member, actor, reason)
+                else:
+                    DECISIONS[decision](self, uow, member, actor)
             uow.commit()
             return MemberView.of(member)
 
@@ -252,6 +270,22 @@ class BackOfficeMembers:
             documents=sorted(d.identity_type for d in accepted),
         )
 
+    def _refuse_documents(self, uow: UnitOfWork, member: Member, actor: Actor, reason: str) -> None:
+        now = self.clock.now()
+        refused = refuse_new_documents(uow.identities.for_member(member.id or 0), reason, now)
+        member.documents_refused(now)
+        audit(
+            uow,
+            EventType.DOCUMENTS_REFUSED,
+            actor,
+            ObjectKind.MEMBER,
+            member.id,
+            now,
+            documents=sorted(d.identity_type for d in refused),
+            reason=reason,
+            status=member.status,
+        )
+
     def generate_certificate(self, staff_id: int) -> str:
         """A new certificate number, never handed out before and not held by anyone.
         Numbers handed out and never given to a member are skipped for good: gaps in
@@ -296,6 +330,25 @@ class BackOfficeMembers:
             )
             uow.commit()
         return FileContent(file, self.files.open(file.stored_name))
+
+
+CONTRARY = (
+    {Decision.ACCEPT_DOCUMENTS, Decision.REFUSE_DOCUMENTS},
+    {
+        Decision.APPROVE,
+        Decision.REFUSE_DOCUMENTS,
+    },
+)
+
+
+def check_decisions(decisions: Sequence[Decision]) -> None:
+    """Refusing documents goes neither with accepting them nor with approving."""
+    for pair in CONTRARY:
+        if pair <= set(decisions):
+            raise InvalidInput.field(
+                "refuse_documents",
+                "cannot go with accepting the documents or approving the profile",
+            )
 
 
 DECISIONS = {

@@ -19,12 +19,18 @@ from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.application.retrying import use_cases
 from kasa.application.settings import FundSettings
 from kasa.application.uploads import FileStaging, Upload
-from kasa.application.views import ProfileView, ProgramView
+from kasa.application.views import ProfileView, ProgramView, ReviewView
 from kasa.domain.audit import Actor, EventType, ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from kasa.domain.files import FileKind
-from kasa.domain.identity import IdentityType, check_document_set, new_identity, supersede_pending
-from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData
+from kasa.domain.identity import (
+    IdentityType,
+    check_document_set,
+    new_identity,
+    outstanding_refusals,
+    supersede_pending,
+)
+from kasa.domain.members import CorrectionReport, Member, MemberStatus, PersonalData, ReviewState
 from kasa.domain.programs import MemberProgram, Program, choose_program, current_program
 from kasa.domain.signin import CodePurpose, check_code_format
 from kasa.domain.values import Email, Phone
@@ -259,6 +265,19 @@ class Profiles:
             raise PermissionDenied("Your profile is not approved yet")
         state = view.member.membership.state(self.clock.today(), self.settings.grace_days)
         return attrs.evolve(view, membership=state.value)
+
+    def review(self, member_id: int) -> ReviewView:
+        """Where the member's profile stands with staff, at any status: the profile as
+        submitted and the documents staff refused (not yet uploaded again)."""
+        found = self.reads.submitted(member_id)
+        if found is None:
+            raise NotFound("Member not found.")
+        profile, documents = found
+        state = ReviewState.of(profile.member.status)
+        submitted = bool(profile.member.last_name) and state is not ReviewState.BLOCKED
+        membership = profile.member.membership.state(self.clock.today(), self.settings.grace_days)
+        shown = attrs.evolve(profile, membership=membership.value) if submitted else None
+        return ReviewView(state, shown, outstanding_refusals(documents))
 
     def list_programs(self) -> list[ProgramView]:
         """The programs a member may choose."""

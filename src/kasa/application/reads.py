@@ -15,6 +15,7 @@ from kasa.application.views import (
     AuditEvent,
     ChargeView,
     FileView,
+    IdentityView,
     Listing,
     MemberDetail,
     MemberView,
@@ -107,6 +108,11 @@ class MemberReads(Protocol):
 
     def profile(self, member_id: int) -> ProfileView | None:
         """The member with photo and current program, in one round trip."""
+        ...
+
+    def submitted(self, member_id: int) -> tuple[ProfileView, list[IdentityView]] | None:
+        """The member with photo and the program chosen last (the one waiting for staff,
+        else the current one), and all their identity documents, oldest first."""
         ...
 
     def file(self, member_id: int, stored_name: str) -> FileView | None:

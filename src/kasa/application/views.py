@@ -14,7 +14,7 @@ from kasa.domain.audit import AuditEvent
 from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType
 from kasa.domain.ledger import Balance
-from kasa.domain.members import Member, MemberStatus, full_name, legacy_flags
+from kasa.domain.members import Member, MemberStatus, ReviewState, full_name, legacy_flags
 from kasa.domain.membership import Membership
 from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType, moved_at
@@ -188,6 +188,18 @@ class ProfileView:
 
 
 @attrs.frozen
+class ReviewView:
+    """Where a member's profile stands with staff, for the member: the profile as
+    submitted (None before the first submission, and for a blocked member), its program
+    the one chosen (waiting for staff or current), and the refused documents not yet
+    uploaded again, with the reasons."""
+
+    state: ReviewState
+    profile: ProfileView | None
+    refused_documents: Sequence[IdentityView]
+
+
+@attrs.frozen
 class PaymentView:
     id: int
     member_id: int
@@ -300,6 +312,8 @@ class IdentityView:
     is_active: bool
     is_new: bool
     file: FileView
+    refused_at: datetime | None = None
+    refusal_reason: str = ""
 
 
 @attrs.frozen
@@ -421,5 +435,6 @@ __all__ = [
     "ProgramView",
     "RequestDetail",
     "RequestView",
+    "ReviewView",
     "StaffView",
 ]

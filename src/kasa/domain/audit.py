@@ -56,6 +56,7 @@ class EventType(enum.StrEnum):
     PROGRAM_CHANGE_APPROVED = "program_change_approved"
     DOCUMENTS_UPLOADED = "documents_uploaded"
     DOCUMENTS_ACCEPTED = "documents_accepted"
+    DOCUMENTS_REFUSED = "documents_refused"
     CORRECTION_REPORTED = "correction_reported"
     CERTIFICATE_ISSUED = "certificate_issued"
     MESSAGE_WRITTEN = "message_written"

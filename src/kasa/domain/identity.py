@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -51,7 +52,8 @@ def check_document_set(types: Collection[IdentityType]) -> None:
 @attrs.define(eq=False, slots=False)
 class MemberIdentity:
     """One document file of a member. ``is_new``: uploaded, not yet accepted by staff;
-    ``is_active``: the current one of its type. Nothing is ever deleted."""
+    ``is_active``: the current one of its type; ``refused_at``: staff refused it, for the
+    ``refusal_reason`` the member is shown. Nothing is ever deleted."""
 
     member_id: int
     file_id: int
@@ -61,6 +63,8 @@ class MemberIdentity:
     is_active: bool = False
     is_new: bool = True
     id: int | None = None
+    refused_at: datetime | None = None
+    refusal_reason: str = ""
 
 
 def new_identity(
@@ -97,3 +101,54 @@ def accept_new_documents(
         doc.is_active = True
         doc.updated_at = now
     return new
+
+
+REFUSAL_REASON_MAX = 500
+
+
+def refusal_reason(text: str, field: str = "reason") -> str:
+    """What staff tell the member about refused documents: 1–500 characters."""
+    value = text.strip()
+    if not value:
+        raise InvalidInput.field(field, "is required: tell the member what is wrong")
+    if len(value) > REFUSAL_REASON_MAX:
+        raise InvalidInput.field(field, f"must be at most {REFUSAL_REASON_MAX} characters")
+    return value
+
+
+def refuse_new_documents(
+    documents: Sequence[MemberIdentity], reason: str, now: datetime
+) -> list[MemberIdentity]:
+    """Staff refuse the new documents (the current ones stay current). Returns them."""
+    new = [doc for doc in documents if doc.is_new]
+    if not new:
+        raise Conflict("The member has no new documents to refuse.")
+    for doc in new:
+        doc.is_new = False
+        doc.refused_at = now
+        doc.refusal_reason = reason
+        doc.updated_at = now
+    return new
+
+
+class Document(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def identity_type(self) -> IdentityType: ...
+    @property
+    def refused_at(self) -> datetime | None: ...
+
+
+D = TypeVar("D", bound=Document)
+
+
+def outstanding_refusals(documents: Iterable[D]) -> list[D]:
+    """The documents of staff's last refusal, while no upload has followed it. Documents
+    come as whole sets (a profile or a Diia sharing), so any later upload answers it."""
+    docs = sorted(documents, key=lambda d: d.id or 0)
+    last = max((d.refused_at for d in docs if d.refused_at is not None), default=None)
+    refused = [d for d in docs if last is not None and d.refused_at == last]
+    if not refused or refused[-1] is not docs[-1]:
+        return []
+    return refused

@@ -30,6 +30,27 @@ class MemberStatus(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+class ReviewState(enum.StrEnum):
+    """Where a member's profile stands with staff, in the member's words."""
+
+    NOT_SUBMITTED = "not_submitted"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    BLOCKED = "blocked"
+
+    @classmethod
+    def of(cls, status: MemberStatus) -> ReviewState:
+        return REVIEW_STATES[status]
+
+
+REVIEW_STATES = {
+    MemberStatus.REGISTERED: ReviewState.NOT_SUBMITTED,
+    MemberStatus.PENDING_REVIEW: ReviewState.UNDER_REVIEW,
+    MemberStatus.APPROVED: ReviewState.APPROVED,
+    MemberStatus.BLOCKED: ReviewState.BLOCKED,
+}
+
+
 def legacy_flags(status: MemberStatus, before_block: MemberStatus | None) -> tuple[bool, bool]:
     """The clients' two legacy flags: ``is_active`` (approved and not blocked) and
     ``is_submitted`` (the profile was approved; blocking keeps it)."""
@@ -232,6 +253,19 @@ class Member:
         self.updated_at = now
 
     def documents_accepted(self, now: datetime) -> None:
+        self.has_new_passport_data = False
+        self.updated_at = now
+
+    def documents_refused(self, now: datetime) -> None:
+        """Staff refused the new documents. A profile awaiting review goes back to the
+        member (registered) to submit again (a blocked one on unblocking), the program
+        chosen with it waiting for that submission; an approved member stays approved."""
+        if MemberStatus.PENDING_REVIEW in (self.status, self.status_before_block):
+            self.has_new_program_change = False
+        if self.status is MemberStatus.PENDING_REVIEW:
+            self.status = MemberStatus.REGISTERED
+        if self.status_before_block is MemberStatus.PENDING_REVIEW:
+            self.status_before_block = MemberStatus.REGISTERED
         self.has_new_passport_data = False
         self.updated_at = now
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from kasa.application.members import MemberData
+from kasa.application.members import Decision, MemberData
 from kasa.application.reads import Page
 from kasa.application.settings import FundSettings
 from kasa.application.uploads import Upload
@@ -196,3 +196,73 @@ def test_pdf_documents_are_accepted(fund: Fund) -> None:
     fund.submit(member_id, fund.program(), docs=docs)
     kinds = {f.content_type for f in fund.tables().files.values()}
     assert kinds == {"application/pdf"}
+
+
+def test_the_member_sees_where_the_profile_stands_and_why_documents_were_refused(
+    fund: Fund,
+) -> None:
+    program_id = fund.program()
+    member_id = fund.sign_up()
+    fresh = fund.profiles.review(member_id)
+    assert (fresh.state, fresh.profile, fresh.refused_documents) == ("not_submitted", None, [])
+    fund.submit(member_id, program_id, docs=documents("book"))
+    waiting = fund.profiles.review(member_id)
+    assert waiting.state == "under_review" and waiting.refused_documents == []
+    assert waiting.profile is not None and waiting.profile.member.first_name == "Олена"
+    assert waiting.profile.program is not None and waiting.profile.program.id == program_id
+
+    fund.office.refuse_documents(fund.operator_id, member_id, "  Сторінки розмиті  ")
+    member = fund.tables().members[member_id]
+    assert member.status is MemberStatus.REGISTERED and not member.in_review_queue
+    sent_back = fund.profiles.review(member_id)
+    assert sent_back.state == "not_submitted" and sent_back.profile is not None
+    assert sorted(d.identity_type for d in sent_back.refused_documents) == sorted(documents("book"))
+    assert {d.refusal_reason for d in sent_back.refused_documents} == {"Сторінки розмиті"}
+    (event,) = fund.events(EventType.DOCUMENTS_REFUSED)
+    assert event.details["reason"] == "Сторінки розмиті"
+    assert event.details["status"] == "registered"
+    with pytest.raises(Conflict, match="no new documents to refuse"):
+        fund.office.refuse_documents(fund.operator_id, member_id, "ще раз")
+
+    fund.submit(member_id, program_id)  # an ID card this time
+    again = fund.profiles.review(member_id)
+    assert again.state == "under_review" and again.refused_documents == []
+    fund.approve(member_id)
+    assert fund.profiles.review(member_id).state == "approved"
+    fund.office.block(fund.operator_id, member_id)
+    blocked = fund.profiles.review(member_id)
+    assert blocked.state == "blocked" and blocked.profile is None
+
+
+def test_an_approved_member_stays_approved_when_new_documents_are_refused(fund: Fund) -> None:
+    member_id = fund.approved_member()
+    fund.submit(member_id, fund.program("Розширена", "450.00"))
+    fund.office.refuse_documents(fund.operator_id, member_id, "Не той паспорт")
+    member = fund.tables().members[member_id]
+    assert member.status is MemberStatus.APPROVED and not member.has_new_passport_data
+    docs = [d for d in fund.tables().identities.values() if d.member_id == member_id]
+    assert sum(d.is_active for d in docs) == 3 and not any(d.is_new for d in docs)
+    review = fund.profiles.review(member_id)
+    assert review.state == "approved" and len(review.refused_documents) == 3
+    assert review.profile is not None and review.profile.program is not None
+    assert review.profile.program.name == "Розширена"  # the choice waiting for staff
+    assert fund.profiles.get(member_id).member.is_active
+
+
+def test_refusing_and_accepting_or_approving_at_once_is_refused_whole(fund: Fund) -> None:
+    member_id = fund.sign_up()
+    fund.submit(member_id, fund.program())
+    for decisions in ([Decision.ACCEPT_DOCUMENTS], [Decision.APPROVE]):
+        with pytest.raises(InvalidInput) as caught:
+            fund.office.apply(
+                fund.operator_id,
+                member_id,
+                decisions=[*decisions, Decision.REFUSE_DOCUMENTS],
+                refusal_reason="розмито",
+            )
+        assert "refuse_documents" in caught.value.errors
+    with pytest.raises(InvalidInput) as caught:
+        fund.office.refuse_documents(fund.operator_id, member_id, " ")
+    assert "refuse_documents" in caught.value.errors
+    assert fund.tables().members[member_id].status is MemberStatus.PENDING_REVIEW
+    assert not fund.events(EventType.DOCUMENTS_REFUSED)

@@ -293,6 +293,30 @@ def test_review_queue_search_detail_and_approval(world: AdminWorld) -> None:
     assert r.status_code == 400 and "iban" in error_of(r)["errors"]
 
 
+def test_new_documents_are_refused_with_a_reason_the_member_reads(world: AdminWorld) -> None:
+    c, h = world.client, world.operator
+    member_id, _ = member_with_profile(world)
+    r = c.put(
+        "/member",
+        headers=h,
+        json={"id": member_id, "approve_documents": True, "refuse_documents": "Розмито"},
+    )
+    assert r.status_code == 400 and "refuse_documents" in error_of(r)["errors"]
+    r = c.put("/member", headers=h, json={"id": member_id, "refuse_documents": ""})
+    assert r.status_code == 400 and "refuse_documents" in error_of(r)["errors"]
+    assert world.fund.tables().members[member_id].status.value == "pending_review"
+    r = c.put("/member", headers=h, json={"id": member_id, "refuse_documents": "Розмито"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["status"] == "registered"
+    detail = c.post("/member", headers=h, json={"id": member_id}).json()
+    assert detail["new_identities"] == [] and detail["current_identities"] == []
+    refused = [d for d in detail["identities"] if d["refused_at"]]
+    assert len(refused) == 3 and {d["refusal_reason"] for d in refused} == {"Розмито"}
+    assert c.post("/members", headers=h, json={"filter": {"query": ""}}).json()["data"] == []
+    r = c.put("/member", headers=h, json={"id": member_id, "refuse_documents": "Ще раз"})
+    assert r.status_code == 409 and "no new documents" in error_of(r)["message"]
+
+
 # -- programs ------------------------------------------------------------------------------
 def test_programs_with_a_public_terms_file(world: AdminWorld) -> None:
     c, h = world.client, world.operator

@@ -247,6 +247,49 @@ def test_profile_refusals(world: MobileWorld) -> None:
     assert other != member_id
 
 
+def test_the_member_reads_the_profiles_review_at_every_status(world: MobileWorld) -> None:
+    member_id, headers = world.sign_up("+380501112233")
+    c = world.client
+    r = c.get("/user/profile/review", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"review_state": "not_submitted", "profile": None, "refused_documents": []}
+    program_id = world.fund.program(price="300")
+    r = c.post(
+        "/user/profile/create", data=profile_form(program_id), files=documents(), headers=headers
+    )
+    assert r.status_code == 200, r.text
+    review = c.get("/user/profile/review", headers=headers).json()
+    assert review["review_state"] == "under_review" and review["refused_documents"] == []
+    assert review["profile"]["last_name"] == "Коваль" and review["profile"]["status"] == (
+        "pending_review"
+    )
+    assert review["profile"]["program"]["program_id"] == program_id
+    assert c.get("/user/profile/get", headers=headers).status_code == 403  # route 8 as it was
+
+    world.fund.office.refuse_documents(world.fund.operator_id, member_id, "Нечіткий знімок")
+    review = c.get("/user/profile/review", headers=headers).json()
+    assert review["review_state"] == "not_submitted" and review["profile"]["first_name"] == "Олена"
+    refused = review["refused_documents"]
+    assert sorted(d["field"] for d in refused) == ["id_1", "id_2", "inn"]
+    assert {d["reason"] for d in refused} == {"Нечіткий знімок"}
+    assert all(len(d["refused_at"]) == 10 for d in refused)
+    front = next(d for d in refused if d["field"] == "id_1")
+    assert front["type"] == "id_card_front"
+    file = c.get(front["file"].removeprefix("http://mobile.test"), headers=headers)
+    assert file.status_code == 200 and file.content == JPEG + b"2"
+
+    c.post(
+        "/user/profile/create", data=profile_form(program_id), files=documents(), headers=headers
+    )
+    review = c.get("/user/profile/review", headers=headers).json()
+    assert review["review_state"] == "under_review" and review["refused_documents"] == []
+    world.fund.approve(member_id)
+    assert c.get("/user/profile/review", headers=headers).json()["review_state"] == "approved"
+    world.fund.office.block(world.fund.operator_id, member_id)
+    r = c.get("/user/profile/review", headers=headers)
+    assert r.json() == {"review_state": "blocked", "profile": None, "refused_documents": []}
+
+
 def test_uploads_over_the_limit_get_413(tmp_path: Any) -> None:
     from litestar.testing import TestClient
 

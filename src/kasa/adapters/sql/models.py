@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from kasa.adapters.sql.types import Choice, Moments, Text, UtcDateTime, money
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.files import ContentType, FileKind
-from kasa.domain.identity import IdentityType
+from kasa.domain.identity import REFUSAL_REASON_MAX, IdentityType
 from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
@@ -224,6 +224,10 @@ class MemberIdentityRow(Stamped, Base):
     )
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     is_new: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    refused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refusal_reason: Mapped[str] = mapped_column(
+        sa.String(REFUSAL_REASON_MAX), nullable=False, default="", server_default=""
+    )
 
 
 # -- requests -------------------------------------------------------------------------

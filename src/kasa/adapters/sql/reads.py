@@ -24,13 +24,13 @@ from kasa.adapters.sql.filters import (
     Filters,
 )
 from kasa.adapters.sql.views import (
-    FILE_COLUMNS,
     MEMBER_COLUMNS,
     PAYMENT_COLUMNS,
     PROGRAM_COLUMNS,
     REQUEST_COLUMNS,
     Packed,
     file_view,
+    identity_view,
     member_name,
     member_view,
     payment_view,
@@ -61,7 +61,6 @@ from kasa.application.views import (
 )
 from kasa.domain.audit import Actor
 from kasa.domain.calendar import after_day, day_start
-from kasa.domain.identity import IdentityType
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.members import MemberStatus, full_name
 from kasa.domain.money import Money
@@ -159,6 +158,20 @@ class SqlReads:
         at = len(MEMBER_COLUMNS)
         program = program_view(row, at) if row[at] is not None else None
         return ProfileView(member_view(row), row[-1], program)
+
+    def submitted(self, member_id: int) -> tuple[ProfileView, list[IdentityView]] | None:
+        with self._read() as c:
+            row = _row(c, q.PROFILE_ROW, q.PROFILE, member_id=member_id)
+            if row is None:
+                return None
+            links = _rows(c, q.PROGRAM_LINK, q.MEMBER_PROGRAMS, member_id=member_id)
+            documents = _rows(c, q.IDENTITY, q.MEMBER_IDENTITIES, member_id=member_id)
+        at = len(PROGRAM_COLUMNS)
+        waiting = [program_view(r) for r in links if r[at + 2]]
+        current = [program_view(r) for r in links if r[at + 1]]
+        chosen = next(iter(waiting + current), None)
+        profile = ProfileView(member_view(row), row[-1], chosen)
+        return profile, [identity_view(r) for r in documents]
 
     def file(self, member_id: int, stored_name: str) -> FileView | None:
         with self._read() as c:
@@ -260,11 +273,7 @@ class SqlReads:
             ]
         at = len(PROGRAM_COLUMNS)
         links = [ProgramLink(program_view(r), r[at], r[at + 1], r[at + 2]) for r in link_rows]
-        at = len(FILE_COLUMNS)
-        identities = [
-            IdentityView(r[at], IdentityType(r[at + 1]), r[at + 2], r[at + 3], file_view(r))
-            for r in identity_rows
-        ]
+        identities = [identity_view(r) for r in identity_rows]
         return MemberDetail(
             member_view(row),
             links,

@@ -44,7 +44,15 @@ PROFILE_ROW = Packed(*MEMBER_COLUMNS, *PROGRAM_COLUMNS, F.stored_name)
 PROGRAM = Packed(*PROGRAM_COLUMNS)
 PROGRAM_LINK = Packed(*PROGRAM_COLUMNS, MP.id, MP.is_active, MP.is_new)
 FILE = Packed(*FILE_COLUMNS)
-IDENTITY = Packed(*FILE_COLUMNS, IDENT.id, IDENT.identity_type, IDENT.is_active, IDENT.is_new)
+IDENTITY = Packed(
+    *FILE_COLUMNS,
+    IDENT.id,
+    IDENT.identity_type,
+    IDENT.is_active,
+    IDENT.is_new,
+    IDENT.refused_at,
+    IDENT.refusal_reason,
+)
 REQUEST = Packed(*REQUEST_COLUMNS)
 LISTED_REQUEST = Packed(*REQUEST_COLUMNS, *NAME_COLUMNS)
 PAYMENT = Packed(*PAYMENT_COLUMNS)

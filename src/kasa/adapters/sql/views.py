@@ -16,6 +16,7 @@ from kasa.adapters.sql import models as m
 from kasa.adapters.sql.types import UtcDateTime
 from kasa.application.views import (
     FileView,
+    IdentityView,
     MemberName,
     MemberView,
     PaymentView,
@@ -24,6 +25,7 @@ from kasa.application.views import (
     StaffView,
 )
 from kasa.domain.files import ContentType, FileKind
+from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus, full_name
 from kasa.domain.membership import Membership
 from kasa.domain.money import Money
@@ -249,6 +251,14 @@ def file_view(row: Any, at: int = 0) -> FileView:
         member_id,
         request_id,
         duplicate_of_request,
+    )
+
+
+def identity_view(row: Any) -> IdentityView:
+    """A row of ``FILE_COLUMNS`` and then the document's own columns."""
+    doc_id, kind, is_active, is_new, refused_at, reason = row[len(FILE_COLUMNS) :]
+    return IdentityView(
+        doc_id, IdentityType(kind), is_active, is_new, file_view(row), refused_at, reason
     )
 
 

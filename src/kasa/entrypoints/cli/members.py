@@ -144,6 +144,16 @@ def accept_documents(state: CliState, member_id: int) -> None:
     click.echo(f"member {member_id} documents accepted (status {accepted.status})")
 
 
+@member.command("refuse-documents")
+@click.argument("member_id", type=int)
+@click.option("--reason", required=True, help="What is wrong, as the member will read it.")
+@pass_state
+def refuse_documents(state: CliState, member_id: int, reason: str) -> None:
+    """Refuse a member's new documents, telling the member why."""
+    refused = state.staff.members().refuse_documents(state.staff_id(), member_id, reason)
+    click.echo(f"member {member_id} documents refused (status {refused.status})")
+
+
 @member.command("certificate")
 @pass_state
 def certificate(state: CliState) -> None:

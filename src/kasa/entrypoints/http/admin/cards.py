@@ -140,6 +140,8 @@ class IdentityCard(Shape):
     is_active: SwitchedOn
     is_new: Annotated[bool, doc("Waits for staff.")]
     file: Annotated[FileCard, doc("The file.")]
+    refused_at: Annotated[str | None, doc("When staff refused it (ISO 8601), or null.")]
+    refusal_reason: Annotated[str, doc("Why staff refused it, as the member is told.")]
 
 
 class PaymentCard(Shape):

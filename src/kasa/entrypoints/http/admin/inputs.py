@@ -11,6 +11,7 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.identity import REFUSAL_REASON_MAX
 from kasa.domain.payments import PaymentType
 from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
@@ -189,6 +190,20 @@ class MemberEdit(msgspec.Struct):
     ] = None
     approve_program_change: Annotated[bool, doc("true accepts the pending program change.")] = False
     approve_documents: Annotated[bool, doc("true accepts the new identity documents.")] = False
+    refuse_documents: (
+        Annotated[
+            str,
+            doc(
+                "Refuses the new identity documents, telling the member why (shown to"
+                " the member with the profile's review); a profile awaiting review goes"
+                " back to the member to submit again. Not with `approve_documents` or"
+                " an approval.",
+                min_length=1,
+                max_length=REFUSAL_REASON_MAX,
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ProgramForm(msgspec.Struct):

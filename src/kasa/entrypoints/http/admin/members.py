@@ -101,9 +101,10 @@ async def member_detail(
         404: "There is no member with this id.",
         409: "Another member has this phone or certificate number; or the decision does "
         "not fit the member now: approving a member not awaiting review, blocking a "
-        "blocked member or unblocking an unblocked one, accepting documents or a program "
-        "change nobody asked for, or `is_submitted: false` for an approved profile (block "
-        "the member instead). Nothing was saved; reload the member.",
+        "blocked member or unblocking an unblocked one, accepting or refusing documents "
+        "or accepting a program change nobody asked for, or `is_submitted: false` for an "
+        "approved profile (block the member instead). Nothing was saved; reload the "
+        "member.",
         422: "Approving needs a certificate number: set `certificate` (from `GET "
         "/member/generate_certificate`) in the same save.",
     },
@@ -114,7 +115,7 @@ async def member_edit(
     back_office: NamedDependency[BackOfficeMembers],
 ) -> c.MemberSaved:
     """Correct a member's data and decide: approve, block, unblock, accept a program
-    change or new documents."""
+    change, accept or refuse new documents."""
     now = await read(back_office.detail, staff_id, data.id)
     edited = await run(
         back_office.apply,
@@ -122,6 +123,7 @@ async def member_edit(
         data.id,
         data=member_data(data),
         decisions=decisions(data, now.member),
+        refusal_reason=data.refuse_documents or "",
     )
     return c.MemberSaved(status="success", data=p.member(edited))
 
@@ -148,6 +150,8 @@ def decisions(form: i.MemberEdit, member: MemberView) -> list[Decision]:
         found.append(Decision.ACCEPT_PROGRAM_CHANGE)
     if form.approve_documents:
         found.append(Decision.ACCEPT_DOCUMENTS)
+    if form.refuse_documents is not None:
+        found.append(Decision.REFUSE_DOCUMENTS)
     if form.is_submitted and not member.is_submitted:
         found.append(Decision.APPROVE)
     elif form.is_submitted is False and member.status is MemberStatus.APPROVED:

@@ -137,6 +137,8 @@ def identity(doc: IdentityView) -> IdentityCard:
         is_active=doc.is_active,
         is_new=doc.is_new,
         file=file(doc.file),
+        refused_at=iso(doc.refused_at),
+        refusal_reason=doc.refusal_reason,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 import msgspec
@@ -14,7 +14,9 @@ from kasa.application.views import (
     ProgramView,
     RequestDetail,
     RequestView,
+    ReviewView,
 )
+from kasa.domain.identity import IdentityType
 from kasa.domain.membership import MembershipState
 from kasa.entrypoints.http.fields import amount, dmy, money
 from kasa.entrypoints.http.mobile import schemas as s
@@ -64,6 +66,22 @@ class Shapes:
             membership=MembershipState(view.membership),
             credit=money(m.membership.credit),
             program=self.program(view.program) if view.program else None,
+        )
+
+    def review(self, view: ReviewView, fields: Mapping[IdentityType, str]) -> s.ReviewOut:
+        return s.ReviewOut(
+            review_state=view.state,
+            profile=self.profile(view.profile) if view.profile else None,
+            refused_documents=[
+                s.RefusedDocument(
+                    type=doc.identity_type,
+                    field=fields[doc.identity_type],
+                    reason=doc.refusal_reason,
+                    refused_at=dmy(doc.refused_at) or "",
+                    file=self.file_url(doc.file.member_id, doc.file.stored_name),
+                )
+                for doc in view.refused_documents
+            ],
         )
 
     @staticmethod

@@ -41,6 +41,7 @@ DOCUMENT_FIELDS: Mapping[str, IdentityType] = {
     "book_2": IdentityType.PASSPORT_PAGE_2,
     "book_address": IdentityType.PASSPORT_ADDRESS_PAGE,
 }
+FORM_FIELDS = {kind: name for name, kind in DOCUMENT_FIELDS.items()}
 
 
 @FILES.get(
@@ -202,6 +203,17 @@ async def profile_get(
 ) -> s.ProfileOut:
     """The member's profile, once approved."""
     return shapes.profile(await read(profiles.get, member_id))
+
+
+@PROFILE.get("/user/profile/review")
+async def profile_review(
+    member_id: NamedDependency[int],
+    profiles: NamedDependency[Profiles],
+    shapes: NamedDependency[Shapes],
+) -> s.ReviewOut:
+    """Where the member's profile stands with staff, at any status: the profile as
+    submitted, and the documents staff refused with their reasons."""
+    return shapes.review(await read(profiles.review, member_id), FORM_FIELDS)
 
 
 @PROFILE.post(

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.datastructures import UploadFile
 
-from kasa.domain.members import MemberStatus
+from kasa.domain.identity import IdentityType
+from kasa.domain.members import MemberStatus, ReviewState
 from kasa.domain.membership import MembershipState
 from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus
@@ -332,6 +333,36 @@ class ProfileOut(msgspec.Struct):
         float, doc(f"Paid beyond whole days, carried to the next payment, in {MONEY_OUT}.")
     ]
     program: Annotated[ProgramOut | None, doc("The member's current program.")]
+
+
+class RefusedDocument(msgspec.Struct):
+    type: Annotated[IdentityType, doc("Which document it is.")]
+    field: Annotated[str, doc("The profile form's file field that uploads this document again.")]
+    reason: Annotated[str, doc("Why staff refused it, in their words.")]
+    refused_at: Annotated[str, doc("When staff refused it, `dd.mm.YYYY`.")]
+    file: Annotated[str, doc("A link to the refused file.")]
+
+
+class ReviewOut(msgspec.Struct):
+    review_state: Annotated[
+        ReviewState,
+        doc(
+            "`not_submitted` (no profile yet, or staff sent it back: see"
+            " `refused_documents`), `under_review` (staff have not decided yet),"
+            " `approved` or `blocked`."
+        ),
+    ]
+    profile: Annotated[
+        ProfileOut | None,
+        doc(
+            "The profile as submitted, its `program` the one chosen last (waiting for"
+            " staff or current); null before the first submission and for a blocked member."
+        ),
+    ]
+    refused_documents: Annotated[
+        list[RefusedDocument],
+        doc("Documents staff refused and the member has not uploaded again."),
+    ]
 
 
 class MemberProgramOut(msgspec.Struct):
