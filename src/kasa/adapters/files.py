@@ -101,6 +101,8 @@ class LocalFileStore:
             return self._path(name).open("rb")
         except FileNotFoundError:
             raise NotFound("File not found.") from None
+        except OSError as error:  # a disk error, a folder where the file should be
+            raise DeliveryFailed("file store", f"cannot read {name}: {error}") from error
 
     def delete(self, name: str) -> None:
         try:

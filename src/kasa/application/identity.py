@@ -15,7 +15,7 @@ from kasa.application.repositories import UnitOfWorkFactory
 from kasa.application.retrying import use_cases
 from kasa.application.uploads import FileStaging, Upload
 from kasa.domain.audit import Actor, EventType, ObjectKind
-from kasa.domain.errors import InvalidInput, KasaError
+from kasa.domain.errors import Busy, DeliveryFailed, InvalidInput, KasaError
 from kasa.domain.files import FileKind
 from kasa.domain.identity import IdentityType, new_identity, supersede_pending
 from kasa.domain.values import TaxNumber
@@ -68,7 +68,8 @@ class DiiaSharing:
         """Diia posts the documents back: decrypt, match by request id, fill in the
         profile data and store the documents as new, all or nothing. Returns the member id.
         Refusals are recorded; data that cannot be decrypted is counted per address and
-        audited once a minute."""
+        audited once a minute. A failure of the file store or a busy database is not a
+        refusal: it is answered as such (502, 503) and nothing is kept."""
         try:
             shared = self.identity.decode_callback(encode_data, files, trace_id)
         except InvalidInput as error:
@@ -78,6 +79,8 @@ class DiiaSharing:
             if trace_id and trace_id != shared.request_id:
                 raise InvalidInput("The request id of the header and the data differ.")
             return self._store(shared)
+        except (DeliveryFailed, Busy):
+            raise  # our side failed for now (502, 503): Diia may send the same data again
         except KasaError as error:
             self._refused(trace_id or "", error.message)
             if isinstance(error, InvalidInput):

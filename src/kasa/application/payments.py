@@ -78,6 +78,12 @@ class MemberPayments:
         with self.uow() as uow:
             member = signed_in_member(uow, member_id)
             _require_can_pay(member)
+            # what the confirmation would refuse (too many years ahead) is refused before
+            # the member pays
+            program = current_program_of(uow, member_id)
+            member.membership.top_up(
+                amount, program.month_price if program else None, self.clock.today()
+            )
             order_id = self.codes.order_id()
             payment = uow.payments.add(Payment.gateway_top_up(member_id, amount, order_id, now))
             checkout = self.gateway.checkout(

@@ -30,6 +30,17 @@ def parse_date(text: str | None, field: str) -> date | None:
     raise InvalidInput.field(field, "must be a date as dd.mm.YYYY or YYYY-MM-DD")
 
 
+def parse_period(
+    start: str | None, end: str | None, fields: tuple[str, str] = ("date_start", "date_end")
+) -> tuple[date | None, date | None]:
+    """Two days of a period, each optional (see :func:`parse_date`); a period that ends
+    before it begins is refused, naming its last day."""
+    first, last = parse_date(start, fields[0]), parse_date(end, fields[1])
+    if first and last and last < first:
+        raise InvalidInput.field(fields[1], f"must not be before {fields[0]}")
+    return first, last
+
+
 def parse_enum(kind: type[E], value: str | None, field: str) -> E | None:
     """One of an enumeration's values, by its text; nothing when not given."""
     if value is None:

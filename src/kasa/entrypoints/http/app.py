@@ -30,6 +30,7 @@ from kasa.entrypoints.http.docs import (
     positive_amounts,
 )
 from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
+from kasa.entrypoints.http.examples import EXAMPLES, real_examples
 from kasa.entrypoints.http.fields import Hryvnias
 from kasa.entrypoints.http.middleware import answer_headers, request_context
 from kasa.entrypoints.http.routes import Area
@@ -42,6 +43,7 @@ from kasa.entrypoints.settings import Settings
 class Api:
     """What one API is made of."""
 
+    name: str  # ``mobile`` or ``admin``: the examples file of its document
     title: str
     description: str
     audience: TokenAudience
@@ -110,6 +112,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     optional_bodies(app)
     file_answers(app)
     positive_amounts(app, every_struct())
+    real_examples(app, EXAMPLES.read(api.name))
     app.state.tokens = kasa.adapters.tokens()
     app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
     app.state.body_limits = limits

@@ -92,6 +92,7 @@ OPERATIONS = Area("operations", "anyone (a load balancer, a monitor); no token i
         503: "The database cannot be reached: take this process out of service until it"
         " answers 200 again."
     },
+    shapes={503: Health},
 )
 async def health(uow: NamedDependency[Any]) -> Response[Health]:
     """Liveness and database readiness, for a load balancer: 200 when the database
@@ -101,7 +102,7 @@ async def health(uow: NamedDependency[Any]) -> Response[Health]:
     return Response(body, status_code=200 if ready else 503)
 
 
-@OPERATIONS.get("/health/live", sync_to_thread=False)
+@OPERATIONS.get("/health/live", sync_to_thread=False, database=False)
 def live() -> dict[str, str]:
     """Liveness only: the process answers (no database involved), for a supervisor that
     restarts a process that no longer answers."""

@@ -80,23 +80,11 @@ def _error(message: str, **errors: str) -> dict[str, object]:
     return {"status": "error", "message": message, **({"errors": errors} if errors else {})}
 
 
-# what each error answer looks like, for the API reference
-ERROR_EXAMPLES = {
-    400: _error(
-        "The request has invalid fields.",
-        phone="must be a phone number in international form: + and digits, e.g. +380501234567",
-    ),
-    401: _error("Sign in first: the access token is missing."),
-    403: _error("Your account is blocked; contact the fund."),
-    404: _error("Request not found."),
-    409: _error("The request is closed."),
-    408: _error("The request body arrived too slowly; nothing was kept. Send it again."),
-    413: _error("The request body is larger than this route takes."),
-    422: _error("Only an approved member can file a request; your profile is not approved yet."),
-    429: _error("Too many codes today for this phone; try again tomorrow."),
-    502: _error("The SMS service failed; please try again later."),
-    503: _error("The database is unavailable; try again later."),
-}
+# what a body cut off for arriving too slowly is answered (on any route that takes files)
+TOO_SLOW = "The request body arrived too slowly; nothing was kept."
+# the examples of answers that are the same on every route that gives them; every other
+# example is a route's own real answer (``examples.real_examples``)
+SHARED_EXAMPLES = {408: _error(TOO_SLOW)}
 
 
 def in_route_names(

@@ -16,11 +16,11 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 
 from kasa.entrypoints.http.auth import SIGNED_IN
-from kasa.entrypoints.http.errors import ERROR_EXAMPLES, ERROR_RESPONSES
+from kasa.entrypoints.http.errors import ERROR_RESPONSES, SHARED_EXAMPLES
 from kasa.entrypoints.http.schemas import ErrorOut
 
-# Any route may answer 413 (a body larger than it takes) and 503 (the database is
-# unavailable); a route for signed-in callers, 401 (no valid token) and 403 (not allowed).
+# Any route may answer 413 (a body larger than it takes: routes with a body) and 503
+# (the database is unavailable); a route for signed-in callers, 401 (no valid token).
 ANY_ROUTE = (413, 503)
 # who may call an area's routes
 ANYONE = "anyone; no token is needed"
@@ -31,7 +31,6 @@ GATEWAYS = (
     "the payment gateway and Diia, server to server; each call is verified by its"
     " signature or encryption, not by a token"
 )
-SIGNED_IN_ROUTE = (401, 403)
 # what 401 and 403 mean to each kind of caller, and what to do
 MEMBER_ANSWERS = {
     401: "Not signed in: the token is missing, invalid or expired. Sign in again: "
@@ -43,15 +42,13 @@ STAFF_ANSWERS = {
     401: "Not signed in: the token is missing, invalid or expired, or it ended with a "
     "password change, a role change or a deactivation of the account. Sign in again with "
     "`POST /signin`.",
-    403: "The staff account is deactivated; an admin can reactivate it.",
 }
 CALLER_ANSWERS: Mapping[str, Mapping[int, str]] = {
     MEMBER: MEMBER_ANSWERS,
     ANY_STAFF: STAFF_ANSWERS,
     ADMIN: {
         **STAFF_ANSWERS,
-        403: "Only an admin may do this (the caller is an operator), or the account is "
-        "deactivated.",
+        403: "Only an admin may do this; the caller is an operator.",
     },
 }
 
@@ -71,18 +68,27 @@ PROGRAM_GONE = "The program is not offered any more: choose one from `GET /progr
 NO_STAFF_USER = "There is no staff user with this id."
 
 
-def errors(*codes: int, meaning: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
+def errors(
+    *codes: int,
+    meaning: Mapping[int, str] | None = None,
+    shapes: Mapping[int, type[Any]] | None = None,
+) -> dict[int, ResponseSpec]:
     """The error answers a route documents; ``meaning`` says what some of them mean on
-    this route (and what to do), in place of the general words."""
+    this route (and what to do), in place of the general words; ``shapes`` the body of
+    an answer that is not the error body. Their examples are the
+    route's real answers, put in when the document is made (``examples.real_examples``);
+    408's, the same on every route, is here."""
     said = {**ERROR_RESPONSES, **(meaning or {})}
     return {
         code: ResponseSpec(
-            data_container=ErrorOut,
+            data_container=(shapes or {}).get(code, ErrorOut),
             description=said[code],
             generate_examples=False,
-            examples=[Example(summary=f"A {code} answer", value=ERROR_EXAMPLES[code])],
+            examples=[Example(summary=f"A {code} answer", value=SHARED_EXAMPLES[code])]
+            if code in SHARED_EXAMPLES
+            else None,
         )
-        for code in sorted({*codes, *ANY_ROUTE})
+        for code in sorted(codes)
     }
 
 
@@ -138,21 +144,44 @@ class Area:
         self, method: Any, path: str | list[str], codes: Sequence[int], **kw: Any
     ) -> Decorate:
         """``caller=`` says who may call this route when it is not the area's caller;
-        ``meaning={code: text}`` what an error means on it."""
-        common = (*self.answers, *(SIGNED_IN_ROUTE if self.signed_in else ()))
-        if "files" in kw.get("opt", {}):
-            codes = (*codes, 408)  # a body that arrives too slowly is cut off
+        ``meaning={code: text}`` what an error means on it; ``without=(code, ...)`` the
+        area's answers this route never gives. A route answers 400 only when it takes
+        input, 413 only when it takes a body, 503 unless ``database=False``, and 403 on
+        signed-in routes only for members (blocked) and admins' routes (operators)."""
         caller = kw.pop("caller", self.caller)
-        meaning = {**CALLER_ANSWERS.get(caller, {}), **kw.pop("meaning", {})}
-        answers = errors(*common, *codes, meaning=meaning)
+        own_meaning = kw.pop("meaning", {})
+        meaning = {**CALLER_ANSWERS.get(caller, {}), **own_meaning}
+        without = set(kw.pop("without", ()))
+        shapes = kw.pop("shapes", None)
+        if not kw.pop("database", True):
+            without.add(503)
+        files = "files" in kw.get("opt", {})
 
         def register(function: Callable[..., Any]) -> HTTPRouteHandler:
+            inputs = [
+                name
+                for name, parameter in inspect.signature(function).parameters.items()
+                if name != "request" and not str(parameter.annotation).startswith("Named")
+            ]
+            answers = {*self.answers, *codes, *ANY_ROUTE}
+            if self.signed_in:
+                answers |= {401, *((403,) if caller in (MEMBER, ADMIN) else ())}
+            if files:
+                answers.add(408)  # a body that arrives too slowly is cut off
+            if not inputs:
+                answers.discard(400)
+            if "data" not in inputs:
+                answers.discard(413)
+            unanswered = set(own_meaning) - (answers - without)
+            if unanswered:
+                raise ValueError(f"{path}: says what {sorted(unanswered)} mean but never answers")
+            documented = errors(*(answers - without), meaning=meaning, shapes=shapes)
             decorate = method(
                 path,
                 tags=kw.pop("tags", [self.tag]),
                 security=SIGNED_IN if self.signed_in else None,
-                responses=answers,
-                description=described(function.__doc__, caller, answers),
+                responses=documented,
+                description=described(function.__doc__, caller, documented),
                 summary=kw.pop("summary", None) or summary_of(function.__doc__),
                 **kw,
             )

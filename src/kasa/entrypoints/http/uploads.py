@@ -39,6 +39,7 @@ from multipart import (  # type: ignore[import-untyped]
 )
 
 from kasa.domain.errors import InvalidInput, TooLarge
+from kasa.entrypoints.http.errors import TOO_SLOW
 
 MIB = 1024 * 1024
 # bytes of a file kept in memory before it goes to a temporary file on disk
@@ -226,9 +227,7 @@ async def _arriving(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
 
 
 def _too_slow() -> HTTPException:
-    return HTTPException(
-        status_code=408, detail="The request body arrived too slowly; nothing was kept."
-    )
+    return HTTPException(status_code=408, detail=TOO_SLOW)
 
 
 def _too_large(name: str, limit: int) -> TooLarge:

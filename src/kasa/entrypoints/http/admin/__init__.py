@@ -33,6 +33,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
 
 
 ADMIN = Api(
+    name="admin",
     title="Kasa admin API",
     description="The fund's back office: staff accounts, the review of members and "
     "documents, programs, payments and payouts, requests, the books and the audit trail.",

@@ -23,7 +23,7 @@ from kasa.entrypoints.http.admin.queries import page, payment_query, request_que
 from kasa.entrypoints.http.fields import DATE_IN
 from kasa.entrypoints.http.routes import ANY_STAFF, DATES_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.parsing import parse_date, parse_enums
+from kasa.entrypoints.parsing import parse_enums, parse_period
 
 BOOKS = Area("books", ANY_STAFF, signed_in=True, answers=(400,))
 
@@ -38,7 +38,7 @@ async def audit(
     data: JSONBody[i.AuditFilter], staff_id: NamedDependency[int], books: NamedDependency[Books]
 ) -> c.AuditPage:
     """The audit trail, filtered by object, actor, event type and dates."""
-    start, end = parse_date(data.date_start, "date_start"), parse_date(data.date_end, "date_end")
+    start, end = parse_period(data.date_start, data.date_end)
     query = AuditQuery(
         object_kind=data.object_kind,
         object_id=data.object_id,
@@ -140,10 +140,6 @@ async def fund_report(
     ] = None,
 ) -> c.FundReportOut:
     """Money in and out by month and program, and members by status."""
-    report = await run(
-        books.fund_report,
-        staff_id,
-        parse_date(date_from, "date_from"),
-        parse_date(date_to, "date_to"),
-    )
+    period = parse_period(date_from, date_to, ("date_from", "date_to"))
+    report = await run(books.fund_report, staff_id, *period)
     return p.fund_report(report)

@@ -87,6 +87,7 @@ async def payments(
 
 @PAYMENTS.post(
     "/payout/approve",
+    403,
     404,
     409,
     meaning={

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import MediaType
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, MultipartBody
+from litestar.params import JSONBody, MultipartBody, PathParameter
 from litestar.response import Stream
 
 from kasa.application.programs import ProgramAdmin
@@ -30,7 +32,12 @@ PROGRAMS = Area("programs", ANY_STAFF, signed_in=True)
     media_type=MediaType.TEXT,
     meaning={404: "No program's terms file has this name."},
 )
-async def program_terms(filename: FromPath[str], programs: NamedDependency[ProgramAdmin]) -> Stream:
+async def program_terms(
+    filename: Annotated[
+        str, PathParameter(max_length=64, description="The terms file's stored name.")
+    ],
+    programs: NamedDependency[ProgramAdmin],
+) -> Stream:
     """A program's terms file (public)."""
     return file_response(await read(programs.terms_file, filename))
 

@@ -6,7 +6,7 @@ from kasa.application.reads import Page, PaymentQuery, RequestQuery
 from kasa.application.search import words_of
 from kasa.domain.errors import InvalidInput
 from kasa.entrypoints.http.admin import inputs as i
-from kasa.entrypoints.parsing import amount_or_none, parse_date
+from kasa.entrypoints.parsing import amount_or_none, parse_period
 
 MAX_PAGE = 500
 
@@ -20,10 +20,11 @@ def page(limit: int, offset: int) -> Page:
 
 
 def payment_query(f: i.PaymentFilter) -> PaymentQuery:
+    first, last = parse_period(f.date_start, f.date_end)
     return PaymentQuery(
         types=frozenset(f.type or ()),
-        date_start=parse_date(f.date_start, "date_start"),
-        date_end=parse_date(f.date_end, "date_end"),
+        date_start=first,
+        date_end=last,
         amount_start=amount_or_none(f.amount_start, "amount_start"),
         amount_end=amount_or_none(f.amount_end, "amount_end"),
         certificate=f.certificate or None,
@@ -31,9 +32,7 @@ def payment_query(f: i.PaymentFilter) -> PaymentQuery:
 
 
 def request_query(f: i.RequestFilter) -> RequestQuery:
+    first, last = parse_period(f.date_start, f.date_end)
     return RequestQuery(
-        words=words_of(f.query),
-        statuses=frozenset(f.status),
-        date_start=parse_date(f.date_start, "date_start"),
-        date_end=parse_date(f.date_end, "date_end"),
+        words=words_of(f.query), statuses=frozenset(f.status), date_start=first, date_end=last
     )

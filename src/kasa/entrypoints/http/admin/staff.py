@@ -155,6 +155,7 @@ async def user_deactivate(
 
 @STAFF.post(
     "/user/change_password",
+    403,
     404,
     429,
     meaning={

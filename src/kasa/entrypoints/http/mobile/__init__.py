@@ -34,6 +34,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
 
 
 MOBILE = Api(
+    name="mobile",
     title="Kasa mobile API",
     description="The members' API of the mutual aid fund: sign-in by SMS code, profile "
     "and documents, programs, contributions through LiqPay, requests for aid.",

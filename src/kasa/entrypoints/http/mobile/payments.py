@@ -12,7 +12,7 @@ from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
 from kasa.entrypoints.http.routes import MEMBER, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.parsing import parse_date
+from kasa.entrypoints.parsing import parse_period
 
 PAYMENTS = Area("payments", MEMBER, signed_in=True)
 
@@ -32,8 +32,7 @@ async def charges_list(
     rows = await read(
         member_payments.charges,
         member_id,
-        parse_date(period.begin, "begin"),
-        parse_date(period.end, "end"),
+        *parse_period(period.begin, period.end, ("begin", "end")),
     )
     return [Shapes.charge(r.payment, r.diagnosis) for r in rows]
 

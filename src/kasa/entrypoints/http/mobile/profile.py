@@ -63,7 +63,6 @@ async def member_file(
 
 @PROFILE.post(
     "/user/profile/create",
-    409,
     413,
     422,
     502,
@@ -75,7 +74,6 @@ async def member_file(
         "whole identity (`identity`): the tax number card (`inn`) with both sides of the ID "
         "card (`id_1`, `id_2`) or with the passport book's pages (`book_1`, `book_2`, "
         "`book_address`).",
-        409: "The member is blocked and cannot submit a profile.",
         422: PROGRAM_GONE,
     },
 )
@@ -205,7 +203,7 @@ async def profile_get(
     return shapes.profile(await read(profiles.get, member_id))
 
 
-@PROFILE.get("/user/profile/review")
+@PROFILE.get("/user/profile/review", without=(403,))
 async def profile_review(
     member_id: NamedDependency[int],
     profiles: NamedDependency[Profiles],

@@ -28,7 +28,7 @@ CALLBACKS = Area("callbacks", GATEWAYS, answers=(400,))
 APP = Area("app", ANYONE)
 
 
-@APP.get("/.well-known/apple-app-site-association", sync_to_thread=False)
+@APP.get("/.well-known/apple-app-site-association", sync_to_thread=False, database=False)
 def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str, Any]:
     """Universal links for the app: Diia sends members back to ``/diia/*``."""
     return {
