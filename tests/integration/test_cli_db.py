@@ -48,7 +48,9 @@ def test_a_bad_database_url_is_one_clear_line(
     monkeypatch.setenv("KASA_DATABASE_URL", "nonsense")
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: KASA_DATABASE_URL is not a database URL."
+    assert result.output.strip() == (
+        "Error: KASA_DATABASE_URL must be a database URL (dialect+driver://…), not 'nonsense'."
+    )
 
 
 def test_an_unreachable_database_fails_cleanly(

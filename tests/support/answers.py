@@ -207,15 +207,15 @@ def fund_world(folder: Path) -> Iterator[World]:
 @contextmanager
 def _fund_world(folder: Path) -> Iterator[World]:
     settings = test_settings(folder / "data", None, **SETTINGS)
-    upgrade(settings.database_url)
+    upgrade(settings.database.url)
     found = fakes()
-    database = SqlDatabase(settings.database_url)
-    kasa = test_kasa(settings, database, found, files=LocalFileStore(settings.files_dir))
+    database = SqlDatabase(settings.database.url)
+    kasa = test_kasa(settings, database, found, files=LocalFileStore(settings.files.folder))
     fund = Fund.on(kasa, found, database)
     for login, role in (("chief", Role.ADMIN), ("clerk", Role.OPERATOR), ("second", Role.ADMIN)):
         fund.accounts.create(None, login=login, role=role, name=login.title(), password=PASSWORD)
     try:
-        yield World(kasa, found, fund, settings.files_dir)
+        yield World(kasa, found, fund, settings.files.folder)
     finally:
         database.dispose()
 
@@ -882,8 +882,8 @@ def broken_world(folder: Path, same: Fakes) -> Iterator[Kasa]:
         KASA_DATABASE_URL="mysql+pymysql://kasa:none@127.0.0.1:9/kasa",
         **SETTINGS,
     )
-    database = SqlDatabase(settings.database_url)
-    yield test_kasa(settings, database, same, files=LocalFileStore(settings.files_dir))
+    database = SqlDatabase(settings.database.url)
+    yield test_kasa(settings, database, same, files=LocalFileStore(settings.files.folder))
     database.dispose()
 
 

@@ -8,14 +8,21 @@ import pytest
 
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
-from kasa.entrypoints.settings import Settings, read_dotenv
+from kasa.entrypoints.settings import (
+    KNOWN_VARIABLES,
+    Settings,
+    every_setting,
+    read_dotenv,
+    settings_table,
+)
+from kasa.entrypoints.settings.declaring import PATH, TEXT, WORDS, Setting
 
 
 def test_defaults_run_anywhere(tmp_path: Path) -> None:
     settings = Settings.load({}, dotenv=tmp_path / "missing.env")
     assert settings.env == "dev"
-    assert settings.database_url == "sqlite:///var/kasa.db"
-    assert settings.files_dir == Path("var/files")
+    assert settings.database.url == "sqlite:///var/kasa.db"
+    assert settings.files.folder == Path("var/files")
     assert (
         settings.fund.sign_in.daily_limit == 20
         and settings.fund.codes_per_phone_and_address_daily == 5
@@ -33,7 +40,7 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     settings = Settings.load({"KASA_OTP_DAILY_LIMIT": "7"}, dotenv=dotenv)
-    assert settings.database_url == "sqlite:////srv/kasa/kasa.db"
+    assert settings.database.url == "sqlite:////srv/kasa/kasa.db"
     assert settings.fund.codes_per_phone_and_address_daily == 7
     assert settings.fund.four_eyes_threshold == Money(500000)
     assert read_dotenv(dotenv)["KASA_OTP_DAILY_LIMIT"] == "3"
@@ -54,7 +61,7 @@ def test_database_url_is_shown_without_its_password(tmp_path: Path) -> None:
         ({"KASA_ENV": "staging"}, "KASA_ENV"),
         ({"KASA_OTP_DAILY_LIMIT": "many"}, "whole number"),
         ({"KASA_OTP_MAX_ATTEMPTS": "0"}, "at least 1"),
-        ({"KASA_DATABASE_URL": "not a url"}, "not a database URL"),
+        ({"KASA_DATABASE_URL": "not a url"}, "KASA_DATABASE_URL must be a database URL"),
         ({"KASA_FOUR_EYES_THRESHOLD": "1.234"}, "two decimal"),
     ],
 )
@@ -88,7 +95,7 @@ PRODUCTION = {
 
 def test_a_complete_production_configuration_has_no_problems(tmp_path: Path) -> None:
     settings = Settings.load(PRODUCTION, dotenv=tmp_path / "none")
-    assert settings.problems() == [] and not settings.liqpay_sandbox
+    assert settings.problems() == [] and not settings.liqpay.sandbox
     settings.require_runnable()
 
 
@@ -138,7 +145,7 @@ def test_production_refuses_weak_or_half_done_settings(
 
 def test_urls_are_http_or_https_whatever_their_case(tmp_path: Path) -> None:
     loaded = Settings.load({"KASA_PUBLIC_URL": "HTTPS://Kasa.example.ua/"}, dotenv=tmp_path / "n")
-    assert loaded.public_url == "https://Kasa.example.ua"
+    assert loaded.http.public_url == "https://Kasa.example.ua"
     for url in ("ftp://kasa.example.ua", "kasa.example.ua", "https://"):
         with pytest.raises(InvalidInput, match="KASA_PUBLIC_URL"):
             Settings.load({"KASA_PUBLIC_URL": url}, dotenv=tmp_path / "none")
@@ -147,7 +154,7 @@ def test_urls_are_http_or_https_whatever_their_case(tmp_path: Path) -> None:
 def test_diia_is_optional_in_production_but_all_or_nothing_anywhere(tmp_path: Path) -> None:
     without = {k: v for k, v in PRODUCTION.items() if not k.startswith("KASA_DIIA_")}
     assert Settings.load(without, dotenv=tmp_path / "none").problems() == []
-    assert not Settings.load(without, dotenv=tmp_path / "none").diia_configured
+    assert not Settings.load(without, dotenv=tmp_path / "none").diia.configured
     half = Settings.load({"KASA_DIIA_ACQUIRER_TOKEN": "a"}, dotenv=tmp_path / "none")
     assert any("Diia sharing needs all of its settings" in p for p in half.problems())
 
@@ -166,9 +173,9 @@ def test_mistyped_settings_are_named_in_one_warning(tmp_path: Path) -> None:
 
 
 def test_docs_are_served_in_production_only_when_asked(tmp_path: Path) -> None:
-    assert Settings.load({}, dotenv=tmp_path / "none").docs
-    assert not Settings.load(PRODUCTION, dotenv=tmp_path / "none").docs
-    assert Settings.load({**PRODUCTION, "KASA_DOCS": "1"}, dotenv=tmp_path / "none").docs
+    assert Settings.load({}, dotenv=tmp_path / "none").http.docs
+    assert not Settings.load(PRODUCTION, dotenv=tmp_path / "none").http.docs
+    assert Settings.load({**PRODUCTION, "KASA_DOCS": "1"}, dotenv=tmp_path / "none").http.docs
 
 
 def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_path: Path) -> None:
@@ -177,7 +184,7 @@ def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_pat
     assert default.fund.code_requests_per_address_hourly == 10
     assert default.fund.max_files_per_upload == 20
     assert default.fund.member_storage_bytes == 100 * 1024 * 1024
-    assert default.max_body_bytes == 64 * 1024 and default.trusted_proxies == ()
+    assert default.files.max_body_bytes == 64 * 1024 and default.http.trusted_proxies == ()
     given = Settings.load(
         {
             "KASA_SMS_COUNTRIES": "380, +48",
@@ -193,8 +200,8 @@ def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_pat
     assert given.fund.code_requests_per_address_hourly == 3
     assert given.fund.max_files_per_upload == 5
     assert given.fund.member_storage_bytes == 7 * 1024 * 1024
-    assert given.max_body_bytes == 128 * 1024
-    assert given.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
+    assert given.files.max_body_bytes == 128 * 1024
+    assert given.http.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
     for name, value in (("KASA_TRUSTED_PROXIES", "proxy"), ("KASA_SMS_COUNTRIES", "UA")):
         with pytest.raises(InvalidInput, match=name):
             Settings.load({name: value}, dotenv=tmp_path / "none")
@@ -202,14 +209,22 @@ def test_hardening_settings_have_their_defaults_and_read_the_environment(tmp_pat
 
 def test_threads_and_the_pool_are_sized_together(tmp_path: Path) -> None:
     default = Settings.load({}, dotenv=tmp_path / "none")
-    assert (default.worker_threads, default.read_threads, default.db_pool_size) == (8, 2, 10)
-    assert default.programs_cache_seconds == 5
+    assert (
+        default.process.worker_threads,
+        default.process.read_threads,
+        default.database.pool_size,
+    ) == (8, 2, 10)
+    assert default.http.programs_cache_seconds == 5
     given = Settings.load(
         {"KASA_WORKER_THREADS": "4", "KASA_READ_THREADS": "3"}, dotenv=tmp_path / "none"
     )
-    assert (given.worker_threads, given.read_threads, given.db_pool_size) == (4, 3, 7)
+    assert (given.process.worker_threads, given.process.read_threads, given.database.pool_size) == (
+        4,
+        3,
+        7,
+    )
     pool = Settings.load({"KASA_DB_POOL_SIZE": "20"}, dotenv=tmp_path / "none")
-    assert pool.db_pool_size == 20 and not pool.unknown_variables
+    assert pool.database.pool_size == 20 and not pool.unknown_variables
     with pytest.raises(InvalidInput, match="KASA_READ_THREADS"):
         Settings.load({"KASA_READ_THREADS": "0"}, dotenv=tmp_path / "none")
 
@@ -226,3 +241,37 @@ def test_the_dev_secret_is_made_once_and_kept(tmp_path: Path) -> None:
     first = settings.secret()
     assert len(first) >= 32 and settings.secret() == first
     assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_readme_table_is_made_from_the_declarations() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    begin = readme.index("\n", readme.index("<!-- settings:")) + 1
+    shown = readme[begin : readme.index("<!-- /settings -->")]
+    assert shown == settings_table(), "run `kasa settings --table` into the README"
+    for name in KNOWN_VARIABLES:
+        assert f"`{name}`" in shown, name
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [d for _, d in every_setting() if d.kind not in (TEXT, PATH, WORDS)],
+    ids=lambda d: d.name,
+)
+def test_every_typed_setting_refuses_a_bad_value_naming_itself(
+    declaration: Setting, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Settings.load({declaration.name: "-1x?"}, dotenv=tmp_path / "none")
+    assert caught.value.message.startswith(f"{declaration.name} must be "), caught.value.message
+
+
+def test_every_setting_is_known_and_a_typo_is_not(tmp_path: Path) -> None:
+    names = {d.name for _, d in every_setting()}
+    assert names == KNOWN_VARIABLES and len(names) == len(list(every_setting()))
+    loaded = Settings.load(
+        dict.fromkeys(names, "") | {"KASA_GRACE_DAY": "3"}, dotenv=tmp_path / "n"
+    )
+    assert loaded.unknown_variables == ("KASA_GRACE_DAY",)

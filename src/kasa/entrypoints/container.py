@@ -51,43 +51,45 @@ class Adapters(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     codes = providers.Singleton(SecretCodes)
     database = providers.Singleton(
-        SqlDatabase, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size
+        SqlDatabase,
+        url=settings.provided.database.url,
+        pool_size=settings.provided.database.pool_size,
     )
     uow = providers.Callable(lambda database: database.unit_of_work, database)
     reads = providers.Singleton(
         lambda database, ttl: database.reads(programs_ttl=ttl),
         database,
-        settings.provided.programs_cache_seconds,
+        settings.provided.http.programs_cache_seconds,
     )
-    files = providers.Singleton(LocalFileStore, root=settings.provided.files_dir)
+    files = providers.Singleton(LocalFileStore, root=settings.provided.files.folder)
     sms = providers.Selector(
-        settings.provided.sms_backend,
+        settings.provided.sms.backend,
         console=providers.Singleton(ConsoleSms),
-        outbox=providers.Singleton(OutboxSms, path=settings.provided.sms_outbox, clock=clock),
+        outbox=providers.Singleton(OutboxSms, path=settings.provided.sms.outbox, clock=clock),
         twilio=providers.Singleton(
             TwilioSms,
-            account_sid=settings.provided.twilio_account_sid,
-            auth_token=settings.provided.twilio_auth_token,
-            sender=settings.provided.sms_from,
-            api_url=settings.provided.twilio_api_url,
+            account_sid=settings.provided.sms.account_sid,
+            auth_token=settings.provided.sms.auth_token,
+            sender=settings.provided.sms.sender,
+            api_url=settings.provided.sms.api_url,
         ),
     )
     gateway = providers.Singleton(
         LiqPayGateway,
-        public_key=settings.provided.liqpay_public_key,
-        private_key=settings.provided.liqpay_private_key,
-        api_url=settings.provided.liqpay_api_url,
-        callback_url=providers.Callable(lambda s: s.public_url + CALLBACK_PATH, settings),
-        sandbox=settings.provided.liqpay_sandbox,
+        public_key=settings.provided.liqpay.public_key,
+        private_key=settings.provided.liqpay.private_key,
+        api_url=settings.provided.liqpay.api_url,
+        callback_url=providers.Callable(lambda s: s.http.public_url + CALLBACK_PATH, settings),
+        sandbox=settings.provided.liqpay.sandbox,
     )
     identity = providers.Singleton(
         DiiaIdentityProvider,
-        api_url=settings.provided.diia_api_url,
-        basic_auth=settings.provided.diia_basic_auth,
-        acquirer_token=settings.provided.diia_acquirer_token,
-        branch_id=settings.provided.diia_branch_id,
-        return_link=settings.provided.diia_return_link,
-        decryptor=providers.Callable(load_decryptor, settings.provided.diia_decryptor),
+        api_url=settings.provided.diia.api_url,
+        basic_auth=settings.provided.diia.basic_auth,
+        acquirer_token=settings.provided.diia.acquirer_token,
+        branch_id=settings.provided.diia.branch_id,
+        return_link=settings.provided.diia.return_link,
+        decryptor=providers.Callable(load_decryptor, settings.provided.diia.decryptor),
     )
     passwords = providers.Singleton(Argon2Passwords)
     code_hasher = providers.Singleton(HmacCodes, key=providers.Callable(_code_key, settings))
@@ -95,8 +97,8 @@ class Adapters(containers.DeclarativeContainer):
         JwtTokens,
         secret=providers.Callable(lambda s: s.secret(), settings),
         clock=clock,
-        member_ttl=providers.Callable(lambda s: timedelta(seconds=s.member_token_ttl), settings),
-        staff_ttl=providers.Callable(lambda s: timedelta(seconds=s.staff_token_ttl), settings),
+        member_ttl=providers.Callable(lambda s: timedelta(seconds=s.tokens.member_ttl), settings),
+        staff_ttl=providers.Callable(lambda s: timedelta(seconds=s.tokens.staff_ttl), settings),
     )
 
 

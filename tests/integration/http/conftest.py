@@ -88,10 +88,10 @@ def build_kasa(tmp_path: Path, *, real_outside: bool = False, **environ: str) ->
     Diia) is faked unless ``real_outside``, when the real adapters talk to whatever the
     environment points them at (local stand-ins in tests)."""
     settings = test_settings(tmp_path / "data", None, **environ)
-    upgrade(settings.database_url)
+    upgrade(settings.database.url)
     found = fakes()
-    database = SqlDatabase(settings.database_url)
-    files = LocalFileStore(settings.files_dir)
+    database = SqlDatabase(settings.database.url)
+    files = LocalFileStore(settings.files.folder)
     kasa = test_kasa(settings, database, found, files=files, real_outside=real_outside)
     return kasa, found
 

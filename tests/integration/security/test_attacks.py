@@ -40,7 +40,7 @@ def test_markup_and_content_that_contradicts_its_name_are_refused(
     world: MobileWorld, name: str, content: bytes
 ) -> None:
     headers = approved_headers(world, "+380671112233")
-    before = {p for p in world.settings.files_dir.rglob("*") if p.is_file()}
+    before = {p for p in world.settings.files.folder.rglob("*") if p.is_file()}
     r = world.client.post(
         "/user/request/create",
         headers=headers,
@@ -49,7 +49,7 @@ def test_markup_and_content_that_contradicts_its_name_are_refused(
     )
     assert r.status_code == 400, r.text
     assert r.json()["errors"]["files"].startswith(f"{name}: ")  # names the file
-    assert {p for p in world.settings.files_dir.rglob("*") if p.is_file()} == before
+    assert {p for p in world.settings.files.folder.rglob("*") if p.is_file()} == before
     assert world.fund.staff_requests.list(world.fund.operator_id, RequestQuery(), Page()).total == 0
 
 
@@ -72,22 +72,22 @@ def test_path_tricks_in_names_are_only_labels(world: MobileWorld) -> None:
         assert served.headers["content-type"].split(";")[0] in ("text/plain", "image/jpeg")
         assert served.headers["x-content-type-options"] == "nosniff"
         assert "sandbox" in served.headers["content-security-policy"]
-    stored = [p for p in world.settings.files_dir.rglob("*") if p.is_file()]
+    stored = [p for p in world.settings.files.folder.rglob("*") if p.is_file()]
     assert stored and all(
-        p.resolve().is_relative_to(world.settings.files_dir.resolve()) for p in stored
+        p.resolve().is_relative_to(world.settings.files.folder.resolve()) for p in stored
     )
     assert all("passwd" not in p.name and "notes" not in p.name for p in stored)
 
 
 def test_too_many_files_at_once_are_refused_and_nothing_is_kept(world: MobileWorld) -> None:
     headers = approved_headers(world, "+380671112233")
-    before = {p for p in world.settings.files_dir.rglob("*") if p.is_file()}
+    before = {p for p in world.settings.files.folder.rglob("*") if p.is_file()}
     many = [("files", (f"{n}.jpg", JPEG + bytes([n]), "image/jpeg")) for n in range(21)]
     r = world.client.post(
         "/user/request/create", headers=headers, data={"comment": "x"}, files=many
     )
     assert r.status_code == 400 and "at most 20" in r.json()["message"]
-    assert {p for p in world.settings.files_dir.rglob("*") if p.is_file()} == before
+    assert {p for p in world.settings.files.folder.rglob("*") if p.is_file()} == before
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,7 @@ def test_a_file_store_failure_leaves_no_row_and_no_file(
     with world.kasa.adapters.uow()() as uow:
         assert uow.identities.for_member(member_id) == []
         assert uow.members.get(member_id).status == "registered"  # type: ignore[union-attr]
-    stored = [p for p in world.settings.files_dir.rglob("*") if p.is_file()]
+    stored = [p for p in world.settings.files.folder.rglob("*") if p.is_file()]
     assert stored == []  # the two files written before the failure were removed
 
 

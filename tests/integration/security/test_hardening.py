@@ -255,10 +255,10 @@ def test_a_members_stored_files_are_bounded(tmp_path: Path) -> None:
             (field, (f"{field}.jpg", big + field.encode(), "image/jpeg"))
             for field in ("inn", "id_1", "id_2")
         ]
-        before = {p for p in world.settings.files_dir.rglob("*") if p.is_file()}
+        before = {p for p in world.settings.files.folder.rglob("*") if p.is_file()}
         r = world.client.post("/user/profile/create", headers=headers, data=form, files=files)
         assert r.status_code == 413 and "MB in all" in r.json()["message"], r.text
-        assert {p for p in world.settings.files_dir.rglob("*") if p.is_file()} == before
+        assert {p for p in world.settings.files.folder.rglob("*") if p.is_file()} == before
         files = [*files[:2], ("id_2", ("id_2.jpg", JPEG, "image/jpeg"))]
         r = world.client.post("/user/profile/create", headers=headers, data=form, files=files)
         assert r.status_code == 200, r.text

@@ -20,7 +20,7 @@ from kasa.domain.staff import Role
 from kasa.domain.values import Email
 from kasa.entrypoints.cli import present
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show
-from kasa.entrypoints.settings import Settings, read_dotenv
+from kasa.entrypoints.settings import Settings, effective, read_dotenv, settings_table
 
 
 class KasaGroup(click.Group):
@@ -63,6 +63,23 @@ def load_settings(*, warn: bool = True) -> Settings:
     return settings
 
 
+@main.command("settings")
+@click.option("--table", is_flag=True, help="The README's table of every setting, in Markdown.")
+def settings_command(table: bool) -> None:
+    """Every setting with the value in effect here (secrets hidden) and whether it was set
+    or is the default; with --table, the table of every setting Kasa declares."""
+    if table:
+        click.echo(settings_table(), nl=False)
+        return
+    settings = load_settings()
+    environ = {**read_dotenv(Path(".env")), **os.environ}
+    rows = [
+        {"setting": name, "value": value, "from": source}
+        for name, value, source in effective(settings, environ)
+    ]
+    show(rows, ["setting", "value", "from"], as_json=False)
+
+
 @main.group()
 def db() -> None:
     """The database: schema migrations and reference data."""
@@ -78,7 +95,7 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     try:
-        result = upgrade(settings.database_url)
+        result = upgrade(settings.database.url)
     except Exception as error:  # the one line a person needs, not a traceback
         raise click.ClickException(f"upgrade failed: {error}") from error
     where = settings.safe_database_url
@@ -111,7 +128,7 @@ def _check_schema(settings: Settings) -> None:
     from kasa.adapters.sql.migrate import current_revision, head_revision
 
     try:
-        revision = current_revision(settings.database_url)
+        revision = current_revision(settings.database.url)
     except Exception as error:  # a person needs the one line, not a traceback
         raise click.ClickException(f"the database cannot be reached: {error}") from error
     if revision != head_revision():
@@ -157,7 +174,9 @@ def serve(app: str, host: str, port: int | None, workers: int | None) -> None:
         _serve_both(host, port, workers)
         return
     if workers is None:
-        workers = settings.mobile_workers if app == "mobile" else settings.admin_workers
+        workers = (
+            settings.process.mobile_workers if app == "mobile" else settings.process.admin_workers
+        )
     import uvicorn
 
     click.echo(

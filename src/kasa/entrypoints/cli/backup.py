@@ -102,10 +102,10 @@ def _snapshots() -> Iterator[tuple[Snapshots, Steps, Settings]]:
 
     settings: Settings = load_settings()
     snapshots = Snapshots(
-        settings.database_url,
-        settings.files_dir,
+        settings.database.url,
+        settings.files.folder,
         known_revisions=known_revisions,
-        upgrade=lambda: upgrade(settings.database_url),
+        upgrade=lambda: upgrade(settings.database.url),
         key=settings.snapshot_key(),
     )
     with _progress() as steps:

@@ -63,7 +63,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     resolve_dependencies_in_order()
     settings: Settings = kasa.settings()
     limits = BodyLimits(
-        max_body_bytes=settings.max_body_bytes,
+        max_body_bytes=settings.files.max_body_bytes,
         max_file_bytes=settings.fund.max_upload_bytes,
         max_files=settings.fund.max_files_per_upload,
     )
@@ -82,7 +82,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             health,
             live,
             signed_in_routes,
-            *([docs_asset] if settings.docs else []),
+            *([docs_asset] if settings.http.docs else []),
         ],
         dependencies={
             **{name: constant(value) for name, value in api.dependencies(kasa).items()},
@@ -90,11 +90,11 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[Hryvnias()],
-        openapi_config=openapi(api.title, api.description) if settings.docs else None,
+        openapi_config=openapi(api.title, api.description) if settings.http.docs else None,
         request_max_body_size=limits.max_body_bytes,
         before_request=check_json_body,
         middleware=[request_context()],
-        before_send=[answer_headers(settings.hsts)],
+        before_send=[answer_headers(settings.http.hsts)],
         cors_config=CORSConfig(
             allow_origins=list(cors),
             allow_credentials=False,
@@ -104,7 +104,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         else None,
         debug=False,
         on_startup=[
-            thread_limits(settings.worker_threads, settings.read_threads),
+            thread_limits(settings.process.worker_threads, settings.process.read_threads),
             freeze_startup_objects,
         ],
     )
@@ -114,7 +114,9 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     positive_amounts(app, every_struct())
     real_examples(app, EXAMPLES.read(api.name))
     app.state.tokens = kasa.adapters.tokens()
-    app.state.trusted_proxies = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
+    app.state.trusted_proxies = tuple(
+        ipaddress.ip_network(n) for n in settings.http.trusted_proxies
+    )
     app.state.body_limits = limits
     return app
 
@@ -126,7 +128,7 @@ def app_from_environment(api: Api) -> Litestar:
 
     container = build_container()
     settings = container.settings()
-    configure(json_lines=settings.json_logs)
+    configure(json_lines=settings.process.json_logs)
     for line in settings.warnings():
         logging.getLogger("kasa.settings").warning(line)
     return create_app(container, api)

@@ -42,7 +42,7 @@ ADMIN = Api(
     areas=[SIGN_IN, TERMS, STAFF, MEMBERS, PROGRAMS, PAYMENTS, REQUESTS, BOOKS],
     dependencies=dependencies,
     token_check=lambda kasa: kasa.staff.accounts().authenticate,
-    cors_origins=lambda settings: settings.admin_cors_origins,
+    cors_origins=lambda settings: settings.http.admin_cors_origins,
 )
 
 

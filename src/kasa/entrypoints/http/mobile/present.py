@@ -31,14 +31,14 @@ class Shapes:
     settings: Settings
 
     def file_url(self, member_id: int | None, stored_name: str) -> str:
-        return f"{self.settings.public_url}{MEMBER_FILE}/{member_id}/{stored_name}"
+        return f"{self.settings.http.public_url}{MEMBER_FILE}/{member_id}/{stored_name}"
 
     def program(self, program: ProgramView) -> s.ProgramOut:
         terms = program.terms_file
         return s.ProgramOut(
             program_id=program.id,
             program_name=program.name,
-            program_file=f"{self.settings.admin_public_url}{PROGRAM_TERMS}/{terms}"
+            program_file=f"{self.settings.http.admin_public_url}{PROGRAM_TERMS}/{terms}"
             if terms
             else "",
             month_price=money(program.month_price),

@@ -33,7 +33,9 @@ def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str,
     """Universal links for the app: Diia sends members back to ``/diia/*``."""
     return {
         "applinks": {
-            "details": [{"appIDs": list(settings.apple_app_ids), "components": [{"/": "/diia/*"}]}]
+            "details": [
+                {"appIDs": list(settings.http.apple_app_ids), "components": [{"/": "/diia/*"}]}
+            ]
         }
     }
 

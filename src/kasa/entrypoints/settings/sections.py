@@ -1,0 +1,518 @@
+"""Every setting of Kasa, declared once, by concern. The README's settings table is made
+from these declarations (``kasa settings --table``) and a test holds it to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kasa.domain.money import Money
+from kasa.entrypoints.settings.declaring import (
+    AMOUNT_OR_OFF,
+    CALLING_CODES,
+    DATABASE_URL,
+    FLAG,
+    NETWORKS,
+    PATH,
+    URL,
+    WORDS,
+    Rule,
+    at_least_bytes,
+    choice,
+    different_characters,
+    https,
+    required,
+    setting,
+    whole,
+)
+
+MIB = 1024 * 1024
+ENVIRONMENTS = ("dev", "test", "production")
+SMS_BACKENDS = ("console", "outbox", "twilio")
+PLACEHOLDER_KEYS = ("sandbox_public_key", "sandbox_private_key")
+PLACEHOLDER = Rule(lambda key: key in PLACEHOLDER_KEYS, "{name} must be set", "required")
+
+
+def in_production(value: Any, otherwise: Any) -> Any:
+    """A default that differs in production."""
+    return lambda loaded: value if loaded["KASA_ENV"] == "production" else otherwise
+
+
+@attrs.frozen
+class Runtime:
+    """Where Kasa runs."""
+
+    env: str = setting(
+        "KASA_ENV",
+        "`dev`, `test` or `production` (production refuses what is only for development)",
+        choice(*ENVIRONMENTS),
+        "dev",
+    )
+    data_dir: Path = setting(
+        "KASA_DATA_DIR",
+        "the folder of the embedded database, the files, generated keys and the SMS outbox",
+        PATH,
+        Path("./var"),
+        shown="`./var`",
+    )
+
+
+@attrs.frozen
+class Process:
+    """An API process: threads, workers, logs."""
+
+    worker_threads: int = setting(
+        "KASA_WORKER_THREADS",
+        "threads an API process runs writes, uploads and outside calls in",
+        whole(1),
+        8,
+        shown="8",
+    )
+    read_threads: int = setting(
+        "KASA_READ_THREADS",
+        "threads of its own for reads (profiles, lists, searches)",
+        whole(1),
+        2,
+        shown="2",
+    )
+    mobile_workers: int = setting(
+        "KASA_MOBILE_WORKERS",
+        "worker processes `kasa serve mobile` starts when `--workers` is not given",
+        whole(1),
+        1,
+        shown="1",
+    )
+    admin_workers: int = setting(
+        "KASA_ADMIN_WORKERS",
+        "worker processes `kasa serve admin` starts when `--workers` is not given",
+        whole(1),
+        1,
+        shown="1",
+    )
+    json_logs: bool = setting(
+        "KASA_JSON_LOGS",
+        "logs as one JSON object a line (with the request id)",
+        FLAG,
+        in_production(True, False),
+        shown="`1` in production, else `0`",
+    )
+
+
+@attrs.frozen
+class Database:
+    url: str = setting(
+        "KASA_DATABASE_URL",
+        "the database: SQLite (embedded) or MariaDB/MySQL (`mysql+pymysql://…?charset=utf8mb4`)",
+        DATABASE_URL,
+        lambda loaded: f"sqlite:///{loaded['KASA_DATA_DIR'] / 'kasa.db'}",
+        shown="`sqlite:///$KASA_DATA_DIR/kasa.db`",
+        production=[
+            Rule(
+                lambda url: url.startswith("sqlite"),
+                "{name} points at SQLite; production uses MariaDB/MySQL",
+                "MariaDB/MySQL",
+            )
+        ],
+    )
+    pool_size: int = setting(
+        "KASA_DB_POOL_SIZE",
+        "database connections an API process keeps open",
+        whole(1),
+        lambda loaded: loaded["KASA_WORKER_THREADS"] + loaded["KASA_READ_THREADS"],
+        shown="the two thread counts together",
+    )
+
+
+@attrs.frozen
+class Files:
+    """The file store and the size of what is sent."""
+
+    folder: Path = setting(
+        "KASA_FILES_DIR",
+        "the folder of members' and programs' files",
+        PATH,
+        lambda loaded: loaded["KASA_DATA_DIR"] / "files",
+        shown="`$KASA_DATA_DIR/files`",
+    )
+    max_upload_bytes: int = setting(
+        "KASA_MAX_UPLOAD_MB", "MB a file may have", whole(1, MIB), 10 * MIB, shown="10"
+    )
+    max_files: int = setting("KASA_MAX_FILES", "files in one upload", whole(1), 20, shown="20")
+    max_body_bytes: int = setting(
+        "KASA_MAX_BODY_KB",
+        "KiB of a JSON or form body without files (larger ones are 413)",
+        whole(1, 1024),
+        64 * 1024,
+        shown="64",
+    )
+    member_storage_bytes: int = setting(
+        "KASA_MEMBER_STORAGE_MB",
+        "MB all of one member's stored files may take together",
+        whole(1, MIB),
+        100 * MIB,
+        shown="100",
+    )
+
+
+@attrs.frozen
+class Tokens:
+    secret: str = setting(
+        "KASA_JWT_SECRET",
+        "signing key of access tokens; also keys the hashes of sign-in codes",
+        default="",
+        shown="generated once into `$KASA_DATA_DIR/secret.key`",
+        production=[required(), at_least_bytes(32), different_characters(16)],
+        secret=True,
+    )
+    member_ttl: int = setting(
+        "KASA_MEMBER_TOKEN_TTL",
+        "seconds a member's token lasts",
+        whole(60),
+        30 * 24 * 3600,
+        shown="2592000 (30 days)",
+    )
+    staff_ttl: int = setting(
+        "KASA_STAFF_TOKEN_TTL",
+        "seconds a staff user's token lasts",
+        whole(60),
+        8 * 3600,
+        shown="28800 (8 hours)",
+    )
+
+
+@attrs.frozen
+class Backup:
+    key: str = setting(
+        "KASA_BACKUP_KEY",
+        "the key that signs snapshots' manifests (HMAC-SHA-256), checked before a snapshot"
+        " is used; never written into a snapshot",
+        default="",
+        shown="generated once into `$KASA_DATA_DIR/backup.key`",
+        production=[required(" (it signs snapshots)"), at_least_bytes(32)],
+        secret=True,
+    )
+
+
+@attrs.frozen
+class Sms:
+    backend: str = setting(
+        "KASA_SMS_BACKEND",
+        "`twilio`, or for development `console` (log the message) or `outbox` (append JSON"
+        ' lines `{"to", "body", "sent_at"}` to `KASA_SMS_OUTBOX`)',
+        choice(*SMS_BACKENDS),
+        "console",
+        production=[
+            Rule(
+                lambda backend: backend != "twilio",
+                "{name}={value} is for development; use twilio",
+                "`twilio`",
+            )
+        ],
+    )
+    outbox: Path = setting(
+        "KASA_SMS_OUTBOX",
+        "file of the `outbox` backend",
+        PATH,
+        lambda loaded: loaded["KASA_DATA_DIR"] / "sms-outbox.jsonl",
+        shown="`$KASA_DATA_DIR/sms-outbox.jsonl`",
+    )
+    account_sid: str = setting(
+        "TWILIO_ACCOUNT_SID", "the Twilio account (required by the `twilio` backend)"
+    )
+    auth_token: str = setting(
+        "TWILIO_AUTH_TOKEN",
+        "the Twilio account's token (required by the `twilio` backend)",
+        secret=True,
+    )
+    sender: str = setting(
+        "KASA_SMS_FROM", "the sender number or name (required by the `twilio` backend)"
+    )
+    api_url: str = setting(
+        "KASA_TWILIO_API_URL",
+        "another API root for Twilio (tests point it at a local stand-in)",
+        shown="Twilio's own",
+    )
+    countries: frozenset[int] = setting(
+        "KASA_SMS_COUNTRIES",
+        "calling codes of the countries sign-in codes may be sent to",
+        CALLING_CODES,
+        frozenset({380}),
+        shown="`380`",
+    )
+
+    def problems(self) -> Iterator[str]:
+        if self.backend != "twilio":
+            return
+        for name, value in (
+            ("TWILIO_ACCOUNT_SID", self.account_sid),
+            ("TWILIO_AUTH_TOKEN", self.auth_token),
+            ("KASA_SMS_FROM", self.sender),
+        ):
+            if not value:
+                yield f"{name} is required by the twilio SMS backend"
+
+
+@attrs.frozen
+class SignIn:
+    """Sign-in codes and their limits."""
+
+    code_ttl_seconds: int = setting(
+        "KASA_OTP_TTL_SECONDS", "seconds a sign-in code is valid", whole(1), 180, shown="180"
+    )
+    max_attempts: int = setting(
+        "KASA_OTP_MAX_ATTEMPTS", "wrong tries a code takes", whole(1), 5, shown="5"
+    )
+    resend_seconds: int = setting(
+        "KASA_OTP_RESEND_SECONDS",
+        "seconds before another code may go to the same phone",
+        whole(0),
+        60,
+        shown="60",
+    )
+    phone_and_address_daily: int = setting(
+        "KASA_OTP_DAILY_LIMIT",
+        "codes a day for one phone from one client address (429 with `Retry-After` past it)",
+        whole(1),
+        5,
+        shown="5",
+    )
+    phone_daily_cap: int = setting(
+        "KASA_OTP_PHONE_DAILY_CAP",
+        "codes a day for one phone from all addresses together; codes go only to mobile numbers",
+        whole(1),
+        20,
+        shown="20",
+    )
+    address_hourly: int = setting(
+        "KASA_OTP_ADDRESS_HOURLY_LIMIT",
+        "code requests (sign-in and phone change, any phones) from one client address in an hour",
+        whole(1),
+        10,
+        shown="10",
+    )
+
+
+@attrs.frozen
+class LiqPay:
+    public_key: str = setting(
+        "KASA_LIQPAY_PUBLIC_KEY",
+        "the gateway's public key",
+        default="sandbox_public_key",
+        shown="a sandbox placeholder",
+        production=[PLACEHOLDER],
+    )
+    private_key: str = setting(
+        "KASA_LIQPAY_PRIVATE_KEY",
+        "the gateway's private key",
+        default="sandbox_private_key",
+        shown="a sandbox placeholder",
+        production=[PLACEHOLDER],
+        secret=True,
+    )
+    sandbox: bool = setting(
+        "KASA_LIQPAY_SANDBOX",
+        "ask the gateway for sandbox payments (a `sandbox` status confirms)",
+        FLAG,
+        in_production(False, True),
+        shown="`1` outside production",
+        production=[Rule(bool, "{name} is on in production", "`0`")],
+    )
+    api_url: str = setting(
+        "KASA_LIQPAY_API_URL",
+        "the gateway's API root",
+        URL,
+        "https://www.liqpay.ua/api",
+    )
+
+
+@attrs.frozen
+class Diia:
+    """Sharing documents from Diia: the acquirer settings all four or none."""
+
+    api_url: str = setting(
+        "KASA_DIIA_API_URL", "the Diia acquirer API's root", URL, "https://api2s.diia.gov.ua"
+    )
+    basic_auth: str = setting(
+        "KASA_DIIA_BASIC_AUTH", "the acquirer's basic-auth credentials", secret=True
+    )
+    acquirer_token: str = setting(
+        "KASA_DIIA_ACQUIRER_TOKEN",
+        "the acquirer token (the four acquirer settings go together; without them Diia"
+        ' sharing answers 503 "not configured")',
+        secret=True,
+    )
+    branch_id: str = setting("KASA_DIIA_BRANCH_ID", "the acquirer's branch id")
+    return_link: str = setting(
+        "KASA_DIIA_RETURN_LINK", "where Diia sends the member back (the app's universal link)"
+    )
+    decryptor: str = setting(
+        "KASA_DIIA_DECRYPTOR",
+        "`plain` (metadata is base64 JSON, files clear) or `module:callable` of the operator's"
+        " decryptor",
+        default="plain",
+    )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.acquirer_token)
+
+    def problems(self, production: bool) -> Iterator[str]:
+        acquirer = {
+            "KASA_DIIA_BASIC_AUTH": self.basic_auth,
+            "KASA_DIIA_ACQUIRER_TOKEN": self.acquirer_token,
+            "KASA_DIIA_BRANCH_ID": self.branch_id,
+            "KASA_DIIA_RETURN_LINK": self.return_link,
+        }
+        missing = [name for name, value in acquirer.items() if not value]
+        if 0 < len(missing) < len(acquirer):
+            yield (
+                "Diia sharing needs all of its settings or none: " + ", ".join(missing) + " missing"
+            )
+        if production and self.configured and self.decryptor == "plain":
+            yield "KASA_DIIA_DECRYPTOR=plain is for development; name the decryptor"
+
+
+@attrs.frozen
+class Rules:
+    """The fund's rules of membership, requests and payouts."""
+
+    grace_days: int = setting(
+        "KASA_GRACE_DAYS",
+        "days a membership stays in grace after it is paid until",
+        whole(0),
+        30,
+        shown="30",
+    )
+    reminder_days: int = setting(
+        "KASA_REMINDER_DAYS",
+        "days before the end of a membership its reminder goes",
+        whole(0),
+        7,
+        shown="7",
+    )
+    checkout_expiry_seconds: int = setting(
+        "KASA_CHECKOUT_EXPIRY_HOURS",
+        "hours after which a gateway checkout still unpaid is marked `expired` by `kasa"
+        " payment reconcile` (a success the gateway reports later still confirms it)",
+        whole(1, 3600),
+        24 * 3600,
+        shown="24",
+    )
+    four_eyes_threshold: Money | None = setting(
+        "KASA_FOUR_EYES_THRESHOLD",
+        "payouts of a request above this amount (UAH) need a second staff user's approval",
+        AMOUNT_OR_OFF,
+        None,
+        shown="off",
+    )
+    request_messages_daily: int = setting(
+        "KASA_REQUEST_MESSAGES_DAILY",
+        "messages a member may post on one request a day (429 past it)",
+        whole(1),
+        30,
+        shown="30",
+    )
+    open_requests_max: int = setting(
+        "KASA_OPEN_REQUESTS_MAX",
+        "requests a member may have open at once, an empty one included (409 past it)",
+        whole(1),
+        10,
+        shown="10",
+    )
+
+
+@attrs.frozen
+class Http:
+    """The two APIs on the web."""
+
+    public_url: str = setting(
+        "KASA_PUBLIC_URL",
+        "the mobile API's public base URL (file links, the gateway's callback URL)",
+        URL,
+        "http://127.0.0.1:8000",
+        production=[https()],
+    )
+    admin_public_url: str = setting(
+        "KASA_ADMIN_PUBLIC_URL",
+        "the admin API's public base URL (programs' terms files)",
+        URL,
+        "http://127.0.0.1:8001",
+        production=[https()],
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        "KASA_TRUSTED_PROXIES",
+        "proxies whose `X-Forwarded-For` is believed (the client is the rightmost address"
+        " not among them); none: the TCP peer is the client",
+        NETWORKS,
+        (),
+    )
+    hsts: bool = setting(
+        "KASA_HSTS", "send `Strict-Transport-Security` (behind HTTPS)", FLAG, False, shown="`0`"
+    )
+    admin_cors_origins: tuple[str, ...] = setting(
+        "KASA_ADMIN_CORS_ORIGINS",
+        "origins of the admin site allowed by CORS, comma-separated",
+        WORDS,
+        (),
+    )
+    docs: bool = setting(
+        "KASA_DOCS",
+        "serve the interactive docs and the OpenAPI documents at `/docs`",
+        FLAG,
+        in_production(False, True),
+        shown="`1`, in production `0`",
+    )
+    apple_app_ids: tuple[str, ...] = setting(
+        "KASA_APPLE_APP_IDS",
+        "app ids for `/.well-known/apple-app-site-association`, comma-separated",
+        WORDS,
+        (),
+    )
+    programs_cache_seconds: int = setting(
+        "KASA_PROGRAMS_CACHE_SECONDS",
+        "how long an API process keeps the list of programs (0: read it every time)",
+        whole(0),
+        5,
+        shown="5",
+    )
+
+
+@attrs.frozen
+class CommandLine:
+    """What the command line and the scripts read."""
+
+    staff: str = setting(
+        "KASA_STAFF", "the staff user the staff commands act as (`--as LOGIN` wins)"
+    )
+    venv: str = setting(
+        "KASA_VENV",
+        "the virtual environment the scripts make and use",
+        shown="`.venv` of the checkout",
+    )
+    root: str = setting(
+        "KASA_ROOT",
+        "the checkout the scripts work in (they set it themselves)",
+        shown="the checkout",
+    )
+
+
+SECTIONS: tuple[tuple[str, str, type[Any]], ...] = (
+    ("runtime", "Where Kasa runs", Runtime),
+    ("process", "API processes", Process),
+    ("database", "Database", Database),
+    ("files", "Files and bodies", Files),
+    ("tokens", "Tokens", Tokens),
+    ("backup", "Snapshots", Backup),
+    ("sms", "SMS", Sms),
+    ("sign_in", "Sign-in codes", SignIn),
+    ("liqpay", "LiqPay", LiqPay),
+    ("diia", "Diia", Diia),
+    ("rules", "The fund's rules", Rules),
+    ("http", "HTTP", Http),
+    ("command_line", "Command line and scripts", CommandLine),
+)
+# variables tests, the load test and benchmarks read (not Kasa's settings)
+KNOWN_PREFIXES = ("KASA_TEST_", "KASA_LOAD_", "KASA_BENCH_")
