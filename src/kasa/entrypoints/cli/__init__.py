@@ -382,6 +382,7 @@ def user_deactivate(state: CliState, login: str) -> None:
     """Deactivate a staff account (kept for the audit trail), acting as --as (an admin)."""
     accounts = state.staff.accounts()
     target = accounts.by_login(login)
+    assert target.id is not None  # a stored user
     accounts.deactivate(state.staff_id(), target.id)
     click.echo(f"{target.login} deactivated")
 

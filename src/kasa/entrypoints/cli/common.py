@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import click
@@ -17,18 +17,23 @@ from rich.table import Table
 
 from kasa.entrypoints.settings import Settings
 
+if TYPE_CHECKING:
+    from kasa.entrypoints.container import Kasa, StaffUseCases, SystemUseCases
+
 T = TypeVar("T")
 
 
 @attrs.define
 class CliState:
-    """Built lazily: ``kasa --help`` needs no database. Tests pass a ready container."""
+    """Built lazily: ``kasa --help`` needs no database. Tests pass a ready container.
+    The use cases come typed (``state.staff.members()`` is ``BackOfficeMembers``), so a
+    renamed use case or method fails type checking here."""
 
-    kasa: Any = None
+    kasa: Kasa | None = None
     staff_login: str | None = None
     settings: Settings | None = None
 
-    def container(self) -> Any:
+    def container(self) -> Kasa:
         if self.kasa is None:
             from kasa.entrypoints.container import build_container
 
@@ -40,26 +45,26 @@ class CliState:
         return self.kasa
 
     @property
-    def staff(self) -> Any:
+    def staff(self) -> StaffUseCases:
         """The staff's use cases (``state.staff.members()``)."""
-        return self.container().staff
+        return self.container().staff.container
 
     @property
-    def system(self) -> Any:
+    def system(self) -> SystemUseCases:
         """The fund's own jobs (``state.system.reminders()``)."""
-        return self.container().system
+        return self.container().system.container
 
     def staff_id(self) -> int:
         """The staff user a command acts as (``--as LOGIN`` or ``KASA_STAFF``)."""
         if not self.staff_login:
             raise click.ClickException("name the staff user to act as: --as LOGIN or KASA_STAFF")
         user = self.staff.accounts().by_login(self.staff_login)
-        return int(user.id)
+        assert user.id is not None
+        return user.id
 
     def today(self) -> date:
         """Today at the fund."""
-        today: date = self.container().ports.clock().today()
-        return today
+        return self.container().ports.container.clock().today()
 
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)
