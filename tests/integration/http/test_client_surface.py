@@ -198,6 +198,11 @@ def test_options_lists_every_method_a_path_takes(tmp_path: Path) -> None:
                 documented = {m.upper() for m in operations} | {"OPTIONS"}
                 allowed = {m.strip() for m in answer.headers["allow"].split(",")}
                 assert allowed >= documented, (path, allowed, documented)
+                anonymous = client.options(concrete)  # which methods: no token needed
+                assert (anonymous.status_code, anonymous.headers["allow"]) == (
+                    204,
+                    answer.headers["allow"],
+                ), path
                 multi += len(documented) > 2
     assert multi >= 5  # /member, /program, /request, /user, /user/{id} take two methods or more
     kasa.adapters.database().dispose()

@@ -1,5 +1,5 @@
 """The one way an API is made: its public routes, its routes for signed-in callers
-(behind a token guard of its audience), its use cases as dependencies, and what both
+(behind a token guard of its audience), the use cases its handlers are given, and what both
 APIs share (errors, body limits, request ids, security headers, threads, the health
 check, the OpenAPI document)."""
 
@@ -8,19 +8,19 @@ from __future__ import annotations
 import gc
 import ipaddress
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
-from litestar import Litestar, Router
+from litestar import Litestar, MediaType, Response, Router, route
 from litestar.config.cors import CORSConfig
-from litestar.di import Provide
-from litestar.routes import HTTPRoute
+from litestar.enums import HttpMethod
+from litestar.handlers import HTTPRouteHandler
 
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
-from kasa.entrypoints.http.auth import TokenCheck, signed_in, subject
+from kasa.entrypoints.http.auth import OPEN, TokenCheck, signed_in
 from kasa.entrypoints.http.common import health, live
-from kasa.entrypoints.http.dependencies import resolve_dependencies_in_order
 from kasa.entrypoints.http.docs import (
     docs_asset,
     every_struct,
@@ -54,40 +54,30 @@ class Api:
     cors_origins: Callable[[Settings], Sequence[str]] = lambda _: ()
 
 
-def constant(value: object) -> Provide:
-    """A Litestar dependency that always gives the same object (a use case, settings)."""
-    return Provide(lambda: value, sync_to_thread=False, use_cache=True)
-
-
 def create_app(kasa: Kasa, api: Api) -> Litestar:
-    resolve_dependencies_in_order()
     settings: Settings = kasa.settings()
     limits = BodyLimits(
         max_body_bytes=settings.files.max_body_bytes,
         max_file_bytes=settings.fund.max_upload_bytes,
         max_files=settings.fund.max_files_per_upload,
     )
-    public = [h for area in api.areas if not area.signed_in for h in area.handlers]
-    protected = [h for area in api.areas if area.signed_in for h in area.handlers]
+    public = [
+        *with_body_limits([h for a in api.areas if not a.signed_in for h in a.handlers], limits),
+        health,
+        live,
+        *([docs_asset] if settings.http.docs else []),
+    ]
+    protected = with_body_limits(
+        [h for area in api.areas if area.signed_in for h in area.handlers], limits
+    )
     signed_in_routes = Router(
         "/",
-        route_handlers=with_body_limits(protected, limits),
+        route_handlers=[*options_handlers(protected, besides=public), *protected],
         guards=[signed_in(api.audience, api.token_check(kasa))],
-        dependencies={api.subject: Provide(subject, sync_to_thread=False)},
     )
     cors = api.cors_origins(settings)
     app = Litestar(
-        route_handlers=[
-            *with_body_limits(public, limits),
-            health,
-            live,
-            signed_in_routes,
-            *([docs_asset] if settings.http.docs else []),
-        ],
-        dependencies={
-            **{name: constant(value) for name, value in api.dependencies(kasa).items()},
-            "uow": constant(kasa.adapters.uow()),
-        },
+        route_handlers=[*options_handlers(public, besides=protected), *public, signed_in_routes],
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[Hryvnias()],
         openapi_config=openapi(api.title, api.description) if settings.http.docs else None,
@@ -108,11 +98,14 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             freeze_startup_objects,
         ],
     )
-    list_every_method(app)
     optional_bodies(app)
     file_answers(app)
     positive_amounts(app, every_struct())
     real_examples(app, EXAMPLES.read(api.name))
+    # what handlers take by name (``dependencies.given_straight``), and the name they take
+    # the signed-in subject's id by
+    app.state.given = {**api.dependencies(kasa), "uow": kasa.adapters.uow()}
+    app.state.subject = api.subject
     app.state.tokens = kasa.adapters.tokens()
     app.state.trusted_proxies = tuple(
         ipaddress.ip_network(n) for n in settings.http.trusted_proxies
@@ -134,23 +127,41 @@ def app_from_environment(api: Api) -> Litestar:
     return create_app(container, api)
 
 
-def list_every_method(app: Litestar) -> None:
-    """Make each path's ``OPTIONS`` answer list every method the path takes.
+def options_handlers(
+    handlers: Sequence[HTTPRouteHandler], besides: Sequence[HTTPRouteHandler]
+) -> list[HTTPRouteHandler]:
+    """An ``OPTIONS`` handler for each path, answering every method the path takes.
 
-    Litestar 2 registers a router's handlers one at a time; the ``OPTIONS`` handler it
-    adds to a path keeps the methods of the path as it was when the handler was made, so
-    a path that takes ``POST`` and ``PUT`` answered ``Allow: OPTIONS, POST``
-    (litestar-org/litestar issue 4169, fixed only in Litestar 3). Each such handler is
-    pointed at its path's final route here."""
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute):
-            continue
-        for handler in route.route_handlers:
-            if handler.handler_name != "options_handler":
-                continue
-            for cell in handler.fn.__closure__ or ():
-                if isinstance(cell.cell_contents, HTTPRoute):
-                    cell.cell_contents = route
+    Litestar adds one to a path itself, but registers a router's handlers one at a time
+    and keeps the methods of the path as they were when it made it, so a path that takes
+    ``POST`` and ``PUT`` answered ``Allow: OPTIONS, POST`` (litestar-org/litestar issue
+    4169, fixed in Litestar 3). A path that has an ``OPTIONS`` handler gets none from
+    Litestar; these are made once every handler is known. CORS preflights are answered
+    by the CORS middleware before any of them. A path is either public or for signed-in
+    callers (``besides``: the other kind), so its ``OPTIONS`` handler is made once."""
+    methods: dict[str, set[str]] = defaultdict(set)
+    for handler in handlers:
+        for path in handler.paths:
+            methods[path] |= set(handler.http_methods)
+    shared = set(methods) & {path for handler in besides for path in handler.paths}
+    if shared:
+        raise ValueError(f"paths both public and for signed-in callers: {sorted(shared)}")
+    return [allow(path, sorted(found | {"OPTIONS"})) for path, found in methods.items()]
+
+
+def allow(path: str, methods: Sequence[str]) -> HTTPRouteHandler:
+    header = {"Allow": ", ".join(methods)}
+
+    def options() -> Response[None]:
+        return Response(None, status_code=204, headers=header, media_type=MediaType.TEXT)
+
+    return route(
+        path,
+        http_method=[HttpMethod.OPTIONS],
+        include_in_schema=False,
+        sync_to_thread=False,
+        opt={OPEN: True},
+    )(options)
 
 
 def freeze_startup_objects() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
@@ -35,12 +34,20 @@ def token_of(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     raise AuthenticationFailed("Sign in first: the access token is missing.")
 
 
+# a handler's ``opt`` key: answered without a token even among the signed-in routes
+OPEN = "open"
+
+
 def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
     """A Litestar guard: a valid token of ``audience`` (and, with ``check``, one its
     subject still accepts: staff tokens end with a new password, role or deactivation).
     The subject's id is kept for :func:`subject`."""
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        if handler.opt.get(OPEN):
+            return  # a path's OPTIONS answer: which methods it takes, to anyone
         tokens: JwtTokens = connection.app.state.tokens
         subject_id, version = tokens.claims(token_of(connection), audience)
         if check is not None:
@@ -48,12 +55,6 @@ def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
         connection.scope.setdefault("state", {})[SUBJECT] = subject_id
 
     return guard
-
-
-def subject(request: Request[Any, Any, Any]) -> int:
-    """A Litestar dependency: the signed-in subject's id, as the guard found it."""
-    value: int = request.scope["state"][SUBJECT]
-    return value
 
 
 SECURITY_COMPONENTS = Components(

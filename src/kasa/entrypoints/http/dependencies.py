@@ -1,41 +1,83 @@
-"""Litestar's dependencies resolved one after another.
+"""What a handler takes from the app — its use cases, presenters, settings and the
+signed-in subject's id — given to it straight, not through Litestar's dependency
+injection.
 
-Litestar resolves the dependencies a handler needs at one level concurrently, in an anyio
-task group with a task each (litestar-org/litestar issue 4563). Kasa's dependencies are
-the signed-in subject and constants (use cases, presenters, settings), none of which
-waits for anything, so the task group is pure cost: 170 µs of a member's profile read
-(about a fifth of it) went to starting and joining three tasks. Resolved in order, each
-still gets its sub-dependencies first and generator dependencies are still cleaned up.
-
-The override replaces one method of Litestar's internal ``KwargsModel``; the Litestar
-version is pinned in ``requirements/constraints.txt`` and the HTTP tests exercise every
-handler through it, so a Litestar that changes this method fails them rather than
-running without it.
+A handler names them as Litestar's ``NamedDependency[...]`` parameters, and
+:func:`given_straight` wraps it: Litestar sees a handler that takes the request (and
+its own inputs) and no dependencies, and the wrapper fills the named ones from the
+app's state (``app.state.given``, made once with the app) and the subject the token
+guard found. Kasa's dependencies are constants, none waits for anything, and Litestar
+resolves several of a handler's dependencies concurrently in an anyio task group
+(litestar-org/litestar issue 4563): a task each, 170 µs of a member's profile read,
+about a fifth of it. Only public mechanisms are used (a function's signature and
+annotations, ``app.state``, the request's scope).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, get_args, get_type_hints
 
-from litestar._kwargs import kwargs_model
-from litestar._kwargs.cleanup import DependencyCleanupGroup
-from litestar._kwargs.dependencies import resolve_dependency
+from litestar import Request
+from litestar.di import NamedDependency
 
+from kasa.entrypoints.http.auth import SUBJECT
 
-async def resolve_in_order(
-    self: kwargs_model.KwargsModel, connection: Any, kwargs: dict[str, Any]
-) -> DependencyCleanupGroup:
-    cleanup_group = DependencyCleanupGroup()
-    for batch in self.dependency_batches:
-        for dependency in batch:
-            await resolve_dependency(dependency, connection, kwargs, cleanup_group)
-    return cleanup_group
+F = TypeVar("F", bound=Callable[..., Any])
+MARKER = get_args(NamedDependency[int])[1]
 
 
-def resolve_dependencies_in_order() -> None:
-    """Install the override (idempotent); the app factories call it."""
-    kwargs_model.KwargsModel.resolve_dependencies = resolve_in_order  # type: ignore[method-assign]
+def named(function: Callable[..., Any]) -> list[str]:
+    """The parameters of ``function`` annotated ``NamedDependency[...]``."""
+    hints = get_type_hints(function, include_extras=True)
+    return [name for name, hint in hints.items() if MARKER in get_args(hint)[1:]]
 
 
-def installed() -> bool:
-    return kwargs_model.KwargsModel.resolve_dependencies is resolve_in_order
+def given_straight(function: F) -> F:
+    """``function`` with its named dependencies filled from the app (see the module)."""
+    names = named(function)
+    if not names:
+        return function
+    signature = inspect.signature(function)
+    takes_request = "request" in signature.parameters
+    hints = get_type_hints(function, include_extras=True)
+    kept = [p for p in signature.parameters.values() if p.name not in names]
+    if not takes_request:
+        kept.append(
+            inspect.Parameter(
+                "request", inspect.Parameter.KEYWORD_ONLY, annotation=Request[Any, Any, Any]
+            )
+        )
+
+    def fill(kwargs: dict[str, Any]) -> None:
+        request: Request[Any, Any, Any] = (
+            kwargs["request"] if takes_request else kwargs.pop("request")
+        )
+        state = request.app.state
+        given: Mapping[str, Any] = state.given
+        for name in names:
+            kwargs[name] = request.scope["state"][SUBJECT] if name == state.subject else given[name]
+
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def handler(**kwargs: Any) -> Any:
+            fill(kwargs)
+            return await function(**kwargs)
+
+    else:
+
+        @functools.wraps(function)
+        def handler(**kwargs: Any) -> Any:
+            fill(kwargs)
+            return function(**kwargs)
+
+    del handler.__wrapped__  # Litestar reads the signature below, not the original's
+    handler.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    handler.__annotations__ = {
+        **{name: hint for name, hint in hints.items() if name not in names},
+        **({} if takes_request else {"request": Request[Any, Any, Any]}),
+    }
+    return handler  # type: ignore[return-value]

@@ -16,6 +16,7 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 
 from kasa.entrypoints.http.auth import SIGNED_IN
+from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.errors import ERROR_RESPONSES, SHARED_EXAMPLES
 from kasa.entrypoints.http.schemas import ErrorOut
 
@@ -185,7 +186,7 @@ class Area:
                 summary=kw.pop("summary", None) or summary_of(function.__doc__),
                 **kw,
             )
-            handler: HTTPRouteHandler = decorate(function)
+            handler: HTTPRouteHandler = decorate(given_straight(function))
             self.handlers.append(handler)
             return handler
 
