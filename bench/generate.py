@@ -31,7 +31,7 @@ from stdnum.ua import rntrc
 
 from bench import names
 from kasa.adapters.hashing import Argon2Passwords
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase, make_engine
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.sql.search import (
@@ -85,10 +85,6 @@ class Facts:
         return cls(**json.loads(path.read_text()))
 
 
-def rows_of(table: type[Any]) -> sa.Table:
-    return table.__table__  # type: ignore[no-any-return]
-
-
 class Generator:
     def __init__(
         self, url: str, files_dir: Path | None, scale: Scale, seed: int, progress: Progress
@@ -116,10 +112,10 @@ class Generator:
         return lambda n: self.progress.advance(task, n)
 
     def insert(
-        self, connection: sa.Connection, table: type[Any], rows: list[dict[str, Any]]
+        self, connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     ) -> None:
         if rows:
-            connection.execute(sa.insert(rows_of(table)), rows)
+            connection.execute(sa.insert(table), rows)
 
     def file_row(
         self, member_id: int, request_id: int | None, original: str, created: datetime
@@ -151,7 +147,7 @@ class Generator:
         upgrade(self.url)
         engine = make_engine(self.url)
         with engine.begin() as connection:
-            if connection.scalar(sa.select(sa.func.count()).select_from(rows_of(m.MemberRow))):
+            if connection.scalar(sa.select(sa.func.count()).select_from(tables.members)):
                 raise click.ClickException("the database already has members; use an empty one")
             self._fast(connection)
             password = secrets.token_urlsafe(12)
@@ -198,7 +194,7 @@ class Generator:
                 start=1,
             )
         ]
-        self.insert(connection, m.StaffRow, rows)
+        self.insert(connection, tables.staff_users, rows)
 
     def programs(self, connection: sa.Connection) -> None:
         rows = [
@@ -213,7 +209,7 @@ class Generator:
             }
             for n, (name, price) in enumerate(PROGRAMS, start=1)
         ]
-        self.insert(connection, m.ProgramRow, rows)
+        self.insert(connection, tables.programs, rows)
 
     def person(self, member_id: int) -> dict[str, Any]:
         rng = self.rng
@@ -333,12 +329,12 @@ class Generator:
                         )
             with engine.begin() as connection:
                 self._fast(connection)
-                self.insert(connection, m.MemberRow, members)
-                self.insert(connection, m.MemberTermRow, terms)
-                self.insert(connection, m.CertificateNumberRow, numbers)
-                self.insert(connection, m.MemberProgramRow, links)
-                self.insert(connection, m.FileRow, files)
-                self.insert(connection, m.MemberIdentityRow, docs)
+                self.insert(connection, tables.members, members)
+                self.insert(connection, tables.member_terms, terms)
+                self.insert(connection, tables.certificate_numbers, numbers)
+                self.insert(connection, tables.member_programs, links)
+                self.insert(connection, tables.files, files)
+                self.insert(connection, tables.member_identities, docs)
             advance(last - first)
 
     def _fast(self, connection: sa.Connection) -> None:
@@ -425,10 +421,10 @@ class Generator:
                     break
             with engine.begin() as connection:
                 self._fast(connection)
-                self.insert(connection, m.RequestRow, requests)
+                self.insert(connection, tables.requests, requests)
                 connection.execute(sa.insert(REQUEST_TERMS), terms)  # naive UTC times
-                self.insert(connection, m.FileRow, files)
-                self.insert(connection, m.MessageRow, messages)
+                self.insert(connection, tables.files, files)
+                self.insert(connection, tables.request_messages, messages)
             advance(len(requests))
 
     def payments(self, engine: sa.Engine) -> None:
@@ -517,7 +513,7 @@ class Generator:
     def _write_payments(self, engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
         with engine.begin() as connection:
             self._fast(connection)
-            self.insert(connection, m.PaymentRow, rows)
+            self.insert(connection, tables.payments, rows)
 
     def check(self, facts: Facts) -> None:
         """Read a sample back through the repositories and the read side: the rows map

@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, registry
 
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.domain.members import Member
@@ -43,7 +43,7 @@ class MappedMember:
 
 def map_members() -> None:
     mapper = registry()
-    mapper.map_imperatively(MappedMember, m.MemberRow.__table__)
+    mapper.map_imperatively(MappedMember, tables.members)
 
 
 def timed(rounds: int, step: Callable[[int], Any]) -> float:

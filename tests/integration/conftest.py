@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from kasa.adapters.memory.store import InMemoryStore
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
-from kasa.adapters.sql.models import Base
+from kasa.adapters.sql.schema import metadata
 from kasa.application.repositories import UnitOfWork
 from tests.support.mariadb import MariaDBServer, MariaDBUnavailable
 
@@ -62,12 +62,12 @@ def mariadb_url(mariadb_server: MariaDBServer | str) -> str:
 def empty_tables(database: SqlDatabase) -> None:
     """Delete every row but the reference data (children first)."""
     with database.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             if table.name in REFERENCE_TABLES:
                 continue
             if table.name == "members":
                 connection.execute(sa.update(table).values(photo_file_id=None))
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 connection.execute(table.delete())
 

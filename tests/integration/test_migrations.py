@@ -13,8 +13,8 @@ from alembic.runtime.migration import MigrationContext
 
 from kasa.adapters.sql.database import make_engine
 from kasa.adapters.sql.migrate import head_revision, upgrade
-from kasa.adapters.sql.models import Base
 from kasa.adapters.sql.reference import REFERENCE
+from kasa.adapters.sql.schema import metadata
 from tests.support.mariadb import MariaDBServer
 
 
@@ -56,7 +56,7 @@ def test_upgrade_from_empty_makes_every_table_and_the_reference_data(empty_url: 
     result = upgrade(empty_url)
     assert (result.before, result.after) == (None, head_revision())
     tables = set(schema(empty_url))
-    assert set(Base.metadata.tables) | {"alembic_version"} == tables
+    assert set(metadata.tables) | {"alembic_version"} == tables
     assert reference_rows(empty_url) == REFERENCE
 
 
@@ -74,7 +74,7 @@ def test_the_models_match_the_migrations(empty_url: str) -> None:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
 

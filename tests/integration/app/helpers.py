@@ -16,7 +16,7 @@ from dependency_injector import providers
 from sqlalchemy.orm import Session
 
 from kasa.adapters.memory import Fakes, fakes
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.sql.reads import audit_event
@@ -311,6 +311,6 @@ def snapshot(database: SqlDatabase) -> Snapshot:
         for name, kind in kinds.items():
             entities: list[Any] = list(session.execute(sa.select(kind)).scalars())
             found[name] = {e.id: e for e in entities}
-        rows = session.execute(sa.select(m.AuditRow.__table__)).all()
+        rows = session.execute(sa.select(tables.audit_events)).all()
         found["audit"] = {row.id: audit_event(row) for row in rows}
     return Snapshot(**found)

@@ -10,19 +10,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.money import Money
 from kasa.domain.payments import PAYOUT_TYPES, PaymentStatus, PaymentType
 
-PAY = m.PaymentRow
-P, MP = m.ProgramRow, m.MemberProgramRow
+PAY = tables.payments
+P, MP = tables.programs, tables.member_programs
 # a contribution that reached the fund: confirmed, even if reversed later (a payment
 # reversed before it was ever confirmed has no payment date)
 WAS_CONFIRMED = sa.and_(
-    PAY.payment_type == PaymentType.TOP_UP.value,
-    PAY.payment_date.is_not(None),
-    PAY.status.in_([PaymentStatus.CONFIRMED.value, PaymentStatus.REVERSED.value]),
+    PAY.c.payment_type == PaymentType.TOP_UP.value,
+    PAY.c.payment_date.is_not(None),
+    PAY.c.status.in_([PaymentStatus.CONFIRMED.value, PaymentStatus.REVERSED.value]),
 )
 
 
@@ -35,29 +35,29 @@ def moves(since: datetime | None, before: datetime | None) -> Any:
     member_id, order_id, request_id, amount."""
     parts = []
     for kind, at, where in (
-        (MoveKind.CONFIRMATION, PAY.payment_date, WAS_CONFIRMED),
+        (MoveKind.CONFIRMATION, PAY.c.payment_date, WAS_CONFIRMED),
         (
             MoveKind.REVERSAL,
-            PAY.reversed_at,
-            sa.and_(WAS_CONFIRMED, PAY.status == PaymentStatus.REVERSED.value),
+            PAY.c.reversed_at,
+            sa.and_(WAS_CONFIRMED, PAY.c.status == PaymentStatus.REVERSED.value),
         ),
         (
             MoveKind.PAYOUT,
-            PAY.sort_at,
+            PAY.c.sort_at,
             sa.and_(
-                PAY.payment_type.in_([t.value for t in PAYOUT_TYPES]),
-                PAY.status == PaymentStatus.CONFIRMED.value,
+                PAY.c.payment_type.in_([t.value for t in PAYOUT_TYPES]),
+                PAY.c.status == PaymentStatus.CONFIRMED.value,
             ),
         ),
     ):
         stmt = sa.select(
             at.label("at"),
             _kind(kind).label("kind"),
-            PAY.id.label("payment_id"),
-            PAY.member_id.label("member_id"),
-            PAY.payment_identifier.label("order_id"),
-            PAY.request_id.label("request_id"),
-            PAY.amount.label("amount"),
+            PAY.c.id.label("payment_id"),
+            PAY.c.member_id.label("member_id"),
+            PAY.c.payment_identifier.label("order_id"),
+            PAY.c.request_id.label("request_id"),
+            PAY.c.amount.label("amount"),
         ).where(where, at.is_not(None))
         if since is not None:
             stmt = stmt.where(at >= since)
@@ -73,12 +73,12 @@ def summed(
     """Movements summed by UTC hour, the member's current program and kind."""
     found = moves(since, before)
     day, hour = sa.func.date(found.c.at), sa.extract("hour", found.c.at)
-    program = sa.func.coalesce(P.program_name, "")
+    program = sa.func.coalesce(P.c.program_name, "")
     stmt = (
         sa.select(day, hour, program, found.c.kind, sa.func.sum(found.c.amount))
         .select_from(found)
-        .outerjoin(MP, sa.and_(MP.member_id == found.c.member_id, MP.is_active.is_(True)))
-        .outerjoin(P, P.id == MP.program_id)
+        .outerjoin(MP, sa.and_(MP.c.member_id == found.c.member_id, MP.c.is_active.is_(True)))
+        .outerjoin(P, P.c.id == MP.c.program_id)
         .group_by(day, hour, program, found.c.kind)
     )
     result = []

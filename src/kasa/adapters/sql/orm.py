@@ -13,12 +13,12 @@ before each flush from the entity and read back when it loads.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
 
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
@@ -42,15 +42,11 @@ EXTENSION = {
 }
 
 
-def table(row_class: Any) -> sa.Table:
-    return cast(sa.Table, row_class.__table__)
-
-
 def start_mappers() -> None:
     """Map the entities (once a process)."""
     if mapper_registry.mappers:
         return
-    members, payments = table(m.MemberRow), table(m.PaymentRow)
+    members, payments = tables.members, tables.payments
     mapper_registry.map_imperatively(
         Member,
         members,
@@ -60,14 +56,14 @@ def start_mappers() -> None:
             "_in_review_queue": members.c.in_review_queue,
         },
     )
-    mapper_registry.map_imperatively(SignInChallenge, table(m.ChallengeRow))
-    mapper_registry.map_imperatively(CorrectionReport, table(m.CorrectionRow))
-    mapper_registry.map_imperatively(Program, table(m.ProgramRow))
-    mapper_registry.map_imperatively(MemberProgram, table(m.MemberProgramRow))
-    mapper_registry.map_imperatively(MemberIdentity, table(m.MemberIdentityRow))
-    mapper_registry.map_imperatively(StoredFile, table(m.FileRow))
-    mapper_registry.map_imperatively(Request, table(m.RequestRow))
-    mapper_registry.map_imperatively(RequestMessage, table(m.MessageRow))
+    mapper_registry.map_imperatively(SignInChallenge, tables.sign_in_challenges)
+    mapper_registry.map_imperatively(CorrectionReport, tables.correction_reports)
+    mapper_registry.map_imperatively(Program, tables.programs)
+    mapper_registry.map_imperatively(MemberProgram, tables.member_programs)
+    mapper_registry.map_imperatively(MemberIdentity, tables.member_identities)
+    mapper_registry.map_imperatively(StoredFile, tables.files)
+    mapper_registry.map_imperatively(Request, tables.requests)
+    mapper_registry.map_imperatively(RequestMessage, tables.request_messages)
     mapper_registry.map_imperatively(
         Payment,
         payments,
@@ -77,8 +73,8 @@ def start_mappers() -> None:
             **{f"_{column}": payments.c[column] for column in EXTENSION.values()},
         },
     )
-    mapper_registry.map_imperatively(StaffUser, table(m.StaffRow))
-    mapper_registry.map_imperatively(Counter, table(m.CounterRow))
+    mapper_registry.map_imperatively(StaffUser, tables.staff_users)
+    mapper_registry.map_imperatively(Counter, tables.throttle_counters)
     sa.event.listen(Payment, "load", _payment_loaded)
     sa.event.listen(Payment, "refresh", lambda payment, *_: _payment_loaded(payment))
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
 from kasa.application.repositories import ReminderSent
 from kasa.domain.audit import AuditEvent
@@ -66,13 +66,13 @@ class Members(_Repo):
         return self.session.get(Member, member_id, with_for_update=True)
 
     def by_phone(self, phone: str) -> Member | None:
-        return self._one(Member, m.MemberRow.phone == phone)
+        return self._one(Member, tables.members.c.phone == phone)
 
     def by_certificate(self, certificate: str) -> Member | None:
-        return self._one(Member, m.MemberRow.certificate == certificate)
+        return self._one(Member, tables.members.c.certificate == certificate)
 
     def by_diia_request(self, request_id: str) -> Member | None:
-        return self._one(Member, m.MemberRow.diia_request_id == request_id)
+        return self._one(Member, tables.members.c.diia_request_id == request_id)
 
 
 class Challenges(_Repo):
@@ -80,7 +80,7 @@ class Challenges(_Repo):
         return self._add(challenge)
 
     def for_phone_for_update(self, phone: str) -> SignInChallenge | None:
-        return self._one(SignInChallenge, m.ChallengeRow.phone == phone, lock=True)
+        return self._one(SignInChallenge, tables.sign_in_challenges.c.phone == phone, lock=True)
 
 
 class Programs(_Repo):
@@ -96,8 +96,8 @@ class MemberPrograms(_Repo):
         return self._add(link)
 
     def for_member(self, member_id: int) -> Sequence[MemberProgram]:
-        row = m.MemberProgramRow
-        return self._all(MemberProgram, row.member_id == member_id, order_by=row.id)
+        row = tables.member_programs
+        return self._all(MemberProgram, row.c.member_id == member_id, order_by=row.c.id)
 
 
 class Identities(_Repo):
@@ -105,8 +105,8 @@ class Identities(_Repo):
         return self._add(document)
 
     def for_member(self, member_id: int) -> Sequence[MemberIdentity]:
-        row = m.MemberIdentityRow
-        return self._all(MemberIdentity, row.member_id == member_id, order_by=row.id)
+        row = tables.member_identities
+        return self._all(MemberIdentity, row.c.member_id == member_id, order_by=row.c.id)
 
 
 class Files(_Repo):
@@ -117,20 +117,20 @@ class Files(_Repo):
         return self.session.get(StoredFile, file_id)
 
     def by_stored_name(self, stored_name: str) -> StoredFile | None:
-        return self._one(StoredFile, m.FileRow.stored_name == stored_name)
+        return self._one(StoredFile, tables.files.c.stored_name == stored_name)
 
     def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
-        return self._all(StoredFile, m.FileRow.sha256 == sha256, order_by=m.FileRow.id)
+        return self._all(StoredFile, tables.files.c.sha256 == sha256, order_by=tables.files.c.id)
 
     def stored_bytes(self, member_id: int) -> int:
-        stmt = sa.select(sa.func.coalesce(sa.func.sum(m.FileRow.size), 0)).where(
-            m.FileRow.member_id == member_id
+        stmt = sa.select(sa.func.coalesce(sa.func.sum(tables.files.c.size), 0)).where(
+            tables.files.c.member_id == member_id
         )
         return int(self.session.execute(stmt).scalar_one())
 
     def named(self, stored_names: Collection[str]) -> set[str]:
         wanted, found = sorted(set(stored_names)), set()
-        column = m.FileRow.stored_name
+        column = tables.files.c.stored_name
         for start in range(0, len(wanted), NAMES_AT_ONCE):
             chunk = wanted[start : start + NAMES_AT_ONCE]
             found |= set(self.session.execute(sa.select(column).where(column.in_(chunk))).scalars())
@@ -148,15 +148,15 @@ class Requests(_Repo):
         return self.session.get(Request, request_id, with_for_update=True)
 
     def member_of(self, request_id: int) -> int | None:
-        row = m.RequestRow
+        row = tables.requests
         return self.session.execute(
-            sa.select(row.member_id).where(row.id == request_id)
+            sa.select(row.c.member_id).where(row.c.id == request_id)
         ).scalar_one_or_none()
 
     def open_count(self, member_id: int) -> int:
-        row = m.RequestRow
+        row = tables.requests
         stmt = sa.select(sa.func.count()).where(
-            row.member_id == member_id, row.status != RequestStatus.CLOSED.value
+            row.c.member_id == member_id, row.c.status != RequestStatus.CLOSED.value
         )
         return int(self.session.execute(stmt).scalar_one())
 
@@ -177,17 +177,17 @@ class Payments(_Repo):
         return self.session.get(Payment, payment_id, with_for_update=True)
 
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
-        return self._one(Payment, m.PaymentRow.payment_identifier == identifier, lock=True)
+        return self._one(Payment, tables.payments.c.payment_identifier == identifier, lock=True)
 
     def member_of_order(self, identifier: str) -> int | None:
-        row = m.PaymentRow
+        row = tables.payments
         return self.session.execute(
-            sa.select(row.member_id).where(row.payment_identifier == identifier)
+            sa.select(row.c.member_id).where(row.c.payment_identifier == identifier)
         ).scalar_one_or_none()
 
     def for_request(self, request_id: int) -> Sequence[Payment]:
-        row = m.PaymentRow
-        return self._all(Payment, row.request_id == request_id, order_by=row.id)
+        row = tables.payments
+        return self._all(Payment, row.c.request_id == request_id, order_by=row.c.id)
 
 
 class Staff(_Repo):
@@ -198,7 +198,7 @@ class Staff(_Repo):
         return self.session.get(StaffUser, staff_id)
 
     def by_login(self, login: str) -> StaffUser | None:
-        return self._one(StaffUser, m.StaffRow.login == login)
+        return self._one(StaffUser, tables.staff_users.c.login == login)
 
 
 class Counters(_Repo):
@@ -209,14 +209,14 @@ class Counters(_Repo):
             # exclusive lock at once (a plain insert's shared lock would let two
             # waiting transactions deadlock on the upgrade).
             self.session.execute(_insert_missing(self.session, key))
-            counter = self._one(Counter, m.CounterRow.key == key, lock=True)
+            counter = self._one(Counter, tables.throttle_counters.c.key == key, lock=True)
             assert counter is not None
             found[key] = counter
         return found
 
     def prune(self, started_before: datetime) -> int:
-        row = m.CounterRow
-        old = sa.or_(row.started_at.is_(None), row.started_at < started_before)
+        row = tables.throttle_counters
+        old = sa.or_(row.c.started_at.is_(None), row.c.started_at < started_before)
         result = cast(CursorResult[Any], self.session.execute(sa.delete(row).where(old)))
         return int(result.rowcount)
 
@@ -224,9 +224,9 @@ class Counters(_Repo):
 def _insert_missing(session: Session, key: str) -> Any:
     values = {"key": key, "count": 0, "total": 0}
     if session.get_bind().dialect.name == "mysql":
-        upsert = mysql_insert(m.CounterRow).values(**values)
+        upsert = mysql_insert(tables.throttle_counters).values(**values)
         return upsert.on_duplicate_key_update(key=upsert.inserted.key)
-    return sqlite_insert(m.CounterRow).values(**values).on_conflict_do_nothing()
+    return sqlite_insert(tables.throttle_counters).values(**values).on_conflict_do_nothing()
 
 
 class Audit(_Repo):
@@ -242,7 +242,7 @@ class Audit(_Repo):
             "details": dict(event.details),
             "at": event.at,
         }
-        return attrs.evolve(event, id=_insert(self.session, m.AuditRow, values))
+        return attrs.evolve(event, id=_insert(self.session, tables.audit_events, values))
 
 
 class Reminders(_Repo):
@@ -251,11 +251,13 @@ class Reminders(_Repo):
             raise Conflict("This reminder was already sent.")
         values = attrs.asdict(reminder)
         values.pop("id")
-        return attrs.evolve(reminder, id=_insert(self.session, m.ReminderRow, values))
+        return attrs.evolve(reminder, id=_insert(self.session, tables.reminders, values))
 
     def exists(self, member_id: int, kind: str, period: date) -> bool:
-        r = m.ReminderRow
-        stmt = sa.select(r.id).where(r.member_id == member_id, r.kind == kind, r.period == period)
+        r = tables.reminders
+        stmt = sa.select(r.c.id).where(
+            r.c.member_id == member_id, r.c.kind == kind, r.c.period == period
+        )
         return self.session.execute(stmt).first() is not None
 
 
@@ -264,14 +266,14 @@ class Corrections(_Repo):
         return self._add(report)
 
     def for_member(self, member_id: int) -> Sequence[CorrectionReport]:
-        row = m.CorrectionRow
-        return self._all(CorrectionReport, row.member_id == member_id, order_by=row.id)
+        row = tables.correction_reports
+        return self._all(CorrectionReport, row.c.member_id == member_id, order_by=row.c.id)
 
 
 class Certificates(_Repo):
     def next_number(self) -> int:
         """A row per number handed out; the auto-increment never goes back."""
-        return _insert(self.session, m.CertificateNumberRow, {"issued_at": datetime.now(UTC)})
+        return _insert(self.session, tables.certificate_numbers, {"issued_at": datetime.now(UTC)})
 
 
 def _insert(session: Session, row_class: Any, values: dict[str, Any]) -> int:

@@ -15,14 +15,14 @@ import enum
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.application.search import (
     REQUEST_MEMBER_FIELDS,
     member_sort_name,
@@ -219,7 +219,7 @@ def add_payment_counts(connection: Connection, counts: Counter[CountKey]) -> Non
     ]
     if not rows:
         return
-    table = cast(sa.Table, m.PaymentCountRow.__table__)
+    table = tables.payment_counts
     if connection.dialect.name in ("mysql", "mariadb"):
         upsert = mysql.insert(table)
         stmt: Any = upsert.on_duplicate_key_update(count=table.c.count + upsert.inserted["count"])
@@ -234,8 +234,8 @@ def add_payment_counts(connection: Connection, counts: Counter[CountKey]) -> Non
 
 def rebuild_payment_counts(connection: Connection) -> None:
     """Count every payment again (for a migration, or after a bulk load)."""
-    p = cast(sa.Table, m.PaymentRow.__table__)
-    table = cast(sa.Table, m.PaymentCountRow.__table__)
+    p = tables.payments
+    table = tables.payment_counts
     connection.execute(sa.delete(table))
     day = sa.func.date(p.c.sort_at)
     counted = sa.select(day, p.c.payment_type, p.c.status, p.c.source, sa.func.count()).group_by(

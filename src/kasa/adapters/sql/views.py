@@ -12,7 +12,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
-from kasa.adapters.sql import models as m
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.types import UtcDateTime
 from kasa.application.views import (
     FileView,
@@ -34,12 +34,12 @@ from kasa.domain.requests import RequestStatus, Resolution
 from kasa.domain.staff import Role
 
 M, P, F, R, PAY, S = (
-    m.MemberRow,
-    m.ProgramRow,
-    m.FileRow,
-    m.RequestRow,
-    m.PaymentRow,
-    m.StaffRow,
+    tables.members,
+    tables.programs,
+    tables.files,
+    tables.requests,
+    tables.payments,
+    tables.staff_users,
 )
 
 
@@ -95,28 +95,28 @@ def _python_type(kind: Any) -> Any:
 
 # -- members -----------------------------------------------------------------------------
 MEMBER_COLUMNS = (
-    M.id,
-    M.phone,
-    M.first_name,
-    M.middle_name,
-    M.last_name,
-    M.email,
-    M.birth_date,
-    M.passport_data,
-    M.inn,
-    M.iban,
-    M.photo_file_id,
-    M.certificate,
-    M.expiration_date,
-    M.credit_units,
-    M.status,
-    M.status_before_block,
-    M.has_new_request,
-    M.has_new_program_change,
-    M.has_new_passport_data,
-    M.has_new_correction,
-    M.created_at,
-    M.updated_at,
+    M.c.id,
+    M.c.phone,
+    M.c.first_name,
+    M.c.middle_name,
+    M.c.last_name,
+    M.c.email,
+    M.c.birth_date,
+    M.c.passport_data,
+    M.c.inn,
+    M.c.iban,
+    M.c.photo_file_id,
+    M.c.certificate,
+    M.c.expiration_date,
+    M.c.credit_units,
+    M.c.status,
+    M.c.status_before_block,
+    M.c.has_new_request,
+    M.c.has_new_program_change,
+    M.c.has_new_passport_data,
+    M.c.has_new_correction,
+    M.c.created_at,
+    M.c.updated_at,
 )
 
 
@@ -171,7 +171,7 @@ def member_view(row: Any, at: int = 0) -> MemberView:
     )
 
 
-NAME_COLUMNS = (M.id, M.last_name, M.first_name, M.middle_name, M.certificate)
+NAME_COLUMNS = (M.c.id, M.c.last_name, M.c.first_name, M.c.middle_name, M.c.certificate)
 
 
 def member_name(row: Any, at: int = 0) -> MemberName:
@@ -181,15 +181,15 @@ def member_name(row: Any, at: int = 0) -> MemberName:
 
 # -- programs and files ------------------------------------------------------------------
 PROGRAM_COLUMNS = (
-    P.id,
-    P.program_name,
-    P.month_price,
-    P.program_file,
-    P.is_active,
-    P.created_by,
-    P.updated_by,
-    P.created_at,
-    P.updated_at,
+    P.c.id,
+    P.c.program_name,
+    P.c.month_price,
+    P.c.program_file,
+    P.c.is_active,
+    P.c.created_by,
+    P.c.updated_by,
+    P.c.created_at,
+    P.c.updated_at,
 )
 
 
@@ -211,17 +211,17 @@ def program_view(row: Any, at: int = 0) -> ProgramView:
 
 
 FILE_COLUMNS = (
-    F.id,
-    F.stored_name,
-    F.original_name,
-    F.content_type,
-    F.size,
-    F.sha256,
-    F.kind,
-    F.created_at,
-    F.member_id,
-    F.request_id,
-    F.duplicate_of_request,
+    F.c.id,
+    F.c.stored_name,
+    F.c.original_name,
+    F.c.content_type,
+    F.c.size,
+    F.c.sha256,
+    F.c.kind,
+    F.c.created_at,
+    F.c.member_id,
+    F.c.request_id,
+    F.c.duplicate_of_request,
 )
 
 
@@ -264,17 +264,17 @@ def identity_view(row: Any) -> IdentityView:
 
 # -- requests and payments ---------------------------------------------------------------
 REQUEST_COLUMNS = (
-    R.id,
-    R.member_id,
-    R.status,
-    R.request_text,
-    R.diagnosis,
-    R.approved_amount,
-    R.resolution,
-    R.reason,
-    R.has_duplicate_files,
-    R.created_at,
-    R.updated_at,
+    R.c.id,
+    R.c.member_id,
+    R.c.status,
+    R.c.request_text,
+    R.c.diagnosis,
+    R.c.approved_amount,
+    R.c.resolution,
+    R.c.reason,
+    R.c.has_duplicate_files,
+    R.c.created_at,
+    R.c.updated_at,
 )
 
 
@@ -315,21 +315,21 @@ def request_view(
 
 
 PAYMENT_COLUMNS = (
-    PAY.id,
-    PAY.member_id,
-    PAY.payment_type,
-    PAY.amount,
-    PAY.status,
-    PAY.source,
-    PAY.created_at,
-    PAY.payment_date,
-    PAY.request_id,
-    PAY.payment_identifier,
-    PAY.iban,
-    PAY.extended_to,
-    PAY.created_by,
-    PAY.approved_by,
-    PAY.needs_approval,
+    PAY.c.id,
+    PAY.c.member_id,
+    PAY.c.payment_type,
+    PAY.c.amount,
+    PAY.c.status,
+    PAY.c.source,
+    PAY.c.created_at,
+    PAY.c.payment_date,
+    PAY.c.request_id,
+    PAY.c.payment_identifier,
+    PAY.c.iban,
+    PAY.c.extended_to,
+    PAY.c.created_by,
+    PAY.c.approved_by,
+    PAY.c.needs_approval,
 )
 
 
@@ -371,15 +371,15 @@ def payment_view(row: Any, at: int = 0) -> PaymentView:
 
 
 STAFF_COLUMNS = (
-    S.id,
-    S.login,
-    S.name,
-    S.email,
-    S.phone,
-    S.role,
-    S.is_active,
-    S.created_at,
-    S.updated_at,
+    S.c.id,
+    S.c.login,
+    S.c.name,
+    S.c.email,
+    S.c.phone,
+    S.c.role,
+    S.c.is_active,
+    S.c.created_at,
+    S.c.updated_at,
 )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from kasa.adapters.sql.database import make_engine
-from kasa.adapters.sql.models import Base
+from kasa.adapters.sql.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:
