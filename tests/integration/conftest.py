@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kasa.adapters.memory.store import InMemoryStore
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.sql.schema import metadata
@@ -85,7 +84,7 @@ def sqlite_database(folder: Path) -> SqlDatabase:
     return SqlDatabase(url)
 
 
-BACKENDS = ["memory", "sqlite", "mariadb"]
+BACKENDS = ["sqlite", "mariadb"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -98,9 +97,7 @@ def uow_factory(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[[], UnitOfWork]]:
     """A fresh, empty database of the chosen backend, as a unit-of-work factory."""
-    if backend == "memory":
-        yield InMemoryStore().unit_of_work
-    elif backend == "sqlite":
+    if backend == "sqlite":
         database = sqlite_database(tmp_path)
         yield database.unit_of_work
         database.dispose()

@@ -18,13 +18,13 @@ import pytest
 from kasa.adapters import liqpay_codec
 from kasa.adapters.files import LocalFileStore
 from kasa.adapters.hashing import PASSWORD_HASHER, Argon2Passwords, HmacCodes
-from kasa.adapters.memory.outside import FakeClock
 from kasa.adapters.sms import ConsoleSms, OutboxSms
 from kasa.adapters.tokens import VERIFIED_KEPT, JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed, DeliveryFailed, InvalidInput, NotFound
 from kasa.domain.payments import GatewayOutcome
 from kasa.domain.values import Phone
+from tests.support.fakes import FakeClock
 
 SECRET = "s" * 40
 
@@ -38,12 +38,12 @@ def test_tokens_carry_subject_audience_and_lifetime() -> None:
         token, SECRET, algorithms=["HS256"], audience="kasa-mobile", options={"verify_exp": False}
     )
     assert claims["sub"] == "42" and claims["exp"] - claims["iat"] == 30 * 86400
-    assert tokens.subject(token, TokenAudience.MEMBER) == 42
+    assert tokens.claims(token, TokenAudience.MEMBER)[0] == 42
     with pytest.raises(AuthenticationFailed):
-        tokens.subject(token, TokenAudience.STAFF)
+        tokens.claims(token, TokenAudience.STAFF)[0]
     clock.advance(days=30)
     with pytest.raises(AuthenticationFailed, match="expired"):
-        tokens.subject(token, TokenAudience.MEMBER)
+        tokens.claims(token, TokenAudience.MEMBER)[0]
 
 
 def test_a_verified_token_is_remembered_but_its_times_are_checked_on_every_call() -> None:
@@ -69,7 +69,7 @@ def test_a_verified_token_is_remembered_but_its_times_are_checked_on_every_call(
 def test_remembered_tokens_are_bounded() -> None:
     tokens = JwtTokens(SECRET, FakeClock(datetime(2026, 1, 1, tzinfo=UTC)))
     for subject in range(1, VERIFIED_KEPT + 100):
-        tokens.subject(tokens.issue(TokenAudience.MEMBER, subject), TokenAudience.MEMBER)
+        tokens.claims(tokens.issue(TokenAudience.MEMBER, subject), TokenAudience.MEMBER)[0]
     assert 0 < len(tokens._verified) <= VERIFIED_KEPT
 
 
@@ -86,7 +86,7 @@ def test_remembered_tokens_are_bounded() -> None:
 def test_tokens_missing_a_claim_are_refused(claims: dict[str, object]) -> None:
     tokens = JwtTokens(SECRET, FakeClock(datetime(2026, 1, 1, tzinfo=UTC)))
     with pytest.raises(AuthenticationFailed):
-        tokens.subject(jwt.encode(claims, SECRET, algorithm="HS256"), TokenAudience.MEMBER)
+        tokens.claims(jwt.encode(claims, SECRET, algorithm="HS256"), TokenAudience.MEMBER)[0]
 
 
 def test_the_algorithm_is_pinned_and_the_secret_long_enough() -> None:
@@ -97,7 +97,7 @@ def test_the_algorithm_is_pinned_and_the_secret_long_enough() -> None:
         jwt.encode(claims, SECRET, algorithm="HS512"),
     ):
         with pytest.raises(AuthenticationFailed):
-            tokens.subject(token, TokenAudience.MEMBER)
+            tokens.claims(token, TokenAudience.MEMBER)[0]
     with pytest.raises(ValueError, match="32 bytes"):
         JwtTokens("short", FakeClock())
 

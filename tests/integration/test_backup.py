@@ -26,7 +26,6 @@ from kasa.adapters.backup.databases import Report
 from kasa.adapters.backup.manifest import BackupError, Manifest
 from kasa.adapters.backup.snapshot import Snapshots
 from kasa.adapters.files import LocalFileStore
-from kasa.adapters.memory import fakes
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import known_revisions, upgrade
 from kasa.application.ports import TokenAudience
@@ -38,6 +37,7 @@ from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import Fund
 from tests.integration.http.test_mobile_api import JPEG, PDF, documents, profile_form
 from tests.support import kasa as support
+from tests.support.fakes import fakes
 from tests.support.mariadb import MariaDBServer
 
 # rows that are only ever added, never changed: a snapshot taken during writes holds a

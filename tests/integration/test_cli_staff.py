@@ -14,7 +14,6 @@ import attrs
 import pytest
 from click.testing import CliRunner, Result
 
-from kasa.adapters.memory import Fakes
 from kasa.application.members import MemberData
 from kasa.application.reads import Page, PaymentQuery
 from kasa.application.requests import Assessment
@@ -24,6 +23,7 @@ from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState
 from tests.integration.app.helpers import Fund
 from tests.integration.http.conftest import build_kasa
+from tests.support.fakes import Fakes
 
 
 @attrs.define

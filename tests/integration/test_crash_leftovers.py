@@ -21,7 +21,6 @@ import pytest
 from click.testing import CliRunner
 
 from kasa.adapters.files import LocalFileStore
-from kasa.adapters.memory import fakes
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
@@ -31,6 +30,7 @@ from tests.integration.app.helpers import PDF, Fund
 from tests.integration.test_cli_serve import free_port, wait_for
 from tests.integration.test_many_processes import SystemClock
 from tests.support import kasa as support
+from tests.support.fakes import fakes
 
 ROOT = Path(__file__).resolve().parents[2]
 

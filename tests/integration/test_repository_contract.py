@@ -1,5 +1,5 @@
-"""One repository contract, run against the in-memory fakes, SQLite and MariaDB, so the
-fakes are proven faithful and the SQL repositories proven right."""
+"""One repository contract, run against SQLite and MariaDB, so the SQL repositories are
+proven right on both."""
 
 from __future__ import annotations
 

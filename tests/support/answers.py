@@ -30,7 +30,6 @@ from litestar.testing import TestClient
 
 from kasa.adapters import files as files_module
 from kasa.adapters.files import LocalFileStore
-from kasa.adapters.memory import Fakes, fakes
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
@@ -47,6 +46,7 @@ from kasa.entrypoints.http.examples import EXAMPLES, Recorded
 from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import IBAN, INN, JPEG, PDF, PNG, Fund
 from tests.integration.http.conftest import DocumentedClient
+from tests.support.fakes import Fakes, fakes
 from tests.support.kasa import test_kasa, test_settings
 
 SETTINGS = {
@@ -285,7 +285,7 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
     token = m(200, "POST", "/user/signin", json={"phone": phone, "code": code}).json()
     headers = bearer(token["access_token"])
     tokens: JwtTokens = world.kasa.adapters.tokens()
-    member_id = tokens.subject(token["access_token"], TokenAudience.MEMBER)
+    member_id = tokens.claims(token["access_token"], TokenAudience.MEMBER)[0]
     fakes.clock.advance(seconds=61)
     m(200, "POST", "/user/signrequest", json={"phone": other, "create": True})
     m.until(429, "POST", "/user/signin", json={"phone": other, "code": "000000"})
@@ -388,7 +388,7 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
     taken = "+380501112299"
     m(200, "POST", "/user/profile/edit", data={"phone": taken}, headers=headers)
     confirm = {"phone": taken, "code": fakes.sms.last_code(taken)}
-    other_id = tokens.subject(other_token["access_token"], TokenAudience.MEMBER)
+    other_id = tokens.claims(other_token["access_token"], TokenAudience.MEMBER)[0]
     fund.office.correct(fund.operator_id, other_id, MemberData(phone=Phone.parse(taken)))
     m(422, "POST", "/user/profile/phone/confirm", json=confirm, headers=headers)
     m.until(

@@ -9,11 +9,11 @@ from typing import Any
 import attrs
 from dependency_injector import providers
 
-from kasa.adapters.memory import Fakes
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.application.settings import FundSettings
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.settings import Settings
+from tests.support.fakes import Fakes
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
 

@@ -14,7 +14,6 @@ from kasa.domain.files import (
     ContentType,
     clean_original_name,
     detect_content_type,
-    require_allowed_content,
 )
 from kasa.domain.identity import (
     IdentityType,
@@ -230,9 +229,11 @@ def test_content_is_recognised_by_its_bytes(head: bytes, kind: ContentType | Non
 
 def test_disallowed_content_is_refused_with_the_field_name() -> None:
     with pytest.raises(InvalidInput) as caught:
-        require_allowed_content(b"\x7fELF", field="inn")
+        ContentCheck("inn", "tax.jpg").feed(b"MZ\x90\x00" + b"\xff" * 5000)
     assert "JPEG, PNG, PDF" in caught.value.errors["inn"]
-    assert require_allowed_content(b"%PDF-") is ContentType.PDF
+    check = ContentCheck("inn", "tax.pdf")
+    check.feed(b"%PDF-1.7\n" + b"x" * 5000)
+    assert check.kind is ContentType.PDF
 
 
 @pytest.mark.parametrize(

@@ -40,10 +40,6 @@ class JwtTokens:
         }
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
-    def subject(self, token: str, audience: TokenAudience) -> int:
-        """The subject id of a valid token for this audience; anything else is refused."""
-        return self.claims(token, audience)[0]
-
     def claims(self, token: str, audience: TokenAudience) -> tuple[int, int]:
         """The subject id and token version of a valid token for this audience (a token
         without a version is of version 0); anything else is refused.

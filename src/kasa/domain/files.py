@@ -87,13 +87,6 @@ MARKUP_STARTS = (b"<html", b"<svg", b"<script", b"<?xml", b"<!doctype")
 _LONGEST_MARKUP = max(len(m) for m in MARKUP_STARTS)
 
 
-def require_allowed_content(head: bytes, field: str = "file") -> ContentType:
-    kind = detect_content_type(head)
-    if kind is None:
-        raise InvalidInput.field(field, ALLOWED)
-    return kind
-
-
 def extension_of(name: str | None) -> str:
     base = clean_original_name(name)
     return base.rsplit(".", 1)[-1].lower() if "." in base else ""

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from dependency_injector import providers
 from sqlalchemy.orm import Session
 
-from kasa.adapters.memory import Fakes, fakes
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
@@ -48,6 +47,7 @@ from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import Role, StaffUser
 from kasa.domain.values import Phone
 from kasa.entrypoints.container import Kasa
+from tests.support.fakes import Fakes, fakes
 from tests.support.kasa import test_kasa, test_settings
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64

@@ -16,7 +16,6 @@ import pytest
 from litestar.testing import TestClient
 
 from kasa.adapters.files import LocalFileStore
-from kasa.adapters.memory import Fakes, fakes
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
@@ -25,6 +24,7 @@ from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.mobile import create_mobile_app
 from kasa.entrypoints.settings import Settings
 from tests.integration.app.helpers import Fund
+from tests.support.fakes import Fakes, fakes
 from tests.support.kasa import test_kasa, test_settings
 
 
@@ -79,7 +79,7 @@ class MobileWorld:
         code = self.fakes.sms.last_code(phone)
         token = self.client.post("/user/signin", json={"phone": phone, "code": code}).json()
         tokens: JwtTokens = self.kasa.adapters.tokens()
-        member_id = tokens.subject(token["access_token"], TokenAudience.MEMBER)
+        member_id = tokens.claims(token["access_token"], TokenAudience.MEMBER)[0]
         return member_id, {"Authorization": f"Bearer {token['access_token']}"}
 
 

@@ -12,7 +12,6 @@ import attrs
 import pytest
 from litestar.testing import TestClient
 
-from kasa.adapters.memory import Fakes
 from kasa.application.members import MemberData
 from kasa.application.uploads import Upload
 from kasa.domain.audit import EventType
@@ -23,6 +22,7 @@ from kasa.entrypoints.http.admin import create_admin_app
 from kasa.entrypoints.http.mobile import create_mobile_app
 from tests.integration.app.helpers import JPEG, PDF, Fund
 from tests.integration.http.conftest import DocumentedClient, build_kasa
+from tests.support.fakes import Fakes
 
 ADMIN_PASSWORD = "admin password 1"
 OPERATOR_PASSWORD = "operator password 1"

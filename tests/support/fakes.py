@@ -1,5 +1,6 @@
-"""Fakes of the outside world that record what happened: ``FakeSms.sent``,
-``FakeGateway.checkouts``, ``InMemoryFileStore.blobs``, issued tokens, and so on."""
+"""Fakes of the outside world for tests, recording what happened: ``FakeSms.sent``,
+``FakeGateway.checkouts``, ``InMemoryFileStore.blobs``, issued tokens, and so on; one
+fake clock shared by all of them (``fakes()``)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class FakeCodes:
     """Predictable randomness: a seeded generator, so tests can replay a run."""
 
     def __init__(self, seed: int = 7) -> None:
-        self.random = random.Random(seed)  # noqa: S311 - predictable on purpose, for tests
+        self.random = random.Random(seed)
         self.orders = 0
 
     def sign_in_code(self) -> str:
@@ -254,3 +255,34 @@ class FakeTokens:
     def issue(self, audience: TokenAudience, subject: int, version: int = 0) -> str:
         self.issued.append((audience, subject))
         return f"{audience}:{subject}:{version}:{len(self.issued)}"
+
+
+@attrs.define
+class Fakes:
+    """Every fake of one fund, for tests to look into."""
+
+    clock: FakeClock
+    codes: FakeCodes
+    sms: FakeSms
+    gateway: FakeGateway
+    identity: FakeIdentityProvider
+    files: InMemoryFileStore
+    passwords: FakePasswordHasher
+    code_hasher: FakeCodeHasher
+    tokens: FakeTokens
+
+
+def fakes(seed: int = 7) -> Fakes:
+    """Every fake of one fund, sharing one fake clock."""
+    clock = FakeClock()
+    return Fakes(
+        clock=clock,
+        codes=FakeCodes(seed),
+        sms=FakeSms(clock),
+        gateway=FakeGateway(),
+        identity=FakeIdentityProvider(),
+        files=InMemoryFileStore(),
+        passwords=FakePasswordHasher(),
+        code_hasher=FakeCodeHasher(),
+        tokens=FakeTokens(),
+    )
