@@ -280,8 +280,6 @@ def test_payment_invariants() -> None:
         Payment(1, PaymentType.PAYOUT, Money(1), PaymentSource.MANUAL, NOW, NOW)
     with pytest.raises(InvalidInput, match="order_id"):
         Payment.gateway_top_up(1, Money(1), "", NOW)
-    assert PaymentType.TOP_UP.label == "Поповнення"
-    assert PaymentType.PARTIAL_PAYOUT.label == "Часткове відшкодування"
 
 
 def test_only_a_pending_gateway_checkout_expires_and_only_after_its_window() -> None:

@@ -19,7 +19,7 @@ import attrs
 
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.payments import extend_membership, take_back
+from kasa.application.payments import program_price
 from kasa.application.ports import GatewayNotice, PaymentGateway
 from kasa.application.reads import OfficeReads
 from kasa.application.refusals import UnverifiedCallbacks
@@ -131,9 +131,11 @@ class GatewayCallbacks:
             change = payment.apply_outcome(notice.outcome, at, notice.raw_status)
             if change is not Change.NONE:
                 if change is Change.CONFIRMED:
-                    extend_membership(uow, self.clock, member, payment)
+                    assert payment.payment_date is not None
+                    paid_on = self.clock.local_date(payment.payment_date)
+                    member.top_up(payment, program_price(uow, payment.member_id), paid_on, now)
                 elif change is Change.REVERSED:
-                    take_back(uow, self.clock, member, payment)
+                    member.take_back(payment, program_price(uow, payment.member_id), now)
                 # a success after a reversal changes nothing: audited as ignored
                 moved = (
                     {} if change is Change.AFTER_REVERSAL else {"extended_to": member.paid_until}

@@ -36,29 +36,10 @@ from kasa.domain.payouts import approve_payout, record_payout
 PAYING_STATUSES = (MemberStatus.PENDING_REVIEW, MemberStatus.APPROVED)
 
 
-def extend_membership(uow: UnitOfWork, clock: FundClock, member: Member, payment: Payment) -> None:
-    """A confirmed top-up buys days at the member's current program price."""
-    assert member.id is not None and payment.payment_date is not None
-    program = current_program_of(uow, member.id)
-    price = program.month_price if program else None
-    after, extension = member.membership.top_up(
-        payment.amount, price, clock.local_date(payment.payment_date)
-    )
-    member.membership = after
-    member.updated_at = clock.now()
-    payment.record_extension(extension)
-
-
-def take_back(uow: UnitOfWork, clock: FundClock, member: Member, payment: Payment) -> None:
-    """A reversed top-up gives back the days it bought."""
-    assert member.id is not None
-    if payment.extension is None:
-        return
-    program = current_program_of(uow, member.id)
-    member.membership = member.membership.reverse(
-        payment.extension, program.month_price if program else None
-    )
-    member.updated_at = clock.now()
+def program_price(uow: UnitOfWork, member_id: int) -> Money | None:
+    """The monthly price of the member's current program (None without one)."""
+    program = current_program_of(uow, member_id)
+    return program.month_price if program else None
 
 
 @use_cases
@@ -173,7 +154,7 @@ class StaffPayments:
             payment = Payment.manual_top_up(
                 member_id, amount, self.clock.noon(paid_on), staff_id, now
             )
-            extend_membership(uow, self.clock, member, payment)
+            member.top_up(payment, program_price(uow, member_id), paid_on, now)
             return self._recorded(uow, staff_id, uow.payments.add(payment))
 
     def record_payout(

@@ -14,7 +14,7 @@ from kasa.domain.audit import AuditEvent
 from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType
 from kasa.domain.ledger import Balance
-from kasa.domain.members import Member, MemberStatus, ReviewState, full_name, legacy_flags
+from kasa.domain.members import Member, MemberStatus, ReviewState, Standing
 from kasa.domain.membership import Membership
 from kasa.domain.money import Money
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType, moved_at
@@ -111,7 +111,7 @@ class MemberName:
 
 
 @attrs.frozen
-class MemberView:
+class MemberView(Standing):
     """A member as the back office's cards show them."""
 
     id: int
@@ -162,18 +162,6 @@ class MemberView:
             created_at=member.created_at,
             updated_at=member.updated_at,
         )
-
-    @property
-    def full_name(self) -> str:
-        return full_name(self.last_name, self.first_name, self.middle_name)
-
-    @property
-    def is_active(self) -> bool:
-        return legacy_flags(self.status, self.status_before_block)[0]
-
-    @property
-    def is_submitted(self) -> bool:
-        return legacy_flags(self.status, self.status_before_block)[1]
 
 
 @attrs.frozen

@@ -6,13 +6,17 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation, Validation
 from kasa.domain.membership import Membership, MembershipState
+from kasa.domain.money import Money
 from kasa.domain.values import Email, Iban, Phone, TaxNumber, person_name
+
+if TYPE_CHECKING:
+    from kasa.domain.payments import Payment
 
 CERTIFICATE_MAX = 32
 PASSPORT_DATA_MAX = 512
@@ -51,13 +55,33 @@ REVIEW_STATES = {
 }
 
 
-def legacy_flags(status: MemberStatus, before_block: MemberStatus | None) -> tuple[bool, bool]:
-    """The clients' two legacy flags: ``is_active`` (approved and not blocked) and
-    ``is_submitted`` (the profile was approved; blocking keeps it)."""
-    approved = status is MemberStatus.APPROVED
-    return approved, approved or (
-        status is MemberStatus.BLOCKED and before_block is MemberStatus.APPROVED
-    )
+class Standing:
+    """What a member's status and names say, for the member and every view of one: the
+    clients' two legacy flags and the name written out."""
+
+    __slots__ = ()
+    status: MemberStatus
+    status_before_block: MemberStatus | None
+    first_name: str
+    middle_name: str
+    last_name: str
+
+    @property
+    def is_active(self) -> bool:
+        """Legacy flag for the clients: approved and not blocked."""
+        return self.status is MemberStatus.APPROVED
+
+    @property
+    def is_submitted(self) -> bool:
+        """Legacy flag for the clients: the profile was approved (blocking keeps it)."""
+        return self.is_active or (
+            self.status is MemberStatus.BLOCKED
+            and self.status_before_block is MemberStatus.APPROVED
+        )
+
+    @property
+    def full_name(self) -> str:
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
 
 @attrs.define(eq=False)
@@ -95,7 +119,7 @@ class AwaitsStaff(Protocol):
 
 
 @attrs.define(eq=False, slots=False)
-class Member:
+class Member(Standing):
     """A participant of the fund, identified by a mobile phone number."""
 
     phone: Phone
@@ -133,20 +157,6 @@ class Member:
         return self.status is MemberStatus.APPROVED
 
     @property
-    def is_active(self) -> bool:
-        """Legacy flag for the clients: approved and not blocked."""
-        return legacy_flags(self.status, self.status_before_block)[0]
-
-    @property
-    def is_submitted(self) -> bool:
-        """Legacy flag for the clients: the profile was approved (blocking keeps it)."""
-        return legacy_flags(self.status, self.status_before_block)[1]
-
-    @property
-    def full_name(self) -> str:
-        return full_name(self.last_name, self.first_name, self.middle_name)
-
-    @property
     def membership(self) -> Membership:
         return Membership(self.paid_until, self.credit_units)
 
@@ -154,6 +164,22 @@ class Member:
     def membership(self, value: Membership) -> None:
         self.paid_until = value.paid_until
         self.credit_units = value.credit_units
+
+    def top_up(
+        self, payment: Payment, month_price: Money | None, paid_on: date, now: datetime
+    ) -> None:
+        """A confirmed top-up, paid on ``paid_on``, buys days at the current program's
+        price (without a program it waits as credit); the payment keeps what it granted."""
+        self.membership, extension = self.membership.top_up(payment.amount, month_price, paid_on)
+        payment.record_extension(extension)
+        self.updated_at = now
+
+    def take_back(self, payment: Payment, month_price: Money | None, now: datetime) -> None:
+        """A reversed top-up gives back the days it bought (none: nothing to give)."""
+        if payment.extension is None:
+            return
+        self.membership = self.membership.reverse(payment.extension, month_price)
+        self.updated_at = now
 
     def membership_state(self, today: date, grace_days: int) -> MembershipState:
         return self.membership.state(today, grace_days)

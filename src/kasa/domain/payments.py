@@ -21,18 +21,8 @@ class PaymentType(enum.StrEnum):
     def is_payout(self) -> bool:
         return self is not PaymentType.TOP_UP
 
-    @property
-    def label(self) -> str:
-        return PAYMENT_TYPE_TITLES[self]
-
 
 PAYOUT_TYPES = frozenset({PaymentType.PAYOUT, PaymentType.PARTIAL_PAYOUT})
-
-PAYMENT_TYPE_TITLES = {
-    PaymentType.TOP_UP: "Поповнення",
-    PaymentType.PAYOUT: "Відшкодування",
-    PaymentType.PARTIAL_PAYOUT: "Часткове відшкодування",
-}
 
 
 class PaymentStatus(enum.StrEnum):

@@ -34,9 +34,8 @@ from kasa.application.settings import FundSettings
 from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
 from kasa.application.uploads import FileStaging
+from kasa.entrypoints.paths import LIQPAY_CALLBACK
 from kasa.entrypoints.settings import Settings
-
-CALLBACK_PATH = "/user/payments/liqpay-callback"
 
 
 def _code_key(settings: Settings) -> bytes:
@@ -79,7 +78,7 @@ class Adapters(containers.DeclarativeContainer):
         public_key=settings.provided.liqpay.public_key,
         private_key=settings.provided.liqpay.private_key,
         api_url=settings.provided.liqpay.api_url,
-        callback_url=providers.Callable(lambda s: s.http.public_url + CALLBACK_PATH, settings),
+        callback_url=providers.Callable(lambda s: s.http.public_url + LIQPAY_CALLBACK, settings),
         sandbox=settings.provided.liqpay.sandbox,
     )
     identity = providers.Singleton(

@@ -1,5 +1,6 @@
-"""Reference data the schema needs: identity types, payment types, request statuses.
-Loading is idempotent: missing rows are added, names brought up to date."""
+"""Reference data the schema needs: identity types, payment types, request statuses,
+with the names people read (the admin site shows them). Loading is idempotent: missing
+rows are added, names brought up to date."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kasa.domain.identity import IdentityType
-from kasa.domain.payments import PAYMENT_TYPE_TITLES
+from kasa.domain.payments import PaymentType
 from kasa.domain.requests import RequestStatus
 
 IDENTITY_TYPES = {
@@ -19,6 +20,11 @@ IDENTITY_TYPES = {
     IdentityType.PASSPORT_ADDRESS_PAGE: "Паспорт, сторінка з адресою",
     IdentityType.TAX_NUMBER_CARD: "Картка платника податків",
 }
+PAYMENT_TYPES = {
+    PaymentType.TOP_UP: "Поповнення",
+    PaymentType.PAYOUT: "Відшкодування",
+    PaymentType.PARTIAL_PAYOUT: "Часткове відшкодування",
+}
 REQUEST_STATUSES = {
     RequestStatus.OPENED: "Відкрито",
     RequestStatus.AWAITING_AGENT: "Очікує працівника",
@@ -27,7 +33,7 @@ REQUEST_STATUSES = {
 }
 REFERENCE: dict[str, dict[str, str]] = {
     "identity_types": {k.value: v for k, v in IDENTITY_TYPES.items()},
-    "payment_types": {k.value: v for k, v in PAYMENT_TYPE_TITLES.items()},
+    "payment_types": {k.value: v for k, v in PAYMENT_TYPES.items()},
     "request_statuses": {k.value: v for k, v in REQUEST_STATUSES.items()},
 }
 

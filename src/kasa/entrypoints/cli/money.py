@@ -13,6 +13,8 @@ import click
 from kasa.application.callbacks import RECHECK_LIMIT, ReconcileReport
 from kasa.application.jobs import ReminderReport
 from kasa.application.reads import Page, PaymentQuery
+from kasa.application.reports import PAYMENT_COLUMNS
+from kasa.application.settings import FundSettings
 from kasa.application.views import PaymentView
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
@@ -27,19 +29,6 @@ from kasa.entrypoints.cli.common import (
     with_progress,
 )
 from kasa.entrypoints.parsing import parse_date
-
-PAYMENT_COLUMNS = [
-    "id",
-    "date",
-    "type",
-    "status",
-    "amount",
-    "member",
-    "member_name",
-    "certificate",
-    "request",
-    "source",
-]
 
 
 def day(value: str | None, name: str) -> date | None:
@@ -166,7 +155,7 @@ def payment_approve(state: CliState, payment_id: int, yes: bool) -> None:
 @click.option(
     "--older-than",
     "minutes",
-    default=30,
+    default=FundSettings().reconcile_after_seconds // 60,
     show_default=True,
     type=click.IntRange(0),
     help="Minutes a pending payment has waited.",

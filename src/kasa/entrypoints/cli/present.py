@@ -106,25 +106,28 @@ def member_file(d: MemberDetail) -> Record:
 
 
 def payment(p: PaymentView) -> Record:
+    """A payment under the names of the payments export's columns."""
     return record(
         id=p.id,
         date=p.moved_at.date(),
         type=p.payment_type,
         status=p.status,
         amount=p.amount,
-        member=p.member_id,
-        request=p.request_id,
+        member_id=p.member_id,
+        request_id=p.request_id,
         source=p.source,
         order_id=p.payment_identifier,
         extended_to=p.extended_to,
+        iban=p.iban,
         needs_approval=p.needs_approval,
     )
 
 
 def payment_row(row: PaymentRow) -> Record:
+    """A row of the payments registry: the export's columns, and the diagnosis."""
     return {
         **payment(row.payment),
-        "member_name": row.member.full_name,
+        "member": row.member.full_name,
         "certificate": row.member.certificate,
         "diagnosis": row.diagnosis,
     }

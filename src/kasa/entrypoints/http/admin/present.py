@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kasa.adapters.sql.reference import PAYMENT_TYPES
 from kasa.application.views import (
     CorrectionView,
     FileView,
@@ -19,7 +20,6 @@ from kasa.application.views import (
     StaffView,
 )
 from kasa.domain.audit import AuditEvent
-from kasa.domain.payments import PAYMENT_TYPE_TITLES
 from kasa.entrypoints.http.admin.cards import (
     AuditCard,
     CorrectionCard,
@@ -147,7 +147,7 @@ def _payment_fields(p: PaymentView) -> dict[str, Any]:
         "id": p.id,
         "member": p.member_id,
         "type": p.payment_type,
-        "type_name": p.payment_type.label,
+        "type_name": PAYMENT_TYPES[p.payment_type],
         "status": p.status,
         "amount": amount(p.amount),
         "date": iso(p.moved_at),
@@ -284,7 +284,7 @@ def audit_event(e: AuditEvent) -> AuditCard:
 
 
 PAYOUT_TYPES = [
-    PayoutType(code=t.value, name=name) for t, name in PAYMENT_TYPE_TITLES.items() if t.is_payout
+    PayoutType(code=t.value, name=name) for t, name in PAYMENT_TYPES.items() if t.is_payout
 ]
 
 
