@@ -166,7 +166,7 @@ def test_a_failed_write_leaves_nothing_behind(
     def broken_fsync(_fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("kasa.adapters.files.os.fsync", broken_fsync)
+    monkeypatch.setattr("kasa.adapters.private.os.fsync", broken_fsync)
     with pytest.raises(DeliveryFailed) as caught:
         store.save([b"data"], ".txt")
     assert "disk full" in caught.value.detail and "file store" in caught.value.message

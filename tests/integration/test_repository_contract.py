@@ -370,13 +370,13 @@ def test_counters_are_made_locked_moved_and_rolled_back(uow_factory: Factory) ->
 def test_a_reminder_is_logged_once_per_period(uow_factory: Factory) -> None:
     [member_id] = add_members(uow_factory, member(1))
     with uow_factory() as uow:
-        uow.reminders.add(ReminderSent(member_id, "grace", date(2026, 3, 1), T0))
+        uow.sent_reminders.add(ReminderSent(member_id, "grace", date(2026, 3, 1), T0))
         uow.commit()
     with uow_factory() as uow:
-        assert uow.reminders.exists(member_id, "grace", date(2026, 3, 1))
-        assert not uow.reminders.exists(member_id, "before_expiry", date(2026, 3, 1))
+        assert uow.sent_reminders.exists(member_id, "grace", date(2026, 3, 1))
+        assert not uow.sent_reminders.exists(member_id, "before_expiry", date(2026, 3, 1))
         with pytest.raises(Conflict):
-            uow.reminders.add(ReminderSent(member_id, "grace", date(2026, 3, 1), T0))
+            uow.sent_reminders.add(ReminderSent(member_id, "grace", date(2026, 3, 1), T0))
 
 
 def test_corrections_and_certificate_numbers(uow_factory: Factory) -> None:

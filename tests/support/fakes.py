@@ -41,7 +41,7 @@ class FakeClock:
         return self.moment
 
 
-class FakeCodes:
+class FakeRandom:
     """Predictable randomness: a seeded generator, so tests can replay a run."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -262,7 +262,7 @@ class Fakes:
     """Every fake of one fund, for tests to look into."""
 
     clock: FakeClock
-    codes: FakeCodes
+    random: FakeRandom
     sms: FakeSms
     gateway: FakeGateway
     identity: FakeIdentityProvider
@@ -277,7 +277,7 @@ def fakes(seed: int = 7) -> Fakes:
     clock = FakeClock()
     return Fakes(
         clock=clock,
-        codes=FakeCodes(seed),
+        random=FakeRandom(seed),
         sms=FakeSms(clock),
         gateway=FakeGateway(),
         identity=FakeIdentityProvider(),

@@ -46,7 +46,7 @@ def test_kasa(
     adapters = kasa.adapters
     adapters.database.override(providers.Object(database))
     adapters.clock.override(providers.Object(fakes.clock))
-    adapters.codes.override(providers.Object(fakes.codes))
+    adapters.random.override(providers.Object(fakes.random))
     adapters.sms.override(providers.Object(fakes.sms))
     adapters.passwords.override(providers.Object(fakes.passwords))
     adapters.files.override(providers.Object(files if files is not None else fakes.files))

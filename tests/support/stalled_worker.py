@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from kasa.adapters import files
+from kasa.adapters import private
 from kasa.adapters.sql import repositories as repos
 from kasa.adapters.sql.database import SqlUnitOfWork
 from kasa.entrypoints.container import build_container
@@ -33,7 +33,7 @@ def stall() -> None:
 
 
 def main(stage: str, port: int) -> None:
-    replace = files.os.replace
+    replace = private.os.replace
     commit = SqlUnitOfWork.commit
     add = repos.Files.add
 
@@ -54,7 +54,7 @@ def main(stage: str, port: int) -> None:
             stall()
         commit(self)
 
-    files.os.replace = replacing  # type: ignore[assignment]
+    private.os.replace = replacing  # type: ignore[assignment]
     repos.Files.add = adding  # type: ignore[method-assign]
     SqlUnitOfWork.commit = committing  # type: ignore[method-assign]
     app = create_mobile_app(build_container())

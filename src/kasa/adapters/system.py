@@ -15,7 +15,9 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class SecretCodes:
+class SecretRandom:
+    """Randomness from the operating system's cryptographic source (``secrets``)."""
+
     def sign_in_code(self) -> str:
         return f"{secrets.randbelow(1_000_000):06d}"
 

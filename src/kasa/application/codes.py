@@ -9,7 +9,7 @@ import attrs
 
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.ports import CodeGenerator, CodeHasher, SmsSender
+from kasa.application.ports import CodeHasher, RandomSource, SmsSender
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.application.retrying import retried
 from kasa.application.settings import FundSettings
@@ -29,7 +29,7 @@ TOO_MANY_WRONG = "Too many wrong codes from this address. Try again later."
 class OneTimeCodes:
     uow: UnitOfWorkFactory
     clock: FundClock
-    codes: CodeGenerator
+    random: RandomSource
     hasher: CodeHasher
     sms: SmsSender
     settings: FundSettings
@@ -74,7 +74,7 @@ class OneTimeCodes:
         challenge = uow.challenges.for_phone_for_update(phone.e164)
         if challenge is None:
             challenge = uow.challenges.add(SignInChallenge(phone))
-        code = self.codes.sign_in_code()
+        code = self.random.sign_in_code()
         challenge.issue(
             self.hasher.hash(code),
             now,

@@ -85,9 +85,9 @@ class Reminders:
         paid_until = member.membership.paid_until
         assert paid_until is not None
         with self.uow() as uow:
-            if uow.reminders.exists(member.id, kind, paid_until):
+            if uow.sent_reminders.exists(member.id, kind, paid_until):
                 raise Conflict("Already reminded for this period.")
-            uow.reminders.add(ReminderSent(member.id, kind, paid_until, now))
+            uow.sent_reminders.add(ReminderSent(member.id, kind, paid_until, now))
             self.sms.send(Phone(member.phone), self._text(paid_until, kind))
             audit(
                 uow,

@@ -18,7 +18,7 @@ from kasa.application.access import (
 )
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.ports import Checkout, CodeGenerator, PaymentGateway
+from kasa.application.ports import Checkout, PaymentGateway, RandomSource
 from kasa.application.profiles import current_program_of
 from kasa.application.reads import MemberReads, OfficeReads, Page, PaymentQuery
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
@@ -48,7 +48,7 @@ class MemberPayments:
     uow: UnitOfWorkFactory
     reads: MemberReads
     clock: FundClock
-    codes: CodeGenerator
+    random: RandomSource
     gateway: PaymentGateway
 
     def start_top_up(self, member_id: int, amount: Money) -> Checkout:
@@ -65,7 +65,7 @@ class MemberPayments:
             member.membership.top_up(
                 amount, program.month_price if program else None, self.clock.today()
             )
-            order_id = self.codes.order_id()
+            order_id = self.random.order_id()
             payment = uow.payments.add(Payment.gateway_top_up(member_id, amount, order_id, now))
             checkout = self.gateway.checkout(
                 order_id, amount, f"Contribution of member {member.certificate or member_id}"
@@ -92,7 +92,7 @@ class MemberPayments:
             program = current_program_of(uow, member_id)
             if program is None:
                 raise RuleViolation("A subscription needs a current program; yours is not set yet.")
-            order_id = self.codes.order_id()
+            order_id = self.random.order_id()
             payment = uow.payments.add(
                 Payment.gateway_top_up(
                     member_id, program.month_price, order_id, now, subscription=True

@@ -24,7 +24,10 @@ class Clock(Protocol):
         ...
 
 
-class CodeGenerator(Protocol):
+class RandomSource(Protocol):
+    """Everything random the use cases make: sign-in codes, order and request ids,
+    passwords."""
+
     def sign_in_code(self) -> str:
         """Six random digits from a cryptographic source."""
         ...

@@ -174,7 +174,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     counters: CounterRepository
     audit: AuditRepository
-    reminders: ReminderLog
+    sent_reminders: ReminderLog
     corrections: CorrectionRepository
     certificates: CertificateSequence
 

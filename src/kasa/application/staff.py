@@ -12,7 +12,7 @@ import attrs
 from kasa.application.access import acting_staff, require_staff
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.ports import CodeGenerator, PasswordHasher, TokenAudience, TokenIssuer
+from kasa.application.ports import PasswordHasher, RandomSource, TokenAudience, TokenIssuer
 from kasa.application.reads import OfficeReads
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.application.retrying import use_cases
@@ -65,7 +65,7 @@ class StaffAccounts:
     clock: FundClock
     passwords: PasswordHasher
     tokens: TokenIssuer
-    codes: CodeGenerator
+    random: RandomSource
     settings: FundSettings
 
     def __attrs_post_init__(self) -> None:
@@ -75,7 +75,7 @@ class StaffAccounts:
     def _decoy(self) -> str:
         """Checked in place of a password hash for unknown logins, so that they take as
         long to refuse as a wrong password does."""
-        return self.passwords.hash(self.codes.password())
+        return self.passwords.hash(self.random.password())
 
     # -- signing in ------------------------------------------------------------------
     def sign_in(self, login: str, password: str, address: str = "") -> StaffSession:
@@ -159,7 +159,7 @@ class StaffAccounts:
         first account. Without a password, a strong one is generated and returned once."""
         clean_login = staff_login(login)
         secret = check_password_policy(password, "password") if password else None
-        secret = secret or self.codes.password()
+        secret = secret or self.random.password()
         now = self.clock.now()
         with self.uow() as uow:
             actor = Actor.system()
@@ -351,7 +351,7 @@ class StaffAccounts:
     def reset_password(self, login: str, password: str | None = None) -> str:
         """The server's operator sets a staff user's password (the command line); without
         one, a strong password is generated. Returns the password, to be shown once."""
-        secret = check_password_policy(password) if password else self.codes.password()
+        secret = check_password_policy(password) if password else self.random.password()
         user = self.by_login(login)
         assert user.id is not None
         self.change_password(None, new_password=secret, user_id=user.id)

@@ -1,4 +1,4 @@
-"""The dependency-injector containers: ``Adapters`` (the outside world), ``Ports``
+"""The dependency-injector containers: ``Adapters`` (the outside world), ``Services``
 (what use cases share), the use cases by who uses them (``MemberUseCases``,
 ``StaffUseCases``, ``SystemUseCases``), each given only the ports it uses, and ``Kasa``,
 which joins them. Tests override the adapters with fakes."""
@@ -15,20 +15,20 @@ from kasa.adapters.hashing import Argon2Passwords, HmacCodes
 from kasa.adapters.liqpay import LiqPayGateway
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
-from kasa.adapters.system import SecretCodes, SystemClock
+from kasa.adapters.system import SecretRandom, SystemClock
 from kasa.adapters.tokens import JwtTokens
+from kasa.application.books import Books
 from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.clock import FundClock
 from kasa.application.codes import OneTimeCodes
+from kasa.application.diia import DiiaSharing
 from kasa.application.housekeeping import Housekeeping
-from kasa.application.identity import DiiaSharing
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, MemberFiles
 from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
 from kasa.application.refusals import UnverifiedCallbacks
-from kasa.application.reports import Books
 from kasa.application.requests import MemberRequests, StaffRequests
 from kasa.application.settings import FundSettings
 from kasa.application.signin import MemberSignIn
@@ -48,7 +48,7 @@ class Adapters(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
-    codes = providers.Singleton(SecretCodes)
+    random = providers.Singleton(SecretRandom)
     database = providers.Singleton(
         SqlDatabase,
         url=settings.provided.database.url,
@@ -101,7 +101,7 @@ class Adapters(containers.DeclarativeContainer):
     )
 
 
-class Ports(containers.DeclarativeContainer):
+class Services(containers.DeclarativeContainer):
     """What the use cases share, made from the adapters: the fund's clock and rules,
     file staging, one-time codes, the count of unverifiable callbacks."""
 
@@ -114,7 +114,7 @@ class Ports(containers.DeclarativeContainer):
         OneTimeCodes,
         uow=adapters.uow,
         clock=clock,
-        codes=adapters.codes,
+        random=adapters.random,
         hasher=adapters.code_hasher,
         sms=adapters.sms,
         settings=fund,
@@ -126,50 +126,50 @@ class MemberUseCases(containers.DeclarativeContainer):
     """What members do, through the mobile API."""
 
     adapters = providers.DependenciesContainer()
-    ports = providers.DependenciesContainer()
+    services = providers.DependenciesContainer()
     fund = providers.Dependency(instance_of=FundSettings)
 
     sign_in = providers.Singleton(
         MemberSignIn,
         uow=adapters.uow,
-        clock=ports.clock,
-        codes=ports.codes,
+        clock=services.clock,
+        codes=services.codes,
         tokens=adapters.tokens,
     )
     profiles = providers.Singleton(
         Profiles,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
-        codes=ports.codes,
-        staging=ports.staging,
+        clock=services.clock,
+        codes=services.codes,
+        staging=services.staging,
         settings=fund,
     )
     requests = providers.Singleton(
         MemberRequests,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
-        staging=ports.staging,
+        clock=services.clock,
+        staging=services.staging,
         settings=fund,
     )
     payments = providers.Singleton(
         MemberPayments,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
-        codes=adapters.codes,
+        clock=services.clock,
+        random=adapters.random,
         gateway=adapters.gateway,
     )
     files = providers.Singleton(MemberFiles, reads=adapters.reads, files=adapters.files)
     diia = providers.Singleton(
         DiiaSharing,
         uow=adapters.uow,
-        clock=ports.clock,
-        codes=adapters.codes,
+        clock=services.clock,
+        random=adapters.random,
         identity=adapters.identity,
-        staging=ports.staging,
-        refusals=ports.refusals,
+        staging=services.staging,
+        refusals=services.refusals,
     )
 
 
@@ -177,41 +177,41 @@ class StaffUseCases(containers.DeclarativeContainer):
     """What staff do, through the admin API and the command line."""
 
     adapters = providers.DependenciesContainer()
-    ports = providers.DependenciesContainer()
+    services = providers.DependenciesContainer()
     fund = providers.Dependency(instance_of=FundSettings)
 
     accounts = providers.Singleton(
         StaffAccounts,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
+        clock=services.clock,
         passwords=adapters.passwords,
         tokens=adapters.tokens,
-        codes=adapters.codes,
+        random=adapters.random,
         settings=fund,
     )
     members = providers.Singleton(
         BackOfficeMembers,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
+        clock=services.clock,
         files=adapters.files,
     )
     requests = providers.Singleton(
-        StaffRequests, uow=adapters.uow, reads=adapters.reads, clock=ports.clock
+        StaffRequests, uow=adapters.uow, reads=adapters.reads, clock=services.clock
     )
     payments = providers.Singleton(
-        StaffPayments, uow=adapters.uow, reads=adapters.reads, clock=ports.clock, settings=fund
+        StaffPayments, uow=adapters.uow, reads=adapters.reads, clock=services.clock, settings=fund
     )
     programs = providers.Singleton(
         ProgramAdmin,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
-        staging=ports.staging,
+        clock=services.clock,
+        staging=services.staging,
         files=adapters.files,
     )
-    books = providers.Singleton(Books, reads=adapters.reads, clock=ports.clock)
+    books = providers.Singleton(Books, reads=adapters.reads, clock=services.clock)
 
 
 class SystemUseCases(containers.DeclarativeContainer):
@@ -219,26 +219,26 @@ class SystemUseCases(containers.DeclarativeContainer):
     scheduled reminders and the nightly housekeeping."""
 
     adapters = providers.DependenciesContainer()
-    ports = providers.DependenciesContainer()
+    services = providers.DependenciesContainer()
     fund = providers.Dependency(instance_of=FundSettings)
 
     callbacks = providers.Singleton(
         GatewayCallbacks,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
+        clock=services.clock,
         gateway=adapters.gateway,
-        refusals=ports.refusals,
+        refusals=services.refusals,
         settings=fund,
     )
     housekeeping = providers.Singleton(
-        Housekeeping, uow=adapters.uow, files=adapters.files, clock=ports.clock
+        Housekeeping, uow=adapters.uow, files=adapters.files, clock=services.clock
     )
     reminders = providers.Singleton(
         Reminders,
         uow=adapters.uow,
         reads=adapters.reads,
-        clock=ports.clock,
+        clock=services.clock,
         sms=adapters.sms,
         settings=fund,
     )
@@ -251,10 +251,10 @@ class Kasa(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     fund = providers.Callable(lambda s: s.fund, settings)
     adapters = providers.Container(Adapters, settings=settings)
-    ports = providers.Container(Ports, adapters=adapters, fund=fund)
-    members = providers.Container(MemberUseCases, adapters=adapters, ports=ports, fund=fund)
-    staff = providers.Container(StaffUseCases, adapters=adapters, ports=ports, fund=fund)
-    system = providers.Container(SystemUseCases, adapters=adapters, ports=ports, fund=fund)
+    services = providers.Container(Services, adapters=adapters, fund=fund)
+    members = providers.Container(MemberUseCases, adapters=adapters, services=services, fund=fund)
+    staff = providers.Container(StaffUseCases, adapters=adapters, services=services, fund=fund)
+    system = providers.Container(SystemUseCases, adapters=adapters, services=services, fund=fund)
 
 
 def build_container(settings: Settings | None = None) -> Kasa:

@@ -19,16 +19,16 @@ from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.sql.reads import audit_event
+from kasa.application.books import Books
 from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.clock import FundClock
-from kasa.application.identity import DiiaSharing
+from kasa.application.diia import DiiaSharing
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, Decision, MemberData, MemberFiles
 from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
 from kasa.application.reads import Reads
-from kasa.application.reports import Books
 from kasa.application.repositories import UnitOfWorkFactory
 from kasa.application.requests import MemberRequests, StaffRequests
 from kasa.application.settings import FundSettings
@@ -130,7 +130,7 @@ class Fund:
 
     @property
     def clock(self) -> FundClock:
-        found: FundClock = self.kasa.ports.clock()
+        found: FundClock = self.kasa.services.clock()
         return found
 
     @property

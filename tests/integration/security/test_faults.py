@@ -116,7 +116,7 @@ def test_a_file_store_failure_leaves_no_row_and_no_file(
             raise OSError("No space left on device")
         original(source, target)
 
-    monkeypatch.setattr("kasa.adapters.files.os.replace", third_write_fails)
+    monkeypatch.setattr("kasa.adapters.private.os.replace", third_write_fails)
     form = {
         "first_name": "Олена",
         "last_name": "Коваль",

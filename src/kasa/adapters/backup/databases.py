@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from kasa.adapters.backup.dumpcheck import MariaDbDumpCheck, check_sqlite_copy, sql_values
 from kasa.adapters.backup.manifest import CHUNK, BackupError
-from kasa.adapters.files import private_file
+from kasa.adapters.private import private_file
 
 # what ``kasa db upgrade`` writes into an empty database besides the schema
 UPGRADE_ONLY = frozenset({"alembic_version", "identity_types", "payment_types", "request_statuses"})

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from kasa.adapters.files import private_file
+from kasa.adapters.private import private_file
 
 FORMAT = "kasa-snapshot/2"  # /2: signed
 MANIFEST = "manifest.json"

@@ -33,7 +33,7 @@ from kasa.adapters.backup.manifest import (
     Manifest,
     sha256_of,
 )
-from kasa.adapters.files import private_folder, write_privately
+from kasa.adapters.private import private_folder, write_privately
 
 FILES = "files"
 Steps = Callable[[str], Report]

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from kasa.adapters.files import private_file
+from kasa.adapters.private import private_file
 from kasa.adapters.sql import repositories as repos
 from kasa.adapters.sql.flushing import flush
 from kasa.adapters.sql.orm import before_flush, start_mappers
@@ -129,7 +129,7 @@ class SqlUnitOfWork:
     staff: StaffRepository
     counters: CounterRepository
     audit: AuditRepository
-    reminders: ReminderLog
+    sent_reminders: ReminderLog
     corrections: CorrectionRepository
     certificates: CertificateSequence
 
@@ -156,7 +156,7 @@ class SqlUnitOfWork:
         self.staff = repos.Staff(*args)
         self.counters = repos.Counters(*args)
         self.audit = repos.Audit(*args)
-        self.reminders = repos.Reminders(*args)
+        self.sent_reminders = repos.SentReminders(*args)
         self.corrections = repos.Corrections(*args)
         self.certificates = repos.Certificates(*args)
         self.committed = False

@@ -23,7 +23,7 @@ from kasa.adapters.sql import statements as q
 from kasa.adapters.sql.filters import (
     Filters,
 )
-from kasa.adapters.sql.views import (
+from kasa.adapters.sql.rows import (
     MEMBER_COLUMNS,
     PAYMENT_COLUMNS,
     PROGRAM_COLUMNS,

@@ -245,7 +245,7 @@ class Audit(_Repo):
         return attrs.evolve(event, id=_insert(self.session, tables.audit_events, values))
 
 
-class Reminders(_Repo):
+class SentReminders(_Repo):
     def add(self, reminder: ReminderSent) -> ReminderSent:
         if self.exists(reminder.member_id, reminder.kind, reminder.period):
             raise Conflict("This reminder was already sent.")

@@ -19,7 +19,7 @@ from kasa.adapters.sql.filters import (
     param,
     starts_with_word,
 )
-from kasa.adapters.sql.views import (
+from kasa.adapters.sql.rows import (
     FILE_COLUMNS,
     MEMBER_COLUMNS,
     NAME_COLUMNS,

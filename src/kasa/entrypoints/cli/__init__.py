@@ -388,10 +388,10 @@ def user_deactivate(state: CliState, login: str) -> None:
 
 
 from kasa.entrypoints.cli import (  # noqa: E402, F401
+    aid_requests,
     backup,
     books,
     housekeeping,
     members,
     money,
-    requests_,
 )

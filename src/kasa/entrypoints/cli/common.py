@@ -64,7 +64,7 @@ class CliState:
 
     def today(self) -> date:
         """Today at the fund."""
-        return self.container().ports.container.clock().today()
+        return self.container().services.container.clock().today()
 
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)

@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
+from kasa.application.books import PAYMENT_COLUMNS
 from kasa.application.callbacks import RECHECK_LIMIT, ReconcileReport
 from kasa.application.jobs import ReminderReport
 from kasa.application.reads import Page, PaymentQuery
-from kasa.application.reports import PAYMENT_COLUMNS
 from kasa.application.settings import FundSettings
 from kasa.application.views import PaymentView
 from kasa.domain.money import Money

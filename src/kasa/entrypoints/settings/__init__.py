@@ -15,7 +15,7 @@ import attrs
 import sqlalchemy as sa
 from dotenv import dotenv_values
 
-from kasa.adapters.files import private_folder
+from kasa.adapters.private import private_folder
 from kasa.application.settings import FundSettings
 from kasa.domain.errors import InvalidInput
 from kasa.domain.signin import SignInPolicy

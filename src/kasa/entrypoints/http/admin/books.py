@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from kasa.application.books import Books
 from kasa.application.reads import AuditQuery, MemberQuery
-from kasa.application.reports import Books
 from kasa.application.search import words_of
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.members import MemberStatus

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, MultipartBody, PathParameter
 from litestar.response import Stream
 
-from kasa.application.identity import DiiaSharing
+from kasa.application.diia import DiiaSharing
 from kasa.application.members import MemberFiles
 from kasa.application.profiles import Profiles
 from kasa.domain.errors import InvalidInput

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
 
 from kasa.application.callbacks import GatewayCallbacks
-from kasa.application.identity import DiiaSharing
+from kasa.application.diia import DiiaSharing
 from kasa.application.profiles import Profiles
 from kasa.application.signin import MemberSignIn
 from kasa.domain.values import Phone

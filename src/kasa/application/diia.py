@@ -9,7 +9,7 @@ import attrs
 from kasa.application.access import signed_in_member
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.ports import CodeGenerator, IdentityProvider, SharedIdentity
+from kasa.application.ports import IdentityProvider, RandomSource, SharedIdentity
 from kasa.application.refusals import UnverifiedCallbacks
 from kasa.application.repositories import UnitOfWorkFactory
 from kasa.application.retrying import use_cases
@@ -32,7 +32,7 @@ class DiiaLink:
 class DiiaSharing:
     uow: UnitOfWorkFactory
     clock: FundClock
-    codes: CodeGenerator
+    random: RandomSource
     identity: IdentityProvider
     staging: FileStaging
     refusals: UnverifiedCallbacks
@@ -42,7 +42,7 @@ class DiiaSharing:
         now = self.clock.now()
         with self.uow() as uow:
             member = signed_in_member(uow, member_id)
-            request_id = self.codes.request_id()
+            request_id = self.random.request_id()
             deeplink = self.identity.start_sharing(request_id)
             member.diia_request_id = request_id
             member.updated_at = now
