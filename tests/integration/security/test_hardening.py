@@ -4,7 +4,7 @@ audited reads of members' files, and who the client is behind a proxy."""
 
 from __future__ import annotations
 
-import ipaddress
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +17,7 @@ from kasa.application.reads import AuditQuery, Page
 from kasa.domain.audit import AuditEvent, EventType
 from kasa.domain.staff import Role
 from kasa.entrypoints.http.admin import create_admin_app
-from kasa.entrypoints.http.common import forwarded_client
+from kasa.entrypoints.http.middleware import forwarded_clients
 from kasa.entrypoints.http.uploads import json_depth
 from tests.integration.app.helpers import IBAN, JPEG, PDF, Fund
 from tests.integration.http.conftest import DocumentedClient, MobileWorld, build_kasa, mobile_world
@@ -281,8 +281,23 @@ def test_bodies_larger_than_a_route_takes_are_refused(world: MobileWorld) -> Non
 
 
 # -- who the client is -------------------------------------------------------------------------
+def forwarded_client(peer: str, forwarded_for: list[str], trusted: list[str]) -> str:
+    """The client the apps' middleware makes of a request from ``peer``."""
+    seen: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope["client"][0])
+
+    headers = [(b"x-forwarded-for", value.encode()) for value in forwarded_for]
+    middleware = forwarded_clients(trusted)
+    handler = middleware.middleware(app, **middleware.kwargs)
+    scope = {"type": "http", "client": (peer, 40000), "headers": headers}
+    asyncio.run(handler(scope, None, None))
+    return seen[0]
+
+
 def test_forwarded_for_is_read_only_from_trusted_proxies() -> None:
-    proxies = [ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8")]
+    proxies = ["127.0.0.1", "10.0.0.0/8"]
     made_up = ["1.2.3.4, 203.0.113.7, 10.0.0.2"]
     assert forwarded_client("127.0.0.1", made_up, []) == "127.0.0.1"  # none trusted: ignored
     assert forwarded_client("198.51.100.5", made_up, proxies) == "198.51.100.5"
@@ -290,8 +305,8 @@ def test_forwarded_for_is_read_only_from_trusted_proxies() -> None:
     assert forwarded_client("127.0.0.1", made_up, proxies) == "203.0.113.7"
     assert forwarded_client("127.0.0.1", ["203.0.113.7", "10.1.1.1"], proxies) == "203.0.113.7"
     assert forwarded_client("127.0.0.1", [], proxies) == "127.0.0.1"
-    assert forwarded_client("127.0.0.1", ["not-an-ip"], proxies) == "127.0.0.1"
-    assert forwarded_client("127.0.0.1", ["10.0.0.3"], proxies) == "127.0.0.1"
+    # every hop a proxy: the leftmost, itself a proxy's address, never a made-up one
+    assert forwarded_client("127.0.0.1", ["10.0.0.3, 10.0.0.4"], proxies) == "10.0.0.3"
 
 
 # -- the phone change over HTTP ----------------------------------------------------------------

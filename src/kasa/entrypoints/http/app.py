@@ -6,7 +6,6 @@ check, the OpenAPI document)."""
 from __future__ import annotations
 
 import gc
-import ipaddress
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +31,7 @@ from kasa.entrypoints.http.docs import (
 from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
 from kasa.entrypoints.http.examples import EXAMPLES, real_examples
 from kasa.entrypoints.http.fields import Hryvnias
-from kasa.entrypoints.http.middleware import answer_headers, request_context
+from kasa.entrypoints.http.middleware import answer_headers, forwarded_clients, request_context
 from kasa.entrypoints.http.routes import Area
 from kasa.entrypoints.http.threads import thread_limits
 from kasa.entrypoints.http.uploads import BodyLimits, check_json_body, with_body_limits
@@ -83,7 +82,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         openapi_config=openapi(api.title, api.description) if settings.http.docs else None,
         request_max_body_size=limits.max_body_bytes,
         before_request=check_json_body,
-        middleware=[request_context()],
+        middleware=[forwarded_clients(settings.http.trusted_proxies), request_context()],
         before_send=[answer_headers(settings.http.hsts)],
         cors_config=CORSConfig(
             allow_origins=list(cors),
@@ -107,9 +106,6 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     app.state.given = {**api.dependencies(kasa), "uow": kasa.adapters.uow()}
     app.state.subject = api.subject
     app.state.tokens = kasa.adapters.tokens()
-    app.state.trusted_proxies = tuple(
-        ipaddress.ip_network(n) for n in settings.http.trusted_proxies
-    )
     app.state.body_limits = limits
     return app
 

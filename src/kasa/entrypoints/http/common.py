@@ -3,8 +3,7 @@ the health check."""
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
@@ -26,42 +25,9 @@ DOWNLOAD_CHUNK = 64 * 1024
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """Who is calling, for throttling and the audit trail (see :func:`forwarded_client`)."""
-    return forwarded_client(
-        request.client.host if request.client else "",
-        request.headers.getall("x-forwarded-for", []),
-        request.app.state.trusted_proxies,
-    )
-
-
-def forwarded_client(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Any]) -> str:
-    """The TCP peer, unless the peer is a trusted proxy (``KASA_TRUSTED_PROXIES``).
-    Then ``X-Forwarded-For`` is read from the right, and the client is the first address
-    that is not itself a trusted proxy; whatever a client wrote further left is never
-    reached. By default (no trusted proxy) the header is ignored."""
-    if not trusted or not _is_trusted(peer, trusted):
-        return peer
-    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
-    for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
-            return hop if _is_address(hop) else peer
-    return peer
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_trusted(text: str, trusted: Sequence[Any]) -> bool:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return any(address in network for network in trusted)
+    """Who is calling, for throttling and the audit trail: the TCP peer, or behind a
+    trusted proxy the address it forwarded (``middleware.forwarded_clients``)."""
+    return request.client.host if request.client else ""
 
 
 def read_upload(field: str, upload: UploadFile) -> Upload:

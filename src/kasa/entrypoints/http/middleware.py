@@ -1,4 +1,5 @@
-"""What both apps do around every request: the request id (``X-Request-ID`` accepted
+"""What both apps do around every request: who the client is (behind trusted proxies
+only), the request id (``X-Request-ID`` accepted
 when sane, made otherwise, put in the logs and returned), security headers on every
 answer — including those Litestar gives before any handler runs (404, 405) — and one
 spelling of every path: a trailing slash, an encoded slash or a doubled one is 404, so
@@ -9,7 +10,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
+
+from litestar.middleware import DefineMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kasa.entrypoints.logs import request_id
 
@@ -41,6 +46,17 @@ def one_spelling(scope: dict[str, Any]) -> bool:
     if b"%2f" in path.lower() or b"//" in path:
         return False
     return len(path) <= 1 or not path.endswith(b"/") or path.startswith(b"/docs")
+
+
+def forwarded_clients(trusted: Sequence[str]) -> DefineMiddleware:
+    """The client is the TCP peer, unless the peer is one of the ``trusted`` proxies
+    (``KASA_TRUSTED_PROXIES``, addresses or networks): then ``X-Forwarded-For`` is read
+    from the right and the client is the first address that is not itself a trusted
+    proxy, so whatever a client wrote further left is never reached. uvicorn's proxy
+    headers middleware does exactly that; it is given the list every time (its own
+    default trusts 127.0.0.1), and with an empty one it ignores the header."""
+    # uvicorn types its ASGI callables itself; the middleware is a plain ASGI app
+    return DefineMiddleware(cast(Any, ProxyHeadersMiddleware), trusted_hosts=list(trusted))
 
 
 def request_context() -> Any:
