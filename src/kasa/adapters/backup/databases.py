@@ -3,8 +3,12 @@
 SQLite is copied with its online backup API (readers and writers go on meanwhile; the
 copy is the database as of one moment). MariaDB is dumped by ``mariadb-dump`` in a
 single transaction (InnoDB's consistent read: no table is locked, and the dump is the
-database as of the moment it began), one ``INSERT`` with its column names per row, so
-the dump itself can be counted and read without loading it.
+database as of the moment it began), one ``INSERT`` with its column names per row and
+line (a value's line breaks are written escaped), so the rows of each table are its
+lines, counted without reading any value. The files a snapshot carries are those the
+database names once the dump is written: rows of files are never deleted, so they are
+every file the dump names, and those of rows written meanwhile (left unnamed by the
+restored database, and swept).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Protocol
 import attrs
 import sqlalchemy as sa
 
-from kasa.adapters.backup.dumpcheck import MariaDbDumpCheck, check_sqlite_copy, sql_values
+from kasa.adapters.backup.dumpcheck import MariaDbDumpCheck, check_sqlite_copy
 from kasa.adapters.backup.manifest import CHUNK, BackupError
 from kasa.adapters.private import private_file
 
@@ -40,7 +44,9 @@ Report = Callable[[int, int | None], None]
 class DumpContents:
     tables: dict[str, int]
     revision: str | None
-    stored_names: list[str]  # the file store names the dump's ``files`` rows hold
+    # the file store names the copy's ``files`` rows hold (an SQLite copy is read as a
+    # database; a MariaDB dump's names are the database's, ``stored_names_now``)
+    stored_names: list[str] | None
     # what the dump holds beside the schema's own tables and rows (it is refused)
     foreign: list[str] = attrs.field(factory=list)
 
@@ -55,6 +61,8 @@ class DatabaseArchive(Protocol):
     def dump(self, target: Path, report: Report) -> None: ...
 
     def rows_now(self) -> dict[str, int]: ...
+
+    def stored_names_now(self) -> list[str]: ...
 
     def load(self, path: Path, report: Report) -> None: ...
 
@@ -94,6 +102,10 @@ class SqliteArchive:
             return {}
         with contextlib.closing(sqlite3.connect(self.path)) as db:
             return _contents(db).tables
+
+    def stored_names_now(self) -> list[str]:
+        with contextlib.closing(sqlite3.connect(self.path)) as db:
+            return _contents(db).stored_names or []
 
     def load(self, path: Path, report: Report) -> None:
         private_file(self.path)
@@ -149,8 +161,22 @@ def _contents(db: sqlite3.Connection) -> DumpContents:
     return DumpContents(tables, revision, stored, check_sqlite_copy(db))
 
 
+def _stored_names(url: str) -> list[str]:
+    """The stored names every ``files`` row of the database holds now."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [
+                str(n)
+                for n in connection.execute(sa.text("SELECT stored_name FROM files")).scalars()
+            ]
+    finally:
+        engine.dispose()
+
+
 # -- MariaDB --------------------------------------------------------------------------
-INSERT = re.compile(r"^INSERT INTO `((?:[^`]|``)+)` \(([^)]*)\) VALUES \((.*)\);$")
+# the one row of the schema's revision, as mariadb-dump writes it
+REVISION = re.compile(r"INSERT INTO `alembic_version` \(`version_num`\) VALUES \('([0-9a-z_]+)'\);")
 
 
 @attrs.frozen
@@ -219,6 +245,9 @@ class MariaDbArchive:
                 error = said.read().decode(errors="replace").strip()
                 raise BackupError(f"mariadb-dump failed: {error[-500:]}")
 
+    def stored_names_now(self) -> list[str]:
+        return _stored_names(self.url)
+
     def rows_now(self) -> dict[str, int]:
         engine = sa.create_engine(self.url)
         try:
@@ -273,8 +302,8 @@ class MariaDbArchive:
 
 
 def read_mariadb_dump(path: Path) -> DumpContents:
-    """Every table's rows, the schema revision and the stored file names in a dump of
-    ``mariadb-dump`` (one ``INSERT`` with its column names a row)."""
+    """Every table's rows and the schema revision in a dump of ``mariadb-dump`` (one
+    ``INSERT`` a row and line), each line held to what the tool writes for Kasa."""
     try:
         return _read_mariadb_dump(path)
     except UnicodeDecodeError as error:
@@ -284,29 +313,20 @@ def read_mariadb_dump(path: Path) -> DumpContents:
 def _read_mariadb_dump(path: Path) -> DumpContents:
     tables: dict[str, int] = {}
     revision: str | None = None
-    stored: list[str] = []
     check = MariaDbDumpCheck()
     with path.open(encoding="utf-8", errors="strict") as dump:
         for number, line in enumerate(dump, start=1):
             check.feed(number, line)
-            if line.startswith("CREATE TABLE `"):
-                tables.setdefault(line.split("`")[1], 0)
-                continue
-            if not line.startswith("INSERT INTO `"):
-                continue
-            match = INSERT.match(line.rstrip("\n"))
-            if match is None:
-                raise BackupError(f"{path.name}: an INSERT cannot be read: {line[:80]!r}")
-            table = match[1].replace("``", "`")
-            tables[table] = tables.get(table, 0) + 1
-            if table in ("alembic_version", "files"):
-                columns = [c.strip().strip("`") for c in match[2].split(",")]
-                row = dict(zip(columns, sql_values(match[3]), strict=True))
-                if table == "alembic_version":
-                    revision = row["version_num"]
-                elif row.get("stored_name"):
-                    stored.append(str(row["stored_name"]))
-    return DumpContents(tables, revision, stored, check.done())
+            if line.startswith(("CREATE TABLE `", "INSERT INTO `")):
+                table = line.split("`", 2)[1]
+                rows = int(line.startswith("INSERT"))
+                tables[table] = tables.get(table, 0) + rows
+                if table == "alembic_version" and rows:
+                    found = REVISION.fullmatch(line.rstrip("\n"))
+                    if found is None:
+                        raise BackupError(f"{path.name}: line {number}: not a schema revision")
+                    revision = found[1]
+    return DumpContents(tables, revision, None, check.done())
 
 
 DUMP_READERS: dict[str, Callable[[Path], DumpContents]] = {

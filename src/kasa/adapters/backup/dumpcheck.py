@@ -132,11 +132,6 @@ def check_sqlite_copy(db: sqlite3.Connection) -> list[str]:
     ][:5]
 
 
-def sql_values(text: str) -> list[str | None]:
-    """The values of one row of a dump's ``INSERT``, as text (``NULL`` as None)."""
-    return [value for _, value in quoted_values(text)]
-
-
 def quoted_values(text: str) -> list[tuple[bool, str | None]]:
     """The values of one row of a dump's ``INSERT``: quoted strings (with the dump
     tool's backslash escapes), ``NULL``, numbers and hexadecimal literals, each with

@@ -83,9 +83,12 @@ class Snapshots:
                 "the database holds more than Kasa's tables and rows, which a snapshot does "
                 "not carry: " + "; ".join(contents.foreign)
             )
-        # only the files the dump's rows name: an upload a crash left without its row
-        # (until ``kasa sweep`` removes it) is not carried into the snapshot
-        files = self._copy_store(folder / FILES, steps("files"), set(contents.stored_names))
+        # only the files rows name: an upload a crash left without its row (until
+        # ``kasa sweep`` removes it) is not carried into the snapshot
+        named = contents.stored_names
+        if named is None:  # a dump, not read for values: the names the database holds now
+            named = archive.stored_names_now()
+        files = self._copy_store(folder / FILES, steps("files"), set(named))
         manifest = Manifest(
             created_at=started.isoformat(timespec="seconds"),
             kasa_version=__version__,
@@ -97,7 +100,7 @@ class Snapshots:
             files=files,
             holds_secrets=bool(secrets),
         )
-        missing = self._unnamed(contents.stored_names, files)
+        missing = self._unnamed(named, files)
         if missing:
             raise BackupError(
                 f"{len(missing)} files the database names are not in the file store "
@@ -171,7 +174,7 @@ class Snapshots:
                 "this Kasa knows: restore it with the Kasa that made it, or a newer one"
             )
         problems += self._check_files(folder / FILES, manifest, steps("files"))
-        missing = self._unnamed(contents.stored_names, manifest.files)
+        missing = self._unnamed(contents.stored_names or [], manifest.files)
         if missing:
             problems.append(
                 f"{len(missing)} files that rows of the dump name are not in the snapshot, "
