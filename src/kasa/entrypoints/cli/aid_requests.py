@@ -8,9 +8,9 @@ from kasa.application.reads import Page, RequestQuery
 from kasa.application.requests import Assessment
 from kasa.application.search import words_of
 from kasa.domain.requests import RequestStatus, Resolution
-from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.cli.main import main
 from kasa.entrypoints.cli.money import understood
 
 STATUSES = click.Choice([s.value for s in RequestStatus])

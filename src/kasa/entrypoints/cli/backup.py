@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kasa.entrypoints.cli import load_settings, main
+from kasa.entrypoints.cli.common import load_settings
+from kasa.entrypoints.cli.main import main
 from kasa.entrypoints.settings import Settings
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ import click
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.calendar import after_day, day_start
-from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
@@ -21,6 +20,7 @@ from kasa.entrypoints.cli.common import (
     show_one,
     with_progress,
 )
+from kasa.entrypoints.cli.main import main
 from kasa.entrypoints.parsing import parse_date
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from kasa.domain.errors import KasaError
 from kasa.entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ class CliState:
             from kasa.entrypoints.container import build_container
 
             if self.settings is None:
-                from kasa.entrypoints.cli import load_settings
-
                 self.settings = load_settings()
             self.kasa = build_container(self.settings)
         return self.kasa
@@ -148,3 +147,13 @@ def with_progress(label: str, total: int | None, work: Callable[[Callable[[str],
     ) as progress:
         task = progress.add_task(label, total=total)
         return work(lambda _item: progress.advance(task))
+
+
+def load_settings(*, warn: bool = True) -> Settings:
+    try:
+        settings = Settings.load()
+    except KasaError as error:
+        raise click.ClickException(error.message) from None
+    for line in settings.warnings() if warn else []:
+        click.echo(f"kasa: warning: {line}", err=True)
+    return settings

@@ -9,8 +9,8 @@ from datetime import timedelta
 import click
 
 from kasa.application.housekeeping import Removed, SweepReport
-from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState, pass_state, with_progress
+from kasa.entrypoints.cli.main import main
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 DURATION = re.compile(r"^(\d{1,7})([smhd]?)$")

@@ -11,9 +11,9 @@ from kasa.application.reads import Page
 from kasa.application.search import SearchField, words_of
 from kasa.application.uploads import Upload
 from kasa.domain.money import Money
-from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import CliState, json_option, pass_state, show, show_one
+from kasa.entrypoints.cli.main import main
 
 MEMBER_COLUMNS = [
     "id",

@@ -18,7 +18,6 @@ from kasa.application.settings import FundSettings
 from kasa.application.views import PaymentView
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
-from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
@@ -28,6 +27,7 @@ from kasa.entrypoints.cli.common import (
     show,
     with_progress,
 )
+from kasa.entrypoints.cli.main import main
 from kasa.entrypoints.parsing import parse_date
 
 
