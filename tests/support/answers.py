@@ -447,6 +447,24 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
         headers=trace,
     )
 
+    # being told
+    phone = {"token": "fcm-token-olena-phone", "platform": "android"}
+    m(400, "POST", "/user/devices", json={**phone, "platform": "symbian"}, headers=headers)
+    m(200, "POST", "/user/devices", json=phone, headers=headers)
+    m(200, "GET", "/user/notifications/settings", headers=headers)
+    settings = {"push": True, "sms": True, "language": "uk"}
+    m(400, "PUT", "/user/notifications/settings", json={"language": "fr"}, headers=headers)
+    m(200, "PUT", "/user/notifications/settings", json=settings, headers=headers)
+    world.fund.notifier.once()
+    inbox = m(200, "GET", "/user/notifications?limit=5", show=True, headers=headers).json()
+    m(400, "GET", "/user/notifications?limit=0", headers=headers)
+    m(400, "POST", "/user/notifications/read", json={"ids": "all"}, headers=headers)
+    m(200, "POST", "/user/notifications/read", json={"ids": [inbox[0]["id"]]}, headers=headers)
+    m(400, "DELETE", "/user/devices/" + "x" * 256, headers=headers)
+    m(404, "DELETE", "/user/devices/another-phone", headers=headers)
+    m(200, "DELETE", f"/user/devices/{phone['token']}", headers=headers)
+    m(200, "POST", "/user/devices", json=phone, headers=headers)
+
     # contributions
     m(400, "POST", "/user/payments/liqpay", json={"amount": 0}, headers=headers)
     m(422, "POST", "/user/payments/liqpay", json={"amount": 999_999_999}, headers=headers)

@@ -19,6 +19,9 @@ from kasa.adapters import diia_plain, liqpay_codec
 from kasa.application.ports import (
     Checkout,
     GatewayNotice,
+    PushMessage,
+    PushOutcome,
+    PushResult,
     SharedIdentity,
     StoredBlob,
     StoredEntry,
@@ -176,6 +179,25 @@ class FakeIdentityProvider:
         return diia_plain.decode_plain(encode_data, files)
 
 
+class FakePush:
+    """Pushes recorded (``sent``); ``answers`` gives a token what to answer instead of
+    being sent (a ``PushResult``), every time until removed."""
+
+    def __init__(self) -> None:
+        self.sent: list[PushMessage] = []
+        self.answers: dict[str, PushResult] = {}
+
+    def send(self, message: PushMessage) -> PushResult:
+        answer = self.answers.get(message.token)
+        if answer is not None:
+            return answer
+        self.sent.append(message)
+        return PushResult(PushOutcome.SENT)
+
+    def to(self, token: str) -> list[str]:
+        return [m.text for m in self.sent if m.token == token]
+
+
 class InMemoryFileStore:
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
@@ -270,6 +292,7 @@ class Fakes:
     passwords: FakePasswordHasher
     code_hasher: FakeCodeHasher
     tokens: FakeTokens
+    push: FakePush
 
 
 def fakes(seed: int = 7) -> Fakes:
@@ -285,4 +308,5 @@ def fakes(seed: int = 7) -> Fakes:
         passwords=FakePasswordHasher(),
         code_hasher=FakeCodeHasher(),
         tokens=FakeTokens(),
+        push=FakePush(),
     )

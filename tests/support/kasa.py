@@ -50,6 +50,7 @@ def test_kasa(
     adapters.sms.override(providers.Object(fakes.sms))
     adapters.passwords.override(providers.Object(fakes.passwords))
     adapters.files.override(providers.Object(files if files is not None else fakes.files))
+    adapters.push.override(providers.Object(fakes.push))
     if not real_outside:
         adapters.gateway.override(providers.Object(fakes.gateway))
         adapters.identity.override(providers.Object(fakes.identity))

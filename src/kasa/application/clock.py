@@ -26,6 +26,14 @@ class FundClock:
     def today(self) -> date:
         return self.local_date(self.now())
 
+    def local(self, moment: datetime) -> datetime:
+        """A moment in the fund's time zone."""
+        return moment.astimezone(self.zone)
+
+    def start_of_day(self, moment: datetime) -> datetime:
+        """Midnight at the fund of the moment's day."""
+        return datetime.combine(self.local_date(moment), time(0, 0), tzinfo=self.zone)
+
     def noon(self, day: date) -> datetime:
         """A date entered by staff, taken as noon at the fund (so it stays that date)."""
         return datetime.combine(day, time(12, 0), tzinfo=self.zone)

@@ -9,16 +9,14 @@ import attrs
 
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.ports import SmsSender
 from kasa.application.reads import OfficeReads
 from kasa.application.repositories import ReminderSent, UnitOfWorkFactory
 from kasa.application.retrying import retried, runs_many, use_cases
 from kasa.application.settings import FundSettings
 from kasa.application.views import MemberView
 from kasa.domain.audit import Actor, EventType, ObjectKind
-from kasa.domain.errors import Conflict, DeliveryFailed
+from kasa.domain.errors import Conflict
 from kasa.domain.members import MemberStatus
-from kasa.domain.values import Phone
 
 BEFORE_EXPIRY = "before_expiry"
 GRACE = "grace"
@@ -29,7 +27,6 @@ class ReminderReport:
     due: int = 0
     sent: int = 0
     already_sent: int = 0
-    failed: list[str] = attrs.field(factory=list)
 
 
 @use_cases
@@ -38,7 +35,6 @@ class Reminders:
     uow: UnitOfWorkFactory
     reads: OfficeReads
     clock: FundClock
-    sms: SmsSender
     settings: FundSettings
 
     def due(self, today: date | None = None) -> list[tuple[MemberView, str]]:
@@ -62,8 +58,8 @@ class Reminders:
     def send(
         self, today: date | None = None, progress: Callable[[MemberView], None] | None = None
     ) -> ReminderReport:
-        """Send each due reminder once per period. The log entry is written before the
-        SMS in the same transaction; a failed SMS rolls it back, to be tried next run."""
+        """Tell each member due a reminder, once per period: the member is told by the
+        notifications (push, and SMS), whose event is written with the log entry."""
         today = today or self.clock.today()
         report = ReminderReport()
         for member, kind in self.due(today):
@@ -73,8 +69,6 @@ class Reminders:
                 report.sent += 1
             except Conflict:
                 report.already_sent += 1
-            except DeliveryFailed as error:
-                report.failed.append(f"member {member.id}: {error.message}")
             if progress is not None:
                 progress(member)
         return report
@@ -88,7 +82,9 @@ class Reminders:
             if uow.sent_reminders.exists(member.id, kind, paid_until):
                 raise Conflict("Already reminded for this period.")
             uow.sent_reminders.add(ReminderSent(member.id, kind, paid_until, now))
-            self.sms.send(Phone(member.phone), self._text(paid_until, kind))
+            told = uow.members.get_for_update(member.id)
+            assert told is not None
+            told.remind(paid_until, lapsed=kind == GRACE)
             audit(
                 uow,
                 EventType.REMINDER_SENT,
@@ -100,11 +96,3 @@ class Reminders:
                 paid_until=paid_until.isoformat(),
             )
             uow.commit()
-
-    def _text(self, paid_until: date, kind: str) -> str:
-        until = paid_until.strftime("%d.%m.%Y")
-        name = self.settings.fund_name
-        if kind == BEFORE_EXPIRY:
-            return f"{name}: your membership is paid until {until}. Please top up in time."
-        ends = (paid_until + timedelta(days=self.settings.grace_days)).strftime("%d.%m.%Y")
-        return f"{name}: your membership expired on {until}. Top up before {ends} to keep it."

@@ -214,7 +214,7 @@ class BackOfficeMembers:
         links = uow.member_programs.for_member(member.id or 0)
         if pending_program(links) is not None:
             approve_program_change(links, now)
-            member.program_change_accepted(now)
+            member.program_change_accepted(now, told=False)  # told as the approval
         docs = uow.identities.for_member(member.id or 0)
         if any(d.is_new for d in docs):
             accept_new_documents(docs, now)

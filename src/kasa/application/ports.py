@@ -51,6 +51,41 @@ class SmsSender(Protocol):
         ...
 
 
+@attrs.frozen
+class PushMessage:
+    """One push to one device: the text, what it is about (so the app opens the right
+    screen), and the key under which later pushes replace it on the phone."""
+
+    token: str
+    text: str
+    event: str
+    notification_id: int
+    request_id: int | None = None
+    payment_id: int | None = None
+    collapse_key: str = ""
+
+
+class PushOutcome(enum.Enum):
+    SENT = "sent"
+    TOKEN_GONE = "token_gone"  # the device no longer takes pushes: forget it
+    BUSY = "busy"  # too many now: try again after ``retry_after``
+    FAILED = "failed"  # the service failed or could not be reached: try again later
+    CREDENTIALS = "credentials"  # the fund's own credentials were refused: pause push
+
+
+@attrs.frozen
+class PushResult:
+    outcome: PushOutcome
+    retry_after: int | None = None  # seconds, when the service said
+    detail: str = ""  # for the log and the notification's reason
+
+
+class PushSender(Protocol):
+    def send(self, message: PushMessage) -> PushResult:
+        """Send one push; what came of it (never raises for the service's answers)."""
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 

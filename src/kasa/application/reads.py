@@ -19,6 +19,8 @@ from kasa.application.views import (
     Listing,
     MemberDetail,
     MemberView,
+    NotificationQuery,
+    NotificationView,
     PaymentRow,
     PaymentView,
     ProfileView,
@@ -132,6 +134,10 @@ class MemberReads(Protocol):
 
     def top_ups(self, member_id: int) -> list[PaymentView]: ...
 
+    def inbox(self, member_id: int, before_id: int | None, limit: int) -> list[NotificationView]:
+        """The member's notifications, newest first, older than ``before_id``."""
+        ...
+
     def charges(self, member_id: int, begin: date | None, end: date | None) -> list[ChargeView]:
         """Confirmed payouts to the member, newest first, within the dates."""
         ...
@@ -164,6 +170,17 @@ class OfficeReads(Protocol):
     def request(self, request_id: int) -> RequestDetail | None: ...
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]: ...
     def members_by_status(self) -> dict[MemberStatus, int]: ...
+
+    def notifications(self, query: NotificationQuery, page: Page) -> Listing[NotificationView]:
+        """Notifications, newest first, with how many match."""
+        ...
+
+    def notifications_by_channel(
+        self, first: datetime | None, last: datetime | None
+    ) -> dict[tuple[str, str], int]:
+        """How many notifications were sent (by channel) and failed, made between two
+        moments: ``(state, channel)`` → count."""
+        ...
 
     def money_moves(
         self, date_start: date | None, date_end: date | None

@@ -7,17 +7,19 @@ change the same thing take turns.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import attrs
 
 from kasa.domain.audit import AuditEvent
+from kasa.domain.events import EventKind
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
+from kasa.domain.notifications import Device, Notification, NotificationSettings
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
@@ -124,6 +126,10 @@ class CounterRepository(Protocol):
         opened); how many were removed."""
         ...
 
+    def peek(self, key: str) -> Counter | None:
+        """A counter as it is now, not locked (to look, not to change)."""
+        ...
+
 
 class AuditRepository(Protocol):
     def add(self, event: AuditEvent) -> AuditEvent: ...
@@ -159,6 +165,68 @@ class CertificateSequence(Protocol):
         ...
 
 
+@attrs.frozen
+class OutboxEvent:
+    """An event of a committed change, as the outbox holds it."""
+
+    id: int
+    kind: EventKind
+    member_id: int
+    request_id: int | None
+    payment_id: int | None
+    data: Mapping[str, Any]
+    created_at: datetime
+
+
+class Outbox(Protocol):
+    def claim(self, limit: int) -> list[OutboxEvent]:
+        """Events not yet handled, oldest first, locked for this unit of work (rows
+        another worker holds are skipped)."""
+        ...
+
+    def handled(self, ids: Sequence[int], now: datetime) -> None: ...
+
+    def prune(self, before: datetime) -> int:
+        """Remove events handled before ``before``; how many."""
+        ...
+
+
+class NotificationRepository(Protocol):
+    def add(self, notification: Notification) -> Notification: ...
+    def get_for_update(self, notification_id: int) -> Notification | None: ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[Notification]:
+        """Pending notifications due by ``now``, oldest first, locked (rows another
+        worker holds are skipped)."""
+        ...
+
+    def messages_since(self, request_id: int, since: datetime) -> int:
+        """Message notifications on the request made since ``since``."""
+        ...
+
+    def sms_sent_since(self, member_id: int, since: datetime) -> int: ...
+
+    def mark_read(self, member_id: int, ids: Collection[int] | None, now: datetime) -> int:
+        """Mark the member's notifications read (all of them when ``ids`` is None)."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Remove notifications made before ``before``; how many."""
+        ...
+
+
+class DeviceRepository(Protocol):
+    def add(self, device: Device) -> Device: ...
+    def by_token(self, token: str) -> Device | None: ...
+    def for_member(self, member_id: int) -> Sequence[Device]: ...
+    def remove(self, device: Device) -> None: ...
+
+
+class NotificationSettingsRepository(Protocol):
+    def get(self, member_id: int) -> NotificationSettings | None: ...
+    def add(self, settings: NotificationSettings) -> NotificationSettings: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
 
@@ -177,6 +245,10 @@ class UnitOfWork(Protocol):
     sent_reminders: ReminderLog
     corrections: CorrectionRepository
     certificates: CertificateSequence
+    outbox: Outbox
+    notifications: NotificationRepository
+    devices: DeviceRepository
+    notification_settings: NotificationSettingsRepository
 
     def __enter__(self) -> Self: ...
 

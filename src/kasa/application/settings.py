@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from kasa.domain.money import Money
+from kasa.domain.notifications import QuietHours
 from kasa.domain.signin import SignInPolicy
 
 MIB = 1024 * 1024
+QUIET_HOURS = QuietHours(21, 9)
 
 
 @attrs.frozen
@@ -44,6 +46,10 @@ class FundSettings:
     # wrong sign-in codes from one address (across all phones) within the same window
     code_failures_per_address: int = 30
     fund_name: str = "Kasa"
+    # hours of the fund's day when no SMS goes (held until they end); None: none
+    quiet_hours: QuietHours | None = QUIET_HOURS
+    # SMS a member is sent a day at most (the notifications'; sign-in codes apart)
+    sms_daily_limit: int = 3
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,12 +11,14 @@ from typing import BinaryIO, Generic, Literal, TypeVar
 import attrs
 
 from kasa.domain.audit import AuditEvent
+from kasa.domain.events import EventKind
 from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType
 from kasa.domain.ledger import Balance
 from kasa.domain.members import Member, MemberStatus, ReviewState, Standing
 from kasa.domain.membership import Membership
 from kasa.domain.money import Money
+from kasa.domain.notifications import DeliveryState, Notification
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType, moved_at
 from kasa.domain.programs import Program
 from kasa.domain.requests import RequestStatus, Resolution
@@ -416,6 +418,8 @@ __all__ = [
     "MemberView",
     "MessageView",
     "MonthLine",
+    "NotificationQuery",
+    "NotificationView",
     "PaymentRow",
     "PaymentView",
     "ProfileView",
@@ -426,3 +430,48 @@ __all__ = [
     "ReviewView",
     "StaffView",
 ]
+
+
+@attrs.frozen
+class NotificationView:
+    """A notification as the member's inbox and staff show it."""
+
+    id: int
+    member_id: int
+    event: EventKind
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+    request_id: int | None
+    payment_id: int | None
+    state: DeliveryState
+    channel: str
+    sent_at: datetime | None
+    reason: str
+    attempts: int
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationView:
+        assert n.id is not None
+        return cls(
+            n.id,
+            n.member_id,
+            n.event,
+            n.text,
+            n.created_at,
+            n.read_at,
+            n.request_id,
+            n.payment_id,
+            n.state,
+            n.channel,
+            n.sent_at,
+            n.reason,
+            n.attempts,
+        )
+
+
+@attrs.frozen
+class NotificationQuery:
+    member_id: int | None = None
+    request_id: int | None = None
+    state: DeliveryState | None = None

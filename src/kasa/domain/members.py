@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 import attrs
 
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation, Validation
+from kasa.domain.events import EventKind, RecordsEvents
 from kasa.domain.membership import Membership, MembershipState
 from kasa.domain.money import Money
 from kasa.domain.values import Email, Iban, Phone, TaxNumber, person_name
@@ -119,7 +120,7 @@ class AwaitsStaff(Protocol):
 
 
 @attrs.define(eq=False, slots=False)
-class Member(Standing):
+class Member(Standing, RecordsEvents):
     """A participant of the fund, identified by a mobile phone number."""
 
     phone: Phone
@@ -146,6 +147,10 @@ class Member(Standing):
     has_new_correction: bool = False
     diia_request_id: str | None = None
     diia_answer: str | None = None
+
+    def event_ids(self) -> tuple[int, int | None, int | None]:
+        assert self.id is not None
+        return self.id, None, None
 
     # -- derived views -------------------------------------------------------------
     @property
@@ -175,11 +180,20 @@ class Member(Standing):
         self.updated_at = now
 
     def take_back(self, payment: Payment, month_price: Money | None, now: datetime) -> None:
-        """A reversed top-up gives back the days it bought (none: nothing to give)."""
+        """A reversed top-up gives back the days it bought (none: nothing to give, and
+        nothing the member was told of)."""
         if payment.extension is None:
             return
         self.membership = self.membership.reverse(payment.extension, month_price)
         self.updated_at = now
+        paid_until = self.paid_until.isoformat() if self.paid_until else None
+        payment.record(
+            EventKind.PAYMENT_REVERSED, amount=str(payment.amount), paid_until=paid_until
+        )
+
+    def remind(self, paid_until: date, *, lapsed: bool) -> None:
+        """The membership ends soon (``lapsed``: it has just ended): the member is told."""
+        self.record(EventKind.MEMBERSHIP_EXPIRING, paid_until=paid_until.isoformat(), lapsed=lapsed)
 
     def membership_state(self, today: date, grace_days: int) -> MembershipState:
         return self.membership.state(today, grace_days)
@@ -234,6 +248,7 @@ class Member(Standing):
         self.status = MemberStatus.APPROVED
         self.has_new_passport_data = False
         self.updated_at = now
+        self.record(EventKind.PROFILE_REVIEWED, outcome="approved")
 
     def block(self, now: datetime) -> None:
         """Any status → blocked; the status before is kept for unblocking."""
@@ -242,6 +257,7 @@ class Member(Standing):
         self.status_before_block = self.status
         self.status = MemberStatus.BLOCKED
         self.updated_at = now
+        self.record(EventKind.BLOCKED)
 
     def unblock(self, now: datetime) -> None:
         """blocked → the status the member had before blocking."""
@@ -250,6 +266,7 @@ class Member(Standing):
         self.status = self.status_before_block or MemberStatus.REGISTERED
         self.status_before_block = None
         self.updated_at = now
+        self.record(EventKind.UNBLOCKED)
 
     def assign_certificate(self, number: str, now: datetime) -> None:
         value = number.strip()
@@ -265,9 +282,13 @@ class Member(Standing):
         self.has_new_program_change = True
         self.updated_at = now
 
-    def program_change_accepted(self, now: datetime) -> None:
+    def program_change_accepted(self, now: datetime, *, told: bool = True) -> None:
+        """Staff accepted the program the member chose (``told``: the member hears of
+        it; not when it is accepted as part of approving the profile)."""
         self.has_new_program_change = False
         self.updated_at = now
+        if told:
+            self.record(EventKind.PROFILE_REVIEWED, outcome="program_changed")
 
     def correction_reported(self, now: datetime) -> None:
         """The member reported wrong names or birth date; staff will look."""
@@ -294,6 +315,7 @@ class Member(Standing):
             self.status_before_block = MemberStatus.REGISTERED
         self.has_new_passport_data = False
         self.updated_at = now
+        self.record(EventKind.PROFILE_REVIEWED, outcome="documents_refused")
 
     def documents_uploaded(self, now: datetime) -> None:
         """New identity documents arrived (profile or Diia) and wait for staff."""

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import attrs
 
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
+from kasa.domain.events import EventKind, RecordsEvents
 from kasa.domain.membership import Extension
 from kasa.domain.money import Money
 
@@ -73,7 +74,7 @@ class Change(enum.StrEnum):
 
 
 @attrs.define(eq=False, slots=False)
-class Payment:
+class Payment(RecordsEvents):
     member_id: int
     payment_type: PaymentType
     amount: Money
@@ -100,6 +101,9 @@ class Payment:
     reversed_at: datetime | None = None
     # when reconciliation last asked the gateway about this payment
     checked_at: datetime | None = None
+
+    def event_ids(self) -> tuple[int, int | None, int | None]:
+        return self.member_id, self.request_id, self.id
 
     @property
     def moved_at(self) -> datetime:
@@ -225,5 +229,8 @@ class Payment:
         return Change.EXPIRED
 
     def record_extension(self, extension: Extension) -> None:
+        """What the confirmed top-up granted; the member is told it is confirmed."""
         self.extension = extension
         self.extended_to = extension.extended_to
+        paid_until = extension.extended_to.isoformat() if extension.extended_to else None
+        self.record(EventKind.PAYMENT_CONFIRMED, amount=str(self.amount), paid_until=paid_until)

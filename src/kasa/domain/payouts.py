@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from kasa.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from kasa.domain.events import EventKind
 from kasa.domain.money import Money, total
 from kasa.domain.payments import Payment, PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.requests import Request
@@ -67,7 +68,7 @@ def record_payout(
     # four-eyes counts the request's whole payout (what is already paid or waiting,
     # and this one), so splitting a payout into smaller ones does not avoid it
     needs_approval = four_eyes_threshold is not None and committed + amount > four_eyes_threshold
-    return Payment(
+    payout = Payment(
         request.member_id,
         kind,
         amount,
@@ -81,6 +82,9 @@ def record_payout(
         created_by=staff_id,
         needs_approval=needs_approval,
     )
+    if not needs_approval:
+        payout.record(EventKind.PAYOUT, amount=str(amount))
+    return payout
 
 
 def approve_payout(payout: Payment, staff_id: int, now: datetime) -> None:
@@ -95,3 +99,4 @@ def approve_payout(payout: Payment, staff_id: int, now: datetime) -> None:
     payout.status = PaymentStatus.CONFIRMED
     payout.approved_by = staff_id
     payout.updated_at = now
+    payout.record(EventKind.PAYOUT, amount=str(payout.amount))

@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
+from kasa.domain.events import EventKind, RecordsEvents
 from kasa.domain.money import Money
 
 REQUEST_TEXT_MAX = 4000
@@ -52,7 +53,7 @@ def _text(value: str | None, field: str, limit: int, *, required: bool) -> str:
 
 
 @attrs.define(eq=False, slots=False)
-class Request:
+class Request(RecordsEvents):
     """A member's claim for aid. Only approved members file them (checked on creation)."""
 
     member_id: int
@@ -76,6 +77,9 @@ class Request:
             )
         body = _text(text, "comment", REQUEST_TEXT_MAX, required=False)
         return cls(member_id, body, now, now)
+
+    def event_ids(self) -> tuple[int, int | None, int | None]:
+        return self.member_id, self.id, None
 
     @property
     def is_closed(self) -> bool:
@@ -102,9 +106,11 @@ class Request:
         self._move(RequestStatus.AWAITING_AGENT, now)
 
     def staff_wrote(self, now: datetime) -> None:
-        """Staff write a message → ``awaiting_client``."""
+        """Staff write a message → ``awaiting_client``; the member is told of the
+        message (not of the move it makes)."""
         self._require_open("messages")
         self._move(RequestStatus.AWAITING_CLIENT, now)
+        self.record(EventKind.MESSAGE)
 
     # -- staff decisions ------------------------------------------------------------
     def set_status(self, to: RequestStatus, now: datetime) -> None:
@@ -118,6 +124,7 @@ class Request:
             return
         if to is not self.status:
             self._move(to, now)
+            self.record(EventKind.REQUEST_MOVED, change="status", status=to.value)
 
     def close(
         self, resolution: Resolution, now: datetime, *, paid: Money, reason: str | None = None
@@ -141,6 +148,7 @@ class Request:
         self._move(RequestStatus.CLOSED, now)
         self.resolution = resolution
         self.reason = why
+        self.record(EventKind.REQUEST_MOVED, change="closed", resolution=resolution.value)
 
     def reopen(self, now: datetime) -> None:
         if not self.is_closed:
@@ -148,6 +156,7 @@ class Request:
         self._move(RequestStatus.OPENED, now)
         self.resolution = None
         self.reason = ""
+        self.record(EventKind.REQUEST_MOVED, change="reopened")
 
     def assess(
         self,
@@ -172,6 +181,8 @@ class Request:
                 raise RuleViolation(
                     f"The approved amount cannot be less than what is already paid ({paid})."
                 )
+            if approved_amount != self.approved_amount:
+                self.record(EventKind.REQUEST_MOVED, change="amount", amount=str(approved_amount))
             self.approved_amount = approved_amount
         if diagnosis is not None:
             self.diagnosis = _text(diagnosis, "diagnosis", DIAGNOSIS_MAX, required=False)

@@ -13,6 +13,7 @@ from kasa.adapters.diia import DiiaIdentityProvider, load_decryptor
 from kasa.adapters.files import LocalFileStore
 from kasa.adapters.hashing import Argon2Passwords, HmacCodes
 from kasa.adapters.liqpay import LiqPayGateway
+from kasa.adapters.push import ConsolePush, FcmPush
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.system import SecretRandom, SystemClock
@@ -23,8 +24,10 @@ from kasa.application.clock import FundClock
 from kasa.application.codes import OneTimeCodes
 from kasa.application.diia import DiiaSharing
 from kasa.application.housekeeping import Housekeeping
+from kasa.application.inbox import MemberNotifications
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, MemberFiles
+from kasa.application.notifying import Notifier
 from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
@@ -43,7 +46,8 @@ def _code_key(settings: Settings) -> bytes:
 
 
 class Adapters(containers.DeclarativeContainer):
-    """The outside world: database, SMS, gateway, Diia, files, clock, hashing, tokens."""
+    """The outside world: database, SMS, push, gateway, Diia, files, clock, hashing,
+    tokens."""
 
     settings = providers.Dependency(instance_of=Settings)
 
@@ -71,6 +75,15 @@ class Adapters(containers.DeclarativeContainer):
             auth_token=settings.provided.sms.auth_token,
             sender=settings.provided.sms.sender,
             api_url=settings.provided.sms.api_url,
+        ),
+    )
+    push = providers.Selector(
+        settings.provided.notifications.backend,
+        console=providers.Singleton(ConsolePush),
+        fcm=providers.Singleton(
+            FcmPush,
+            credentials_file=settings.provided.notifications.credentials,
+            api_url=settings.provided.notifications.fcm_api_url,
         ),
     )
     gateway = providers.Singleton(
@@ -162,6 +175,9 @@ class MemberUseCases(containers.DeclarativeContainer):
         gateway=adapters.gateway,
     )
     files = providers.Singleton(MemberFiles, reads=adapters.reads, files=adapters.files)
+    notifications = providers.Singleton(
+        MemberNotifications, uow=adapters.uow, reads=adapters.reads, clock=services.clock
+    )
     diia = providers.Singleton(
         DiiaSharing,
         uow=adapters.uow,
@@ -234,12 +250,19 @@ class SystemUseCases(containers.DeclarativeContainer):
     housekeeping = providers.Singleton(
         Housekeeping, uow=adapters.uow, files=adapters.files, clock=services.clock
     )
+    notifier = providers.Singleton(
+        Notifier,
+        uow=adapters.uow,
+        clock=services.clock,
+        push=adapters.push,
+        sms=adapters.sms,
+        settings=fund,
+    )
     reminders = providers.Singleton(
         Reminders,
         uow=adapters.uow,
         reads=adapters.reads,
         clock=services.clock,
-        sms=adapters.sms,
         settings=fund,
     )
 

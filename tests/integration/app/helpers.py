@@ -23,8 +23,10 @@ from kasa.application.books import Books
 from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.clock import FundClock
 from kasa.application.diia import DiiaSharing
+from kasa.application.inbox import MemberNotifications
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, Decision, MemberData, MemberFiles
+from kasa.application.notifying import Notifier
 from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
@@ -189,6 +191,14 @@ class Fund:
     @property
     def gateway(self) -> GatewayCallbacks:
         return self.kasa.system.callbacks()  # type: ignore[no-any-return]
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.kasa.system.notifier()  # type: ignore[no-any-return]
+
+    @property
+    def inbox(self) -> MemberNotifications:
+        return self.kasa.members.notifications()  # type: ignore[no-any-return]
 
     @property
     def reminders(self) -> Reminders:

@@ -22,20 +22,10 @@ def test_reminders_go_once_before_expiry_and_once_in_grace(fund: Fund) -> None:
     grace = fund.reminders.send(progress=lambda m: seen.append(m.id or 0))
     assert grace.sent == 1 and seen == [member_id]
     assert fund.reminders.send().sent == 0
-    texts = [s.body for s in fund.fakes.sms.sent if "membership" in s.body]
-    assert "paid until" in texts[0] and "expired" in texts[1]
     assert len(fund.events(EventType.REMINDER_SENT)) == 2
-
-
-def test_a_failed_sms_is_retried_on_the_next_run(fund: Fund) -> None:
-    member_id = fund.approved_member(fund.program(price="300"))
-    fund.pay(member_id, "300")
-    fund.fakes.clock.advance(days=25)
-    fund.fakes.sms.failing = True
-    failed = fund.reminders.send()
-    assert failed.sent == 0 and len(failed.failed) == 1
-    fund.fakes.sms.failing = False
-    assert fund.reminders.send().sent == 1
+    fund.notifier.once()  # the member is told by the notifications
+    told = [n for n in fund.inbox.inbox(member_id) if n.event == "membership_expiring"]
+    assert len(told) == 2 and "закінчилося" in told[0].text
 
 
 def test_expiring_lists_approved_members_within_days(fund: Fund) -> None:

@@ -8,6 +8,7 @@ change the same thing.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kasa.adapters.private import private_file
 from kasa.adapters.sql import repositories as repos
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
 from kasa.adapters.sql.orm import before_flush, start_mappers
 from kasa.adapters.sql.reads import SqlReads
@@ -27,11 +29,15 @@ from kasa.application.repositories import (
     CertificateSequence,
     CorrectionRepository,
     CounterRepository,
+    DeviceRepository,
     FileRepository,
     IdentityRepository,
     MemberProgramRepository,
     MemberRepository,
     MessageRepository,
+    NotificationRepository,
+    NotificationSettingsRepository,
+    Outbox,
     PaymentRepository,
     ProgramRepository,
     ReminderLog,
@@ -40,6 +46,7 @@ from kasa.application.repositories import (
     StaffRepository,
 )
 from kasa.application.retrying import Aborted
+from kasa.domain.events import RecordsEvents
 
 READ_ONLY = "kasa_read_only"
 DEFAULT_POOL_SIZE = 8
@@ -114,6 +121,29 @@ def aborted_by_the_database(error: sa.exc.DBAPIError) -> bool:
     return any(text in str(orig) for text in SQLITE_BUSY)
 
 
+def write_outbox(session: Session) -> None:
+    """The events the unit of work's entities recorded, written in its transaction (after
+    the flush, so new rows have their ids)."""
+    rows = []
+    for entity in list(session.identity_map.values()):
+        if not isinstance(entity, RecordsEvents):
+            continue
+        for event in entity.pop_events():
+            member_id, request_id, payment_id = entity.event_ids()
+            rows.append(
+                {
+                    "kind": event.kind.value,
+                    "member_id": member_id,
+                    "request_id": request_id,
+                    "payment_id": payment_id,
+                    "data": dict(event.data),
+                    "created_at": getattr(entity, "updated_at", None) or datetime.now(UTC),
+                }
+            )
+    if rows:
+        session.execute(sa.insert(tables.outbox), rows)
+
+
 class SqlUnitOfWork:
     """One database transaction; leaving without ``commit()`` rolls it back."""
 
@@ -132,6 +162,10 @@ class SqlUnitOfWork:
     sent_reminders: ReminderLog
     corrections: CorrectionRepository
     certificates: CertificateSequence
+    outbox: Outbox
+    notifications: NotificationRepository
+    devices: DeviceRepository
+    notification_settings: NotificationSettingsRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
@@ -159,6 +193,10 @@ class SqlUnitOfWork:
         self.sent_reminders = repos.SentReminders(*args)
         self.corrections = repos.Corrections(*args)
         self.certificates = repos.Certificates(*args)
+        self.outbox = repos.Outbox(*args)
+        self.notifications = repos.Notifications(*args)
+        self.devices = repos.Devices(*args)
+        self.notification_settings = repos.NotificationSettingsRepo(*args)
         self.committed = False
         self.committing = False
         return self
@@ -184,6 +222,7 @@ class SqlUnitOfWork:
         if self.read_only:
             raise AssertionError("a read-only unit of work cannot commit")
         flush(self.session)
+        write_outbox(self.session)
         self.committing = True
         self.session.commit()
         self.committed = True

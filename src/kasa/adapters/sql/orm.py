@@ -23,6 +23,7 @@ from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
 from kasa.domain.membership import Extension
+from kasa.domain.notifications import Device, Notification, NotificationSettings
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
@@ -75,6 +76,9 @@ def start_mappers() -> None:
     )
     mapper_registry.map_imperatively(StaffUser, tables.staff_users)
     mapper_registry.map_imperatively(Counter, tables.throttle_counters)
+    mapper_registry.map_imperatively(Notification, tables.notifications)
+    mapper_registry.map_imperatively(Device, tables.devices)
+    mapper_registry.map_imperatively(NotificationSettings, tables.notification_settings)
     sa.event.listen(Payment, "load", _payment_loaded)
     sa.event.listen(Payment, "refresh", lambda payment, *_: _payment_loaded(payment))
 

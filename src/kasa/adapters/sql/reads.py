@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kasa.adapters.sql import ledger
+from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql import statements as q
 from kasa.adapters.sql.filters import (
     Filters,
@@ -50,6 +51,8 @@ from kasa.application.views import (
     MemberDetail,
     MemberView,
     MessageView,
+    NotificationQuery,
+    NotificationView,
     PaymentRow,
     PaymentView,
     ProfileView,
@@ -283,6 +286,53 @@ class SqlReads:
             corrections,
         )
 
+    # -- notifications --------------------------------------------------------------------
+    def inbox(self, member_id: int, before_id: int | None, limit: int) -> list[NotificationView]:
+        n = tables.notifications.c
+        stmt = sa.select(*NOTIFICATION_COLUMNS).where(n.member_id == member_id)
+        if before_id is not None:
+            stmt = stmt.where(n.id < before_id)
+        with self._read() as c:
+            rows = c.execute(stmt.order_by(n.id.desc()).limit(limit)).all()
+        return [notification_view(r) for r in rows]
+
+    def notifications(self, query: NotificationQuery, page: Page) -> Listing[NotificationView]:
+        n = tables.notifications.c
+        where = []
+        if query.member_id is not None:
+            where.append(n.member_id == query.member_id)
+        if query.request_id is not None:
+            where.append(n.request_id == query.request_id)
+        if query.state is not None:
+            where.append(n.state == query.state.value)
+        listed = (
+            sa.select(*NOTIFICATION_COLUMNS)
+            .where(*where)
+            .order_by(n.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        with self._read() as c:
+            total = int(
+                c.execute(
+                    sa.select(sa.func.count()).where(*where).select_from(tables.notifications)
+                ).scalar_one()
+            )
+            rows = c.execute(listed).all()
+        return Listing([notification_view(r) for r in rows], total)
+
+    def notifications_by_channel(
+        self, first: datetime | None, last: datetime | None
+    ) -> dict[tuple[str, str], int]:
+        n = tables.notifications.c
+        stmt = sa.select(n.state, n.channel, sa.func.count()).group_by(n.state, n.channel)
+        if first is not None:
+            stmt = stmt.where(n.created_at >= first)
+        if last is not None:
+            stmt = stmt.where(n.created_at < last)
+        with self._read() as c:
+            return {(str(s), str(ch)): int(k) for s, ch, k in c.execute(stmt)}
+
     def members_by_status(self) -> dict[MemberStatus, int]:
         with self._read() as c:
             return {MemberStatus(s): int(n) for s, n in c.execute(q.MEMBERS_BY_STATUS)}
@@ -434,6 +484,30 @@ def _messages_of(c: Connection, request_id: int) -> list[MessageView]:
         )
         for r in c.execute(q.MESSAGES, {"request_id": request_id})
     ]
+
+
+NOTIFICATION_COLUMNS = [
+    tables.notifications.c[name]
+    for name in (
+        "id",
+        "member_id",
+        "event",
+        "text",
+        "created_at",
+        "read_at",
+        "request_id",
+        "payment_id",
+        "state",
+        "channel",
+        "sent_at",
+        "reason",
+        "attempts",
+    )
+]
+
+
+def notification_view(row: Any) -> NotificationView:
+    return NotificationView(*row)
 
 
 def audit_event(row: Any) -> AuditEvent:

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
-from kasa.application.repositories import ReminderSent
+from kasa.application.repositories import OutboxEvent, ReminderSent
 from kasa.domain.audit import AuditEvent
 from kasa.domain.errors import Conflict
+from kasa.domain.events import EventKind
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
+from kasa.domain.notifications import DeliveryState, Device, Notification, NotificationSettings
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage, RequestStatus
@@ -214,6 +216,9 @@ class Counters(_Repo):
             found[key] = counter
         return found
 
+    def peek(self, key: str) -> Counter | None:
+        return self._one(Counter, tables.throttle_counters.c.key == key)
+
     def prune(self, started_before: datetime) -> int:
         row = tables.throttle_counters
         old = sa.or_(row.c.started_at.is_(None), row.c.started_at < started_before)
@@ -282,3 +287,115 @@ def _insert(session: Session, row_class: Any, values: dict[str, Any]) -> int:
     key = found.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+# -- what members are told -------------------------------------------------------------
+def _skip_locked(stmt: Any, session: Session) -> Any:
+    """Rows another worker holds are skipped (MariaDB/MySQL); SQLite takes one writer
+    at a time, so one worker at a time claims there."""
+    if session.get_bind().dialect.name == "sqlite":
+        return stmt
+    return stmt.with_for_update(skip_locked=True)
+
+
+class Outbox(_Repo):
+    def claim(self, limit: int) -> list[OutboxEvent]:
+        o = tables.outbox.c
+        stmt = sa.select(tables.outbox).where(o.handled_at.is_(None)).order_by(o.id).limit(limit)
+        rows = self.session.execute(_skip_locked(stmt, self.session)).all()
+        return [
+            OutboxEvent(
+                r.id,
+                EventKind(r.kind),
+                r.member_id,
+                r.request_id,
+                r.payment_id,
+                dict(r.data),
+                r.created_at,
+            )
+            for r in rows
+        ]
+
+    def handled(self, ids: Sequence[int], now: datetime) -> None:
+        if ids:
+            o = tables.outbox
+            self.session.execute(sa.update(o).where(o.c.id.in_(ids)).values(handled_at=now))
+
+    def prune(self, before: datetime) -> int:
+        o = tables.outbox
+        old = sa.and_(o.c.handled_at.is_not(None), o.c.handled_at < before)
+        result = cast(CursorResult[Any], self.session.execute(sa.delete(o).where(old)))
+        return int(result.rowcount or 0)
+
+
+class Notifications(_Repo):
+    def add(self, notification: Notification) -> Notification:
+        return self._add(notification)
+
+    def get_for_update(self, notification_id: int) -> Notification | None:
+        return self.session.get(Notification, notification_id, with_for_update=True)
+
+    def claim_due(self, now: datetime, limit: int) -> list[Notification]:
+        n = tables.notifications.c
+        stmt = (
+            sa.select(Notification)
+            .where(n.state == DeliveryState.PENDING.value, n.due_at <= now)
+            .order_by(n.due_at, n.id)
+            .limit(limit)
+        )
+        return list(self.session.execute(_skip_locked(stmt, self.session)).scalars())
+
+    def messages_since(self, request_id: int, since: datetime) -> int:
+        n = tables.notifications.c
+        stmt = sa.select(sa.func.count()).where(
+            n.request_id == request_id, n.event == EventKind.MESSAGE.value, n.created_at >= since
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+    def sms_sent_since(self, member_id: int, since: datetime) -> int:
+        n = tables.notifications.c
+        stmt = sa.select(sa.func.count()).where(
+            n.member_id == member_id, n.channel == "sms", n.sent_at >= since
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+    def mark_read(self, member_id: int, ids: Collection[int] | None, now: datetime) -> int:
+        n = tables.notifications
+        which = sa.and_(n.c.member_id == member_id, n.c.read_at.is_(None))
+        if ids is not None:
+            which = sa.and_(which, n.c.id.in_(list(ids)))
+        result = cast(
+            CursorResult[Any], self.session.execute(sa.update(n).where(which).values(read_at=now))
+        )
+        return int(result.rowcount or 0)
+
+    def prune(self, before: datetime) -> int:
+        n = tables.notifications
+        result = cast(
+            CursorResult[Any], self.session.execute(sa.delete(n).where(n.c.created_at < before))
+        )
+        return int(result.rowcount or 0)
+
+
+class Devices(_Repo):
+    def add(self, device: Device) -> Device:
+        return self._add(device)
+
+    def by_token(self, token: str) -> Device | None:
+        return self._one(Device, tables.devices.c.token == token, lock=True)
+
+    def for_member(self, member_id: int) -> Sequence[Device]:
+        d = tables.devices.c
+        return self._all(Device, d.member_id == member_id, order_by=d.last_seen_at)
+
+    def remove(self, device: Device) -> None:
+        self.session.delete(device)
+        flush(self.session)
+
+
+class NotificationSettingsRepo(_Repo):
+    def get(self, member_id: int) -> NotificationSettings | None:
+        return self.session.get(NotificationSettings, member_id)
+
+    def add(self, settings: NotificationSettings) -> NotificationSettings:
+        return self._add(settings)

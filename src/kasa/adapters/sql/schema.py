@@ -13,9 +13,11 @@ from sqlalchemy.dialects import mysql
 
 from kasa.adapters.sql.types import Choice, Moments, Text, UtcDateTime, money
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.events import EventKind
 from kasa.domain.files import ContentType, FileKind
 from kasa.domain.identity import REFUSAL_REASON_MAX, IdentityType
 from kasa.domain.members import MemberStatus
+from kasa.domain.notifications import DeliveryState, Language, Platform
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from kasa.domain.signin import CodePurpose
@@ -381,4 +383,70 @@ reminders = sa.Table(
     sa.Column("period", sa.Date, nullable=False),
     sa.Column("sent_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("member_id", "kind", "period"),
+)
+
+
+# -- what members are told -------------------------------------------------------------
+# The events of committed changes, written in the same transaction as the change; the
+# notification worker turns each into the member's notification, once.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("member_id", ID, fk("members.id"), nullable=False),
+    sa.Column("request_id", ID),
+    sa.Column("payment_id", ID),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("handled_at", UtcDateTime()),
+    sa.Index(None, "handled_at", "id"),
+)
+
+# The member's inbox and each entry's delivery (push, else SMS where the event has one).
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True),
+    sa.Column("member_id", ID, fk("members.id"), nullable=False),
+    sa.Column("event", Choice(EventKind, 32), nullable=False),
+    sa.Column("text", sa.String(500), nullable=False),
+    sa.Column("request_id", ID),
+    sa.Column("payment_id", ID),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("push", sa.Boolean, nullable=False),
+    sa.Column("sms", sa.Boolean, nullable=False),
+    sa.Column("collapse_key", sa.String(64), nullable=False, default=""),
+    sa.Column("state", Choice(DeliveryState, 16), nullable=False),
+    sa.Column("channel", sa.String(8), nullable=False, default=""),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("sent_at", UtcDateTime()),
+    sa.Column("read_at", UtcDateTime()),
+    sa.Column("reason", sa.String(255), nullable=False, default=""),
+    sa.Index(None, "state", "due_at"),
+    sa.Index(None, "member_id", "id"),
+    sa.Index(None, "request_id"),
+    sa.Index(None, "created_at"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("member_id", ID, fk("members.id"), nullable=False, index=True),
+    sa.Column("token", sa.String(255), nullable=False, unique=True),
+    sa.Column("platform", Choice(Platform, 8), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+)
+
+notification_settings = sa.Table(
+    "notification_settings",
+    metadata,
+    sa.Column("member_id", ID, fk("members.id"), primary_key=True),
+    sa.Column("push", sa.Boolean, nullable=False, default=True),
+    sa.Column("sms", sa.Boolean, nullable=False, default=True),
+    sa.Column("language", Choice(Language, 2), nullable=False, default=Language.UK),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -30,6 +30,7 @@ from kasa.entrypoints.settings.sections import (
     Files,
     Http,
     LiqPay,
+    Notifications,
     Process,
     Rules,
     Runtime,
@@ -69,7 +70,9 @@ def unknown_variables(env: Mapping[str, str]) -> tuple[str, ...]:
     )
 
 
-def fund_rules(sign_in: SignIn, files: Files, sms: Sms, rules: Rules) -> FundSettings:
+def fund_rules(
+    sign_in: SignIn, files: Files, sms: Sms, rules: Rules, notifications: Notifications
+) -> FundSettings:
     """The fund's rules as the use cases see them."""
     return FundSettings(
         sign_in=SignInPolicy(
@@ -90,6 +93,8 @@ def fund_rules(sign_in: SignIn, files: Files, sms: Sms, rules: Rules) -> FundSet
         request_messages_daily=rules.request_messages_daily,
         open_requests_max=rules.open_requests_max,
         checkout_expiry_seconds=rules.checkout_expiry_seconds,
+        quiet_hours=notifications.quiet_hours,
+        sms_daily_limit=notifications.sms_daily_limit,
     )
 
 
@@ -107,6 +112,7 @@ class Settings:
     diia: Diia
     rules: Rules
     http: Http
+    notifications: Notifications
     command_line: CommandLine
     # the fund's rules as the use cases take them, made from the sections above
     fund: FundSettings
@@ -121,7 +127,11 @@ class Settings:
         loaded: dict[str, Any] = {}
         sections = {name: load_section(kind, env, loaded) for name, _, kind in SECTIONS}
         fund = fund_rules(
-            sections["sign_in"], sections["files"], sections["sms"], sections["rules"]
+            sections["sign_in"],
+            sections["files"],
+            sections["sms"],
+            sections["rules"],
+            sections["notifications"],
         )
         return cls(**sections, fund=fund, unknown_variables=unknown_variables(env))
 
@@ -168,7 +178,11 @@ class Settings:
         setting's declaration refuses there (missing or weak secrets, development-only
         backends, plain-HTTP addresses, the LiqPay sandbox)."""
         production = self.env == "production"
-        found = [*self.sms.problems(), *self.diia.problems(production)]
+        found = [
+            *self.sms.problems(),
+            *self.diia.problems(production),
+            *self.notifications.problems(),
+        ]
         if production:
             for name, _, _ in SECTIONS:
                 found.extend(section_problems(getattr(self, name)))

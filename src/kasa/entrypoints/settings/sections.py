@@ -9,7 +9,9 @@ from typing import Any
 
 import attrs
 
+from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
+from kasa.domain.notifications import QuietHours
 from kasa.entrypoints.settings.declaring import (
     AMOUNT_OR_OFF,
     CALLING_CODES,
@@ -19,6 +21,7 @@ from kasa.entrypoints.settings.declaring import (
     PATH,
     URL,
     WORDS,
+    Kind,
     Rule,
     at_least_bytes,
     choice,
@@ -480,6 +483,70 @@ class Http:
     )
 
 
+def _quiet_hours(text: str) -> QuietHours | None:
+    try:
+        return QuietHours.parse(text)
+    except InvalidInput:
+        raise ValueError(text) from None
+
+
+QUIET_HOURS = Kind(
+    str,
+    "two hours of the day such as 21-9, or 0-0 for none",
+    lambda text: None if text == "0-0" else _quiet_hours(text),
+    lambda hours: "0-0" if hours is None else f"{hours.start}-{hours.end}",
+)
+PUSH_BACKENDS = ("fcm", "console")
+
+
+@attrs.frozen
+class Notifications:
+    """How members are told: push through Firebase Cloud Messaging (or the log), SMS."""
+
+    credentials: Path | None = setting(
+        "KASA_FCM_CREDENTIALS",
+        "the service account JSON file of the fund's Firebase project (its project_id and"
+        " token_uri are used)",
+        PATH,
+        None,
+        shown="none",
+    )
+    backend: str = setting(
+        "KASA_NOTIFY_BACKEND",
+        "`fcm` (push through Firebase Cloud Messaging) or `console` (pushes written to the"
+        " log); SMS go through the SMS backend either way",
+        choice(*PUSH_BACKENDS),
+        lambda loaded: "fcm" if loaded["KASA_FCM_CREDENTIALS"] else "console",
+        shown="`fcm` with `KASA_FCM_CREDENTIALS`, else `console`",
+    )
+    fcm_api_url: str = setting(
+        "KASA_FCM_API_URL",
+        "FCM's API root (tests point it at a local stand-in)",
+        URL,
+        "https://fcm.googleapis.com",
+    )
+    quiet_hours: QuietHours | None = setting(
+        "KASA_NOTIFY_QUIET_HOURS",
+        "hours of the fund's day (Kyiv) when no notification SMS goes; held until they end",
+        QUIET_HOURS,
+        QuietHours(21, 9),
+        shown="`21-9`",
+    )
+    sms_daily_limit: int = setting(
+        "KASA_NOTIFY_SMS_DAILY_LIMIT",
+        "notification SMS a member is sent a day at most",
+        whole(0),
+        3,
+        shown="3",
+    )
+
+    def problems(self) -> Iterator[str]:
+        if self.backend == "fcm" and self.credentials is None:
+            yield "KASA_NOTIFY_BACKEND=fcm needs KASA_FCM_CREDENTIALS"
+        elif self.backend == "fcm" and self.credentials and not self.credentials.is_file():
+            yield f"KASA_FCM_CREDENTIALS names no file: {self.credentials}"
+
+
 @attrs.frozen
 class CommandLine:
     """What the command line and the scripts read."""
@@ -512,6 +579,7 @@ SECTIONS: tuple[tuple[str, str, type[Any]], ...] = (
     ("diia", "Diia", Diia),
     ("rules", "The fund's rules", Rules),
     ("http", "HTTP", Http),
+    ("notifications", "Notifications", Notifications),
     ("command_line", "Command line and scripts", CommandLine),
 )
 # variables tests, the load test and benchmarks read (not Kasa's settings)

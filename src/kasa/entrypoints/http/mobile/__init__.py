@@ -11,6 +11,7 @@ from litestar import Litestar
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.app import Api, app_from_environment, create_app
+from kasa.entrypoints.http.mobile.notices import NOTICES
 from kasa.entrypoints.http.mobile.payments import PAYMENTS
 from kasa.entrypoints.http.mobile.present import Shapes
 from kasa.entrypoints.http.mobile.profile import FILES, PROFILE
@@ -27,6 +28,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
         "member_payments": members.payments(),
         "member_files": members.files(),
         "diia": members.diia(),
+        "notifications": members.notifications(),
         "callbacks": kasa.system.callbacks(),
         "settings": kasa.settings(),
         "shapes": Shapes(kasa.settings()),
@@ -40,7 +42,7 @@ MOBILE = Api(
     "and documents, programs, contributions through LiqPay, requests for aid.",
     audience=TokenAudience.MEMBER,
     subject="member_id",
-    areas=[APP, SIGN_IN, PROGRAMS, CALLBACKS, FILES, PROFILE, REQUESTS, PAYMENTS],
+    areas=[APP, SIGN_IN, PROGRAMS, CALLBACKS, FILES, PROFILE, REQUESTS, PAYMENTS, NOTICES],
     dependencies=dependencies,
 )
 

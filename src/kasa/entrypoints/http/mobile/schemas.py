@@ -10,9 +10,11 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.datastructures import UploadFile
 
+from kasa.domain.events import EventKind
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus, ReviewState
 from kasa.domain.membership import MembershipState
+from kasa.domain.notifications import TOKEN_PATTERN, Language, Platform
 from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus
 from kasa.entrypoints.http.fields import (
@@ -462,3 +464,63 @@ class DiiaLinkOut(msgspec.Struct):
 
 class DiiaDone(msgspec.Struct):
     success: Annotated[bool, doc("Always true (failures answer an error).")]
+
+
+# -- being told -------------------------------------------------------------------------
+class DeviceIn(msgspec.Struct):
+    token: Annotated[
+        str,
+        doc("The phone's Firebase Cloud Messaging registration token.", pattern=TOKEN_PATTERN),
+    ]
+    platform: Annotated[Platform, doc("`android` or `ios`.")]
+
+
+class Done(msgspec.Struct):
+    status: Success
+    message: Text
+
+
+class NotificationOut(msgspec.Struct):
+    id: Annotated[int, doc("The notification's id (page back with `before_id`).")]
+    event: Annotated[
+        EventKind,
+        doc(
+            "What happened: `message`, `request_moved`, `payout`, `payment_confirmed`,"
+            " `payment_reversed`, `profile_reviewed`, `membership_expiring`, `blocked`,"
+            " `unblocked`."
+        ),
+    ]
+    text: Annotated[str, doc("What the member is told, in the member's language.")]
+    created_at: Annotated[str, doc("When, ISO 8601 with the offset (UTC).")]
+    read_at: Annotated[str | None, doc("When the member marked it read; null while unread.")]
+    request_id: Annotated[int | None, doc("The request it is about, if any.")]
+    payment_id: Annotated[int | None, doc("The payment it is about, if any.")]
+
+
+class ReadMarks(msgspec.Struct):
+    ids: (
+        Annotated[
+            list[int],
+            doc("The notifications to mark read (at most 500; others are left).", max_length=500),
+        ]
+        | None
+    ) = None
+    all: Annotated[bool, doc("true marks every notification read (`ids` then unused).")] = False
+
+
+class ReadDone(msgspec.Struct):
+    status: Success
+    marked: Annotated[int, doc("How many were unread and are read now.")]
+
+
+class NotifySettings(msgspec.Struct):
+    push: Annotated[bool, doc("Push notifications to the member's phones.")] = True
+    sms: Annotated[
+        bool,
+        doc(
+            "SMS for the events that have one when push cannot reach the member (with"
+            " false: only the expiry reminder, and only to a member without a phone that"
+            " takes pushes)."
+        ),
+    ] = True
+    language: Annotated[Language, doc("The texts' language: `uk` or `en`.")] = Language.UK
