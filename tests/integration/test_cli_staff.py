@@ -181,11 +181,16 @@ def test_the_reminder_job_sends_once_when_run_twice(shell: Shell) -> None:
     expiring = json.loads(shell.ok("membership", "expiring", "--days", "7", "--json", staff=None))
     assert [m["id"] for m in expiring] == [member_id]
     first = shell.ok("membership", "remind", staff=None)
-    assert "due 1: sent 1, already sent 0" in first and f"member {member_id}" in first
+    assert "due 1: told 1, already told 0" in first and f"member {member_id}" in first
     second = shell.ok("membership", "remind", staff=None)
-    assert "due 1: sent 0, already sent 1" in second
-    reminders = [s for s in shell.fakes.sms.sent if "membership" in s.body]
-    assert len(reminders) == 1
+    assert "due 1: told 0, already told 1" in second
+    told = shell.ok("notify", "once", staff=None)
+    assert "by SMS" in told
+    reminders = [s for s in shell.fakes.sms.sent if "членство" in s.body]
+    assert len(reminders) == 1  # the member has no phone that takes pushes: one SMS
+    assert "events 0" in shell.ok("notify", "once", staff=None)
+    listed = json.loads(shell.ok("notify", "list", "--member", str(member_id), "--json"))
+    assert listed[0]["event"] == "membership_expiring" and listed[0]["channel"] == "sms"
 
 
 def test_reconcile_settles_a_pending_payment(shell: Shell) -> None:

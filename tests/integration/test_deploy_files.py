@@ -55,6 +55,7 @@ def test_the_units_are_the_ones_the_guide_names() -> None:
     assert names == {
         "kasa-mobile.service",
         "kasa-admin.service",
+        "kasa-notify.service",
         *(
             f"kasa-{job}.{kind}"
             for job in ("reconcile", "remind", "backup", "sweep")

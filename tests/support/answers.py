@@ -827,6 +827,11 @@ def admin_story(a: Answers, world: World) -> dict[str, Any]:
     a(200, "POST", "/payments", json={}, headers=clerk)
     a(400, "POST", "/payments", json={"date_start": "2026-02-30"}, headers=clerk)
 
+    # what members were told
+    world.fund.notifier.once()
+    a(200, "GET", f"/notifications?member_id={member_id}&limit=5", show=True, headers=clerk)
+    a(400, "GET", "/notifications?state=lost", headers=clerk)
+
     # the books
     a(
         200,

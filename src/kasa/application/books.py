@@ -27,6 +27,8 @@ from kasa.application.views import (
     Listing,
     MemberView,
     MonthLine,
+    NotificationQuery,
+    NotificationView,
     PaymentRow,
     RequestView,
 )
@@ -115,6 +117,13 @@ class Books:
         ]
         totals = self.reads.money_totals(after_day(last) if last else None)
         counts = self.reads.members_by_status()
+        told = self.reads.notifications_by_channel(
+            day_start(first) if first else None, after_day(last) if last else None
+        )
+        notifications = dict.fromkeys(("push", "sms", "inbox", "failed", "pending"), 0)
+        for (state, channel), count in told.items():
+            told_as = channel if state == "sent" and channel in notifications else state
+            notifications[told_as] = notifications.get(told_as, 0) + count
         return FundReport(
             first,
             last,
@@ -124,6 +133,7 @@ class Books:
             {status.value: counts.get(status, 0) for status in MemberStatus},
             total(line.reversed for line in lines),
             Balance.of_totals(totals),
+            notifications,
         )
 
     # -- exports ---------------------------------------------------------------------
@@ -239,6 +249,14 @@ class Books:
         return self._export(
             staff_id, LEDGER_COLUMNS, lambda page: self.reads.ledger(first, last, page), row
         )
+
+    # -- what members were told ------------------------------------------------------------
+    def notifications(
+        self, staff_id: int | None, query: NotificationQuery, page: Page
+    ) -> Listing[NotificationView]:
+        """Notifications, newest first, with their delivery state."""
+        self._require(staff_id)
+        return self.reads.notifications(query, page)
 
     # -- audit -------------------------------------------------------------------------
     def audit_trail(

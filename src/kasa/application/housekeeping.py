@@ -22,6 +22,9 @@ from kasa.domain.errors import InvalidInput
 
 # the longest window a counter counts in is a day; two leave a margin
 COUNTERS_KEPT = timedelta(days=2)
+# events the notifications were made of, and members' notifications (the inbox)
+EVENTS_KEPT = timedelta(days=90)
+INBOX_KEPT = timedelta(days=365)
 
 
 @attrs.define
@@ -42,6 +45,8 @@ class SweepReport:
     partial_files: Removed = attrs.field(factory=Removed)
     unnamed_files: Removed = attrs.field(factory=Removed)
     throttle_counters: int = 0
+    handled_events: int = 0
+    old_notifications: int = 0
 
 
 @use_cases
@@ -79,6 +84,8 @@ class Housekeeping:
                 progress(entry.name)
         with self.uow() as uow:
             report.throttle_counters = uow.counters.prune(now - COUNTERS_KEPT)
+            report.handled_events = uow.outbox.prune(now - EVENTS_KEPT)
+            report.old_notifications = uow.notifications.prune(now - INBOX_KEPT)
             if not dry_run:
                 uow.commit()
         return report

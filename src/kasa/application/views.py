@@ -398,6 +398,9 @@ class FundReport:
     reversed: Money
     # everything since the fund began, up to the end of the report's period
     balance_total: Balance
+    # notifications made in the period: "push", "sms" and "inbox" (sent that way),
+    # "failed", "pending"
+    notifications: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def balance(self) -> Balance:

@@ -277,6 +277,7 @@ def test_review_queue_search_detail_and_approval(world: AdminWorld) -> None:
         "requests",
         "payments",
         "corrections",
+        "notifications",
     }
     assert detail["actual_program"]["id"] == program_id and len(detail["current_identities"]) == 3
     stored = detail["identities"][0]["file"]["filename"]

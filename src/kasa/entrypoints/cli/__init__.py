@@ -12,6 +12,7 @@ from kasa.entrypoints.cli import (  # noqa: F401 - each registers its commands
     housekeeping,
     members,
     money,
+    notify,
     server,
 )
 from kasa.entrypoints.cli.main import main

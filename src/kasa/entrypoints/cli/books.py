@@ -52,6 +52,7 @@ def fund(state: CliState, first: str | None, last: str | None, as_json: bool) ->
         f"balance since the fund began {result.balance_total} UAH"
     )
     click.echo("members: " + ", ".join(f"{k} {v}" for k, v in result.members_by_status.items()))
+    click.echo("notifications: " + ", ".join(f"{k} {v}" for k, v in result.notifications.items()))
 
 
 @main.command("export")

@@ -44,8 +44,9 @@ class Duration(click.ParamType[timedelta]):
 @pass_state
 def sweep(state: CliState, older_than: timedelta, dry_run: bool) -> None:
     """Remove what crashes and time leave behind (a scheduled job): partial files of
-    uploads a crash cut short, stored files no row names, and throttle counters whose
-    window closed days ago. A file a row names is never removed."""
+    uploads a crash cut short, stored files no row names, throttle counters whose window
+    closed days ago, events the notifications were made of (after 90 days) and
+    notifications older than a year. A file a row names is never removed."""
     housekeeping = state.system.housekeeping()
 
     def work(step: Callable[[str], None]) -> SweepReport:
@@ -57,6 +58,8 @@ def sweep(state: CliState, older_than: timedelta, dry_run: bool) -> None:
     click.echo(f"partial files: {verb} {_files(report.partial_files)}")
     click.echo(f"files no row names: {verb} {_files(report.unnamed_files)}")
     click.echo(f"expired throttle counters: {verb} {report.throttle_counters}")
+    click.echo(f"events told 90 days ago: {verb} {report.handled_events}")
+    click.echo(f"notifications older than a year: {verb} {report.old_notifications}")
 
 
 def _files(removed: Removed) -> str:

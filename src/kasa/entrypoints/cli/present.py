@@ -12,6 +12,7 @@ from kasa.application.views import (
     FundReport,
     MemberDetail,
     MemberView,
+    NotificationView,
     PaymentRow,
     PaymentView,
     ProgramView,
@@ -206,3 +207,21 @@ def fund_report(report: FundReport) -> Record:
         ],
         "members_by_status": dict(report.members_by_status),
     }
+
+
+def notification(n: NotificationView) -> Record:
+    return record(
+        id=n.id,
+        created_at=n.created_at,
+        member_id=n.member_id,
+        event=n.event,
+        text=n.text,
+        state=n.state,
+        channel=n.channel,
+        sent_at=n.sent_at,
+        reason=n.reason,
+        attempts=n.attempts,
+        request_id=n.request_id,
+        payment_id=n.payment_id,
+        read_at=n.read_at,
+    )

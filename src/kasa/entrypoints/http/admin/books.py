@@ -12,15 +12,17 @@ from litestar.response import Stream
 from kasa.application.books import Books
 from kasa.application.reads import AuditQuery, MemberQuery
 from kasa.application.search import words_of
+from kasa.application.views import NotificationQuery
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.members import MemberStatus
+from kasa.domain.notifications import DeliveryState
 from kasa.domain.payments import PaymentType
 from kasa.domain.requests import RequestStatus
 from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query, request_query
-from kasa.entrypoints.http.fields import DATE_IN
+from kasa.entrypoints.http.fields import DATE_IN, MAX_ID
 from kasa.entrypoints.http.routes import ANY_STAFF, DATES_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_enums, parse_period
@@ -143,3 +145,23 @@ async def fund_report(
     period = parse_period(date_from, date_to, ("date_from", "date_to"))
     report = await run(books.fund_report, staff_id, *period)
     return p.fund_report(report)
+
+
+@BOOKS.get("/notifications")
+async def notifications(
+    staff_id: NamedDependency[int],
+    books: NamedDependency[Books],
+    member_id: Annotated[
+        int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this member's.")
+    ] = None,
+    delivery: Annotated[
+        DeliveryState | None,
+        QueryParameter(name="state", description="Only `pending`, `sent` or `failed` ones."),
+    ] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500, description="At most this many.")] = 50,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Skip this many.")] = 0,
+) -> c.NotificationList:
+    """What members were told, newest first, with each one's delivery state."""
+    query = NotificationQuery(member_id=member_id, state=delivery)
+    found = await read(books.notifications, staff_id, query, page(limit, offset))
+    return c.NotificationList(data=[p.notification(n) for n in found.items], total=found.total)

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
+from kasa.domain.events import EventKind
 from kasa.domain.identity import IdentityType
 from kasa.domain.members import MemberStatus
+from kasa.domain.notifications import DeliveryState
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from kasa.domain.staff import Role
@@ -236,8 +238,37 @@ class PayoutType(Shape):
     name: PersonName
 
 
+class NotificationCard(Shape):
+    id: CardId
+    member: Annotated[int, doc("The member told.")]
+    event: Annotated[EventKind, doc("What the member was told of.")]
+    text: Annotated[str, doc("What the member was told, in the member's language.")]
+    state: Annotated[
+        DeliveryState,
+        doc("`pending` (not delivered yet), `sent` (see `channel`) or `failed` (see `reason`)."),
+    ]
+    channel: Annotated[
+        str, doc("How it was delivered: `push`, `sms`, or `inbox` (only in the app).")
+    ]
+    reason: Annotated[str, doc("Why it waits or failed; empty once sent.")]
+    attempts: Annotated[int, doc("Failed tries so far.")]
+    request: Annotated[int | None, doc("The request it is about, if any.")]
+    payment: Annotated[int | None, doc("The payment it is about, if any.")]
+    created_at: Annotated[str | None, doc("When it was made, ISO 8601.")]
+    sent_at: Annotated[str | None, doc("When it was delivered, ISO 8601; null until then.")]
+    read_at: Annotated[str | None, doc("When the member read it, ISO 8601; null while unread.")]
+
+
+class NotificationList(Shape):
+    data: Annotated[list[NotificationCard], doc("The notifications, newest first.")]
+    total: Annotated[int, doc("How many match, on every page.")]
+
+
 class RequestWithPayoutTypes(RequestFull):
     payout_types: Annotated[list[PayoutType], doc("The payout types staff may record.")]
+    notifications: Annotated[
+        list[NotificationCard], doc("What the member was told about the request, newest first.")
+    ]
 
 
 class MemberFile(Shape):
@@ -251,6 +282,9 @@ class MemberFile(Shape):
     requests: Annotated[list[RequestCard], doc("The member's requests.")]
     payments: Annotated[list[PaymentCard], doc("The member's payments.")]
     corrections: Annotated[list[CorrectionCard], doc("The member's reports of wrong data.")]
+    notifications: Annotated[
+        list[NotificationCard], doc("What the member was told lately, newest first.")
+    ]
 
 
 class AuditCard(Shape):
@@ -390,5 +424,12 @@ class FundReportOut(Shape):
         doc(
             "The balance since the fund began, up to the end of the period (or today), in"
             " hryvnias; may be negative."
+        ),
+    ]
+    notifications: Annotated[
+        dict[str, int],
+        doc(
+            "Notifications made in the period: sent by `push`, by `sms`, or kept in the"
+            " app's `inbox` only; `failed`; `pending`."
         ),
     ]

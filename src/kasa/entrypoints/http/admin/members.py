@@ -13,9 +13,11 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.response import Stream
 
+from kasa.application.books import Books
 from kasa.application.members import BackOfficeMembers, Decision, MemberData
+from kasa.application.reads import Page
 from kasa.application.search import SearchField, words_of
-from kasa.application.views import MemberView
+from kasa.application.views import MemberView, NotificationQuery
 from kasa.domain.errors import Conflict
 from kasa.domain.members import MemberStatus
 from kasa.domain.values import Email, Iban, Phone, TaxNumber
@@ -83,9 +85,14 @@ async def member_detail(
     data: JSONBody[i.MemberId],
     staff_id: NamedDependency[int],
     back_office: NamedDependency[BackOfficeMembers],
+    books: NamedDependency[Books],
 ) -> c.MemberFile:
-    """A member's whole file."""
-    return p.member_detail(await read(back_office.detail, staff_id, data.id))
+    """A member's whole file, with what the member was told lately."""
+    detail = await read(back_office.detail, staff_id, data.id)
+    told = await read(
+        books.notifications, staff_id, NotificationQuery(member_id=data.id), Page(20, 0)
+    )
+    return p.member_detail(detail, told.items)
 
 
 @MEMBERS.put(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kasa.adapters.sql.reference import PAYMENT_TYPES
@@ -12,6 +13,7 @@ from kasa.application.views import (
     IdentityView,
     MemberDetail,
     MemberView,
+    NotificationView,
     PaymentRow,
     PaymentView,
     ProgramView,
@@ -31,6 +33,7 @@ from kasa.entrypoints.http.admin.cards import (
     MemberProgramCard,
     MessageCard,
     MonthLineOut,
+    NotificationCard,
     PaymentCard,
     PaymentListed,
     PayoutType,
@@ -243,11 +246,35 @@ def request_full(view: RequestDetail) -> RequestFull:
     return RequestFull(**_full_fields(view))
 
 
-def request_with_payout_types(view: RequestDetail) -> RequestWithPayoutTypes:
-    return RequestWithPayoutTypes(**_full_fields(view), payout_types=PAYOUT_TYPES)
+def request_with_payout_types(
+    view: RequestDetail, told: Sequence[NotificationView]
+) -> RequestWithPayoutTypes:
+    return RequestWithPayoutTypes(
+        **_full_fields(view),
+        payout_types=PAYOUT_TYPES,
+        notifications=[notification(n) for n in told],
+    )
 
 
-def member_detail(d: MemberDetail) -> MemberFile:
+def notification(n: NotificationView) -> NotificationCard:
+    return NotificationCard(
+        id=n.id,
+        member=n.member_id,
+        event=n.event,
+        text=n.text,
+        state=n.state,
+        channel=n.channel,
+        reason=n.reason,
+        attempts=n.attempts,
+        request=n.request_id,
+        payment=n.payment_id,
+        created_at=iso(n.created_at),
+        sent_at=iso(n.sent_at),
+        read_at=iso(n.read_at),
+    )
+
+
+def member_detail(d: MemberDetail, told: Sequence[NotificationView]) -> MemberFile:
     return MemberFile(
         member=member(d.member),
         actual_program=program(d.actual_program) if d.actual_program else None,
@@ -267,6 +294,7 @@ def member_detail(d: MemberDetail) -> MemberFile:
         requests=[request(r) for r in d.requests],
         payments=[payment(p) for p in d.payments],
         corrections=[correction(c) for c in d.corrections],
+        notifications=[notification(n) for n in told],
     )
 
 
@@ -309,4 +337,5 @@ def fund_report(report: FundReport) -> FundReportOut:
         reversed=money(report.reversed),
         balance=report.balance.hryvnias,
         balance_total=report.balance_total.hryvnias,
+        notifications=report.notifications,
     )

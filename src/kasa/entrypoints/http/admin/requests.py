@@ -8,7 +8,10 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from kasa.application.books import Books
+from kasa.application.reads import Page
 from kasa.application.requests import Assessment, Close, MoveTo, StaffRequests, Step
+from kasa.application.views import NotificationQuery
 from kasa.domain.errors import InvalidInput
 from kasa.domain.requests import RequestStatus, Resolution
 from kasa.entrypoints.http.admin import cards as c
@@ -118,7 +121,12 @@ async def request_read(
     data: JSONBody[i.RequestRead],
     staff_id: NamedDependency[int],
     staff_requests: NamedDependency[StaffRequests],
+    books: NamedDependency[Books],
 ) -> c.RequestOpened:
-    """A request with files, messages, payouts and the payout types."""
+    """A request with files, messages, payouts, the payout types and what the member was
+    told about it."""
     view = await read(staff_requests.get, staff_id, data.request, data.member)
-    return c.RequestOpened(data=p.request_with_payout_types(view))
+    told = await read(
+        books.notifications, staff_id, NotificationQuery(request_id=data.request), Page(50, 0)
+    )
+    return c.RequestOpened(data=p.request_with_payout_types(view, told.items))
