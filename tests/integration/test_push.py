@@ -1,0 +1,90 @@
+"""Push through the real FCM adapter against a local FCM stand-in: OAuth 2 tokens for the
+service account asked for once and kept, HTTP v1 messages, and every answer the
+notifier acts on; then a member's day from a staff message to the stand-in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dependency_injector import providers
+
+from kasa.adapters.push import FcmPush
+from kasa.application.ports import PushMessage, PushOutcome
+from kasa.application.settings import FundSettings
+from kasa.domain.notifications import Platform
+from kasa.domain.requests import Resolution
+from tests.integration.app.helpers import Fund
+from tests.support.fcm_standin import fcm_standin
+
+
+def message(token: str, text: str = "Олена, нове повідомлення щодо запиту №3.") -> PushMessage:
+    return PushMessage(
+        token=token,
+        text=text,
+        event="message",
+        notification_id=7,
+        request_id=3,
+        collapse_key="request-3-messages",
+    )
+
+
+def test_the_adapter_speaks_http_v1_with_a_service_account_token(tmp_path: Path) -> None:
+    with fcm_standin(tmp_path) as stand:
+        push = FcmPush(stand.credentials, stand.url)
+        assert push.send(message("phone-a")).outcome is PushOutcome.SENT
+        assert push.send(message("phone-b")).outcome is PushOutcome.SENT
+        assert len(stand.issued) == 1  # the access token is kept until it expires
+        sent = stand.to("phone-a")[0]
+        assert sent["notification"]["body"] == "Олена, нове повідомлення щодо запиту №3."
+        assert sent["data"] == {"event": "message", "notification_id": "7", "request_id": "3"}
+        assert sent["android"]["collapse_key"] == "request-3-messages"
+        assert sent["apns"]["headers"]["apns-collapse-id"] == "request-3-messages"
+        stand.answers.update({"gone": "UNREGISTERED", "busy": "429", "down": "500", "auth": "401"})
+        gone = push.send(message("gone"))
+        assert gone.outcome is PushOutcome.TOKEN_GONE and "UNREGISTERED" in gone.detail
+        busy = push.send(message("busy"))
+        assert (busy.outcome, busy.retry_after) == (PushOutcome.BUSY, 30)
+        assert push.send(message("down")).outcome is PushOutcome.FAILED
+        assert push.send(message("auth")).outcome is PushOutcome.CREDENTIALS
+        assert stand.refused == []
+
+
+def test_no_token_for_a_key_the_stand_in_does_not_know(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    with fcm_standin(tmp_path / "one") as one, fcm_standin(tmp_path / "two") as two:
+        account = json.loads(two.credentials.read_text())
+        account["token_uri"] = f"{one.url}/token"  # another key than the one it knows
+        forged = tmp_path / "forged.json"
+        forged.write_text(json.dumps(account))
+        result = FcmPush(forged, one.url).send(message("phone-a"))
+    assert result.outcome is PushOutcome.CREDENTIALS and one.issued == []
+    assert one.refused and one.refused[0].startswith("assertion")
+
+
+def test_a_staff_message_reaches_the_stand_in_and_a_gone_token_falls_back_to_sms(
+    tmp_path: Path,
+) -> None:
+    with fcm_standin(tmp_path) as stand:
+        fund = Fund.build(FundSettings(quiet_hours=None))
+        fund.kasa.adapters.push.override(providers.Object(FcmPush(stand.credentials, stand.url)))
+        member_id = fund.approved_member(fund.program(price="300"))
+        fund.inbox.register_device(member_id, "olena-phone", Platform.ANDROID)
+        request_id = fund.requests.create(member_id, "Ліки", []).request.id
+        fund.notifier.once()
+        fund.staff_requests.write(fund.operator_id, request_id, "Додайте рецепт")
+        assert fund.notifier.once().pushed == 1
+        (told,) = [m for m in stand.to("olena-phone") if m["data"]["event"] == "message"]
+        assert told["data"]["request_id"] == str(request_id)
+        assert fund.inbox.inbox(member_id)[0].channel == "push"
+        stand.answers["olena-phone"] = "UNREGISTERED"
+        sms_before = len(fund.fakes.sms.sent)
+        fund.staff_requests.close(fund.operator_id, request_id, Resolution.WITHDRAWN)
+        fund.notifier.once()
+        assert fund.inbox.inbox(member_id)[0].channel == "sms"
+        assert "закрито" in fund.fakes.sms.sent[sms_before].body
+        assert fund.kasa.members.notifications().inbox(member_id)[0].state.value == "sent"
+        fund.staff_requests.reopen(fund.operator_id, request_id)  # no device, no SMS: inbox
+        fund.notifier.once()
+        assert fund.inbox.inbox(member_id)[0].channel == "inbox"
