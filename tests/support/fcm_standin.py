@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +58,7 @@ class FcmStandIn:
     received: list[dict[str, Any]] = attrs.field(factory=list)  # messages taken
     refused: list[str] = attrs.field(factory=list)  # what was refused, and why
     lock: threading.Lock = attrs.field(factory=threading.Lock)
+    delay: float = 0.0  # seconds each send takes (a slow FCM)
 
     def to(self, device: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -114,6 +116,8 @@ def _handler(stand: FcmStandIn) -> type[BaseHTTPRequestHandler]:
             self._answer(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
 
         def _send(self, raw: bytes) -> None:
+            if stand.delay:
+                time.sleep(stand.delay)
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
             if bearer not in stand.issued:
                 stand.refused.append("bearer")
