@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -67,6 +68,13 @@ class FcmStandIn:
 
 def _handler(stand: FcmStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # connections kept open, as FCM keeps them
+
+        def setup(self) -> None:
+            super().setup()
+            # headers and body go as they are written (no wait for a delayed ACK)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, *args: Any) -> None:
             return
 
