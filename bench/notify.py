@@ -99,7 +99,7 @@ def outbox_cost(fund: Fund, runs: int, table: Table) -> None:
             if hasattr(entity, "pop_events"):
                 entity.pop_events()
 
-    sql_database.write_outbox = no_outbox  # type: ignore[assignment]
+    sql_database.write_outbox = no_outbox
     try:
         without = timed(runs, message)
     finally:

@@ -78,12 +78,14 @@ def _handler(stand: FcmStandIn) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             return
 
-        def _answer(self, status: int, body: dict[str, Any], **headers: str) -> None:
+        def _answer(
+            self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
+            for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
@@ -134,7 +136,7 @@ def _handler(stand: FcmStandIn) -> type[BaseHTTPRequestHandler]:
             message = json.loads(raw)["message"]
             answer = stand.answers.get(message["token"])
             if answer == "429":
-                self._answer(*ANSWERS["429"], **{"Retry-After": "30"})
+                self._answer(*ANSWERS["429"], {"Retry-After": "30"})
                 return
             if answer is not None:
                 self._answer(*ANSWERS[answer])
