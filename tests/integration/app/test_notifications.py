@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from kasa.adapters.sql import schema as tables
 from kasa.application.ports import PushOutcome, PushResult
+from kasa.application.reads import Page
 from kasa.application.requests import Assessment
 from kasa.application.settings import FundSettings
+from kasa.application.views import NotificationQuery
 from kasa.domain.errors import InvalidInput, NotFound
 from kasa.domain.events import EventKind
 from kasa.domain.money import Money
@@ -231,3 +233,38 @@ def test_staff_retry_a_failed_notification(fund: Fund) -> None:
     fund.notifier.retry(fund.operator_id, failed.id)
     fund.notifier.once()
     assert fund.inbox.inbox(member_id)[0].state.value == "sent"
+
+
+def test_profile_reviews_a_reversal_and_blocking_are_told(fund: Fund) -> None:
+    program_id = fund.program(price="300")
+    member_id = fund.sign_up()
+    fund.inbox.register_device(member_id, TOKEN, Platform.IOS)
+    fund.submit(member_id, program_id)
+    fund.office.refuse_documents(fund.operator_id, member_id, "Розмито")
+    fund.submit(member_id, program_id)
+    fund.approve(member_id)
+    other = fund.program("Розширена", "450")
+    fund.profiles.change_program(member_id, other)
+    fund.office.accept_program_change(fund.operator_id, member_id)
+    order = fund.pay(member_id, "450")
+    data, signature = fund.fakes.gateway.callback(order, "450.00", "reversed")
+    fund.gateway.callback(data, signature)
+    sms_before = len(fund.fakes.sms.sent)
+    fund.office.block(fund.operator_id, member_id)
+    fund.notifier.once()
+    assert fund.fakes.push.to(TOKEN) == [
+        "Олена, документи не прийнято. Подивіться причину в застосунку.",
+        "Олена, ваш профіль схвалено. Ласкаво просимо до фонду!",
+        "Олена, вашу нову програму підтверджено.",
+        fund.fakes.push.to(TOKEN)[3],
+        "Олена, внесок 450,00\u00a0грн повернуто платіжною системою.",
+    ]
+    assert fund.fakes.push.to(TOKEN)[3].startswith("Олена, внесок 450,00\u00a0грн зараховано")
+    blocked = [s.body for s in fund.fakes.sms.sent[sms_before:]]
+    assert blocked == ["Олена, ваш обліковий запис у фонді заблоковано. Зверніться до фонду."]
+    report = fund.books.fund_report(fund.operator_id)
+    assert report.notifications["push"] == 5 and report.notifications["sms"] == 1
+    listed = fund.books.notifications(
+        fund.operator_id, NotificationQuery(member_id=member_id), Page(2, 0)
+    ).items
+    assert [n.event.value for n in listed] == ["blocked", "payment_reversed"]
