@@ -7,13 +7,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from dependency_injector import providers
 
 from kasa.adapters.push import FcmPush
 from kasa.application.ports import PushMessage, PushOutcome
+from kasa.application.requests import Assessment
 from kasa.application.settings import FundSettings
-from kasa.domain.notifications import Platform
-from kasa.domain.requests import Resolution
+from kasa.domain.events import EventKind
+from kasa.domain.money import Money
+from kasa.domain.notifications import Language, Platform
+from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import Fund
 from tests.support.fcm_standin import fcm_standin
 
@@ -88,3 +92,54 @@ def test_a_staff_message_reaches_the_stand_in_and_a_gone_token_falls_back_to_sms
         fund.staff_requests.reopen(fund.operator_id, request_id)  # no device, no SMS: inbox
         fund.notifier.once()
         assert fund.inbox.inbox(member_id)[0].channel == "inbox"
+
+
+@pytest.mark.parametrize("language", [Language.UK, Language.EN])
+def test_every_pushed_event_reaches_the_stand_in_in_the_members_language(
+    tmp_path: Path, language: Language
+) -> None:
+    with fcm_standin(tmp_path) as stand:
+        fund = Fund.build(FundSettings(quiet_hours=None))
+        fund.kasa.adapters.push.override(providers.Object(FcmPush(stand.credentials, stand.url)))
+        program_id = fund.program(price="300")
+        member_id = fund.sign_up()
+        fund.inbox.register_device(member_id, "phone", Platform.ANDROID)
+        fund.inbox.change_settings(member_id, push=True, sms=True, language=language)
+        fund.submit(member_id, program_id)
+        fund.office.refuse_documents(fund.operator_id, member_id, "Розмито")
+        fund.submit(member_id, program_id)
+        fund.approve(member_id)
+        fund.profiles.change_program(member_id, fund.program("Розширена", "450"))
+        fund.office.accept_program_change(fund.operator_id, member_id)
+        request_id = fund.requests.create(member_id, "Ліки", []).request.id
+        staff = fund.operator_id
+        fund.staff_requests.write(staff, request_id, "Скільки?")
+        fund.staff_requests.move(staff, request_id, RequestStatus.AWAITING_AGENT)
+        fund.staff_requests.assess(staff, request_id, Assessment(approved_amount=Money(45_000)))
+        fund.staff_payments.record_payout(staff, request_id, Money(45_000), fund.clock.today())
+        fund.staff_requests.close(staff, request_id, Resolution.PAID)
+        fund.staff_requests.reopen(staff, request_id)
+        order = fund.pay(member_id, "450")
+        data, signature = fund.fakes.gateway.callback(order, "450.00", "reversed")
+        fund.gateway.callback(data, signature)
+        fund.fakes.clock.advance(days=25)
+        fund.pay(member_id, "450")
+        fund.fakes.clock.advance(days=26)
+        fund.reminders.send()
+        fund.notifier.once()
+        told = [(m["data"]["event"], m["notification"]["body"]) for m in stand.to("phone")]
+        events = [event for event, _ in told]
+        assert sorted(set(events)) == sorted(
+            k.value for k in EventKind if k not in (EventKind.BLOCKED, EventKind.UNBLOCKED)
+        )
+        assert len(told) == 13  # three reviews, six on the request, three payments, one reminder
+        for event, body in told:
+            assert body.startswith("Олена, ") and "{" not in body, (event, body)
+            assert any(word in body for word in WORDS[language]), (event, body)
+
+
+# a word every text of a language has one of
+WORDS = {
+    Language.UK: ("запит", "внесок", "профіль", "документи", "програм", "членство"),
+    Language.EN: ("request", "contribution", "profile", "documents", "program", "membership"),
+}
