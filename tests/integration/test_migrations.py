@@ -284,3 +284,44 @@ def test_upgrade_to_0003_sorts_files_by_kind_and_clears_terms_that_are_not_terms
     assert details["program_file"] == "m7-scan.jpg"
     assert {k: bool(v) for k, v in subscriptions.items()} == {1: True, 2: False}
     assert "throttle_counters" in tables and "login_failures" not in tables
+
+
+def test_upgrade_to_0007_says_earlier_gateway_payments_are_liqpays(empty_url: str) -> None:
+    from alembic import command
+
+    from kasa.adapters.sql.migrate import alembic_config
+
+    command.upgrade(alembic_config(empty_url), "0006")
+    at = {"at": "2026-01-02 03:04:05"}
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO members (id, phone, first_name, middle_name, last_name,"
+                " passport_data, credit_units, status, has_new_request,"
+                " has_new_program_change, has_new_passport_data, has_new_correction,"
+                " in_review_queue, created_at, updated_at) VALUES (7, '+380671234567',"
+                " 'Олена', '', 'Коваль', '', 0, 'approved', 0, false, false, false, false,"
+                " :at, :at)"
+            ),
+            at,
+        )
+        for payment_id, source in ((1, "gateway"), (2, "manual")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO payments (id, member_id, payment_type, amount, iban, status,"
+                    " sort_at, source, needs_approval, has_extension, ext_days,"
+                    " ext_credit_before, ext_credit_after, gateway_status,"
+                    " gateway_payment_id, is_subscription, created_at, updated_at) VALUES"
+                    " (:id, 7, 'top_up', 100, '', 'confirmed', :at, :source, false, false, 0,"
+                    " 0, 0, '', '', false, :at, :at)"
+                ),
+                {**at, "id": payment_id, "source": source},
+            )
+    engine.dispose()
+    command.upgrade(alembic_config(empty_url), "0007")
+    engine = make_engine(empty_url)
+    with engine.connect() as connection:
+        found = dict(connection.execute(sa.text("SELECT id, gateway FROM payments")).all())
+    engine.dispose()
+    assert found == {1: "liqpay", 2: None}

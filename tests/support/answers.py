@@ -487,6 +487,10 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
     m(409, "POST", "/user/payments/liqpay-callback", data={"data": data, "signature": signature})
     m(200, "POST", "/user/payments/liqpay/subscribe", headers=headers)
     m(200, "GET", "/user/payments/list", headers=headers)
+    m(200, "GET", "/user/payments/methods", headers=headers)
+    m(200, "GET", f"/user/payments/{order_id}", headers=headers)
+    m(404, "GET", "/user/payments/kasa-unknown", headers=headers)
+    m(400, "GET", "/user/payments/" + "x" * 129, headers=headers)
 
     # requests
     form = {"comment": "Ліки після операції"}

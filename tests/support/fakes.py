@@ -96,6 +96,10 @@ class FakeGateway:
     """Speaks the LiqPay wire format with a test key; answers status queries from
     ``statuses`` (set by the test)."""
 
+    name = "liqpay"
+    title = "LiqPay"
+    subscriptions = True
+
     def __init__(self, private_key: str = "sandbox-private", sandbox: bool = True) -> None:
         self.private_key = private_key
         self.sandbox = sandbox

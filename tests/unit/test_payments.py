@@ -106,7 +106,7 @@ outcomes = st.sampled_from(GatewayOutcome)
 def test_gateway_outcomes_are_idempotent_and_membership_is_extended_once(
     sequence: list[GatewayOutcome],
 ) -> None:
-    payment = Payment.gateway_top_up(1, Money(10000), "order-1", NOW)
+    payment = Payment.gateway_top_up(1, Money(10000), "order-1", NOW, gateway="liqpay")
     membership, extension = Membership(), None
     for outcome in sequence:
         before = payment.status
@@ -139,7 +139,7 @@ def test_gateway_outcomes_are_idempotent_and_membership_is_extended_once(
 def test_success_and_reversal_in_any_order_end_reversed_as_if_never_paid(
     sequence: list[GatewayOutcome],
 ) -> None:
-    payment = Payment.gateway_top_up(1, Money(10000), "order-1", NOW)
+    payment = Payment.gateway_top_up(1, Money(10000), "order-1", NOW, gateway="liqpay")
     membership, extension = Membership(), None
     for outcome in sequence:
         change = payment.apply_outcome(outcome, NOW)
@@ -152,7 +152,7 @@ def test_success_and_reversal_in_any_order_end_reversed_as_if_never_paid(
 
 
 def test_a_reversed_payment_never_comes_back() -> None:
-    payment = Payment.gateway_top_up(1, Money(100), "o", NOW)
+    payment = Payment.gateway_top_up(1, Money(100), "o", NOW, gateway="liqpay")
     assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW) is Change.CONFIRMED
     assert payment.apply_outcome(GatewayOutcome.FAILURE, NOW) is Change.NONE
     assert payment.apply_outcome(GatewayOutcome.REVERSED, NOW) is Change.REVERSED
@@ -162,7 +162,7 @@ def test_a_reversed_payment_never_comes_back() -> None:
 
 
 def test_a_reversal_that_arrives_first_makes_the_later_success_change_nothing() -> None:
-    payment = Payment.gateway_top_up(1, Money(100), "o", NOW)
+    payment = Payment.gateway_top_up(1, Money(100), "o", NOW, gateway="liqpay")
     later = NOW + timedelta(seconds=1)
     assert payment.apply_outcome(GatewayOutcome.REVERSED, NOW) is Change.REVERSED
     assert payment.status is PaymentStatus.REVERSED and payment.payment_date is None
@@ -172,7 +172,7 @@ def test_a_reversal_that_arrives_first_makes_the_later_success_change_nothing() 
 
 
 def test_gateway_amount_must_match() -> None:
-    payment = Payment.gateway_top_up(1, Money(10000), "o", NOW)
+    payment = Payment.gateway_top_up(1, Money(10000), "o", NOW, gateway="liqpay")
     payment.check_gateway_amount(Money(10000))
     with pytest.raises(RuleViolation, match=r"reports 99\.99"):
         payment.check_gateway_amount(Money(9999))
@@ -279,12 +279,12 @@ def test_payment_invariants() -> None:
     with pytest.raises(InvalidInput, match="names the request"):
         Payment(1, PaymentType.PAYOUT, Money(1), PaymentSource.MANUAL, NOW, NOW)
     with pytest.raises(InvalidInput, match="order_id"):
-        Payment.gateway_top_up(1, Money(1), "", NOW)
+        Payment.gateway_top_up(1, Money(1), "", NOW, gateway="liqpay")
 
 
 def test_only_a_pending_gateway_checkout_expires_and_only_after_its_window() -> None:
     window = timedelta(hours=24)
-    checkout = Payment.gateway_top_up(1, Money(30000), "o-1", NOW)
+    checkout = Payment.gateway_top_up(1, Money(30000), "o-1", NOW, gateway="liqpay")
     assert checkout.expire(NOW + window - timedelta(seconds=1), window) is Change.NONE
     assert checkout.status is PaymentStatus.PENDING
     assert checkout.expire(NOW + window, window) is Change.EXPIRED

@@ -23,6 +23,10 @@ TIMEOUT = (5, 20)  # connect, read (seconds)
 
 
 class LiqPayGateway:
+    name = "liqpay"
+    title = "LiqPay"
+    subscriptions = True
+
     def __init__(
         self,
         public_key: str,

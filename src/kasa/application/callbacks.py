@@ -117,7 +117,13 @@ class GatewayCallbacks:
             if _is_new_subscription_charge(payment, notice):
                 charge_id = f"{notice.order_id}:{notice.gateway_payment_id}"
                 payment = uow.payments.by_identifier_for_update(charge_id) or uow.payments.add(
-                    Payment.gateway_top_up(payment.member_id, payment.amount, charge_id, now)
+                    Payment.gateway_top_up(
+                        payment.member_id,
+                        payment.amount,
+                        charge_id,
+                        now,
+                        gateway=payment.gateway or self.gateway.name,
+                    )
                 )
             try:
                 payment.check_gateway_amount(notice.amount)

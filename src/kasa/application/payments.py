@@ -36,6 +36,13 @@ from kasa.domain.payouts import approve_payout, record_payout
 PAYING_STATUSES = (MemberStatus.PENDING_REVIEW, MemberStatus.APPROVED)
 
 
+@attrs.frozen
+class PaymentMethod:
+    name: str
+    title: str
+    subscription: bool
+
+
 def program_price(uow: UnitOfWork, member_id: int) -> Money | None:
     """The monthly price of the member's current program (None without one)."""
     program = current_program_of(uow, member_id)
@@ -50,6 +57,21 @@ class MemberPayments:
     clock: FundClock
     random: RandomSource
     gateway: PaymentGateway
+
+    def methods(self, member_id: int) -> list[PaymentMethod]:
+        """The gateways a member may pay through."""
+        require_member(self.reads, member_id)
+        gateway = self.gateway
+        return [PaymentMethod(gateway.name, gateway.title, gateway.subscriptions)]
+
+    def payment(self, member_id: int, order_id: str) -> PaymentView:
+        """One of the member's own gateway payments, by its order id (another member's
+        is not found)."""
+        require_member(self.reads, member_id)
+        found = self.reads.payment_of_order(order_id)
+        if found is None or found.member_id != member_id:
+            raise NotFound("Payment not found.")
+        return found
 
     def start_top_up(self, member_id: int, amount: Money) -> Checkout:
         """A pending top-up with a new order id, and the gateway's signed checkout."""
@@ -66,7 +88,9 @@ class MemberPayments:
                 amount, program.month_price if program else None, self.clock.today()
             )
             order_id = self.random.order_id()
-            payment = uow.payments.add(Payment.gateway_top_up(member_id, amount, order_id, now))
+            payment = uow.payments.add(
+                Payment.gateway_top_up(member_id, amount, order_id, now, gateway=self.gateway.name)
+            )
             checkout = self.gateway.checkout(
                 order_id, amount, f"Contribution of member {member.certificate or member_id}"
             )
@@ -95,7 +119,12 @@ class MemberPayments:
             order_id = self.random.order_id()
             payment = uow.payments.add(
                 Payment.gateway_top_up(
-                    member_id, program.month_price, order_id, now, subscription=True
+                    member_id,
+                    program.month_price,
+                    order_id,
+                    now,
+                    gateway=self.gateway.name,
+                    subscription=True,
                 )
             )
             checkout = self.gateway.subscribe(

@@ -140,6 +140,21 @@ class GatewayNotice:
 
 
 class PaymentGateway(Protocol):
+    @property
+    def name(self) -> str:
+        """The gateway's name, recorded on each payment it takes (``liqpay``)."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The gateway's name for people (``LiqPay``)."""
+        ...
+
+    @property
+    def subscriptions(self) -> bool:
+        """Whether it takes monthly subscriptions."""
+        ...
+
     def checkout(self, order_id: str, amount: Money, description: str) -> Checkout: ...
 
     def subscribe(

@@ -134,6 +134,10 @@ class MemberReads(Protocol):
 
     def top_ups(self, member_id: int) -> list[PaymentView]: ...
 
+    def payment_of_order(self, order_id: str) -> PaymentView | None:
+        """The payment of a gateway order, by its order id."""
+        ...
+
     def inbox(self, member_id: int, before_id: int | None, limit: int) -> list[NotificationView]:
         """The member's notifications, newest first, older than ``before_id``."""
         ...

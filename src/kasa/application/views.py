@@ -206,6 +206,7 @@ class PaymentView:
     created_by: int | None = None
     approved_by: int | None = None
     needs_approval: bool = False
+    gateway: str | None = None
 
     @classmethod
     def of(cls, payment: Payment) -> PaymentView:
@@ -226,6 +227,7 @@ class PaymentView:
             created_by=payment.created_by,
             approved_by=payment.approved_by,
             needs_approval=payment.needs_approval,
+            gateway=payment.gateway,
         )
 
     @property

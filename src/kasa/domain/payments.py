@@ -101,6 +101,8 @@ class Payment(RecordsEvents):
     reversed_at: datetime | None = None
     # when reconciliation last asked the gateway about this payment
     checked_at: datetime | None = None
+    # the gateway that took it (by its name); None for what staff record by hand
+    gateway: str | None = None
 
     def event_ids(self) -> tuple[int, int | None, int | None]:
         return self.member_id, self.request_id, self.id
@@ -124,9 +126,10 @@ class Payment(RecordsEvents):
         order_id: str,
         now: datetime,
         *,
+        gateway: str,
         subscription: bool = False,
     ) -> Payment:
-        """A top-up the member starts at the gateway: pending until the callback."""
+        """A top-up the member starts at a gateway: pending until the callback."""
         if not order_id:
             raise InvalidInput.field("order_id", "is required")
         return cls(
@@ -138,6 +141,7 @@ class Payment(RecordsEvents):
             now,
             payment_identifier=order_id,
             is_subscription=subscription,
+            gateway=gateway,
         )
 
     def is_other_gateway_payment(self, gateway_payment_id: str) -> bool:

@@ -357,9 +357,37 @@ def test_top_up_callback_replay_and_lists(world: MobileWorld) -> None:
             "sum": 450.0,
             "payed_to": paid_until.strftime("%d.%m.%Y"),
             "status": "confirmed",
+            "gateway": "liqpay",
         }
     ]
+    payment = world.client.get(f"/user/payments/{order_id}", headers=headers).json()
+    confirmed_at = payment.pop("confirmed_at")
+    assert confirmed_at.startswith(world.fund.clock.today().isoformat())
+    assert payment == {
+        "order_id": order_id,
+        "gateway": "liqpay",
+        "amount": 450.0,
+        "status": "confirmed",
+        "created_at": payment["created_at"],
+        "paid_until": paid_until.strftime("%d.%m.%Y"),
+    }
     assert member_id
+
+
+def test_the_app_learns_the_gateways_and_a_payments_outcome(world: MobileWorld) -> None:
+    _, headers = approved(world, "+380501112233")
+    c = world.client
+    assert c.get("/user/payments/methods", headers=headers).json() == [
+        {"name": "liqpay", "title": "LiqPay", "subscription": True}
+    ]
+    c.post("/user/payments/liqpay", json={"amount": 100}, headers=headers)
+    order_id = world.fakes.gateway.checkouts[-1]["order_id"]
+    pending = c.get(f"/user/payments/{order_id}", headers=headers).json()
+    assert pending["status"] == "pending" and pending["gateway"] == "liqpay"
+    assert pending["confirmed_at"] is None and pending["paid_until"] is None
+    assert c.get("/user/payments/unknown-order", headers=headers).status_code == 404
+    assert c.get("/user/payments/" + "x" * 129, headers=headers).status_code == 400
+    assert c.get(f"/user/payments/{order_id}").status_code == 401
 
 
 def test_callback_refusals(world: MobileWorld) -> None:
@@ -494,6 +522,10 @@ def test_a_member_never_reaches_another_members_data(world: MobileWorld) -> None
     assert r.status_code == 404
     assert c.post("/user/request/list", json={}, headers=bob_headers).json() == []
     assert c.get("/user/payments/list", headers=bob_headers).json() == []
+    c.post("/user/payments/liqpay", json={"amount": 100}, headers=alice_headers)
+    order_id = world.fakes.gateway.checkouts[-1]["order_id"]
+    assert c.get(f"/user/payments/{order_id}", headers=alice_headers).status_code == 200
+    assert c.get(f"/user/payments/{order_id}", headers=bob_headers).status_code == 404
     assert c.get("/files/1/../../etc/passwd", headers=alice_headers).status_code == 404
     assert alice
 
@@ -585,6 +617,8 @@ ROUTES = [
     ("post", "/program/change"),
     ("post", "/user/charges/list"),
     ("get", "/user/payments/list"),
+    ("get", "/user/payments/methods"),
+    ("get", "/user/payments/{order_id}"),
     ("post", "/user/request/list"),
     ("get", "/user/request/{request_id}"),
     ("post", "/user/request/{request_id}/message"),

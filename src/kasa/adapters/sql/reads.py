@@ -209,6 +209,12 @@ class SqlReads:
             request_view(row, files, member), messages, [payment_view(p) for p in charges]
         )
 
+    def payment_of_order(self, order_id: str) -> PaymentView | None:
+        stmt = sa.select(q.PAYMENT.expr).where(tables.payments.c.payment_identifier == order_id)
+        with self._read() as c:
+            row = _row(c, q.PAYMENT, stmt)
+        return None if row is None else payment_view(row)
+
     def top_ups(self, member_id: int) -> list[PaymentView]:
         with self._read() as c:
             rows = _rows(c, q.PAYMENT, q.TOP_UPS, member_id=member_id)

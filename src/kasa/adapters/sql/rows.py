@@ -330,6 +330,7 @@ PAYMENT_COLUMNS = (
     PAY.c.created_by,
     PAY.c.approved_by,
     PAY.c.needs_approval,
+    PAY.c.gateway,
 )
 
 
@@ -350,6 +351,7 @@ def payment_view(row: Any, at: int = 0) -> PaymentView:
         created_by,
         approved_by,
         needs_approval,
+        gateway,
     ) = row[at : at + len(PAYMENT_COLUMNS)]
     return PaymentView(
         id=payment_id,
@@ -367,6 +369,7 @@ def payment_view(row: Any, at: int = 0) -> PaymentView:
         created_by=created_by,
         approved_by=approved_by,
         needs_approval=needs_approval,
+        gateway=gateway,
     )
 
 

@@ -117,6 +117,7 @@ def payment(p: PaymentView) -> Record:
         member_id=p.member_id,
         request_id=p.request_id,
         source=p.source,
+        gateway=p.gateway,
         order_id=p.payment_identifier,
         extended_to=p.extended_to,
         iban=p.iban,

@@ -174,6 +174,9 @@ class PaymentCard(Shape):
             " user's approval."
         ),
     ]
+    gateway: Annotated[
+        str | None, doc("The gateway that took it (`liqpay`); null for what staff recorded.")
+    ]
     created_at: MadeAt
 
 

@@ -162,6 +162,7 @@ def _payment_fields(p: PaymentView) -> dict[str, Any]:
         "created_by": p.created_by,
         "approved_by": p.approved_by,
         "needs_approval": p.needs_approval,
+        "gateway": p.gateway,
         "created_at": iso(p.created_at),
     }
 

@@ -3,8 +3,10 @@ paid in and out."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, PathParameter
 
 from kasa.application.payments import MemberPayments
 from kasa.domain.money import Money
@@ -15,6 +17,7 @@ from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_period
 
 PAYMENTS = Area("payments", MEMBER, signed_in=True)
+ORDER_ID_MAX = 128
 
 
 @PAYMENTS.post(
@@ -43,6 +46,34 @@ async def payments_list(
 ) -> list[s.TopUpOut]:
     """The member's top-ups and the "paid until" each produced."""
     return [Shapes.top_up(p) for p in await read(member_payments.top_ups, member_id)]
+
+
+@PAYMENTS.get("/user/payments/methods")
+async def payment_methods(
+    member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
+) -> list[s.PaymentMethod]:
+    """The gateways the member may pay through, in the order the app offers them."""
+    found = await read(member_payments.methods, member_id)
+    return [s.PaymentMethod(m.name, m.title, m.subscription) for m in found]
+
+
+@PAYMENTS.get(
+    "/user/payments/{order_id:str}",
+    400,
+    404,
+    meaning={
+        400: f"`order_id` is longer than {ORDER_ID_MAX} characters.",
+        404: "The member has no payment with this order id.",
+    },
+)
+async def payment_get(
+    order_id: Annotated[str, PathParameter(min_length=1, max_length=ORDER_ID_MAX)],
+    member_id: NamedDependency[int],
+    member_payments: NamedDependency[MemberPayments],
+) -> s.PaymentOut:
+    """One of the member's payments by its order id, with its status and gateway: what
+    the app shows when the member comes back from the gateway's page."""
+    return Shapes.payment(await read(member_payments.payment, member_id, order_id))
 
 
 @PAYMENTS.post(

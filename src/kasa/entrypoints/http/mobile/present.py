@@ -18,7 +18,8 @@ from kasa.application.views import (
 )
 from kasa.domain.identity import IdentityType
 from kasa.domain.membership import MembershipState
-from kasa.entrypoints.http.fields import amount, dmy, money
+from kasa.domain.payments import PaymentStatus
+from kasa.entrypoints.http.fields import amount, dmy, iso, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.paths import MEMBER_FILE, PROGRAM_TERMS
 from kasa.entrypoints.settings import Settings
@@ -101,6 +102,20 @@ class Shapes:
             money(payment.amount),
             dmy(payment.extended_to),
             payment.status,
+            payment.gateway,
+        )
+
+    @staticmethod
+    def payment(payment: PaymentView) -> s.PaymentOut:
+        confirmed = payment.payment_date if payment.status is PaymentStatus.CONFIRMED else None
+        return s.PaymentOut(
+            payment.payment_identifier or "",
+            payment.gateway,
+            money(payment.amount),
+            payment.status,
+            iso(payment.created_at) or "",
+            iso(confirmed),
+            dmy(payment.extended_to),
         )
 
     def files(self, files: Sequence[FileView]) -> list[s.FileOut]:

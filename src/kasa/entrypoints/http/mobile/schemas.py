@@ -407,6 +407,28 @@ class TopUpOut(msgspec.Struct):
             " `expired` (a checkout nobody paid in time; a late payment still confirms it)."
         ),
     ]
+    gateway: Annotated[
+        str | None, doc("The gateway that took it (`liqpay`); null for money staff recorded.")
+    ] = None
+
+
+class PaymentMethod(msgspec.Struct):
+    name: Annotated[str, doc("The gateway's name, as payments carry it (`liqpay`).")]
+    title: Annotated[str, doc("The gateway's name for people.")]
+    subscription: Annotated[bool, doc("Whether it takes a monthly subscription.")]
+
+
+class PaymentOut(msgspec.Struct):
+    order_id: Annotated[str, doc("The order id of the checkout.")]
+    gateway: Annotated[str | None, doc("The gateway that takes it (`liqpay`).")]
+    amount: Annotated[float, doc(f"How much, in {MONEY_OUT}.")]
+    status: Annotated[
+        PaymentStatus,
+        doc("`pending`, `confirmed`, `failed`, `reversed` or `expired`."),
+    ]
+    created_at: Annotated[str, doc("When the checkout began, ISO 8601.")]
+    confirmed_at: Annotated[str | None, doc("When it was confirmed, ISO 8601; null until then.")]
+    paid_until: OutDate
 
 
 class FileOut(msgspec.Struct):
