@@ -149,7 +149,7 @@ def burst(members: int, orders: int, rounds: int, concurrency: int, worker_count
                     forms: list[dict[str, str]] = []
                     for member in people:
                         for _ in range(orders):
-                            fund.payments.start_top_up(member, Money.parse("300.00"))
+                            fund.payments.start_top_up(member, Money.parse("300.00"), "liqpay")
                             order = str(fund.fakes.gateway.checkouts[-1]["order_id"])
                             forms.append(signed(order, 10_000_000 + len(codes) + len(forms)))
                     random.shuffle(forms)

@@ -195,7 +195,7 @@ def test_the_reminder_job_sends_once_when_run_twice(shell: Shell) -> None:
 
 def test_reconcile_settles_a_pending_payment(shell: Shell) -> None:
     member_id = shell.fund.approved_member(shell.fund.program(price="300"))
-    shell.fund.payments.start_top_up(member_id, Money(30000))
+    shell.fund.payments.start_top_up(member_id, Money(30000), "liqpay")
     order_id = shell.fakes.gateway.checkouts[-1]["order_id"]
     shell.fakes.gateway.statuses[order_id] = {"status": "success", "amount": "300.00"}
     assert "checked 0" in shell.ok("payment", "reconcile", staff=None)
@@ -228,7 +228,9 @@ def test_the_ledger_and_the_balances_from_the_shell(shell: Shell) -> None:
     kept = shell.fund.pay(member_id, "300")
     taken_back = shell.fund.pay(member_id, "150")
     shell.fakes.clock.advance(hours=2)
-    shell.fund.gateway.callback(*shell.fakes.gateway.callback(taken_back, "150", "reversed"))
+    shell.fund.gateway.callback(
+        "liqpay", shell.fakes.gateway.message(taken_back, "150", "reversed")
+    )
     report = json.loads(shell.ok("report", "fund", "--json"))
     assert (report["money_in"], report["reversed"], report["balance"]) == (
         "450.00",

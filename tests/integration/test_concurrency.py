@@ -81,11 +81,10 @@ def test_two_callbacks_for_one_order_extend_the_membership_once(
                 MemberProgram(member_id, program.id or 0, now, now, is_active=True)
             )
             uow.commit()
-        fund.payments.start_top_up(member_id, Money(30000))
+        fund.payments.start_top_up(member_id, Money(30000), "liqpay")
         order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
-        callback = fund.fakes.gateway.callback(order_id, "300.00")
-        gateway = fund.gateway
-        call = partial(gateway.callback, *callback)
+        message = fund.fakes.gateway.message(order_id, "300.00")
+        call = partial(fund.gateway.callback, "liqpay", message)
         results = at_once(call, call)
         assert not [r for r in results if isinstance(r, Exception)], results
         assert sorted(r.change for r in results) == ["confirmed", "none"]

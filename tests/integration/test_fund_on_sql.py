@@ -23,6 +23,7 @@ from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, PDF, Fund
 from tests.integration.conftest import empty_tables, sqlite_database
+from tests.support.fakes import liqpay_message
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])
@@ -50,7 +51,7 @@ def test_a_members_whole_journey(fund: Fund) -> None:
 
     order_id = fund.pay(member_id, "450")
     replay = fund.fakes.gateway.callback(order_id, "450.00")
-    assert fund.gateway.callback(*replay).change == "none"
+    assert fund.gateway.callback("liqpay", liqpay_message(*replay)).change == "none"
     paid_until = fund.profiles.get(member_id).member.membership.paid_until
     assert paid_until == fund.clock.today() + timedelta(days=45)
 
@@ -138,7 +139,7 @@ def test_four_eyes_reminders_and_reconciliation(fund: Fund) -> None:
     approved = fund.staff_payments.approve_payout(fund.admin_id, payout.id or 0)
     assert approved.status is PaymentStatus.CONFIRMED
 
-    fund.payments.start_top_up(member_id, Money(30_000))
+    fund.payments.start_top_up(member_id, Money(30_000), "liqpay")
     order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
     fund.fakes.gateway.statuses[order_id] = {"status": "success", "amount": "300.00"}
     fund.fakes.clock.advance(hours=1)

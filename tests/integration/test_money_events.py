@@ -78,7 +78,7 @@ def callback(base: str, order_id: str, status: str, payment_id: int) -> Call:
 def new_orders(fund: Fund, member_id: int, count: int) -> list[str]:
     orders = []
     for _ in range(count):
-        fund.payments.start_top_up(member_id, Money.parse("300.00"))
+        fund.payments.start_top_up(member_id, Money.parse("300.00"), "liqpay")
         orders.append(str(fund.fakes.gateway.checkouts[-1]["order_id"]))
     return orders
 
@@ -322,7 +322,7 @@ class MoneyAcrossWorkers(RuleBasedStateMachine):
     @rule(which=st.integers(0, 2), kopecks=TOP_UPS)
     def member_starts_a_checkout(self, which: int, kopecks: int) -> None:
         member = self.members[which]
-        self.fund.payments.start_top_up(member, Money(kopecks))
+        self.fund.payments.start_top_up(member, Money(kopecks), "liqpay")
         order = str(self.fund.fakes.gateway.checkouts[-1]["order_id"])
         self.orders[order] = (member, kopecks, set())
         self.payment_ids[order] = 500_000 + len(self.payment_ids)

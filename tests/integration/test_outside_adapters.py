@@ -12,15 +12,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
+from liqpay import LiqPay  # type: ignore[import-untyped]
 
 from kasa.adapters import liqpay_codec
 from kasa.adapters.diia import DiiaIdentityProvider, load_decryptor, plain_decryptor
 from kasa.adapters.liqpay import LiqPayGateway
 from kasa.adapters.sms import TwilioSms
+from kasa.application.ports import GatewayMessage, GatewayOrder
 from kasa.domain.errors import DeliveryFailed, InvalidInput, NotConfigured
 from kasa.domain.money import Money
 from kasa.domain.payments import GatewayOutcome
 from kasa.domain.values import Phone
+from tests.support.fakes import liqpay_message
 from tests.support.standin import Answer, Received, standin
 
 SID, TOKEN = "AC" + "1" * 32, "twilio-token"
@@ -121,8 +124,8 @@ def gateway(url: str) -> LiqPayGateway:
 
 def test_liqpay_checkout_is_signed_with_the_documented_fields() -> None:
     checkout = gateway("https://www.liqpay.ua/api").checkout("o-1", Money(30050), "Внесок")
-    liqpay_codec.verify(PRIVATE, checkout.data, checkout.signature)
-    assert liqpay_codec.decode(checkout.data) == {
+    liqpay_codec.verify(PRIVATE, checkout.form["data"], checkout.form["signature"])
+    assert liqpay_codec.decode(checkout.form["data"]) == {
         "public_key": PUBLIC,
         "version": 3,
         "action": "pay",
@@ -132,10 +135,10 @@ def test_liqpay_checkout_is_signed_with_the_documented_fields() -> None:
         "order_id": "o-1",
         "server_url": "https://kasa.test/cb",
     }
-    assert checkout.checkout_url == "https://www.liqpay.ua/api/3/checkout"
+    assert checkout.page_url == "https://www.liqpay.ua/api/3/checkout"
     start = datetime(2026, 2, 1, 10, 0, tzinfo=UTC)
     sub = liqpay_codec.decode(
-        gateway("https://x").subscribe("o-2", Money(30000), "Щомісяця", start).data
+        gateway("https://x").subscribe("o-2", Money(30000), "Щомісяця", start).form["data"]
     )
     assert (
         sub["action"],
@@ -144,12 +147,12 @@ def test_liqpay_checkout_is_signed_with_the_documented_fields() -> None:
         sub["subscribe_date_start"],
     ) == ("subscribe", 1, "month", "2026-02-01 10:00:00")
     sandboxed = LiqPayGateway(PUBLIC, PRIVATE, callback_url="x", sandbox=True)
-    assert liqpay_codec.decode(sandboxed.checkout("o", Money(1), "d").data)["sandbox"] == 1
+    assert liqpay_codec.decode(sandboxed.checkout("o", Money(1), "d").form["data"])["sandbox"] == 1
 
 
 def test_liqpay_status_query_for_reconciliation() -> None:
     with standin({("POST", "/request"): liqpay_status}) as api:
-        notice = gateway(api.url).status("o-7")
+        notice = gateway(api.url).status(GatewayOrder("o-7", "liqpay"))
     assert (notice.order_id, notice.outcome, notice.amount) == (
         "o-7",
         GatewayOutcome.SUCCESS,
@@ -168,7 +171,7 @@ def test_liqpay_saying_it_has_no_payment_for_an_order_means_unpaid() -> None:
         "err_description": "payment not found",
     }
     with standin({("POST", "/request"): lambda got: Answer(200, answer)}) as api:
-        notice = gateway(api.url).status("o-8")
+        notice = gateway(api.url).status(GatewayOrder("o-8", "liqpay"))
     assert (notice.order_id, notice.outcome) == ("o-8", GatewayOutcome.UNPAID)
 
 
@@ -189,17 +192,67 @@ def test_liqpay_status_failures_are_reported_without_hanging(
     with standin({("POST", "/request"): lambda got: answer}) as api:
         started = time.monotonic()
         with delivery_failure("LiqPay", message):
-            gateway(api.url).status("o-7")
+            gateway(api.url).status(GatewayOrder("o-7", "liqpay"))
         assert time.monotonic() - started < 4
 
 
 def test_liqpay_callbacks_are_verified_before_they_are_read() -> None:
     adapter = gateway("https://x")
     data = liqpay_codec.encode({"order_id": "o-1", "amount": 300, "status": "reversed"})
-    notice = adapter.decode_callback(data, liqpay_codec.sign(PRIVATE, data))
+    notice = adapter.verify(liqpay_message(data, liqpay_codec.sign(PRIVATE, data)))
     assert notice.outcome is GatewayOutcome.REVERSED
     with pytest.raises(InvalidInput, match="signature"):
-        adapter.decode_callback(data, liqpay_codec.sign("another key", data))
+        adapter.verify(liqpay_message(data, liqpay_codec.sign("another key", data)))
+    with pytest.raises(InvalidInput, match="signature"):
+        adapter.verify(GatewayMessage(form={"data": data}))
+
+
+def test_kasa_and_liqpays_own_sdk_sign_and_read_alike() -> None:
+    """LiqPay's Python SDK (liqpay-sdk-python3) reads what Kasa signs, and Kasa takes
+    what the SDK signs: the checkout, and a callback made the way LiqPay makes them."""
+    sdk = LiqPay(PUBLIC, PRIVATE)
+    checkout = gateway("https://www.liqpay.ua/api").checkout("o-1", Money(30050), "Внесок")
+    data, signature = checkout.form["data"], checkout.form["signature"]
+    assert sdk.str_to_sign(PRIVATE + data + PRIVATE) == signature
+    assert sdk.decode_data_from_str(data)["amount"] == "300.50"
+    # the form the SDK makes for the same order is one Kasa verifies and reads
+    params = {"action": "pay", "amount": "300.50", "currency": "UAH", "description": "Внесок"}
+    sdk_data = sdk.cnb_data({**params, "order_id": "o-1", "version": 3})
+    sdk_signature = sdk.cnb_signature({**params, "order_id": "o-1", "version": 3})
+    assert liqpay_codec.decode(sdk_data)["order_id"] == "o-1"
+    liqpay_codec.verify(PRIVATE, sdk_data, sdk_signature)
+    # a callback signed by the SDK's own code is taken; one byte changed is not
+    status = {"order_id": "o-1", "amount": 300.5, "status": "success", "payment_id": 5}
+    callback = sdk.data_to_sign(status)
+    signed = sdk.str_to_sign(PRIVATE + callback + PRIVATE)
+    notice = gateway("https://x").verify(liqpay_message(callback, signed))
+    assert (notice.order_id, notice.outcome, notice.amount) == (
+        "o-1",
+        GatewayOutcome.SUCCESS,
+        Money(30050),
+    )
+    with pytest.raises(InvalidInput):
+        gateway("https://x").verify(liqpay_message(callback[:-2] + "x=", signed))
+
+
+def liqpay_refund(got: Received) -> Answer:
+    form = got.form()
+    liqpay_codec.verify(PRIVATE, form["data"], form["signature"])
+    asked = liqpay_codec.decode(form["data"])
+    assert (asked["action"], asked["version"], asked["public_key"]) == ("refund", 3, PUBLIC)
+    if asked["order_id"] == "o-gone":
+        return Answer(200, {"result": "error", "err_code": "payment_err_status"})
+    return Answer(200, {"result": "ok", "status": "reversed", "payment_id": 987654})
+
+
+def test_liqpay_refund_goes_through_the_apis_refund_action() -> None:
+    with standin({("POST", "/request"): liqpay_refund}) as api:
+        done = gateway(api.url).refund(GatewayOrder("o-7", "liqpay"), Money(30000))
+        refused = gateway(api.url).refund(GatewayOrder("o-gone", "liqpay"), Money(30000))
+        asked = liqpay_codec.decode(api.received[0].form()["data"])
+    assert (done.accepted, done.raw_status) == (True, "reversed")
+    assert (refused.accepted, refused.raw_status) == (False, "payment_err_status")
+    assert (asked["order_id"], asked["amount"]) == ("o-7", "300.00")
 
 
 # -- Diia -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from kasa.domain.money import Money
 from kasa.domain.notifications import Language, Platform
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import Fund
+from tests.support.fakes import liqpay_message
 from tests.support.fcm_standin import fcm_standin
 
 
@@ -121,7 +122,7 @@ def test_every_pushed_event_reaches_the_stand_in_in_the_members_language(
         fund.staff_requests.reopen(staff, request_id)
         order = fund.pay(member_id, "450")
         data, signature = fund.fakes.gateway.callback(order, "450.00", "reversed")
-        fund.gateway.callback(data, signature)
+        fund.gateway.callback("liqpay", liqpay_message(data, signature))
         fund.fakes.clock.advance(days=25)
         fund.pay(member_id, "450")
         fund.fakes.clock.advance(days=26)

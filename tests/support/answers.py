@@ -48,6 +48,7 @@ from tests.integration.app.helpers import IBAN, INN, JPEG, PDF, PNG, Fund
 from tests.integration.http.conftest import DocumentedClient
 from tests.support.fakes import Fakes, fakes
 from tests.support.kasa import test_kasa, test_settings
+from tests.support.monobank_standin import MonobankStandIn
 
 SETTINGS = {
     "KASA_APPLE_APP_IDS": "ABCDE12345.ua.kasa.app",
@@ -266,6 +267,7 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
     fund, fakes = world.fund, world.fakes
     program_id = fund.program("Базова", "300")
     m(200, "GET", "/.well-known/apple-app-site-association")
+    m(200, "GET", "/payments/done")
     m(200, "GET", "/health")
     m(200, "GET", "/health/live")
     m(200, "GET", "/program/list")
@@ -491,6 +493,7 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
     m(200, "GET", f"/user/payments/{order_id}", headers=headers)
     m(404, "GET", "/user/payments/kasa-unknown", headers=headers)
     m(400, "GET", "/user/payments/" + "x" * 129, headers=headers)
+    monobank_story(m, fakes.monobank, headers, order_id)
 
     # requests
     form = {"comment": "Ліки після операції"}
@@ -624,10 +627,59 @@ def mobile_sweeps(m: Answers, world: World, found: dict[str, Any], broken: TestC
     m(403, "POST", "/user/signrequest", json={"phone": found["phone"]})
 
 
+def monobank_story(
+    m: Answers, mono: MonobankStandIn, headers: dict[str, str], liqpay_order: str
+) -> None:
+    """Contributions through monobank: checkouts, and its webhooks as monobank signs them."""
+    down = (500, "INTERNAL_ERROR", "Internal server error")
+    mono.failing = down
+    m(502, "POST", "/user/payments/monobank", json={"amount": 300}, headers=headers)
+    mono.failing = None
+    m(400, "POST", "/user/payments/monobank", json={"amount": 0}, headers=headers)
+    m(422, "POST", "/user/payments/monobank", json={"amount": 999_999_999}, headers=headers)
+    paid = m(200, "POST", "/user/payments/monobank", json={"amount": 300}, headers=headers)
+    invoice_id = paid.json()["invoice_id"]
+    mono.pay(invoice_id)
+    body, sign = mono.webhook(invoice_id)
+    webhook = "/user/payments/monobank-callback"
+
+    def signed(signature: str) -> dict[str, str]:
+        return {"X-Sign": signature, "Content-Type": "application/json"}
+
+    mono.failing = down  # the bank's key cannot be fetched
+    m(502, "POST", webhook, content=body, headers=signed(sign))
+    mono.failing = None
+    m(400, "POST", webhook, content=body, headers=signed(base64.b64encode(b"forged").decode()))
+    m(200, "POST", webhook, content=body, headers=signed(sign))
+    m(200, "GET", f"/user/payments/{paid.json()['order_id']}", headers=headers, show=True)
+    # an invoice of an order Kasa never made, and one naming a LiqPay order
+    for reference, status in (("kasa-unknown", 404), (liqpay_order, 409)):
+        made = mono.make(reference, 30000)
+        mono.pay(made)
+        m(
+            status,
+            "POST",
+            webhook,
+            content=mono.webhook(made)[0],
+            headers=signed(mono.webhook(made)[1]),
+        )
+    # monobank reports another amount than the order's
+    other = m(200, "POST", "/user/payments/monobank", json={"amount": 150}, headers=headers)
+    changed = mono.invoices[other.json()["invoice_id"]]
+    changed.amount = 14_900
+    mono.pay(changed.invoice_id)
+    body, sign = mono.webhook(changed.invoice_id)
+    m(422, "POST", webhook, content=body, headers=signed(sign))
+
+
 # routes a blocked member is answered on (where the profile stands)
 ANSWERS_BLOCKED = {"GET /user/profile/review"}
 # routes that answer without the database
-WITHOUT_DATABASE = {"GET /health/live", "GET /.well-known/apple-app-site-association"}
+WITHOUT_DATABASE = {
+    "GET /health/live",
+    "GET /.well-known/apple-app-site-association",
+    "GET /payments/done",
+}
 
 
 def uses_the_database(key: str) -> bool:

@@ -18,10 +18,13 @@ import attrs
 from kasa.adapters import diia_plain, liqpay_codec
 from kasa.application.ports import (
     Checkout,
+    GatewayMessage,
     GatewayNotice,
+    GatewayOrder,
     PushMessage,
     PushOutcome,
     PushResult,
+    RefundAnswer,
     SharedIdentity,
     StoredBlob,
     StoredEntry,
@@ -30,6 +33,7 @@ from kasa.application.ports import (
 from kasa.domain.errors import DeliveryFailed, NotFound
 from kasa.domain.money import Money
 from kasa.domain.values import Phone
+from tests.support.monobank_standin import MonobankStandIn
 
 
 class FakeClock:
@@ -92,6 +96,11 @@ class FakeSms:
         raise AssertionError(f"no SMS to {phone}")
 
 
+def liqpay_message(data: str, signature: str) -> GatewayMessage:
+    """A LiqPay callback as it reaches the fund: the form's two fields."""
+    return GatewayMessage(form={"data": data, "signature": signature})
+
+
 class FakeGateway:
     """Speaks the LiqPay wire format with a test key; answers status queries from
     ``statuses`` (set by the test)."""
@@ -106,12 +115,16 @@ class FakeGateway:
         self.checkouts: list[dict[str, Any]] = []
         self.statuses: dict[str, dict[str, Any]] = {}
         self.unreachable = False
+        self.refunds: list[tuple[str, Money]] = []
+        self.refund_answer = RefundAnswer(True, "reversed")
 
     def _checkout(self, params: dict[str, Any]) -> Checkout:
         self.checkouts.append(params)
         data = liqpay_codec.encode(params)
         return Checkout(
-            data, liqpay_codec.sign(self.private_key, data), "https://gateway.test/api/3/checkout"
+            params["order_id"],
+            "https://gateway.test/api/3/checkout",
+            {"data": data, "signature": liqpay_codec.sign(self.private_key, data)},
         )
 
     def checkout(self, order_id: str, amount: Money, description: str) -> Checkout:
@@ -142,17 +155,27 @@ class FakeGateway:
             }
         )
 
-    def decode_callback(self, data: str, signature: str) -> GatewayNotice:
+    def verify(self, message: GatewayMessage) -> GatewayNotice:
+        data, signature = message.form.get("data", ""), message.form.get("signature", "")
         liqpay_codec.verify(self.private_key, data, signature)
         return liqpay_codec.notice_from(liqpay_codec.decode(data), sandbox=self.sandbox)
 
-    def status(self, order_id: str) -> GatewayNotice:
+    def status(self, order: GatewayOrder) -> GatewayNotice:
         if self.unreachable:
             raise DeliveryFailed("LiqPay", "The gateway is not answering.")
-        params = self.statuses.get(order_id)
+        params = self.statuses.get(order.order_id)
         if params is None:  # as LiqPay answers for a checkout nobody paid
-            return liqpay_codec.unpaid(order_id)
-        return liqpay_codec.notice_from({"order_id": order_id, **params}, sandbox=self.sandbox)
+            return liqpay_codec.unpaid(order.order_id)
+        return liqpay_codec.notice_from(
+            {"order_id": order.order_id, **params}, sandbox=self.sandbox
+        )
+
+    def refund(self, order: GatewayOrder, amount: Money) -> RefundAnswer:
+        """Refunds are recorded; ``refund_answer`` says what the gateway answers."""
+        if self.unreachable:
+            raise DeliveryFailed("LiqPay", "The gateway is not answering.")
+        self.refunds.append((order.order_id, amount))
+        return self.refund_answer
 
     def callback(
         self, order_id: str, amount: object, status: str = "success", **extra: Any
@@ -162,6 +185,12 @@ class FakeGateway:
             {"order_id": order_id, "amount": str(amount), "status": status, **extra}
         )
         return data, liqpay_codec.sign(self.private_key, data)
+
+    def message(
+        self, order_id: str, amount: object, status: str = "success", **extra: Any
+    ) -> GatewayMessage:
+        """The same callback as it reaches the fund."""
+        return liqpay_message(*self.callback(order_id, amount, status, **extra))
 
 
 class FakeIdentityProvider:
@@ -297,6 +326,7 @@ class Fakes:
     code_hasher: FakeCodeHasher
     tokens: FakeTokens
     push: FakePush
+    monobank: MonobankStandIn
 
 
 def fakes(seed: int = 7) -> Fakes:
@@ -307,6 +337,7 @@ def fakes(seed: int = 7) -> Fakes:
         random=FakeRandom(seed),
         sms=FakeSms(clock),
         gateway=FakeGateway(),
+        monobank=MonobankStandIn(now=clock.now),
         identity=FakeIdentityProvider(),
         files=InMemoryFileStore(),
         passwords=FakePasswordHasher(),

@@ -1,7 +1,8 @@
 """The LiqPay payment gateway over HTTP (``requests``), with explicit timeouts.
 
 Checkout and subscription data are signed locally; callbacks are verified before they
-are read; the status API answers reconciliation."""
+are read; the API's ``status`` action answers reconciliation and its ``refund`` action
+gives a payment back."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from typing import Any
 import requests
 
 from kasa.adapters import liqpay_codec
-from kasa.application.ports import Checkout, GatewayNotice
+from kasa.application.ports import (
+    Checkout,
+    GatewayMessage,
+    GatewayNotice,
+    GatewayOrder,
+    RefundAnswer,
+)
 from kasa.domain.errors import DeliveryFailed, InvalidInput
 from kasa.domain.money import Money
 from kasa.domain.payments import GatewayOutcome
@@ -64,7 +71,9 @@ class LiqPayGateway:
     def _checkout(self, params: dict[str, Any]) -> Checkout:
         data = liqpay_codec.encode(params)
         return Checkout(
-            data, liqpay_codec.sign(self.private_key, data), f"{self.api_url}/3/checkout"
+            params["order_id"],
+            f"{self.api_url}/3/checkout",
+            {"data": data, "signature": liqpay_codec.sign(self.private_key, data)},
         )
 
     def checkout(self, order_id: str, amount: Money, description: str) -> Checkout:
@@ -79,33 +88,22 @@ class LiqPayGateway:
         params["subscribe_date_start"] = start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
         return self._checkout(params)
 
-    def decode_callback(self, data: str, signature: str) -> GatewayNotice:
+    def verify(self, message: GatewayMessage) -> GatewayNotice:
+        data, signature = message.form.get("data", ""), message.form.get("signature", "")
         liqpay_codec.verify(self.private_key, data, signature)
         notice = liqpay_codec.notice_from(liqpay_codec.decode(data), sandbox=self.sandbox)
         self._log_unknown(notice)
         return notice
 
-    def status(self, order_id: str) -> GatewayNotice:
-        data = liqpay_codec.encode(
-            {"public_key": self.public_key, "version": 3, "action": "status", "order_id": order_id}
-        )
-        form = {"data": data, "signature": liqpay_codec.sign(self.private_key, data)}
-        try:
-            response = self.session.post(f"{self.api_url}/request", data=form, timeout=TIMEOUT)
-        except requests.RequestException as error:
-            raise DeliveryFailed("LiqPay", f"The gateway could not be reached: {error}") from error
-        if response.status_code != 200:
-            raise DeliveryFailed("LiqPay", f"The gateway answered {response.status_code}.")
-        try:
-            answer = response.json()
-        except ValueError:
-            raise DeliveryFailed("LiqPay", "The gateway's answer is not JSON.") from None
-        if isinstance(answer, dict) and answer.get("err_code") == liqpay_codec.NOT_FOUND:
+    def status(self, order: GatewayOrder) -> GatewayNotice:
+        order_id = order.order_id
+        answer = self._request({"action": "status", "order_id": order_id})
+        if answer.get("err_code") == liqpay_codec.NOT_FOUND:
             return liqpay_codec.unpaid(order_id)
-        if not isinstance(answer, dict) or answer.get("result") == "error":
-            detail = answer.get("err_description") if isinstance(answer, dict) else None
+        if answer.get("result") == "error":
             raise DeliveryFailed(
-                "LiqPay", f"The gateway refused the status query: {detail or answer}"
+                "LiqPay",
+                f"The gateway refused the status query: {answer.get('err_description') or answer}",
             )
         try:
             notice = liqpay_codec.notice_from(
@@ -117,6 +115,40 @@ class LiqPayGateway:
             ) from None
         self._log_unknown(notice)
         return notice
+
+    def refund(self, order: GatewayOrder, amount: Money) -> RefundAnswer:
+        """The API's ``refund`` action for the whole amount: ``reversed`` is done; an
+        ``error`` result is a refusal (its ``err_code`` kept)."""
+        answer = self._request(
+            {"action": "refund", "order_id": order.order_id, "amount": str(amount)}
+        )
+        if answer.get("result") == "error" or answer.get("status") == "error":
+            log.warning(
+                "LiqPay refused the refund of %s: %s %s",
+                order.order_id,
+                answer.get("err_code"),
+                answer.get("err_description"),
+            )
+            return RefundAnswer(False, str(answer.get("err_code") or "error"))
+        return RefundAnswer(True, str(answer.get("status") or answer.get("result") or ""))
+
+    def _request(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A signed call of the server API (``/request``), its JSON answer."""
+        data = liqpay_codec.encode({"public_key": self.public_key, "version": 3, **params})
+        form = {"data": data, "signature": liqpay_codec.sign(self.private_key, data)}
+        try:
+            response = self.session.post(f"{self.api_url}/request", data=form, timeout=TIMEOUT)
+        except requests.RequestException as error:
+            raise DeliveryFailed("LiqPay", f"The gateway could not be reached: {error}") from error
+        if response.status_code != 200:
+            raise DeliveryFailed("LiqPay", f"The gateway answered {response.status_code}.")
+        try:
+            answer = response.json()
+        except ValueError:
+            raise DeliveryFailed("LiqPay", "The gateway's answer is not JSON.") from None
+        if not isinstance(answer, dict):
+            raise DeliveryFailed("LiqPay", f"The gateway's answer is not an object: {answer}")
+        return answer
 
     @staticmethod
     def _log_unknown(notice: GatewayNotice) -> None:

@@ -98,4 +98,6 @@ def notice_from(params: dict[str, Any], *, sandbox: bool) -> GatewayNotice:
         paid_at=paid_at,
         gateway_payment_id=str(params.get("payment_id") or ""),
         is_subscription_charge=str(params.get("action") or "") in SUBSCRIPTION_ACTIONS,
+        # LiqPay names the currency of every payment; one that does not is the checkout's
+        currency=str(params.get("currency") or "UAH"),
     )

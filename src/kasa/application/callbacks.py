@@ -1,14 +1,16 @@
-"""What the gateway tells the fund about a payment, by callback or when asked during
-reconciliation, and what it changes.
+"""What a gateway tells the fund about a payment, by callback or when asked during
+reconciliation, and what it changes. Each payment is asked about, and heard about, only
+through the gateway that took it.
 
 The signature is checked before anything is read. The payment of the order is locked
 while the outcome is applied, and applying an outcome is idempotent: the same callback
 twice — one after the other or at the same moment from two processes — confirms the
 payment and extends the membership once; the second changes nothing. A failure after a
 success changes nothing either; a reversal takes back exactly the days the top-up
-bought. Each monthly charge of a subscription is a top-up of its own; a one-off order
-takes exactly one payment. Callbacks that cannot be verified are counted per address
-and audited at most once a minute."""
+bought. A gateway that dates its notifications is heard in its own order: one dated
+before the last applied changes nothing. Each monthly charge of a subscription is a
+top-up of its own; a one-off order takes exactly one payment. Callbacks that cannot be
+verified are counted per address and audited at most once a minute."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import attrs
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
 from kasa.application.payments import program_price
-from kasa.application.ports import GatewayNotice, PaymentGateway
+from kasa.application.ports import GatewayMessage, GatewayNotice, GatewayOrder, Gateways
 from kasa.application.reads import OfficeReads
 from kasa.application.refusals import UnverifiedCallbacks
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
@@ -79,20 +81,24 @@ class GatewayCallbacks:
     uow: UnitOfWorkFactory
     reads: OfficeReads
     clock: FundClock
-    gateway: PaymentGateway
+    gateways: Gateways
     refusals: UnverifiedCallbacks
     settings: FundSettings
 
-    def callback(self, data: str, signature: str, address: str = "") -> CallbackResult:
-        """Apply a gateway callback; refusals are recorded even though the call fails."""
+    def callback(
+        self, gateway_name: str, message: GatewayMessage, address: str = ""
+    ) -> CallbackResult:
+        """Apply a gateway's notification; refusals are recorded even though the call
+        fails."""
+        gateway = self.gateways.get(gateway_name)
         try:
-            notice = self.gateway.decode_callback(data, signature)
+            notice = gateway.verify(message)
         except InvalidInput as error:
-            self.refusals.refuse("liqpay", ObjectKind.PAYMENT, address, error.message)
+            self.refusals.refuse(gateway.name, ObjectKind.PAYMENT, address, error.message)
             raise
-        return self.apply(notice)
+        return self.apply(gateway.name, notice)
 
-    def apply(self, notice: GatewayNotice) -> CallbackResult:
+    def apply(self, gateway_name: str, notice: GatewayNotice) -> CallbackResult:
         """What the gateway says about an order, applied once.
 
         Locks are taken in the one order every money write uses: the member, then the
@@ -109,6 +115,9 @@ class GatewayCallbacks:
             if payment.source is not PaymentSource.GATEWAY:
                 _refused(uow, notice.order_id, "not a gateway payment", now)
                 raise Conflict("This order was not paid through the gateway.")
+            if payment.gateway != gateway_name:
+                _refused(uow, notice.order_id, f"an order of {payment.gateway}", now)
+                raise Conflict("This order was not paid through this gateway.")
             try:
                 payment.require_one_payment(notice.gateway_payment_id)
             except Conflict as error:
@@ -122,11 +131,11 @@ class GatewayCallbacks:
                         payment.amount,
                         charge_id,
                         now,
-                        gateway=payment.gateway or self.gateway.name,
+                        gateway=gateway_name,
                     )
                 )
             try:
-                payment.check_gateway_amount(notice.amount)
+                payment.check_gateway_amount(notice.amount, notice.currency)
             except RuleViolation as error:
                 _refused(uow, notice.order_id, error.message, now)
                 raise
@@ -134,7 +143,7 @@ class GatewayCallbacks:
                 payment.gateway_payment_id = notice.gateway_payment_id
             # a reversal is dated when the fund hears of it; a success when it was paid
             at = now if notice.outcome is GatewayOutcome.REVERSED else notice.paid_at or now
-            change = payment.apply_outcome(notice.outcome, at, notice.raw_status)
+            change = payment.apply_outcome(notice.outcome, at, notice.raw_status, notice.changed_at)
             if change is not Change.NONE:
                 if change is Change.CONFIRMED:
                     assert payment.payment_date is not None
@@ -198,40 +207,40 @@ class GatewayCallbacks:
     @staticmethod
     def _each(
         report: ReconcileReport,
-        orders: list[str],
-        settle: Callable[[str], Change],
+        orders: list[GatewayOrder],
+        settle: Callable[[GatewayOrder], Change],
         progress: Callable[[str], None] | None,
     ) -> None:
-        for order_id in orders:
+        for order in orders:
             report.checked += 1
             try:
-                change = settle(order_id)
+                change = settle(order)
             except (DeliveryFailed, KasaError) as error:
-                report.errors.append(f"{order_id}: {error.message}")
+                report.errors.append(f"{order.order_id}: {error.message}")
                 if progress is not None:
-                    progress(f"{order_id}: error")
+                    progress(f"{order.order_id}: error")
                 continue
             counter = change.value if change in COUNTED else "unchanged"
             setattr(report, counter, getattr(report, counter) + 1)
             if progress is not None:
-                progress(f"{order_id}: {change}")
+                progress(f"{order.order_id}: {change}")
 
-    def _settle(self, order_id: str) -> Change:
-        notice = self.gateway.status(order_id)
+    def _settle(self, order: GatewayOrder) -> Change:
+        notice = self.gateways.get(order.gateway).status(order)
         if notice.outcome is not GatewayOutcome.UNPAID:
-            change = self.apply(notice).change
+            change = self.apply(order.gateway, notice).change
             if change is not Change.NONE:
                 return change
-        return self._expire_if_abandoned(order_id)
+        return self._expire_if_abandoned(order.order_id)
 
-    def _recheck(self, order_id: str) -> Change:
+    def _recheck(self, order: GatewayOrder) -> Change:
         """A confirmed payment asked about again: a reversal the gateway reports is
         applied; either way the payment is marked checked now."""
-        notice = self.gateway.status(order_id)
+        notice = self.gateways.get(order.gateway).status(order)
         change = Change.NONE
         if notice.outcome is GatewayOutcome.REVERSED:
-            change = self.apply(notice).change
-        self._mark_checked(order_id)
+            change = self.apply(order.gateway, notice).change
+        self._mark_checked(order.order_id)
         return change
 
     @retried

@@ -18,7 +18,7 @@ from kasa.application.access import (
 )
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.ports import Checkout, PaymentGateway, RandomSource
+from kasa.application.ports import Checkout, Gateways, RandomSource
 from kasa.application.profiles import current_program_of
 from kasa.application.reads import MemberReads, OfficeReads, Page, PaymentQuery
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
@@ -56,13 +56,12 @@ class MemberPayments:
     reads: MemberReads
     clock: FundClock
     random: RandomSource
-    gateway: PaymentGateway
+    gateways: Gateways
 
     def methods(self, member_id: int) -> list[PaymentMethod]:
-        """The gateways a member may pay through."""
+        """The gateways a member may pay through, in the order they are offered."""
         require_member(self.reads, member_id)
-        gateway = self.gateway
-        return [PaymentMethod(gateway.name, gateway.title, gateway.subscriptions)]
+        return [PaymentMethod(g.name, g.title, g.subscriptions) for g in self.gateways]
 
     def payment(self, member_id: int, order_id: str) -> PaymentView:
         """One of the member's own gateway payments, by its order id (another member's
@@ -73,8 +72,10 @@ class MemberPayments:
             raise NotFound("Payment not found.")
         return found
 
-    def start_top_up(self, member_id: int, amount: Money) -> Checkout:
-        """A pending top-up with a new order id, and the gateway's signed checkout."""
+    def start_top_up(self, member_id: int, amount: Money, gateway_name: str) -> Checkout:
+        """A pending top-up with a new order id, and the gateway's checkout (the gateway
+        is asked before anything is written: a checkout it refuses leaves nothing)."""
+        gateway = self.gateways.get(gateway_name)
         if not amount:
             raise InvalidInput.field("amount", "must be greater than zero")
         now = self.clock.now()
@@ -88,11 +89,18 @@ class MemberPayments:
                 amount, program.month_price if program else None, self.clock.today()
             )
             order_id = self.random.order_id()
-            payment = uow.payments.add(
-                Payment.gateway_top_up(member_id, amount, order_id, now, gateway=self.gateway.name)
-            )
-            checkout = self.gateway.checkout(
+            checkout = gateway.checkout(
                 order_id, amount, f"Contribution of member {member.certificate or member_id}"
+            )
+            payment = uow.payments.add(
+                Payment.gateway_top_up(
+                    member_id,
+                    amount,
+                    order_id,
+                    now,
+                    gateway=gateway.name,
+                    reference=checkout.reference,
+                )
             )
             audit(
                 uow,
@@ -103,12 +111,16 @@ class MemberPayments:
                 now,
                 order_id=order_id,
                 amount=str(amount),
+                gateway=gateway.name,
             )
             uow.commit()
             return checkout
 
-    def start_subscription(self, member_id: int) -> Checkout:
+    def start_subscription(self, member_id: int, gateway_name: str) -> Checkout:
         """A monthly automatic contribution at the current program's price."""
+        gateway = self.gateways.get(gateway_name)
+        if not gateway.subscriptions:
+            raise RuleViolation(f"{gateway.title} takes no monthly subscriptions.")
         now = self.clock.now()
         with self.uow() as uow:
             member = signed_in_member(uow, member_id)
@@ -117,18 +129,19 @@ class MemberPayments:
             if program is None:
                 raise RuleViolation("A subscription needs a current program; yours is not set yet.")
             order_id = self.random.order_id()
+            checkout = gateway.subscribe(
+                order_id, program.month_price, f"Monthly contribution: {program.program_name}", now
+            )
             payment = uow.payments.add(
                 Payment.gateway_top_up(
                     member_id,
                     program.month_price,
                     order_id,
                     now,
-                    gateway=self.gateway.name,
+                    gateway=gateway.name,
+                    reference=checkout.reference,
                     subscription=True,
                 )
-            )
-            checkout = self.gateway.subscribe(
-                order_id, program.month_price, f"Monthly contribution: {program.program_name}", now
             )
             audit(
                 uow,
@@ -139,6 +152,7 @@ class MemberPayments:
                 now,
                 order_id=order_id,
                 subscription=True,
+                gateway=gateway.name,
             )
             uow.commit()
             return checkout

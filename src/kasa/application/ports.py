@@ -1,4 +1,4 @@
-"""Ports to the world outside the fund's rules: SMS, the payment gateway, Diia, the file
+"""Ports to the world outside the fund's rules: SMS, the payment gateways, Diia, the file
 store, the clock, randomness, password and code hashing, and access tokens.
 
 Each is a Protocol; adapters implement them for real systems and as in-memory fakes.
@@ -13,6 +13,7 @@ from typing import BinaryIO, Protocol
 
 import attrs
 
+from kasa.domain.errors import NotConfigured
 from kasa.domain.money import Money
 from kasa.domain.payments import GatewayOutcome
 from kasa.domain.values import Phone
@@ -119,16 +120,42 @@ class TokenIssuer(Protocol):
 
 @attrs.frozen
 class Checkout:
-    """What the app needs to open the gateway's payment page."""
+    """What the app needs to open the gateway's payment page: the page, the fields to post
+    to it (LiqPay's signed ``data`` and ``signature``; none for a page the gateway made),
+    and the gateway's own id for the checkout (monobank's invoice id), if it gives one."""
 
-    data: str
-    signature: str
-    checkout_url: str
+    order_id: str
+    page_url: str
+    form: Mapping[str, str] = attrs.field(factory=dict)
+    reference: str = ""
+
+
+@attrs.frozen
+class GatewayMessage:
+    """A notification as it reached the fund: the raw body, its form fields (if it is a
+    form) and its headers (names in lower case). The gateway's adapter verifies it."""
+
+    body: bytes = b""
+    form: Mapping[str, str] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class GatewayOrder:
+    """A payment as its gateway knows it: the fund's order id, and the gateway's own id
+    for it once known."""
+
+    order_id: str
+    gateway: str
+    reference: str = ""
 
 
 @attrs.frozen
 class GatewayNotice:
-    """A verified, decoded gateway callback or status answer."""
+    """A verified, decoded gateway notification or status answer: the order, the
+    gateway's payment id, what it means, the amount and currency, and when it was paid
+    and changed (``changed_at``: the gateway's own time of the change, which orders
+    notifications that arrive out of order; None for a gateway that gives none)."""
 
     order_id: str
     outcome: GatewayOutcome
@@ -137,6 +164,17 @@ class GatewayNotice:
     paid_at: datetime | None = None
     gateway_payment_id: str = ""
     is_subscription_charge: bool = False
+    currency: str = "UAH"
+    changed_at: datetime | None = None
+
+
+@attrs.frozen
+class RefundAnswer:
+    """What the gateway said to a refund: ``accepted`` (done or under way; its reversal
+    follows) or refused, with the gateway's own word for it."""
+
+    accepted: bool
+    raw_status: str
 
 
 class PaymentGateway(Protocol):
@@ -155,19 +193,48 @@ class PaymentGateway(Protocol):
         """Whether it takes monthly subscriptions."""
         ...
 
-    def checkout(self, order_id: str, amount: Money, description: str) -> Checkout: ...
+    def checkout(self, order_id: str, amount: Money, description: str) -> Checkout:
+        """A payment page for a one-off payment; raises ``DeliveryFailed`` if the gateway
+        must be asked and cannot be."""
+        ...
 
     def subscribe(
         self, order_id: str, amount: Money, description: str, start: datetime
-    ) -> Checkout: ...
-
-    def decode_callback(self, data: str, signature: str) -> GatewayNotice:
-        """Verify the signature first (raising ``InvalidInput`` if wrong), then decode."""
+    ) -> Checkout:
+        """A payment page for a monthly subscription (a gateway without them raises
+        ``RuleViolation``)."""
         ...
 
-    def status(self, order_id: str) -> GatewayNotice:
+    def verify(self, message: GatewayMessage) -> GatewayNotice:
+        """Verify the notification's signature first (``InvalidInput`` if it does not
+        hold, nothing read), then decode it."""
+        ...
+
+    def status(self, order: GatewayOrder) -> GatewayNotice:
         """Ask the gateway about an order; raises ``DeliveryFailed`` if it cannot."""
         ...
+
+    def refund(self, order: GatewayOrder, amount: Money) -> RefundAnswer:
+        """Give a paid order's whole amount back; raises ``DeliveryFailed`` if the
+        gateway cannot be asked."""
+        ...
+
+
+@attrs.frozen
+class Gateways:
+    """The gateways this fund has switched on, in the order members are offered them;
+    use cases ask for a payment's own gateway by its name."""
+
+    switched_on: tuple[PaymentGateway, ...]
+
+    def __iter__(self) -> Iterator[PaymentGateway]:
+        return iter(self.switched_on)
+
+    def get(self, name: str) -> PaymentGateway:
+        for gateway in self.switched_on:
+            if gateway.name == name:
+                return gateway
+        raise NotConfigured(f"Payments through {name} are not switched on here.")
 
 
 # -- Diia ----------------------------------------------------------------------------

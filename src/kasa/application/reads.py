@@ -10,6 +10,7 @@ from typing import Protocol
 
 import attrs
 
+from kasa.application.ports import GatewayOrder
 from kasa.application.search import SearchField
 from kasa.application.views import (
     AuditEvent,
@@ -207,12 +208,12 @@ class OfficeReads(Protocol):
         """Members whose "paid until" falls between two dates."""
         ...
 
-    def pending_gateway_orders(self, before: datetime) -> list[str]:
-        """Order ids of gateway payments still pending, started before ``before``."""
+    def pending_gateway_orders(self, before: datetime) -> list[GatewayOrder]:
+        """Gateway payments still pending, started before ``before``."""
         ...
 
-    def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[str]:
-        """Order ids of one-off gateway top-ups confirmed since ``since``, at most
+    def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[GatewayOrder]:
+        """One-off gateway top-ups confirmed since ``since``, at most
         ``limit``, the least recently checked by reconciliation first."""
         ...
 

@@ -103,6 +103,9 @@ class Payment(RecordsEvents):
     checked_at: datetime | None = None
     # the gateway that took it (by its name); None for what staff record by hand
     gateway: str | None = None
+    # the gateway's own time of the last change it told (a gateway that numbers its
+    # notifications by time); an older notification changes nothing
+    gateway_changed_at: datetime | None = None
 
     def event_ids(self) -> tuple[int, int | None, int | None]:
         return self.member_id, self.request_id, self.id
@@ -127,9 +130,11 @@ class Payment(RecordsEvents):
         now: datetime,
         *,
         gateway: str,
+        reference: str = "",
         subscription: bool = False,
     ) -> Payment:
-        """A top-up the member starts at a gateway: pending until the callback."""
+        """A top-up the member starts at a gateway: pending until the callback.
+        ``reference`` is the gateway's own id for the checkout, when it gives one."""
         if not order_id:
             raise InvalidInput.field("order_id", "is required")
         return cls(
@@ -142,6 +147,7 @@ class Payment(RecordsEvents):
             payment_identifier=order_id,
             is_subscription=subscription,
             gateway=gateway,
+            gateway_payment_id=reference,
         )
 
     def is_other_gateway_payment(self, gateway_payment_id: str) -> bool:
@@ -175,15 +181,38 @@ class Payment(RecordsEvents):
         if not self.is_subscription and self.is_other_gateway_payment(gateway_payment_id):
             raise Conflict("This order was a one-off top-up and is already paid.")
 
-    def check_gateway_amount(self, amount: Money) -> None:
+    def check_gateway_amount(self, amount: Money, currency: str = "UAH") -> None:
+        if currency != "UAH":
+            raise RuleViolation(f"The gateway reports a payment in {currency}, not in UAH.")
         if amount != self.amount:
             raise RuleViolation(
                 f"The gateway reports {amount} but the payment is for {self.amount}."
             )
 
-    def apply_outcome(self, outcome: GatewayOutcome, at: datetime, raw_status: str = "") -> Change:
+    def is_stale(self, outcome: GatewayOutcome, changed_at: datetime | None) -> bool:
+        """A notification older than the last one applied changes nothing; at the same
+        time a final outcome wins over one that leaves the payment pending."""
+        last = self.gateway_changed_at
+        if changed_at is None or last is None:
+            return False
+        if changed_at != last:
+            return changed_at < last
+        return outcome in (GatewayOutcome.PENDING, GatewayOutcome.UNPAID)
+
+    def apply_outcome(
+        self,
+        outcome: GatewayOutcome,
+        at: datetime,
+        raw_status: str = "",
+        changed_at: datetime | None = None,
+    ) -> Change:
         """Apply what the gateway says. Idempotent: the same outcome twice changes
-        nothing the second time."""
+        nothing the second time; a notification the gateway dated before the last one
+        applied (``changed_at``) changes nothing at all."""
+        if self.is_stale(outcome, changed_at):
+            return Change.NONE
+        if changed_at is not None:
+            self.gateway_changed_at = changed_at
         change = self._apply(outcome, at)
         if change is not Change.NONE and raw_status:
             self.gateway_status = raw_status

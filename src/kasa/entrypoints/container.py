@@ -5,6 +5,7 @@ which joins them. Tests override the adapters with fakes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from dependency_injector import containers, providers
@@ -13,6 +14,7 @@ from kasa.adapters.diia import DiiaIdentityProvider, load_decryptor
 from kasa.adapters.files import LocalFileStore
 from kasa.adapters.hashing import Argon2Passwords, HmacCodes
 from kasa.adapters.liqpay import LiqPayGateway
+from kasa.adapters.monobank import MonobankGateway
 from kasa.adapters.push import ConsolePush, FcmPush
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
@@ -29,6 +31,7 @@ from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, MemberFiles
 from kasa.application.notifying import Notifier
 from kasa.application.payments import MemberPayments, StaffPayments
+from kasa.application.ports import Gateways, PaymentGateway
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
 from kasa.application.refusals import UnverifiedCallbacks
@@ -37,12 +40,17 @@ from kasa.application.settings import FundSettings
 from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
 from kasa.application.uploads import FileStaging
-from kasa.entrypoints.paths import LIQPAY_CALLBACK
+from kasa.entrypoints.paths import LIQPAY_CALLBACK, MONOBANK_CALLBACK, PAYMENT_DONE
 from kasa.entrypoints.settings import Settings
 
 
 def _code_key(settings: Settings) -> bytes:
     return ("sign-in-codes:" + settings.secret()).encode()
+
+
+def switched_on(settings: Settings, **makers: Callable[[], PaymentGateway]) -> Gateways:
+    """The gateways the settings switch on, in their order, each made by its maker."""
+    return Gateways(tuple(makers[name]() for name in settings.gateways.names))
 
 
 class Adapters(containers.DeclarativeContainer):
@@ -86,13 +94,26 @@ class Adapters(containers.DeclarativeContainer):
             api_url=settings.provided.notifications.fcm_api_url,
         ),
     )
-    gateway = providers.Singleton(
+    liqpay = providers.Singleton(
         LiqPayGateway,
         public_key=settings.provided.liqpay.public_key,
         private_key=settings.provided.liqpay.private_key,
         api_url=settings.provided.liqpay.api_url,
         callback_url=providers.Callable(lambda s: s.http.public_url + LIQPAY_CALLBACK, settings),
         sandbox=settings.provided.liqpay.sandbox,
+    )
+    monobank = providers.Singleton(
+        MonobankGateway,
+        token=settings.provided.monobank.token,
+        api_url=settings.provided.monobank.api_url,
+        webhook_url=providers.Callable(lambda s: s.http.public_url + MONOBANK_CALLBACK, settings),
+        redirect_url=providers.Callable(
+            lambda s: s.monobank.redirect_url or s.http.public_url + PAYMENT_DONE, settings
+        ),
+    )
+    # every gateway switched on, each made only when it is
+    gateways = providers.Singleton(
+        switched_on, settings, liqpay=liqpay.provider, monobank=monobank.provider
     )
     identity = providers.Singleton(
         DiiaIdentityProvider,
@@ -172,7 +193,7 @@ class MemberUseCases(containers.DeclarativeContainer):
         reads=adapters.reads,
         clock=services.clock,
         random=adapters.random,
-        gateway=adapters.gateway,
+        gateways=adapters.gateways,
     )
     files = providers.Singleton(MemberFiles, reads=adapters.reads, files=adapters.files)
     notifications = providers.Singleton(
@@ -243,7 +264,7 @@ class SystemUseCases(containers.DeclarativeContainer):
         uow=adapters.uow,
         reads=adapters.reads,
         clock=services.clock,
-        gateway=adapters.gateway,
+        gateways=adapters.gateways,
         refusals=services.refusals,
         settings=fund,
     )

@@ -49,7 +49,7 @@ from kasa.domain.signin import SignInChallenge
 from kasa.domain.staff import Role, StaffUser
 from kasa.domain.values import Phone
 from kasa.entrypoints.container import Kasa
-from tests.support.fakes import Fakes, fakes
+from tests.support.fakes import Fakes, fakes, liqpay_message
 from tests.support.kasa import test_kasa, test_settings
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64
@@ -251,10 +251,10 @@ class Fund:
         return member_id
 
     def pay(self, member_id: int, amount: str, status: str = "success") -> str:
-        self.payments.start_top_up(member_id, Money.parse(amount))
+        self.payments.start_top_up(member_id, Money.parse(amount), "liqpay")
         order_id = self.fakes.gateway.checkouts[-1]["order_id"]
         data, signature = self.fakes.gateway.callback(order_id, amount, status)
-        self.gateway.callback(data, signature)
+        self.gateway.callback("liqpay", liqpay_message(data, signature))
         return str(order_id)
 
     def events(self, event_type: EventType | None = None) -> list[AuditEvent]:

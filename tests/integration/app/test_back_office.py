@@ -257,12 +257,12 @@ def test_the_report_and_the_ledger_count_reversals_and_balance(fund: Fund) -> No
     fund.staff_payments.record_payout(fund.operator_id, request_id, Money(5000), fund.clock.today())
     # the January contribution is taken back the next day
     fund.fakes.clock.advance(days=1)
-    fund.gateway.callback(*fund.fakes.gateway.callback(january, "300", "reversed"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(january, "300", "reversed"))
     # a reversal that arrives before its success moves no money at all
-    fund.payments.start_top_up(member_id, Money(20000))
+    fund.payments.start_top_up(member_id, Money(20000), "liqpay")
     overtaken = fund.fakes.gateway.checkouts[-1]["order_id"]
-    fund.gateway.callback(*fund.fakes.gateway.callback(overtaken, "200", "reversed"))
-    fund.gateway.callback(*fund.fakes.gateway.callback(overtaken, "200"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(overtaken, "200", "reversed"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(overtaken, "200"))
 
     report = fund.books.fund_report(fund.operator_id)
     lines = [(ln.month, ln.money_in, ln.reversed, ln.money_out) for ln in report.lines]

@@ -26,6 +26,7 @@ from kasa.domain.payments import Payment, PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, Fund
 from tests.integration.app.test_back_office import read_csv
+from tests.support.fakes import liqpay_message
 
 
 def to_kopecks(text: str) -> int:
@@ -80,7 +81,7 @@ class FundMachine(RuleBasedStateMachine):
             return
         order_id, kopecks = self.confirmed[member][-1]
         callback = self.fund.fakes.gateway.callback(order_id, str(Money(kopecks)))
-        assert self.fund.gateway.callback(*callback).change == "none"
+        assert self.fund.gateway.callback("liqpay", liqpay_message(*callback)).change == "none"
 
     @rule(member=members)
     def gateway_reverses_the_last_top_up(self, member: int) -> None:
@@ -88,18 +89,23 @@ class FundMachine(RuleBasedStateMachine):
             return
         order_id, kopecks = self.confirmed[member].pop()
         callback = self.fund.fakes.gateway.callback(order_id, str(Money(kopecks)), "reversed")
-        assert self.fund.gateway.callback(*callback).change == "reversed"
+        assert self.fund.gateway.callback("liqpay", liqpay_message(*callback)).change == "reversed"
         self.reversed += kopecks
         self.expect(1)
         # the success arriving again after its reversal changes nothing, audited
         success = self.fund.fakes.gateway.callback(order_id, str(Money(kopecks)))
-        assert self.fund.gateway.callback(*success).change == "after_reversal"
+        assert (
+            self.fund.gateway.callback("liqpay", liqpay_message(*success)).change
+            == "after_reversal"
+        )
         self.expect(1)
 
     @rule(member=members)
     def forged_callback_is_refused(self, member: int) -> None:
         with pytest.raises(InvalidInput):
-            self.fund.gateway.callback(*self.fund.fakes.gateway.callback("x", "1")[:1], "forged")
+            self.fund.gateway.callback(
+                "liqpay", liqpay_message(self.fund.fakes.gateway.callback("x", "1")[0], "forged")
+            )
         # unverifiable callbacks are counted; the first of a minute from an address is
         # audited (the clock stands still within a run: only the first one)
         self.forged += 1

@@ -19,6 +19,7 @@ from kasa.domain.money import Money
 from kasa.domain.notifications import Language, Platform, QuietHours
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import Fund
+from tests.support.fakes import liqpay_message
 
 TOKEN = "fcm-token-alice-phone"
 NO_QUIET = FundSettings(quiet_hours=None)
@@ -248,7 +249,7 @@ def test_profile_reviews_a_reversal_and_blocking_are_told(fund: Fund) -> None:
     fund.office.accept_program_change(fund.operator_id, member_id)
     order = fund.pay(member_id, "450")
     data, signature = fund.fakes.gateway.callback(order, "450.00", "reversed")
-    fund.gateway.callback(data, signature)
+    fund.gateway.callback("liqpay", liqpay_message(data, signature))
     sms_before = len(fund.fakes.sms.sent)
     fund.office.block(fund.operator_id, member_id)
     fund.notifier.once()

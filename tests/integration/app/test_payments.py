@@ -22,6 +22,7 @@ from kasa.domain.errors import (
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentStatus, PaymentType
 from tests.integration.app.helpers import Fund
+from tests.support.fakes import liqpay_message
 
 
 def member_state(fund: Fund, member_id: int) -> tuple[date | None, int]:
@@ -31,9 +32,11 @@ def member_state(fund: Fund, member_id: int) -> tuple[date | None, int]:
 
 def test_top_up_gives_signed_checkout_and_a_pending_payment(fund: Fund) -> None:
     member_id = fund.approved_member()
-    checkout = fund.payments.start_top_up(member_id, Money.parse("300"))
-    liqpay_codec.verify(fund.fakes.gateway.private_key, checkout.data, checkout.signature)
-    params = liqpay_codec.decode(checkout.data)
+    checkout = fund.payments.start_top_up(member_id, Money.parse("300"), "liqpay")
+    liqpay_codec.verify(
+        fund.fakes.gateway.private_key, checkout.form["data"], checkout.form["signature"]
+    )
+    params = liqpay_codec.decode(checkout.form["data"])
     assert params["amount"] == "300.00" and params["currency"] == "UAH"
     payment = fund.tables().payments[1]
     assert payment.status is PaymentStatus.PENDING
@@ -46,7 +49,7 @@ def test_success_callback_extends_paid_until_once(fund: Fund) -> None:
     today = fund.clock.today()
     assert member_state(fund, member_id) == (today + timedelta(days=30), 0)
     data, signature = fund.fakes.gateway.callback(order_id, "300", "success")
-    result = fund.gateway.callback(data, signature)  # the gateway retries
+    result = fund.gateway.callback("liqpay", liqpay_message(data, signature))  # the gateway retries
     assert result.change == "none"
     assert member_state(fund, member_id) == (today + timedelta(days=30), 0)
     assert len(fund.events(EventType.PAYMENT_CONFIRMED)) == 1
@@ -56,19 +59,22 @@ def test_success_callback_extends_paid_until_once(fund: Fund) -> None:
 
 def test_callback_refusals_are_recorded_and_change_nothing(fund: Fund) -> None:
     member_id = fund.approved_member()
-    fund.payments.start_top_up(member_id, Money.parse("300"))
+    fund.payments.start_top_up(member_id, Money.parse("300"), "liqpay")
     order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
     data, signature = fund.fakes.gateway.callback(order_id, "300")
     with pytest.raises(InvalidInput, match="signature"):
-        fund.gateway.callback(data, signature[:-2] + "xx")
+        fund.gateway.callback("liqpay", liqpay_message(data, signature[:-2] + "xx"))
     wrong_amount = fund.fakes.gateway.callback(order_id, "30")
     with pytest.raises(RuleViolation, match=r"reports 30\.00"):
-        fund.gateway.callback(*wrong_amount)
+        fund.gateway.callback("liqpay", liqpay_message(*wrong_amount))
     unknown = fund.fakes.gateway.callback("nope", "300")
     with pytest.raises(NotFound):
-        fund.gateway.callback(*unknown)
+        fund.gateway.callback("liqpay", liqpay_message(*unknown))
     with pytest.raises(InvalidInput, match="cannot be read"):
-        fund.gateway.callback("%%%", liqpay_codec.sign(fund.fakes.gateway.private_key, "%%%"))
+        fund.gateway.callback(
+            "liqpay",
+            liqpay_message("%%%", liqpay_codec.sign(fund.fakes.gateway.private_key, "%%%")),
+        )
     # the two unverifiable ones came from one address within a minute: audited once
     refused = fund.events(EventType.CALLBACK_REFUSED)
     assert len(refused) == 3 and refused[0].details["source"] == "liqpay"
@@ -80,15 +86,17 @@ def test_callback_refusals_are_recorded_and_change_nothing(fund: Fund) -> None:
 def test_junk_callbacks_are_counted_and_audited_once_a_minute(fund: Fund) -> None:
     for _ in range(50):
         with pytest.raises(InvalidInput):
-            fund.gateway.callback("junk", "junk", "203.0.113.9")
+            fund.gateway.callback("liqpay", liqpay_message("junk", "junk"), "203.0.113.9")
     for n in range(300):  # from as many addresses: still no row of the trail for each
         with pytest.raises(InvalidInput):
-            fund.gateway.callback("junk", "junk", f"198.51.{n // 250}.{n % 250 + 1}")
+            fund.gateway.callback(
+                "liqpay", liqpay_message("junk", "junk"), f"198.51.{n // 250}.{n % 250 + 1}"
+            )
     refused = fund.events(EventType.CALLBACK_REFUSED)
     assert [e.details["address"] for e in refused] == ["203.0.113.9"]
     fund.fakes.clock.advance(seconds=61)
     with pytest.raises(InvalidInput):
-        fund.gateway.callback("junk", "junk", "203.0.113.9")
+        fund.gateway.callback("liqpay", liqpay_message("junk", "junk"), "203.0.113.9")
     latest = fund.events(EventType.CALLBACK_REFUSED)[-1]
     assert latest.details["address"] == "203.0.113.9"
     assert latest.details["not_audited_before"] == 349  # counted, from every address
@@ -103,16 +111,18 @@ def test_junk_callbacks_are_counted_and_audited_once_a_minute(fund: Fund) -> Non
 def test_a_one_off_order_takes_one_payment(fund: Fund) -> None:
     """A signed `regular` callback with a new payment id for a one-off order is refused."""
     member_id = fund.approved_member(fund.program(price="300"))
-    fund.payments.start_top_up(member_id, Money.parse("300"))
+    fund.payments.start_top_up(member_id, Money.parse("300"), "liqpay")
     order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
     first = fund.fakes.gateway.callback(order_id, "300", payment_id="111", action="pay")
-    fund.gateway.callback(*first)
+    fund.gateway.callback("liqpay", liqpay_message(*first))
     paid_until = member_state(fund, member_id)
     assert paid_until[0] is not None
-    fund.gateway.callback(*first)  # the same callback again changes nothing
+    fund.gateway.callback(
+        "liqpay", liqpay_message(*first)
+    )  # the same callback again changes nothing
     regular = fund.fakes.gateway.callback(order_id, "300", payment_id="222", action="regular")
     with pytest.raises(Conflict, match="one-off"):
-        fund.gateway.callback(*regular)
+        fund.gateway.callback("liqpay", liqpay_message(*regular))
     assert member_state(fund, member_id) == paid_until
     assert len([p for p in fund.tables().payments.values()]) == 1
     assert "one-off" in fund.events(EventType.CALLBACK_REFUSED)[-1].details["reason"]
@@ -120,15 +130,15 @@ def test_a_one_off_order_takes_one_payment(fund: Fund) -> None:
 
 def test_failure_then_retry_then_reversal(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
-    fund.payments.start_top_up(member_id, Money.parse("150"))
+    fund.payments.start_top_up(member_id, Money.parse("150"), "liqpay")
     order_id = fund.fakes.gateway.checkouts[-1]["order_id"]
-    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "failure"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(order_id, "150", "failure"))
     assert fund.payments.top_ups(member_id)[0].status is PaymentStatus.FAILED
-    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "sandbox"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(order_id, "150", "sandbox"))
     assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=15)
-    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "reversed"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(order_id, "150", "reversed"))
     assert member_state(fund, member_id) == (None, 0)
-    fund.gateway.callback(*fund.fakes.gateway.callback(order_id, "150", "wait_accept"))
+    fund.gateway.callback("liqpay", fund.fakes.gateway.message(order_id, "150", "wait_accept"))
     assert fund.payments.top_ups(member_id)[0].status is PaymentStatus.REVERSED
 
 
@@ -146,27 +156,27 @@ def test_payment_before_a_program_is_current_waits_as_credit(fund: Fund) -> None
 def test_only_members_who_submitted_can_pay(fund: Fund) -> None:
     member_id = fund.sign_up()
     with pytest.raises(RuleViolation, match="Submit your profile"):
-        fund.payments.start_top_up(member_id, Money.parse("10"))
+        fund.payments.start_top_up(member_id, Money.parse("10"), "liqpay")
     with pytest.raises(InvalidInput):
-        fund.payments.start_top_up(member_id, Money(0))
+        fund.payments.start_top_up(member_id, Money(0), "liqpay")
     fund.submit(member_id, fund.program())
     with pytest.raises(RuleViolation, match="current program"):
-        fund.payments.start_subscription(member_id)
+        fund.payments.start_subscription(member_id, "liqpay")
 
 
 def test_subscription_charges_each_extend_once(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
-    fund.payments.start_subscription(member_id)
+    fund.payments.start_subscription(member_id, "liqpay")
     params = fund.fakes.gateway.checkouts[-1]
     assert params["action"] == "subscribe" and params["amount"] == "300.00"
     order_id = params["order_id"]
     gw = fund.fakes.gateway
     first = gw.callback(order_id, "300", "success", action="subscribe", payment_id=101)
-    fund.gateway.callback(*first)
+    fund.gateway.callback("liqpay", liqpay_message(*first))
     second = gw.callback(order_id, "300", "success", action="regular", payment_id=102)
-    fund.gateway.callback(*second)
-    fund.gateway.callback(*second)  # replayed
-    fund.gateway.callback(*first)  # replayed
+    fund.gateway.callback("liqpay", liqpay_message(*second))
+    fund.gateway.callback("liqpay", liqpay_message(*second))  # replayed
+    fund.gateway.callback("liqpay", liqpay_message(*first))  # replayed
     assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=60)
     assert len(fund.payments.top_ups(member_id)) == 2
 
@@ -267,7 +277,7 @@ def test_staff_list_applies_every_filter(fund: Fund) -> None:
 def test_reconcile_settles_pending_payments_from_the_gateway(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
     for amount in ("300", "300", "300", "300"):
-        fund.payments.start_top_up(member_id, Money.parse(amount))
+        fund.payments.start_top_up(member_id, Money.parse(amount), "liqpay")
     orders = [c["order_id"] for c in fund.fakes.gateway.checkouts]
     gw = fund.fakes.gateway
     gw.statuses[orders[0]] = {"status": "success", "amount": "300"}
@@ -319,8 +329,8 @@ def test_reconcile_finds_a_lost_reversal_of_a_recently_confirmed_payment(fund: F
 
 def test_an_abandoned_checkout_expires_and_a_late_success_still_confirms_it(fund: Fund) -> None:
     member_id = fund.approved_member(fund.program(price="300"))
-    fund.payments.start_top_up(member_id, Money.parse("300"))
-    fund.payments.start_top_up(member_id, Money.parse("150"))
+    fund.payments.start_top_up(member_id, Money.parse("300"), "liqpay")
+    fund.payments.start_top_up(member_id, Money.parse("150"), "liqpay")
     paid_later, processing = (c["order_id"] for c in fund.fakes.gateway.checkouts)
     fund.fakes.gateway.statuses[processing] = {"status": "processing", "amount": "150"}
     fund.fakes.clock.advance(hours=23)
@@ -335,7 +345,7 @@ def test_an_abandoned_checkout_expires_and_a_late_success_still_confirms_it(fund
     assert len(fund.events(EventType.PAYMENT_EXPIRED)) == 2
     assert member_state(fund, member_id)[0] is None  # nothing extended
     # the member paid after all: the gateway's success still confirms and extends
-    result = fund.gateway.callback(*fund.fakes.gateway.callback(paid_later, "300.00"))
+    result = fund.gateway.callback("liqpay", fund.fakes.gateway.message(paid_later, "300.00"))
     assert result.change == "confirmed" and result.payment.status is PaymentStatus.CONFIRMED
     assert member_state(fund, member_id)[0] == fund.clock.today() + timedelta(days=30)
 
@@ -350,7 +360,8 @@ def test_manual_payment_is_not_moved_by_a_gateway_callback(fund: Fund) -> None:
         uow.commit()
     with pytest.raises(Conflict):
         fund.gateway.apply(
+            "liqpay",
             liqpay_codec.notice_from(
                 {"order_id": "manual-1", "amount": "1.00", "status": "success"}, sandbox=True
-            )
+            ),
         )

@@ -495,7 +495,9 @@ def test_fund_report_audit_and_health(world: AdminWorld) -> None:
     world.fund.pay(member_id, "300")
     reversed_later = world.fund.pay(member_id, "100")
     world.fakes.clock.advance(hours=1)
-    world.fund.gateway.callback(*world.fakes.gateway.callback(reversed_later, "100", "reversed"))
+    world.fund.gateway.callback(
+        "liqpay", world.fakes.gateway.message(reversed_later, "100", "reversed")
+    )
     report = world.client.get("/reports/fund", headers=world.operator).json()
     assert report["money_in"] == 400.0 and report["members_by_status"]["approved"] == 1
     assert (report["reversed"], report["money_out"], report["balance"]) == (100.0, 0.0, 300.0)

@@ -378,7 +378,8 @@ def test_the_app_learns_the_gateways_and_a_payments_outcome(world: MobileWorld) 
     _, headers = approved(world, "+380501112233")
     c = world.client
     assert c.get("/user/payments/methods", headers=headers).json() == [
-        {"name": "liqpay", "title": "LiqPay", "subscription": True}
+        {"name": "liqpay", "title": "LiqPay", "subscription": True},
+        {"name": "monobank", "title": "monobank", "subscription": False},
     ]
     c.post("/user/payments/liqpay", json={"amount": 100}, headers=headers)
     order_id = world.fakes.gateway.checkouts[-1]["order_id"]
@@ -590,7 +591,12 @@ def test_apple_app_site_association(tmp_path: Any) -> None:
         r = client.get("/.well-known/apple-app-site-association")
     assert r.json() == {
         "applinks": {
-            "details": [{"appIDs": ["ABCDE12345.ua.kasa.app"], "components": [{"/": "/diia/*"}]}]
+            "details": [
+                {
+                    "appIDs": ["ABCDE12345.ua.kasa.app"],
+                    "components": [{"/": "/diia/*"}, {"/": "/payments/*"}],
+                }
+            ]
         }
     }
     kasa.adapters.database().dispose()

@@ -52,7 +52,7 @@ def test_database_outage_is_503_and_recovers_without_a_restart(
     kasa, fakes = build_kasa(tmp_path, KASA_DATABASE_URL=url)
     fund = Fund.on(kasa, fakes, kasa.adapters.database())
     member_id = fund.approved_member(fund.program(price="300"))
-    fund.payments.start_top_up(member_id, Money.parse("300"))
+    fund.payments.start_top_up(member_id, Money.parse("300"), "liqpay")
     order_id = fakes.gateway.checkouts[-1]["order_id"]
     data, signature = fakes.gateway.callback(order_id, "300")
     with TestClient(create_mobile_app(kasa)) as client:
@@ -189,7 +189,7 @@ def test_a_member_cannot_set_what_only_staff_decide(world: MobileWorld) -> None:
 
 def test_forged_and_altered_callbacks_change_nothing(world: MobileWorld) -> None:
     member_id = world.fund.approved_member(world.fund.program(price="300"))
-    world.fund.payments.start_top_up(member_id, Money.parse("300"))
+    world.fund.payments.start_top_up(member_id, Money.parse("300"), "liqpay")
     order_id = world.fakes.gateway.checkouts[-1]["order_id"]
     cheaper = liqpay_codec.encode({"order_id": order_id, "amount": "1.00", "status": "success"})
     for form in (

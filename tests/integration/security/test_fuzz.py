@@ -102,7 +102,11 @@ RULES_BEYOND_A_SCHEMA = {
     "message",  # texts are trimmed: white space alone is no message
 }
 # operations whose input is signed or encrypted by an outside service
-SIGNED_INPUT = {"POST /user/payments/liqpay-callback", "POST /user/profile/diia-callback"}
+SIGNED_INPUT = {
+    "POST /user/payments/liqpay-callback",
+    "POST /user/payments/monobank-callback",
+    "POST /user/profile/diia-callback",
+}
 STATE_DEPENDENT = {404, 409, 422, 429}
 
 

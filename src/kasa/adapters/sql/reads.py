@@ -39,6 +39,7 @@ from kasa.adapters.sql.rows import (
     request_view,
     staff_view,
 )
+from kasa.application.ports import GatewayOrder
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.application.search import SearchField
 from kasa.application.views import (
@@ -438,16 +439,16 @@ class SqlReads:
         with self._read() as c:
             return ledger.listed(c, *_moments(date_start, date_end), page.limit, page.offset)
 
-    def pending_gateway_orders(self, before: datetime) -> list[str]:
+    def pending_gateway_orders(self, before: datetime) -> list[GatewayOrder]:
         with self._read() as c:
-            found = c.execute(q.PENDING_GATEWAY_ORDERS, {"before": before}).scalars()
-            return [str(order) for order in found]
+            found = c.execute(q.PENDING_GATEWAY_ORDERS, {"before": before})
+            return [GatewayOrder(str(o), g or "", r or "") for o, g, r in found]
 
-    def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[str]:
+    def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[GatewayOrder]:
         with self._read() as c:
             params = {"since": since, "limit": limit}
-            found = c.execute(q.CONFIRMED_GATEWAY_ORDERS, params).scalars()
-            return [str(order) for order in found]
+            found = c.execute(q.CONFIRMED_GATEWAY_ORDERS, params)
+            return [GatewayOrder(str(o), g or "", r or "") for o, g, r in found]
 
 
 # -- helpers -------------------------------------------------------------------------------

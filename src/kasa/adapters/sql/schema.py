@@ -299,6 +299,7 @@ payments = sa.Table(
     sa.Column("checked_at", UtcDateTime()),
     sa.Column("is_subscription", sa.Boolean, nullable=False, default=False),
     sa.Column("gateway", sa.String(16)),
+    sa.Column("gateway_changed_at", UtcDateTime()),
     *stamped(),
     sa.Index(None, "member_id", "payment_type", "sort_at"),
     sa.Index(None, "request_id"),

@@ -173,8 +173,9 @@ EXPIRING = (
     .where(M.c.expiration_date.between(param("first"), param("last")))
     .order_by(M.c.expiration_date, M.c.id)
 )
+GATEWAY_ORDER = (PAY.c.payment_identifier, PAY.c.gateway, PAY.c.gateway_payment_id)
 PENDING_GATEWAY_ORDERS = (
-    sa.select(PAY.c.payment_identifier)
+    sa.select(*GATEWAY_ORDER)
     .where(
         PAY.c.status == PaymentStatus.PENDING.value,
         PAY.c.source == PaymentSource.GATEWAY.value,
@@ -185,7 +186,7 @@ PENDING_GATEWAY_ORDERS = (
 )
 # never checked first (NULL sorts first in ascending order on MariaDB and SQLite)
 CONFIRMED_GATEWAY_ORDERS = (
-    sa.select(PAY.c.payment_identifier)
+    sa.select(*GATEWAY_ORDER)
     .where(
         PAY.c.status == PaymentStatus.CONFIRMED.value,
         PAY.c.source == PaymentSource.GATEWAY.value,

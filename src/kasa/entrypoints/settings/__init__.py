@@ -21,6 +21,7 @@ from kasa.domain.errors import InvalidInput
 from kasa.domain.signin import SignInPolicy
 from kasa.entrypoints.settings.declaring import Setting, declared, load_section, section_problems
 from kasa.entrypoints.settings.sections import (
+    GATEWAY_NAMES,
     KNOWN_PREFIXES,
     SECTIONS,
     Backup,
@@ -28,8 +29,10 @@ from kasa.entrypoints.settings.sections import (
     Database,
     Diia,
     Files,
+    Gateways,
     Http,
     LiqPay,
+    Monobank,
     Notifications,
     Process,
     Rules,
@@ -109,6 +112,8 @@ class Settings:
     sms: Sms
     sign_in: SignIn
     liqpay: LiqPay
+    monobank: Monobank
+    gateways: Gateways
     diia: Diia
     rules: Rules
     http: Http
@@ -174,17 +179,23 @@ class Settings:
     # -- what keeps it from running --------------------------------------------------------
     def problems(self) -> list[str]:
         """What keeps this configuration from running: anywhere, a Twilio backend without
-        its account or Diia with only some of its settings; in production, what each
-        setting's declaration refuses there (missing or weak secrets, development-only
-        backends, plain-HTTP addresses, the LiqPay sandbox)."""
+        its account, a gateway, or Diia, with only some of its settings, a gateway switched
+        on without them; in production, what each setting's declaration refuses there
+        (missing or weak secrets, development-only backends, plain-HTTP addresses, the
+        LiqPay sandbox; a gateway switched off is not asked)."""
         production = self.env == "production"
+        switched_on = self.gateways.names
         found = [
             *self.sms.problems(),
+            *self.liqpay.problems(),
+            *self.monobank.problems("monobank" in switched_on),
             *self.diia.problems(production),
             *self.notifications.problems(),
         ]
         if production:
             for name, _, _ in SECTIONS:
+                if name in GATEWAY_NAMES and name not in switched_on:
+                    continue  # a gateway switched off needs nothing
                 found.extend(section_problems(getattr(self, name)))
         return found
 

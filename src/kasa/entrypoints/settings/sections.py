@@ -22,7 +22,9 @@ from kasa.entrypoints.settings.declaring import (
     URL,
     WORDS,
     Kind,
+    Loaded,
     Rule,
+    Several,
     at_least_bytes,
     choice,
     different_characters,
@@ -36,7 +38,9 @@ MIB = 1024 * 1024
 ENVIRONMENTS = ("dev", "test", "production")
 SMS_BACKENDS = ("console", "outbox", "twilio")
 PLACEHOLDER_KEYS = ("sandbox_public_key", "sandbox_private_key")
-PLACEHOLDER = Rule(lambda key: key in PLACEHOLDER_KEYS, "{name} must be set", "required")
+PLACEHOLDER = Rule(
+    lambda key: key in PLACEHOLDER_KEYS, "{name} must be set", "required when switched on"
+)
 
 
 def in_production(value: Any, otherwise: Any) -> Any:
@@ -330,6 +334,87 @@ class LiqPay:
         "https://www.liqpay.ua/api",
     )
 
+    def problems(self) -> Iterator[str]:
+        placeholders = [self.public_key in PLACEHOLDER_KEYS, self.private_key in PLACEHOLDER_KEYS]
+        if any(placeholders) and not all(placeholders):
+            missing = "KASA_LIQPAY_PUBLIC_KEY" if placeholders[0] else "KASA_LIQPAY_PRIVATE_KEY"
+            yield f"LiqPay needs both of its keys or neither: {missing} missing"
+
+
+MONOBANK_API = "https://api.monobank.ua"
+
+
+@attrs.frozen
+class Monobank:
+    """monobank's acquiring ("plata by mono"): switched on by its token."""
+
+    token: str = setting(
+        "KASA_MONOBANK_TOKEN",
+        "the merchant's `X-Token` (setting it switches monobank on)",
+        secret=True,
+    )
+    api_url: str = setting(
+        "KASA_MONOBANK_API_URL",
+        "the acquiring API's root",
+        URL,
+        MONOBANK_API,
+    )
+    redirect_url: str = setting(
+        "KASA_MONOBANK_REDIRECT_URL",
+        "where the payer returns from monobank's page",
+        URL,
+        shown="`KASA_PUBLIC_URL` + `/payments/done`",
+    )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token)
+
+    def problems(self, switched_on: bool) -> Iterator[str]:
+        if switched_on and not self.token:
+            yield "KASA_GATEWAYS names monobank, which needs KASA_MONOBANK_TOKEN"
+        if not self.token and (self.redirect_url or self.api_url != MONOBANK_API):
+            yield (
+                "monobank needs all of its settings or none: KASA_MONOBANK_TOKEN missing"
+                " beside KASA_MONOBANK_API_URL or KASA_MONOBANK_REDIRECT_URL"
+            )
+
+
+GATEWAY_NAMES = ("liqpay", "monobank")
+
+
+def _gateway_names(names: list[str]) -> tuple[str, ...]:
+    if not names or len(set(names)) != len(names):
+        raise ValueError(names)
+    if any(name not in GATEWAY_NAMES for name in names):
+        raise ValueError(names)
+    return tuple(names)
+
+
+GATEWAY_LIST = Several(
+    str,
+    "comma-separated gateways, each once: " + ", ".join(GATEWAY_NAMES),
+    _gateway_names,
+    ",".join,
+)
+
+
+def _gateways_present(loaded: Loaded) -> tuple[str, ...]:
+    return ("liqpay", "monobank") if loaded["KASA_MONOBANK_TOKEN"] else ("liqpay",)
+
+
+@attrs.frozen
+class Gateways:
+    """Which gateways members pay through, in the order the app offers them."""
+
+    names: tuple[str, ...] = setting(
+        "KASA_GATEWAYS",
+        "the payment gateways switched on, in the order members are offered them",
+        GATEWAY_LIST,
+        _gateways_present,
+        shown="`liqpay`, and `monobank` when its token is set",
+    )
+
 
 @attrs.frozen
 class Diia:
@@ -576,6 +661,8 @@ SECTIONS: tuple[tuple[str, str, type[Any]], ...] = (
     ("sms", "SMS", Sms),
     ("sign_in", "Sign-in codes", SignIn),
     ("liqpay", "LiqPay", LiqPay),
+    ("monobank", "monobank", Monobank),
+    ("gateways", "Payment gateways", Gateways),
     ("diia", "Diia", Diia),
     ("rules", "The fund's rules", Rules),
     ("http", "HTTP", Http),

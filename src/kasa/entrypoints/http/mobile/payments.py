@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
 from kasa.application.payments import MemberPayments
+from kasa.application.ports import Checkout
 from kasa.domain.money import Money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
@@ -93,8 +94,10 @@ async def liqpay_checkout(
     member_payments: NamedDependency[MemberPayments],
 ) -> s.CheckoutOut:
     """Start a top-up: a pending payment and the gateway's signed checkout."""
-    checkout = await run(member_payments.start_top_up, member_id, Money.positive(data.amount))
-    return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)
+    checkout = await run(
+        member_payments.start_top_up, member_id, Money.positive(data.amount), "liqpay"
+    )
+    return liqpay_checkout_out(checkout)
 
 
 @PAYMENTS.post(
@@ -109,5 +112,36 @@ async def liqpay_subscribe(
     member_id: NamedDependency[int], member_payments: NamedDependency[MemberPayments]
 ) -> s.CheckoutOut:
     """A monthly automatic contribution at the current program's price."""
-    checkout = await run(member_payments.start_subscription, member_id)
-    return s.CheckoutOut(checkout.data, checkout.signature, checkout.checkout_url)
+    checkout = await run(member_payments.start_subscription, member_id, "liqpay")
+    return liqpay_checkout_out(checkout)
+
+
+@PAYMENTS.post(
+    "/user/payments/monobank",
+    400,
+    422,
+    502,
+    meaning={
+        400: "`amount` must be more than zero, at most 1,000,000,000.00, with at most two "
+        "decimals.",
+        422: "The member has not submitted a profile yet (submit it first), or the top-up "
+        "would pay for more than a hundred years ahead (pay less).",
+        502: "monobank could not make the invoice: nothing was started; try again later.",
+        503: "monobank is not switched on here, or the database is unavailable.",
+    },
+)
+async def monobank_checkout(
+    data: JSONBody[s.TopUp],
+    member_id: NamedDependency[int],
+    member_payments: NamedDependency[MemberPayments],
+) -> s.MonobankCheckoutOut:
+    """Start a top-up through monobank: a pending payment and monobank's invoice; open
+    `page_url` for the member, then ask `/user/payments/{order_id}` for the outcome."""
+    checkout = await run(
+        member_payments.start_top_up, member_id, Money.positive(data.amount), "monobank"
+    )
+    return s.MonobankCheckoutOut(checkout.order_id, checkout.reference, checkout.page_url)
+
+
+def liqpay_checkout_out(checkout: Checkout) -> s.CheckoutOut:
+    return s.CheckoutOut(checkout.form["data"], checkout.form["signature"], checkout.page_url)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
 
 from kasa.application.callbacks import GatewayCallbacks
 from kasa.application.diia import DiiaSharing
+from kasa.application.ports import GatewayMessage
 from kasa.application.profiles import Profiles
 from kasa.application.signin import MemberSignIn
 from kasa.domain.values import Phone
@@ -19,7 +20,7 @@ from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
 from kasa.entrypoints.http.routes import ANYONE, GATEWAYS, PHONE_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
-from kasa.entrypoints.paths import LIQPAY_CALLBACK
+from kasa.entrypoints.paths import LIQPAY_CALLBACK, MONOBANK_CALLBACK, PAYMENT_DONE
 from kasa.entrypoints.settings import Settings
 
 SIGN_IN = Area("sign-in", ANYONE)
@@ -30,14 +31,32 @@ APP = Area("app", ANYONE)
 
 @APP.get("/.well-known/apple-app-site-association", sync_to_thread=False, database=False)
 def apple_app_site_association(settings: NamedDependency[Settings]) -> dict[str, Any]:
-    """Universal links for the app: Diia sends members back to ``/diia/*``."""
+    """Universal links for the app: Diia sends members back to ``/diia/*``, a gateway's
+    page to ``/payments/*``."""
+    components = [{"/": "/diia/*"}, {"/": "/payments/*"}]
     return {
         "applinks": {
-            "details": [
-                {"appIDs": list(settings.http.apple_app_ids), "components": [{"/": "/diia/*"}]}
-            ]
+            "details": [{"appIDs": list(settings.http.apple_app_ids), "components": components}]
         }
     }
+
+
+PAYMENT_DONE_PAGE = """<!doctype html>
+<html lang="uk"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Оплату прийнято до обробки</title></head>
+<body><h1>Оплату прийнято до обробки</h1>
+<p>Поверніться до застосунку каси: там видно, чи зараховано внесок.</p>
+<p lang="en">Your payment is being processed. Return to the fund's app to see whether
+the contribution was taken.</p></body></html>
+"""
+
+
+@APP.get(PAYMENT_DONE, sync_to_thread=False, database=False, media_type=MediaType.HTML)
+def payment_done() -> str:
+    """Where a gateway's page sends the payer back: the app opens it (a universal link);
+    a browser shows a page that says to return to the app."""
+    return PAYMENT_DONE_PAGE
 
 
 @SIGN_IN.post(
@@ -128,7 +147,47 @@ async def liqpay_callback(
 ) -> s.CallbackOut:
     """The gateway's server-to-server callback: signature checked before anything else;
     the same callback twice changes nothing the second time."""
-    result = await run(callbacks.callback, data.data, data.signature, client_address(request))
+    message = GatewayMessage(form={"data": data.data, "signature": data.signature})
+    result = await run(callbacks.callback, "liqpay", message, client_address(request))
+    return s.CallbackOut("success", result.payment.status, result.changed)
+
+
+@CALLBACKS.post(
+    MONOBANK_CALLBACK,
+    404,
+    409,
+    422,
+    502,
+    meaning={
+        400: "`X-Sign` is missing, not base64, or not monobank's signature of the body "
+        "(checked with monobank's key, fetched again once if it changed), or the body "
+        "cannot be read: nothing was changed.",
+        404: "No payment has this order id (`reference`).",
+        409: "The order was not made through monobank, or it names another invoice.",
+        422: "The amount or currency is not the order's, or the top-up would pay for more "
+        "than a hundred years ahead.",
+        502: "monobank's key could not be fetched to check the signature; send it again.",
+        503: "monobank is not switched on here, or the database is unavailable.",
+    },
+)
+async def monobank_callback(
+    data: JSONBody[s.MonobankInvoice],
+    request: Request[Any, Any, Any],
+    callbacks: NamedDependency[GatewayCallbacks],
+    x_sign: Annotated[
+        str | None,
+        HeaderParameter(
+            name="X-Sign", description="monobank's ECDSA signature of the body, base64."
+        ),
+    ] = None,
+) -> s.CallbackOut:
+    """The webhook monobank sends: the invoice as it stands (see `MonobankInvoice`), its
+    signature checked before the body is read; a webhook dated before the last one
+    applied changes nothing."""
+    # the signature is of the body as it came: the adapter checks it on these bytes before
+    # it reads them (the parsed ``data`` only documents and bounds the shape)
+    message = GatewayMessage(body=await request.body(), headers={"x-sign": x_sign or ""})
+    result = await run(callbacks.callback, "monobank", message, client_address(request))
     return s.CallbackOut("success", result.payment.status, result.changed)
 
 

@@ -473,6 +473,30 @@ class CheckoutOut(msgspec.Struct):
     checkout_url: Annotated[str, doc("LiqPay's checkout page.")]
 
 
+class MonobankCheckoutOut(msgspec.Struct):
+    order_id: Annotated[str, doc("The fund's order id: ask `/user/payments/{order_id}` later.")]
+    invoice_id: Annotated[str, doc("monobank's invoice id.")]
+    page_url: Annotated[str, doc("monobank's payment page: open it for the member.")]
+
+
+class MonobankInvoice(msgspec.Struct):
+    """monobank's webhook: the invoice as it stands (JSON, signed in `X-Sign`). Only
+    the fields Kasa reads are described; others are taken and ignored."""
+
+    invoiceId: Annotated[str, doc("monobank's invoice id.")]  # noqa: N815 - monobank's name
+    status: Annotated[
+        Literal["created", "processing", "hold", "success", "failure", "expired", "reversed"],
+        doc(
+            "`created`, `processing`, `hold` (still pending), `success`, `failure`,"
+            " `expired` or `reversed`."
+        ),
+    ]
+    amount: Annotated[int, doc("The invoice's amount in kopecks.")]
+    ccy: Annotated[int, doc("ISO 4217 number of the currency: 980 is UAH.")]
+    reference: Annotated[str, doc("The fund's order id, given when the invoice was made.")]
+    modifiedDate: Annotated[str, doc("When the invoice last changed, ISO 8601.")]  # noqa: N815
+
+
 class CallbackOut(msgspec.Struct):
     status: Success
     payment_status: Annotated[PaymentStatus, doc("The payment's status now.")]
