@@ -19,6 +19,7 @@ from kasa.application.reads import Page, PaymentQuery
 from kasa.application.requests import Assessment
 from kasa.domain.audit import EventType
 from kasa.domain.money import Money
+from kasa.domain.staff import Role
 from kasa.entrypoints.cli import main
 from kasa.entrypoints.cli.common import CliState
 from tests.integration.app.helpers import Fund
@@ -174,6 +175,34 @@ def test_four_eyes_payout_from_the_shell(tmp_path: Path) -> None:
     kasa.adapters.database().dispose()
 
 
+def test_refunds_and_reversals_from_the_shell(tmp_path: Path) -> None:
+    kasa, fakes = build_kasa(tmp_path, KASA_FOUR_EYES_THRESHOLD="200")
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    fund.accounts.create(None, login="chief", role=Role.ADMIN, name="Друга")
+    shell = Shell(kasa, fund, fakes, tmp_path)
+    member_id = fund.approved_member(fund.program(price="300"))
+    small, large = fund.pay(member_id, "150"), fund.pay(member_id, "300")
+    ids = {p.payment_identifier: p.id for p in fund.payments.top_ups(member_id)}
+    refused = shell("payment", "refund", str(ids[small]), "--reason", "двічі", "--yes")
+    assert refused.exit_code == 1 and "admin" in refused.output  # olena is an operator
+    out = shell.ok("payment", "refund", str(ids[small]), "--reason", "двічі", staff="admin")
+    assert "asked of liqpay" in out and fakes.gateway.refunds == [(small, Money(15000))]
+    out = shell.ok("payment", "refund", str(ids[large]), "--reason", "двічі", staff="admin")
+    assert "waits for a second admin" in out
+    same = shell("payment", "refund-approve", str(ids[large]), "--yes", staff="admin")
+    assert same.exit_code == 1 and "another staff user" in same.output
+    out = shell.ok("payment", "refund-approve", str(ids[large]), staff="chief")
+    assert "asked of liqpay" in out and len(fakes.gateway.refunds) == 2
+    recorded = fund.staff_payments.record_top_up(
+        fund.operator_id, member_id, Money(30000), fund.clock.today()
+    )
+    out = shell.ok("payment", "reverse", str(recorded.id), "--reason", "повернуто", staff="admin")
+    assert f"payment {recorded.id} reversed: 300.00" in out
+    missing = shell("payment", "reverse", str(recorded.id), "--yes", staff="admin")
+    assert missing.exit_code != 0 and "--reason" in missing.output
+    kasa.adapters.database().dispose()
+
+
 def test_the_reminder_job_sends_once_when_run_twice(shell: Shell) -> None:
     member_id = shell.fund.approved_member(shell.fund.program(price="300"))
     shell.fund.pay(member_id, "300")
@@ -211,7 +240,9 @@ def test_report_export_and_json(shell: Shell) -> None:
     shell.fund.pay(member_id, "300")
     report = json.loads(shell.ok("report", "fund", "--json"))
     assert report["money_in"] == "300.00" and report["members_by_status"]["approved"] == 1
-    assert "total in 300.00 UAH" in shell.ok("report", "fund")
+    assert report["money_in_by_gateway"] == {"liqpay": "300.00"}
+    text = shell.ok("report", "fund")
+    assert "total in 300.00 UAH" in text and "money in by gateway: liqpay 300.00 UAH" in text
     out_file = shell.tmp / "members.csv"
     out = shell.ok("export", "members", "--out", str(out_file))
     assert f"1 members written to {out_file}" in out

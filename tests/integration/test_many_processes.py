@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from itertools import cycle
@@ -69,11 +69,16 @@ class Cluster:
 
 @contextlib.contextmanager
 def running_cluster(
-    server: MariaDBServer | str, folder: Path, name: str, runs: list[tuple[str, list[str]]]
+    server: MariaDBServer | str,
+    folder: Path,
+    name: str,
+    runs: list[tuple[str, list[str]]],
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """Kasa's processes (``runs``: which app, with which extra arguments) on a new
-    database of the private server, stopped afterwards (the test is skipped when only a
-    database URL is given: it makes databases of its own)."""
+    database of the private server, with these ``settings`` besides the usual ones,
+    stopped afterwards (the test is skipped when only a database URL is given: it makes
+    databases of its own)."""
     if isinstance(server, str):
         pytest.skip("makes a database of its own on the private server")
     url = server.create_database(name)
@@ -93,6 +98,7 @@ def running_cluster(
         "KASA_OTP_DAILY_LIMIT": str(DAILY_CODES),
         "KASA_OTP_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
         "KASA_OTP_ADDRESS_HOURLY_LIMIT": str(ADDRESS_CODES),
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve"]
     started: list[tuple[str, str, subprocess.Popen[bytes]]] = []

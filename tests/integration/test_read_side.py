@@ -405,6 +405,7 @@ def test_payments_list_with_every_filter(uow_factory: Factory, reads: SqlReads) 
                 30000,
                 0,
                 payment_identifier="o-1",
+                gateway="liqpay",
                 status=PaymentStatus.CONFIRMED,
                 payment_date=T0 + timedelta(days=10),
                 extended_to=date(2026, 4, 1),
@@ -458,9 +459,9 @@ def test_payments_list_with_every_filter(uow_factory: Factory, reads: SqlReads) 
     assert reads.charges(alice, date(2026, 3, 5), None) == []
     assert [o.order_id for o in reads.pending_gateway_orders(T0 + timedelta(days=2))] == ["o-2"]
     money = reads.money_moves(None, None)
-    assert sorted((kind, amount) for _, _, kind, amount in money) == [
-        (MoveKind.CONFIRMATION, Money(30000)),
-        (MoveKind.PAYOUT, Money(700)),
+    assert sorted((kind, amount, gateway) for _, _, kind, amount, gateway in money) == [
+        (MoveKind.CONFIRMATION, Money(30000), "liqpay"),
+        (MoveKind.PAYOUT, Money(700), ""),
     ]
     assert reads.money_moves(date(2026, 3, 5), None)[0][0] == (T0 + timedelta(days=10)).replace(
         minute=0, second=0, microsecond=0

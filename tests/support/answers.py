@@ -34,7 +34,7 @@ from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.members import MemberData
-from kasa.application.ports import TokenAudience
+from kasa.application.ports import RefundAnswer, TokenAudience
 from kasa.application.requests import Assessment
 from kasa.domain.money import Money
 from kasa.domain.requests import Resolution
@@ -882,6 +882,7 @@ def admin_story(a: Answers, world: World) -> dict[str, Any]:
     a(409, "POST", "/request/message", json=message, headers=clerk)
     a(200, "POST", "/payments", json={}, headers=clerk)
     a(400, "POST", "/payments", json={"date_start": "2026-02-30"}, headers=clerk)
+    refund_story(a, world, member_id, chief, clerk, second)
 
     # what members were told
     world.fund.notifier.once()
@@ -920,6 +921,49 @@ def admin_sweeps(a: Answers, world: World, found: dict[str, Any], broken: TestCl
     second = world.fund.accounts.by_login("second").id or 0
     world.fund.accounts.deactivate(world.fund.admin_id, second)
     a(403, "POST", "/signin", json={"login": "second", "password": PASSWORD})
+
+
+def refund_story(
+    a: Answers,
+    world: World,
+    member_id: int,
+    chief: dict[str, str],
+    clerk: dict[str, str],
+    second: dict[str, str],
+) -> None:
+    """Refunds through the gateway, under the four-eyes threshold and over it."""
+    fund, gateway = world.fund, world.fakes.gateway
+    orders = [fund.pay(member_id, amount) for amount in ("300", "1500", "1200")]
+    ids = {p.payment_identifier: p.id for p in fund.payments.top_ups(member_id)}
+    small, large, third = (f"/payments/{ids[order]}/refund" for order in orders)
+    reason = {"reason": "Сплачено двічі помилково."}
+    a(403, "POST", small, json=reason, headers=clerk)
+    a(400, "POST", small, json={"reason": " "}, headers=chief)
+    a(400, "POST", "/payments/0/refund", json=reason, headers=chief)
+    a(404, "POST", "/payments/999999/refund", json=reason, headers=chief)
+    gateway.unreachable = True
+    a(502, "POST", small, json=reason, headers=chief)
+    gateway.unreachable = False
+    gateway.refund_answer = RefundAnswer(False, "payment_err_status")
+    a(422, "POST", small, json=reason, headers=chief)
+    gateway.refund_answer = RefundAnswer(True, "reversed")
+    a(200, "POST", small, json=reason, headers=chief)
+    a(409, "POST", small, json=reason, headers=chief)
+    a(200, "POST", large, json=reason, headers=chief, show=True)  # waits for a second admin
+    a(403, "POST", large + "/approve", headers=chief)
+    a(400, "POST", "/payments/0/refund/approve", headers=second)
+    a(404, "POST", "/payments/999999/refund/approve", headers=second)
+    a(409, "POST", third + "/approve", headers=second)
+    a(200, "POST", large + "/approve", headers=second)
+    a(409, "POST", large + "/approve", headers=second)
+    a(200, "POST", third, json=reason, headers=chief)
+    gateway.refund_answer = RefundAnswer(False, "payment_err_status")
+    a(422, "POST", third + "/approve", headers=second)
+    gateway.refund_answer = RefundAnswer(True, "reversed")
+    a(200, "POST", third, json=reason, headers=chief)
+    gateway.unreachable = True
+    a(502, "POST", third + "/approve", headers=second)
+    gateway.unreachable = False
 
 
 def with_headers(headers: dict[str, str]) -> Callable[[Call], Call]:

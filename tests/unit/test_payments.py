@@ -294,3 +294,102 @@ def test_only_a_pending_gateway_checkout_expires_and_only_after_its_window() -> 
     assert checkout.apply_outcome(GatewayOutcome.SUCCESS, NOW + 3 * window) is Change.CONFIRMED
     manual = Payment.manual_top_up(1, Money(100), NOW, 7, NOW)
     assert manual.expire(NOW + 2 * window, window) is Change.NONE
+
+
+# -- a gateway that dates its notifications ---------------------------------------------
+LIFE = [
+    (GatewayOutcome.PENDING, 1),
+    (GatewayOutcome.SUCCESS, 2),
+    (GatewayOutcome.REVERSED, 3),
+]
+
+
+@given(st.permutations(LIFE * 2))
+def test_dated_notifications_in_any_order_end_as_the_latest_says(
+    arrivals: list[tuple[GatewayOutcome, int]],
+) -> None:
+    payment = Payment.gateway_top_up(1, Money(100), "o", NOW, gateway="monobank")
+    for outcome, second in arrivals:
+        payment.apply_outcome(outcome, NOW, outcome.value, NOW + timedelta(seconds=second))
+    assert payment.status is PaymentStatus.REVERSED
+    assert payment.gateway_changed_at == NOW + timedelta(seconds=3)
+
+
+def test_an_older_failure_does_not_undo_a_success_nor_an_older_success_a_failure() -> None:
+    paid = Payment.gateway_top_up(1, Money(100), "o", NOW, gateway="monobank")
+    at = [NOW + timedelta(seconds=n) for n in range(3)]
+    assert paid.apply_outcome(GatewayOutcome.SUCCESS, NOW, "success", at[2]) == Change.CONFIRMED
+    assert paid.apply_outcome(GatewayOutcome.FAILURE, NOW, "failure", at[1]) == Change.NONE
+    refused = Payment.gateway_top_up(1, Money(100), "p", NOW, gateway="monobank")
+    assert refused.apply_outcome(GatewayOutcome.FAILURE, NOW, "failure", at[2]) == Change.FAILED
+    assert refused.apply_outcome(GatewayOutcome.SUCCESS, NOW, "success", at[1]) == Change.NONE
+    # at the same moment a final outcome wins over one that leaves it pending
+    assert refused.is_stale(GatewayOutcome.PENDING, at[2])
+    assert not refused.is_stale(GatewayOutcome.SUCCESS, at[2])
+    # a gateway that dates nothing is never stale
+    assert not refused.is_stale(GatewayOutcome.PENDING, None)
+
+
+def test_the_currency_must_be_hryvnias() -> None:
+    payment = Payment.gateway_top_up(1, Money(100), "o", NOW, gateway="monobank")
+    with pytest.raises(RuleViolation, match="USD"):
+        payment.check_gateway_amount(Money(100), "USD")
+    payment.check_gateway_amount(Money(100), "UAH")
+
+
+# -- refunds ------------------------------------------------------------------------------
+def confirmed(amount: int = 30000) -> Payment:
+    payment = Payment.gateway_top_up(1, Money(amount), "o", NOW, gateway="liqpay")
+    payment.apply_outcome(GatewayOutcome.SUCCESS, NOW, "success")
+    return payment
+
+
+def test_a_refund_waits_above_the_threshold_and_is_approved_by_another() -> None:
+    small = confirmed(10000)
+    small.request_refund(7, "twice", NOW, threshold=Money(20000))
+    assert small.status is PaymentStatus.REFUND_REQUESTED
+    large = confirmed(30000)
+    large.request_refund(7, "  paid   twice ", NOW, threshold=Money(20000))
+    assert large.status is PaymentStatus.REFUND_PENDING_APPROVAL
+    assert large.refund_reason == "paid twice"
+    with pytest.raises(PermissionDenied):
+        large.approve_refund(7, NOW)
+    large.approve_refund(8, NOW)
+    assert (large.status, large.refund_approved_by) == (PaymentStatus.REFUND_REQUESTED, 8)
+    with pytest.raises(Conflict):
+        large.approve_refund(9, NOW)
+
+
+def test_a_refund_under_way_is_done_by_the_reversal_and_undone_by_a_refusal() -> None:
+    payment = confirmed()
+    payment.request_refund(7, "twice", NOW, threshold=None)
+    # a success or a failure reported meanwhile changes nothing
+    assert payment.apply_outcome(GatewayOutcome.SUCCESS, NOW, "success") == Change.NONE
+    assert payment.apply_outcome(GatewayOutcome.FAILURE, NOW, "failure") == Change.NONE
+    assert payment.refund_not_done(NOW)
+    assert payment.status is PaymentStatus.CONFIRMED
+    assert not payment.refund_not_done(NOW)  # nothing is under way any more
+    payment.request_refund(7, "twice", NOW, threshold=None)
+    assert payment.apply_outcome(GatewayOutcome.REVERSED, NOW, "reversed") == Change.REVERSED
+    assert not payment.refund_not_done(NOW)
+
+
+def test_what_is_not_refunded_and_what_staff_reverse() -> None:
+    pending = Payment.gateway_top_up(1, Money(100), "o", NOW, gateway="liqpay")
+    with pytest.raises(Conflict):
+        pending.request_refund(7, "x", NOW, threshold=None)
+    charge = Payment.gateway_top_up(1, Money(100), "o:2", NOW, gateway="liqpay")
+    charge.apply_outcome(GatewayOutcome.SUCCESS, NOW, "success")
+    with pytest.raises(RuleViolation, match="subscription"):
+        charge.request_refund(7, "x", NOW, threshold=None)
+    with pytest.raises(InvalidInput):
+        confirmed().request_refund(7, " ", NOW, threshold=None)
+    recorded = Payment.manual_top_up(1, Money(100), NOW, 7, NOW)
+    with pytest.raises(RuleViolation):
+        recorded.request_refund(7, "x", NOW, threshold=None)
+    with pytest.raises(RuleViolation):
+        confirmed().reverse_by_staff(7, "x", NOW)
+    recorded.reverse_by_staff(7, "returned", NOW)
+    assert (recorded.status, recorded.reversed_at) == (PaymentStatus.REVERSED, NOW)
+    with pytest.raises(Conflict):
+        recorded.reverse_by_staff(7, "again", NOW)

@@ -40,6 +40,8 @@ from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money, total
 
 EXPORT_PAGE = 500
+# how the fund report names money in that staff recorded (no gateway took it)
+MANUAL = "manual"
 T = TypeVar("T")
 
 PAYMENT_COLUMNS = [
@@ -101,17 +103,20 @@ class Books:
         self, staff_id: int | None, first: date | None = None, last: date | None = None
     ) -> FundReport:
         """Money in (contributions confirmed, including ones reversed later), reversals
-        and money out (payouts) by month and by the member's current program, the
-        balance they leave in the period and since the fund began, and members by
-        status."""
+        and money out (payouts) by month and by the member's current program, money in
+        by the gateway that took it (``manual`` for what staff recorded), the balance
+        they leave in the period and since the fund began, and members by status."""
         if first and last and first > last:
             raise InvalidInput.field("from", "must not be after the last date")
         self._require(staff_id)
         column = {MoveKind.CONFIRMATION: 0, MoveKind.PAYOUT: 1, MoveKind.REVERSAL: 2}
         sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-        for hour, program, kind, amount in self.reads.money_moves(first, last):
+        by_gateway: dict[str, int] = defaultdict(int)
+        for hour, program, kind, amount, gateway in self.reads.money_moves(first, last):
             key = (self.clock.local_date(hour).strftime("%Y-%m"), program or "—")
             sums[key][column[kind]] += amount.kopecks
+            if kind is MoveKind.CONFIRMATION:
+                by_gateway[gateway or MANUAL] += amount.kopecks
         lines = [
             MonthLine(month, program, Money(values[0]), Money(values[1]), Money(values[2]))
             for (month, program), values in sorted(sums.items())
@@ -135,6 +140,7 @@ class Books:
             total(line.reversed for line in lines),
             Balance.of_totals(totals),
             notifications,
+            {name: Money(kopecks) for name, kopecks in sorted(by_gateway.items())},
         )
 
     # -- exports ---------------------------------------------------------------------

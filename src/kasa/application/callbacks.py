@@ -183,8 +183,9 @@ class GatewayCallbacks:
         pending (or never saw paid) when its expiry window has passed expires. With
         ``reversals_days``, also ask about (at most ``limit``) payments confirmed in
         that many days, the least recently checked first, and apply a reversal the
-        gateway reports, so a lost reversal callback leaves no days unpaid for. One
-        failure does not stop the rest."""
+        gateway reports, so a lost reversal callback leaves no days unpaid for. Refunds
+        staff asked for are asked about every time until the gateway reports them done.
+        One failure does not stop the rest."""
         if reversals_days < 0:
             raise InvalidInput.field("reversals_days", "must not be negative")
         if limit < 1:
@@ -198,6 +199,8 @@ class GatewayCallbacks:
         now = self.clock.now()
         moment = now - timedelta(seconds=threshold)
         self._each(report, self.reads.pending_gateway_orders(moment), self._settle, progress)
+        # a refund asked for is done when the gateway reverses the payment
+        self._each(report, self.reads.refunding_gateway_orders(limit), self._recheck, progress)
         if reversals_days:
             since = now - timedelta(days=reversals_days)
             recent = self.reads.confirmed_gateway_orders(since, limit)

@@ -189,10 +189,11 @@ class OfficeReads(Protocol):
 
     def money_moves(
         self, date_start: date | None, date_end: date | None
-    ) -> list[tuple[datetime, str, MoveKind, Money]]:
+    ) -> list[tuple[datetime, str, MoveKind, Money, str]]:
         """The ledger's movements between two days (both included), summed by the UTC
-        hour of the movement, the program their member has now (``""`` for none) and
-        their kind: ``(hour, program, kind, sum)``."""
+        hour of the movement, the program their member has now (``""`` for none), their
+        kind and the gateway (``""`` for money staff recorded): ``(hour, program, kind,
+        sum, gateway)``."""
         ...
 
     def money_totals(self, before: datetime | None) -> dict[MoveKind, Money]:
@@ -210,6 +211,11 @@ class OfficeReads(Protocol):
 
     def pending_gateway_orders(self, before: datetime) -> list[GatewayOrder]:
         """Gateway payments still pending, started before ``before``."""
+        ...
+
+    def refunding_gateway_orders(self, limit: int) -> list[GatewayOrder]:
+        """Gateway payments whose refund was asked for and not yet seen done, at most
+        ``limit``, the least recently checked by reconciliation first."""
         ...
 
     def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[GatewayOrder]:

@@ -104,6 +104,10 @@ class PaymentRepository(Protocol):
         payment (so that the member can be locked first)."""
         ...
 
+    def member_of(self, payment_id: int) -> int | None:
+        """The id of the member whose payment this is, read the same way."""
+        ...
+
     def for_request(self, request_id: int) -> Sequence[Payment]:
         """The payments that name a request (its payouts), oldest first."""
         ...

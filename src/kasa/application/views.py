@@ -403,6 +403,8 @@ class FundReport:
     # notifications made in the period: "push", "sms" and "inbox" (sent that way),
     # "failed", "pending"
     notifications: dict[str, int] = attrs.field(factory=dict)
+    # money in by the gateway that took it; "manual" for what staff recorded
+    money_in_by_gateway: dict[str, Money] = attrs.field(factory=dict)
 
     @property
     def balance(self) -> Balance:

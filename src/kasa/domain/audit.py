@@ -70,6 +70,11 @@ class EventType(enum.StrEnum):
     PAYMENT_EXPIRED = "payment_expired"
     PAYMENT_RECORDED = "payment_recorded"
     PAYOUT_APPROVED = "payout_approved"
+    # a refund staff asked for, approved (four-eyes), sent to the gateway, or refused by it
+    REFUND_REQUESTED = "refund_requested"
+    REFUND_APPROVED = "refund_approved"
+    REFUND_SENT = "refund_sent"
+    REFUND_REFUSED = "refund_refused"
     CALLBACK_REFUSED = "callback_refused"
     # a success the gateway reported after it had reversed the payment: ignored
     CALLBACK_AFTER_REVERSAL = "callback_after_reversal"

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from kasa.domain.errors import Conflict, InvalidInput, RuleViolation
+from kasa.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from kasa.domain.events import EventKind, RecordsEvents
 from kasa.domain.membership import Extension
 from kasa.domain.money import Money
@@ -33,6 +33,10 @@ class PaymentStatus(enum.StrEnum):
     REVERSED = "reversed"
     # a checkout never paid within the expiry window; a late success still confirms it
     EXPIRED = "expired"
+    # a confirmed contribution staff asked to refund: it waits for a second staff user
+    # (above the four-eyes threshold), then for the gateway's reversal
+    REFUND_PENDING_APPROVAL = "refund_pending_approval"
+    REFUND_REQUESTED = "refund_requested"
 
 
 class PaymentSource(enum.StrEnum):
@@ -53,6 +57,16 @@ class GatewayOutcome(enum.StrEnum):
 
 # a gateway payment the gateway has not (yet) reported paid
 UNSETTLED = frozenset({PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED})
+# a contribution whose money the fund holds and whose days count: confirmed, also while a
+# refund of it is asked for and not yet done
+HELD = frozenset(
+    {
+        PaymentStatus.CONFIRMED,
+        PaymentStatus.REFUND_PENDING_APPROVAL,
+        PaymentStatus.REFUND_REQUESTED,
+    }
+)
+REFUND_REASON_MAX = 500
 
 
 def moved_at(payment_date: datetime | None, created_at: datetime) -> datetime:
@@ -106,6 +120,10 @@ class Payment(RecordsEvents):
     # the gateway's own time of the last change it told (a gateway that numbers its
     # notifications by time); an older notification changes nothing
     gateway_changed_at: datetime | None = None
+    # a refund (or a reversal staff made): why, who asked, who approved
+    refund_reason: str = ""
+    refund_requested_by: int | None = None
+    refund_approved_by: int | None = None
 
     def event_ids(self) -> tuple[int, int | None, int | None]:
         return self.member_id, self.request_id, self.id
@@ -240,14 +258,80 @@ class Payment(RecordsEvents):
             return Change.NONE
         if outcome is GatewayOutcome.REVERSED:
             # a reversal that overtakes its success marks the payment reversed: it never
-            # extends the membership, and the success that follows changes nothing
-            if self.status is PaymentStatus.CONFIRMED or self.status in UNSETTLED:
+            # extends the membership, and the success that follows changes nothing; a
+            # refund staff asked for is done by it
+            if self.status in HELD or self.status in UNSETTLED:
                 self.status = PaymentStatus.REVERSED
                 self.reversed_at = at
                 self.updated_at = at
                 return Change.REVERSED
             return Change.NONE
         return Change.NONE
+
+    # -- refunds and reversals by staff ------------------------------------------------
+    def request_refund(
+        self, staff_id: int, reason: str, at: datetime, *, threshold: Money | None
+    ) -> None:
+        """Staff ask to give a whole confirmed contribution back through its gateway;
+        above ``threshold`` a second staff user approves it first."""
+        if self.payment_type is not PaymentType.TOP_UP or self.source is not PaymentSource.GATEWAY:
+            raise RuleViolation(
+                "Only a contribution paid through a gateway is refunded through it; money "
+                "staff recorded is reversed instead."
+            )
+        if self.is_subscription or ":" in (self.payment_identifier or ""):
+            raise RuleViolation(
+                "A subscription's payments are refunded in the gateway's own cabinet."
+            )
+        if self.status is not PaymentStatus.CONFIRMED:
+            raise Conflict(f"This payment is {self.status}: only a confirmed one is refunded.")
+        self.refund_reason = _reason(reason)
+        self.refund_requested_by = staff_id
+        self.refund_approved_by = None
+        waits = threshold is not None and self.amount > threshold
+        self.status = (
+            PaymentStatus.REFUND_PENDING_APPROVAL if waits else PaymentStatus.REFUND_REQUESTED
+        )
+        self.updated_at = at
+
+    @property
+    def refund_waits_for_approval(self) -> bool:
+        return self.status is PaymentStatus.REFUND_PENDING_APPROVAL
+
+    def approve_refund(self, staff_id: int, at: datetime) -> None:
+        """A second staff user approves a refund waiting under the four-eyes rule."""
+        if self.status is not PaymentStatus.REFUND_PENDING_APPROVAL:
+            raise Conflict("This payment's refund does not wait for an approval.")
+        if staff_id == self.refund_requested_by:
+            raise PermissionDenied("The refund must be approved by another staff user.")
+        self.status = PaymentStatus.REFUND_REQUESTED
+        self.refund_approved_by = staff_id
+        self.updated_at = at
+
+    def refund_not_done(self, at: datetime) -> bool:
+        """The gateway refused the refund, or could not be asked: the contribution stands
+        as it was (False: it is no longer waiting for one)."""
+        if self.status is not PaymentStatus.REFUND_REQUESTED:
+            return False
+        self.status = PaymentStatus.CONFIRMED
+        self.updated_at = at
+        return True
+
+    def reverse_by_staff(self, staff_id: int, reason: str, at: datetime) -> None:
+        """Staff take back money they recorded (a bank transfer returned): the payment is
+        reversed at once, as a gateway's reversal would."""
+        if self.payment_type is not PaymentType.TOP_UP or self.source is not PaymentSource.MANUAL:
+            raise RuleViolation(
+                "Only a contribution staff recorded is reversed by staff; one paid through a "
+                "gateway is refunded through it."
+            )
+        if self.status is not PaymentStatus.CONFIRMED:
+            raise Conflict(f"This payment is {self.status}: only a confirmed one is reversed.")
+        self.refund_reason = _reason(reason)
+        self.refund_requested_by = staff_id
+        self.status = PaymentStatus.REVERSED
+        self.reversed_at = at
+        self.updated_at = at
 
     def expire(self, at: datetime, window: timedelta) -> Change:
         """A gateway checkout still pending ``window`` after it began: nobody paid it.
@@ -267,3 +351,12 @@ class Payment(RecordsEvents):
         self.extended_to = extension.extended_to
         paid_until = extension.extended_to.isoformat() if extension.extended_to else None
         self.record(EventKind.PAYMENT_CONFIRMED, amount=str(self.amount), paid_until=paid_until)
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput.field("reason", "is required")
+    if len(reason) > REFUND_REASON_MAX:
+        raise InvalidInput.field("reason", f"is longer than {REFUND_REASON_MAX} characters")
+    return reason

@@ -34,6 +34,7 @@ from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.ports import Gateways, PaymentGateway
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
+from kasa.application.refunds import Refunds
 from kasa.application.refusals import UnverifiedCallbacks
 from kasa.application.requests import MemberRequests, StaffRequests
 from kasa.application.settings import FundSettings
@@ -239,6 +240,13 @@ class StaffUseCases(containers.DeclarativeContainer):
     )
     payments = providers.Singleton(
         StaffPayments, uow=adapters.uow, reads=adapters.reads, clock=services.clock, settings=fund
+    )
+    refunds = providers.Singleton(
+        Refunds,
+        uow=adapters.uow,
+        clock=services.clock,
+        gateways=adapters.gateways,
+        settings=fund,
     )
     programs = providers.Singleton(
         ProgramAdmin,

@@ -31,6 +31,7 @@ from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
 from kasa.application.reads import Reads
+from kasa.application.refunds import Refunds
 from kasa.application.repositories import UnitOfWorkFactory
 from kasa.application.requests import MemberRequests, StaffRequests
 from kasa.application.settings import FundSettings
@@ -179,6 +180,10 @@ class Fund:
     @property
     def staff_payments(self) -> StaffPayments:
         return self.kasa.staff.payments()  # type: ignore[no-any-return]
+
+    @property
+    def refunds(self) -> Refunds:
+        return self.kasa.staff.refunds()  # type: ignore[no-any-return]
 
     @property
     def programs(self) -> ProgramAdmin:

@@ -490,6 +490,27 @@ def test_exports_open_in_a_spreadsheet(world: AdminWorld) -> None:
     assert world.client.get("/export/members.csv").status_code == 401
 
 
+def test_an_admin_refunds_a_contribution_and_the_registry_shows_it(
+    world: AdminWorld,
+) -> None:
+    member_id = approved_member(world)
+    order = world.fund.pay(member_id, "300")
+    rows = world.client.post("/payments", json={}, headers=world.operator).json()["data"]
+    (row,) = [r for r in rows if r["type"] == "top_up"]
+    assert (row["status"], row["gateway"]) == ("confirmed", "liqpay")
+    refund = f"/payments/{row['id']}/refund"
+    reason = {"reason": "Сплачено двічі"}
+    assert world.client.post(refund, json=reason, headers=world.operator).status_code == 403
+    r = world.client.post(refund, json=reason, headers=world.admin)
+    assert r.status_code == 200 and r.json()["data"]["status"] == "refund_requested"
+    assert world.fakes.gateway.refunds[-1][0] == order
+    world.fund.gateway.callback("liqpay", world.fakes.gateway.message(order, "300", "reversed"))
+    rows = world.client.post("/payments", json={}, headers=world.operator).json()["data"]
+    assert [r["status"] for r in rows if r["id"] == row["id"]] == ["reversed"]
+    report = world.client.get("/reports/fund", headers=world.operator).json()
+    assert (report["money_in"], report["reversed"], report["balance"]) == (300.0, 300.0, 0.0)
+
+
 def test_fund_report_audit_and_health(world: AdminWorld) -> None:
     member_id = approved_member(world)
     world.fund.pay(member_id, "300")
@@ -502,6 +523,7 @@ def test_fund_report_audit_and_health(world: AdminWorld) -> None:
     assert report["money_in"] == 400.0 and report["members_by_status"]["approved"] == 1
     assert (report["reversed"], report["money_out"], report["balance"]) == (100.0, 0.0, 300.0)
     assert report["balance_total"] == 300.0
+    assert report["money_in_by_gateway"] == {"liqpay": 400.0}
     assert report["months"][0]["program"] == "Базова"
     assert (report["months"][0]["reversed"], report["months"][0]["balance"]) == (100.0, 300.0)
     r = world.client.get("/reports/fund?date_from=2030-01-01", headers=world.operator)

@@ -13,16 +13,16 @@ from sqlalchemy.engine import Connection
 from kasa.adapters.sql import schema as tables
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.money import Money
-from kasa.domain.payments import PAYOUT_TYPES, PaymentStatus, PaymentType
+from kasa.domain.payments import HELD, PAYOUT_TYPES, PaymentStatus, PaymentType
 
 PAY = tables.payments
 P, MP = tables.programs, tables.member_programs
-# a contribution that reached the fund: confirmed, even if reversed later (a payment
-# reversed before it was ever confirmed has no payment date)
+# a contribution that reached the fund: confirmed (a refund of it asked for or not), even
+# if reversed later (a payment reversed before it was ever confirmed has no payment date)
 WAS_CONFIRMED = sa.and_(
     PAY.c.payment_type == PaymentType.TOP_UP.value,
     PAY.c.payment_date.is_not(None),
-    PAY.c.status.in_([PaymentStatus.CONFIRMED.value, PaymentStatus.REVERSED.value]),
+    PAY.c.status.in_([s.value for s in (*HELD, PaymentStatus.REVERSED)]),
 )
 
 
@@ -32,7 +32,7 @@ def _kind(kind: MoveKind) -> Any:
 
 def moves(since: datetime | None, before: datetime | None) -> Any:
     """Every movement between two moments, as a subquery: at, kind, payment_id,
-    member_id, order_id, request_id, amount."""
+    member_id, order_id, request_id, amount, gateway."""
     parts = []
     for kind, at, where in (
         (MoveKind.CONFIRMATION, PAY.c.payment_date, WAS_CONFIRMED),
@@ -58,6 +58,7 @@ def moves(since: datetime | None, before: datetime | None) -> Any:
             PAY.c.payment_identifier.label("order_id"),
             PAY.c.request_id.label("request_id"),
             PAY.c.amount.label("amount"),
+            PAY.c.gateway.label("gateway"),
         ).where(where, at.is_not(None))
         if since is not None:
             stmt = stmt.where(at >= since)
@@ -69,23 +70,25 @@ def moves(since: datetime | None, before: datetime | None) -> Any:
 
 def summed(
     c: Connection, since: datetime | None, before: datetime | None
-) -> list[tuple[datetime, str, MoveKind, Money]]:
-    """Movements summed by UTC hour, the member's current program and kind."""
+) -> list[tuple[datetime, str, MoveKind, Money, str]]:
+    """Movements summed by UTC hour, the member's current program, kind and gateway
+    (``""`` for money staff recorded)."""
     found = moves(since, before)
     day, hour = sa.func.date(found.c.at), sa.extract("hour", found.c.at)
     program = sa.func.coalesce(P.c.program_name, "")
+    gateway = sa.func.coalesce(found.c.gateway, "")
     stmt = (
-        sa.select(day, hour, program, found.c.kind, sa.func.sum(found.c.amount))
+        sa.select(day, hour, program, found.c.kind, sa.func.sum(found.c.amount), gateway)
         .select_from(found)
         .outerjoin(MP, sa.and_(MP.c.member_id == found.c.member_id, MP.c.is_active.is_(True)))
         .outerjoin(P, P.c.id == MP.c.program_id)
-        .group_by(day, hour, program, found.c.kind)
+        .group_by(day, hour, program, found.c.kind, gateway)
     )
     result = []
-    for on, at_hour, name, kind, total in c.execute(stmt).all():
+    for on, at_hour, name, kind, total, by in c.execute(stmt).all():
         when = on if isinstance(on, date) else date.fromisoformat(str(on))
         moment = datetime(when.year, when.month, when.day, int(at_hour), tzinfo=UTC)
-        result.append((moment, name, MoveKind(kind), _money(total)))
+        result.append((moment, name, MoveKind(kind), _money(total), str(by)))
     return result
 
 

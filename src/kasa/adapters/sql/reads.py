@@ -427,7 +427,7 @@ class SqlReads:
 
     def money_moves(
         self, date_start: date | None, date_end: date | None
-    ) -> list[tuple[datetime, str, MoveKind, Money]]:
+    ) -> list[tuple[datetime, str, MoveKind, Money, str]]:
         with self._read() as c:
             return ledger.summed(c, *_moments(date_start, date_end))
 
@@ -442,6 +442,11 @@ class SqlReads:
     def pending_gateway_orders(self, before: datetime) -> list[GatewayOrder]:
         with self._read() as c:
             found = c.execute(q.PENDING_GATEWAY_ORDERS, {"before": before})
+            return [GatewayOrder(str(o), g or "", r or "") for o, g, r in found]
+
+    def refunding_gateway_orders(self, limit: int) -> list[GatewayOrder]:
+        with self._read() as c:
+            found = c.execute(q.REFUNDING_GATEWAY_ORDERS, {"limit": limit})
             return [GatewayOrder(str(o), g or "", r or "") for o, g, r in found]
 
     def confirmed_gateway_orders(self, since: datetime, limit: int) -> list[GatewayOrder]:

@@ -187,6 +187,12 @@ class Payments(_Repo):
             sa.select(row.c.member_id).where(row.c.payment_identifier == identifier)
         ).scalar_one_or_none()
 
+    def member_of(self, payment_id: int) -> int | None:
+        row = tables.payments
+        return self.session.execute(
+            sa.select(row.c.member_id).where(row.c.id == payment_id)
+        ).scalar_one_or_none()
+
     def for_request(self, request_id: int) -> Sequence[Payment]:
         row = tables.payments
         return self._all(Payment, row.c.request_id == request_id, order_by=row.c.id)

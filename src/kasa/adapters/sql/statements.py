@@ -184,6 +184,17 @@ PENDING_GATEWAY_ORDERS = (
     )
     .order_by(PAY.c.created_at, PAY.c.id)
 )
+# refunds asked of a gateway and not yet seen done, the least recently asked first
+REFUNDING_GATEWAY_ORDERS = (
+    sa.select(*GATEWAY_ORDER)
+    .where(
+        PAY.c.status == PaymentStatus.REFUND_REQUESTED.value,
+        PAY.c.source == PaymentSource.GATEWAY.value,
+        PAY.c.payment_identifier.is_not(None),
+    )
+    .order_by(PAY.c.checked_at, PAY.c.id)
+    .limit(param("limit"))
+)
 # never checked first (NULL sorts first in ascending order on MariaDB and SQLite)
 CONFIRMED_GATEWAY_ORDERS = (
     sa.select(*GATEWAY_ORDER)

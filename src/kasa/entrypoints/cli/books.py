@@ -51,6 +51,8 @@ def fund(state: CliState, first: str | None, last: str | None, as_json: bool) ->
         f"out {result.money_out} UAH, balance {result.balance} UAH; "
         f"balance since the fund began {result.balance_total} UAH"
     )
+    by_gateway = result.money_in_by_gateway.items()
+    click.echo("money in by gateway: " + (", ".join(f"{k} {v} UAH" for k, v in by_gateway) or "-"))
     click.echo("members: " + ", ".join(f"{k} {v}" for k, v in result.members_by_status.items()))
     click.echo("notifications: " + ", ".join(f"{k} {v}" for k, v in result.notifications.items()))
 

@@ -17,7 +17,7 @@ from kasa.application.reads import Page, PaymentQuery
 from kasa.application.settings import FundSettings
 from kasa.application.views import PaymentView
 from kasa.domain.money import Money
-from kasa.domain.payments import PaymentType
+from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
@@ -149,6 +149,58 @@ def payment_approve(state: CliState, payment_id: int, yes: bool) -> None:
     confirm(f"Approve payout {payment_id}: the money is then counted as paid?", yes)
     approved = state.staff.payments().approve_payout(state.staff_id(), payment_id)
     click.echo(f"payout {approved.id} approved: {approved.amount} UAH")
+
+
+REASON = click.option(
+    "--reason", required=True, help="Why (kept in the audit trail; at most 500 characters)."
+)
+
+
+@payment.command("refund")
+@click.argument("payment_id", type=int)
+@REASON
+@YES
+@pass_state
+def payment_refund(state: CliState, payment_id: int, reason: str, yes: bool) -> None:
+    """Refund a whole confirmed contribution through the gateway that took it (an admin;
+    above the four-eyes threshold a second admin approves it first)."""
+    confirm(f"Refund payment {payment_id} through its gateway?", yes)
+    refunded = state.staff.refunds().refund(state.staff_id(), payment_id, reason)
+    _refund_said(refunded)
+
+
+@payment.command("refund-approve")
+@click.argument("payment_id", type=int)
+@YES
+@pass_state
+def payment_refund_approve(state: CliState, payment_id: int, yes: bool) -> None:
+    """Approve a refund waiting for a second admin (not the one who asked); the gateway
+    is asked then."""
+    confirm(f"Approve the refund of payment {payment_id}: the gateway is asked at once?", yes)
+    _refund_said(state.staff.refunds().approve_refund(state.staff_id(), payment_id))
+
+
+@payment.command("reverse")
+@click.argument("payment_id", type=int)
+@REASON
+@YES
+@pass_state
+def payment_reverse(state: CliState, payment_id: int, reason: str, yes: bool) -> None:
+    """Reverse a contribution staff recorded (a bank transfer returned): the days it
+    bought are taken back at once (an admin)."""
+    confirm(f"Reverse payment {payment_id} and take back the days it bought?", yes)
+    reversed_ = state.staff.refunds().reverse(state.staff_id(), payment_id, reason)
+    click.echo(f"payment {reversed_.id} reversed: {reversed_.amount} UAH")
+
+
+def _refund_said(payment: PaymentView) -> None:
+    if payment.status is PaymentStatus.REFUND_PENDING_APPROVAL:
+        click.echo(f"payment {payment.id}: the refund waits for a second admin's approval")
+    else:
+        click.echo(
+            f"payment {payment.id}: refund of {payment.amount} UAH asked of {payment.gateway};"
+            " the days it bought are taken back when the gateway reverses it"
+        )
 
 
 @payment.command("reconcile")

@@ -207,6 +207,7 @@ def fund_report(report: FundReport) -> Record:
             for line in report.lines
         ],
         "members_by_status": dict(report.members_by_status),
+        "money_in_by_gateway": {k: str(v) for k, v in report.money_in_by_gateway.items()},
     }
 
 

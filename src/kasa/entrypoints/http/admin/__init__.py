@@ -27,6 +27,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
         "back_office": staff.members(),
         "programs": staff.programs(),
         "staff_payments": staff.payments(),
+        "refunds": staff.refunds(),
         "staff_requests": staff.requests(),
         "books": staff.books(),
     }

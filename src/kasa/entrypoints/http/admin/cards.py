@@ -152,7 +152,12 @@ class PaymentCard(Shape):
     type: Annotated[PaymentType, doc("`top_up`, `payout` or `partial_payout`.")]
     type_name: Annotated[str, doc("The payment type's name, for people.")]
     status: Annotated[
-        PaymentStatus, doc("`pending`, `confirmed`, `failed`, `reversed` or `expired`.")
+        PaymentStatus,
+        doc(
+            "`pending`, `confirmed`, `failed`, `reversed` or `expired`;"
+            " `refund_pending_approval` (a refund waiting for a second admin) or"
+            " `refund_requested` (asked of the gateway, not yet reversed)."
+        ),
     ]
     amount: Annotated[float | None, doc("How much, in hryvnias.")]
     date: Annotated[str | None, doc("When the money moved (or the checkout began), ISO 8601.")]
@@ -436,3 +441,10 @@ class FundReportOut(Shape):
             " app's `inbox` only; `failed`; `pending`."
         ),
     ]
+    money_in_by_gateway: Annotated[
+        dict[str, float],
+        doc(
+            "`money_in` by the gateway that took it (`liqpay`, `monobank`), and `manual`"
+            " for money staff recorded, in hryvnias."
+        ),
+    ] = msgspec.field(default_factory=dict)

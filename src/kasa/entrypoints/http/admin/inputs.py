@@ -336,6 +336,18 @@ class RequestRead(msgspec.Struct):
     member: OwnerId | None = None
 
 
+class RefundReason(msgspec.Struct):
+    """Why a contribution is given back."""
+
+    reason: Annotated[
+        str,
+        doc(
+            "Why (required, at most 500 characters); kept in the audit trail.",
+            examples=["Сплачено двічі помилково."],
+        ),
+    ]
+
+
 class PayoutApproval(msgspec.Struct):
     """Which payout to approve."""
 

@@ -1,12 +1,15 @@
 """Payments in the back office: money recorded by staff, payouts and their second
-approval, and the registry."""
+approval, refunds through the gateway and theirs, and the registry."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, PathParameter
 
 from kasa.application.payments import StaffPayments
+from kasa.application.refunds import Refunds
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
@@ -14,11 +17,13 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query
-from kasa.entrypoints.http.routes import ANY_STAFF, DATES_REFUSED, Area
+from kasa.entrypoints.http.fields import MAX_ID
+from kasa.entrypoints.http.routes import ADMIN, ANY_STAFF, DATES_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
 PAYMENTS = Area("payments", ANY_STAFF, signed_in=True, answers=(400,))
+PaymentId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The payment's id.")]
 
 
 @PAYMENTS.put(
@@ -103,4 +108,64 @@ async def payout_approve(
 ) -> c.PaymentSaved:
     """A second staff user approves a pending four-eyes payout."""
     approved = await run(staff_payments.approve_payout, staff_id, data.payment_id)
+    return c.PaymentSaved(status="success", data=p.payment(approved))
+
+
+@PAYMENTS.post(
+    "/payments/{payment_id:int}/refund",
+    404,
+    409,
+    422,
+    502,
+    caller=ADMIN,
+    meaning={
+        400: "`reason` is required, at most 500 characters.",
+        404: "There is no payment with this id.",
+        409: "The payment is not confirmed (pending, failed, reversed, or a refund of it is "
+        "already asked for).",
+        422: "Only a contribution paid through a gateway is refunded (money staff recorded "
+        "is reversed instead; a subscription's payments in the gateway's cabinet), or "
+        "the gateway refused the refund: the contribution stands as it was.",
+        502: "The gateway could not be asked: the contribution stands as it was; try again.",
+        503: "The payment's gateway is not switched on here, or the database is unavailable.",
+    },
+)
+async def payment_refund(
+    payment_id: PaymentId,
+    data: JSONBody[i.RefundReason],
+    staff_id: NamedDependency[int],
+    refunds: NamedDependency[Refunds],
+) -> c.PaymentSaved:
+    """Give a whole confirmed contribution back through the gateway that took it. Above
+    the four-eyes threshold it waits as `refund_pending_approval` for a second admin;
+    otherwise the gateway is asked at once and the payment is `refund_requested` until
+    the gateway's reversal takes back the days it bought."""
+    refunded = await run(refunds.refund, staff_id, payment_id, data.reason)
+    return c.PaymentSaved(status="success", data=p.payment(refunded))
+
+
+@PAYMENTS.post(
+    "/payments/{payment_id:int}/refund/approve",
+    404,
+    409,
+    422,
+    502,
+    caller=ADMIN,
+    meaning={
+        403: "Only an admin may do this, and not the admin who asked for the refund.",
+        404: "There is no payment with this id.",
+        409: "The payment's refund does not wait for an approval.",
+        422: "The gateway refused the refund: the contribution stands as it was.",
+        502: "The gateway could not be asked: the contribution stands as it was; try again.",
+        503: "The payment's gateway is not switched on here, or the database is unavailable.",
+    },
+)
+async def payment_refund_approve(
+    payment_id: PaymentId,
+    staff_id: NamedDependency[int],
+    refunds: NamedDependency[Refunds],
+) -> c.PaymentSaved:
+    """A second admin approves a refund waiting under the four-eyes rule; the gateway is
+    asked then."""
+    approved = await run(refunds.approve_refund, staff_id, payment_id)
     return c.PaymentSaved(status="success", data=p.payment(approved))

@@ -339,4 +339,5 @@ def fund_report(report: FundReport) -> FundReportOut:
         balance=report.balance.hryvnias,
         balance_total=report.balance_total.hryvnias,
         notifications=report.notifications,
+        money_in_by_gateway={k: money(v) for k, v in report.money_in_by_gateway.items()},
     )

@@ -18,7 +18,7 @@ from kasa.application.views import (
 )
 from kasa.domain.identity import IdentityType
 from kasa.domain.membership import MembershipState
-from kasa.domain.payments import PaymentStatus
+from kasa.domain.payments import HELD, PaymentStatus
 from kasa.entrypoints.http.fields import amount, dmy, iso, money
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.paths import MEMBER_FILE, PROGRAM_TERMS
@@ -101,18 +101,19 @@ class Shapes:
             dmy(payment.moved_at),
             money(payment.amount),
             dmy(payment.extended_to),
-            payment.status,
+            as_member_sees(payment.status),
             payment.gateway,
         )
 
     @staticmethod
     def payment(payment: PaymentView) -> s.PaymentOut:
-        confirmed = payment.payment_date if payment.status is PaymentStatus.CONFIRMED else None
+        status = as_member_sees(payment.status)
+        confirmed = payment.payment_date if status == "confirmed" else None
         return s.PaymentOut(
             payment.payment_identifier or "",
             payment.gateway,
             money(payment.amount),
-            payment.status,
+            status,
             iso(payment.created_at) or "",
             iso(confirmed),
             dmy(payment.extended_to),
@@ -146,3 +147,10 @@ class Shapes:
             ],
             charges=[self.charge(p, r.diagnosis) for p in view.charges],
         )
+
+
+def as_member_sees(status: PaymentStatus) -> s.MemberPaymentStatus:
+    """A refund under way is, for the member, a confirmed payment until it is reversed."""
+    if status in HELD:
+        return "confirmed"
+    return status.value  # type: ignore[return-value]

@@ -392,6 +392,11 @@ class Charge(msgspec.Struct):
     ]
 
 
+# a payment's status as members see it: a refund under way is still a confirmed payment
+# until the gateway reverses it
+MemberPaymentStatus = Literal["pending", "confirmed", "failed", "reversed", "expired"]
+
+
 class TopUpOut(msgspec.Struct):
     date: Annotated[
         str | None, doc("When the money arrived, or the checkout began (`dd.mm.YYYY`).")
@@ -401,10 +406,11 @@ class TopUpOut(msgspec.Struct):
         str | None, doc("Paid until, after this payment (`dd.mm.YYYY`); null until confirmed.")
     ]
     status: Annotated[
-        PaymentStatus,
+        MemberPaymentStatus,
         doc(
-            "`pending` (waiting for the gateway), `confirmed`, `failed`, `reversed`, or"
-            " `expired` (a checkout nobody paid in time; a late payment still confirms it)."
+            "`pending` (waiting for the gateway), `confirmed` (also while a refund staff"
+            " asked for is under way), `failed`, `reversed`, or `expired` (a checkout nobody"
+            " paid in time; a late payment still confirms it)."
         ),
     ]
     gateway: Annotated[
@@ -423,8 +429,11 @@ class PaymentOut(msgspec.Struct):
     gateway: Annotated[str | None, doc("The gateway that takes it (`liqpay`).")]
     amount: Annotated[float, doc(f"How much, in {MONEY_OUT}.")]
     status: Annotated[
-        PaymentStatus,
-        doc("`pending`, `confirmed`, `failed`, `reversed` or `expired`."),
+        MemberPaymentStatus,
+        doc(
+            "`pending`, `confirmed` (also while a refund is under way), `failed`, `reversed`"
+            " or `expired`."
+        ),
     ]
     created_at: Annotated[str, doc("When the checkout began, ISO 8601.")]
     confirmed_at: Annotated[str | None, doc("When it was confirmed, ISO 8601; null until then.")]
