@@ -70,6 +70,9 @@ class FakeRandom:
             self.random.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(16)
         )
 
+    def secret(self) -> str:
+        return f"{self.random.getrandbits(256):064x}"
+
 
 @attrs.frozen
 class Sms:

@@ -29,3 +29,6 @@ class SecretRandom:
 
     def password(self) -> str:
         return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(20))
+
+    def secret(self) -> str:
+        return secrets.token_urlsafe(32)

@@ -25,6 +25,9 @@ COUNTERS_KEPT = timedelta(days=2)
 # events the notifications were made of, and members' notifications (the inbox)
 EVENTS_KEPT = timedelta(days=90)
 INBOX_KEPT = timedelta(days=365)
+# office sessions not seen for longer than any session may last (a day: twice the
+# longest default) have ended whatever the settings say
+SESSIONS_KEPT = timedelta(days=1)
 
 
 @attrs.define
@@ -47,6 +50,7 @@ class SweepReport:
     throttle_counters: int = 0
     handled_events: int = 0
     old_notifications: int = 0
+    ended_sessions: int = 0
 
 
 @use_cases
@@ -86,6 +90,7 @@ class Housekeeping:
             report.throttle_counters = uow.counters.prune(now - COUNTERS_KEPT)
             report.handled_events = uow.outbox.prune(now - EVENTS_KEPT)
             report.old_notifications = uow.notifications.prune(now - INBOX_KEPT)
+            report.ended_sessions = uow.office_sessions.prune(now - SESSIONS_KEPT)
             if not dry_run:
                 uow.commit()
         return report

@@ -27,7 +27,7 @@ class Clock(Protocol):
 
 class RandomSource(Protocol):
     """Everything random the use cases make: sign-in codes, order and request ids,
-    passwords."""
+    passwords, session secrets."""
 
     def sign_in_code(self) -> str:
         """Six random digits from a cryptographic source."""
@@ -43,6 +43,10 @@ class RandomSource(Protocol):
 
     def password(self) -> str:
         """A strong random password for a new staff account."""
+        ...
+
+    def secret(self) -> str:
+        """256 random bits as URL-safe text (a session's cookie, a form's token)."""
         ...
 
 

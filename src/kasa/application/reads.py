@@ -29,6 +29,7 @@ from kasa.application.views import (
     RequestDetail,
     RequestView,
     StaffView,
+    TodayCounts,
 )
 from kasa.domain.audit import ActorKind, EventType, ObjectKind
 from kasa.domain.ledger import Move, MoveKind
@@ -178,6 +179,10 @@ class OfficeReads(Protocol):
 
     def notifications(self, query: NotificationQuery, page: Page) -> Listing[NotificationView]:
         """Notifications, newest first, with how many match."""
+        ...
+
+    def today(self) -> TodayCounts:
+        """What waits for staff now (counted, never listed)."""
         ...
 
     def notifications_by_channel(

@@ -20,6 +20,7 @@ from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
 from kasa.domain.notifications import Device, Notification, NotificationSettings
+from kasa.domain.office import OfficeSession
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
@@ -219,6 +220,15 @@ class NotificationRepository(Protocol):
         ...
 
 
+class OfficeSessionRepository(Protocol):
+    def add(self, session: OfficeSession) -> OfficeSession: ...
+    def get(self, key: str) -> OfficeSession | None: ...
+    def remove(self, session: OfficeSession) -> None: ...
+    def prune(self, seen_before: datetime) -> int:
+        """Forget sessions last seen before the moment; how many."""
+        ...
+
+
 class DeviceRepository(Protocol):
     def add(self, device: Device) -> Device: ...
     def by_token(self, token: str) -> Device | None: ...
@@ -253,6 +263,7 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     devices: DeviceRepository
     notification_settings: NotificationSettingsRepository
+    office_sessions: OfficeSessionRepository
 
     def __enter__(self) -> Self: ...
 

@@ -377,6 +377,17 @@ class StaffView:
 
 
 @attrs.frozen
+class TodayCounts:
+    """What waits for staff: members to review, requests awaiting staff, payouts
+    awaiting a second approval, notifications that could not be delivered."""
+
+    review_queue: int
+    requests_awaiting: int
+    payouts_awaiting: int
+    notifications_failed: int
+
+
+@attrs.frozen
 class MonthLine:
     month: str  # YYYY-MM
     program: str

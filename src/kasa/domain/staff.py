@@ -9,6 +9,7 @@ from datetime import datetime
 import attrs
 
 from kasa.domain.errors import Conflict, InvalidInput, PermissionDenied
+from kasa.domain.notifications import Language
 from kasa.domain.values import Email, Phone
 
 LOGIN_MAX = 32
@@ -58,6 +59,8 @@ class StaffUser:
     # Carried in every access token; a token of an older version is refused. It moves
     # on with a new password, a new role and a deactivation, and never back.
     token_version: int = 0
+    # the language the office pages speak to them
+    language: Language = Language.UK
 
     @property
     def is_admin(self) -> bool:

@@ -30,6 +30,7 @@ from kasa.application.inbox import MemberNotifications
 from kasa.application.jobs import Reminders
 from kasa.application.members import BackOfficeMembers, MemberFiles
 from kasa.application.notifying import Notifier
+from kasa.application.office import OfficeDesk, OfficeSessions, SessionTimes
 from kasa.application.payments import MemberPayments, StaffPayments
 from kasa.application.ports import Gateways, PaymentGateway
 from kasa.application.profiles import Profiles
@@ -212,11 +213,12 @@ class MemberUseCases(containers.DeclarativeContainer):
 
 
 class StaffUseCases(containers.DeclarativeContainer):
-    """What staff do, through the admin API and the command line."""
+    """What staff do, through the admin API, the office pages and the command line."""
 
     adapters = providers.DependenciesContainer()
     services = providers.DependenciesContainer()
     fund = providers.Dependency(instance_of=FundSettings)
+    office_times = providers.Dependency(instance_of=SessionTimes)
 
     accounts = providers.Singleton(
         StaffAccounts,
@@ -227,6 +229,14 @@ class StaffUseCases(containers.DeclarativeContainer):
         tokens=adapters.tokens,
         random=adapters.random,
         settings=fund,
+    )
+    office_sessions = providers.Singleton(
+        OfficeSessions,
+        uow=adapters.uow,
+        clock=services.clock,
+        random=adapters.random,
+        accounts=accounts,
+        times=office_times,
     )
     members = providers.Singleton(
         BackOfficeMembers,
@@ -257,6 +267,7 @@ class StaffUseCases(containers.DeclarativeContainer):
         files=adapters.files,
     )
     books = providers.Singleton(Books, reads=adapters.reads, clock=services.clock)
+    desk = providers.Singleton(OfficeDesk, reads=adapters.reads, clock=services.clock, books=books)
 
 
 class SystemUseCases(containers.DeclarativeContainer):
@@ -305,7 +316,15 @@ class Kasa(containers.DeclarativeContainer):
     adapters = providers.Container(Adapters, settings=settings)
     services = providers.Container(Services, adapters=adapters, fund=fund)
     members = providers.Container(MemberUseCases, adapters=adapters, services=services, fund=fund)
-    staff = providers.Container(StaffUseCases, adapters=adapters, services=services, fund=fund)
+    office_times = providers.Callable(
+        lambda s: SessionTimes(
+            timedelta(minutes=s.office.idle_minutes), timedelta(hours=s.office.session_hours)
+        ),
+        settings,
+    )
+    staff = providers.Container(
+        StaffUseCases, adapters=adapters, services=services, fund=fund, office_times=office_times
+    )
     system = providers.Container(SystemUseCases, adapters=adapters, services=services, fund=fund)
 
 

@@ -37,6 +37,7 @@ from kasa.application.repositories import (
     MessageRepository,
     NotificationRepository,
     NotificationSettingsRepository,
+    OfficeSessionRepository,
     Outbox,
     PaymentRepository,
     ProgramRepository,
@@ -166,6 +167,7 @@ class SqlUnitOfWork:
     notifications: NotificationRepository
     devices: DeviceRepository
     notification_settings: NotificationSettingsRepository
+    office_sessions: OfficeSessionRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
@@ -197,6 +199,7 @@ class SqlUnitOfWork:
         self.notifications = repos.Notifications(*args)
         self.devices = repos.Devices(*args)
         self.notification_settings = repos.NotificationSettingsRepo(*args)
+        self.office_sessions = repos.OfficeSessions(*args)
         self.committed = False
         self.committing = False
         return self

@@ -24,6 +24,7 @@ from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
 from kasa.domain.membership import Extension
 from kasa.domain.notifications import Device, Notification, NotificationSettings
+from kasa.domain.office import OfficeSession
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage
@@ -78,6 +79,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Counter, tables.throttle_counters)
     mapper_registry.map_imperatively(Notification, tables.notifications)
     mapper_registry.map_imperatively(Device, tables.devices)
+    mapper_registry.map_imperatively(OfficeSession, tables.office_sessions)
     mapper_registry.map_imperatively(NotificationSettings, tables.notification_settings)
     sa.event.listen(Payment, "load", _payment_loaded)
     sa.event.listen(Payment, "refresh", lambda payment, *_: _payment_loaded(payment))

@@ -62,6 +62,7 @@ from kasa.application.views import (
     RequestDetail,
     RequestView,
     StaffView,
+    TodayCounts,
 )
 from kasa.domain.audit import Actor
 from kasa.domain.calendar import after_day, day_start
@@ -438,6 +439,11 @@ class SqlReads:
     def ledger(self, date_start: date | None, date_end: date | None, page: Page) -> list[Move]:
         with self._read() as c:
             return ledger.listed(c, *_moments(date_start, date_end), page.limit, page.offset)
+
+    def today(self) -> TodayCounts:
+        with self._read() as c:
+            counted = [int(c.execute(statement).scalar_one()) for statement in q.TODAY]
+        return TodayCounts(*counted)
 
     def pending_gateway_orders(self, before: datetime) -> list[GatewayOrder]:
         with self._read() as c:

@@ -25,6 +25,7 @@ from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
 from kasa.domain.notifications import DeliveryState, Device, Notification, NotificationSettings
+from kasa.domain.office import OfficeSession
 from kasa.domain.payments import Payment
 from kasa.domain.programs import MemberProgram, Program
 from kasa.domain.requests import Request, RequestMessage, RequestStatus
@@ -397,6 +398,25 @@ class Devices(_Repo):
     def remove(self, device: Device) -> None:
         self.session.delete(device)
         flush(self.session)
+
+
+class OfficeSessions(_Repo):
+    def add(self, session: OfficeSession) -> OfficeSession:
+        return self._add(session)
+
+    def get(self, key: str) -> OfficeSession | None:
+        return self.session.get(OfficeSession, key)
+
+    def remove(self, session: OfficeSession) -> None:
+        self.session.delete(session)
+        flush(self.session)
+
+    def prune(self, seen_before: datetime) -> int:
+        s = tables.office_sessions
+        result = cast(
+            CursorResult[Any], self.session.execute(sa.delete(s).where(s.c.seen_at < seen_before))
+        )
+        return int(result.rowcount or 0)
 
 
 class NotificationSettingsRepo(_Repo):

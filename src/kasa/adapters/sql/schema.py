@@ -84,7 +84,21 @@ staff_users = sa.Table(
     sa.Column("role", Choice(Role, 16), nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False, default=True),
     sa.Column("token_version", sa.Integer, nullable=False, default=0),
+    # the language the office pages speak to them
+    sa.Column("language", Choice(Language, 2), nullable=False, default=Language.UK),
     *stamped(),
+)
+
+# A staff user's signed-in session in the office pages (the cookie's secret, hashed).
+office_sessions = sa.Table(
+    "office_sessions",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("staff_id", ID, fk("staff_users.id"), nullable=False, index=True),
+    sa.Column("token_version", sa.Integer, nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("seen_at", UtcDateTime(), nullable=False, index=True),
 )
 
 # One throttle counter (wrong passwords of a login, code requests of an address,

@@ -30,7 +30,9 @@ from kasa.adapters.sql.rows import (
     Packed,
 )
 from kasa.domain.calendar import after_day, day_start
+from kasa.domain.notifications import DeliveryState
 from kasa.domain.payments import PAYOUT_TYPES, PaymentSource, PaymentStatus, PaymentType
+from kasa.domain.requests import RequestStatus
 
 M, P, F, R, PAY = tables.members, tables.programs, tables.files, tables.requests, tables.payments
 MP, S, IDENT = tables.member_programs, tables.staff_users, tables.member_identities
@@ -389,3 +391,23 @@ def audit_statements(key: tuple[str, ...]) -> tuple[Any, Any]:
 
 def counting(stmt: Any) -> Any:
     return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+
+
+# what waits for staff, counted: the review queue, requests awaiting staff, payouts
+# awaiting a second approval, notifications that failed
+TODAY = (
+    sa.select(sa.func.count()).select_from(M).where(M.c.in_review_queue.is_(True)),
+    sa.select(sa.func.count())
+    .select_from(R)
+    .where(R.c.status == RequestStatus.AWAITING_AGENT.value),
+    sa.select(sa.func.count())
+    .select_from(PAY)
+    .where(
+        PAY.c.status == PaymentStatus.PENDING.value,
+        PAY.c.payment_type.in_(PAYOUT_CODES),
+        PAY.c.needs_approval.is_(True),
+    ),
+    sa.select(sa.func.count())
+    .select_from(tables.notifications)
+    .where(tables.notifications.c.state == DeliveryState.FAILED.value),
+)

@@ -60,6 +60,7 @@ def sweep(state: CliState, older_than: timedelta, dry_run: bool) -> None:
     click.echo(f"expired throttle counters: {verb} {report.throttle_counters}")
     click.echo(f"events told 90 days ago: {verb} {report.handled_events}")
     click.echo(f"notifications older than a year: {verb} {report.old_notifications}")
+    click.echo(f"office sessions unused for a day: {verb} {report.ended_sessions}")
 
 
 def _files(removed: Removed) -> str:

@@ -9,12 +9,14 @@ import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 from litestar import Litestar, MediaType, Response, Router, route
 from litestar.config.cors import CORSConfig
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
+from litestar.template.config import TemplateConfig
 
 from kasa.application.ports import TokenAudience
 from kasa.entrypoints.container import Kasa
@@ -51,6 +53,9 @@ class Api:
     dependencies: Callable[[Kasa], Mapping[str, object]]
     token_check: Callable[[Kasa], TokenCheck | None] = lambda _: None
     cors_origins: Callable[[Settings], Sequence[str]] = lambda _: ()
+    # pages beside the API (the office), and the templates they are made from
+    pages: Callable[[], Sequence[Router]] = lambda: ()
+    templates: Callable[[], TemplateConfig[Any] | None] = lambda: None
 
 
 def create_app(kasa: Kasa, api: Api) -> Litestar:
@@ -76,7 +81,13 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     )
     cors = api.cors_origins(settings)
     app = Litestar(
-        route_handlers=[*options_handlers(public, besides=protected), *public, signed_in_routes],
+        route_handlers=[
+            *options_handlers(public, besides=protected),
+            *public,
+            signed_in_routes,
+            *api.pages(),
+        ],
+        template_config=api.templates(),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[Hryvnias()],
         openapi_config=openapi(api.title, api.description) if settings.http.docs else None,

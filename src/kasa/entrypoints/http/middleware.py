@@ -39,13 +39,18 @@ NOT_FOUND = json.dumps({"status": "error", "message": "Not found."}).encode()
 
 
 def one_spelling(scope: dict[str, Any]) -> bool:
-    """The path as the routes spell it: no trailing slash (but the docs pages'), no
-    encoded or doubled slash."""
+    """The path as the routes spell it: no trailing slash (but the docs pages' and the
+    office's landing page, ``/office/``), no encoded or doubled slash."""
     raw = bytes(scope.get("raw_path") or scope.get("path", "").encode())
     path = raw.split(b"?", 1)[0]
     if b"%2f" in path.lower() or b"//" in path:
         return False
-    return len(path) <= 1 or not path.endswith(b"/") or path.startswith(b"/docs")
+    return (
+        len(path) <= 1
+        or not path.endswith(b"/")
+        or path.startswith(b"/docs")
+        or path == b"/office/"
+    )
 
 
 def forwarded_clients(trusted: Sequence[str]) -> DefineMiddleware:

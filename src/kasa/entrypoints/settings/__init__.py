@@ -34,6 +34,7 @@ from kasa.entrypoints.settings.sections import (
     LiqPay,
     Monobank,
     Notifications,
+    Office,
     Process,
     Rules,
     Runtime,
@@ -118,6 +119,7 @@ class Settings:
     rules: Rules
     http: Http
     notifications: Notifications
+    office: Office
     command_line: CommandLine
     # the fund's rules as the use cases take them, made from the sections above
     fund: FundSettings

@@ -633,6 +633,26 @@ class Notifications:
 
 
 @attrs.frozen
+class Office:
+    """The staff's pages: how long a signed-in session lasts."""
+
+    idle_minutes: int = setting(
+        "KASA_OFFICE_IDLE_MINUTES",
+        "minutes without a request after which an office session ends",
+        whole(1),
+        30,
+        shown="30",
+    )
+    session_hours: int = setting(
+        "KASA_OFFICE_SESSION_HOURS",
+        "hours after signing in after which an office session ends, however busy",
+        whole(1),
+        12,
+        shown="12",
+    )
+
+
+@attrs.frozen
 class CommandLine:
     """What the command line and the scripts read."""
 
@@ -667,6 +687,7 @@ SECTIONS: tuple[tuple[str, str, type[Any]], ...] = (
     ("rules", "The fund's rules", Rules),
     ("http", "HTTP", Http),
     ("notifications", "Notifications", Notifications),
+    ("office", "The office", Office),
     ("command_line", "Command line and scripts", CommandLine),
 )
 # variables tests, the load test and benchmarks read (not Kasa's settings)

@@ -18,6 +18,7 @@ from kasa.entrypoints.http.admin.programs import PROGRAMS, TERMS
 from kasa.entrypoints.http.admin.requests import REQUESTS
 from kasa.entrypoints.http.admin.staff import SIGN_IN, STAFF
 from kasa.entrypoints.http.app import Api, app_from_environment, create_app
+from kasa.entrypoints.http.office import office_router, templates
 
 
 def dependencies(kasa: Kasa) -> Mapping[str, object]:
@@ -30,6 +31,9 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
         "refunds": staff.refunds(),
         "staff_requests": staff.requests(),
         "books": staff.books(),
+        "office_sessions": staff.office_sessions(),
+        "desk": staff.desk(),
+        "office_production": kasa.settings().env == "production",
     }
 
 
@@ -44,6 +48,8 @@ ADMIN = Api(
     dependencies=dependencies,
     token_check=lambda kasa: kasa.staff.accounts().authenticate,
     cors_origins=lambda settings: settings.http.admin_cors_origins,
+    pages=lambda: [office_router()],
+    templates=templates,
 )
 
 
