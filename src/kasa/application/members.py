@@ -5,7 +5,7 @@ accept a program change or new documents), certificate numbers, and members' fil
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import attrs
@@ -314,10 +314,26 @@ class BackOfficeMembers:
     # -- files -------------------------------------------------------------------------
     def member_file(self, staff_id: int, member_id: int, filename: str) -> FileContent:
         """A member's file, for staff; every such read is in the audit trail."""
+        return self._read_file(staff_id, lambda uow: _file_of(uow, member_id, filename))
+
+    def file(self, staff_id: int, file_id: int) -> FileContent:
+        """Any member's file by its id, for staff (the office shows documents inline);
+        every such read is in the audit trail."""
+
+        def found(uow: UnitOfWork) -> StoredFile:
+            file = uow.files.get(file_id)
+            if file is None or file.member_id is None:
+                raise NotFound("File not found.")
+            return file
+
+        return self._read_file(staff_id, found)
+
+    def _read_file(self, staff_id: int, find: Callable[[UnitOfWork], StoredFile]) -> FileContent:
         now = self.clock.now()
         with self.uow() as uow:
             acting_staff(uow, staff_id)
-            file = FileView.of(_file_of(uow, member_id, filename))
+            file = FileView.of(find(uow))
+            member_id = file.member_id
             audit(
                 uow,
                 EventType.FILE_VIEWED,

@@ -45,3 +45,35 @@ def money(amount: Money, language: Language) -> str:
 
 def day(value: date | datetime | None) -> str:
     return "" if value is None else value.strftime("%d.%m.%Y")
+
+
+# what the pages call each status and kind, in Ukrainian (English from the catalogue)
+LABELS = {
+    "registered": "зареєстрований",
+    "pending_review": "на перевірці",
+    "approved": "схвалений",
+    "blocked": "заблокований",
+    "pending": "очікує",
+    "confirmed": "зараховано",
+    "failed": "не вдалося",
+    "reversed": "повернуто",
+    "expired": "прострочено",
+    "refund_pending_approval": "повернення чекає підтвердження",
+    "refund_requested": "повернення запитано",
+    "opened": "відкрите",
+    "awaiting_agent": "чекає відповіді каси",
+    "awaiting_client": "чекає відповіді учасника",
+    "closed": "закрите",
+    "id_card_front": "ID-картка, лицьовий бік",
+    "id_card_back": "ID-картка, зворотний бік",
+    "passport_page_1": "паспорт, сторінка 1",
+    "passport_page_2": "паспорт, сторінка 2",
+    "passport_address_page": "паспорт, сторінка з місцем проживання",
+    "tax_number_card": "картка платника податків",
+}
+
+
+def label(value: object, words: gettext.NullTranslations) -> str:
+    """A status or kind in words (its code when the pages have no word for it)."""
+    text = str(getattr(value, "value", value))
+    return words.gettext(LABELS[text]) if text in LABELS else text

@@ -1,0 +1,140 @@
+"""What every office page shares: the session of each request, pages in the user's
+language, form tokens, and errors as pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie, ResponseHeader
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body
+from litestar.response import Redirect
+
+from kasa.application.office import OfficeSessions, OfficeUser
+from kasa.domain.errors import (
+    KasaError,
+    NotFound,
+    PermissionDenied,
+)
+from kasa.domain.notifications import Language
+from kasa.entrypoints.http.office import i18n
+from kasa.entrypoints.http.threads import run
+
+HERE = Path(__file__).parent
+COOKIE = "kasa_office"
+# the sign-in form's own token, before there is a session to keep one
+LOGIN_COOKIE = "kasa_office_login"
+PATH = "/office"
+PUBLIC = "office_public"  # a route's opt: answered without a session
+STATIC = {
+    "office.css": MediaType.CSS,
+    "htmx-2.0.11.min.js": "text/javascript",
+}
+HEADERS = [
+    ResponseHeader(
+        name="Content-Security-Policy",
+        value="default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ),
+    ResponseHeader(name="Cache-Control", value="no-store"),
+]
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    title: str,
+    *,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> Response[str]:
+    """A page in the user's language (Ukrainian before anyone has signed in), rendered
+    by the app's template engine."""
+    user: OfficeUser | None = getattr(request.state, "office_user", None)
+    language = user.language if user is not None else Language.UK
+    words = i18n.translations(language)
+    engine = request.app.template_engine
+    assert engine is not None  # the admin app is made with the office's templates
+    html = engine.get_template(template).render(
+        _=words.gettext,
+        title=words.gettext(title),
+        language=language.value,
+        user=user,
+        money=lambda amount: i18n.money(amount, language),
+        day=i18n.day,
+        label=lambda value: i18n.label(value, words),
+        **context,
+    )
+    return Response(html, status_code=status, media_type=MediaType.HTML, cookies=cookies or [])
+
+
+def said(request: Request[Any, Any, Any], text: str) -> str:
+    user: OfficeUser | None = getattr(request.state, "office_user", None)
+    return i18n.translations(user.language if user else Language.UK).gettext(text)
+
+
+def secure(request: Request[Any, Any, Any]) -> bool:
+    production: bool = request.app.state.given["office_production"]
+    return production
+
+
+def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int | None) -> Cookie:
+    return Cookie(
+        key=COOKIE,
+        value=value,
+        path=PATH,
+        httponly=True,
+        samesite="strict",
+        secure=secure(request),
+        max_age=max_age,
+    )
+
+
+# -- the session of each request ---------------------------------------------------------
+async def resume(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """A ``before_request`` hook: the signed-in user of the session cookie, or the
+    sign-in page for a route that needs one."""
+    sessions: OfficeSessions = request.app.state.given["office_sessions"]
+    secret = request.cookies.get(COOKIE, "")
+    user = await run(sessions.resume, secret) if secret else None
+    request.state.office_user = user
+    if user is None and not request.route_handler.opt.get(PUBLIC):
+        return Redirect(f"{PATH}/login", status_code=303)
+    return None
+
+
+def signed_in(request: Request[Any, Any, Any]) -> OfficeUser:
+    user: OfficeUser | None = request.state.office_user
+    assert user is not None  # the hook let only signed-in requests through
+    return user
+
+
+def require_form_token(request: Request[Any, Any, Any], data: dict[str, str]) -> OfficeUser:
+    """The signed-in user, if the form carries their session's token."""
+    user = signed_in(request)
+    if not user.sent(data.get("csrf_token", "")):
+        raise PermissionDenied("Форму не прийнято: оновіть сторінку і спробуйте ще раз.")
+    return user
+
+
+# -- errors become pages -----------------------------------------------------------------------
+PROBLEM_TITLES = {403: "Немає доступу", 404: "Сторінку не знайдено"}
+
+
+def problem_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if isinstance(error, KasaError):
+        status = {PermissionDenied: 403, NotFound: 404}.get(type(error), 400)
+        text = said(request, error.message)
+    elif isinstance(error, HTTPException):
+        status = error.status_code
+        text = said(request, "Такої сторінки немає.") if status == 404 else str(error.detail)
+    else:
+        raise error
+    if not hasattr(request.state, "office_user"):
+        request.state.office_user = None
+    title = PROBLEM_TITLES.get(status, "Немає доступу")
+    return page(request, "problem.html", title, status=status, problem=text)

@@ -1,0 +1,194 @@
+"""Members in the office: the search and the review queue, paged; a member's card with
+their documents shown inline (each view audited); and the decisions staff take there
+(approve, accept or refuse new documents, accept a program change, block, unblock), each
+asked for confirmation first and its result shown on the card."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect
+
+from kasa.application.members import BackOfficeMembers
+from kasa.application.reads import Page
+from kasa.application.views import MemberDetail
+from kasa.domain.errors import NotFound
+from kasa.domain.members import MemberStatus
+from kasa.domain.search import query_terms
+from kasa.entrypoints.http.common import file_response
+from kasa.entrypoints.http.dependencies import given_straight
+from kasa.entrypoints.http.fields import MAX_ID
+from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.threads import read, run
+
+PER_PAGE = 50
+
+
+@get(f"{PATH}/members", include_in_schema=False)
+@given_straight
+async def members(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    q: Annotated[str, QueryParameter(max_length=200)] = "",
+    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+) -> Response[str]:
+    """The review queue (no words), or the members every word finds (name, phone,
+    certificate, tax number), a page at a time."""
+    user = signed_in(request)
+    words = query_terms(q.split())
+    found = await read(
+        back_office.search,
+        user.staff_id,
+        words,
+        frozenset(),
+        Page(PER_PAGE + 1, (number - 1) * PER_PAGE),
+    )
+    return page(
+        request,
+        "members.html",
+        "Учасники" if words else "Учасники на перевірці",
+        section="members",
+        members=list(found)[:PER_PAGE],
+        query=q,
+        number=number,
+        more=len(found) > PER_PAGE,
+    )
+
+
+@get(f"{PATH}/members/{{member_id:int}}", include_in_schema=False)
+@given_straight
+async def member_card(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    member_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+) -> Response[str]:
+    """A member's whole file: profile, program, documents, payments, requests."""
+    user = signed_in(request)
+    detail = await read(back_office.detail, user.staff_id, member_id)
+    name = " ".join(part for part in (detail.member.last_name, detail.member.first_name) if part)
+    name = name or detail.member.phone
+    done = request.query_params.get("done", "")
+    return page(
+        request,
+        "member.html",
+        name,
+        section="members",
+        detail=detail,
+        name=name,
+        done=DONE.get(done, ""),
+        actions=available(detail),
+    )
+
+
+# what each decision is called, asked and said when done
+ACTIONS = {
+    "approve": ("Схвалити учасника", "Схвалити профіль і видати номер посвідчення?"),
+    "accept_documents": ("Прийняти документи", "Прийняти нові документи учасника?"),
+    "refuse_documents": (
+        "Відхилити документи",
+        "Відхилити нові документи? Учасник отримає причину і подасть їх знову.",
+    ),
+    "accept_program": ("Прийняти зміну програми", "Прийняти нову програму учасника?"),
+    "block": ("Заблокувати", "Заблокувати учасника? Він не зможе користуватися застосунком."),
+    "unblock": ("Розблокувати", "Розблокувати учасника?"),
+}
+DONE = {
+    "approve": "Учасника схвалено.",
+    "accept_documents": "Документи прийнято.",
+    "refuse_documents": "Документи відхилено; учасник отримав причину.",
+    "accept_program": "Зміну програми прийнято.",
+    "block": "Учасника заблоковано.",
+    "unblock": "Учасника розблоковано.",
+}
+Action = Annotated[str, PathParameter(max_length=32)]
+
+
+def known(action: str) -> str:
+    if action not in ACTIONS:
+        raise NotFound("Такої сторінки немає.")
+    return action
+
+
+def available(detail: MemberDetail) -> list[tuple[str, str]]:
+    """The decisions the member's state allows, as (action, its name)."""
+    member = detail.member
+    found = []
+    if member.status is MemberStatus.PENDING_REVIEW:
+        found.append("approve")
+    if detail.new_identities:
+        found += ["accept_documents", "refuse_documents"]
+    if detail.new_program is not None and member.status is MemberStatus.APPROVED:
+        found.append("accept_program")
+    found.append("unblock" if member.status is MemberStatus.BLOCKED else "block")
+    return [(action, ACTIONS[action][0]) for action in found]
+
+
+@get(f"{PATH}/members/{{member_id:int}}/{{action:str}}", include_in_schema=False)
+@given_straight
+async def decision_form(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    member_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    action: Action,
+) -> Response[str]:
+    """The question before a decision: what will happen, and the form that does it."""
+    user = signed_in(request)
+    detail = await read(back_office.detail, user.staff_id, member_id)
+    name, question = ACTIONS[known(action)]
+    return page(
+        request,
+        "decide.html",
+        name,
+        section="members",
+        member=detail.member,
+        action=action,
+        question=question,
+    )
+
+
+@post(f"{PATH}/members/{{member_id:int}}/{{action:str}}", include_in_schema=False, status_code=303)
+@given_straight
+async def decide(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    member_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    action: Action,
+    data: Form,
+) -> Response[Any]:
+    """The decision, taken by the same use case as the admin API's; the card then says
+    what was done."""
+    user = require_form_token(request, data)
+    staff_id = user.staff_id
+    known(action)
+    take = {
+        "approve": partial(back_office.approve, staff_id, member_id, next_certificate=True),
+        "accept_documents": partial(back_office.accept_documents, staff_id, member_id),
+        "refuse_documents": partial(
+            back_office.refuse_documents, staff_id, member_id, data.get("reason", "")
+        ),
+        "accept_program": partial(back_office.accept_program_change, staff_id, member_id),
+        "block": partial(back_office.block, staff_id, member_id),
+        "unblock": partial(back_office.unblock, staff_id, member_id),
+    }[action]
+    await run(take)
+    return Redirect(f"{PATH}/members/{member_id}?done={action}", status_code=303)
+
+
+@get(f"{PATH}/files/{{file_id:int}}", include_in_schema=False)
+@given_straight
+async def member_file(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    file_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+) -> Response[Any]:
+    """A member's document, shown inline (never as a page of ours); each view is in the
+    audit trail."""
+    user = signed_in(request)
+    return file_response(await run(back_office.file, user.staff_id, file_id))
+
+
+HANDLERS = [members, member_card, decision_form, decide, member_file]
