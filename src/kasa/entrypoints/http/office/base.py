@@ -14,12 +14,9 @@ from litestar.params import Body
 from litestar.response import Redirect
 
 from kasa.application.office import OfficeSessions, OfficeUser
-from kasa.domain.errors import (
-    KasaError,
-    NotFound,
-    PermissionDenied,
-)
+from kasa.domain.errors import InvalidInput, KasaError, PermissionDenied
 from kasa.domain.notifications import Language
+from kasa.entrypoints.http.errors import STATUS
 from kasa.entrypoints.http.office import i18n
 from kasa.entrypoints.http.threads import run
 
@@ -127,8 +124,12 @@ PROBLEM_TITLES = {403: "Немає доступу", 404: "Сторінку не 
 
 def problem_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     if isinstance(error, KasaError):
-        status = {PermissionDenied: 403, NotFound: 404}.get(type(error), 400)
+        status = STATUS.get(type(error)) or next(
+            (code for kind, code in STATUS.items() if isinstance(error, kind)), 400
+        )
         text = said(request, error.message)
+        if isinstance(error, InvalidInput) and error.errors:
+            text += " " + "; ".join(f"{field}: {why}" for field, why in error.errors.items())
     elif isinstance(error, HTTPException):
         status = error.status_code
         text = said(request, "Такої сторінки немає.") if status == 404 else str(error.detail)

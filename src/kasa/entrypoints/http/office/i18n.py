@@ -70,6 +70,14 @@ LABELS = {
     "passport_page_2": "паспорт, сторінка 2",
     "passport_address_page": "паспорт, сторінка з місцем проживання",
     "tax_number_card": "картка платника податків",
+    "paid": "сплачено",
+    "rejected": "відмовлено",
+    "withdrawn": "відкликано",
+    "diagnosis": "діагноз",
+    "amount": "сума",
+    "date": "дата",
+    "reason": "причина",
+    "resolution": "рішення",
 }
 
 
