@@ -13,6 +13,8 @@ import pytest
 from kasa.domain.notifications import Language
 from kasa.entrypoints.http.office import i18n
 from kasa.entrypoints.http.office import members as members_pages
+from kasa.entrypoints.http.office import payments as payments_pages
+from kasa.entrypoints.http.office import requests as requests_pages
 from tests.integration.office.test_sessions import Office, office_on
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
@@ -163,6 +165,9 @@ def test_every_word_the_pages_use_has_its_english() -> None:
     english = i18n.translations(Language.EN)
     used = set(i18n.LABELS.values()) | set(members_pages.DONE.values())
     used |= {word for pair in members_pages.ACTIONS.values() for word in pair}
+    used |= set(requests_pages.DONE.values()) | set(payments_pages.DONE.values())
+    for asked in (requests_pages.STEPS, payments_pages.ASKED):
+        used |= {word for pair in asked.values() for word in pair}
     for template in TEMPLATES.glob("*.html"):
         for double, single in re.findall(r"""_\((?:"([^"]+)"|'([^']+)')\)""", template.read_text()):
             used.add(double or single)

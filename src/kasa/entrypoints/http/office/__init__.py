@@ -15,7 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from kasa.domain.errors import KasaError
-from kasa.entrypoints.http.office import front, members, requests
+from kasa.entrypoints.http.office import front, members, payments, requests
 from kasa.entrypoints.http.office.base import HEADERS, HERE, problem_page, resume
 
 
@@ -26,7 +26,12 @@ def templates() -> TemplateConfig[JinjaTemplateEngine]:
 def office_router() -> Router:
     return Router(
         "/",
-        route_handlers=[*front.HANDLERS, *members.HANDLERS, *requests.HANDLERS],
+        route_handlers=[
+            *front.HANDLERS,
+            *members.HANDLERS,
+            *requests.HANDLERS,
+            *payments.HANDLERS,
+        ],
         before_request=resume,
         response_headers=HEADERS,
         exception_handlers={KasaError: problem_page, HTTPException: problem_page},

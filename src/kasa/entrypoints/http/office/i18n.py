@@ -78,6 +78,11 @@ LABELS = {
     "date": "дата",
     "reason": "причина",
     "resolution": "рішення",
+    "member": "учасник",
+    "payment": "платіж",
+    "top_up": "внесок",
+    "payout": "виплата",
+    "partial_payout": "часткова виплата",
 }
 
 

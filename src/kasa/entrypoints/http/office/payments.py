@@ -1,0 +1,198 @@
+"""Payments in the office: the registry with its filters and total, paged, and its CSV;
+money that came by bank transfer recorded; refunds through the gateway (admins, a second
+admin above the four-eyes threshold). Each change is asked first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect, Stream
+
+from kasa.application.books import Books
+from kasa.application.payments import StaffPayments
+from kasa.application.reads import Page, PaymentQuery
+from kasa.application.refunds import Refunds
+from kasa.domain.errors import InvalidInput
+from kasa.domain.money import Money
+from kasa.domain.payments import PaymentType
+from kasa.entrypoints.http.dependencies import given_straight
+from kasa.entrypoints.http.fields import MAX_ID
+from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import parse_date, parse_period
+
+PER_PAGE = 50
+FILTERS = ("type", "from", "to", "min", "max", "certificate")
+PaymentId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+# each change's name and question
+ASKED = {
+    "record": (
+        "Записати платіж",
+        "Записати внесок, що надійшов на рахунок каси? Членство подовжиться одразу.",
+    ),
+    "refund": ("Повернути внесок", "Повернути весь внесок через шлюз, що його прийняв?"),
+    "refund-approve": (
+        "Підтвердити повернення",
+        "Підтвердити повернення, яке запитав інший адміністратор?",
+    ),
+}
+DONE = {
+    "recorded": "Платіж записано.",
+    "refund": "Повернення запитано; дні забере повернення від шлюзу.",
+    "refund-waits": "Повернення чекає підтвердження іншого адміністратора.",
+    "refund-approved": "Повернення підтверджено і запитано у шлюзу.",
+}
+
+
+def filters_of(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return {name: request.query_params.get(name, "")[:64] for name in FILTERS}
+
+
+def query_of(filters: dict[str, str]) -> PaymentQuery:
+    """The registry's filters, read as the admin API reads its own."""
+    first, last = parse_period(filters["from"] or None, filters["to"] or None, ("from", "to"))
+    kind = filters["type"]
+    if kind and kind not in set(PaymentType):
+        raise InvalidInput.field("type", "choose top_up, payout or partial_payout")
+    return PaymentQuery(
+        types=frozenset({PaymentType(kind)}) if kind else frozenset(),
+        date_start=first,
+        date_end=last,
+        amount_start=Money.parse(filters["min"], "min") if filters["min"] else None,
+        amount_end=Money.parse(filters["max"], "max") if filters["max"] else None,
+        certificate=filters["certificate"] or None,
+    )
+
+
+@get(f"{PATH}/payments", include_in_schema=False)
+@given_straight
+async def payments(
+    request: Request[Any, Any, Any],
+    staff_payments: NamedDependency[StaffPayments],
+    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+) -> Response[str]:
+    """The registry, newest first: every filter given holds; the total counts them all."""
+    user = signed_in(request)
+    filters = filters_of(request)
+    found = await read(
+        staff_payments.list,
+        user.staff_id,
+        query_of(filters),
+        Page(PER_PAGE, (number - 1) * PER_PAGE),
+    )
+    return page(
+        request,
+        "payments.html",
+        "Платежі",
+        section="payments",
+        rows=found.items,
+        total=found.total,
+        filters=filters,
+        kinds=list(PaymentType),
+        number=number,
+        more=number * PER_PAGE < found.total,
+        done=DONE.get(request.query_params.get("done", ""), ""),
+        today=staff_payments.clock.today().isoformat(),
+    )
+
+
+@get(f"{PATH}/payments.csv", include_in_schema=False)
+@given_straight
+async def payments_csv(request: Request[Any, Any, Any], books: NamedDependency[Books]) -> Stream:
+    """The registry's current filter as CSV for the accountant."""
+    user = signed_in(request)
+    lines = await run(books.export_payments, user.staff_id, query_of(filters_of(request)))
+    return Stream(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
+    )
+
+
+@get(f"{PATH}/payments/record", include_in_schema=False)
+async def record_question(request: Request[Any, Any, Any]) -> Response[str]:
+    """Money that came by bank transfer: what will be recorded, before it is."""
+    signed_in(request)
+    values = {
+        name: request.query_params.get(name, "")[:64] for name in ("member", "amount", "date")
+    }
+    title, question = ASKED["record"]
+    return page(
+        request,
+        "payment_step.html",
+        title,
+        section="payments",
+        action=f"{PATH}/payments/record",
+        question=question,
+        values=values,
+        reason=False,
+    )
+
+
+@post(f"{PATH}/payments/record", include_in_schema=False, status_code=303)
+@given_straight
+async def record(
+    request: Request[Any, Any, Any],
+    staff_payments: NamedDependency[StaffPayments],
+    data: Form,
+) -> Response[Any]:
+    user = require_form_token(request, data)
+    member = data.get("member", "").strip()
+    if not member.isdigit() or not 1 <= int(member) <= MAX_ID:
+        raise InvalidInput.field("member", "is the member's number")
+    paid_on = parse_date(data.get("date"), "date")
+    await run(
+        staff_payments.record_top_up,
+        user.staff_id,
+        int(member),
+        Money.parse(data.get("amount", ""), "amount"),
+        paid_on or staff_payments.clock.today(),
+    )
+    return Redirect(f"{PATH}/payments?done=recorded", status_code=303)
+
+
+@get(f"{PATH}/payments/{{payment_id:int}}/{{step:str}}", include_in_schema=False)
+async def refund_question(
+    request: Request[Any, Any, Any],
+    payment_id: PaymentId,
+    step: Annotated[str, PathParameter(pattern="^(refund|refund-approve)$")],
+) -> Response[str]:
+    """A refund (or its second approval), asked first."""
+    signed_in(request)
+    title, question = ASKED[step]
+    return page(
+        request,
+        "payment_step.html",
+        title,
+        section="payments",
+        action=f"{PATH}/payments/{payment_id}/{step}",
+        question=question,
+        values={"payment": str(payment_id)},
+        reason=step == "refund",
+    )
+
+
+@post(f"{PATH}/payments/{{payment_id:int}}/{{step:str}}", include_in_schema=False, status_code=303)
+@given_straight
+async def refund(
+    request: Request[Any, Any, Any],
+    refunds: NamedDependency[Refunds],
+    payment_id: PaymentId,
+    step: Annotated[str, PathParameter(pattern="^(refund|refund-approve)$")],
+    data: Form,
+) -> Response[Any]:
+    """The admin API's own refund use cases (admins only)."""
+    user = require_form_token(request, data)
+    if step == "refund":
+        done = await run(refunds.refund, user.staff_id, payment_id, data.get("reason", ""))
+        said = "refund-waits" if done.status == "refund_pending_approval" else "refund"
+    else:
+        await run(refunds.approve_refund, user.staff_id, payment_id)
+        said = "refund-approved"
+    return Redirect(f"{PATH}/payments?done={said}", status_code=303)
+
+
+HANDLERS = [payments, payments_csv, record_question, record, refund_question, refund]
