@@ -421,6 +421,16 @@ class FundReport:
     def balance(self) -> Balance:
         return Balance.of(self.money_in, self.reversed, self.money_out)
 
+    def by_month(self) -> list[MonthLine]:
+        """The period's lines summed over programs: one line a month, oldest first."""
+        months: dict[str, list[Money]] = {}
+        for line in self.lines:
+            sums = months.setdefault(line.month, [Money(0), Money(0), Money(0)])
+            sums[0] += line.money_in
+            sums[1] += line.money_out
+            sums[2] += line.reversed
+        return [MonthLine(month, "", *sums) for month, sums in sorted(months.items())]
+
 
 __all__ = [
     "AuditEvent",

@@ -15,7 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from kasa.domain.errors import KasaError
-from kasa.entrypoints.http.office import front, members, payments, requests
+from kasa.entrypoints.http.office import front, members, payments, reports, requests
 from kasa.entrypoints.http.office.base import HEADERS, HERE, problem_page, resume
 
 
@@ -31,6 +31,7 @@ def office_router() -> Router:
             *members.HANDLERS,
             *requests.HANDLERS,
             *payments.HANDLERS,
+            *reports.HANDLERS,
         ],
         before_request=resume,
         response_headers=HEADERS,

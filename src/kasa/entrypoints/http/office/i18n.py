@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from kasa.domain.ledger import Balance
 from kasa.domain.money import Money
 from kasa.domain.notifications import Language
 
@@ -38,9 +39,12 @@ def translations(language: Language) -> gettext.NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def money(amount: Money, language: Language) -> str:
-    figures = format_decimal(amount.to_decimal(), format="#,##0.00", locale=NUMBER_LOCALE[language])
-    return f"{figures} грн" if language is Language.UK else f"UAH {figures}"
+def money(amount: Money | Balance, language: Language) -> str:
+    """An amount (a balance may be negative: a minus sign before it)."""
+    sign = "−" if amount.kopecks < 0 else ""
+    whole = Money(abs(amount.kopecks)).to_decimal()
+    figures = format_decimal(whole, format="#,##0.00", locale=NUMBER_LOCALE[language])
+    return f"{sign}{figures} грн" if language is Language.UK else f"{sign}UAH {figures}"
 
 
 def day(value: date | datetime | None) -> str:
