@@ -26,6 +26,7 @@ from kasa.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from kasa.domain.notifications import Language
 from kasa.domain.staff import Role, StaffUser, check_password_policy, staff_login
 from kasa.domain.throttle import Counter, counter_key
 from kasa.domain.values import Email, Phone
@@ -356,6 +357,25 @@ class StaffAccounts:
         assert user.id is not None
         self.change_password(None, new_password=secret, user_id=user.id)
         return secret
+
+    def set_language(self, staff_id: int, language: Language) -> None:
+        """The language the office pages speak to a staff user (their own choice)."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            user = acting_staff(uow, staff_id)
+            if user.language is not language:
+                user.language = language
+                user.updated_at = now
+                audit(
+                    uow,
+                    EventType.UPDATED,
+                    Actor.staff(staff_id),
+                    ObjectKind.STAFF_USER,
+                    staff_id,
+                    now,
+                    language=language,
+                )
+                uow.commit()
 
     def list(self, admin_id: int | None) -> Sequence[StaffView]:
         if admin_id is not None:

@@ -15,6 +15,7 @@ from kasa.entrypoints.http.office import i18n
 from kasa.entrypoints.http.office import members as members_pages
 from kasa.entrypoints.http.office import payments as payments_pages
 from kasa.entrypoints.http.office import requests as requests_pages
+from kasa.entrypoints.http.office import staff as staff_pages
 from tests.integration.office.test_sessions import Office, office_on
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
@@ -166,7 +167,8 @@ def test_every_word_the_pages_use_has_its_english() -> None:
     used = set(i18n.LABELS.values()) | set(members_pages.DONE.values())
     used |= {word for pair in members_pages.ACTIONS.values() for word in pair}
     used |= set(requests_pages.DONE.values()) | set(payments_pages.DONE.values())
-    for asked in (requests_pages.STEPS, payments_pages.ASKED):
+    used |= set(staff_pages.DONE.values()) | {staff_pages.ADMINS_ONLY}
+    for asked in (requests_pages.STEPS, payments_pages.ASKED, staff_pages.ASKED):
         used |= {word for pair in asked.values() for word in pair}
     for template in TEMPLATES.glob("*.html"):
         for double, single in re.findall(r"""_\((?:"([^"]+)"|'([^']+)')\)""", template.read_text()):

@@ -15,7 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from kasa.domain.errors import KasaError
-from kasa.entrypoints.http.office import front, members, payments, reports, requests
+from kasa.entrypoints.http.office import front, members, payments, reports, requests, staff
 from kasa.entrypoints.http.office.base import HEADERS, HERE, problem_page, resume
 
 
@@ -32,6 +32,7 @@ def office_router() -> Router:
             *requests.HANDLERS,
             *payments.HANDLERS,
             *reports.HANDLERS,
+            *staff.HANDLERS,
         ],
         before_request=resume,
         response_headers=HEADERS,
