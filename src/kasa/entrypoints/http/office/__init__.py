@@ -15,7 +15,15 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from kasa.domain.errors import KasaError
-from kasa.entrypoints.http.office import front, members, payments, reports, requests, staff
+from kasa.entrypoints.http.office import (
+    books,
+    front,
+    members,
+    payments,
+    reports,
+    requests,
+    staff,
+)
 from kasa.entrypoints.http.office.base import HEADERS, HERE, problem_page, resume
 
 
@@ -33,6 +41,7 @@ def office_router() -> Router:
             *payments.HANDLERS,
             *reports.HANDLERS,
             *staff.HANDLERS,
+            *books.HANDLERS,
         ],
         before_request=resume,
         response_headers=HEADERS,

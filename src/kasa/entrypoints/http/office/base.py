@@ -63,6 +63,7 @@ def page(
         user=user,
         money=lambda amount: i18n.money(amount, language),
         day=i18n.day,
+        moment=i18n.moment,
         label=lambda value: i18n.label(value, words),
         **context,
     )

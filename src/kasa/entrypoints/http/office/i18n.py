@@ -10,6 +10,7 @@ import gettext
 import io
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -22,6 +23,7 @@ from kasa.domain.notifications import Language
 
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "office"
+KYIV = ZoneInfo("Europe/Kyiv")
 NUMBER_LOCALE = {Language.UK: "uk_UA", Language.EN: "en_GB"}
 
 
@@ -49,6 +51,11 @@ def money(amount: Money | Balance, language: Language) -> str:
 
 def day(value: date | datetime | None) -> str:
     return "" if value is None else value.strftime("%d.%m.%Y")
+
+
+def moment(value: datetime) -> str:
+    """A moment as the fund's office reads it: its own time zone, dd.mm.YYYY HH:MM."""
+    return value.astimezone(KYIV).strftime("%d.%m.%Y %H:%M")
 
 
 # what the pages call each status and kind, in Ukrainian (English from the catalogue)

@@ -1,0 +1,122 @@
+"""Programs and the audit trail in the office: the programs members choose from (list,
+create, change name, price and whether they are offered), and the trail of who did what,
+with filters, paged."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect
+
+from kasa.application.books import Books
+from kasa.application.programs import ProgramAdmin
+from kasa.application.reads import AuditQuery, Page
+from kasa.domain.audit import EventType, ObjectKind
+from kasa.domain.errors import InvalidInput
+from kasa.domain.money import Money
+from kasa.entrypoints.http.dependencies import given_straight
+from kasa.entrypoints.http.fields import MAX_ID
+from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.threads import read, run
+
+PER_PAGE = 50
+DONE = {"created": "Програму створено.", "changed": "Програму змінено."}
+
+
+@get(f"{PATH}/programs", include_in_schema=False)
+@given_straight
+async def programs(
+    request: Request[Any, Any, Any], programs: NamedDependency[ProgramAdmin]
+) -> Response[str]:
+    user = signed_in(request)
+    found = await read(programs.list, user.staff_id, active_only=False)
+    return page(
+        request,
+        "programs.html",
+        "Програми",
+        section="programs",
+        programs=found,
+        done=DONE.get(request.query_params.get("done", ""), ""),
+    )
+
+
+def _price(data: dict[str, str]) -> Money:
+    return Money.positive(data.get("price", ""), "price")
+
+
+@post(f"{PATH}/programs", include_in_schema=False, status_code=303)
+@given_straight
+async def create_program(
+    request: Request[Any, Any, Any], programs: NamedDependency[ProgramAdmin], data: Form
+) -> Response[Any]:
+    user = require_form_token(request, data)
+    name = data.get("name", "").strip()
+    if not name:
+        raise InvalidInput.field("name", "is required")
+    await run(programs.create, user.staff_id, name, _price(data))
+    return Redirect(f"{PATH}/programs?done=created", status_code=303)
+
+
+@post(f"{PATH}/programs/{{program_id:int}}", include_in_schema=False, status_code=303)
+@given_straight
+async def change_program(
+    request: Request[Any, Any, Any],
+    programs: NamedDependency[ProgramAdmin],
+    program_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    data: Form,
+) -> Response[Any]:
+    user = require_form_token(request, data)
+    await run(
+        programs.update,
+        user.staff_id,
+        program_id,
+        name=data.get("name", "").strip() or None,
+        month_price=_price(data),
+        is_active=data.get("offered") == "1",
+    )
+    return Redirect(f"{PATH}/programs?done=changed", status_code=303)
+
+
+@get(f"{PATH}/audit", include_in_schema=False)
+@given_straight
+async def audit(
+    request: Request[Any, Any, Any],
+    books: NamedDependency[Books],
+    kind: Annotated[str, QueryParameter(max_length=32)] = "",
+    object_id: Annotated[str, QueryParameter(name="id", max_length=64)] = "",
+    event: Annotated[str, QueryParameter(max_length=40)] = "",
+    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+) -> Response[str]:
+    """Who did what, newest first; by what it was done to and by the kind of event."""
+    user = signed_in(request)
+    if kind and kind not in set(ObjectKind):
+        raise InvalidInput.field("kind", "is not a kind of object")
+    if event and event not in set(EventType):
+        raise InvalidInput.field("event", "is not a kind of event")
+    query = AuditQuery(
+        object_kind=ObjectKind(kind) if kind else None,
+        object_id=object_id.strip() or None,
+        event_types=frozenset({EventType(event)}) if event else frozenset(),
+    )
+    found = await read(
+        books.audit_trail, user.staff_id, query, Page(PER_PAGE, (number - 1) * PER_PAGE)
+    )
+    return page(
+        request,
+        "audit.html",
+        "Журнал дій",
+        section="audit",
+        events=found.items,
+        total=found.total,
+        kinds=list(ObjectKind),
+        types=list(EventType),
+        chosen={"kind": kind, "id": object_id, "event": event},
+        number=number,
+        more=number * PER_PAGE < found.total,
+    )
+
+
+HANDLERS = [programs, create_program, change_program, audit]
