@@ -393,13 +393,14 @@ def counting(stmt: Any) -> Any:
     return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
 
 
-# what waits for staff, counted: the review queue, requests awaiting staff, payouts
+# what waits for staff, counted: the review queue, requests awaiting staff (new ones and
+# those the member answered), payouts
 # awaiting a second approval, notifications that failed
 TODAY = (
     sa.select(sa.func.count()).select_from(M).where(M.c.in_review_queue.is_(True)),
     sa.select(sa.func.count())
     .select_from(R)
-    .where(R.c.status == RequestStatus.AWAITING_AGENT.value),
+    .where(R.c.status.in_([RequestStatus.OPENED.value, RequestStatus.AWAITING_AGENT.value])),
     sa.select(sa.func.count())
     .select_from(PAY)
     .where(
