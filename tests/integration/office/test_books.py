@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from kasa.domain.money import Money
 from tests.integration.office.test_members import rows
-from tests.integration.office.test_sessions import Office, office_on
+from tests.integration.office.test_sessions import Office, field_error, office_on
 from tests.integration.office.test_staff import token_of
 
 
@@ -44,7 +45,51 @@ def test_staff_create_and_change_programs(office: Office) -> None:
     free = office.client.post(
         "/office/programs", data={"csrf_token": token_of(page.text), "name": "X", "price": "0"}
     )
-    assert free.status_code == 400
+    assert free.status_code == 400  # the form again, as typed, the error beside the price
+    assert field_error(free.text, "price") == "внесок за місяць: must be greater than zero"
+    assert 'id="name" name="name" required maxlength="128" value="X"' in free.text
+    assert "X" not in {p.name for p in office.fund.programs.list(None, active_only=False)}
+
+
+def test_staff_upload_a_programs_terms_which_are_then_public(office: Office) -> None:
+    program = office.fund.programs.create(None, "Базова", Money(30000))
+    office.sign_in("clerk")
+    token = token_of(office.client.get("/office/programs").text)
+    terms = ("umovy.txt", "Умови програми: ліки, обстеження.".encode(), "text/plain")
+    session = dict(office.client.cookies)
+    office.client.cookies.clear()
+    away = office.client.post(
+        f"/office/programs/{program.id}/terms",
+        data={"csrf_token": token},
+        files={"terms": terms},
+        follow_redirects=False,
+    )
+    office.client.cookies.update(session)
+    assert (away.status_code, away.headers["location"]) == (303, "/office/login")
+    forged = office.client.post(
+        f"/office/programs/{program.id}/terms", data={"csrf_token": "x"}, files={"terms": terms}
+    )
+    assert forged.status_code == 403
+    assert office.fund.programs.get(1, program.id).terms_file == program.terms_file
+    wrong = office.client.post(
+        f"/office/programs/{program.id}/terms",
+        data={"csrf_token": token},
+        files={"terms": ("run.exe", b"MZ\x90\x00", "application/octet-stream")},
+    )
+    assert wrong.status_code == 400 and field_error(wrong.text, f"terms-{program.id}")
+    done = office.client.post(
+        f"/office/programs/{program.id}/terms",
+        data={"csrf_token": token},
+        files={"terms": terms},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/office/programs?done=terms"
+    saved = office.fund.programs.get(1, program.id).terms_file
+    assert saved and saved != program.terms_file
+    page = office.client.get(done.headers["location"]).text
+    assert "Умови програми завантажено." in page and f'href="/program/{saved}"' in page
+    public = office.client.get(f"/program/{saved}")
+    assert public.status_code == 200 and public.content == terms[1]
 
 
 def test_the_audit_trail_pages_and_filters(office: Office) -> None:

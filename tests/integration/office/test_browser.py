@@ -154,6 +154,18 @@ def test_a_staff_members_day_in_the_office(site: Site) -> None:
     page.wait_for_selector(".done")
     certificate = fund.office.detail(fund.operator_id, waiting).member.certificate
     assert certificate and f"посвідчення {certificate}" in page.locator(".lead").inner_text()
+    # correcting data: a value refused is shown beside its field, the rest as typed
+    page.click("text=Виправити дані")
+    page.fill("#iban", "UA00")
+    page.click("button[type=submit] >> text=Зберегти")
+    page.wait_for_selector("#iban-error")
+    assert page.locator("#iban").get_attribute("aria-invalid") == "true"
+    site.accessible(page)
+    page.fill("#middle_name", "Іванівна")
+    page.fill("#iban", fund.office.detail(fund.operator_id, waiting).member.iban)
+    page.click("button[type=submit] >> text=Зберегти")
+    page.wait_for_selector("text=Дані виправлено; зміни записано до журналу.")
+    assert fund.office.detail(fund.operator_id, waiting).member.middle_name == "Іванівна"
 
     # a request: a message without a full reload, an amount, a payout, closing
     page.click("nav >> text=Звернення")
@@ -185,6 +197,18 @@ def test_a_staff_members_day_in_the_office(site: Site) -> None:
     assert "500,00 грн" in page.locator(".tiles").inner_text()
     assert page.locator("svg.chart rect.out").count() == 1
     site.accessible(page, "reports")
+    # a program's terms, uploaded from the browser as a file
+    page.click("nav >> text=Програми")
+    page.set_input_files(
+        "input[type=file] >> nth=0",
+        files=[{"name": "umovy.txt", "mimeType": "text/plain", "buffer": "Умови".encode()}],
+    )
+    page.click("form[enctype] button >> nth=0")
+    page.wait_for_selector("text=Умови програми завантажено.")
+    with page.expect_response(lambda r: "/program/" in r.url) as terms:
+        page.click("text=Відкрити >> nth=0")
+    assert terms.value.status == 200 and terms.value.body() == "Умови".encode()
+    page.go_back()
     for section, name in (
         ("Платежі", "payments"),
         ("Програми", "programs"),

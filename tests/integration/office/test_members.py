@@ -17,7 +17,7 @@ from kasa.entrypoints.http.office import members as members_pages
 from kasa.entrypoints.http.office import payments as payments_pages
 from kasa.entrypoints.http.office import requests as requests_pages
 from kasa.entrypoints.http.office import staff as staff_pages
-from tests.integration.office.test_sessions import Office, office_on
+from tests.integration.office.test_sessions import Office, field_error, office_on
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 
@@ -146,11 +146,61 @@ def test_documents_are_viewed_inline_each_view_audited_and_refused_with_a_reason
     assert [e.object_id for e in views] == [file_ids[0]]
     assert office.client.get("/office/files/999999").status_code == 404
     empty = decided(office, member, "refuse_documents", reason="  ")
-    assert empty.status_code == 400
+    assert empty.status_code == 400  # the question again, the error beside the reason
+    assert field_error(empty.text, "reason") == (
+        "причина: is required: tell the member what is wrong"
+    )
     refused = decided(office, member, "refuse_documents", reason="Нечіткий знімок")
     assert refused.status_code == 303
     card = office.client.get(refused.headers["location"]).text
     assert "відхилено: Нечіткий знімок" in card
+
+
+def test_staff_correct_a_members_data_only_what_they_change(office: Office) -> None:
+    fund = office.fund
+    member = fund.approved_member()
+    before = fund.profiles.get(member).member
+    office.sign_in("clerk")
+    card = office.client.get(f"/office/members/{member}").text
+    assert f'href="/office/members/{member}/correct"' in card
+    form = office.client.get(f"/office/members/{member}/correct")
+    assert form.status_code == 200
+    shown = dict(re.findall(r'<input id="(\w+)" name="\w+" value="([^"]*)"', form.text))
+    assert shown["last_name"] == before.last_name and shown["iban"] == str(before.iban)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    # a wrong IBAN: the form again as typed, the error beside it, nothing changed
+    wrong = office.client.post(
+        f"/office/members/{member}/correct",
+        data={**shown, "csrf_token": token.group(1), "last_name": "Шевчук", "iban": "UA00"},
+    )
+    assert wrong.status_code == 400 and field_error(wrong.text, "iban")
+    assert 'name="last_name" value="Шевчук"' in wrong.text
+    assert fund.profiles.get(member).member.last_name == before.last_name
+    unchanged = office.client.post(
+        f"/office/members/{member}/correct",
+        data={**shown, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert unchanged.headers["location"] == f"/office/members/{member}?done=unchanged"
+    done = office.client.post(
+        f"/office/members/{member}/correct",
+        data={**shown, "csrf_token": token.group(1), "last_name": "Шевчук"},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == f"/office/members/{member}?done=correct"
+    after = fund.profiles.get(member).member
+    assert (after.last_name, after.first_name, str(after.iban)) == (
+        "Шевчук",
+        before.first_name,
+        str(before.iban),
+    )
+    corrected = [e for e in fund.events() if e.event_type.value == "updated"]
+    assert corrected and corrected[-1].details.get("fields") == ["last_name"]
+    forged = office.client.post(
+        f"/office/members/{member}/correct", data={**shown, "csrf_token": "x"}
+    )
+    assert forged.status_code == 403
 
 
 def test_staff_block_and_unblock_a_member(office: Office) -> None:

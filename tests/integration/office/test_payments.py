@@ -15,7 +15,7 @@ import pytest
 from kasa.domain.money import Money
 from kasa.domain.staff import Role
 from tests.integration.office.test_members import rows
-from tests.integration.office.test_sessions import PASSWORD, Office, office_on
+from tests.integration.office.test_sessions import PASSWORD, Office, field_error, office_on
 
 
 @pytest.fixture
@@ -64,8 +64,26 @@ def test_money_that_came_by_bank_is_recorded_after_a_question(office: Office) ->
     assert (done.status_code, done.headers["location"]) == (303, "/office/payments?done=recorded")
     page = office.client.get(done.headers["location"]).text
     assert "Платіж записано." in page and rows(page)[0][5] == "вручну"
-    bad = asked_and_done(office, "/office/payments/record", member="x", amount="1", date="")
-    assert bad.status_code == 400
+    # a value the form cannot take: the form again, the typed values kept, the error
+    # beside its field; posted past the question, the same, and nothing is recorded
+    recorded = len(office.fund.payments.top_ups(member))
+    bad = {"member": "x", "amount": "12,345", "date": ""}
+    asked = office.client.get("/office/payments/record", params=bad)
+    assert asked.status_code == 400
+    assert field_error(asked.text, "member") == "учасник: is the member's number"
+    assert 'id="amount" name="amount" inputmode="decimal" required value="12,345"' in asked.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', asked.text)
+    assert token
+    posted = office.client.post(
+        "/office/payments/record",
+        data={"csrf_token": token.group(1), "member": str(member), "amount": "12,345"},
+    )
+    assert posted.status_code == 400 and field_error(posted.text, "member") is None
+    assert field_error(posted.text, "amount") == "сума: has more than two decimal places"
+    assert len(office.fund.payments.top_ups(member)) == recorded
+    filtered = office.client.get("/office/payments", params={"min": "much"})
+    assert filtered.status_code == 400 and rows(filtered.text) == []
+    assert "сума від: &#39;much&#39; is not an amount" in filtered.text
 
 
 def test_admins_refund_a_contribution_through_its_gateway(office: Office) -> None:

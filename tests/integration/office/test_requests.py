@@ -13,7 +13,7 @@ import pytest
 
 from kasa.domain.money import Money
 from tests.integration.office.test_members import rows
-from tests.integration.office.test_sessions import Office, office_on
+from tests.integration.office.test_sessions import Office, field_error, office_on
 
 
 @pytest.fixture
@@ -91,12 +91,30 @@ def test_a_request_from_message_to_payout_to_closing(office: Office) -> None:
     assert "1\u00a0500,00 грн" in office.client.get("/office/").text
 
 
-def test_a_step_with_bad_values_is_a_page_that_says_so(office: Office) -> None:
+def test_a_step_with_bad_values_is_its_form_again_with_the_errors(office: Office) -> None:
     member = office.fund.approved_member()
     request_id = office.fund.requests.create(member, "Ліки", []).request.id or 0
     office.sign_in()
-    wrong = step(office, request_id, "payout", amount="-5", date="2026-01-15")
-    assert wrong.status_code == 400 and "<title>" in wrong.text
+    # refused at the question: the request's page, the payout form as it was typed
+    wrong = office.client.get(
+        f"/office/requests/{request_id}/payout", params={"amount": "-5", "date": "2026-01-15"}
+    )
+    assert wrong.status_code == 400 and "<title>Звернення" in wrong.text
+    assert field_error(wrong.text, "payout-amount") == "сума: cannot be negative"
+    assert 'name="amount" inputmode="decimal" required value="-5"' in wrong.text
+    assert field_error(wrong.text, "assess-amount") is None  # only the form that failed
+    # posted past the question (an old tab): the same form and errors, nothing assessed
+    page = office.client.get(f"/office/requests/{request_id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    posted = office.client.post(
+        f"/office/requests/{request_id}/assess",
+        data={"csrf_token": token.group(1), "diagnosis": "J06", "amount": "1.001"},
+    )
+    assert posted.status_code == 400
+    assert field_error(posted.text, "assess-amount") == "сума: has more than two decimal places"
+    assert 'name="diagnosis" value="J06"' in posted.text
+    assert office.fund.requests.get(member, request_id).request.diagnosis in ("", None)
     too_much = step(office, request_id, "payout", amount="5", date="2026-01-15")
-    assert too_much.status_code == 422  # nothing approved yet
+    assert too_much.status_code == 422  # nothing approved yet: a rule, not a field
     assert office.client.get(f"/office/requests/{request_id}/jump").status_code == 404

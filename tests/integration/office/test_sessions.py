@@ -60,6 +60,15 @@ def office_on(
     kasa.adapters.database().dispose()
 
 
+def field_error(html: str, field_id: str) -> str | None:
+    """The error a refused form shows beside a field, which names it as described."""
+    found = re.search(rf'<span class="error" id="{field_id}-error">([^<]*)</span>', html)
+    if found is None:
+        return None
+    assert f'aria-describedby="{field_id}-error"' in html
+    return found.group(1).replace("&#39;", "'")
+
+
 @pytest.fixture
 def office(tmp_path: Path) -> Iterator[Office]:
     yield from office_on(tmp_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.office.test_members import rows
-from tests.integration.office.test_sessions import Office, office_on
+from tests.integration.office.test_sessions import Office, field_error, office_on
 
 
 @pytest.fixture
@@ -49,6 +49,18 @@ def test_an_admin_creates_an_account_resets_a_password_and_deactivates(office: O
     assert password
     olha = office.fund.accounts.by_login("olha")
     assert olha.role.value == "operator"
+    again = office.client.post(
+        "/office/staff",
+        data={"csrf_token": token_of(staff.text), "login": "olha", "name": "Друга", "role": "x"},
+    )
+    assert again.status_code == 400  # the form as typed, the error beside the role
+    assert field_error(again.text, "role") == "роль: choose admin or operator"
+    assert 'name="name" maxlength="128" value="Друга"' in again.text
+    taken = office.client.post(
+        "/office/staff",
+        data={"csrf_token": token_of(staff.text), "login": "olha", "role": "operator"},
+    )
+    assert taken.status_code == 409 and 'class="problem" role="alert"' in taken.text
     question = office.client.get(f"/office/staff/{olha.id}/password")
     reset = office.client.post(
         f"/office/staff/{olha.id}/password", data={"csrf_token": token_of(question.text)}

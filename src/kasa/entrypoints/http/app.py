@@ -54,7 +54,7 @@ class Api:
     token_check: Callable[[Kasa], TokenCheck | None] = lambda _: None
     cors_origins: Callable[[Settings], Sequence[str]] = lambda _: ()
     # pages beside the API (the office), and the templates they are made from
-    pages: Callable[[], Sequence[Router]] = lambda: ()
+    pages: Callable[[BodyLimits], Sequence[Router]] = lambda _: ()
     templates: Callable[[], TemplateConfig[Any] | None] = lambda: None
 
 
@@ -85,7 +85,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             *options_handlers(public, besides=protected),
             *public,
             signed_in_routes,
-            *api.pages(),
+            *api.pages(limits),
         ],
         template_config=api.templates(),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -68,17 +68,38 @@ class BodyLimits:
         return files * (self.max_file_bytes + PART_OVERHEAD) + self.max_body_bytes
 
 
-def with_body_limits(handlers: Sequence[Any], limits: BodyLimits) -> list[Any]:
+def with_body_limits(
+    handlers: Sequence[Any],
+    limits: BodyLimits,
+    *,
+    first: Callable[[Request[Any, Any, Any]], Awaitable[Any]] | None = None,
+) -> list[Any]:
     """The handlers, those that take files copied with their body limit and the
-    streaming form reader; the others keep the app's limit for small bodies."""
+    streaming form reader (after ``first``, a hook of their router that may answer
+    instead, such as asking a stranger to sign in); the others keep the app's limit for
+    small bodies."""
     ready = []
     for handler in handlers:
         if isinstance(handler, HTTPRouteHandler) and "files" in handler.opt:
             handler = copy.copy(handler)
             handler.request_max_body_size = limits.body_of(handler)
-            handler.before_request = ensure_async_callable(read_form)
+            handler.before_request = ensure_async_callable(
+                read_form if first is None else _then_read_form(first)
+            )
         ready.append(handler)
     return ready
+
+
+def _then_read_form(
+    first: Callable[[Request[Any, Any, Any]], Awaitable[Any]],
+) -> Callable[[Request[Any, Any, Any]], Awaitable[Any]]:
+    async def hook(request: Request[Any, Any, Any]) -> Any:
+        answer = await first(request)
+        if answer is None:
+            await read_form(request)
+        return answer
+
+    return hook
 
 
 async def read_form(request: Request[Any, Any, Any]) -> None:

@@ -48,7 +48,7 @@ ADMIN = Api(
     dependencies=dependencies,
     token_check=lambda kasa: kasa.staff.accounts().authenticate,
     cors_origins=lambda settings: settings.http.admin_cors_origins,
-    pages=lambda: [office_router()],
+    pages=lambda limits: [office_router(limits)],
     templates=templates,
 )
 

@@ -25,24 +25,27 @@ from kasa.entrypoints.http.office import (
     staff,
 )
 from kasa.entrypoints.http.office.base import HEADERS, HERE, problem_page, resume
+from kasa.entrypoints.http.uploads import BodyLimits, with_body_limits
 
 
 def templates() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
 
 
-def office_router() -> Router:
+def office_router(limits: BodyLimits) -> Router:
+    handlers = [
+        *front.HANDLERS,
+        *members.HANDLERS,
+        *requests.HANDLERS,
+        *payments.HANDLERS,
+        *reports.HANDLERS,
+        *staff.HANDLERS,
+        *books.HANDLERS,
+    ]
     return Router(
         "/",
-        route_handlers=[
-            *front.HANDLERS,
-            *members.HANDLERS,
-            *requests.HANDLERS,
-            *payments.HANDLERS,
-            *reports.HANDLERS,
-            *staff.HANDLERS,
-            *books.HANDLERS,
-        ],
+        # a form with files is read only once the session lets the request through
+        route_handlers=with_body_limits(handlers, limits, first=resume),
         before_request=resume,
         response_headers=HEADERS,
         exception_handlers={KasaError: problem_page, HTTPException: problem_page},

@@ -3,6 +3,7 @@ language, form tokens, and errors as pages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,10 +112,11 @@ def signed_in(request: Request[Any, Any, Any]) -> OfficeUser:
     return user
 
 
-def require_form_token(request: Request[Any, Any, Any], data: dict[str, str]) -> OfficeUser:
-    """The signed-in user, if the form carries their session's token."""
+def require_form_token(request: Request[Any, Any, Any], data: Mapping[str, Any]) -> OfficeUser:
+    """The signed-in user, if the form carries their session's token (once)."""
     user = signed_in(request)
-    if not user.sent(data.get("csrf_token", "")):
+    token = data.get("csrf_token", "")
+    if not isinstance(token, str) or not user.sent(token):
         raise PermissionDenied("Форму не прийнято: оновіть сторінку і спробуйте ще раз.")
     return user
 
@@ -140,3 +142,9 @@ def problem_page(request: Request[Any, Any, Any], error: Exception) -> Response[
         request.state.office_user = None
     title = PROBLEM_TITLES.get(status, "Немає доступу")
     return page(request, "problem.html", title, status=status, problem=text)
+
+
+def field_errors(error: KasaError) -> dict[str, str]:
+    """What a refused form shows: each field's error next to it, or the form's own."""
+    errors = error.errors if isinstance(error, InvalidInput) else {}
+    return dict(errors) if errors else {"form": error.message}

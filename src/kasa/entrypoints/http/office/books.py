@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect
 
 from kasa.application.books import Books
@@ -17,13 +19,26 @@ from kasa.application.reads import AuditQuery, Page
 from kasa.domain.audit import EventType, ObjectKind
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
+from kasa.entrypoints.http.common import read_upload
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.office.base import (
+    PATH,
+    Form,
+    field_errors,
+    page,
+    require_form_token,
+    signed_in,
+)
 from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.paths import PROGRAM_TERMS
 
 PER_PAGE = 50
-DONE = {"created": "Програму створено.", "changed": "Програму змінено."}
+DONE = {
+    "created": "Програму створено.",
+    "changed": "Програму змінено.",
+    "terms": "Умови програми завантажено.",
+}
 
 
 @get(f"{PATH}/programs", include_in_schema=False)
@@ -31,15 +46,33 @@ DONE = {"created": "Програму створено.", "changed": "Прогр�
 async def programs(
     request: Request[Any, Any, Any], programs: NamedDependency[ProgramAdmin]
 ) -> Response[str]:
+    return await _programs_page(request, programs)
+
+
+async def _programs_page(
+    request: Request[Any, Any, Any],
+    programs: ProgramAdmin,
+    *,
+    failed: str = "",
+    values: dict[str, str] | None = None,
+    error: InvalidInput | None = None,
+) -> Response[str]:
+    """Every program, offered or not; after a form was refused, that form again (the new
+    program's, or one program's) with what was typed and its errors."""
     user = signed_in(request)
     found = await read(programs.list, user.staff_id, active_only=False)
     return page(
         request,
         "programs.html",
         "Програми",
+        status=400 if error else 200,
         section="programs",
         programs=found,
         done=DONE.get(request.query_params.get("done", ""), ""),
+        failed=failed,
+        values=values or {},
+        errors=field_errors(error) if error else {},
+        terms_path=PROGRAM_TERMS,
     )
 
 
@@ -53,10 +86,13 @@ async def create_program(
     request: Request[Any, Any, Any], programs: NamedDependency[ProgramAdmin], data: Form
 ) -> Response[Any]:
     user = require_form_token(request, data)
-    name = data.get("name", "").strip()
-    if not name:
-        raise InvalidInput.field("name", "is required")
-    await run(programs.create, user.staff_id, name, _price(data))
+    values = {"name": data.get("name", "").strip(), "price": data.get("price", "").strip()}
+    try:
+        if not values["name"]:
+            raise InvalidInput.field("name", "is required")
+        await run(programs.create, user.staff_id, values["name"], _price(values))
+    except InvalidInput as error:
+        return await _programs_page(request, programs, failed="new", values=values, error=error)
     return Redirect(f"{PATH}/programs?done=created", status_code=303)
 
 
@@ -69,15 +105,51 @@ async def change_program(
     data: Form,
 ) -> Response[Any]:
     user = require_form_token(request, data)
-    await run(
-        programs.update,
-        user.staff_id,
-        program_id,
-        name=data.get("name", "").strip() or None,
-        month_price=_price(data),
-        is_active=data.get("offered") == "1",
-    )
+    values = {
+        "name": data.get("name", "").strip(),
+        "price": data.get("price", "").strip(),
+        "offered": data.get("offered", ""),
+    }
+    try:
+        await run(
+            programs.update,
+            user.staff_id,
+            program_id,
+            name=values["name"] or None,
+            month_price=_price(values),
+            is_active=values["offered"] == "1",
+        )
+    except InvalidInput as error:
+        return await _programs_page(
+            request, programs, failed=str(program_id), values=values, error=error
+        )
     return Redirect(f"{PATH}/programs?done=changed", status_code=303)
+
+
+@post(
+    f"{PATH}/programs/{{program_id:int}}/terms",
+    include_in_schema=False,
+    status_code=303,
+    opt={"files": 1},
+)
+@given_straight
+async def program_terms(
+    request: Request[Any, Any, Any],
+    programs: NamedDependency[ProgramAdmin],
+    program_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Response[Any]:
+    """A new terms file for a program (PDF, an image or text): stored as the admin API
+    stores it, public once saved."""
+    user = require_form_token(request, data)
+    terms = data.get("terms")
+    try:
+        if not isinstance(terms, UploadFile) or not terms.filename:
+            raise InvalidInput.field("terms", "choose a file")
+        await run(programs.update, user.staff_id, program_id, terms=read_upload("terms", terms))
+    except InvalidInput as error:
+        return await _programs_page(request, programs, failed=f"terms-{program_id}", error=error)
+    return Redirect(f"{PATH}/programs?done=terms", status_code=303)
 
 
 @get(f"{PATH}/audit", include_in_schema=False)
@@ -119,4 +191,4 @@ async def audit(
     )
 
 
-HANDLERS = [programs, create_program, change_program, audit]
+HANDLERS = [programs, create_program, change_program, program_terms, audit]

@@ -13,17 +13,27 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 
-from kasa.application.members import BackOfficeMembers
+from kasa.application.members import BackOfficeMembers, MemberData
 from kasa.application.reads import Page
-from kasa.application.views import MemberDetail
-from kasa.domain.errors import NotFound
+from kasa.application.views import MemberDetail, MemberView
+from kasa.domain.errors import Conflict, InvalidInput, KasaError, NotFound
 from kasa.domain.members import MemberStatus
 from kasa.domain.search import query_terms
+from kasa.domain.values import Email, Iban, Phone, TaxNumber
 from kasa.entrypoints.http.common import file_response
 from kasa.entrypoints.http.dependencies import given_straight
+from kasa.entrypoints.http.errors import STATUS
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.office.base import (
+    PATH,
+    Form,
+    field_errors,
+    page,
+    require_form_token,
+    signed_in,
+)
 from kasa.entrypoints.http.threads import read, run
+from kasa.entrypoints.parsing import parse_date
 
 PER_PAGE = 50
 
@@ -97,6 +107,8 @@ ACTIONS = {
     "unblock": ("Розблокувати", "Розблокувати учасника?"),
 }
 DONE = {
+    "correct": "Дані виправлено; зміни записано до журналу.",
+    "unchanged": "Нічого не змінено.",
     "approve": "Учасника схвалено.",
     "accept_documents": "Документи прийнято.",
     "refuse_documents": "Документи відхилено; учасник отримав причину.",
@@ -127,6 +139,107 @@ def available(detail: MemberDetail) -> list[tuple[str, str]]:
     return [(action, ACTIONS[action][0]) for action in found]
 
 
+# what staff may correct on a member's file, in the form's order
+CORRECTED = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "passport_data",
+    "inn",
+    "phone",
+    "email",
+    "iban",
+    "certificate",
+)
+
+
+def _as_typed(member: MemberView) -> dict[str, str]:
+    """The member's data as the correction form shows it."""
+    shown = {name: getattr(member, name) or "" for name in CORRECTED}
+    shown["birth_date"] = member.birth_date.isoformat() if member.birth_date else ""
+    return {name: str(value) for name, value in shown.items()}
+
+
+def _corrections(member: MemberView, typed: dict[str, str]) -> MemberData:
+    """What the form changes: only the fields typed differently from the file; a field
+    of its own kind (date, tax number, phone, e-mail, IBAN) is read as that kind."""
+    before = _as_typed(member)
+    changed = {
+        name: typed.get(name, "").strip()
+        for name in CORRECTED
+        if typed.get(name, "").strip() != before[name]
+    }
+    if "birth_date" in changed and not changed["birth_date"]:
+        raise InvalidInput.field("birth_date", "is required")
+    kinds: dict[str, Any] = {
+        "birth_date": lambda text: parse_date(text, "birth_date"),
+        "inn": lambda text: TaxNumber.parse(text, "inn"),
+        "phone": lambda text: Phone.parse(text, "phone"),
+        "email": lambda text: Email.parse(text, "email"),
+        "iban": lambda text: Iban.parse(text, "iban"),
+    }
+    parsed: dict[str, Any] = {
+        name: kinds[name](text) if name in kinds else text for name, text in changed.items()
+    }
+    return MemberData(**parsed)
+
+
+async def _correction_form(
+    request: Request[Any, Any, Any],
+    member: MemberView,
+    typed: dict[str, str],
+    error: KasaError | None = None,
+) -> Response[str]:
+    return page(
+        request,
+        "correct.html",
+        "Виправити дані",
+        status=(STATUS.get(type(error)) or 400) if error else 200,
+        section="members",
+        member=member,
+        values=typed,
+        fields=CORRECTED,
+        errors=field_errors(error) if error else {},
+    )
+
+
+@get(f"{PATH}/members/{{member_id:int}}/correct", include_in_schema=False)
+@given_straight
+async def correction_form(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    member_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+) -> Response[str]:
+    """The member's data as a form: what staff change is corrected, the rest stays."""
+    user = signed_in(request)
+    member = (await read(back_office.detail, user.staff_id, member_id)).member
+    return await _correction_form(request, member, _as_typed(member))
+
+
+@post(f"{PATH}/members/{{member_id:int}}/correct", include_in_schema=False, status_code=303)
+@given_straight
+async def correct(
+    request: Request[Any, Any, Any],
+    back_office: NamedDependency[BackOfficeMembers],
+    member_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    data: Form,
+) -> Response[Any]:
+    """The correction, by the admin API's use case (audited with the fields changed); a
+    value it cannot take brings the form back with the error beside its field."""
+    user = require_form_token(request, data)
+    member = (await read(back_office.detail, user.staff_id, member_id)).member
+    typed = {name: str(data.get(name, ""))[:500] for name in CORRECTED}
+    try:
+        corrections = _corrections(member, typed)
+        if corrections.given():
+            await run(back_office.correct, user.staff_id, member_id, corrections)
+    except (InvalidInput, Conflict) as error:
+        return await _correction_form(request, member, typed, error)
+    done = "correct" if corrections.given() else "unchanged"
+    return Redirect(f"{PATH}/members/{member_id}?done={done}", status_code=303)
+
+
 @get(f"{PATH}/members/{{member_id:int}}/{{action:str}}", include_in_schema=False)
 @given_straight
 async def decision_form(
@@ -138,15 +251,32 @@ async def decision_form(
     """The question before a decision: what will happen, and the form that does it."""
     user = signed_in(request)
     detail = await read(back_office.detail, user.staff_id, member_id)
-    name, question = ACTIONS[known(action)]
+    return _question(request, detail.member, known(action))
+
+
+def _question(
+    request: Request[Any, Any, Any],
+    member: MemberView,
+    action: str,
+    *,
+    reason: str = "",
+    error: InvalidInput | None = None,
+) -> Response[str]:
+    name, question = ACTIONS[action]
+    errors = field_errors(error) if error else {}
+    if "refuse_documents" in errors:  # the API's name for the reason
+        errors["reason"] = errors.pop("refuse_documents")
     return page(
         request,
         "decide.html",
         name,
+        status=400 if error else 200,
         section="members",
-        member=detail.member,
+        member=member,
         action=action,
         question=question,
+        reason=reason,
+        errors=errors,
     )
 
 
@@ -160,21 +290,24 @@ async def decide(
     data: Form,
 ) -> Response[Any]:
     """The decision, taken by the same use case as the admin API's; the card then says
-    what was done."""
+    what was done (a refusal's reason it cannot take: the question again, with why)."""
     user = require_form_token(request, data)
     staff_id = user.staff_id
     known(action)
+    reason = data.get("reason", "")
     take = {
         "approve": partial(back_office.approve, staff_id, member_id, next_certificate=True),
         "accept_documents": partial(back_office.accept_documents, staff_id, member_id),
-        "refuse_documents": partial(
-            back_office.refuse_documents, staff_id, member_id, data.get("reason", "")
-        ),
+        "refuse_documents": partial(back_office.refuse_documents, staff_id, member_id, reason),
         "accept_program": partial(back_office.accept_program_change, staff_id, member_id),
         "block": partial(back_office.block, staff_id, member_id),
         "unblock": partial(back_office.unblock, staff_id, member_id),
     }[action]
-    await run(take)
+    try:
+        await run(take)
+    except InvalidInput as error:
+        member = (await read(back_office.detail, staff_id, member_id)).member
+        return _question(request, member, action, reason=reason, error=error)
     return Redirect(f"{PATH}/members/{member_id}?done={action}", status_code=303)
 
 
@@ -191,4 +324,12 @@ async def member_file(
     return file_response(await run(back_office.file, user.staff_id, file_id))
 
 
-HANDLERS = [members, member_card, decision_form, decide, member_file]
+HANDLERS = [
+    members,
+    member_card,
+    correction_form,
+    correct,
+    decision_form,
+    decide,
+    member_file,
+]

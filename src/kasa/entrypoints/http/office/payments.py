@@ -4,6 +4,7 @@ admin above the four-eyes threshold). Each change is asked first."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -15,17 +16,26 @@ from kasa.application.books import Books
 from kasa.application.payments import StaffPayments
 from kasa.application.reads import Page, PaymentQuery
 from kasa.application.refunds import Refunds
+from kasa.application.views import Listing, PaymentRow
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.office.base import (
+    PATH,
+    Form,
+    field_errors,
+    page,
+    require_form_token,
+    signed_in,
+)
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date, parse_period
 
 PER_PAGE = 50
 FILTERS = ("type", "from", "to", "min", "max", "certificate")
+RECORDED = ("member", "amount", "date")
 PaymentId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 # each change's name and question
 ASKED = {
@@ -75,18 +85,37 @@ async def payments(
     number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
 ) -> Response[str]:
     """The registry, newest first: every filter given holds; the total counts them all."""
+    return await _registry(request, staff_payments, number)
+
+
+async def _registry(
+    request: Request[Any, Any, Any],
+    staff_payments: StaffPayments,
+    number: int = 1,
+    *,
+    recording: dict[str, str] | None = None,
+    error: InvalidInput | None = None,
+) -> Response[str]:
+    """The registry's page; a filter it cannot take shows the filters with their errors
+    (and no rows), a payment it could not record shows that form again with its errors."""
     user = signed_in(request)
     filters = filters_of(request)
-    found = await read(
-        staff_payments.list,
-        user.staff_id,
-        query_of(filters),
-        Page(PER_PAGE, (number - 1) * PER_PAGE),
-    )
+    failed = "record" if recording is not None else ""
+    found: Listing[PaymentRow] = Listing([], 0)
+    try:
+        found = await read(
+            staff_payments.list,
+            user.staff_id,
+            query_of(filters),
+            Page(PER_PAGE, (number - 1) * PER_PAGE),
+        )
+    except InvalidInput as refused:
+        failed, error = "filters", refused
     return page(
         request,
         "payments.html",
         "Платежі",
+        status=400 if error else 200,
         section="payments",
         rows=found.items,
         total=found.total,
@@ -95,7 +124,10 @@ async def payments(
         number=number,
         more=number * PER_PAGE < found.total,
         done=DONE.get(request.query_params.get("done", ""), ""),
-        today=staff_payments.clock.today().isoformat(),
+        recording=recording
+        or {"member": "", "amount": "", "date": staff_payments.clock.today().isoformat()},
+        failed=failed,
+        errors=field_errors(error) if error else {},
     )
 
 
@@ -113,12 +145,17 @@ async def payments_csv(request: Request[Any, Any, Any], books: NamedDependency[B
 
 
 @get(f"{PATH}/payments/record", include_in_schema=False)
-async def record_question(request: Request[Any, Any, Any]) -> Response[str]:
+@given_straight
+async def record_question(
+    request: Request[Any, Any, Any], staff_payments: NamedDependency[StaffPayments]
+) -> Response[str]:
     """Money that came by bank transfer: what will be recorded, before it is."""
     signed_in(request)
-    values = {
-        name: request.query_params.get(name, "")[:64] for name in ("member", "amount", "date")
-    }
+    values = {name: request.query_params.get(name, "")[:64] for name in RECORDED}
+    try:
+        _recorded(values, staff_payments.clock.today())
+    except InvalidInput as error:
+        return await _registry(request, staff_payments, recording=values, error=error)
     title, question = ASKED["record"]
     return page(
         request,
@@ -132,6 +169,15 @@ async def record_question(request: Request[Any, Any, Any]) -> Response[str]:
     )
 
 
+def _recorded(values: dict[str, str], today: date) -> tuple[int, Money, date]:
+    """The member, amount and day of a payment to record, as the form gave them."""
+    member = values.get("member", "").strip()
+    if not member.isdigit() or not 1 <= int(member) <= MAX_ID:
+        raise InvalidInput.field("member", "is the member's number")
+    amount = Money.parse(values.get("amount", ""), "amount")
+    return int(member), amount, parse_date(values.get("date"), "date") or today
+
+
 @post(f"{PATH}/payments/record", include_in_schema=False, status_code=303)
 @given_straight
 async def record(
@@ -140,17 +186,15 @@ async def record(
     data: Form,
 ) -> Response[Any]:
     user = require_form_token(request, data)
-    member = data.get("member", "").strip()
-    if not member.isdigit() or not 1 <= int(member) <= MAX_ID:
-        raise InvalidInput.field("member", "is the member's number")
-    paid_on = parse_date(data.get("date"), "date")
-    await run(
-        staff_payments.record_top_up,
-        user.staff_id,
-        int(member),
-        Money.parse(data.get("amount", ""), "amount"),
-        paid_on or staff_payments.clock.today(),
-    )
+    values = {name: data.get(name, "") for name in RECORDED}
+    try:
+        await run(
+            staff_payments.record_top_up,
+            user.staff_id,
+            *_recorded(values, staff_payments.clock.today()),
+        )
+    except InvalidInput as error:
+        return await _registry(request, staff_payments, recording=values, error=error)
     return Redirect(f"{PATH}/payments?done=recorded", status_code=303)
 
 

@@ -6,6 +6,7 @@ what will be done, and its button does it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -22,7 +23,14 @@ from kasa.domain.requests import RequestStatus, Resolution
 from kasa.domain.search import query_terms
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.office.base import (
+    PATH,
+    Form,
+    field_errors,
+    page,
+    require_form_token,
+    signed_in,
+)
 from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
@@ -91,17 +99,35 @@ async def request_page(
     staff_requests: NamedDependency[StaffRequests],
     request_id: RequestId,
 ) -> Response[str]:
+    return await _request_page(request, staff_requests, request_id)
+
+
+async def _request_page(
+    request: Request[Any, Any, Any],
+    staff_requests: StaffRequests,
+    request_id: int,
+    *,
+    failed: str = "",
+    values: dict[str, str] | None = None,
+    error: InvalidInput | None = None,
+) -> Response[str]:
+    """The request's page; after a step's input was refused, that step's form again with
+    what was typed and each field's error next to it."""
     user = signed_in(request)
     detail = await read(staff_requests.get, user.staff_id, request_id)
     return page(
         request,
         "request.html",
         f"Звернення {request_id}",
+        status=400 if error else 200,
         section="requests",
         detail=detail,
         done=DONE.get(request.query_params.get("done", ""), ""),
         resolutions=list(Resolution),
         today=staff_requests.clock.today().isoformat(),
+        failed=failed,
+        values=values or {},
+        errors=field_errors(error) if error else {},
     )
 
 
@@ -128,12 +154,19 @@ async def step_question(
     request_id: RequestId,
     step: Annotated[str, PathParameter(max_length=16)],
 ) -> Response[str]:
-    """What the step will do, with the values the form gave, and the button that does it."""
+    """What the step will do, with the values the form gave, and the button that does it;
+    values it cannot take bring the request's page back with the errors."""
     user = signed_in(request)
     if step not in STEPS:
         raise NotFound("Такої сторінки немає.")
-    detail = await read(staff_requests.get, user.staff_id, request_id)
     values = {name: request.query_params.get(name, "")[:500] for name in FIELDS[step]}
+    try:
+        _taken(step, values, staff_requests.clock.today())
+    except InvalidInput as error:
+        return await _request_page(
+            request, staff_requests, request_id, failed=step, values=values, error=error
+        )
+    detail = await read(staff_requests.get, user.staff_id, request_id)
     name, question = STEPS[step]
     return page(
         request,
@@ -145,6 +178,28 @@ async def step_question(
         question=question,
         values=values,
     )
+
+
+def _taken(step: str, values: dict[str, str], today: date) -> Any:
+    """What a step's values mean to its use case: refused here, before the question."""
+    if step == "assess":
+        approved = values.get("amount", "").strip()
+        assessment = Assessment(
+            diagnosis=values.get("diagnosis", "").strip() or None,
+            approved_amount=Money.parse(approved, "amount") if approved else None,
+        )
+        if not assessment:
+            raise InvalidInput.field("amount", "give a diagnosis or an approved amount")
+        return assessment
+    if step == "payout":
+        paid_on = parse_date(values.get("date", ""), "date") or today
+        return Money.parse(values.get("amount", ""), "amount"), paid_on
+    if step == "close":
+        resolution = values.get("resolution", "")
+        if resolution not in set(Resolution):
+            raise InvalidInput.field("resolution", "choose paid, rejected or withdrawn")
+        return Resolution(resolution), values.get("reason", "").strip() or None
+    return None
 
 
 @post(f"{PATH}/requests/{{request_id:int}}/{{step:str}}", include_in_schema=False, status_code=303)
@@ -160,29 +215,23 @@ async def take_step(
     """The step, by the admin API's own use cases."""
     user = require_form_token(request, data)
     staff_id = user.staff_id
-    if step == "assess":
-        approved = data.get("amount", "").strip()
-        assessment = Assessment(
-            diagnosis=data.get("diagnosis", "").strip() or None,
-            approved_amount=Money.parse(approved, "amount") if approved else None,
-        )
-        if not assessment:
-            raise InvalidInput.field("amount", "give a diagnosis or an approved amount")
-        await run(staff_requests.assess, staff_id, request_id, assessment)
-    elif step == "payout":
-        paid_on = parse_date(data.get("date", ""), "date") or staff_requests.clock.today()
-        amount = Money.parse(data.get("amount", ""), "amount")
-        await run(staff_payments.record_payout, staff_id, request_id, amount, paid_on)
-    elif step == "close":
-        resolution = data.get("resolution", "")
-        if resolution not in set(Resolution):
-            raise InvalidInput.field("resolution", "choose paid, rejected or withdrawn")
-        reason = data.get("reason", "").strip() or None
-        await run(staff_requests.close, staff_id, request_id, Resolution(resolution), reason)
-    elif step == "reopen":
-        await run(staff_requests.reopen, staff_id, request_id)
-    else:
+    if step not in STEPS:
         raise NotFound("Такої сторінки немає.")
+    values = {name: data.get(name, "") for name in FIELDS[step]}
+    try:
+        taken = _taken(step, values, staff_requests.clock.today())
+        if step == "assess":
+            await run(staff_requests.assess, staff_id, request_id, taken)
+        elif step == "payout":
+            await run(staff_payments.record_payout, staff_id, request_id, *taken)
+        elif step == "close":
+            await run(staff_requests.close, staff_id, request_id, *taken)
+        else:
+            await run(staff_requests.reopen, staff_id, request_id)
+    except InvalidInput as error:
+        return await _request_page(
+            request, staff_requests, request_id, failed=step, values=values, error=error
+        )
     return Redirect(f"{PATH}/requests/{request_id}?done={step}", status_code=303)
 
 

@@ -12,12 +12,20 @@ from litestar.response import Redirect
 
 from kasa.application.office import OfficeUser
 from kasa.application.staff import StaffAccounts
-from kasa.domain.errors import InvalidInput, PermissionDenied
+from kasa.domain.errors import Conflict, InvalidInput, KasaError, PermissionDenied
 from kasa.domain.notifications import Language
 from kasa.domain.staff import Role
 from kasa.entrypoints.http.dependencies import given_straight
+from kasa.entrypoints.http.errors import STATUS
 from kasa.entrypoints.http.fields import MAX_ID
-from kasa.entrypoints.http.office.base import PATH, Form, page, require_form_token, signed_in
+from kasa.entrypoints.http.office.base import (
+    PATH,
+    Form,
+    field_errors,
+    page,
+    require_form_token,
+    signed_in,
+)
 from kasa.entrypoints.http.threads import read, run
 
 UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -47,16 +55,30 @@ def admin(request: Request[Any, Any, Any]) -> OfficeUser:
 async def staff_page(
     request: Request[Any, Any, Any], staff_accounts: NamedDependency[StaffAccounts]
 ) -> Response[str]:
+    return await _staff_page(request, staff_accounts)
+
+
+async def _staff_page(
+    request: Request[Any, Any, Any],
+    staff_accounts: StaffAccounts,
+    *,
+    values: dict[str, str] | None = None,
+    error: KasaError | None = None,
+) -> Response[str]:
+    """The accounts; after a new account was refused, its form as typed with the errors."""
     user = admin(request)
     users = await read(staff_accounts.list, user.staff_id)
     return page(
         request,
         "staff.html",
         "Працівники",
+        status=(STATUS.get(type(error)) or 400) if error else 200,
         section="staff",
         users=users,
         roles=list(Role),
         done=DONE.get(request.query_params.get("done", ""), ""),
+        values=values or {"login": "", "name": "", "role": Role.OPERATOR.value},
+        errors=field_errors(error) if error else {},
     )
 
 
@@ -70,16 +92,19 @@ async def create(
     """A new account; its first password is shown once, on the answer."""
     user = require_form_token(request, data)
     admin(request)
-    role = data.get("role", "")
-    if role not in set(Role):
-        raise InvalidInput.field("role", "choose admin or operator")
-    made = await run(
-        staff_accounts.create,
-        user.staff_id,
-        login=data.get("login", ""),
-        role=Role(role),
-        name=data.get("name", ""),
-    )
+    values = {name: data.get(name, "")[:128] for name in ("login", "name", "role")}
+    try:
+        if values["role"] not in set(Role):
+            raise InvalidInput.field("role", "choose admin or operator")
+        made = await run(
+            staff_accounts.create,
+            user.staff_id,
+            login=values["login"],
+            role=Role(values["role"]),
+            name=values["name"],
+        )
+    except (InvalidInput, Conflict) as error:
+        return await _staff_page(request, staff_accounts, values=values, error=error)
     return page(
         request,
         "password.html",
