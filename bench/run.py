@@ -36,7 +36,9 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
+from bench import office as office_pages
 from bench.generate import Facts, Scale, generate
+from bench.office import OfficeRun
 from kasa.adapters.system import SystemClock
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
@@ -47,6 +49,7 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 PEERS_BEGIN, PEERS_END = "<!-- peers:begin -->", "<!-- peers:end -->"
 SECRET = "bench-secret-" + "x" * 40
 PAGE = 50
+OFFICE_ROUNDS = 200  # requests for each office page, one after another
 WRK = shutil.which("wrk")
 console = Console()
 
@@ -304,7 +307,9 @@ def run_scale(
     load: Load,
     folder: Path,
     existing: tuple[str, Facts] | None = None,
+    office: OfficeRun | None = None,
 ) -> tuple[list[Result], dict[str, float]]:
+    """The routes at one scale; with ``office`` (a list to fill), the office's pages too."""
     server = None
     if existing is not None:
         url, facts = existing
@@ -358,6 +363,9 @@ def run_scale(
                 f"p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}"
             )
             results.append(result)
+        if office is not None:
+            console.print("  the office's pages:")
+            office.measure(servers.url("admin", ""), facts, OFFICE_ROUNDS)
         ceiling = {r.route.app: r.per_second for r in results if r.route.kind == "ceiling"}
         for result in results:
             result.ratio = result.per_second / ceiling[result.route.app]
@@ -499,6 +507,7 @@ def main(
         return
     load = Load(duration, connections, admin_connections)
     results: list[Result] = []
+    office = OfficeRun()  # the office's pages, at the largest scale
     memory: dict[int, dict[str, float]] = {}
     if database_url is not None:
         if facts_path is None:
@@ -506,13 +515,19 @@ def main(
         facts = Facts.load(facts_path)
         with tempfile.TemporaryDirectory(prefix="kasa-bench-") as folder:
             results, memory[facts.payments] = run_scale(
-                facts.payments, database, load, Path(folder), (database_url, facts)
+                facts.payments, database, load, Path(folder), (database_url, facts), office
             )
         scales = ""
-    for text in filter(None, scales.split(",")):
-        payments = int(text.replace("_", ""))
+    sizes = [int(text.replace("_", "")) for text in filter(None, scales.split(","))]
+    for payments in sizes:
         with tempfile.TemporaryDirectory(prefix="kasa-bench-") as folder:
-            found, memory[payments] = run_scale(payments, database, load, Path(folder))
+            found, memory[payments] = run_scale(
+                payments,
+                database,
+                load,
+                Path(folder),
+                office=office if payments == max(sizes) else None,
+            )
         results += found
     console.print(table(results))
     for scale, found_memory in memory.items():
@@ -520,8 +535,13 @@ def main(
             f"peak RSS at {scale:,}: mobile {found_memory['mobile']:.0f} MB, "
             f"admin {found_memory['admin']:.0f} MB"
         )
+    if office.facts is not None:
+        console.print(office_pages.table(office.pages))
     if write:
         write_report(markdown(results, memory, database, load))
+        if office.facts is not None:
+            text = office_pages.markdown(office.pages, office.facts)
+            write_report(text, office_pages.BEGIN, office_pages.END)
         console.print(f"written to {REPORT.relative_to(ROOT)}")
 
 

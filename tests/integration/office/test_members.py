@@ -85,6 +85,24 @@ def test_a_members_card_shows_the_profile_documents_payments_and_requests(
     assert "ID-картка, лицьовий бік" in card.text and "Базова" in card.text
     assert "300,00 грн" in card.text and "зараховано" in card.text and "liqpay" in card.text
     assert "відкрите" in card.text
+    # the latest of what the member was told, and of the audit trail, with a link to all
+    assert "Сповіщень немає." in card.text
+    office.fund.notifier.once()
+    card = office.client.get(f"/office/members/{member}")
+    told = card.text[card.text.index('id="told"') : card.text.index('id="trail"')]
+    assert (
+        "Олена" in told
+        and rows(told)
+        and {row[2] for row in rows(told)}
+        <= {
+            "надіслано",
+            "не вдалося",
+            "очікує",
+        }
+    )
+    trail = card.text[card.text.index('id="trail"') :]
+    assert "approved" in {row[1] for row in rows(trail)}
+    assert f'href="/office/audit?kind=member&amp;id={member}"' in trail
     missing = office.client.get("/office/members/999999")
     assert missing.status_code == 404 and "<title>" in missing.text
     assert office.client.get("/office/members/x").status_code in (400, 404)

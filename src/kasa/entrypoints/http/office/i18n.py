@@ -67,6 +67,7 @@ LABELS = {
     "pending": "очікує",
     "confirmed": "зараховано",
     "failed": "не вдалося",
+    "sent": "надіслано",
     "reversed": "повернуто",
     "expired": "прострочено",
     "refund_pending_approval": "повернення чекає підтвердження",

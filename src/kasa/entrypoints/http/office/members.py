@@ -13,9 +13,11 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 
+from kasa.application.books import Books
 from kasa.application.members import BackOfficeMembers, MemberData
-from kasa.application.reads import Page
-from kasa.application.views import MemberDetail, MemberView
+from kasa.application.reads import AuditQuery, Page
+from kasa.application.views import MemberDetail, MemberView, NotificationQuery
+from kasa.domain.audit import ObjectKind
 from kasa.domain.errors import Conflict, InvalidInput, KasaError, NotFound
 from kasa.domain.members import MemberStatus
 from kasa.domain.search import query_terms
@@ -36,6 +38,7 @@ from kasa.entrypoints.http.threads import read, run
 from kasa.entrypoints.parsing import parse_date
 
 PER_PAGE = 50
+CARD_ROWS = 10  # notifications and audit events on the card; the rest a link away
 
 
 @get(f"{PATH}/members", include_in_schema=False)
@@ -74,11 +77,23 @@ async def members(
 async def member_card(
     request: Request[Any, Any, Any],
     back_office: NamedDependency[BackOfficeMembers],
+    books: NamedDependency[Books],
     member_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
 ) -> Response[str]:
-    """A member's whole file: profile, program, documents, payments, requests."""
+    """A member's whole file: profile, program, documents, payments, requests, the
+    latest notifications and the latest of the audit trail (each with a link to all)."""
     user = signed_in(request)
     detail = await read(back_office.detail, user.staff_id, member_id)
+    latest = Page(CARD_ROWS, 0)
+    told = await read(
+        books.notifications, user.staff_id, NotificationQuery(member_id=member_id), latest
+    )
+    trail = await read(
+        books.audit_trail,
+        user.staff_id,
+        AuditQuery(object_kind=ObjectKind.MEMBER, object_id=str(member_id)),
+        latest,
+    )
     name = " ".join(part for part in (detail.member.last_name, detail.member.first_name) if part)
     name = name or detail.member.phone
     done = request.query_params.get("done", "")
@@ -89,6 +104,8 @@ async def member_card(
         section="members",
         detail=detail,
         name=name,
+        notifications=told,
+        trail=trail,
         done=DONE.get(done, ""),
         actions=available(detail),
     )
