@@ -46,7 +46,7 @@ def test_staff_create_and_change_programs(office: Office) -> None:
         "/office/programs", data={"csrf_token": token_of(page.text), "name": "X", "price": "0"}
     )
     assert free.status_code == 400  # the form again, as typed, the error beside the price
-    assert field_error(free.text, "price") == "внесок за місяць: must be greater than zero"
+    assert field_error(free.text, "price") == "внесок за місяць: має бути більшою за нуль"
     assert 'id="name" name="name" required maxlength="128" value="X"' in free.text
     assert "X" not in {p.name for p in office.fund.programs.list(None, active_only=False)}
 

@@ -166,7 +166,7 @@ def test_documents_are_viewed_inline_each_view_audited_and_refused_with_a_reason
     empty = decided(office, member, "refuse_documents", reason="  ")
     assert empty.status_code == 400  # the question again, the error beside the reason
     assert field_error(empty.text, "reason") == (
-        "причина: is required: tell the member what is wrong"
+        "причина: обов'язкова: скажіть учасникові, що не так"
     )
     refused = decided(office, member, "refuse_documents", reason="Нечіткий знімок")
     assert refused.status_code == 303
@@ -229,6 +229,24 @@ def test_staff_block_and_unblock_a_member(office: Office) -> None:
     assert "заблокований" in card and f"/office/members/{member}/unblock" in card
     assert decided(office, member, "unblock").status_code == 303
     assert "схвалений" in office.client.get(f"/office/members/{member}").text
+
+
+def test_the_rules_field_errors_have_their_ukrainian() -> None:
+    """Each fixed text the rules give a field is shown in Ukrainian on the pages (texts
+    made with a value, such as an amount that cannot be read, stay as the API says them)."""
+    source = Path(i18n.__file__).parents[3]
+    said = {
+        text
+        for path in source.rglob("*.py")
+        for text in re.findall(
+            r'InvalidInput\.field\(\s*[^,()]+,\s*"([^"]+)"\s*\)', path.read_text()
+        )
+    }
+    assert len(said) > 40  # the search finds them
+    ukrainian = i18n.translations(Language.UK)
+    assert sorted(text for text in said if ukrainian.gettext(text) == text) == []
+    english = i18n.translations(Language.EN)
+    assert english.gettext("is required") == "is required"
 
 
 def test_every_word_the_pages_use_has_its_english() -> None:

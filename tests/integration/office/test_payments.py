@@ -70,7 +70,7 @@ def test_money_that_came_by_bank_is_recorded_after_a_question(office: Office) ->
     bad = {"member": "x", "amount": "12,345", "date": ""}
     asked = office.client.get("/office/payments/record", params=bad)
     assert asked.status_code == 400
-    assert field_error(asked.text, "member") == "учасник: is the member's number"
+    assert field_error(asked.text, "member") == "учасник: вкажіть номер учасника"
     assert 'id="amount" name="amount" inputmode="decimal" required value="12,345"' in asked.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', asked.text)
     assert token
@@ -79,7 +79,7 @@ def test_money_that_came_by_bank_is_recorded_after_a_question(office: Office) ->
         data={"csrf_token": token.group(1), "member": str(member), "amount": "12,345"},
     )
     assert posted.status_code == 400 and field_error(posted.text, "member") is None
-    assert field_error(posted.text, "amount") == "сума: has more than two decimal places"
+    assert field_error(posted.text, "amount") == "сума: має більше двох знаків після коми"
     assert len(office.fund.payments.top_ups(member)) == recorded
     filtered = office.client.get("/office/payments", params={"min": "much"})
     assert filtered.status_code == 400 and rows(filtered.text) == []

@@ -100,7 +100,7 @@ def test_a_step_with_bad_values_is_its_form_again_with_the_errors(office: Office
         f"/office/requests/{request_id}/payout", params={"amount": "-5", "date": "2026-01-15"}
     )
     assert wrong.status_code == 400 and "<title>Звернення" in wrong.text
-    assert field_error(wrong.text, "payout-amount") == "сума: cannot be negative"
+    assert field_error(wrong.text, "payout-amount") == "сума: не може бути від'ємною"
     assert 'name="amount" inputmode="decimal" required value="-5"' in wrong.text
     assert field_error(wrong.text, "assess-amount") is None  # only the form that failed
     # posted past the question (an old tab): the same form and errors, nothing assessed
@@ -112,7 +112,7 @@ def test_a_step_with_bad_values_is_its_form_again_with_the_errors(office: Office
         data={"csrf_token": token.group(1), "diagnosis": "J06", "amount": "1.001"},
     )
     assert posted.status_code == 400
-    assert field_error(posted.text, "assess-amount") == "сума: has more than two decimal places"
+    assert field_error(posted.text, "assess-amount") == "сума: має більше двох знаків після коми"
     assert 'name="diagnosis" value="J06"' in posted.text
     assert office.fund.requests.get(member, request_id).request.diagnosis in ("", None)
     too_much = step(office, request_id, "payout", amount="5", date="2026-01-15")

@@ -54,7 +54,7 @@ def test_an_admin_creates_an_account_resets_a_password_and_deactivates(office: O
         data={"csrf_token": token_of(staff.text), "login": "olha", "name": "Друга", "role": "x"},
     )
     assert again.status_code == 400  # the form as typed, the error beside the role
-    assert field_error(again.text, "role") == "роль: choose admin or operator"
+    assert field_error(again.text, "role") == "роль: виберіть адміністратора або оператора"
     assert 'name="name" maxlength="128" value="Друга"' in again.text
     taken = office.client.post(
         "/office/staff",

@@ -1,7 +1,8 @@
 """The office's words and numbers: Ukrainian is the language the templates are written
 in; English comes from a gettext catalogue (``locale/en/LC_MESSAGES/office.po``, read
-with Babel when first needed: no build step). Dates as dd.mm.YYYY; money as
-``1 234,50 грн`` in Ukrainian and ``UAH 1,234.50`` in English."""
+with Babel when first needed: no build step), and the Ukrainian catalogue holds the
+rules' own error texts (English, as the APIs answer them) in Ukrainian. Dates as
+dd.mm.YYYY; money as ``1 234,50 грн`` in Ukrainian and ``UAH 1,234.50`` in English."""
 
 from __future__ import annotations
 
@@ -29,9 +30,7 @@ NUMBER_LOCALE = {Language.UK: "uk_UA", Language.EN: "en_GB"}
 
 @functools.cache
 def translations(language: Language) -> gettext.NullTranslations:
-    """The catalogue of a language (Ukrainian, the templates' own, needs none)."""
-    if language is Language.UK:
-        return gettext.NullTranslations()
+    """The catalogue of a language."""
     source = LOCALES / language.value / "LC_MESSAGES" / f"{DOMAIN}.po"
     with source.open("rb") as handle:
         catalog = read_po(handle, locale=language.value, domain=DOMAIN)
