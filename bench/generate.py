@@ -31,6 +31,7 @@ from stdnum.ua import rntrc
 
 from bench import names
 from kasa.adapters.hashing import Argon2Passwords
+from kasa.adapters.sql import ledger
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase, make_engine
 from kasa.adapters.sql.migrate import upgrade
@@ -463,6 +464,7 @@ class Generator:
             advance(len(batch))
         with engine.begin() as connection:
             rebuild_payment_counts(connection)
+            ledger.rebuild(connection)
 
     def payment(
         self,

@@ -7,7 +7,7 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import attrs
@@ -99,6 +99,14 @@ class Books:
         if staff_id is not None:
             require_staff(self.reads, staff_id)
 
+    def _months(self, first: date | None, last: date | None) -> list[datetime]:
+        """The first moments of the fund's months the period's movements fall in."""
+        since = day_start(first) if first else self.reads.first_money_moved()
+        until = after_day(last) - timedelta(hours=1) if last else self.clock.now()
+        if since is None or since > until:
+            return [self.clock.now()]  # nothing to sum by month
+        return self.clock.month_starts(since, until)
+
     def fund_report(
         self, staff_id: int | None, first: date | None = None, last: date | None = None
     ) -> FundReport:
@@ -112,8 +120,10 @@ class Books:
         column = {MoveKind.CONFIRMATION: 0, MoveKind.PAYOUT: 1, MoveKind.REVERSAL: 2}
         sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         by_gateway: dict[str, int] = defaultdict(int)
-        for hour, program, kind, amount, gateway in self.reads.money_moves(first, last):
-            key = (self.clock.local_date(hour).strftime("%Y-%m"), program or "—")
+        for moment, program, kind, amount, gateway in self.reads.money_moves(
+            first, last, self._months(first, last)
+        ):
+            key = (self.clock.local_date(moment).strftime("%Y-%m"), program or "—")
             sums[key][column[kind]] += amount.kopecks
             if kind is MoveKind.CONFIRMATION:
                 by_gateway[gateway or MANUAL] += amount.kopecks

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -33,6 +33,17 @@ class FundClock:
     def start_of_day(self, moment: datetime) -> datetime:
         """Midnight at the fund of the moment's day."""
         return datetime.combine(self.local_date(moment), time(0, 0), tzinfo=self.zone)
+
+    def month_starts(self, since: datetime, until: datetime) -> list[datetime]:
+        """The first moments (UTC) of the fund's calendar months from the one ``since``
+        falls in up to the one ``until`` falls in."""
+        month = self.local_date(since).replace(day=1)
+        last = self.local_date(until).replace(day=1)
+        found = []
+        while month <= last:
+            found.append(datetime.combine(month, time(0, 0), tzinfo=self.zone).astimezone(UTC))
+            month = (month + timedelta(days=32)).replace(day=1)
+        return found
 
     def noon(self, day: date) -> datetime:
         """A date entered by staff, taken as noon at the fund (so it stays that date)."""

@@ -5,6 +5,7 @@ is no in-memory fake: the reads are tested on SQLite and on MariaDB alike)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -193,12 +194,20 @@ class OfficeReads(Protocol):
         ...
 
     def money_moves(
-        self, date_start: date | None, date_end: date | None
+        self,
+        date_start: date | None,
+        date_end: date | None,
+        months: Sequence[datetime] = (),
     ) -> list[tuple[datetime, str, MoveKind, Money, str]]:
         """The ledger's movements between two days (both included), summed by the UTC
-        hour of the movement, the program their member has now (``""`` for none), their
-        kind and the gateway (``""`` for money staff recorded): ``(hour, program, kind,
-        sum, gateway)``."""
+        hour of the movement (or, given ``months``, the first moments of consecutive
+        months, by the month each falls in: the row's moment is its month's first), the
+        program their member has now (``""`` for none), their kind and the gateway
+        (``""`` for money staff recorded): ``(moment, program, kind, sum, gateway)``."""
+        ...
+
+    def first_money_moved(self) -> datetime | None:
+        """The hour of the fund's first movement of money (None before any)."""
         ...
 
     def money_totals(self, before: datetime | None) -> dict[MoveKind, Money]:

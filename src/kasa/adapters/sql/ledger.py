@@ -1,22 +1,41 @@
-"""The ledger's reads: every movement of money as one query over the payments table
-(contributions confirmed, reversals of confirmed contributions, payouts), summed for the
-fund report or listed one by one in the order they happened."""
+"""The ledger: every movement of money (contributions confirmed, reversals of confirmed
+contributions, payouts) as one query over the payments table, listed one by one in the
+order they happened; and the same movements summed by UTC hour, kind, gateway and the
+member's current program in ``ledger_hours``, kept in step with every flush that changes
+a payment or a member's current program, which the fund report and balances add up.
+
+A payment's movements are a function of its own columns (:func:`payment_moves`, the
+same rule as the query's), so a flush moves the sums by what the payments it wrote
+moved: the movements after minus the movements before. A member whose current program
+changes has their movements taken from the old program's sums to the new one's.
+:func:`rebuild` sums every payment again (a migration, a bulk load)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import schema as tables
+from kasa.domain.calendar import after_day, day_start
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.money import Money
-from kasa.domain.payments import HELD, PAYOUT_TYPES, PaymentStatus, PaymentType
+from kasa.domain.payments import HELD, PAYOUT_TYPES, Payment, PaymentStatus, PaymentType
+from kasa.domain.programs import MemberProgram
 
 PAY = tables.payments
 P, MP = tables.programs, tables.member_programs
+HOURS, DAYS = tables.ledger_hours, tables.ledger_days
+NO_PROGRAM = 0  # the program of a member who has none
+# an hour's sum: its first moment, the kind of movement, the gateway ("" for none)
+Bucket = tuple[datetime, str, str]
 # a contribution that reached the fund: confirmed (a refund of it asked for or not), even
 # if reversed later (a payment reversed before it was ever confirmed has no payment date)
 WAS_CONFIRMED = sa.and_(
@@ -69,35 +88,343 @@ def moves(since: datetime | None, before: datetime | None) -> Any:
 
 
 def summed(
+    c: Connection,
+    since: datetime | None,
+    before: datetime | None,
+    months: Sequence[datetime] = (),
+) -> list[tuple[datetime, str, MoveKind, Money, str]]:
+    """Movements summed by UTC hour (or by month: ``months`` are the first moments of
+    consecutive months, the first one's at or before ``since``), the member's current
+    program, kind and gateway (``""`` for money staff recorded). By month, whole days
+    come from the days' sums and only a day split between two months from the hours'."""
+    if not (_whole_hour(since) and _whole_hour(before)):
+        raw = _summed_from_payments(c, since, before)
+        return _by_month(raw, months) if months else raw
+    if not months:
+        return [
+            (_aware(at), name, kind, total, by)
+            for at, name, kind, total, by in _sums(c, HOURS.c.hour, HOURS.c.hour, since, before)
+        ]
+    if not (_whole_day(since) and _whole_day(before)):
+        return _by_month(summed(c, since, before), months)
+    starts = [_utc(m) for m in months]
+    split = sorted({m.date() for m in starts[1:] if not _whole_day(m)})
+    # a day's month: from each later month's first day on (its day after, when split)
+    thresholds = [m.date() if _whole_day(m) else m.date() + timedelta(days=1) for m in starts[1:]]
+    whole = _sums(
+        c,
+        DAYS.c.day,
+        _month_of(DAYS.c.day, thresholds),
+        since.date() if since else None,
+        before.date() if before else None,
+        excluded=split,
+    )
+    found: dict[tuple[int, str, MoveKind, str], Money] = defaultdict(Money.zero)
+    for at, name, kind, total, by in whole:
+        found[(int(at), name, kind, by)] += total
+    if split:
+        hour_month = _month_of(HOURS.c.hour, starts[1:])
+        within = sa.or_(
+            *(sa.and_(HOURS.c.hour >= day_start(d), HOURS.c.hour < after_day(d)) for d in split)
+        )
+        for at, name, kind, total, by in _sums(
+            c, HOURS.c.hour, hour_month, since, before, where=within
+        ):
+            found[(int(at), name, kind, by)] += total
+    return [
+        (starts[at], name, kind, total, by)
+        for (at, name, kind, by), total in found.items()
+        if total
+    ]
+
+
+def _month_of(column: Any, thresholds: Sequence[Any]) -> Any:
+    """The number of the month a row falls in: how many later months' first values it
+    is at or after."""
+    if not thresholds:
+        return sa.literal(0)
+    return sa.case(*((column < t, n) for n, t in enumerate(thresholds)), else_=len(thresholds))
+
+
+def _sums(
+    c: Connection,
+    column: Any,
+    when: Any,
+    since: Any,
+    before: Any,
+    *,
+    excluded: Sequence[date] = (),
+    where: Any = None,
+) -> list[tuple[Any, str, MoveKind, Money, str]]:
+    """One sums table (hours or days) between two bounds, grouped by ``when``, the
+    program's name, kind and gateway."""
+    table = column.table
+    program = sa.func.coalesce(P.c.program_name, "")
+    stmt = (
+        sa.select(
+            when.label("at"), program, table.c.kind, sa.func.sum(table.c.amount), table.c.gateway
+        )
+        .select_from(table)
+        .outerjoin(P, P.c.id == table.c.program_id)
+        .group_by("at", program, table.c.kind, table.c.gateway)
+    )
+    if since is not None:
+        stmt = stmt.where(column >= since)
+    if before is not None:
+        stmt = stmt.where(column < before)
+    if excluded:
+        stmt = stmt.where(column.not_in(list(excluded)))
+    if where is not None:
+        stmt = stmt.where(where)
+    return [
+        (at, name, MoveKind(kind), _money(total), str(by))
+        for at, name, kind, total, by in c.execute(stmt).all()
+        if total
+    ]
+
+
+def _by_month(
+    found: list[tuple[datetime, str, MoveKind, Money, str]], months: Sequence[datetime]
+) -> list[tuple[datetime, str, MoveKind, Money, str]]:
+    sums: dict[tuple[datetime, str, MoveKind, str], Money] = defaultdict(Money.zero)
+    for moment, name, kind, total, by in found:
+        start = max((m for m in months if m <= moment), default=months[0])
+        sums[(start, name, kind, by)] += total
+    return [(start, name, kind, total, by) for (start, name, kind, by), total in sums.items()]
+
+
+def first_hour(c: Connection) -> datetime | None:
+    found = c.execute(sa.select(sa.func.min(HOURS.c.hour))).scalar()
+    return None if found is None else _aware(found)
+
+
+def _summed_from_payments(
     c: Connection, since: datetime | None, before: datetime | None
 ) -> list[tuple[datetime, str, MoveKind, Money, str]]:
-    """Movements summed by UTC hour, the member's current program, kind and gateway
-    (``""`` for money staff recorded)."""
+    return [
+        (moment, name, kind, total, gateway)
+        for moment, _, name, kind, total, gateway in _hours_of_payments(c, since, before)
+    ]
+
+
+def _hours_of_payments(
+    c: Connection, since: datetime | None, before: datetime | None, member_id: int | None = None
+) -> list[tuple[datetime, int, str, MoveKind, Money, str]]:
+    """The payments' movements summed by hour, current program (its id and name), kind
+    and gateway, read from the payments themselves."""
     found = moves(since, before)
     day, hour = sa.func.date(found.c.at), sa.extract("hour", found.c.at)
+    program_id = sa.func.coalesce(MP.c.program_id, NO_PROGRAM)
     program = sa.func.coalesce(P.c.program_name, "")
     gateway = sa.func.coalesce(found.c.gateway, "")
     stmt = (
-        sa.select(day, hour, program, found.c.kind, sa.func.sum(found.c.amount), gateway)
+        sa.select(
+            day, hour, program_id, program, found.c.kind, sa.func.sum(found.c.amount), gateway
+        )
         .select_from(found)
         .outerjoin(MP, sa.and_(MP.c.member_id == found.c.member_id, MP.c.is_active.is_(True)))
         .outerjoin(P, P.c.id == MP.c.program_id)
-        .group_by(day, hour, program, found.c.kind, gateway)
+        .group_by(day, hour, program_id, program, found.c.kind, gateway)
     )
+    if member_id is not None:
+        stmt = stmt.where(found.c.member_id == member_id)
     result = []
-    for on, at_hour, name, kind, total, by in c.execute(stmt).all():
+    for on, at_hour, number, name, kind, total, by in c.execute(stmt).all():
         when = on if isinstance(on, date) else date.fromisoformat(str(on))
         moment = datetime(when.year, when.month, when.day, int(at_hour), tzinfo=UTC)
-        result.append((moment, name, MoveKind(kind), _money(total), str(by)))
+        result.append((moment, int(number), name, MoveKind(kind), _money(total), str(by)))
     return result
 
 
 def totals(c: Connection, before: datetime | None) -> dict[MoveKind, Money]:
-    """Each kind of movement summed from the fund's beginning up to ``before``."""
-    found = moves(None, before)
-    stmt = sa.select(found.c.kind, sa.func.sum(found.c.amount)).group_by(found.c.kind)
-    sums = {MoveKind(kind): _money(total or 0) for kind, total in c.execute(stmt).all()}
-    return {kind: sums.get(kind, Money.zero()) for kind in MoveKind}
+    """Each kind of movement summed from the fund's beginning up to ``before``: whole
+    days from the days' sums, the hours of ``before``'s own day from the hours'."""
+    if not _whole_hour(before):
+        found = moves(None, before)
+        stmt = sa.select(found.c.kind, sa.func.sum(found.c.amount)).group_by(found.c.kind)
+        rows = c.execute(stmt).all()
+    else:
+        days = sa.select(DAYS.c.kind, sa.func.sum(DAYS.c.amount)).group_by(DAYS.c.kind)
+        if before is None:
+            rows = c.execute(days).all()
+        else:
+            midnight = _utc(before).replace(hour=0)
+            rows = c.execute(days.where(DAYS.c.day < midnight.date())).all()
+            if before > midnight:
+                hours = (
+                    sa.select(HOURS.c.kind, sa.func.sum(HOURS.c.amount))
+                    .where(HOURS.c.hour >= midnight, HOURS.c.hour < before)
+                    .group_by(HOURS.c.kind)
+                )
+                rows = [*rows, *c.execute(hours).all()]
+    sums: dict[MoveKind, Money] = defaultdict(Money.zero)
+    for kind, total in rows:
+        sums[MoveKind(kind)] += _money(total or 0)
+    return {kind: sums[kind] for kind in MoveKind}
+
+
+def _whole_hour(moment: datetime | None) -> bool:
+    return moment is None or (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
+
+
+def _whole_day(moment: datetime | None) -> bool:
+    return moment is None or (_whole_hour(moment) and _utc(moment).hour == 0)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# -- keeping the hours' sums -----------------------------------------------------------------
+LEDGER_COLUMNS = (
+    "member_id",
+    "payment_type",
+    "status",
+    "payment_date",
+    "reversed_at",
+    "_sort_at",
+    "amount",
+    "gateway",
+)
+COUNTED = frozenset(s.value for s in (*HELD, PaymentStatus.REVERSED))
+PAID_OUT = frozenset(t.value for t in PAYOUT_TYPES)
+
+
+def payment_moves(value: Callable[[str], Any]) -> dict[Bucket, int]:
+    """What a payment moved, by hour (kopecks), from its columns (``value(column)``):
+    the rule of :data:`WAS_CONFIRMED` and :func:`moves`, in Python."""
+    kind, status = _text(value("payment_type")), _text(value("status"))
+    amount = value("amount")
+    kopecks = amount.kopecks if isinstance(amount, Money) else int(amount)
+    gateway = value("gateway") or ""
+    found: dict[Bucket, int] = defaultdict(int)
+    confirmed_at = value("payment_date")
+    if kind == PaymentType.TOP_UP.value and confirmed_at is not None and status in COUNTED:
+        found[(_hour(confirmed_at), MoveKind.CONFIRMATION.value, gateway)] += kopecks
+        reversed_at = value("reversed_at")
+        if status == PaymentStatus.REVERSED.value and reversed_at is not None:
+            found[(_hour(reversed_at), MoveKind.REVERSAL.value, gateway)] += kopecks
+    if kind in PAID_OUT and status == PaymentStatus.CONFIRMED.value:
+        found[(_hour(value("_sort_at")), MoveKind.PAYOUT.value, gateway)] += kopecks
+    return found
+
+
+def follow_flush(
+    session: Session,
+    before: Callable[[Any, str], Any],
+    changed: Callable[[Any, Iterable[str]], bool],
+) -> None:
+    """``after_flush``: move the hours' sums by what this flush's payments moved, and
+    a member's movements to their new current program."""
+    by_member: dict[int, dict[Bucket, int]] = defaultdict(lambda: defaultdict(int))
+    switched: dict[int, list[int]] = {}  # member: [program before, program after]
+    for row in (*session.new, *session.dirty):
+        if isinstance(row, Payment):
+            is_new = row in session.new
+            if not is_new and not changed(row, LEDGER_COLUMNS):
+                continue
+            sums = by_member[row.member_id]
+            for bucket, kopecks in payment_moves(partial(getattr, row)).items():
+                sums[bucket] += kopecks
+            if not is_new:
+                moved_before = payment_moves(partial(before, row))
+                for bucket, kopecks in moved_before.items():
+                    by_member[before(row, "member_id")][bucket] -= kopecks
+        elif isinstance(row, MemberProgram):
+            was = False if row in session.new else bool(before(row, "is_active"))
+            if was == bool(row.is_active):
+                continue
+            programs = switched.setdefault(row.member_id, [NO_PROGRAM, NO_PROGRAM])
+            if was:
+                programs[0] = before(row, "program_id")
+            else:
+                programs[1] = row.program_id
+    switched = {m: p for m, p in switched.items() if p[0] != p[1]}
+    if not (switched or any(any(s.values()) for s in by_member.values())):
+        return
+    connection = session.connection()
+    current = _current_programs(connection, [m for m in by_member if m not in switched])
+    rows: dict[tuple[datetime, str, str, int], int] = defaultdict(int)
+    for member_id, sums in by_member.items():
+        if member_id in switched:
+            continue
+        for (hour, kind, gateway), kopecks in sums.items():
+            rows[(hour, kind, gateway, current.get(member_id, NO_PROGRAM))] += kopecks
+    for member_id, (old, new) in switched.items():
+        # every movement of the member as it is now to the new program; as it was
+        # before this flush (now, less what the flush moved) from the old one
+        now: dict[Bucket, int] = defaultdict(int)
+        for moment, _, _, kind, total, gateway in _hours_of_payments(
+            connection, None, None, member_id
+        ):
+            now[(moment, kind.value, gateway)] += total.kopecks
+        moved = by_member.get(member_id, {})
+        for bucket in {*now, *moved}:
+            rows[(*bucket, new)] += now.get(bucket, 0)
+            rows[(*bucket, old)] -= now.get(bucket, 0) - moved.get(bucket, 0)
+    _add(connection, {key: kopecks for key, kopecks in rows.items() if kopecks})
+
+
+def _current_programs(connection: Connection, member_ids: list[int]) -> dict[int, int]:
+    if not member_ids:
+        return {}
+    stmt = sa.select(MP.c.member_id, MP.c.program_id).where(
+        MP.c.member_id.in_(member_ids), MP.c.is_active.is_(True)
+    )
+    return {int(m): int(p) for m, p in connection.execute(stmt).all()}
+
+
+def _add(connection: Connection, rows: dict[tuple[datetime, str, str, int], int]) -> None:
+    """Add to the hours' and the days' sums (keys in one order, so that concurrent
+    transactions lock the rows in the same order)."""
+    if not rows:
+        return
+    days: dict[tuple[date, str, str, int], int] = defaultdict(int)
+    for (hour, kind, gateway, program), kopecks in rows.items():
+        days[(hour.date(), kind, gateway, program)] += kopecks
+    for table, column, sums in (
+        (HOURS, "hour", sorted(rows.items())),
+        (DAYS, "day", sorted(days.items())),
+    ):
+        values = [
+            {column: at, "kind": kind, "gateway": gateway, "program_id": program, "amount": n}
+            for (at, kind, gateway, program), n in sums
+        ]
+        connection.execute(_upsert(connection, table, column), values)
+
+
+def _upsert(connection: Connection, table: sa.Table, column: str) -> Any:
+    if connection.dialect.name in ("mysql", "mariadb"):
+        upsert = mysql.insert(table)
+        return upsert.on_duplicate_key_update(amount=table.c.amount + upsert.inserted.amount)
+    upsert_sqlite = sqlite.insert(table)
+    return upsert_sqlite.on_conflict_do_update(
+        index_elements=[column, "kind", "gateway", "program_id"],
+        set_={"amount": table.c.amount + upsert_sqlite.excluded.amount},
+    )
+
+
+def rebuild(connection: Connection) -> None:
+    """Sum every payment's movements again (a migration, or after a bulk load)."""
+    connection.execute(sa.delete(HOURS))
+    connection.execute(sa.delete(DAYS))
+    rows = {
+        (moment, kind.value, gateway, program): total.kopecks
+        for moment, program, _, kind, total, gateway in _hours_of_payments(connection, None, None)
+    }
+    keys = sorted(rows)
+    for start in range(0, len(keys), 5000):
+        _add(connection, {key: rows[key] for key in keys[start : start + 5000]})
+
+
+def _hour(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _text(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
 
 
 def listed(

@@ -10,7 +10,7 @@ import functools
 import inspect
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -427,10 +427,17 @@ class SqlReads:
         return Listing([audit_event(row) for row in rows], total)
 
     def money_moves(
-        self, date_start: date | None, date_end: date | None
+        self,
+        date_start: date | None,
+        date_end: date | None,
+        months: Sequence[datetime] = (),
     ) -> list[tuple[datetime, str, MoveKind, Money, str]]:
         with self._read() as c:
-            return ledger.summed(c, *_moments(date_start, date_end))
+            return ledger.summed(c, *_moments(date_start, date_end), months)
+
+    def first_money_moved(self) -> datetime | None:
+        with self._read() as c:
+            return ledger.first_hour(c)
 
     def money_totals(self, before: datetime | None) -> dict[MoveKind, Money]:
         with self._read() as c:

@@ -325,6 +325,15 @@ payments = sa.Table(
     sa.Index(None, "status", "source", "created_at"),
     sa.Index(None, "amount"),
     sa.Index(None, "reversed_at"),
+    # a period's movements from the index alone (see ``ledger``)
+    sa.Index(
+        "ix_payments_payment_type_payment_date_status",
+        *("payment_type", "payment_date", "status", "member_id", "amount", "gateway"),
+    ),
+    sa.Index(
+        "ix_payments_payment_type_status_sort_at",
+        *("payment_type", "status", "sort_at", "member_id", "amount"),
+    ),
     sa.CheckConstraint("amount > 0", name="positive_amount"),
 )
 
@@ -373,6 +382,30 @@ payment_counts = sa.Table(
     sa.Column("status", sa.String(32), primary_key=True),
     sa.Column("source", sa.String(16), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
+)
+
+# Money moved, summed by UTC hour, kind of movement, gateway ("" for money staff recorded)
+# and the member's current program (0: none): kept with every change of a payment and of a
+# member's current program, so reports and balances add up hours, not payments.
+ledger_hours = sa.Table(
+    "ledger_hours",
+    metadata,
+    sa.Column("hour", UtcDateTime(), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("gateway", sa.String(16), primary_key=True),
+    sa.Column("program_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+)
+# the same sums by UTC day (long periods and balances add up days, and hours only where a
+# day is split between two of the fund's months)
+ledger_days = sa.Table(
+    "ledger_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("gateway", sa.String(16), primary_key=True),
+    sa.Column("program_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
 )
 
 # -- audit and jobs -------------------------------------------------------------------

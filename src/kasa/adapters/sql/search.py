@@ -5,8 +5,9 @@ After every flush, the terms of each new member or request, and of each one whos
 searchable columns changed, are rewritten; a member's name, middle name or certificate
 changing rewrites their requests' terms too, and a request's status is copied to its
 terms. Each new payment, and each change of a payment's day, type, status or source,
-moves the per-day counts. Searches then read an index range per query word, and list
-totals add up days, instead of reading every row (see ``kasa.domain.search``).
+moves the per-day counts (and the ledger's hourly sums, see ``ledger``). Searches then
+read an index range per query word, and list totals add up days, instead of reading
+every row (see ``kasa.domain.search``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
+from kasa.adapters.sql import ledger
 from kasa.adapters.sql import schema as tables
 from kasa.application.search import (
     REQUEST_MEMBER_FIELDS,
@@ -124,6 +126,7 @@ def _text(value: Any) -> Any:
 
 def reindex(session: Session, _flush: UOWTransaction) -> None:
     """``after_flush``: bring the derived tables in line with what this flush wrote."""
+    ledger.follow_flush(session, _before, _changed)
     # keyed by the entities' ids, which a flush has set
     members: dict[Any, Any] = {}
     requests: set[Any] = set()
