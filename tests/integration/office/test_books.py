@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kasa.application.reads import Page
+from kasa.application.views import NotificationQuery
 from kasa.domain.money import Money
+from kasa.domain.notifications import DeliveryState
 from tests.integration.office.test_members import rows
 from tests.integration.office.test_sessions import Office, field_error, office_on
 from tests.integration.office.test_staff import token_of
@@ -103,3 +106,42 @@ def test_the_audit_trail_pages_and_filters(office: Office) -> None:
     signed = office.client.get("/office/audit", params={"event": "signed_in"})
     assert rows(signed.text) and {row[1] for row in rows(signed.text)} == {"signed_in"}
     assert office.client.get("/office/audit", params={"kind": "planet"}).status_code == 400
+
+
+def test_staff_see_what_members_were_told_and_send_a_failed_one_again(
+    office: Office,
+) -> None:
+    fund = office.fund
+    member = fund.approved_member()
+    fund.notifier.once()
+    told = fund.books.notifications(None, NotificationQuery(member_id=member), Page())
+    assert told.total > 0
+    with fund.uow() as uow:  # one of them could not be delivered
+        failed = uow.notifications.get_for_update(told.items[0].id)
+        assert failed is not None
+        failed.state = DeliveryState.FAILED
+        failed.reason = "no device"
+        uow.commit()
+    office.sign_in("clerk")
+    today = office.client.get("/office/").text
+    assert 'href="/office/notifications?state=failed"' in today
+    listed = office.client.get("/office/notifications", params={"state": "failed"})
+    assert listed.status_code == 200 and len(rows(listed.text)) == 1
+    assert "no device" in listed.text
+    mine = office.client.get("/office/notifications", params={"member": str(member)})
+    assert len(rows(mine.text)) == told.total
+    assert office.client.get("/office/notifications", params={"member": "x"}).status_code == 400
+    assert office.client.get("/office/notifications", params={"state": "lost"}).status_code == 400
+    again = office.client.post(
+        f"/office/notifications/{told.items[0].id}/retry",
+        data={"csrf_token": token_of(listed.text)},
+        follow_redirects=False,
+    )
+    assert again.headers["location"] == "/office/notifications?state=failed&done=retry"
+    page = office.client.get(again.headers["location"]).text
+    assert "Сповіщення надішлеться знову." in page and rows(page) == []
+    twice = office.client.post(
+        f"/office/notifications/{told.items[0].id}/retry",
+        data={"csrf_token": token_of(listed.text)},
+    )
+    assert twice.status_code == 409  # no longer failed

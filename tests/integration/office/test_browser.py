@@ -217,6 +217,12 @@ def test_a_staff_members_day_in_the_office(site: Site) -> None:
     ):
         page.click(f"nav >> text={section}")
         site.accessible(page, name)
+    # pages reached from others: what members were told, and one's own settings
+    page.click("nav >> text=Сьогодні")
+    page.click("a[href='/office/notifications?state=failed']")
+    site.accessible(page, "notifications")
+    page.click("header >> text=Ольга Шевчук")
+    site.accessible(page, "me")
 
     # a changing form without its token changes nothing
     refused = page.request.post(f"{site.base}/office/logout", form={"csrf_token": "forged"})

@@ -12,6 +12,7 @@ import pytest
 
 from kasa.domain.notifications import Language
 from kasa.entrypoints.http.office import books as books_pages
+from kasa.entrypoints.http.office import front as front_pages
 from kasa.entrypoints.http.office import i18n
 from kasa.entrypoints.http.office import members as members_pages
 from kasa.entrypoints.http.office import payments as payments_pages
@@ -255,7 +256,7 @@ def test_every_word_the_pages_use_has_its_english() -> None:
     used |= {word for pair in members_pages.ACTIONS.values() for word in pair}
     used |= set(requests_pages.DONE.values()) | set(payments_pages.DONE.values())
     used |= set(staff_pages.DONE.values()) | {staff_pages.ADMINS_ONLY}
-    used |= set(books_pages.DONE.values())
+    used |= set(books_pages.DONE.values()) | set(front_pages.SAID.values())
     for asked in (requests_pages.STEPS, payments_pages.ASKED, staff_pages.ASKED):
         used |= {word for pair in asked.values() for word in pair}
     for template in TEMPLATES.glob("*.html"):

@@ -113,3 +113,36 @@ def test_admins_refund_a_contribution_through_its_gateway(office: Office) -> Non
     assert [order for order, _ in fund.fakes.gateway.refunds] == [small, large]
     statuses = {row[3]: row[4] for row in rows(office.client.get("/office/payments").text)}
     assert statuses == {"300,00 грн": "повернення запитано", "500,00 грн": "повернення запитано"}
+
+
+def test_admins_reverse_a_bank_transfer_that_came_back(office: Office) -> None:
+    member = office.fund.approved_member()
+    office.sign_in("clerk")
+    recorded = asked_and_done(
+        office, "/office/payments/record", member=str(member), amount="300", date="2026-01-10"
+    )
+    assert recorded.status_code == 303
+    payment = next(p for p in office.fund.payments.top_ups(member) if p.gateway is None)
+    paid_until = office.fund.profiles.get(member).member.membership.paid_until
+    assert paid_until is not None
+    clerk_sees = office.client.get("/office/payments").text
+    assert f'href="/office/payments/{payment.id}/reverse"' not in clerk_sees  # admins only
+    refused = asked_and_done(office, f"/office/payments/{payment.id}/reverse", reason="банк")
+    assert refused.status_code == 403
+    office.client.cookies.clear()
+    office.sign_in("chief")
+    registry = office.client.get("/office/payments").text
+    assert f'href="/office/payments/{payment.id}/reverse"' in registry
+    empty = asked_and_done(office, f"/office/payments/{payment.id}/reverse", reason=" ")
+    assert empty.status_code == 400  # the question again, the error beside the reason
+    assert field_error(empty.text, "reason") == "причина: обов'язкове поле"
+    done = asked_and_done(
+        office, f"/office/payments/{payment.id}/reverse", reason="переказ повернувся"
+    )
+    assert done.headers["location"] == "/office/payments?done=reversed"
+    page = office.client.get(done.headers["location"]).text
+    assert "Платіж сторновано; дні, які він купив, забрано." in page
+    assert {row[4] for row in rows(page)} == {"повернуто"}
+    assert office.fund.profiles.get(member).member.membership.paid_until is None or (
+        office.fund.profiles.get(member).member.membership.paid_until <= office.fund.clock.today()
+    )

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from kasa.domain.audit import EventType
 from tests.integration.office.test_members import rows
-from tests.integration.office.test_sessions import Office, field_error, office_on
+from tests.integration.office.test_sessions import PASSWORD, Office, field_error, office_on
 
 
 @pytest.fixture
@@ -94,3 +95,46 @@ def test_a_staff_user_chooses_english(office: Office) -> None:
     assert '<html lang="en">' in page and "The language is changed." in page
     wrong = office.client.post("/office/me", data={"csrf_token": token_of(page), "language": "fr"})
     assert wrong.status_code == 400
+
+
+def test_a_staff_user_changes_their_own_password(office: Office) -> None:
+    office.sign_in("clerk")
+    me = office.client.get("/office/me")
+    assert 'action="/office/me/password"' in me.text
+    token = token_of(me.text)
+    new = "a-new-and-long-secret"
+    mismatch = office.client.post(
+        "/office/me/password",
+        data={"csrf_token": token, "password": PASSWORD, "new_password": new, "repeat": "x"},
+    )
+    assert mismatch.status_code == 400
+    assert field_error(mismatch.text, "repeat") == (
+        "новий пароль ще раз: не збігається з новим паролем"
+    )
+    assert new not in mismatch.text and PASSWORD not in mismatch.text  # never shown again
+    wrong = office.client.post(
+        "/office/me/password",
+        data={"csrf_token": token, "password": "not-it", "new_password": new, "repeat": new},
+    )
+    assert wrong.status_code == 401
+    assert field_error(wrong.text, "password") == "поточний пароль: це не ваш поточний пароль"
+    failed = office.fund.events(EventType.SIGN_IN_FAILED)
+    assert failed and failed[-1].details.get("reason") == "wrong old password"
+    short = office.client.post(
+        "/office/me/password",
+        data={"csrf_token": token, "password": PASSWORD, "new_password": "x", "repeat": "x"},
+    )
+    assert short.status_code == 400 and field_error(short.text, "new_password")
+    done = office.client.post(
+        "/office/me/password",
+        data={"csrf_token": token, "password": PASSWORD, "new_password": new, "repeat": new},
+        follow_redirects=False,
+    )
+    assert (done.status_code, done.headers["location"]) == (303, "/office/login?done=password")
+    login = office.client.get(done.headers["location"])
+    assert "Пароль змінено. Увійдіть з новим паролем." in login.text
+    # the session has ended: the office asks to sign in, with the new password
+    assert office.client.get("/office/", follow_redirects=False).status_code == 303
+    office.client.cookies.clear()
+    assert office.sign_in("clerk", PASSWORD).status_code == 401
+    assert office.sign_in("clerk", new).status_code == 303

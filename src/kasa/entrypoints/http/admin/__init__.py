@@ -33,6 +33,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
         "books": staff.books(),
         "office_sessions": staff.office_sessions(),
         "desk": staff.desk(),
+        "notifier": kasa.system.notifier(),
         "office_production": kasa.settings().env == "production",
     }
 

@@ -1,6 +1,7 @@
-"""Programs and the audit trail in the office: the programs members choose from (list,
-create, change name, price and whether they are offered), and the trail of who did what,
-with filters, paged."""
+"""Programs, notifications and the audit trail in the office: the programs members
+choose from (list, create, change name, price and whether they are offered, upload
+terms), what members were told (a failed notification sent again), and the trail of
+who did what, with filters, paged."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect
 
 from kasa.application.books import Books
+from kasa.application.notifying import Notifier
 from kasa.application.programs import ProgramAdmin
 from kasa.application.reads import AuditQuery, Page
+from kasa.application.views import NotificationQuery
 from kasa.domain.audit import EventType, ObjectKind
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
+from kasa.domain.notifications import DeliveryState
 from kasa.entrypoints.http.common import read_upload
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.fields import MAX_ID
@@ -38,6 +42,7 @@ DONE = {
     "created": "Програму створено.",
     "changed": "Програму змінено.",
     "terms": "Умови програми завантажено.",
+    "retry": "Сповіщення надішлеться знову.",
 }
 
 
@@ -152,6 +157,64 @@ async def program_terms(
     return Redirect(f"{PATH}/programs?done=terms", status_code=303)
 
 
+@get(f"{PATH}/notifications", include_in_schema=False)
+@given_straight
+async def notifications(
+    request: Request[Any, Any, Any],
+    books: NamedDependency[Books],
+    delivery: Annotated[str, QueryParameter(name="state", max_length=16)] = "",
+    member: Annotated[str, QueryParameter(max_length=12)] = "",
+    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+) -> Response[str]:
+    """What members were told, newest first, by delivery state (and member); a failed
+    one is sent again from here."""
+    user = signed_in(request)
+    if delivery and delivery not in set(DeliveryState):
+        raise InvalidInput.field("state", "choose pending, sent or failed")
+    member = member.strip()
+    if member and not (member.isdigit() and 1 <= int(member) <= MAX_ID):
+        raise InvalidInput.field("member", "is the member's number")
+    query = NotificationQuery(
+        member_id=int(member) if member else None,
+        state=DeliveryState(delivery) if delivery else None,
+    )
+    found = await read(
+        books.notifications, user.staff_id, query, Page(PER_PAGE, (number - 1) * PER_PAGE)
+    )
+    return page(
+        request,
+        "notifications.html",
+        "Сповіщення",
+        section="",
+        notifications=found.items,
+        total=found.total,
+        states=list(DeliveryState),
+        chosen=delivery,
+        member=member,
+        number=number,
+        more=number * PER_PAGE < found.total,
+        done=DONE.get(request.query_params.get("done", ""), ""),
+    )
+
+
+@post(
+    f"{PATH}/notifications/{{notification_id:int}}/retry",
+    include_in_schema=False,
+    status_code=303,
+)
+@given_straight
+async def retry(
+    request: Request[Any, Any, Any],
+    notifier: NamedDependency[Notifier],
+    notification_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+    data: Form,
+) -> Response[Any]:
+    """A failed notification sent again (the notification worker delivers it)."""
+    user = require_form_token(request, data)
+    await run(notifier.retry, user.staff_id, notification_id)
+    return Redirect(f"{PATH}/notifications?state=failed&done=retry", status_code=303)
+
+
 @get(f"{PATH}/audit", include_in_schema=False)
 @given_straight
 async def audit(
@@ -191,4 +254,12 @@ async def audit(
     )
 
 
-HANDLERS = [programs, create_program, change_program, program_terms, audit]
+HANDLERS = [
+    programs,
+    create_program,
+    change_program,
+    program_terms,
+    notifications,
+    retry,
+    audit,
+]

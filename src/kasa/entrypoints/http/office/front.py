@@ -51,6 +51,7 @@ async def login_form(
         csrf_token=token,
         login="",
         problem="",
+        done=SAID.get(request.query_params.get("done", ""), ""),
     )
 
 
@@ -66,6 +67,7 @@ def login_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
     )
 
 
+SAID = {"password": "Пароль змінено. Увійдіть з новим паролем."}
 REFUSED = {
     AuthenticationFailed: (401, "Неправильний логін або пароль."),
     RateLimited: (429, "Забагато невдалих спроб входу. Спробуйте пізніше."),

@@ -48,12 +48,18 @@ ASKED = {
         "Підтвердити повернення",
         "Підтвердити повернення, яке запитав інший адміністратор?",
     ),
+    "reverse": (
+        "Сторнувати платіж",
+        "Сторнувати записаний вручну платіж (переказ повернувся)? Дні, які він купив, "
+        "буде забрано.",
+    ),
 }
 DONE = {
     "recorded": "Платіж записано.",
     "refund": "Повернення запитано; дні забере повернення від шлюзу.",
     "refund-waits": "Повернення чекає підтвердження іншого адміністратора.",
     "refund-approved": "Повернення підтверджено і запитано у шлюзу.",
+    "reversed": "Платіж сторновано; дні, які він купив, забрано.",
 }
 
 
@@ -202,20 +208,34 @@ async def record(
 async def refund_question(
     request: Request[Any, Any, Any],
     payment_id: PaymentId,
-    step: Annotated[str, PathParameter(pattern="^(refund|refund-approve)$")],
+    step: Annotated[str, PathParameter(pattern="^(refund|refund-approve|reverse)$")],
 ) -> Response[str]:
-    """A refund (or its second approval), asked first."""
+    """A refund, its second approval or a reversal, asked first."""
+    return _step_question(request, payment_id, step)
+
+
+def _step_question(
+    request: Request[Any, Any, Any],
+    payment_id: int,
+    step: str,
+    *,
+    reason: str = "",
+    error: InvalidInput | None = None,
+) -> Response[str]:
     signed_in(request)
     title, question = ASKED[step]
     return page(
         request,
         "payment_step.html",
         title,
+        status=400 if error else 200,
         section="payments",
         action=f"{PATH}/payments/{payment_id}/{step}",
         question=question,
         values={"payment": str(payment_id)},
-        reason=step == "refund",
+        reason=step in ("refund", "reverse"),
+        typed=reason,
+        errors=field_errors(error) if error else {},
     )
 
 
@@ -225,17 +245,24 @@ async def refund(
     request: Request[Any, Any, Any],
     refunds: NamedDependency[Refunds],
     payment_id: PaymentId,
-    step: Annotated[str, PathParameter(pattern="^(refund|refund-approve)$")],
+    step: Annotated[str, PathParameter(pattern="^(refund|refund-approve|reverse)$")],
     data: Form,
 ) -> Response[Any]:
-    """The admin API's own refund use cases (admins only)."""
+    """The admin API's own refund and reversal use cases (admins only)."""
     user = require_form_token(request, data)
-    if step == "refund":
-        done = await run(refunds.refund, user.staff_id, payment_id, data.get("reason", ""))
-        said = "refund-waits" if done.status == "refund_pending_approval" else "refund"
-    else:
-        await run(refunds.approve_refund, user.staff_id, payment_id)
-        said = "refund-approved"
+    reason = data.get("reason", "")
+    try:
+        if step == "refund":
+            done = await run(refunds.refund, user.staff_id, payment_id, reason)
+            said = "refund-waits" if done.status == "refund_pending_approval" else "refund"
+        elif step == "reverse":
+            await run(refunds.reverse, user.staff_id, payment_id, reason)
+            said = "reversed"
+        else:
+            await run(refunds.approve_refund, user.staff_id, payment_id)
+            said = "refund-approved"
+    except InvalidInput as error:
+        return _step_question(request, payment_id, step, reason=reason[:500], error=error)
     return Redirect(f"{PATH}/payments?done={said}", status_code=303)
 
 

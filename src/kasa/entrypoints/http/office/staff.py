@@ -10,20 +10,29 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from litestar.response import Redirect
 
-from kasa.application.office import OfficeUser
+from kasa.application.office import OfficeSessions, OfficeUser
 from kasa.application.staff import StaffAccounts
-from kasa.domain.errors import Conflict, InvalidInput, KasaError, PermissionDenied
+from kasa.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    KasaError,
+    PermissionDenied,
+)
 from kasa.domain.notifications import Language
 from kasa.domain.staff import Role
+from kasa.entrypoints.http.common import client_address
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.errors import STATUS
 from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.office.base import (
+    COOKIE,
     PATH,
     Form,
     field_errors,
     page,
     require_form_token,
+    session_cookie,
     signed_in,
 )
 from kasa.entrypoints.http.threads import read, run
@@ -162,15 +171,59 @@ async def take(
 
 @get(f"{PATH}/me", include_in_schema=False)
 async def me(request: Request[Any, Any, Any]) -> Response[str]:
+    return _me_page(request)
+
+
+def _me_page(
+    request: Request[Any, Any, Any], *, error: KasaError | None = None, status: int = 200
+) -> Response[str]:
+    """One's own settings: the pages' language, and one's password (a refused change
+    comes back with the error beside its field; passwords are never shown again)."""
     signed_in(request)
     return page(
         request,
         "me.html",
         "Мої налаштування",
+        status=status,
         section="me",
         languages=[(Language.UK, "Українська"), (Language.EN, "English")],
         done=DONE.get(request.query_params.get("done", ""), ""),
+        errors=field_errors(error) if error else {},
     )
+
+
+@post(f"{PATH}/me/password", include_in_schema=False, status_code=303)
+@given_straight
+async def my_password(
+    request: Request[Any, Any, Any],
+    staff_accounts: NamedDependency[StaffAccounts],
+    office_sessions: NamedDependency[OfficeSessions],
+    data: Form,
+) -> Response[Any]:
+    """One's own password, with the current one (a wrong one counts as a failed
+    sign-in, under the same limits); every session then ends, this one too, and the
+    sign-in page asks for the new password."""
+    user = require_form_token(request, data)
+    new = data.get("new_password", "")
+    try:
+        if new != data.get("repeat", ""):
+            raise InvalidInput.field("repeat", "does not match the new password")
+        await run(
+            staff_accounts.change_password,
+            user.staff_id,
+            new_password=new,
+            old_password=data.get("password", ""),
+            address=client_address(request),
+        )
+    except InvalidInput as error:
+        return _me_page(request, error=error, status=400)
+    except AuthenticationFailed:
+        wrong = InvalidInput.field("password", "is not your current password")
+        return _me_page(request, error=wrong, status=401)
+    await run(office_sessions.sign_out, request.cookies.get(COOKIE, ""))
+    response: Response[Any] = Redirect(f"{PATH}/login?done=password", status_code=303)
+    response.set_cookie(session_cookie(request, "", 0))
+    return response
 
 
 @post(f"{PATH}/me", include_in_schema=False, status_code=303)
@@ -188,4 +241,4 @@ async def choose_language(
     return Redirect(f"{PATH}/me?done=language", status_code=303)
 
 
-HANDLERS = [staff_page, create, question, take, me, choose_language]
+HANDLERS = [staff_page, create, question, take, me, my_password, choose_language]
