@@ -138,3 +138,7 @@ def test_a_report_sums_by_the_funds_own_months(fund: Fund) -> None:
         ("2026-12", 800),
     ]
     assert report.money_in == Money(1500) and report.balance_total.kopecks == 1500
+    # a period of more than a thousand months sums the same (and reads only the days
+    # that hold money)
+    since_1900 = fund.books.fund_report(None, date(1900, 1, 1), date(2026, 12, 31))
+    assert since_1900.lines == report.lines

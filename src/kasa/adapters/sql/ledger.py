@@ -12,6 +12,7 @@ changes has their movements taken from the old program's sums to the new one's.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import schema as tables
-from kasa.domain.calendar import after_day, day_start
+from kasa.domain.calendar import after_day
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.money import Money
 from kasa.domain.payments import HELD, PAYOUT_TYPES, Payment, PaymentStatus, PaymentType
@@ -34,6 +35,8 @@ PAY = tables.payments
 P, MP = tables.programs, tables.member_programs
 HOURS, DAYS = tables.ledger_hours, tables.ledger_days
 NO_PROGRAM = 0  # the program of a member who has none
+SPLIT_DAYS_A_QUERY = 40  # days split between two months whose hours one query reads
+MONTHS_IN_SQL = 120  # a period of more months is given its months in Python
 # an hour's sum: its first moment, the kind of movement, the gateway ("" for none)
 Bucket = tuple[datetime, str, str]
 # a contribution that reached the fund: confirmed (a refund of it asked for or not), even
@@ -108,29 +111,38 @@ def summed(
     if not (_whole_day(since) and _whole_day(before)):
         return _by_month(summed(c, since, before), months)
     starts = [_utc(m) for m in months]
-    split = sorted({m.date() for m in starts[1:] if not _whole_day(m)})
-    # a day's month: from each later month's first day on (its day after, when split)
-    thresholds = [m.date() if _whole_day(m) else m.date() + timedelta(days=1) for m in starts[1:]]
-    whole = _sums(
-        c,
-        DAYS.c.day,
-        _month_of(DAYS.c.day, thresholds),
-        since.date() if since else None,
-        before.date() if before else None,
-        excluded=split,
-    )
+    later = starts[1:]
+    # each day summed in the month it begins in (a day split between two months: the
+    # earlier), then the hours after a split day's month begins moved to the later one
+    thresholds = [m.date() if _whole_day(m) else m.date() + timedelta(days=1) for m in later]
+    bounds = (since.date() if since else None, before.date() if before else None)
     found: dict[tuple[int, str, MoveKind, str], Money] = defaultdict(Money.zero)
-    for at, name, kind, total, by in whole:
-        found[(int(at), name, kind, by)] += total
-    if split:
-        hour_month = _month_of(HOURS.c.hour, starts[1:])
-        within = sa.or_(
-            *(sa.and_(HOURS.c.hour >= day_start(d), HOURS.c.hour < after_day(d)) for d in split)
-        )
-        for at, name, kind, total, by in _sums(
-            c, HOURS.c.hour, hour_month, since, before, where=within
+    if len(thresholds) <= MONTHS_IN_SQL:  # summed by month in the database
+        for month, name, kind, total, by in _sums(
+            c, DAYS.c.day, _month_of(DAYS.c.day, thresholds), *bounds
         ):
-            found[(int(at), name, kind, by)] += total
+            found[(int(month), name, kind, by)] += total
+        # a split day is summed in the earlier month: its hours matter if that one has money
+        held = {key[0] for key in found}
+        days = {m.date() for n, m in enumerate(later) if n in held}
+    else:  # a long period: the days' sums, each given its month here
+        days = set()
+        for day, name, kind, total, by in _sums(c, DAYS.c.day, DAYS.c.day, *bounds):
+            on = day if isinstance(day, date) else date.fromisoformat(str(day))
+            days.add(on)
+            found[(bisect_right(thresholds, on), name, kind, by)] += total
+    split = [(n + 1, m) for n, m in enumerate(later) if not _whole_day(m) and m.date() in days]
+    for chunk in range(0, len(split), SPLIT_DAYS_A_QUERY):
+        ranges = split[chunk : chunk + SPLIT_DAYS_A_QUERY]
+        within = sa.or_(
+            *(sa.and_(HOURS.c.hour >= m, HOURS.c.hour < after_day(m.date())) for _, m in ranges)
+        )
+        for hour, name, kind, total, by in _sums(
+            c, HOURS.c.hour, HOURS.c.hour, since, before, where=within
+        ):
+            month = bisect_right(later, _aware(hour))
+            found[(month - 1, name, kind, by)] -= total
+            found[(month, name, kind, by)] += total
     return [
         (starts[at], name, kind, total, by)
         for (at, name, kind, by), total in found.items()
@@ -153,7 +165,6 @@ def _sums(
     since: Any,
     before: Any,
     *,
-    excluded: Sequence[date] = (),
     where: Any = None,
 ) -> list[tuple[Any, str, MoveKind, Money, str]]:
     """One sums table (hours or days) between two bounds, grouped by ``when``, the
@@ -172,8 +183,6 @@ def _sums(
         stmt = stmt.where(column >= since)
     if before is not None:
         stmt = stmt.where(column < before)
-    if excluded:
-        stmt = stmt.where(column.not_in(list(excluded)))
     if where is not None:
         stmt = stmt.where(where)
     return [
