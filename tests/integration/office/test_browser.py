@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,9 +25,10 @@ import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from kasa.application.uploads import Upload
 from kasa.domain.staff import Role
 from kasa.entrypoints.http.admin import create_admin_app
-from tests.integration.app.helpers import Fund
+from tests.integration.app.helpers import Fund, documents
 from tests.integration.http.conftest import build_kasa
 from tests.support.fakes import Fakes
 
@@ -68,6 +71,38 @@ class Site:
         page.fill("#password", password)
         page.click("button[type=submit]")
         page.wait_for_url(f"{self.base}/office/")
+
+
+DOCS = documents()
+
+
+def document_png(width: int = 240, height: int = 150) -> bytes:
+    """A small real image of a document (paper, a header band and lines of "text"), so
+    that the card shows pictures, as it does for members' photos of their papers."""
+    rows = []
+    for y in range(height):
+        line = bytearray([0])  # no filter
+        for x in range(width):
+            if y < 24:
+                pixel = (30, 90, 160)
+            elif 36 <= y < height - 12 and (y - 36) % 14 < 5 and 16 <= x < width - 16 - (y % 40):
+                pixel = (120, 120, 120)
+            else:
+                pixel = (250, 248, 240)
+            line += bytes(pixel)
+        rows.append(bytes(line))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def free_port() -> int:
@@ -123,7 +158,11 @@ def site(tmp_path: Path) -> Iterator[Site]:
 def test_a_staff_members_day_in_the_office(site: Site) -> None:
     fund = site.fund
     waiting = fund.sign_up()
-    fund.submit(waiting, fund.program(price="300"))
+    picture = document_png()
+    papers = {
+        kind: Upload.of(u.field, f"{u.field}.png", picture) for kind, u in documents().items()
+    }
+    fund.submit(waiting, fund.program(price="300"), docs=papers)
     paying = fund.approved_member(fund.program("Розширена", price="450"))
     fund.pay(paying, "450")
     request_id = fund.requests.create(paying, "Ліки після операції", []).request.id or 0
@@ -146,7 +185,10 @@ def test_a_staff_members_day_in_the_office(site: Site) -> None:
     with page.expect_response(lambda r: "/office/files/" in r.url) as shown:
         page.click(f"a[href='/office/members/{waiting}']")
     document = shown.value
-    assert document.status == 200 and document.headers["content-type"] == "image/jpeg"
+    assert document.status == 200 and document.headers["content-type"] == "image/png"
+    image = page.locator("img.document").first
+    image.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 240
     site.accessible(page, "member")
     page.click("text=Схвалити учасника")
     site.accessible(page)
