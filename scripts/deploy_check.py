@@ -8,7 +8,8 @@ temporary folder, ``KASA_TRUSTED_PROXIES=127.0.0.1``), and nginx with
 ``deploy/nginx/kasa.conf.template`` and ``kasa-common.conf.template`` rendered by
 ``deploy/nginx/render`` with a self-signed certificate for ``mobile.kasa.test`` and
 ``admin.kasa.test``. Clients connect from 127.0.0.2 and other loopback addresses, so
-that the client's address and the proxy's differ.
+that the client's address and the proxy's differ. Then ``promtool`` checks
+``deploy/prometheus/`` and a real Prometheus scrapes both apps with its rules loaded.
 """
 
 # the commands run here are this project's own and the OS's nginx and openssl
@@ -37,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = ROOT / "deploy" / "nginx"
+PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 MOBILE, ADMIN = "mobile.kasa.test", "admin.kasa.test"
 CLIENT, OTHER_CLIENT, FLOODER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 # Kasa's own limit of codes asked from one address within an hour, low for the check
@@ -292,6 +294,7 @@ http {{
             wait_until_up(port)
         site = Site(https_port, http_port, cert)
         run_checks(site, report, data, work)
+        prometheus_checks(report, work, {"kasa-mobile": mobile_port, "kasa-admin": admin_port})
     print(f"{report.passed} passed, {report.failed} failed")
     if report.failed:
         print(f"(logs kept in {work})")
@@ -610,6 +613,14 @@ def run_checks(site: Site, report: Report, data: Path, work: Path) -> None:
         slow_clients,
     )
 
+    def metrics_stay_inside() -> str | None:
+        for host in (MOBILE, ADMIN):
+            for path in ("/metrics", "//metrics", "/metrics/", "/%6Detrics"):
+                answer = site.https(host, "GET", path)
+                if answer.status != 404 or b"kasa_" in answer.body:
+                    return f"{host}{path}: {answer.status}"
+        return None
+
     def access_log() -> str | None:
         time.sleep(1)  # nginx writes a line when a request ends
         lines = (work / "logs" / "kasa-access.log").read_text().splitlines()
@@ -632,6 +643,81 @@ def run_checks(site: Site, report: Report, data: Path, work: Path) -> None:
     report.check(
         "every access log line is JSON and carries the request id Kasa returned", access_log
     )
+    report.check("nginx never passes /metrics through, in any spelling", metrics_stay_inside)
+
+
+def prometheus_checks(report: Report, work: Path, ports: dict[str, int]) -> None:
+    """The shipped scrape configuration and alert rules pass ``promtool``; a real
+    Prometheus on them (the targets moved to the check's ports) scrapes both apps."""
+    promtool, prometheus = shutil.which("promtool"), shutil.which("prometheus")
+
+    def promtool_accepts() -> str | None:
+        if promtool is None:
+            return "promtool is not installed (the prometheus package)"
+        for what, name in (("config", "prometheus.yml"), ("rules", "kasa-rules.yml")):
+            checked = subprocess.run(
+                [promtool, "check", what, str(PROMETHEUS_DIR / name)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if checked.returncode:
+                return f"{name}: {checked.stdout.strip()} {checked.stderr.strip()}"
+        return None
+
+    def scraped() -> str | None:
+        if prometheus is None:
+            return "prometheus is not installed"
+        folder = work / "prometheus"
+        folder.mkdir()
+        shutil.copy(PROMETHEUS_DIR / "kasa-rules.yml", folder / "kasa-rules.yml")
+        config = (PROMETHEUS_DIR / "prometheus.yml").read_text()
+        config = config.replace("scrape_interval: 15s", "scrape_interval: 1s")
+        config = config.replace("127.0.0.1:8000", f"127.0.0.1:{ports['kasa-mobile']}")
+        config = config.replace("127.0.0.1:8001", f"127.0.0.1:{ports['kasa-admin']}")
+        (folder / "prometheus.yml").write_text(config)
+        port = free_port()
+        command = [
+            prometheus,
+            f"--config.file={folder / 'prometheus.yml'}",
+            f"--storage.tsdb.path={folder / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]
+        with running([(command, dict(os.environ), work / "prometheus.log")]):
+            deadline = time.monotonic() + 60
+            problem: str | None = "no scrape yet"
+            while problem and time.monotonic() < deadline:
+                time.sleep(1)
+                problem = scrape_problem(port, set(ports))
+            return problem
+
+    report.check("promtool accepts the scrape configuration and the alert rules", promtool_accepts)
+    report.check("Prometheus scrapes both apps' /metrics, its alert rules loaded", scraped)
+
+
+def scrape_problem(port: int, jobs: set[str]) -> str | None:
+    """What keeps Prometheus's view from being whole: a target down, a series missing."""
+
+    def api(path: str) -> Any:
+        with contextlib.closing(http.client.HTTPConnection("127.0.0.1", port, timeout=5)) as c:
+            c.request("GET", path)
+            return json.loads(c.getresponse().read())
+
+    try:
+        targets = api("/api/v1/targets")["data"]["activeTargets"]
+        found = api("/api/v1/query?query=sum+by+(job)+(kasa_http_requests_total)")
+        rules = api("/api/v1/rules")["data"]["groups"]
+    except (OSError, ValueError, KeyError):
+        return "Prometheus does not answer"
+    up = {t["labels"]["job"] for t in targets if t["health"] == "up"}
+    if up != jobs:
+        return f"targets up: {sorted(up)}; {[t.get('lastError') for t in targets]}"
+    counted = {r["metric"].get("job") for r in found["data"]["result"]}
+    if counted != jobs:
+        return f"kasa_http_requests_total from {sorted(j for j in counted if j)} only"
+    if not any(rule["name"] == "KasaApiDown" for group in rules for rule in group["rules"]):
+        return "the alert rules are not loaded"
+    return None
 
 
 def log_line(work: Path, request_id: str) -> dict[str, Any] | None:

@@ -186,6 +186,11 @@ class OfficeReads(Protocol):
         """What waits for staff now (counted, never listed)."""
         ...
 
+    def waiting_notifications(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many notifications are due and not yet delivered, and when the longest
+        waiting one fell due."""
+        ...
+
     def notifications_by_channel(
         self, first: datetime | None, last: datetime | None
     ) -> dict[tuple[str, str], int]:

@@ -42,6 +42,7 @@ from kasa.application.settings import FundSettings
 from kasa.application.signin import MemberSignIn
 from kasa.application.staff import StaffAccounts
 from kasa.application.uploads import FileStaging
+from kasa.application.watching import Watching
 from kasa.entrypoints.paths import LIQPAY_CALLBACK, MONOBANK_CALLBACK, PAYMENT_DONE
 from kasa.entrypoints.settings import Settings
 
@@ -290,6 +291,7 @@ class SystemUseCases(containers.DeclarativeContainer):
     housekeeping = providers.Singleton(
         Housekeeping, uow=adapters.uow, files=adapters.files, clock=services.clock
     )
+    watching = providers.Singleton(Watching, reads=adapters.reads, clock=services.clock)
     notifier = providers.Singleton(
         Notifier,
         uow=adapters.uow,

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -69,6 +69,7 @@ from kasa.domain.calendar import after_day, day_start
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.members import MemberStatus, full_name
 from kasa.domain.money import Money
+from kasa.domain.notifications import DeliveryState
 from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
 
@@ -329,6 +330,15 @@ class SqlReads:
             rows = c.execute(listed).all()
         return Listing([notification_view(r) for r in rows], total)
 
+    def waiting_notifications(self, now: datetime) -> tuple[int, datetime | None]:
+        n = tables.notifications.c
+        stmt = sa.select(sa.func.count(), sa.func.min(n.due_at)).where(
+            n.state == DeliveryState.PENDING.value, n.due_at <= now
+        )
+        with self._read() as c:
+            count, oldest = c.execute(stmt).one()
+        return int(count), _aware_or_none(oldest)
+
     def notifications_by_channel(
         self, first: datetime | None, last: datetime | None
     ) -> dict[tuple[str, str], int]:
@@ -545,3 +555,10 @@ def audit_event(row: Any) -> AuditEvent:
         row.details,
         row.id,
     )
+
+
+def _aware_or_none(moment: Any) -> datetime | None:
+    if moment is None:
+        return None
+    found: datetime = moment if isinstance(moment, datetime) else datetime.fromisoformat(moment)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kasa.entrypoints import status
 from kasa.entrypoints.cli.common import load_settings
 from kasa.entrypoints.cli.main import main
 from kasa.entrypoints.settings import Settings
@@ -47,6 +48,7 @@ def backup_create(folder: Path, with_secrets: bool) -> None:
     with _snapshots() as (snapshots, steps, settings):
         secrets = {"KASA_JWT_SECRET": settings.secret()} if with_secrets else None
         manifest = snapshots.create(folder, steps, secrets)
+        status.record(settings.data_dir, "snapshot")
     click.echo(f"{folder}: {_summary(manifest)}")
     if manifest.holds_secrets:
         click.echo(

@@ -18,6 +18,7 @@ from kasa.application.settings import FundSettings
 from kasa.application.views import PaymentView
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentStatus, PaymentType
+from kasa.entrypoints import status
 from kasa.entrypoints.cli import present as show_as
 from kasa.entrypoints.cli.common import (
     CliState,
@@ -241,6 +242,9 @@ def payment_reconcile(state: CliState, minutes: int, reversals_days: int, limit:
         return result
 
     report = with_progress("reconciling", None, work)
+    if not report.errors:
+        settled = report.confirmed + report.failed + report.reversed + report.expired
+        status.record(state.container().settings().data_dir, "reconcile", changed=settled)
     click.echo(
         f"checked {report.checked}: confirmed {report.confirmed}, failed "
         f"{report.failed}, reversed {report.reversed}, expired {report.expired}, "

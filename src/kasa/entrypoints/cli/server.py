@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -135,6 +136,7 @@ def serve(app: str, host: str, port: int | None, workers: int | None) -> None:
         workers = (
             settings.process.mobile_workers if app == "mobile" else settings.process.admin_workers
         )
+    metrics_folder(settings.data_dir, app)
     import uvicorn
 
     click.echo(
@@ -153,6 +155,16 @@ def serve(app: str, host: str, port: int | None, workers: int | None) -> None:
         server_header=False,
         log_level="info",
     )
+
+
+def metrics_folder(data_dir: Path, app: str) -> Path:
+    """The app's own folder for its workers' metrics, emptied: what earlier processes
+    counted is not this server's. Set before any worker (or the metrics library) starts."""
+    folder = data_dir / "metrics" / app
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 def served_urls(app: str, host: str, port: int) -> dict[str, str]:

@@ -12,13 +12,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from litestar import Litestar, MediaType, Response, Router, route
+from dependency_injector import providers
+from litestar import Litestar, MediaType, Request, Response, Router, route
 from litestar.config.cors import CORSConfig
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.template.config import TemplateConfig
 
 from kasa.application.ports import TokenAudience
+from kasa.domain.errors import KasaError
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.auth import OPEN, TokenCheck, signed_in
 from kasa.entrypoints.http.common import health, live
@@ -30,9 +32,19 @@ from kasa.entrypoints.http.docs import (
     optional_bodies,
     positive_amounts,
 )
-from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS
+from kasa.entrypoints.http.errors import EXCEPTION_HANDLERS, kasa_error
 from kasa.entrypoints.http.examples import EXAMPLES, real_examples
 from kasa.entrypoints.http.fields import Hryvnias
+from kasa.entrypoints.http.metrics import (
+    Asked,
+    CountedSms,
+    forget_dead_workers,
+    known_at_zero,
+    measured,
+    metrics_route,
+    noticed,
+    watch_pool,
+)
 from kasa.entrypoints.http.middleware import answer_headers, forwarded_clients, request_context
 from kasa.entrypoints.http.routes import Area
 from kasa.entrypoints.http.threads import thread_limits
@@ -60,6 +72,7 @@ class Api:
 
 def create_app(kasa: Kasa, api: Api) -> Litestar:
     settings: Settings = kasa.settings()
+    watched(kasa)
     limits = BodyLimits(
         max_body_bytes=settings.files.max_body_bytes,
         max_file_bytes=settings.fund.max_upload_bytes,
@@ -69,6 +82,9 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         *with_body_limits([h for a in api.areas if not a.signed_in for h in a.handlers], limits),
         health,
         live,
+        metrics_route(
+            settings.http.metrics_allow, Asked(kasa.system.watching(), settings.data_dir)
+        ),
         *([docs_asset] if settings.http.docs else []),
     ]
     protected = with_body_limits(
@@ -88,7 +104,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             *api.pages(limits),
         ],
         template_config=api.templates(),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, KasaError: counted_error},
         plugins=[Hryvnias()],
         openapi_config=openapi(api.title, api.description) if settings.http.docs else None,
         request_max_body_size=limits.max_body_bytes,
@@ -105,6 +121,8 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         debug=False,
         on_startup=[
             thread_limits(settings.process.worker_threads, settings.process.read_threads),
+            forget_dead_workers,
+            known_at_zero,
             freeze_startup_objects,
         ],
     )
@@ -118,7 +136,25 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     app.state.subject = api.subject
     app.state.tokens = kasa.adapters.tokens()
     app.state.body_limits = limits
+    # every request counted and timed, whatever answers it (a route, an error, a 404)
+    app.asgi_handler = measured(api.name, app.asgi_handler)
     return app
+
+
+def watched(kasa: Kasa) -> None:
+    """The sends and the database pool the metrics count (once for a container)."""
+    sms = kasa.adapters.sms()
+    if not isinstance(sms, CountedSms):
+        kasa.adapters.sms.override(providers.Object(CountedSms(sms)))
+    engine = kasa.adapters.database().engine
+    if not getattr(engine, "kasa_watched", False):
+        watch_pool(engine)
+        engine.kasa_watched = True
+
+
+def counted_error(request: Request[Any, Any, Any], error: KasaError) -> Response[Any]:
+    noticed(request, error)
+    return kasa_error(request, error)
 
 
 def app_from_environment(api: Api) -> Litestar:

@@ -537,6 +537,14 @@ class Http:
         NETWORKS,
         (),
     )
+    metrics_allow: tuple[str, ...] = setting(
+        "KASA_METRICS_ALLOW",
+        "addresses (networks) `/metrics` answers, comma-separated; the client as"
+        " `KASA_TRUSTED_PROXIES` makes it out",
+        NETWORKS,
+        ("127.0.0.1/32", "::1/128"),
+        shown="`127.0.0.1/32,::1/128`",
+    )
     hsts: bool = setting(
         "KASA_HSTS", "send `Strict-Transport-Security` (behind HTTPS)", FLAG, False, shown="`0`"
     )

@@ -9,13 +9,15 @@ from litestar import MediaType, Request
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
 
-from kasa.application.callbacks import GatewayCallbacks
+from kasa.application.callbacks import CallbackResult, GatewayCallbacks
 from kasa.application.diia import DiiaSharing
 from kasa.application.ports import GatewayMessage
 from kasa.application.profiles import Profiles
 from kasa.application.signin import MemberSignIn
+from kasa.domain.errors import KasaError
 from kasa.domain.values import Phone
 from kasa.entrypoints.http.common import all_uploads, client_address
+from kasa.entrypoints.http.metrics import callback_heard
 from kasa.entrypoints.http.mobile import schemas as s
 from kasa.entrypoints.http.mobile.present import Shapes
 from kasa.entrypoints.http.routes import ANYONE, GATEWAYS, PHONE_REFUSED, Area
@@ -148,7 +150,7 @@ async def liqpay_callback(
     """The gateway's server-to-server callback: signature checked before anything else;
     the same callback twice changes nothing the second time."""
     message = GatewayMessage(form={"data": data.data, "signature": data.signature})
-    result = await run(callbacks.callback, "liqpay", message, client_address(request))
+    result = await heard(callbacks, "liqpay", message, request)
     return s.CallbackOut("success", result.payment.status, result.changed)
 
 
@@ -187,8 +189,24 @@ async def monobank_callback(
     # the signature is of the body as it came: the adapter checks it on these bytes before
     # it reads them (the parsed ``data`` only documents and bounds the shape)
     message = GatewayMessage(body=await request.body(), headers={"x-sign": x_sign or ""})
-    result = await run(callbacks.callback, "monobank", message, client_address(request))
+    result = await heard(callbacks, "monobank", message, request)
     return s.CallbackOut("success", result.payment.status, result.changed)
+
+
+async def heard(
+    callbacks: GatewayCallbacks,
+    gateway: str,
+    message: GatewayMessage,
+    request: Request[Any, Any, Any],
+) -> CallbackResult:
+    """The callback applied by the use case, and counted: applied, ignored or refused."""
+    try:
+        result = await run(callbacks.callback, gateway, message, client_address(request))
+    except KasaError:
+        callback_heard(gateway, None)
+        raise
+    callback_heard(gateway, result.changed)
+    return result
 
 
 @CALLBACKS.post(

@@ -18,6 +18,7 @@ from kasa.application.office import OfficeSessions, OfficeUser
 from kasa.domain.errors import InvalidInput, KasaError, PermissionDenied
 from kasa.domain.notifications import Language
 from kasa.entrypoints.http.errors import STATUS
+from kasa.entrypoints.http.metrics import noticed
 from kasa.entrypoints.http.office import i18n
 from kasa.entrypoints.http.threads import run
 
@@ -127,6 +128,7 @@ PROBLEM_TITLES = {403: "Немає доступу", 404: "Сторінку не 
 
 def problem_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     if isinstance(error, KasaError):
+        noticed(request, error)
         status = STATUS.get(type(error)) or next(
             (code for kind, code in STATUS.items() if isinstance(error, kind)), 400
         )

@@ -16,6 +16,7 @@ from kasa.application.office import OfficeDesk, OfficeSessions
 from kasa.domain.errors import AuthenticationFailed, NotFound, PermissionDenied, RateLimited
 from kasa.entrypoints.http.common import client_address
 from kasa.entrypoints.http.dependencies import given_straight
+from kasa.entrypoints.http.metrics import noticed
 from kasa.entrypoints.http.office.base import (
     COOKIE,
     HERE,
@@ -92,6 +93,7 @@ async def login(
             office_sessions.sign_in, name, data.get("password", ""), client_address(request)
         )
     except (AuthenticationFailed, RateLimited, PermissionDenied) as refused:
+        noticed(request, refused)
         status, text = REFUSED[type(refused)]
         return page(
             request,
