@@ -269,6 +269,7 @@ def mobile_story(m: Answers, world: World) -> dict[str, Any]:
     m(200, "GET", "/.well-known/apple-app-site-association")
     m(200, "GET", "/payments/done")
     m(200, "GET", "/health")
+    m(200, "GET", "/health/ready")
     m(200, "GET", "/health/live")
     m(200, "GET", "/program/list")
 
@@ -705,6 +706,7 @@ def sign_in(a: Answers, login: str) -> dict[str, str]:
 def admin_story(a: Answers, world: World) -> dict[str, Any]:
     fund, fakes = world.fund, world.fakes
     a(200, "GET", "/health")
+    a(200, "GET", "/health/ready")
     a(200, "GET", "/health/live")
     a(400, "POST", "/signin", json={"login": "chief"})
     a(401, "POST", "/signin", json={"login": "chief", "password": "wrong password"})

@@ -240,6 +240,7 @@ class InMemoryFileStore:
         self.written: dict[str, datetime] = {}
         # writes a crash cut short (tests put them here): name → (bytes, when)
         self.partials: dict[str, tuple[bytes, datetime]] = {}
+        self.broken: str | None = None  # why the store is out, when a test says so
         self.fail_after: int | None = None  # fail the n-th save from now (tests)
 
     def save(
@@ -271,6 +272,9 @@ class InMemoryFileStore:
             yield StoredEntry(name, len(content), self.written.get(name, datetime.now(UTC)))
         for name, (content, at) in sorted(self.partials.items()):
             yield StoredEntry(name, len(content), at, partial=True)
+
+    def problem(self) -> str | None:
+        return self.broken
 
     def discard(self, entry: StoredEntry) -> None:
         if entry.partial:

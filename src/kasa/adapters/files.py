@@ -9,6 +9,7 @@ the client's name never touches the file system, and reads are confined to the s
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import stat
@@ -28,6 +29,13 @@ class LocalFileStore:
     def __init__(self, root: Path) -> None:
         private_folder(root)
         self.root = root.resolve()
+
+    def problem(self) -> str | None:
+        if not self.root.is_dir():
+            return f"the folder {self.root} is gone"
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            return f"the folder {self.root} cannot be written"
+        return None
 
     def _path(self, name: str) -> Path:
         match = NAME.match(name)

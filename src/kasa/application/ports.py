@@ -328,3 +328,7 @@ class FileStore(Protocol):
         """Remove a file ``inventory`` listed (a partial one too); no error if it is
         already gone."""
         ...
+
+    def problem(self) -> str | None:
+        """Why the store cannot take and give files now (None: it can)."""
+        ...

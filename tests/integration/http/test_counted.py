@@ -59,3 +59,27 @@ def test_sms_throttles_and_failing_services_are_counted(world: MobileWorld) -> N
         "kasa_http_requests_total", app="mobile", route=route, method="POST", status="429"
     )
     assert requests_counted >= 1
+
+
+def test_ready_says_what_is_not(world: MobileWorld) -> None:
+    ready = world.client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema": "ok",
+        "files": "ok",
+        "problems": [],
+    }
+    folder = world.settings.files.folder
+    folder.rename(folder.with_name("moved"))
+    try:
+        gone = world.client.get("/health/ready")
+    finally:
+        folder.with_name("moved").rename(folder)
+    assert gone.status_code == 503 and gone.json()["files"] == "unavailable"
+    assert gone.json()["problems"] == [f"the file store: the folder {folder.resolve()} is gone"]
+    world.client.app.state.given["schema_head"] = "9999"
+    behind = world.client.get("/health/ready").json()
+    assert behind["schema"] == "behind" and "kasa db upgrade" in behind["problems"][0]
+    assert world.client.get("/health/live").status_code == 200

@@ -19,11 +19,12 @@ from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.template.config import TemplateConfig
 
+from kasa.adapters.sql.migrate import head_revision
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import KasaError
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.auth import OPEN, TokenCheck, signed_in
-from kasa.entrypoints.http.common import health, live
+from kasa.entrypoints.http.common import health, live, ready
 from kasa.entrypoints.http.docs import (
     docs_asset,
     every_struct,
@@ -81,6 +82,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     public = [
         *with_body_limits([h for a in api.areas if not a.signed_in for h in a.handlers], limits),
         health,
+        ready,
         live,
         metrics_route(
             settings.http.metrics_allow, Asked(kasa.system.watching(), settings.data_dir)
@@ -132,7 +134,12 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     real_examples(app, EXAMPLES.read(api.name))
     # what handlers take by name (``dependencies.given_straight``), and the name they take
     # the signed-in subject's id by
-    app.state.given = {**api.dependencies(kasa), "uow": kasa.adapters.uow()}
+    app.state.given = {
+        **api.dependencies(kasa),
+        "uow": kasa.adapters.uow(),
+        "file_store": kasa.adapters.files(),
+        "schema_head": head_revision() or "",
+    }
     app.state.subject = api.subject
     app.state.tokens = kasa.adapters.tokens()
     app.state.body_limits = limits

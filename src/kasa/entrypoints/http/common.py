@@ -13,11 +13,12 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
+from kasa.application.ports import FileStore
 from kasa.application.retrying import Aborted
 from kasa.application.uploads import Upload
 from kasa.application.views import FileContent
 from kasa.entrypoints.http.routes import Area
-from kasa.entrypoints.http.schemas import Health
+from kasa.entrypoints.http.schemas import Health, Ready
 from kasa.entrypoints.http.threads import run
 
 T = TypeVar("T")
@@ -66,6 +67,64 @@ async def health(uow: NamedDependency[Any]) -> Response[Health]:
     ready = await run(database_ready, uow)
     body = Health("ok" if ready else "unavailable", "ok" if ready else "unreachable")
     return Response(body, status_code=200 if ready else 503)
+
+
+@OPERATIONS.get(
+    "/health/ready",
+    meaning={
+        503: "Something this process needs is not ready (the database, its schema, the "
+        "file store): `problems` says what; keep it out of service until it answers 200."
+    },
+    shapes={503: Ready},
+)
+async def ready(
+    uow: NamedDependency[Any], file_store: NamedDependency[Any], schema_head: NamedDependency[str]
+) -> Response[Ready]:
+    """Readiness, for a load balancer or an orchestrator: the database answers, its
+    schema is at this release's newest migration, and the file store works; 503 with
+    what is wrong otherwise."""
+    return await run(readiness, uow, file_store, schema_head)
+
+
+def readiness(uow_factory: Callable[[], Any], files: FileStore, head: str) -> Response[Ready]:
+    problems = []
+    revision = schema_revision(uow_factory)
+    database = "ok" if revision is not None else "unreachable"
+    if revision is None:
+        problems.append("the database does not answer")
+        schema = "unknown"
+    elif revision != head:
+        schema = "behind"
+        problems.append(f"the schema is at {revision or 'nothing'}, not {head}: kasa db upgrade")
+    else:
+        schema = "ok"
+    trouble = files.problem()
+    if trouble:
+        problems.append(f"the file store: {trouble}")
+    body = Ready(
+        "unavailable" if problems else "ok",
+        database,  # type: ignore[arg-type]
+        schema,  # type: ignore[arg-type]
+        "unavailable" if trouble else "ok",
+        problems,
+    )
+    return Response(body, status_code=503 if problems else 200)
+
+
+def schema_revision(uow_factory: Callable[[], Any]) -> str | None:
+    """The schema revision the database is at ("" when it has none), or None when the
+    database does not answer."""
+    if not database_ready(uow_factory):
+        return None
+    try:
+        with uow_factory() as uow:
+            session = getattr(uow, "session", None)
+            if session is None:  # a store with no schema of its own (tests' fakes)
+                return ""
+            found = session.execute(sa.text("SELECT version_num FROM alembic_version"))
+            return str(found.scalar() or "")
+    except Exception:  # no version table: the schema was never made
+        return ""
 
 
 @OPERATIONS.get("/health/live", sync_to_thread=False, database=False)

@@ -16,6 +16,21 @@ class Health(msgspec.Struct):
     database: Annotated[Literal["ok", "unreachable"], doc("Whether the database answers.")]
 
 
+class Ready(msgspec.Struct):
+    status: Annotated[
+        Literal["ok", "unavailable"], doc("`ok` when this process can serve every route.")
+    ]
+    database: Annotated[Literal["ok", "unreachable"], doc("Whether the database answers.")]
+    schema: Annotated[
+        Literal["ok", "behind", "unknown"],
+        doc("Whether the database's schema is at this release's newest migration."),
+    ]
+    files: Annotated[
+        Literal["ok", "unavailable"], doc("Whether the file store takes and gives files.")
+    ]
+    problems: Annotated[list[str], doc("What is wrong, in words (empty when ready).")]
+
+
 class ErrorOut(msgspec.Struct):
     """Every error answer."""
 
