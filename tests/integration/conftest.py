@@ -17,6 +17,7 @@ from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.sql.schema import metadata
 from kasa.application.repositories import UnitOfWork
 from tests.support.mariadb import MariaDBServer, MariaDBUnavailable
+from tests.support.seaweed import SeaweedServer, SeaweedUnavailable
 
 REFERENCE_TABLES = {"identity_types", "payment_types", "request_statuses", "alembic_version"}
 _names = itertools.count(1)
@@ -26,6 +27,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def seaweed() -> Iterator[SeaweedServer]:
+    """A private SeaweedFS (its S3 gateway) for the run."""
+    try:
+        server = SeaweedServer.start()
+    except SeaweedUnavailable as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the object-store tests cannot run in CI: {error}")
+        pytest.skip(f"SeaweedFS is not available: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from kasa.adapters.hashing import Argon2Passwords, HmacCodes
 from kasa.adapters.liqpay import LiqPayGateway
 from kasa.adapters.monobank import MonobankGateway
 from kasa.adapters.push import ConsolePush, FcmPush
+from kasa.adapters.s3 import S3FileStore
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.system import SecretRandom, SystemClock
@@ -75,7 +76,18 @@ class Adapters(containers.DeclarativeContainer):
         database,
         settings.provided.http.programs_cache_seconds,
     )
-    files = providers.Singleton(LocalFileStore, root=settings.provided.files.folder)
+    files = providers.Selector(
+        settings.provided.files.store,
+        local=providers.Singleton(LocalFileStore, root=settings.provided.files.folder),
+        s3=providers.Singleton(
+            S3FileStore,
+            bucket=settings.provided.files.s3_bucket,
+            endpoint=settings.provided.files.s3_endpoint,
+            region=settings.provided.files.s3_region,
+            access_key=settings.provided.files.s3_access_key,
+            secret_key=settings.provided.files.s3_secret_key,
+        ),
+    )
     sms = providers.Selector(
         settings.provided.sms.backend,
         console=providers.Singleton(ConsoleSms),

@@ -73,7 +73,9 @@ class Api:
 
 def create_app(kasa: Kasa, api: Api) -> Litestar:
     settings: Settings = kasa.settings()
-    watched(kasa)
+    counting = settings.http.metrics
+    if counting:
+        watched(kasa)
     limits = BodyLimits(
         max_body_bytes=settings.files.max_body_bytes,
         max_file_bytes=settings.fund.max_upload_bytes,
@@ -84,8 +86,14 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         health,
         ready,
         live,
-        metrics_route(
-            settings.http.metrics_allow, Asked(kasa.system.watching(), settings.data_dir)
+        *(
+            [
+                metrics_route(
+                    settings.http.metrics_allow, Asked(kasa.system.watching(), settings.data_dir)
+                )
+            ]
+            if counting
+            else []
         ),
         *([docs_asset] if settings.http.docs else []),
     ]
@@ -106,7 +114,9 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             *api.pages(limits),
         ],
         template_config=api.templates(),
-        exception_handlers={**EXCEPTION_HANDLERS, KasaError: counted_error},
+        exception_handlers={**EXCEPTION_HANDLERS, KasaError: counted_error}
+        if counting
+        else EXCEPTION_HANDLERS,
         plugins=[Hryvnias()],
         openapi_config=openapi(api.title, api.description) if settings.http.docs else None,
         request_max_body_size=limits.max_body_bytes,
@@ -144,7 +154,8 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     app.state.tokens = kasa.adapters.tokens()
     app.state.body_limits = limits
     # every request counted and timed, whatever answers it (a route, an error, a 404)
-    app.asgi_handler = measured(api.name, app.asgi_handler)
+    if counting:
+        app.asgi_handler = measured(api.name, app.asgi_handler)
     return app
 
 

@@ -137,6 +137,22 @@ class Database:
 class Files:
     """The file store and the size of what is sent."""
 
+    store: str = setting(
+        "KASA_FILE_STORE",
+        "where files are kept: `local` (the folder `KASA_FILES_DIR`) or `s3` (the bucket"
+        " `KASA_S3_BUCKET`)",
+        choice("local", "s3"),
+        "local",
+    )
+    s3_endpoint: str = setting(
+        "KASA_S3_ENDPOINT",
+        "the object store's address (empty: AWS S3 itself)",
+        shown="AWS",
+    )
+    s3_bucket: str = setting("KASA_S3_BUCKET", "the bucket of the `s3` store (private)")
+    s3_region: str = setting("KASA_S3_REGION", "the bucket's region", default="us-east-1")
+    s3_access_key: str = setting("KASA_S3_ACCESS_KEY", "the `s3` store's access key")
+    s3_secret_key: str = setting("KASA_S3_SECRET_KEY", "the `s3` store's secret key", secret=True)
     folder: Path = setting(
         "KASA_FILES_DIR",
         "the folder of members' and programs' files",
@@ -162,6 +178,14 @@ class Files:
         100 * MIB,
         shown="100",
     )
+
+    def problems(self) -> Iterator[str]:
+        if self.store != "s3":
+            return
+        if not self.s3_bucket:
+            yield "KASA_S3_BUCKET is required by the s3 file store"
+        if bool(self.s3_access_key) != bool(self.s3_secret_key):
+            yield "KASA_S3_ACCESS_KEY and KASA_S3_SECRET_KEY go together (all or none)"
 
 
 @attrs.frozen
@@ -536,6 +560,13 @@ class Http:
         " not among them); none: the TCP peer is the client",
         NETWORKS,
         (),
+    )
+    metrics: bool = setting(
+        "KASA_METRICS",
+        "count requests and serve `/metrics` (`0`: neither, nothing counted)",
+        FLAG,
+        True,
+        shown="`1`",
     )
     metrics_allow: tuple[str, ...] = setting(
         "KASA_METRICS_ALLOW",

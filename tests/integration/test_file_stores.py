@@ -1,0 +1,169 @@
+"""The file store's contract, held by both kinds: the local folder and an S3 object store
+(a real SeaweedFS). Names, whole-or-nothing saves, reads that stream, deletes, the
+inventory the sweep reads (with what a crash left half-written), and what `problem`
+says. The S3 store's saves go in parts past one part's size, and a failed one leaves
+neither an object nor an unfinished upload."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kasa.adapters.files import LocalFileStore
+from kasa.adapters.s3 import S3FileStore
+from kasa.domain.errors import DeliveryFailed, NotFound
+from tests.support.seaweed import ACCESS_KEY, SECRET_KEY, SeaweedServer
+
+PART = 5 * 1024 * 1024  # S3's smallest part
+
+
+def s3_store(server: SeaweedServer, bucket: str | None = None) -> S3FileStore:
+    return S3FileStore(
+        bucket or server.bucket(),
+        endpoint=server.endpoint,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        part_bytes=PART,
+    )
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    if request.param == "local":
+        yield LocalFileStore(tmp_path / "store")
+    else:
+        yield s3_store(request.getfixturevalue("seaweed"))
+
+
+def test_files_are_stored_whole_under_generated_names_and_read_back(store: Any) -> None:
+    blob = store.save([b"%PDF-1.7", b" receipt"], ".PDF", owner=42)
+    assert blob.size == 16 and blob.sha256 == hashlib.sha256(b"%PDF-1.7 receipt").hexdigest()
+    assert blob.name.startswith("m42-") and blob.name.endswith(".pdf")
+    with store.open(blob.name) as stored:
+        assert stored.read() == b"%PDF-1.7 receipt"
+    shared = store.save([b"terms"], ".txt")
+    assert shared.name.startswith("shared-")
+    listed = {entry.name: entry for entry in store.inventory()}
+    assert set(listed) == {blob.name, shared.name}
+    assert listed[blob.name].size == 16 and not listed[blob.name].partial
+    store.delete(blob.name)
+    store.delete(blob.name)  # gone already: nothing happens
+    with pytest.raises(NotFound):
+        store.open(blob.name)
+    assert [entry.name for entry in store.inventory()] == [shared.name]
+    assert store.problem() is None
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "/etc/passwd", "..", "a" * 32 + "/x", "ZZ" + "0" * 30, ""]
+)
+def test_only_stored_names_are_read(store: Any, name: str) -> None:
+    with pytest.raises(NotFound):
+        store.open(name)
+    store.delete(name)  # nothing happens
+
+
+def test_a_large_file_streams_both_ways_in_parts(store: Any) -> None:
+    block = os.urandom(1024 * 1024)
+    total = 12  # MB: more than two parts
+    digest = hashlib.sha256()
+    for _ in range(total):
+        digest.update(block)
+    blob = store.save((block for _ in range(total)), ".jpg", owner=7)
+    assert blob.size == total * len(block) and blob.sha256 == digest.hexdigest()
+    again = hashlib.sha256()
+    with store.open(blob.name) as stored:
+        while chunk := stored.read(256 * 1024):
+            again.update(chunk)
+    assert again.hexdigest() == digest.hexdigest()
+
+
+def test_a_save_that_fails_midway_leaves_nothing(store: Any) -> None:
+    def broken() -> Iterator[bytes]:
+        yield os.urandom(PART + 1024)  # one part sent, then the source breaks
+        raise OSError("the upload was cut off")
+
+    with pytest.raises((OSError, DeliveryFailed)):  # the folder says which, as its own
+        store.save(broken(), ".png", owner=3)
+    assert [entry for entry in store.inventory() if not entry.partial] == []
+    assert [entry for entry in store.inventory() if entry.partial] == []
+
+
+def test_an_upload_a_crash_left_unfinished_is_seen_and_discarded(seaweed: SeaweedServer) -> None:
+    store = s3_store(seaweed)
+    left = store.client.create_multipart_upload(Bucket=store.bucket, Key="m9/m9-" + "0" * 32)
+    store.client.upload_part(
+        Bucket=store.bucket,
+        Key="m9/m9-" + "0" * 32,
+        UploadId=left["UploadId"],
+        PartNumber=1,
+        Body=b"half",
+    )
+    partial = [entry for entry in store.inventory() if entry.partial]
+    assert [entry.name for entry in partial] == ["m9/m9-" + "0" * 32]
+    store.discard(partial[0])
+    assert [entry for entry in store.inventory() if entry.partial] == []
+
+
+def test_an_unreachable_store_says_so(seaweed: SeaweedServer) -> None:
+    missing = s3_store(seaweed, bucket="no-such-bucket-here")
+    assert "no-such-bucket-here" in (missing.problem() or "")
+    nowhere = S3FileStore(
+        "kasa",
+        endpoint="http://127.0.0.1:9",
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        part_bytes=PART,
+    )
+    assert "cannot be reached" in (nowhere.problem() or "")
+    with pytest.raises(DeliveryFailed) as caught:
+        nowhere.save([b"x"], ".txt")
+    assert "file store" in caught.value.message
+    with pytest.raises(DeliveryFailed):
+        nowhere.open("shared-" + "0" * 32)
+
+
+def test_a_fund_on_the_s3_store(seaweed: SeaweedServer, tmp_path: Path) -> None:
+    """Chosen by the settings; a member's documents and receipt go to the bucket, staff
+    read them back through the same use cases, and readiness asks the bucket."""
+    from kasa.entrypoints.container import Kasa
+    from kasa.entrypoints.settings import Settings
+    from tests.integration.app.helpers import Fund
+    from tests.integration.conftest import sqlite_database
+    from tests.support.fakes import fakes as make_fakes
+    from tests.support.kasa import test_kasa, test_settings
+
+    bucket = seaweed.bucket()
+    environ = {
+        "KASA_FILE_STORE": "s3",
+        "KASA_S3_ENDPOINT": seaweed.endpoint,
+        "KASA_S3_BUCKET": bucket,
+        "KASA_S3_ACCESS_KEY": ACCESS_KEY,
+        "KASA_S3_SECRET_KEY": SECRET_KEY,
+    }
+    settings = test_settings(tmp_path / "data", None, **environ)
+    assert settings.problems() == []
+    chosen = Kasa(settings=settings).adapters.files()
+    assert isinstance(chosen, S3FileStore) and chosen.bucket == bucket
+    half = Settings.load({"KASA_FILE_STORE": "s3", "KASA_S3_ACCESS_KEY": "x"})
+    assert half.problems() == [
+        "KASA_S3_BUCKET is required by the s3 file store",
+        "KASA_S3_ACCESS_KEY and KASA_S3_SECRET_KEY go together (all or none)",
+    ]
+    database = sqlite_database(tmp_path)
+    found = make_fakes()
+    fund = Fund.on(test_kasa(settings, database, found, files=chosen), found, database)
+    member = fund.sign_up()
+    fund.submit(member, fund.program())
+    stored = [obj["Key"] for obj in seaweed.client().list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len(stored) == 3 and all(key.startswith(f"m{member}/m{member}-") for key in stored)
+    detail = fund.office.detail(fund.operator_id, member)
+    document = detail.identities[0]
+    shown = fund.office.file(fund.operator_id, document.file.id)
+    assert shown.content.read().startswith(b"\xff\xd8\xff")
+    database.dispose()
