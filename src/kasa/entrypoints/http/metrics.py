@@ -135,9 +135,17 @@ def measured(app: str, inner: Callable[..., Awaitable[None]]) -> Callable[..., A
         finally:
             route = scope.get("path_template") or "unmatched"
             method = scope["method"] if scope["method"] in METHODS else "other"
-            REQUESTS.labels(app, route, method, str(answered[0])).inc()
-            DURATION.labels(app, route, method).observe(time.perf_counter() - started)
+            key = (route, method, answered[0])
+            found = children.get(key)
+            if found is None:  # each route's series, looked up once
+                found = children[key] = (
+                    REQUESTS.labels(app, route, method, str(answered[0])),
+                    DURATION.labels(app, route, method),
+                )
+            found[0].inc()
+            found[1].observe(time.perf_counter() - started)
 
+    children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
     return handle
 
 
