@@ -167,3 +167,83 @@ def test_a_fund_on_the_s3_store(seaweed: SeaweedServer, tmp_path: Path) -> None:
     shown = fund.office.file(fund.operator_id, document.file.id)
     assert shown.content.read().startswith(b"\xff\xd8\xff")
     database.dispose()
+
+
+def test_files_move_to_s3_and_back_verified_and_resumable(
+    seaweed: SeaweedServer, tmp_path: Path
+) -> None:
+    """`kasa files move --to s3` copies every file of the local folder into the bucket
+    (each read back and checked); run again it copies nothing; after the switch a last
+    pass copies what arrived meanwhile; and `--to local` brings the bucket's files back."""
+    from click.testing import CliRunner
+
+    from kasa.entrypoints.cli import main
+    from kasa.entrypoints.cli.common import CliState
+    from kasa.entrypoints.container import Kasa
+    from tests.support.kasa import test_settings
+
+    bucket = seaweed.bucket()
+    s3_settings = {
+        "KASA_S3_ENDPOINT": seaweed.endpoint,
+        "KASA_S3_BUCKET": bucket,
+        "KASA_S3_ACCESS_KEY": ACCESS_KEY,
+        "KASA_S3_SECRET_KEY": SECRET_KEY,
+    }
+    folder = tmp_path / "data"
+    local = LocalFileStore(folder / "files")
+    block = os.urandom(1024 * 1024)
+    saved = [
+        local.save([b"receipt"], ".txt", owner=1),
+        local.save((block for _ in range(9)), ".jpg", owner=2),  # past one part
+        local.save([b"terms"], ".pdf"),
+    ]
+
+    def move(store: str, to: str) -> Any:
+        settings = test_settings(folder, None, KASA_FILE_STORE=store, **s3_settings)
+        state = CliState(kasa=Kasa(settings=settings), settings=settings)
+        return CliRunner().invoke(main, ["files", "move", "--to", to], obj=state)
+
+    first = move("local", "s3")
+    assert first.exit_code == 0, first.output
+    assert "3 files: copied 3" in first.output and "already there 0, failed 0" in first.output
+    remote = s3_store(seaweed, bucket)
+    for blob in saved:
+        with remote.open(blob.name) as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == blob.sha256
+    again = move("local", "s3")
+    assert "copied 0 (0 bytes), already there 3, failed 0" in again.output
+    # the switch, then the last pass: what arrived in the folder meanwhile
+    late = local.save([b"late receipt"], ".txt", owner=1)
+    last = move("s3", "s3")
+    assert last.exit_code == 0 and "4 files: copied 1" in last.output, last.output
+    with remote.open(late.name) as stored:
+        assert stored.read() == b"late receipt"
+    saved.append(late)
+    # and back: into an empty folder
+    for blob in saved:
+        local.delete(blob.name)
+    back = move("s3", "local")
+    assert back.exit_code == 0 and "4 files: copied 4" in back.output, back.output
+    for blob in saved:
+        with local.open(blob.name) as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == blob.sha256
+
+
+def test_a_copy_that_does_not_read_back_the_same_is_reported_and_removed() -> None:
+    from kasa.application.filemove import FileMove
+    from tests.support.fakes import InMemoryFileStore
+
+    class Garbling(InMemoryFileStore):
+        def put(self, name: str, chunks: Any) -> Any:
+            written = super().put(name, chunks)
+            self.blobs[name] = self.blobs[name][::-1] + b"!"  # the disk changed it
+            return written
+
+    source, target = InMemoryFileStore(), Garbling()
+    kept = source.save([b"a receipt"], ".txt", owner=5)
+    report = FileMove(source, target).run()
+    assert (report.copied, report.skipped) == (0, 0)
+    assert report.failed == [f"{kept.name}: the copy's hash differs from the original's; removed"]
+    assert list(target.inventory()) == []
+    with source.open(kept.name) as original:  # the old store is as it was
+        assert original.read() == b"a receipt"

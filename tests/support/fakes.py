@@ -257,6 +257,12 @@ class InMemoryFileStore:
         self.written[name] = datetime.now(UTC)
         return StoredBlob(name, len(content), hashlib.sha256(content).hexdigest())
 
+    def put(self, name: str, chunks: Iterable[bytes]) -> StoredBlob:
+        content = b"".join(chunks)
+        self.blobs[name] = content
+        self.written[name] = datetime.now(UTC)
+        return StoredBlob(name, len(content), hashlib.sha256(content).hexdigest())
+
     def open(self, name: str) -> BinaryIO:
         try:
             return io.BytesIO(self.blobs[name])

@@ -52,7 +52,9 @@ class LocalFileStore:
         """Stream the bytes into a private temporary file beside the target (0600),
         flush them to disk, then rename it into place."""
         folder = "shared" if owner is None else f"m{owner}"
-        name = f"{folder}-{secrets.token_hex(16)}{suffix.lower()}"
+        return self.put(f"{folder}-{secrets.token_hex(16)}{suffix.lower()}", chunks)
+
+    def put(self, name: str, chunks: Iterable[bytes]) -> StoredBlob:
         target = self._path(name)
         try:
             sha256, size = write_privately(target, chunks)

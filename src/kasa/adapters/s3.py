@@ -80,7 +80,9 @@ class S3FileStore:
         self, chunks: Iterable[bytes], suffix: str = "", owner: int | None = None
     ) -> StoredBlob:
         folder = "shared" if owner is None else f"m{owner}"
-        name = f"{folder}-{secrets.token_hex(16)}{suffix.lower()}"
+        return self.put(f"{folder}-{secrets.token_hex(16)}{suffix.lower()}", chunks)
+
+    def put(self, name: str, chunks: Iterable[bytes]) -> StoredBlob:
         key = self._key(name)
         digest, size = hashlib.sha256(), 0
         part = bytearray()

@@ -310,6 +310,12 @@ class FileStore(Protocol):
         is given."""
         ...
 
+    def put(self, name: str, chunks: Iterable[bytes]) -> StoredBlob:
+        """Store the bytes under a name another store gave them (moving files between
+        stores, restoring a snapshot), whole or not at all; ``NotFound`` for a name no
+        store would give."""
+        ...
+
     def open(self, name: str) -> BinaryIO:
         """The stored file, open for reading (the caller closes it); raises
         ``NotFound`` if there is no such file."""

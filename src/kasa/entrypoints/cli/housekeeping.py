@@ -65,3 +65,64 @@ def sweep(state: CliState, older_than: timedelta, dry_run: bool) -> None:
 
 def _files(removed: Removed) -> str:
     return f"{removed.count} ({removed.bytes} bytes)"
+
+
+@main.group()
+def files() -> None:
+    """The file store: moving every file to the other kind of store."""
+
+
+@files.command("move")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["s3", "local"]),
+    required=True,
+    help="The store to copy every file into, from the other kind.",
+)
+@pass_state
+def files_move(state: CliState, target: str) -> None:
+    """Copy every stored file from the other kind of store into this one (KASA_FILES_DIR
+    for local, KASA_S3_* for s3), each read back and checked by its hash. What the new
+    store already holds is skipped, so an interrupted move is run again, and a last pass
+    after switching KASA_FILE_STORE copies what arrived meanwhile. The old store is left
+    as it was."""
+    from kasa.adapters.files import LocalFileStore
+    from kasa.adapters.s3 import S3FileStore
+    from kasa.application.filemove import FileMove, MoveReport
+    from kasa.application.ports import FileStore
+
+    settings = state.container().settings()
+    source = "local" if target == "s3" else "s3"
+    if not settings.files.s3_bucket:
+        raise click.ClickException("KASA_S3_BUCKET is required to move files to or from s3")
+    stores: dict[str, Callable[[], FileStore]] = {
+        "local": lambda: LocalFileStore(settings.files.folder),
+        "s3": lambda: S3FileStore(
+            settings.files.s3_bucket,
+            endpoint=settings.files.s3_endpoint,
+            region=settings.files.s3_region,
+            access_key=settings.files.s3_access_key,
+            secret_key=settings.files.s3_secret_key,
+        ),
+    }
+    move = FileMove(stores[source](), stores[target]())
+    for kind, store in ((source, move.source), (target, move.target)):
+        trouble = store.problem()
+        if trouble:
+            raise click.ClickException(f"the {kind} store: {trouble}")
+    listed = move.files()
+
+    def work(step: Callable[[str], None]) -> MoveReport:
+        found: MoveReport = move.run(lambda name, _size: step(name))
+        return found
+
+    report = with_progress(f"moving to {target}", len(listed), work)
+    click.echo(
+        f"{len(listed)} files: copied {report.copied} ({report.copied_bytes:,} bytes), "
+        f"already there {report.skipped}, failed {len(report.failed)}"
+    )
+    for failure in report.failed:
+        click.echo(f"failed: {failure}", err=True)
+    if report.failed:
+        raise SystemExit(1)
