@@ -247,3 +247,40 @@ def test_a_copy_that_does_not_read_back_the_same_is_reported_and_removed() -> No
     assert list(target.inventory()) == []
     with source.open(kept.name) as original:  # the old store is as it was
         assert original.read() == b"a receipt"
+
+
+def test_while_files_move_a_file_not_yet_moved_is_read_from_the_old_store(
+    seaweed: SeaweedServer, tmp_path: Path
+) -> None:
+    from kasa.adapters.s3 import WithFallback
+    from kasa.entrypoints.container import Kasa
+    from kasa.entrypoints.settings import Settings
+
+    bucket = seaweed.bucket()
+    environ = {
+        "KASA_DATA_DIR": str(tmp_path),
+        "KASA_FILE_STORE": "s3",
+        "KASA_FILE_STORE_FALLBACK": "local",
+        "KASA_S3_ENDPOINT": seaweed.endpoint,
+        "KASA_S3_BUCKET": bucket,
+        "KASA_S3_ACCESS_KEY": ACCESS_KEY,
+        "KASA_S3_SECRET_KEY": SECRET_KEY,
+    }
+    settings = Settings.load(environ)
+    assert settings.problems() == []
+    store = Kasa(settings=settings).adapters.files()
+    assert isinstance(store, WithFallback)
+    old = LocalFileStore(settings.files.folder)
+    not_moved = old.save([b"still in the folder"], ".txt", owner=4)
+    new = store.save([b"in the bucket"], ".txt", owner=4)
+    with store.open(not_moved.name) as found:
+        assert found.read() == b"still in the folder"
+    with store.open(new.name) as found:
+        assert found.read() == b"in the bucket"
+    assert [entry.name for entry in store.inventory()] == [new.name]  # the sweep's view
+    assert store.problem() is None
+    store.delete(not_moved.name)
+    with pytest.raises(NotFound):
+        store.open(not_moved.name)
+    same = Settings.load({**environ, "KASA_FILE_STORE_FALLBACK": "s3"})
+    assert "KASA_FILE_STORE_FALLBACK must name the other kind of store" in same.problems()

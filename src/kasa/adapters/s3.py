@@ -202,3 +202,45 @@ def _said(error: Exception) -> str:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class WithFallback:
+    """A file store that reads, when a file is not found in it, from the store files are
+    being moved out of (while ``kasa files move`` runs on a live fund, and until its last
+    pass): writes, the inventory and readiness are the new store's alone."""
+
+    def __init__(self, store: Any, fallback: Any) -> None:
+        self.store = store
+        self.fallback = fallback
+
+    def open(self, name: str) -> BinaryIO:
+        try:
+            found: BinaryIO = self.store.open(name)
+        except NotFound:
+            found = self.fallback.open(name)
+        return found
+
+    def delete(self, name: str) -> None:
+        self.store.delete(name)
+        self.fallback.delete(name)  # a file deleted stays deleted after the last pass
+
+    def save(
+        self, chunks: Iterable[bytes], suffix: str = "", owner: int | None = None
+    ) -> StoredBlob:
+        saved: StoredBlob = self.store.save(chunks, suffix, owner)
+        return saved
+
+    def put(self, name: str, chunks: Iterable[bytes]) -> StoredBlob:
+        saved: StoredBlob = self.store.put(name, chunks)
+        return saved
+
+    def inventory(self) -> Iterator[StoredEntry]:
+        found: Iterator[StoredEntry] = self.store.inventory()
+        return found
+
+    def discard(self, entry: StoredEntry) -> None:
+        self.store.discard(entry)
+
+    def problem(self) -> str | None:
+        found: str | None = self.store.problem()
+        return found

@@ -16,7 +16,7 @@ from kasa.adapters.hashing import Argon2Passwords, HmacCodes
 from kasa.adapters.liqpay import LiqPayGateway
 from kasa.adapters.monobank import MonobankGateway
 from kasa.adapters.push import ConsolePush, FcmPush
-from kasa.adapters.s3 import S3FileStore
+from kasa.adapters.s3 import S3FileStore, WithFallback
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.system import SecretRandom, SystemClock
@@ -33,7 +33,7 @@ from kasa.application.members import BackOfficeMembers, MemberFiles
 from kasa.application.notifying import Notifier
 from kasa.application.office import OfficeDesk, OfficeSessions, SessionTimes
 from kasa.application.payments import MemberPayments, StaffPayments
-from kasa.application.ports import Gateways, PaymentGateway
+from kasa.application.ports import FileStore, Gateways, PaymentGateway
 from kasa.application.profiles import Profiles
 from kasa.application.programs import ProgramAdmin
 from kasa.application.refunds import Refunds
@@ -57,6 +57,16 @@ def switched_on(settings: Settings, **makers: Callable[[], PaymentGateway]) -> G
     return Gateways(tuple(makers[name]() for name in settings.gateways.names))
 
 
+def file_store(
+    kind: str, fallback: str, local: Callable[[], FileStore], s3: Callable[[], FileStore]
+) -> FileStore:
+    """The store files are kept in (and, while they move, the one a file not found there
+    is read from); only the kinds named are made."""
+    stores = {"local": local, "s3": s3}
+    chosen = stores[kind]()
+    return WithFallback(chosen, stores[fallback]()) if fallback else chosen
+
+
 class Adapters(containers.DeclarativeContainer):
     """The outside world: database, SMS, push, gateway, Diia, files, clock, hashing,
     tokens."""
@@ -76,17 +86,21 @@ class Adapters(containers.DeclarativeContainer):
         database,
         settings.provided.http.programs_cache_seconds,
     )
-    files = providers.Selector(
+    local_files = providers.Singleton(LocalFileStore, root=settings.provided.files.folder)
+    s3_files = providers.Singleton(
+        S3FileStore,
+        bucket=settings.provided.files.s3_bucket,
+        endpoint=settings.provided.files.s3_endpoint,
+        region=settings.provided.files.s3_region,
+        access_key=settings.provided.files.s3_access_key,
+        secret_key=settings.provided.files.s3_secret_key,
+    )
+    files = providers.Singleton(
+        file_store,
         settings.provided.files.store,
-        local=providers.Singleton(LocalFileStore, root=settings.provided.files.folder),
-        s3=providers.Singleton(
-            S3FileStore,
-            bucket=settings.provided.files.s3_bucket,
-            endpoint=settings.provided.files.s3_endpoint,
-            region=settings.provided.files.s3_region,
-            access_key=settings.provided.files.s3_access_key,
-            secret_key=settings.provided.files.s3_secret_key,
-        ),
+        settings.provided.files.fallback,
+        local_files.provider,
+        s3_files.provider,
     )
     sms = providers.Selector(
         settings.provided.sms.backend,

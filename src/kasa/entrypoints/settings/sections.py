@@ -144,6 +144,13 @@ class Files:
         choice("local", "s3"),
         "local",
     )
+    fallback: str = setting(
+        "KASA_FILE_STORE_FALLBACK",
+        "while files move to the other kind of store: `local` or `s3`, where a file not"
+        " found in `KASA_FILE_STORE` is read from (empty: nowhere)",
+        choice("", "local", "s3"),
+        "",
+    )
     s3_endpoint: str = setting(
         "KASA_S3_ENDPOINT",
         "the object store's address (empty: AWS S3 itself)",
@@ -180,7 +187,9 @@ class Files:
     )
 
     def problems(self) -> Iterator[str]:
-        if self.store != "s3":
+        if self.fallback == self.store:
+            yield "KASA_FILE_STORE_FALLBACK must name the other kind of store"
+        if "s3" not in (self.store, self.fallback):
             return
         if not self.s3_bucket:
             yield "KASA_S3_BUCKET is required by the s3 file store"
