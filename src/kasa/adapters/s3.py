@@ -27,7 +27,7 @@ from kasa.domain.errors import DeliveryFailed, NotFound
 
 NAME = re.compile(r"^(?P<folder>m[1-9][0-9]{0,11}|shared)-[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
 SERVICE = "file store"
-PART_BYTES = 8 * 1024 * 1024  # S3's parts are at least 5 MiB (the last may be smaller)
+PART_BYTES = 5 * 1024 * 1024  # S3's smallest part (the last may be smaller): least memory
 MISSING = {"NoSuchKey", "404", "NotFound"}
 
 

@@ -22,7 +22,7 @@ from kasa.entrypoints.http.schemas import Health, Ready
 from kasa.entrypoints.http.threads import run
 
 T = TypeVar("T")
-DOWNLOAD_CHUNK = 64 * 1024
+DOWNLOAD_CHUNK = 256 * 1024
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
