@@ -56,7 +56,7 @@ class Place:
     def snapshots(self) -> Snapshots:
         return Snapshots(
             self.url,
-            self.files,
+            LocalFileStore(self.files),
             known_revisions=known_revisions,
             upgrade=lambda: upgrade(self.url),
             key=KEY,
@@ -275,12 +275,10 @@ def test_a_restore_refuses_a_target_that_is_not_empty(
         source.snapshots().restore(folder)
     upgraded = empty_place(tmp_path, "upgraded")
     upgrade(upgraded.url)  # only what `kasa db upgrade` writes: taken
-    upgraded.files.mkdir()
-    (upgraded.files / "m1").mkdir()
-    (upgraded.files / "m1" / "stray.jpg").write_bytes(JPEG)
-    with pytest.raises(BackupError, match=r"file store .* is not empty"):
+    stray = LocalFileStore(upgraded.files).save([JPEG], ".jpg", owner=1)
+    with pytest.raises(BackupError, match=r"file store is not empty"):
         upgraded.snapshots().restore(folder)
-    (upgraded.files / "m1" / "stray.jpg").unlink()
+    LocalFileStore(upgraded.files).delete(stray.name)
     assert upgraded.snapshots().restore(folder).rows > 0
 
 
@@ -308,7 +306,7 @@ def test_a_spoiled_snapshot_is_refused_and_nothing_is_restored(
     with pytest.raises(BackupError, match=said):
         target.snapshots().restore(folder)
     assert not Path(target.url.removeprefix("sqlite:///")).exists()
-    assert not target.files.exists()
+    assert not [p for p in target.files.rglob("*") if p.is_file()]  # nothing restored
 
 
 def test_a_snapshot_goes_only_into_a_new_or_empty_folder(

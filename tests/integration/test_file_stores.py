@@ -284,3 +284,44 @@ def test_while_files_move_a_file_not_yet_moved_is_read_from_the_old_store(
         store.open(not_moved.name)
     same = Settings.load({**environ, "KASA_FILE_STORE_FALLBACK": "s3"})
     assert "KASA_FILE_STORE_FALLBACK must name the other kind of store" in same.problems()
+
+
+def test_an_s3_funds_snapshot_holds_its_objects_and_restores_into_either_kind(
+    seaweed: SeaweedServer, tmp_path: Path
+) -> None:
+    from kasa.adapters.backup.snapshot import Snapshots
+    from kasa.adapters.sql.migrate import known_revisions, upgrade
+    from tests.integration.app.helpers import Fund
+    from tests.integration.conftest import sqlite_database
+    from tests.support.fakes import fakes as make_fakes
+    from tests.support.kasa import test_kasa, test_settings
+
+    key = b"the-fund-snapshot-key-0123456789abcdef"
+    source = s3_store(seaweed)
+    settings = test_settings(tmp_path / "a", None)
+    database = sqlite_database(tmp_path)
+    found = make_fakes()
+    fund = Fund.on(test_kasa(settings, database, found, files=source), found, database)
+    for _ in range(2):
+        fund.approved_member()
+    url = str(database.engine.url)
+    database.dispose()
+
+    def snapshots(at: str, files: Any) -> Snapshots:
+        return Snapshots(
+            at, files, known_revisions=known_revisions, upgrade=lambda: upgrade(at), key=key
+        )
+
+    stored = {e.name for e in source.inventory() if not e.partial}
+    assert len(stored) == 6  # two members' three documents
+    manifest = snapshots(url, source).create(tmp_path / "snapshot")
+    assert {name.rsplit("/", 1)[1] for name in manifest.files} == stored
+    for kind, target in (
+        ("local", LocalFileStore(tmp_path / "restored-files")),
+        ("s3", s3_store(seaweed)),
+    ):
+        at = f"sqlite:///{tmp_path / f'restored-{kind}.db'}"
+        snapshots(at, target).restore(tmp_path / "snapshot")
+        for name in stored:
+            with source.open(name) as original, target.open(name) as copy:
+                assert copy.read() == original.read(), (kind, name)

@@ -1,6 +1,8 @@
 """Snapshots of a fund: the database, then the file store, with a manifest.
 
-The database is copied first, consistently (see ``databases``), then the file store.
+The database is copied first, consistently (see ``databases``), then the file store,
+through its port: a fund whose files are in an object store has them in its snapshot as
+a folder's have, and a snapshot restores into either kind of store.
 Files are never deleted or changed once stored, so a file newer than the database copy
 is a harmless extra, and every file a copied row names is already in the store when the
 files are copied. Restoring goes into an empty target only, and checks everything
@@ -34,6 +36,7 @@ from kasa.adapters.backup.manifest import (
     sha256_of,
 )
 from kasa.adapters.private import private_folder, write_privately
+from kasa.application.ports import FileStore
 
 FILES = "files"
 Steps = Callable[[str], Report]
@@ -47,10 +50,10 @@ def quietly(_description: str) -> Report:
 @attrs.frozen
 class Snapshots:
     """Snapshots of the fund whose database is at ``database_url`` and whose files are
-    in ``files_dir``."""
+    in ``files``."""
 
     database_url: str
-    files_dir: Path
+    files: FileStore
     known_revisions: Callable[[], set[str]]
     upgrade: Callable[[], object]
     key: bytes  # signs the manifest; never written into a snapshot
@@ -103,8 +106,8 @@ class Snapshots:
         missing = self._unnamed(named, files)
         if missing:
             raise BackupError(
-                f"{len(missing)} files the database names are not in the file store "
-                f"{self.files_dir}, e.g. {missing[0]}"
+                f"{len(missing)} files the database names are not in the file store, "
+                f"e.g. {missing[0]}"
             )
         if secrets:
             write_privately(folder / SECRETS, [json.dumps(secrets, indent=1).encode()])
@@ -112,19 +115,21 @@ class Snapshots:
         return manifest
 
     def _copy_store(self, target: Path, report: Report, named: set[str]) -> dict[str, FileEntry]:
-        root = self.files_dir
         private_folder(target)
-        names = (
-            sorted(p for p in root.rglob("*") if p.is_file() and p.name in named)
-            if root.is_dir()
-            else []
+        stored = sorted(
+            (e for e in self.files.inventory() if not e.partial and e.name in named),
+            key=lambda e: e.name,
         )
-        total = sum(p.stat().st_size for p in names)
+        total = sum(e.size for e in stored)
         done = 0
         entries: dict[str, FileEntry] = {}
-        for path in names:
-            relative = path.relative_to(root).as_posix()
-            entries[relative], size = _copy(path, target / relative)
+        for entry in stored:
+            relative = _in_snapshot(entry.name)
+            with self.files.open(entry.name) as reading:
+                sha256, size = write_privately(
+                    target / relative, iter(lambda: reading.read(CHUNK), b"")
+                )
+            entries[relative] = FileEntry(sha256, size)
             done += size
             report(done, total)
         report(done, total)
@@ -132,7 +137,7 @@ class Snapshots:
 
     @staticmethod
     def _unnamed(stored_names: list[str], files: dict[str, FileEntry]) -> list[str]:
-        return [n for n in stored_names if f"{n.split('-', 1)[0]}/{n}" not in files]
+        return [n for n in stored_names if _in_snapshot(n) not in files]
 
     # -- verify -----------------------------------------------------------------------
     def verify(self, folder: Path, steps: Steps = quietly) -> Manifest:
@@ -221,21 +226,23 @@ class Snapshots:
                 + ", ".join(sorted(written)[:5])
                 + "): restore into a new database"
             )
-        if self.files_dir.is_dir() and any(p.is_file() for p in self.files_dir.rglob("*")):
-            raise BackupError(f"the file store {self.files_dir} is not empty")
+        if any(not entry.partial for entry in self.files.inventory()):
+            raise BackupError("the file store is not empty: restore into an empty one")
         archive.load(folder / manifest.dump, steps("database"))
         restored = archive.rows_now()
         wrong = [t for t, n in manifest.tables.items() if restored.get(t) != n]
         if wrong:
             raise BackupError(f"the restored database differs from the snapshot in {wrong[:5]}")
-        private_folder(self.files_dir)
         report = steps("files")
         done = 0
         for name, entry in sorted(manifest.files.items()):
-            copied, size = _copy(folder / FILES / name, self.files_dir / name)
-            if copied != entry:
+            with (folder / FILES / name).open("rb") as reading:
+                blob = self.files.put(
+                    name.rsplit("/", 1)[-1], iter(lambda: reading.read(CHUNK), b"")
+                )
+            if FileEntry(blob.sha256, blob.size) != entry:
                 raise BackupError(f"the file {name} changed while it was restored")
-            done += size
+            done += blob.size
             report(done, manifest.file_bytes)
         self.upgrade()  # an older snapshot is brought to this Kasa's schema
         return manifest
@@ -250,12 +257,10 @@ def _require_private(folder: Path) -> None:
         )
 
 
-def _copy(source: Path, target: Path) -> tuple[FileEntry, int]:
-    """Copy a file as the file store writes one (private, whole or not at all),
-    hashing it."""
-    with source.open("rb") as reading:
-        sha256, size = write_privately(target, iter(lambda: reading.read(CHUNK), b""))
-    return FileEntry(sha256, size), size
+def _in_snapshot(name: str) -> str:
+    """Where a stored file lies in a snapshot: its folder (``m<id>`` or ``shared``), then
+    its name."""
+    return f"{name.split('-', 1)[0]}/{name}"
 
 
 def _bytes(report: Report, total: int) -> Callable[[int], None]:

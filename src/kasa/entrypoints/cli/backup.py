@@ -104,9 +104,11 @@ def _snapshots() -> Iterator[tuple[Snapshots, Steps, Settings]]:
     from kasa.adapters.sql.migrate import known_revisions, upgrade
 
     settings: Settings = load_settings()
+    from kasa.entrypoints.container import Kasa
+
     snapshots = Snapshots(
         settings.database.url,
-        settings.files.folder,
+        Kasa(settings=settings).adapters.files(),  # the store KASA_FILE_STORE names
         known_revisions=known_revisions,
         upgrade=lambda: upgrade(settings.database.url),
         key=settings.snapshot_key(),
