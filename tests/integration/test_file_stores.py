@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from kasa.adapters.files import LocalFileStore
 from kasa.adapters.s3 import S3FileStore
@@ -325,3 +326,51 @@ def test_an_s3_funds_snapshot_holds_its_objects_and_restores_into_either_kind(
         for name in stored:
             with source.open(name) as original, target.open(name) as copy:
                 assert copy.read() == original.read(), (kind, name)
+
+
+def test_the_sweep_aborts_an_upload_a_crash_left_in_the_bucket(
+    seaweed: SeaweedServer, tmp_path: Path
+) -> None:
+    """`kasa sweep`'s use case on an S3 store: an unfinished multipart upload older than
+    the cutoff is aborted, a stored file no row names is removed, a named one stays."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from kasa.adapters.sql import schema as tables
+    from kasa.adapters.system import SystemClock
+    from kasa.application.clock import FundClock
+    from kasa.application.housekeeping import Housekeeping
+    from tests.integration.conftest import sqlite_database
+
+    store = s3_store(seaweed)
+    left = store.client.create_multipart_upload(Bucket=store.bucket, Key="m2/m2-" + "1" * 32)
+    store.client.upload_part(
+        Bucket=store.bucket,
+        Key="m2/m2-" + "1" * 32,
+        UploadId=left["UploadId"],
+        PartNumber=1,
+        Body=b"half a receipt",
+    )
+    unnamed = store.save([b"a receipt whose row was never committed"], ".pdf", owner=2)
+    database = sqlite_database(tmp_path)
+    housekeeping = Housekeeping(
+        database.unit_of_work, store, FundClock(SystemClock(), ZoneInfo("Europe/Kyiv"))
+    )
+    kept = store.save([b"an unfinished upload is not this"], ".txt", owner=2)
+    with database.engine.begin() as connection:  # a row names this one
+        connection.execute(
+            sa.insert(tables.files).values(
+                stored_name=kept.name,
+                original_name="kept.txt",
+                content_type="text/plain",
+                size=kept.size,
+                sha256=kept.sha256,
+                created_at=datetime.now(UTC),
+                kind="document",
+            )
+        )
+    report = housekeeping.sweep(timedelta(0))
+    assert (report.partial_files.count, report.unnamed_files.count) == (1, 1)
+    assert report.unnamed_files.bytes == unnamed.size
+    assert [e.name for e in store.inventory()] == [kept.name]
+    database.dispose()
