@@ -94,7 +94,7 @@ class SeaweedServer:
             f"-s3.port.iceberg={iceberg}",
             f"-s3.config={folder / 's3.json'}",
             "-master.volumeSizeLimitMB=64",
-            "-volume.max=50",
+            "-volume.max=0",  # as many as the disk holds: each bucket takes volumes of its own
         ]
         log = (folder / "weed.log").open("wb")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
