@@ -9,7 +9,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -59,7 +61,7 @@ class MariaDBServer:
         return f"mysql+pymysql://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
 
     @classmethod
-    def start(cls, buffer_pool: str = "64M") -> MariaDBServer:
+    def start(cls, buffer_pool: str = "64M", extra: Sequence[str] = ()) -> MariaDBServer:
         server_bin = _which(BINARIES)
         installer = _which(INSTALLERS)
         if server_bin is None or installer is None:
@@ -97,10 +99,69 @@ class MariaDBServer:
             "--max-connections=200",
             "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_unicode_ci",
+            *extra,
             *user,
         ]
         server.launch()
         return server
+
+    @classmethod
+    def replicated(cls) -> tuple[MariaDBServer, MariaDBServer]:
+        """A primary writing its binary log and a read-only replica following it (binlog
+        replication with GTIDs, both on loopback), the replica caught up and running."""
+        primary = cls.start(extra=["--server-id=1", "--log-bin=primary", "--binlog-format=ROW"])
+        try:
+            replica = cls.start(extra=["--server-id=2", "--read-only=ON", "--relay-log=relay"])
+        except BaseException:
+            primary.stop()
+            raise
+        try:
+            primary.execute(
+                "CREATE USER 'replication'@'127.0.0.1' IDENTIFIED BY 'replication'",
+                "GRANT REPLICATION SLAVE ON *.* TO 'replication'@'127.0.0.1'",
+            )
+            replica.execute(
+                f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.port}, "
+                "MASTER_USER='replication', MASTER_PASSWORD='replication', "
+                "MASTER_USE_GTID=slave_pos",
+                "START SLAVE",
+            )
+            replica.wait_replicating()
+        except BaseException:
+            replica.stop()
+            primary.stop()
+            raise
+        return primary, replica
+
+    def execute(self, *statements: str) -> list[Any]:
+        """Statements as root; the rows of the last one."""
+        import pymysql
+
+        connection = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
+        try:
+            with connection.cursor(pymysql.cursors.DictCursor) as cursor:
+                rows: list[Any] = []
+                for statement in statements:
+                    cursor.execute(statement)
+                    rows = list(cursor.fetchall())
+            connection.commit()
+            return rows
+        finally:
+            connection.close()
+
+    def replica_status(self) -> dict[str, Any]:
+        found = self.execute("SHOW SLAVE STATUS")
+        return dict(found[0]) if found else {}
+
+    def wait_replicating(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.replica_status()
+            running = status.get("Slave_IO_Running") == "Yes"
+            if running and status.get("Slave_SQL_Running") == "Yes":
+                return
+            time.sleep(0.2)
+        raise MariaDBUnavailable(f"the replica does not follow its primary: {status}")
 
     def launch(self) -> None:
         """Start (or start again) the server on its data folder and port."""
