@@ -99,17 +99,14 @@ def summed(
     """Movements summed by UTC hour (or by month: ``months`` are the first moments of
     consecutive months, the first one's at or before ``since``), the member's current
     program, kind and gateway (``""`` for money staff recorded). By month, whole days
-    come from the days' sums and only a day split between two months from the hours'."""
-    if not (_whole_hour(since) and _whole_hour(before)):
-        raw = _summed_from_payments(c, since, before)
-        return _by_month(raw, months) if months else raw
+    come from the days' sums and only a day split between two months from the hours'.
+    The bounds are days' first moments (the reads' periods are whole UTC days)."""
+    _require_days(since, before)
     if not months:
         return [
             (_aware(at), name, kind, total, by)
             for at, name, kind, total, by in _sums(c, HOURS.c.hour, HOURS.c.hour, since, before)
         ]
-    if not (_whole_day(since) and _whole_day(before)):
-        return _by_month(summed(c, since, before), months)
     starts = [_utc(m) for m in months]
     later = starts[1:]
     # each day summed in the month it begins in (a day split between two months: the
@@ -192,28 +189,9 @@ def _sums(
     ]
 
 
-def _by_month(
-    found: list[tuple[datetime, str, MoveKind, Money, str]], months: Sequence[datetime]
-) -> list[tuple[datetime, str, MoveKind, Money, str]]:
-    sums: dict[tuple[datetime, str, MoveKind, str], Money] = defaultdict(Money.zero)
-    for moment, name, kind, total, by in found:
-        start = max((m for m in months if m <= moment), default=months[0])
-        sums[(start, name, kind, by)] += total
-    return [(start, name, kind, total, by) for (start, name, kind, by), total in sums.items()]
-
-
 def first_hour(c: Connection) -> datetime | None:
     found = c.execute(sa.select(sa.func.min(HOURS.c.hour))).scalar()
     return None if found is None else _aware(found)
-
-
-def _summed_from_payments(
-    c: Connection, since: datetime | None, before: datetime | None
-) -> list[tuple[datetime, str, MoveKind, Money, str]]:
-    return [
-        (moment, name, kind, total, gateway)
-        for moment, _, name, kind, total, gateway in _hours_of_payments(c, since, before)
-    ]
 
 
 def _hours_of_payments(
@@ -246,30 +224,21 @@ def _hours_of_payments(
 
 
 def totals(c: Connection, before: datetime | None) -> dict[MoveKind, Money]:
-    """Each kind of movement summed from the fund's beginning up to ``before``: whole
-    days from the days' sums, the hours of ``before``'s own day from the hours'."""
-    if not _whole_hour(before):
-        found = moves(None, before)
-        stmt = sa.select(found.c.kind, sa.func.sum(found.c.amount)).group_by(found.c.kind)
-        rows = c.execute(stmt).all()
-    else:
-        days = sa.select(DAYS.c.kind, sa.func.sum(DAYS.c.amount)).group_by(DAYS.c.kind)
-        if before is None:
-            rows = c.execute(days).all()
-        else:
-            midnight = _utc(before).replace(hour=0)
-            rows = c.execute(days.where(DAYS.c.day < midnight.date())).all()
-            if before > midnight:
-                hours = (
-                    sa.select(HOURS.c.kind, sa.func.sum(HOURS.c.amount))
-                    .where(HOURS.c.hour >= midnight, HOURS.c.hour < before)
-                    .group_by(HOURS.c.kind)
-                )
-                rows = [*rows, *c.execute(hours).all()]
+    """Each kind of movement summed from the fund's beginning up to ``before`` (a day's
+    first moment), from the days' sums."""
+    _require_days(before)
+    days = sa.select(DAYS.c.kind, sa.func.sum(DAYS.c.amount)).group_by(DAYS.c.kind)
+    if before is not None:
+        days = days.where(DAYS.c.day < _utc(before).date())
     sums: dict[MoveKind, Money] = defaultdict(Money.zero)
-    for kind, total in rows:
+    for kind, total in c.execute(days).all():
         sums[MoveKind(kind)] += _money(total or 0)
     return {kind: sums[kind] for kind in MoveKind}
+
+
+def _require_days(*bounds: datetime | None) -> None:
+    if not all(_whole_day(bound) for bound in bounds):
+        raise ValueError(f"the ledger's sums are read by whole UTC days, not {bounds}")
 
 
 def _whole_hour(moment: datetime | None) -> bool:

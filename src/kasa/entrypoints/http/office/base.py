@@ -11,13 +11,14 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie, ResponseHeader
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect
 
 from kasa.application.office import OfficeSessions, OfficeUser
 from kasa.domain.errors import InvalidInput, KasaError, PermissionDenied
 from kasa.domain.notifications import Language
 from kasa.entrypoints.http.errors import STATUS
+from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.metrics import noticed
 from kasa.entrypoints.http.office import i18n
 from kasa.entrypoints.http.threads import run
@@ -40,6 +41,8 @@ HEADERS = [
     ResponseHeader(name="Cache-Control", value="no-store"),
 ]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# which page of a list (``?page=N``), from the first
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=10_000)]
 
 
 def page(
@@ -150,3 +153,13 @@ def field_errors(error: KasaError) -> dict[str, str]:
     """What a refused form shows: each field's error next to it, or the form's own."""
     errors = error.errors if isinstance(error, InvalidInput) else {}
     return dict(errors) if errors else {"form": error.message}
+
+
+def member_number(text: str) -> int | None:
+    """A member's number as a form gives it (empty: none)."""
+    number = text.strip()
+    if not number:
+        return None
+    if not number.isdigit() or not 1 <= int(number) <= MAX_ID:
+        raise InvalidInput.field("member", "is the member's number")
+    return int(number)

@@ -29,7 +29,9 @@ from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.office.base import (
     PATH,
     Form,
+    PageNumber,
     field_errors,
+    member_number,
     page,
     require_form_token,
     signed_in,
@@ -164,18 +166,15 @@ async def notifications(
     books: NamedDependency[Books],
     delivery: Annotated[str, QueryParameter(name="state", max_length=16)] = "",
     member: Annotated[str, QueryParameter(max_length=12)] = "",
-    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    number: PageNumber = 1,
 ) -> Response[str]:
     """What members were told, newest first, by delivery state (and member); a failed
     one is sent again from here."""
     user = signed_in(request)
     if delivery and delivery not in set(DeliveryState):
         raise InvalidInput.field("state", "choose pending, sent or failed")
-    member = member.strip()
-    if member and not (member.isdigit() and 1 <= int(member) <= MAX_ID):
-        raise InvalidInput.field("member", "is the member's number")
     query = NotificationQuery(
-        member_id=int(member) if member else None,
+        member_id=member_number(member),
         state=DeliveryState(delivery) if delivery else None,
     )
     found = await read(
@@ -190,7 +189,7 @@ async def notifications(
         total=found.total,
         states=list(DeliveryState),
         chosen=delivery,
-        member=member,
+        member=member.strip(),
         number=number,
         more=number * PER_PAGE < found.total,
         done=DONE.get(request.query_params.get("done", ""), ""),
@@ -223,7 +222,7 @@ async def audit(
     kind: Annotated[str, QueryParameter(max_length=32)] = "",
     object_id: Annotated[str, QueryParameter(name="id", max_length=64)] = "",
     event: Annotated[str, QueryParameter(max_length=40)] = "",
-    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    number: PageNumber = 1,
 ) -> Response[str]:
     """Who did what, newest first; by what it was done to and by the kind of event."""
     user = signed_in(request)

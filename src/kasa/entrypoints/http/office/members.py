@@ -29,6 +29,7 @@ from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.office.base import (
     PATH,
     Form,
+    PageNumber,
     field_errors,
     page,
     require_form_token,
@@ -47,7 +48,7 @@ async def members(
     request: Request[Any, Any, Any],
     back_office: NamedDependency[BackOfficeMembers],
     q: Annotated[str, QueryParameter(max_length=200)] = "",
-    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    number: PageNumber = 1,
 ) -> Response[str]:
     """The review queue (no words), or the members every word finds (name, phone,
     certificate, tax number), a page at a time."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import PathParameter
 from litestar.response import Redirect, Stream
 
 from kasa.application.books import Books
@@ -25,7 +25,9 @@ from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.office.base import (
     PATH,
     Form,
+    PageNumber,
     field_errors,
+    member_number,
     page,
     require_form_token,
     signed_in,
@@ -88,7 +90,7 @@ def query_of(filters: dict[str, str]) -> PaymentQuery:
 async def payments(
     request: Request[Any, Any, Any],
     staff_payments: NamedDependency[StaffPayments],
-    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    number: PageNumber = 1,
 ) -> Response[str]:
     """The registry, newest first: every filter given holds; the total counts them all."""
     return await _registry(request, staff_payments, number)
@@ -177,11 +179,11 @@ async def record_question(
 
 def _recorded(values: dict[str, str], today: date) -> tuple[int, Money, date]:
     """The member, amount and day of a payment to record, as the form gave them."""
-    member = values.get("member", "").strip()
-    if not member.isdigit() or not 1 <= int(member) <= MAX_ID:
+    member = member_number(values.get("member", ""))
+    if member is None:
         raise InvalidInput.field("member", "is the member's number")
     amount = Money.parse(values.get("amount", ""), "amount")
-    return int(member), amount, parse_date(values.get("date"), "date") or today
+    return member, amount, parse_date(values.get("date"), "date") or today
 
 
 @post(f"{PATH}/payments/record", include_in_schema=False, status_code=303)

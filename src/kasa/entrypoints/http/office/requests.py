@@ -26,6 +26,7 @@ from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.office.base import (
     PATH,
     Form,
+    PageNumber,
     field_errors,
     page,
     require_form_token,
@@ -67,7 +68,7 @@ async def requests(
     staff_requests: NamedDependency[StaffRequests],
     q: Annotated[str, QueryParameter(max_length=200)] = "",
     status: Annotated[str, QueryParameter(max_length=32)] = "",
-    number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    number: PageNumber = 1,
 ) -> Response[str]:
     """Requests, newest first: every word must begin a term of the request or its
     member; a status narrows them."""
