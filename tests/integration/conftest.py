@@ -64,6 +64,20 @@ def mariadb_server() -> Iterator[MariaDBServer | str]:
 
 
 @pytest.fixture(scope="session")
+def replicated() -> Iterator[tuple[MariaDBServer, MariaDBServer]]:
+    """A private MariaDB primary and a read-only replica following it, for the run."""
+    try:
+        primary, replica = MariaDBServer.replicated()
+    except MariaDBUnavailable as error:
+        pytest.skip(f"MariaDB is not available: {error}")
+    try:
+        yield primary, replica
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+@pytest.fixture(scope="session")
 def mariadb_url(mariadb_server: MariaDBServer | str) -> str:
     """One migrated database for the session; tests empty it before they start."""
     if isinstance(mariadb_server, str):

@@ -5,42 +5,28 @@ primary arrives on the replica, the replica refuses writes, and its lag is seen.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
-from tests.support.mariadb import MariaDBServer, MariaDBUnavailable
-
-
-@pytest.fixture(scope="module")
-def pair() -> Iterator[tuple[MariaDBServer, MariaDBServer]]:
-    try:
-        primary, replica = MariaDBServer.replicated()
-    except MariaDBUnavailable as error:
-        pytest.skip(f"MariaDB is not available: {error}")
-    try:
-        yield primary, replica
-    finally:
-        replica.stop()
-        primary.stop()
+from tests.support.mariadb import MariaDBServer
 
 
 def test_what_the_primary_writes_arrives_on_the_read_only_replica(
-    pair: tuple[MariaDBServer, MariaDBServer],
+    replicated: tuple[MariaDBServer, MariaDBServer],
 ) -> None:
-    primary, replica = pair
+    primary, replica = replicated
     url = primary.create_database("kasa_replicated")
     primary.execute(  # an application's user (no SUPER): the replica is read-only to it
-        "CREATE USER 'kasa'@'127.0.0.1' IDENTIFIED BY 'kasa'",
-        "GRANT ALL ON `kasa_replicated`.* TO 'kasa'@'127.0.0.1'",
+        "CREATE USER 'notes'@'127.0.0.1' IDENTIFIED BY 'notes'",
+        "GRANT ALL ON `kasa_replicated`.* TO 'notes'@'127.0.0.1'",
     )
     engine = sa.create_engine(url)
     with engine.begin() as c:
         c.execute(sa.text("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(64))"))
         c.execute(sa.text("INSERT INTO notes VALUES (1, 'written on the primary')"))
     engine.dispose()
-    copy = sa.create_engine(replica.url("kasa_replicated").replace("root@", "kasa:kasa@"))
+    copy = sa.create_engine(replica.url("kasa_replicated").replace("root@", "notes:notes@"))
     deadline = time.monotonic() + 30
     found: list[str] = []
     while not found and time.monotonic() < deadline:

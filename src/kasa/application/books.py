@@ -92,8 +92,12 @@ MEMBER_COLUMNS = [
 
 @attrs.frozen
 class Books:
-    reads: OfficeReads
+    reads: OfficeReads  # who asks
     clock: FundClock
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: OfficeReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def _require(self, staff_id: int | None) -> None:
         if staff_id is not None:
@@ -101,7 +105,7 @@ class Books:
 
     def _months(self, first: date | None, last: date | None) -> list[datetime]:
         """The first moments of the fund's months the period's movements fall in."""
-        since = day_start(first) if first else self.reads.first_money_moved()
+        since = day_start(first) if first else self.lists.first_money_moved()
         until = after_day(last) - timedelta(hours=1) if last else self.clock.now()
         if since is None or since > until:
             return [self.clock.now()]  # nothing to sum by month
@@ -120,7 +124,7 @@ class Books:
         column = {MoveKind.CONFIRMATION: 0, MoveKind.PAYOUT: 1, MoveKind.REVERSAL: 2}
         sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         by_gateway: dict[str, int] = defaultdict(int)
-        for moment, program, kind, amount, gateway in self.reads.money_moves(
+        for moment, program, kind, amount, gateway in self.lists.money_moves(
             first, last, self._months(first, last)
         ):
             key = (self.clock.local_date(moment).strftime("%Y-%m"), program or "—")
@@ -131,9 +135,9 @@ class Books:
             MonthLine(month, program, Money(values[0]), Money(values[1]), Money(values[2]))
             for (month, program), values in sorted(sums.items())
         ]
-        totals = self.reads.money_totals(after_day(last) if last else None)
-        counts = self.reads.members_by_status()
-        told = self.reads.notifications_by_channel(
+        totals = self.lists.money_totals(after_day(last) if last else None)
+        counts = self.lists.members_by_status()
+        told = self.lists.notifications_by_channel(
             day_start(first) if first else None, after_day(last) if last else None
         )
         notifications = dict.fromkeys(("push", "sms", "inbox", "failed", "pending"), 0)
@@ -197,7 +201,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, PAYMENT_COLUMNS, lambda page: self.reads.payments(query, page).items, row
+            staff_id, PAYMENT_COLUMNS, lambda page: self.lists.payments(query, page).items, row
         )
 
     def export_requests(self, staff_id: int | None, query: RequestQuery) -> Iterator[str]:
@@ -216,7 +220,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, REQUEST_COLUMNS, lambda page: self.reads.requests(query, page).items, row
+            staff_id, REQUEST_COLUMNS, lambda page: self.lists.requests(query, page).items, row
         )
 
     def export_members(self, staff_id: int | None, query: MemberQuery) -> Iterator[str]:
@@ -239,7 +243,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, MEMBER_COLUMNS, lambda page: self.reads.members(query, page), row
+            staff_id, MEMBER_COLUMNS, lambda page: self.lists.members(query, page), row
         )
 
     def export_ledger(
@@ -250,7 +254,7 @@ class Books:
         and the fund's running balance since the fund began."""
         if first and last and first > last:
             raise InvalidInput.field("from", "must not be after the last date")
-        before = self.reads.money_totals(day_start(first)) if first else {}
+        before = self.lists.money_totals(day_start(first)) if first else {}
         balance = [Balance.of_totals(before)]  # running, from everything before the period
 
         def row(move: Move) -> list[str]:
@@ -265,7 +269,7 @@ class Books:
             ]
 
         return self._export(
-            staff_id, LEDGER_COLUMNS, lambda page: self.reads.ledger(first, last, page), row
+            staff_id, LEDGER_COLUMNS, lambda page: self.lists.ledger(first, last, page), row
         )
 
     # -- what members were told ------------------------------------------------------------
@@ -274,14 +278,14 @@ class Books:
     ) -> Listing[NotificationView]:
         """Notifications, newest first, with their delivery state."""
         self._require(staff_id)
-        return self.reads.notifications(query, page)
+        return self.lists.notifications(query, page)
 
     # -- audit -------------------------------------------------------------------------
     def audit_trail(
         self, staff_id: int | None, query: AuditQuery, page: Page
     ) -> Listing[AuditEvent]:
         self._require(staff_id)
-        return self.reads.audit(query, page)
+        return self.lists.audit(query, page)
 
 
 def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:

@@ -76,6 +76,10 @@ class BackOfficeMembers:
     reads: OfficeReads
     clock: FundClock
     files: FileStore
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: OfficeReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def search(
         self, staff_id: int, words: Sequence[str], fields: frozenset[SearchField], page: Page
@@ -84,8 +88,8 @@ class BackOfficeMembers:
         the chosen fields (all fields when none is chosen)."""
         require_staff(self.reads, staff_id)
         if not words:
-            return self.reads.review_queue(page)
-        return self.reads.members(MemberQuery(tuple(words), fields or frozenset(SearchField)), page)
+            return self.lists.review_queue(page)
+        return self.lists.members(MemberQuery(tuple(words), fields or frozenset(SearchField)), page)
 
     def detail(self, staff_id: int, member_id: int) -> MemberDetail:
         """A member's whole file: programs, documents, requests, payments, reports."""

@@ -143,9 +143,13 @@ class OfficeDesk:
     reads: OfficeReads
     clock: FundClock
     books: Books
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: OfficeReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def today(self, staff_id: int) -> Today:
         require_staff(self.reads, staff_id)
         today = self.clock.today()
         month = self.books.fund_report(staff_id, today.replace(day=1), today)
-        return Today(self.reads.today(), month)
+        return Today(self.lists.today(), month)

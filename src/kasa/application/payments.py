@@ -184,6 +184,10 @@ class StaffPayments:
     reads: OfficeReads
     clock: FundClock
     settings: FundSettings
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: OfficeReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def record_top_up(
         self, staff_id: int, member_id: int, amount: Money, paid_on: date
@@ -274,4 +278,4 @@ class StaffPayments:
     def list(self, staff_id: int, query: PaymentQuery, page: Page) -> Listing[PaymentRow]:
         """The payments registry: every filter holds, newest first, with the total."""
         require_staff(self.reads, staff_id)
-        return self.reads.payments(query, page)
+        return self.lists.payments(query, page)

@@ -65,6 +65,10 @@ class Profiles:
     codes: OneTimeCodes
     staging: FileStaging
     settings: FundSettings
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: ProgramReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def submit(
         self,
@@ -281,7 +285,7 @@ class Profiles:
 
     def list_programs(self) -> list[ProgramView]:
         """The programs a member may choose."""
-        return self.reads.programs(active_only=True)
+        return self.lists.programs(active_only=True)
 
     def change_program(self, member_id: int, program_id: int) -> tuple[MemberProgram, Program]:
         """The member asks for another program; staff approve it later."""

@@ -12,7 +12,7 @@ from kasa.application.access import acting_staff, require_staff
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
 from kasa.application.ports import FileStore
-from kasa.application.reads import Reads
+from kasa.application.reads import ProgramReads, Reads
 from kasa.application.repositories import UnitOfWork, UnitOfWorkFactory
 from kasa.application.retrying import use_cases
 from kasa.application.uploads import FileStaging, StagedFiles, Upload
@@ -32,11 +32,15 @@ class ProgramAdmin:
     clock: FundClock
     staging: FileStaging
     files: FileStore
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: ProgramReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def list(self, staff_id: int | None, *, active_only: bool = True) -> Sequence[ProgramView]:
         if staff_id is not None:
             require_staff(self.reads, staff_id)
-        return self.reads.programs(active_only=active_only)
+        return self.lists.programs(active_only=active_only)
 
     def get(self, staff_id: int, program_id: int) -> ProgramView:
         require_staff(self.reads, staff_id)

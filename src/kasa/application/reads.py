@@ -1,11 +1,19 @@
 """The read side: what lists, searches, details, totals and exports need, read in as
 few round trips as possible and returned as plain immutable views. The use cases decide
 who may read what; these ports only read. The database adapter implements them (there
-is no in-memory fake: the reads are tested on SQLite and on MariaDB alike)."""
+is no in-memory fake: the reads are tested on SQLite and on MariaDB alike).
+
+The staff's lists, searches, exports and reports and the public list of programs may be
+read from a replica that trails the primary by a few seconds (``lists`` of the use cases
+that have them); everything else, and every read of a use case that changes something,
+is read from the primary. A request that must see the latest writes (a page shown right
+after its user changed something) says so with ``latest()``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Protocol
 
@@ -94,6 +102,20 @@ class AuditQuery:
     event_types: frozenset[EventType] = frozenset()
     since: datetime | None = None
     before: datetime | None = None  # not included
+
+
+# set for a request whose lists must show the latest writes (read from the primary)
+LATEST: ContextVar[bool] = ContextVar("kasa_latest_reads", default=False)
+
+
+@contextmanager
+def latest() -> Iterator[None]:
+    """Within: every read comes from the primary, even a list that a replica may give."""
+    token = LATEST.set(True)
+    try:
+        yield
+    finally:
+        LATEST.reset(token)
 
 
 class ProgramReads(Protocol):

@@ -227,10 +227,14 @@ class StaffRequests:
     uow: UnitOfWorkFactory
     reads: OfficeReads
     clock: FundClock
+    # the lists (a replica's, when there is one); by default the reads themselves
+    lists: OfficeReads = attrs.field(
+        default=attrs.Factory(lambda self: self.reads, takes_self=True), kw_only=True
+    )
 
     def list(self, staff_id: int, query: RequestQuery, page: Page) -> Listing[RequestView]:
         require_staff(self.reads, staff_id)
-        return self.reads.requests(query, page)
+        return self.lists.requests(query, page)
 
     def get(self, staff_id: int, request_id: int, member_id: int | None = None) -> RequestDetail:
         require_staff(self.reads, staff_id)

@@ -79,11 +79,22 @@ class Adapters(containers.DeclarativeContainer):
         SqlDatabase,
         url=settings.provided.database.url,
         pool_size=settings.provided.database.pool_size,
+        read_url=settings.provided.database.read_url,
+        max_lag=settings.provided.database.replica_max_lag,
     )
     uow = providers.Callable(lambda database: database.unit_of_work, database)
     reads = providers.Singleton(
         lambda database, ttl: database.reads(programs_ttl=ttl),
         database,
+        settings.provided.http.programs_cache_seconds,
+    )
+    # the staff's lists and the program list: from the replica, when there is one
+    lists = providers.Singleton(
+        lambda database, reads, ttl: (
+            reads if database.replica is None else database.lists(programs_ttl=ttl)
+        ),
+        database,
+        reads,
         settings.provided.http.programs_cache_seconds,
     )
     local_files = providers.Singleton(LocalFileStore, root=settings.provided.files.folder)
@@ -203,6 +214,7 @@ class MemberUseCases(containers.DeclarativeContainer):
         Profiles,
         uow=adapters.uow,
         reads=adapters.reads,
+        lists=adapters.lists,
         clock=services.clock,
         codes=services.codes,
         staging=services.staging,
@@ -269,14 +281,24 @@ class StaffUseCases(containers.DeclarativeContainer):
         BackOfficeMembers,
         uow=adapters.uow,
         reads=adapters.reads,
+        lists=adapters.lists,
         clock=services.clock,
         files=adapters.files,
     )
     requests = providers.Singleton(
-        StaffRequests, uow=adapters.uow, reads=adapters.reads, clock=services.clock
+        StaffRequests,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        lists=adapters.lists,
+        clock=services.clock,
     )
     payments = providers.Singleton(
-        StaffPayments, uow=adapters.uow, reads=adapters.reads, clock=services.clock, settings=fund
+        StaffPayments,
+        uow=adapters.uow,
+        reads=adapters.reads,
+        lists=adapters.lists,
+        clock=services.clock,
+        settings=fund,
     )
     refunds = providers.Singleton(
         Refunds,
@@ -289,12 +311,17 @@ class StaffUseCases(containers.DeclarativeContainer):
         ProgramAdmin,
         uow=adapters.uow,
         reads=adapters.reads,
+        lists=adapters.lists,
         clock=services.clock,
         staging=services.staging,
         files=adapters.files,
     )
-    books = providers.Singleton(Books, reads=adapters.reads, clock=services.clock)
-    desk = providers.Singleton(OfficeDesk, reads=adapters.reads, clock=services.clock, books=books)
+    books = providers.Singleton(
+        Books, reads=adapters.reads, lists=adapters.lists, clock=services.clock
+    )
+    desk = providers.Singleton(
+        OfficeDesk, reads=adapters.reads, lists=adapters.lists, clock=services.clock, books=books
+    )
 
 
 class SystemUseCases(containers.DeclarativeContainer):

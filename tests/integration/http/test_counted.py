@@ -70,6 +70,9 @@ def test_ready_says_what_is_not(world: MobileWorld) -> None:
         "schema": "ok",
         "files": "ok",
         "problems": [],
+        "replica": "none",  # there is no read replica
+        "replica_lag_seconds": None,
+        "replica_problem": "",
     }
     folder = world.settings.files.folder
     folder.rename(folder.with_name("moved"))

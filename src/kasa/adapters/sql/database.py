@@ -23,6 +23,7 @@ from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
 from kasa.adapters.sql.orm import before_flush, start_mappers
 from kasa.adapters.sql.reads import SqlReads
+from kasa.adapters.sql.replica import Replica, ReplicaReads
 from kasa.adapters.sql.search import reindex
 from kasa.application.repositories import (
     AuditRepository,
@@ -235,9 +236,13 @@ class SqlUnitOfWork:
 
 
 class SqlDatabase:
-    """A database and the unit-of-work factory the use cases take."""
+    """A database and the unit-of-work factory the use cases take; given ``read_url``, a
+    replica of it that the lists may be read from while it trails by at most
+    ``max_lag`` seconds."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, read_url: str = "", max_lag: float = 5, **engine_kwargs: Any
+    ) -> None:
         start_mappers()
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
@@ -248,6 +253,9 @@ class SqlDatabase:
         self.reader: Engine = self.read_only
         if self.engine.dialect.name != "sqlite":
             self.reader = make_engine(url, reading=True, **engine_kwargs)
+        self.replica: Replica | None = None
+        if read_url:
+            self.replica = Replica(make_engine(read_url, reading=True, **engine_kwargs), max_lag)
 
     def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
         if read_only:
@@ -257,7 +265,15 @@ class SqlDatabase:
     def reads(self, *, programs_ttl: float = 0) -> SqlReads:
         return SqlReads(self.reader, programs_ttl=programs_ttl)
 
+    def lists(self, *, programs_ttl: float = 0) -> SqlReads:
+        """The reads a replica may give (the primary's when there is none)."""
+        if self.replica is None:
+            return self.reads(programs_ttl=programs_ttl)
+        return ReplicaReads(self.replica, self.reader, programs_ttl=programs_ttl)
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self.reader is not self.read_only:
             self.reader.dispose()
+        if self.replica is not None:
+            self.replica.engine.dispose()

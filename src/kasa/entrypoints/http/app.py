@@ -89,7 +89,12 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         *(
             [
                 metrics_route(
-                    settings.http.metrics_allow, Asked(kasa.system.watching(), settings.data_dir)
+                    settings.http.metrics_allow,
+                    Asked(
+                        kasa.system.watching(),
+                        settings.data_dir,
+                        getattr(kasa.adapters.database(), "replica", None),
+                    ),
                 )
             ]
             if counting
@@ -149,6 +154,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
         "uow": kasa.adapters.uow(),
         "file_store": kasa.adapters.files(),
         "schema_head": head_revision() or "",
+        "replica": getattr(kasa.adapters.database(), "replica", None),
     }
     app.state.subject = api.subject
     app.state.tokens = kasa.adapters.tokens()

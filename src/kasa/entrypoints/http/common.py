@@ -13,6 +13,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
+from kasa.adapters.sql.replica import Replica
 from kasa.application.ports import FileStore
 from kasa.application.retrying import Aborted
 from kasa.application.uploads import Upload
@@ -78,15 +79,21 @@ async def health(uow: NamedDependency[Any]) -> Response[Health]:
     shapes={503: Ready},
 )
 async def ready(
-    uow: NamedDependency[Any], file_store: NamedDependency[Any], schema_head: NamedDependency[str]
+    uow: NamedDependency[Any],
+    file_store: NamedDependency[Any],
+    schema_head: NamedDependency[str],
+    replica: NamedDependency[Any],
 ) -> Response[Ready]:
     """Readiness, for a load balancer or an orchestrator: the database answers, its
     schema is at this release's newest migration, and the file store works; 503 with
-    what is wrong otherwise."""
-    return await run(readiness, uow, file_store, schema_head)
+    what is wrong otherwise. With a read replica, how far it trails: further behind than
+    allowed (or stopped), its reads go to the database and the process stays ready."""
+    return await run(readiness, uow, file_store, schema_head, replica)
 
 
-def readiness(uow_factory: Callable[[], Any], files: FileStore, head: str) -> Response[Ready]:
+def readiness(
+    uow_factory: Callable[[], Any], files: FileStore, head: str, replica: Replica | None = None
+) -> Response[Ready]:
     problems = []
     revision = schema_revision(uow_factory)
     database = "ok" if revision is not None else "unreachable"
@@ -101,12 +108,19 @@ def readiness(uow_factory: Callable[[], Any], files: FileStore, head: str) -> Re
     trouble = files.problem()
     if trouble:
         problems.append(f"the file store: {trouble}")
+    lag = replica.lag() if replica is not None else None
+    following = "none"
+    if replica is not None:
+        following = "ok" if replica.keeping_up() else "behind" if lag is not None else "stopped"
     body = Ready(
         "unavailable" if problems else "ok",
         database,  # type: ignore[arg-type]
         schema,  # type: ignore[arg-type]
         "unavailable" if trouble else "ok",
         problems,
+        following,  # type: ignore[arg-type]
+        lag,
+        replica.problem if replica is not None else "",
     )
     return Response(body, status_code=503 if problems else 200)
 

@@ -39,6 +39,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from kasa.adapters.sql.replica import Replica
 from kasa.application.ports import SmsSender
 from kasa.application.watching import Watching
 from kasa.domain.errors import DeliveryFailed, KasaError, RateLimited
@@ -203,12 +204,13 @@ def watch_pool(engine: Any) -> None:
 
 # -- when Prometheus asks -----------------------------------------------------------------
 class Asked(Collector):
-    """What is read when Prometheus asks: notifications from the database, and when the
-    scheduled jobs last ran."""
+    """What is read when Prometheus asks: notifications from the database, when the
+    scheduled jobs last ran, and how far the read replica trails."""
 
-    def __init__(self, watching: Watching, data_dir: Path) -> None:
+    def __init__(self, watching: Watching, data_dir: Path, replica: Replica | None = None) -> None:
         self.watching = watching
         self.data_dir = data_dir
+        self.replica = replica
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         figures = self.watching.figures()
@@ -245,6 +247,14 @@ class Asked(Collector):
             changed.add_metric([job], found.changed)
         yield ran
         yield changed
+        if self.replica is not None:
+            lag = self.replica.lag()
+            yield GaugeMetricFamily(
+                "kasa_replica_lag_seconds",
+                "How far the read replica trails the database (-1: not replicating or not"
+                " reachable; its reads then go to the database).",
+                value=-1 if lag is None else lag,
+            )
 
 
 def forget_dead_workers() -> None:

@@ -29,6 +29,19 @@ class Ready(msgspec.Struct):
         Literal["ok", "unavailable"], doc("Whether the file store takes and gives files.")
     ]
     problems: Annotated[list[str], doc("What is wrong, in words (empty when ready).")]
+    replica: Annotated[
+        Literal["none", "ok", "behind", "stopped"],
+        doc(
+            "The read replica: `none` (there is none), `ok` (the lists are read from it),"
+            " `behind` (further behind than allowed) or `stopped` (not replicating, or not"
+            " reachable); when not `ok`, its reads go to the database and the process"
+            " stays ready."
+        ),
+    ] = "none"
+    replica_lag_seconds: Annotated[
+        int | None, doc("How many seconds the replica trails the database (null: unknown).")
+    ] = None
+    replica_problem: Annotated[str, doc("What is wrong with the replica, in words.")] = ""
 
 
 class ErrorOut(msgspec.Struct):

@@ -188,6 +188,7 @@ class Settings:
         production = self.env == "production"
         switched_on = self.gateways.names
         found = [
+            *self.database.problems(),
             *self.files.problems(),
             *self.sms.problems(),
             *self.liqpay.problems(),

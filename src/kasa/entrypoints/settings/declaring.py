@@ -124,6 +124,12 @@ DATABASE_URL = Kind(
     _database_url,
     lambda url: sa.engine.make_url(url).render_as_string(hide_password=True),
 )
+OPTIONAL_DATABASE_URL = Kind(
+    str,
+    "a database URL (dialect+driver://…) or nothing",
+    lambda text: _database_url(text) if text else "",
+    lambda url: DATABASE_URL.text(url) if url else "",
+)
 PATH = Kind(str, "a path", lambda text: Path(text).expanduser())
 WORDS = Several(str, "comma-separated words", tuple, _listed)
 NETWORKS = Several(str, "comma-separated addresses or networks (10.0.0.0/8)", _networks, _listed)

@@ -18,6 +18,7 @@ from kasa.entrypoints.settings.declaring import (
     DATABASE_URL,
     FLAG,
     NETWORKS,
+    OPTIONAL_DATABASE_URL,
     PATH,
     URL,
     WORDS,
@@ -131,6 +132,27 @@ class Database:
         lambda loaded: loaded["KASA_WORKER_THREADS"] + loaded["KASA_READ_THREADS"],
         shown="the two thread counts together",
     )
+    read_url: str = setting(
+        "KASA_READ_DATABASE_URL",
+        "a MariaDB/MySQL replica of the database that the staff's lists, searches, exports"
+        " and reports and the program list are read from (empty: none; its user needs"
+        " `REPLICA MONITOR`, or `REPLICATION CLIENT` on MySQL, to see its lag)",
+        OPTIONAL_DATABASE_URL,
+        "",
+    )
+    replica_max_lag: int = setting(
+        "KASA_REPLICA_MAX_LAG_SECONDS",
+        "seconds the replica may trail the database; further behind (or stopped), the"
+        " reads go to the database",
+        whole(1),
+        5,
+    )
+
+    def problems(self) -> Iterator[str]:
+        if not self.read_url:
+            return
+        if self.url.startswith("sqlite") or self.read_url.startswith("sqlite"):
+            yield "KASA_READ_DATABASE_URL is a MariaDB/MySQL replica of a MariaDB/MySQL database"
 
 
 @attrs.frozen

@@ -15,6 +15,7 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect
 
 from kasa.application.office import OfficeSessions, OfficeUser
+from kasa.application.reads import LATEST
 from kasa.domain.errors import InvalidInput, KasaError, PermissionDenied
 from kasa.domain.notifications import Language
 from kasa.entrypoints.http.errors import STATUS
@@ -100,13 +101,17 @@ def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int | N
 # -- the session of each request ---------------------------------------------------------
 async def resume(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """A ``before_request`` hook: the signed-in user of the session cookie, or the
-    sign-in page for a route that needs one."""
+    sign-in page for a route that needs one; a page after a change reads the latest."""
     sessions: OfficeSessions = request.app.state.given["office_sessions"]
     secret = request.cookies.get(COOKIE, "")
     user = await run(sessions.resume, secret) if secret else None
     request.state.office_user = user
     if user is None and not request.route_handler.opt.get(PUBLIC):
         return Redirect(f"{PATH}/login", status_code=303)
+    if request.query_params.get("done"):
+        # the page shown right after its user changed something shows that change,
+        # even where a list is otherwise read from a replica (for this request only)
+        LATEST.set(True)
     return None
 
 
