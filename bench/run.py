@@ -2,6 +2,7 @@
 
     python -m bench.run                      # 10k, 100k and 1M payments on MariaDB
     python -m bench.run --scales 10000 --duration 5 --no-write
+    python -m bench.run --hosts 2            # two hosts behind nginx, one killed
 
 For each scale (payments; members are a tenth of that, requests a fifth) it starts a
 private MariaDB (or uses SQLite with ``--database sqlite``), fills it with
@@ -480,6 +481,12 @@ def write_report(text: str, begin: str = BEGIN, end: str = END) -> None:
     help="With --peers: members in the peers' tables and in Kasa's fund.",
 )
 @click.option(
+    "--hosts",
+    type=click.IntRange(2, 2),
+    default=None,
+    help="Instead: two hosts behind nginx, one killed under load (see bench.hosts).",
+)
+@click.option(
     "--peer-connections",
     default="4,32",
     show_default=True,
@@ -496,12 +503,18 @@ def main(
     write: bool,
     peers_dir: Path | None,
     members: int,
+    hosts: int | None,
     peer_connections: str,
 ) -> None:
     """Generate a fund at each scale and measure the routes with wrk (or, with --peers,
     measure Kasa next to its peers)."""
     if WRK is None:
         raise click.ClickException("wrk is not installed (apt-get install wrk)")
+    if hosts is not None:
+        from bench import hosts as two_hosts
+
+        two_hosts.run()
+        return
     if peers_dir is not None:
         compare(peers_dir.resolve(), members, peer_connections, duration, write)
         return

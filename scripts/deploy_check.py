@@ -36,11 +36,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-NGINX_DIR = ROOT / "deploy" / "nginx"
+from nginx_front import (
+    ADMIN,
+    CLIENT,
+    MOBILE,
+    ROOT,
+    Answer,
+    Site,
+    free_port,
+    prepare_front,
+    wait_until_up,
+)
+
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
-MOBILE, ADMIN = "mobile.kasa.test", "admin.kasa.test"
-CLIENT, OTHER_CLIENT, FLOODER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+OTHER_CLIENT, FLOODER = "127.0.0.3", "127.0.0.4"
 # Kasa's own limit of codes asked from one address within an hour, low for the check
 ADDRESS_CODES = 3
 HEADER_TIMEOUT = 10  # seconds, as in the configuration
@@ -50,77 +59,6 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Answer:
-    def __init__(self, response: http.client.HTTPResponse) -> None:
-        self.status = response.status
-        self.headers = response.getheaders()
-        self.body = response.read()
-
-    def header(self, name: str) -> str | None:
-        found = [v for k, v in self.headers if k.lower() == name]
-        return found[0] if found else None
-
-    def count(self, name: str) -> int:
-        return sum(1 for k, _ in self.headers if k.lower() == name)
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Site:
-    """Requests to the nginx under test, by server name, from a chosen loopback address."""
-
-    def __init__(self, https_port: int, http_port: int, cert: Path) -> None:
-        self.https_port = https_port
-        self.http_port = http_port
-        self.context = ssl.create_default_context(cafile=str(cert))
-        self.request_ids: list[tuple[str, int]] = []
-
-    def connect(self, host: str, source: str = CLIENT, timeout: float = 15) -> ssl.SSLSocket:
-        raw = socket.create_connection(
-            ("127.0.0.1", self.https_port), timeout=timeout, source_address=(source, 0)
-        )
-        return self.context.wrap_socket(raw, server_hostname=host)
-
-    def https(
-        self,
-        host: str,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        source: str = CLIENT,
-    ) -> Answer:
-        connection = http.client.HTTPSConnection(host, self.https_port, context=self.context)
-        connection.sock = self.connect(host, source)
-        all_headers = {"Content-Type": "application/json", **(headers or {})}
-        connection.request(method, path, body=body, headers=all_headers)
-        answer = Answer(connection.getresponse())
-        connection.close()
-        request_id = answer.header("x-request-id")
-        if request_id:
-            self.request_ids.append((request_id, answer.status))
-        return answer
-
-    def post(self, host: str, path: str, data: Any, **kw: Any) -> Answer:
-        return self.https(host, "POST", path, json.dumps(data).encode(), **kw)
-
-    def plain(self, host: str, path: str) -> Answer:
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.http_port, timeout=10, source_address=(CLIENT, 0)
-        )
-        connection.request("GET", path, headers={"Host": host})
-        answer = Answer(connection.getresponse())
-        connection.close()
-        return answer
 
 
 class Report:
@@ -140,26 +78,6 @@ class Report:
         else:
             self.passed += 1
             print(f"ok    {name}", flush=True)
-
-
-def render(env_file: Path, template: str, out: Path) -> None:
-    rendered = subprocess.run(
-        [str(NGINX_DIR / "render"), str(env_file), str(NGINX_DIR / template)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    out.write_text(rendered)
-
-
-def wait_until_up(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing answers on port {port} after {seconds} s")
 
 
 @contextlib.contextmanager
@@ -183,74 +101,17 @@ def running(commands: list[tuple[list[str], dict[str, str], Path]]) -> Iterator[
 
 
 def main() -> int:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     kasa = str(Path(sys.executable).parent / "kasa")
     work = Path(tempfile.mkdtemp(prefix="kasa-deploy-check-"))
     work.chmod(0o755)
     mobile_port, admin_port = free_port(), free_port()
-    https_port, http_port = free_port(), free_port()
-
-    cert, key = work / "cert.pem", work / "key.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
-            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=kasa.test"),
-            *("-addext", f"subjectAltName=DNS:{MOBILE},DNS:{ADMIN}"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (work / "conf.d").mkdir()
-    (work / "snippets").mkdir()
-    (work / "logs").mkdir()
-    env_file = work / "nginx.env"
-    env_file.write_text(
-        "\n".join(
-            [
-                f"MOBILE_HOST={MOBILE}",
-                f"ADMIN_HOST={ADMIN}",
-                f"HTTP_LISTEN=127.0.0.1:{http_port}",
-                f"HTTPS_LISTEN=127.0.0.1:{https_port}",
-                f"HTTPS_PORT={https_port}",
-                f"TLS_CERT={cert}",
-                f"TLS_KEY={key}",
-                f"MOBILE_UPSTREAM=127.0.0.1:{mobile_port}",
-                f"ADMIN_UPSTREAM=127.0.0.1:{admin_port}",
-                f"LOG_DIR={work / 'logs'}",
-                f"SNIPPETS_DIR={work / 'snippets'}",
-                "BODY_LIMIT=64k",
-                "UPLOAD_LIMIT=201m",
-                "SIGNIN_RATE=30r/m",
-                "SIGNIN_BURST=6",
-            ]
-        )
-        + "\n"
-    )
-    render(env_file, "kasa.conf.template", work / "conf.d" / "kasa.conf")
-    render(env_file, "kasa-common.conf.template", work / "snippets" / "kasa-common.conf")
-    temp = work / "temp"
-    (work / "nginx.conf").write_text(
-        f"""worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/logs/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {work}/conf.d/*.conf;
-}}
-"""
-    )
-    temp.mkdir()
+    front = prepare_front(work, [f"127.0.0.1:{mobile_port}"], [f"127.0.0.1:{admin_port}"])
+    https_port, http_port = front.https_port, front.http_port
     report = Report()
 
     def nginx_accepts() -> str | None:
         tested = subprocess.run(
-            [nginx, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
+            [front.command[0], "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
             capture_output=True,
             text=True,
             check=False,
@@ -283,16 +144,12 @@ http {{
     commands = [
         ([kasa, "serve", "mobile", "--port", str(mobile_port)], env, work / "mobile.log"),
         ([kasa, "serve", "admin", "--port", str(admin_port)], env, work / "admin.log"),
-        (
-            [nginx, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
-            dict(os.environ),
-            work / "nginx.out",
-        ),
+        (front.command, dict(os.environ), work / "nginx.out"),
     ]
     with running(commands):
         for port in (mobile_port, admin_port, https_port, http_port):
             wait_until_up(port)
-        site = Site(https_port, http_port, cert)
+        site = front.site()
         run_checks(site, report, data, work)
         prometheus_checks(report, work, {"kasa-mobile": mobile_port, "kasa-admin": admin_port})
     print(f"{report.passed} passed, {report.failed} failed")

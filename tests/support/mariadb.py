@@ -106,12 +106,16 @@ class MariaDBServer:
         return server
 
     @classmethod
-    def replicated(cls) -> tuple[MariaDBServer, MariaDBServer]:
+    def replicated(cls, buffer_pool: str = "64M") -> tuple[MariaDBServer, MariaDBServer]:
         """A primary writing its binary log and a read-only replica following it (binlog
         replication with GTIDs, both on loopback), the replica caught up and running."""
-        primary = cls.start(extra=["--server-id=1", "--log-bin=primary", "--binlog-format=ROW"])
+        primary = cls.start(
+            buffer_pool, extra=["--server-id=1", "--log-bin=primary", "--binlog-format=ROW"]
+        )
         try:
-            replica = cls.start(extra=["--server-id=2", "--read-only=ON", "--relay-log=relay"])
+            replica = cls.start(
+                buffer_pool, extra=["--server-id=2", "--read-only=ON", "--relay-log=relay"]
+            )
         except BaseException:
             primary.stop()
             raise

@@ -143,6 +143,16 @@ class SeaweedServer:
         self.client().create_bucket(Bucket=name)
         return name
 
+    def settings(self) -> dict[str, str]:
+        """Kasa's settings for a new bucket of this server."""
+        return {
+            "KASA_S3_ENDPOINT": self.endpoint,
+            "KASA_S3_BUCKET": self.bucket(),
+            "KASA_S3_REGION": "us-east-1",
+            "KASA_S3_ACCESS_KEY": ACCESS_KEY,
+            "KASA_S3_SECRET_KEY": SECRET_KEY,
+        }
+
     def log_tail(self) -> str:
         return (self.folder / "weed.log").read_text(errors="replace")[-1500:]
 
