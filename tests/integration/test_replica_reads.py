@@ -96,7 +96,11 @@ def world(replicated: tuple[MariaDBServer, MariaDBServer]) -> Iterator[World]:
     )
     folder = Path(tempfile.mkdtemp(prefix="kasa-replica-"))
     settings = settings_in(
-        folder, KASA_DATABASE_URL=url, KASA_READ_DATABASE_URL=read_url, KASA_METRICS="0"
+        folder,
+        KASA_DATABASE_URL=url,
+        KASA_READ_DATABASE_URL=read_url,
+        KASA_METRICS="0",
+        KASA_JWT_SECRET="replica-" + "r" * 64,
     )
     assert settings.problems() == []
     database = SqlDatabase(url, read_url=read_url, max_lag=settings.database.replica_max_lag)
