@@ -123,6 +123,9 @@ class GatewayCallbacks:
             except Conflict as error:
                 _refused(uow, notice.order_id, error.message, now)
                 raise
+            # read before anything changes (the member is locked: it stays current), so
+            # that nothing is written until the commit
+            price = program_price(uow, payment.member_id)
             if _is_new_subscription_charge(payment, notice):
                 charge_id = f"{notice.order_id}:{notice.gateway_payment_id}"
                 payment = uow.payments.by_identifier_for_update(charge_id) or uow.payments.add(
@@ -148,9 +151,9 @@ class GatewayCallbacks:
                 if change is Change.CONFIRMED:
                     assert payment.payment_date is not None
                     paid_on = self.clock.local_date(payment.payment_date)
-                    member.top_up(payment, program_price(uow, payment.member_id), paid_on, now)
+                    member.top_up(payment, price, paid_on, now)
                 elif change is Change.REVERSED:
-                    member.take_back(payment, program_price(uow, payment.member_id), now)
+                    member.take_back(payment, price, now)
                 # a success after a reversal changes nothing: audited as ignored
                 moved = (
                     {} if change is Change.AFTER_REVERSAL else {"extended_to": member.paid_until}

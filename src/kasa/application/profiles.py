@@ -52,8 +52,7 @@ def active_program(uow: UnitOfWork, program_id: int) -> Program:
 
 
 def current_program_of(uow: UnitOfWork, member_id: int) -> Program | None:
-    link = current_program(uow.member_programs.for_member(member_id))
-    return None if link is None else uow.programs.get(link.program_id)
+    return uow.programs.current_of(member_id)
 
 
 @use_cases

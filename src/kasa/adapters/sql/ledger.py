@@ -35,6 +35,9 @@ PAY = tables.payments
 P, MP = tables.programs, tables.member_programs
 HOURS, DAYS = tables.ledger_hours, tables.ledger_days
 NO_PROGRAM = 0  # the program of a member who has none
+# members' current programs the unit of work has read (``session.info``), so that the
+# flush need not read them again; dropped for a member whose program link changes
+CURRENT_PROGRAMS = "kasa_current_programs"
 SPLIT_DAYS_A_QUERY = 40  # days split between two months whose hours one query reads
 MONTHS_IN_SQL = 120  # a period of more months is given its months in Python
 # an hour's sum: its first moment, the kind of movement, the gateway ("" for none)
@@ -309,6 +312,7 @@ def follow_flush(
                 for bucket, kopecks in moved_before.items():
                     by_member[before(row, "member_id")][bucket] -= kopecks
         elif isinstance(row, MemberProgram):
+            session.info.get(CURRENT_PROGRAMS, {}).pop(row.member_id, None)
             was = False if row in session.new else bool(before(row, "is_active"))
             if was == bool(row.is_active):
                 continue
@@ -321,7 +325,13 @@ def follow_flush(
     if not (switched or any(any(s.values()) for s in by_member.values())):
         return
     connection = session.connection()
-    current = _current_programs(connection, [m for m in by_member if m not in switched])
+    known: dict[int, int] = session.info.get(CURRENT_PROGRAMS, {})
+    current = {m: known[m] for m in by_member if m in known}
+    current.update(
+        _current_programs(
+            connection, [m for m in by_member if m not in switched and m not in known]
+        )
+    )
     rows: dict[tuple[datetime, str, str, int], int] = defaultdict(int)
     for member_id, sums in by_member.items():
         if member_id in switched:

@@ -4,6 +4,7 @@ flushes what the unit of work changed (the session's autoflush), so it sees it."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from kasa.adapters.sql import ledger
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
 from kasa.application.repositories import OutboxEvent, ReminderSent
@@ -86,12 +88,32 @@ class Challenges(_Repo):
         return self._one(SignInChallenge, tables.sign_in_challenges.c.phone == phone, lock=True)
 
 
+@functools.cache
+def _current_program() -> Any:
+    """A member's current program, one statement built once (after the mappers)."""
+    link = tables.member_programs.c
+    return (
+        sa.select(Program)
+        .join(tables.member_programs, link.program_id == tables.programs.c.id)
+        .where(link.member_id == sa.bindparam("member_id"), link.is_active.is_(True))
+        .limit(1)
+    )
+
+
 class Programs(_Repo):
     def add(self, program: Program) -> Program:
         return self._add(program)
 
     def get(self, program_id: int) -> Program | None:
         return self.session.get(Program, program_id)
+
+    def current_of(self, member_id: int) -> Program | None:
+        found: Program | None = self.session.execute(
+            _current_program(), {"member_id": member_id}
+        ).scalar()
+        known = self.session.info.setdefault(ledger.CURRENT_PROGRAMS, {})
+        known[member_id] = found.id if found is not None and found.id else ledger.NO_PROGRAM
+        return found
 
 
 class MemberPrograms(_Repo):
