@@ -35,18 +35,23 @@ def fund(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fund]:
 
 
 def kept(fund: Fund) -> dict[tuple[Any, ...], int]:
-    """The hourly sums as kept, without the rows that came back to zero; the daily sums
-    checked to be the hours' added up."""
+    """The hourly sums as kept (their slots added up), without the sums that came back
+    to zero; the daily sums checked to be the hours' added up, slot by slot."""
     with fund.database.engine.connect() as c:
         rows = c.execute(sa.select(tables.ledger_hours)).all()
         days = c.execute(sa.select(tables.ledger_days)).all()
-    hours = {(h.replace(tzinfo=None), k, g, p): int(a) for h, k, g, p, a in rows if a}
+    # each member's movements are in their slot: the slots added up
+    hours: dict[tuple[Any, ...], int] = defaultdict(int)
+    slots: dict[tuple[Any, ...], int] = {}
+    for h, k, g, p, slot, a in rows:
+        hours[(h.replace(tzinfo=None), k, g, p)] += int(a)
+        slots[(h, k, g, p, slot)] = int(a)
     by_day: dict[tuple[Any, ...], int] = defaultdict(int)
-    for (hour, kind, gateway, program), kopecks in hours.items():
-        by_day[(hour.date(), kind, gateway, program)] += kopecks
-    kept_days = {(d, k, g, p): int(a) for d, k, g, p, a in days if a}
+    for (hour, kind, gateway, program, slot), kopecks in slots.items():
+        by_day[(hour.date(), kind, gateway, program, slot)] += kopecks
+    kept_days = {(d, k, g, p, slot): int(a) for d, k, g, p, slot, a in days if a}
     assert kept_days == {key: n for key, n in by_day.items() if n}
-    return hours
+    return {key: n for key, n in hours.items() if n}
 
 
 def summed_again(fund: Fund) -> dict[tuple[Any, ...], int]:
@@ -117,7 +122,8 @@ def test_a_report_sums_by_the_funds_own_months(fund: Fund) -> None:
         (datetime(2026, 12, 1, 9, tzinfo=UTC), 800),
     ]
     with fund.database.engine.begin() as c:
-        ledger._add(c, {(h, "confirmation", "", 0): a for h, a in rows})
+        # in two slots: a report adds the slots up
+        ledger._add(c, {(h, "confirmation", "", 0, n % 2): a for n, (h, a) in enumerate(rows)})
     starts = fund.clock.month_starts(rows[0][0], rows[-1][0])
     assert [s.astimezone(kyiv).strftime("%Y-%m-%d %H:%M") for s in starts] == [
         "2026-10-01 00:00",

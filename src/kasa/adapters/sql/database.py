@@ -146,6 +146,15 @@ def write_outbox(session: Session) -> None:
         session.execute(sa.insert(tables.outbox), rows)
 
 
+class UnitOfWorkSession(Session):
+    """The session of a unit of work: what each flush checks and keeps in step (its
+    listeners set once for the class, not for every session)."""
+
+
+sa.event.listen(UnitOfWorkSession, "before_flush", before_flush)
+sa.event.listen(UnitOfWorkSession, "after_flush", reindex)
+
+
 class SqlUnitOfWork:
     """One database transaction; leaving without ``commit()`` rolls it back."""
 
@@ -177,9 +186,7 @@ class SqlUnitOfWork:
         self.committing = False
 
     def __enter__(self) -> Self:
-        self.session = Session(self.engine, autoflush=True, expire_on_commit=False)
-        sa.event.listen(self.session, "before_flush", before_flush)
-        sa.event.listen(self.session, "after_flush", reindex)
+        self.session = UnitOfWorkSession(self.engine, autoflush=True, expire_on_commit=False)
         args = (self.session,)
         self.members = repos.Members(*args)
         self.challenges = repos.Challenges(*args)

@@ -12,6 +12,7 @@ changes has their movements taken from the old program's sums to the new one's.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +43,8 @@ SPLIT_DAYS_A_QUERY = 40  # days split between two months whose hours one query r
 MONTHS_IN_SQL = 120  # a period of more months is given its months in Python
 # an hour's sum: its first moment, the kind of movement, the gateway ("" for none)
 Bucket = tuple[datetime, str, str]
+# a row of the hours' sums: (hour, kind, gateway, program, slot)
+Key = tuple[datetime, str, str, int, int]
 # a contribution that reached the fund: confirmed (a refund of it asked for or not), even
 # if reversed later (a payment reversed before it was ever confirmed has no payment date)
 WAS_CONFIRMED = sa.and_(
@@ -332,12 +335,13 @@ def follow_flush(
             connection, [m for m in by_member if m not in switched and m not in known]
         )
     )
-    rows: dict[tuple[datetime, str, str, int], int] = defaultdict(int)
+    rows: dict[Key, int] = defaultdict(int)
     for member_id, sums in by_member.items():
         if member_id in switched:
             continue
+        slot = tables.slot_of(member_id)
         for (hour, kind, gateway), kopecks in sums.items():
-            rows[(hour, kind, gateway, current.get(member_id, NO_PROGRAM))] += kopecks
+            rows[(hour, kind, gateway, current.get(member_id, NO_PROGRAM), slot)] += kopecks
     for member_id, (old, new) in switched.items():
         # every movement of the member as it is now to the new program; as it was
         # before this flush (now, less what the flush moved) from the old one
@@ -347,9 +351,10 @@ def follow_flush(
         ):
             now[(moment, kind.value, gateway)] += total.kopecks
         moved = by_member.get(member_id, {})
+        slot = tables.slot_of(member_id)
         for bucket in {*now, *moved}:
-            rows[(*bucket, new)] += now.get(bucket, 0)
-            rows[(*bucket, old)] -= now.get(bucket, 0) - moved.get(bucket, 0)
+            rows[(*bucket, new, slot)] += now.get(bucket, 0)
+            rows[(*bucket, old, slot)] -= now.get(bucket, 0) - moved.get(bucket, 0)
     _add(connection, {key: kopecks for key, kopecks in rows.items() if kopecks})
 
 
@@ -362,32 +367,39 @@ def _current_programs(connection: Connection, member_ids: list[int]) -> dict[int
     return {int(m): int(p) for m, p in connection.execute(stmt).all()}
 
 
-def _add(connection: Connection, rows: dict[tuple[datetime, str, str, int], int]) -> None:
+def _add(connection: Connection, rows: dict[Key, int]) -> None:
     """Add to the hours' and the days' sums (keys in one order, so that concurrent
     transactions lock the rows in the same order)."""
     if not rows:
         return
-    days: dict[tuple[date, str, str, int], int] = defaultdict(int)
-    for (hour, kind, gateway, program), kopecks in rows.items():
-        days[(hour.date(), kind, gateway, program)] += kopecks
+    days: dict[tuple[date, str, str, int, int], int] = defaultdict(int)
+    for (hour, kind, gateway, program, slot), kopecks in rows.items():
+        days[(hour.date(), kind, gateway, program, slot)] += kopecks
     for table, column, sums in (
         (HOURS, "hour", sorted(rows.items())),
         (DAYS, "day", sorted(days.items())),
     ):
         values = [
-            {column: at, "kind": kind, "gateway": gateway, "program_id": program, "amount": n}
-            for (at, kind, gateway, program), n in sums
+            {column: at, "kind": kind, "gateway": gateway, "program_id": program}
+            | {"slot": slot, "amount": n}
+            for (at, kind, gateway, program, slot), n in sums
         ]
         connection.execute(_upsert(connection, table, column), values)
 
 
 def _upsert(connection: Connection, table: sa.Table, column: str) -> Any:
-    if connection.dialect.name in ("mysql", "mariadb"):
+    return _upsert_statement(connection.dialect.name, table, column)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, column: str) -> Any:
+    """Built once for each table (the statement is the same every time)."""
+    if dialect in ("mysql", "mariadb"):
         upsert = mysql.insert(table)
         return upsert.on_duplicate_key_update(amount=table.c.amount + upsert.inserted.amount)
     upsert_sqlite = sqlite.insert(table)
     return upsert_sqlite.on_conflict_do_update(
-        index_elements=[column, "kind", "gateway", "program_id"],
+        index_elements=[column, "kind", "gateway", "program_id", "slot"],
         set_={"amount": table.c.amount + upsert_sqlite.excluded.amount},
     )
 
@@ -396,13 +408,22 @@ def rebuild(connection: Connection) -> None:
     """Sum every payment's movements again (a migration, or after a bulk load)."""
     connection.execute(sa.delete(HOURS))
     connection.execute(sa.delete(DAYS))
-    rows = {
+    hours = {
         (moment, kind.value, gateway, program): total.kopecks
         for moment, program, _, kind, total, gateway in _hours_of_payments(connection, None, None)
     }
-    keys = sorted(rows)
-    for start in range(0, len(keys), 5000):
-        _add(connection, {key: rows[key] for key in keys[start : start + 5000]})
+    days: dict[tuple[date, str, str, int], int] = defaultdict(int)
+    for (hour, kind, gateway, program), kopecks in hours.items():
+        days[(hour.date(), kind, gateway, program)] += kopecks
+    # plain inserts into emptied tables, every sum in the first slot (the columns as
+    # every revision since the tables were made has them)
+    for table, column, sums in ((HOURS, "hour", hours), (DAYS, "day", days)):
+        values = [
+            {column: at, "kind": kind, "gateway": gateway, "program_id": program, "amount": n}
+            for (at, kind, gateway, program), n in sorted(sums.items())
+        ]
+        for start in range(0, len(values), 5000):
+            connection.execute(sa.insert(table), values[start : start + 5000])
 
 
 def _hour(moment: datetime) -> datetime:

@@ -88,6 +88,21 @@ class Challenges(_Repo):
         return self._one(SignInChallenge, tables.sign_in_challenges.c.phone == phone, lock=True)
 
 
+_MEMBER_OF_ORDER = sa.select(tables.payments.c.member_id).where(
+    tables.payments.c.payment_identifier == sa.bindparam("identifier")
+)
+
+
+@functools.cache
+def _payment_of_order() -> Any:
+    """The payment of an order, locked (built once, after the mappers)."""
+    return (
+        sa.select(Payment)
+        .where(tables.payments.c.payment_identifier == sa.bindparam("identifier"))
+        .with_for_update()
+    )
+
+
 @functools.cache
 def _current_program() -> Any:
     """A member's current program, one statement built once (after the mappers)."""
@@ -202,12 +217,14 @@ class Payments(_Repo):
         return self.session.get(Payment, payment_id, with_for_update=True)
 
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
-        return self._one(Payment, tables.payments.c.payment_identifier == identifier, lock=True)
+        found: Payment | None = self.session.execute(
+            _payment_of_order(), {"identifier": identifier}
+        ).scalar_one_or_none()
+        return found
 
     def member_of_order(self, identifier: str) -> int | None:
-        row = tables.payments
         return self.session.execute(
-            sa.select(row.c.member_id).where(row.c.payment_identifier == identifier)
+            _MEMBER_OF_ORDER, {"identifier": identifier}
         ).scalar_one_or_none()
 
     def member_of(self, payment_id: int) -> int | None:
@@ -310,9 +327,14 @@ class Certificates(_Repo):
         return _insert(self.session, tables.certificate_numbers, {"issued_at": datetime.now(UTC)})
 
 
+@functools.cache
+def _insert_into(table: sa.Table) -> Any:
+    return sa.insert(table)
+
+
 def _insert(session: Session, row_class: Any, values: dict[str, Any]) -> int:
     """Insert one row of something written once; its new id."""
-    found = cast(CursorResult[Any], session.execute(sa.insert(row_class).values(**values)))
+    found = cast(CursorResult[Any], session.execute(_insert_into(row_class), values))
     key = found.inserted_primary_key
     assert key is not None
     return int(key[0])

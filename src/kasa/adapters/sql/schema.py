@@ -49,6 +49,23 @@ def stamped() -> tuple[sa.Column[Any], sa.Column[Any]]:
     )
 
 
+# Sums every payment change adds to (per-day counts, the ledger's hours and days) are
+# kept in SLOTS rows for each key, a change adding to its member's slot (member id modulo
+# SLOTS): concurrent changes of different members then seldom wait for one row's lock.
+# Readers add the slots up (every read of these tables sums by its other columns).
+SLOTS = 8
+
+
+def slot() -> sa.Column[Any]:
+    return sa.Column(
+        "slot", sa.SmallInteger, primary_key=True, autoincrement=False, server_default="0"
+    )
+
+
+def slot_of(member_id: int | None) -> int:
+    return (member_id or 0) % SLOTS
+
+
 # -- reference data -------------------------------------------------------------------
 identity_types = sa.Table(
     "identity_types",
@@ -381,6 +398,7 @@ payment_counts = sa.Table(
     sa.Column("payment_type", sa.String(32), primary_key=True),
     sa.Column("status", sa.String(32), primary_key=True),
     sa.Column("source", sa.String(16), primary_key=True),
+    slot(),
     sa.Column("count", sa.BigInteger, nullable=False),
 )
 
@@ -394,6 +412,7 @@ ledger_hours = sa.Table(
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("gateway", sa.String(16), primary_key=True),
     sa.Column("program_id", sa.Integer, primary_key=True, autoincrement=False),
+    slot(),
     sa.Column("amount", sa.BigInteger, nullable=False),
 )
 # the same sums by UTC day (long periods and balances add up days, and hours only where a
@@ -405,6 +424,7 @@ ledger_days = sa.Table(
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("gateway", sa.String(16), primary_key=True),
     sa.Column("program_id", sa.Integer, primary_key=True, autoincrement=False),
+    slot(),
     sa.Column("amount", sa.BigInteger, nullable=False),
 )
 

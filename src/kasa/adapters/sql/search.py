@@ -13,6 +13,7 @@ every row (see ``kasa.domain.search``).
 from __future__ import annotations
 
 import enum
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -64,7 +65,7 @@ REQUEST_TERMS = sa.table(
     sa.column("status"),
     sa.column("created_at"),
 )
-CountKey = tuple[Any, str, str, str]
+CountKey = tuple[Any, str, str, str, int]  # day, type, status, source, slot
 
 
 def member_term_rows(member_id: int, values: Any) -> list[dict[str, Any]]:
@@ -114,7 +115,8 @@ def _changed(row: Any, columns: Iterable[str]) -> bool:
 
 def _count_key(values: Any) -> CountKey:
     day = values("_sort_at").astimezone(UTC).date()
-    return (day, _text(values("payment_type")), _text(values("status")), _text(values("source")))
+    kind, status, source = (_text(values(c)) for c in ("payment_type", "status", "source"))
+    return (day, kind, status, source, tables.slot_of(values("member_id")))
 
 
 def _text(value: Any) -> Any:
@@ -216,23 +218,27 @@ def add_payment_counts(connection: Connection, counts: Counter[CountKey]) -> Non
     """Add to the per-day counts (keys in one order, so that concurrent transactions
     lock the count rows in the same order)."""
     rows = [
-        {"day": day, "payment_type": kind, "status": status, "source": source, "count": n}
-        for (day, kind, status, source), n in sorted(counts.items())
+        {"day": day, "payment_type": kind, "status": status, "source": source}
+        | {"slot": slot, "count": n}
+        for (day, kind, status, source, slot), n in sorted(counts.items())
         if n
     ]
-    if not rows:
-        return
+    if rows:
+        connection.execute(_counts_upsert(connection.dialect.name), rows)
+
+
+@functools.cache
+def _counts_upsert(dialect: str) -> Any:
+    """Built once (the statement is the same every time)."""
     table = tables.payment_counts
-    if connection.dialect.name in ("mysql", "mariadb"):
+    if dialect in ("mysql", "mariadb"):
         upsert = mysql.insert(table)
-        stmt: Any = upsert.on_duplicate_key_update(count=table.c.count + upsert.inserted["count"])
-    else:
-        upsert_sqlite = sqlite.insert(table)
-        stmt = upsert_sqlite.on_conflict_do_update(
-            index_elements=["day", "payment_type", "status", "source"],
-            set_={"count": table.c.count + upsert_sqlite.excluded["count"]},
-        )
-    connection.execute(stmt, rows)
+        return upsert.on_duplicate_key_update(count=table.c.count + upsert.inserted["count"])
+    upsert_sqlite = sqlite.insert(table)
+    return upsert_sqlite.on_conflict_do_update(
+        index_elements=["day", "payment_type", "status", "source", "slot"],
+        set_={"count": table.c.count + upsert_sqlite.excluded["count"]},
+    )
 
 
 def rebuild_payment_counts(connection: Connection) -> None:
