@@ -3,6 +3,10 @@ user (active, and an admin where it takes one), for changes and for reads."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
+import attrs
+
 from kasa.application.reads import MemberReads, OfficeReads
 from kasa.application.repositories import UnitOfWork
 from kasa.domain.errors import NotFound, PermissionDenied
@@ -41,9 +45,25 @@ def acting_staff(uow: UnitOfWork, staff_id: int, *, admin: bool = False) -> Staf
     return user
 
 
+@attrs.frozen
+class StaffPrincipal:
+    """A staff user whose token (or office session) this request checked, with their
+    role as it was read then."""
+
+    staff_id: int
+    role: Role
+
+
+# the staff user the request being answered was checked for (its token or session):
+# a use case that reads for them need not read their role again
+CHECKED_STAFF: ContextVar[StaffPrincipal | None] = ContextVar("kasa_checked_staff", default=None)
+
+
 def require_staff(reads: OfficeReads, staff_id: int, *, admin: bool = False) -> Role:
-    """A read by staff: the user must be active (and an admin when ``admin``)."""
-    role = reads.staff_role(staff_id)
+    """A read by staff: the user must be active (and an admin when ``admin``); the user
+    this request was checked for is not read again."""
+    checked = CHECKED_STAFF.get()
+    role = checked.role if checked and checked.staff_id == staff_id else reads.staff_role(staff_id)
     if role is None:
         raise PermissionDenied(NO_STAFF)
     if admin and role is not Role.ADMIN:

@@ -179,9 +179,9 @@ class OfficeReads(Protocol):
         """The role of an active staff user; None for a deactivated or unknown one."""
         ...
 
-    def staff_token_version(self, staff_id: int) -> int | None:
-        """The token version of an active staff user (see ``StaffUser.token_version``);
-        None for a deactivated or unknown one."""
+    def staff_standing(self, staff_id: int) -> tuple[Role, int] | None:
+        """The role and token version of an active staff user (see
+        ``StaffUser.token_version``); None for a deactivated or unknown one."""
         ...
 
     def staff_users(self) -> list[StaffView]: ...

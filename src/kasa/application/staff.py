@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from kasa.application.access import acting_staff, require_staff
+from kasa.application.access import StaffPrincipal, acting_staff, require_staff
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
 from kasa.application.ports import PasswordHasher, RandomSource, TokenAudience, TokenIssuer
@@ -131,12 +131,14 @@ class StaffAccounts:
         assert user.id is not None
         return self.tokens.issue(TokenAudience.STAFF, user.id, user.token_version)
 
-    def authenticate(self, staff_id: int, token_version: int) -> int:
+    def authenticate(self, staff_id: int, token_version: int) -> StaffPrincipal:
         """Check a staff token's version on a call: a token issued before the user's
-        password, role or activation last changed is refused."""
-        if self.reads.staff_token_version(staff_id) != token_version:
+        password, role or activation last changed is refused. The user as checked (one
+        read: their role and token version)."""
+        found = self.reads.staff_standing(staff_id)
+        if found is None or found[1] != token_version:
             raise AuthenticationFailed("This session has ended; please sign in again.")
-        return staff_id
+        return StaffPrincipal(staff_id, found[0])
 
     def current(self, staff_id: int) -> StaffUser:
         """The signed-in staff user, refused when deactivated."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from litestar.testing import TestClient
 
 from kasa.application.members import MemberData
@@ -112,6 +114,29 @@ def test_deactivated_staff_cannot_sign_in_and_their_tokens_are_refused(world: Ad
     assert world.client.get("/programs", headers=world.operator).status_code == 401
     fresh = world.sign_in("clerk", OPERATOR_PASSWORD)
     assert world.client.get("/programs", headers=fresh).status_code == 200
+
+
+def test_a_staff_request_reads_its_staff_user_once(world: AdminWorld) -> None:
+    """The token's check reads the user's role with its version; the use cases take the
+    user as checked (the role is not read again for the list)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "staff_users" in statement:
+            seen.append(statement)
+
+    sa.event.listen(Engine, "before_cursor_execute", count)  # every engine's statements
+    try:
+        for path, body in (("/members", {"filter": {"query": ""}}), ("/payments", {})):
+            seen.clear()
+            r = world.client.post(path, headers=world.operator, json=body)
+            assert r.status_code == 200, r.text
+            assert len(seen) == 1, seen
+        # a token whose user was deactivated meanwhile is still refused (the one read)
+        seen.clear()
+        assert world.client.get("/user", headers=world.operator).status_code == 403
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", count)
 
 
 # -- staff accounts: the role matrix ----------------------------------------------------------

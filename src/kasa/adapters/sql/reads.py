@@ -236,10 +236,10 @@ class SqlReads:
             role = c.execute(q.STAFF_ROLE, {"staff_id": staff_id}).scalar()
         return None if role is None else Role(role)
 
-    def staff_token_version(self, staff_id: int) -> int | None:
+    def staff_standing(self, staff_id: int) -> tuple[Role, int] | None:
         with self._read() as c:
-            version = c.execute(q.TOKEN_VERSION, {"staff_id": staff_id}).scalar()
-        return None if version is None else int(version)
+            row = c.execute(q.STAFF_STANDING, {"staff_id": staff_id}).first()
+        return None if row is None else (Role(row[0]), int(row[1]))
 
     def staff_users(self) -> list[StaffView]:
         with self._read() as c:

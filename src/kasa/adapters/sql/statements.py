@@ -110,7 +110,7 @@ TOP_UPS = (
     .order_by(PAY.c.sort_at.desc(), PAY.c.id.desc())
 )
 STAFF_ROLE = sa.select(S.c.role).where(S.c.id == sa.bindparam("staff_id"), S.c.is_active.is_(True))
-TOKEN_VERSION = sa.select(S.c.token_version).where(
+STAFF_STANDING = sa.select(S.c.role, S.c.token_version).where(
     S.c.id == sa.bindparam("staff_id"), S.c.is_active.is_(True)
 )
 ALL_STAFF = sa.select(STAFF.expr).order_by(S.c.id)

@@ -13,6 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 
 from kasa.adapters.tokens import JwtTokens
+from kasa.application.access import CHECKED_STAFF, StaffPrincipal
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed
 from kasa.entrypoints.http.threads import read
@@ -51,7 +52,11 @@ def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
         tokens: JwtTokens = connection.app.state.tokens
         subject_id, version = tokens.claims(token_of(connection), audience)
         if check is not None:
-            await read(check, subject_id, version)
+            checked = await read(check, subject_id, version)
+            if isinstance(checked, StaffPrincipal):
+                # the use cases this request runs (in threads that copy this context)
+                # take the staff user as checked here, without reading them again
+                CHECKED_STAFF.set(checked)
         connection.scope.setdefault("state", {})[SUBJECT] = subject_id
 
     return guard

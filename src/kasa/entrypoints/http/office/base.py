@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect
 
+from kasa.application.access import CHECKED_STAFF, StaffPrincipal
 from kasa.application.office import OfficeSessions, OfficeUser
 from kasa.application.reads import LATEST
 from kasa.domain.errors import InvalidInput, KasaError, PermissionDenied
@@ -108,6 +109,8 @@ async def resume(request: Request[Any, Any, Any]) -> Response[Any] | None:
     request.state.office_user = user
     if user is None and not request.route_handler.opt.get(PUBLIC):
         return Redirect(f"{PATH}/login", status_code=303)
+    if user is not None:  # checked with the session: not read again by the use cases
+        CHECKED_STAFF.set(StaffPrincipal(user.staff_id, user.role))
     if request.query_params.get("done"):
         # the page shown right after its user changed something shows that change,
         # even where a list is otherwise read from a replica (for this request only)
