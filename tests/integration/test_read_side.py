@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,6 +136,51 @@ def test_search_every_word_in_any_chosen_field_ignoring_case(
         True,
     )
     assert reads.members_by_status() == {MemberStatus.REGISTERED: 3, MemberStatus.APPROVED: 1}
+
+
+def test_a_whole_name_is_paged_in_the_same_order_as_any_search(
+    uow_factory: Factory, reads: SqlReads
+) -> None:
+    """A word that is one whole term (its members read a page at a time in the index's
+    order) pages exactly as a word's beginning that spans several terms (every match
+    found and sorted): by last name, then first name, then id; other words and statuses
+    filter both."""
+    surnames = ["Коваль", "Бойко", "Шевчук", "Антоненко", "Бойко", "Ярема", "Гнатюк"]
+    made = []
+    for n in range(1, 36):
+        first = "Олена" if n % 5 else "Оленка"  # two terms begin with "олен"
+        status = MemberStatus.APPROVED if n % 3 else MemberStatus.REGISTERED
+        last = surnames[n % len(surnames)]
+        made.append(member(n, first_name=first, last_name=last, status=status))
+    ids = add_members(uow_factory, *made)
+    people = {i: (m.last_name, m.first_name) for i, m in zip(ids, made, strict=True)}
+
+    def paged(words: tuple[str, ...], size: int, **filters: Any) -> list[int]:
+        query = MemberQuery(words, frozenset({SearchField.NAME}), **filters)
+        found: list[int] = []
+        for at in range(0, 40, size):
+            found += [m.id for m in reads.members(query, Page(size, at))]
+        return found
+
+    def expected(first: str, last: str = "", status: MemberStatus | None = None) -> list[int]:
+        chosen = [
+            i
+            for i, m in zip(ids, made, strict=True)
+            if m.first_name.casefold().startswith(first)
+            and m.last_name.casefold().startswith(last)
+            and (status is None or m.status is status)
+        ]
+        return sorted(chosen, key=lambda i: (f"{people[i][0]} {people[i][1]}".casefold(), i))
+
+    for size in (1, 4, 7, 50):
+        assert paged(("олена",), size) == expected("олена")  # one term
+        assert paged(("олен",), size) == expected("олен")  # two terms
+        assert paged(("олена", "бой"), size) == expected("олена", "бой")
+        approved = frozenset({MemberStatus.APPROVED})
+        assert paged(("олена",), size, statuses=approved) == expected(
+            "олена", status=MemberStatus.APPROVED
+        )
+    assert len(expected("олена")) == 28 and paged(("оленаа",), 5) == []
 
 
 def test_members_expiring_between_two_dates(uow_factory: Factory, reads: SqlReads) -> None:

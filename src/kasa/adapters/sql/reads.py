@@ -268,7 +268,21 @@ class SqlReads:
         if query.statuses:
             filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
         with self._read() as c:
-            rows = _rows(c, q.MEMBER, q.members_statement(filters.key), **filters.params)
+            stmt = q.members_statement(filters.key)
+            if query.words:
+                found = {term for (term,) in c.execute(q.FIRST_AND_LAST_TERM, filters.params)}
+                if not found:
+                    return []
+                if len(found) == 1:
+                    # one term in the driving word's range (a whole name): its members
+                    # in each field read a page at a time in the index's order
+                    (term,) = found
+                    fields = filters.params["fields"]
+                    stmt = q.members_by_terms(filters.key, len(fields))
+                    for n, field in enumerate(fields):
+                        filters.params |= {f"term{n}": term, f"field{n}": field}
+                    filters.params["enough"] = page.offset + page.limit
+            rows = _rows(c, q.MEMBER, stmt, **filters.params)
         return [member_view(row) for row in rows]
 
     def member(self, member_id: int) -> MemberDetail | None:

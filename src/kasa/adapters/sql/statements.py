@@ -284,6 +284,61 @@ def members_statement(key: tuple[str, ...]) -> Any:
     )
 
 
+# The first and the last term in the driving word's range (two dives into the index):
+# when they are the same (a whole name, the common search), that term's members are read
+# in the index's own order, a page at a time, instead of every match being found and
+# sorted.
+_IN_RANGE = [
+    sa.select(tables.member_terms.c.term)
+    .where(starts_with_word(tables.member_terms.c.term, 0))
+    .where(tables.member_terms.c.field.in_(one_of("fields")))
+    .order_by(order)
+    .limit(1)
+    for order in (tables.member_terms.c.term, tables.member_terms.c.term.desc())
+]
+FIRST_AND_LAST_TERM = sa.union_all(*(s.subquery().select() for s in _IN_RANGE))
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def members_by_terms(key: tuple[str, ...], pairs: int) -> Any:
+    """``members_statement`` when the driving word's range holds only the (term, field)
+    pairs given as ``term{n}``/``field{n}``: each pair's members in the index's order
+    (sort name, id), at most ``enough`` (a page past the offset), the other words and
+    the statuses filtering as the index is read; then the page of their union, each
+    member once, in the same order: the same members in the same order as the general
+    plan."""
+    words = sum(1 for name in key if name.startswith("word"))
+    terms = tables.member_terms
+    parts = []
+    for n in range(pairs):
+        t = terms.alias(f"t{n}").c
+        part = sa.select(t.member_id, t.sort_name).where(
+            t.term == param(f"term{n}"), t.field == param(f"field{n}")
+        )
+        for at in range(1, words):
+            also = terms.alias().c
+            part = part.where(
+                t.member_id.in_(
+                    sa.select(also.member_id).where(
+                        starts_with_word(also.term, at), also.field.in_(one_of("fields"))
+                    )
+                )
+            )
+        if "statuses" in key:
+            part = part.where(
+                t.member_id.in_(sa.select(M.c.id).where(M.c.status.in_(one_of("statuses"))))
+            )
+        parts.append(part.order_by(t.sort_name, t.member_id).limit(param("enough")).subquery())
+    union = sa.union_all(*(sa.select(p.c.member_id, p.c.sort_name) for p in parts)).subquery()
+    hits = sa.select(union.c.member_id, union.c.sort_name).distinct()
+    page = paged(hits.order_by(union.c.sort_name, union.c.member_id)).subquery()
+    return (
+        sa.select(MEMBER.expr)
+        .join(page, page.c.member_id == M.c.id)
+        .order_by(page.c.sort_name, page.c.member_id)
+    )
+
+
 @lru_cache(maxsize=KEPT_STATEMENTS)
 def requests_statements(key: tuple[str, ...]) -> tuple[Any, Any]:
     """How many requests match, and a page of them, newest first."""
