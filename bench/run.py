@@ -3,6 +3,7 @@
     python -m bench.run                      # 10k, 100k and 1M payments on MariaDB
     python -m bench.run --scales 10000 --duration 5 --no-write
     python -m bench.run --hosts 2            # two hosts behind nginx, one killed
+    python -m bench.run --writes             # the write paths at 1 and 2 workers
 
 For each scale (payments; members are a tenth of that, requests a fifth) it starts a
 private MariaDB (or uses SQLite with ``--database sqlite``), fills it with
@@ -481,6 +482,11 @@ def write_report(text: str, begin: str = BEGIN, end: str = END) -> None:
     help="With --peers: members in the peers' tables and in Kasa's fund.",
 )
 @click.option(
+    "--writes",
+    is_flag=True,
+    help="Instead: the write paths at 1 and 2 workers on a 1M fund (see bench.writes).",
+)
+@click.option(
     "--hosts",
     type=click.IntRange(2, 2),
     default=None,
@@ -503,6 +509,7 @@ def main(
     write: bool,
     peers_dir: Path | None,
     members: int,
+    writes: bool,
     hosts: int | None,
     peer_connections: str,
 ) -> None:
@@ -510,6 +517,11 @@ def main(
     measure Kasa next to its peers)."""
     if WRK is None:
         raise click.ClickException("wrk is not installed (apt-get install wrk)")
+    if writes:
+        from bench import writes as write_paths
+
+        write_paths.main.main([], standalone_mode=False)
+        return
     if hosts is not None:
         from bench import hosts as two_hosts
 

@@ -280,7 +280,7 @@ class Load:
         )
         if status != 200:
             return
-        code = code_in(self.hosts.hosts, phone)
+        code = code_in([host.outbox for host in self.hosts.hosts], phone)
         body = json.dumps({"phone": phone, "code": code}).encode()
         status, _ = self.call("sign-in", MOBILE, "POST", "/user/signin", source, body=body)
         if status == 200:
@@ -399,12 +399,12 @@ class Load:
         return moment[0]
 
 
-def code_in(hosts: list[Host], phone: str) -> str:
-    """The sign-in code sent to a phone, from whichever host sent it."""
+def code_in(outboxes: list[Path], phone: str) -> str:
+    """The sign-in code sent to a phone, from whichever SMS outbox has it."""
     for _ in range(200):
-        for host in hosts:
-            if host.outbox.exists():
-                for line in reversed(host.outbox.read_text(encoding="utf-8").splitlines()):
+        for outbox in outboxes:
+            if outbox.exists():
+                for line in reversed(outbox.read_text(encoding="utf-8").splitlines()):
                     sms = json.loads(line)
                     if sms["to"] == phone:
                         return str(sms["body"].rsplit(" ", 1)[-1])

@@ -328,10 +328,15 @@ def members_by_terms(key: tuple[str, ...], pairs: int) -> Any:
             part = part.where(
                 t.member_id.in_(sa.select(M.c.id).where(M.c.status.in_(one_of("statuses"))))
             )
-        parts.append(part.order_by(t.sort_name, t.member_id).limit(param("enough")).subquery())
-    union = sa.union_all(*(sa.select(p.c.member_id, p.c.sort_name) for p in parts)).subquery()
-    hits = sa.select(union.c.member_id, union.c.sort_name).distinct()
-    page = paged(hits.order_by(union.c.sort_name, union.c.member_id)).subquery()
+        parts.append(part.order_by(t.sort_name, t.member_id))
+    if pairs == 1:  # one (term, field): each member once already, paged in the index
+        page = paged(parts[0]).subquery()
+    else:
+        union = sa.union_all(
+            *(part.limit(param("enough")).subquery().select() for part in parts)
+        ).subquery()
+        hits = sa.select(union.c.member_id, union.c.sort_name).distinct()
+        page = paged(hits.order_by(union.c.sort_name, union.c.member_id)).subquery()
     return (
         sa.select(MEMBER.expr)
         .join(page, page.c.member_id == M.c.id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -295,9 +296,16 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         message, _, where = str(error).partition(" - at `$")
         key = where.rstrip("`").lstrip(".") or "body"
         raise ValidationException(extra=[{"message": message, "key": key}]) from None
-    text = amount_as_text(decoded, msgspec.inspect.type_info(wanted))
+    text = amount_as_text(decoded, _type_info(wanted))
     if text is not None:  # msgspec takes a decimal from a string too; the document does not
         raise ValidationException(extra=[{"message": "Expected `decimal`, got `str`", "key": text}])
+
+
+@functools.lru_cache(maxsize=256)
+def _type_info(wanted: Any) -> Any:
+    """A route's body type as msgspec describes it (worked out once for each type: it
+    took a tenth of a search's time when made for every request)."""
+    return msgspec.inspect.type_info(wanted)
 
 
 def amount_as_text(value: Any, kind: Any, path: str = "") -> str | None:

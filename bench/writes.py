@@ -1,0 +1,527 @@
+"""The write paths, each at 1 and 2 workers per API on MariaDB (``./scripts/bench
+--writes``, or ``python -m bench.writes``):
+
+- LiqPay callbacks applied a second: fresh pending orders started through the checkout
+  route, their signed callbacks posted by wrk in order (none twice), the applied count
+  read from the database afterwards;
+- member sign-ins a second: a code asked for a new phone and the sign-in with it (the
+  codes read from the SMS outbox, a file like the console's output);
+- requests filed with a 1 MB receipt: MB/s and the workers' peak memory;
+- staff approvals: a certificate number and the approval of a member in the queue;
+- the CSV export of every payment (rows/s and the admin worker's peak memory, streamed);
+- ``kasa backup create`` of the fund (time and size).
+
+Every run prints requests/s, p50/p99 and the answers that were not 2xx. The per-address
+limits are raised through their settings so that one load generator is not throttled. A
+benchmark, not a test: it reports figures and never fails on them.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+import attrs
+import click
+import requests
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+from tests.support.hosts import code_in
+from tests.support.mariadb import MariaDBServer
+
+from bench.generate import Facts, Scale, generate
+from bench.run import SECRET, WRK, free_port
+from kasa.adapters import liqpay_codec
+from kasa.adapters.system import SystemClock
+from kasa.adapters.tokens import JwtTokens
+from kasa.application.ports import TokenAudience
+
+console = Console()
+PRIVATE = "bench-liqpay-private-key"
+RECEIPT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(1024 * 1024 - 11)  # 1 MB
+TOKENS = JwtTokens(SECRET, SystemClock())
+CALLBACKS_LUA = """
+local bodies, i = {}, 0
+init = function(args)
+  for line in io.lines(os.getenv("CB_FILE")) do bodies[#bodies + 1] = line end
+end
+request = function()
+  i = i + 1
+  if i > #bodies then i = 1 end
+  local form = {["Content-Type"] = "application/x-www-form-urlencoded"}
+  return wrk.format("POST", nil, form, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@attrs.define
+class Figure:
+    path: str
+    workers: int
+    count: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    extra: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+@attrs.define
+class Apps:
+    """``kasa serve mobile`` and ``kasa serve admin`` with ``workers`` each."""
+
+    env: dict[str, str]
+    folder: Path
+    workers: int
+    ports: dict[str, int] = attrs.field(factory=dict)
+    processes: list[subprocess.Popen[bytes]] = attrs.field(factory=list)
+
+    def __enter__(self) -> Apps:
+        for app in ("mobile", "admin"):
+            port = free_port()
+            self.ports[app] = port
+            command = [sys.executable, "-m", "kasa.entrypoints.cli", "serve", app]
+            self.processes.append(
+                subprocess.Popen(  # noqa: S603 - our own command
+                    [*command, "--port", str(port), "--workers", str(self.workers)],
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=(self.folder / f"{app}-{self.workers}.log").open("wb"),
+                    start_new_session=True,
+                )
+            )
+        for app in self.ports:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(self.url(app, "/health"), timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"kasa serve {app} did not start")
+                time.sleep(0.2)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=30)
+
+    def url(self, app: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[app]}{path}"
+
+    def peak_rss_mb(self, app: str) -> float:
+        """The largest peak resident memory of the app's processes (its workers)."""
+        process = self.processes[0 if app == "mobile" else 1]
+        pids = [process.pid, *_children(process.pid)]
+        peaks = []
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks, default=float("nan"))
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (a supervisor's workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def timed(
+    name: str, workers: int, jobs: list[Callable[[], int]], threads: int, extra: str = ""
+) -> Figure:
+    """Run each job (a request or two; its status) from ``threads`` threads."""
+    latencies: list[float] = []
+    bad = [0]
+    lock = threading.Lock()
+
+    def one(job: Callable[[], int]) -> None:
+        started = time.perf_counter()
+        status = job()
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies.append(elapsed)
+            if not 200 <= status < 300:
+                bad[0] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, jobs))
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    return Figure(
+        name,
+        workers,
+        len(jobs),
+        seconds,
+        statistics.median(latencies) * 1000,
+        latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        bad[0],
+        extra,
+    )
+
+
+def sessions() -> Iterator[requests.Session]:
+    local = threading.local()
+    while True:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        yield local.session
+
+
+def ids(url: str, sql: str) -> list[int]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            return [int(row[0]) for row in c.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def callbacks(apps: Apps, url: str, members: list[int], count: int, folder: Path) -> Figure:
+    session = requests.Session()
+
+    def checkout(k: int) -> str | None:
+        member = members[(k * 7919) % len(members)]
+        token = TOKENS.issue(TokenAudience.MEMBER, member)
+        answer = session.post(
+            apps.url("mobile", "/user/payments/liqpay"),
+            json={"amount": 100},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        if answer.status_code != 200:
+            return None
+        return str(liqpay_codec.decode(answer.json()["data"])["order_id"])
+
+    with ThreadPoolExecutor(4) as pool:
+        orders = [o for o in pool.map(checkout, range(count)) if o]
+    lines = []
+    for n, order in enumerate(orders):
+        data = liqpay_codec.encode(
+            {
+                "action": "pay",
+                "status": "success",
+                "order_id": order,
+                "amount": 100,
+                "currency": "UAH",
+                "payment_id": 800_000_000 + n,
+                "version": 3,
+            }
+        )
+        lines.append(urlencode({"data": data, "signature": liqpay_codec.sign(PRIVATE, data)}))
+    (folder / "callbacks.txt").write_text("\n".join(lines) + "\n")
+    (folder / "callbacks.lua").write_text(CALLBACKS_LUA)
+    before = ids(url, "SELECT COUNT(*) FROM payments WHERE status = 'confirmed'")[0]
+    seconds = 6
+    completed = subprocess.run(  # noqa: S603
+        [
+            str(WRK),
+            "-t1",
+            "-c4",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(folder / "callbacks.lua"),
+            apps.url("mobile", "/user/payments/liqpay-callback"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "CB_FILE": str(folder / "callbacks.txt")},
+    )
+    after = ids(url, "SELECT COUNT(*) FROM payments WHERE status = 'confirmed'")[0]
+    found = [line for line in completed.stdout.splitlines() if line.startswith("RESULT")]
+    count_, micros, p50, p99, non_2xx, errors = (int(g) for g in found[0].split()[1:])
+    sent = min(count_, len(orders))
+    return Figure(
+        "LiqPay callbacks (new orders, c=4)",
+        apps.workers,
+        after - before,
+        micros / 1e6,
+        p50 / 1000,
+        p99 / 1000,
+        non_2xx + errors,
+        f"{after - before} applied of {sent} sent"
+        + (" (all prepared orders used; the rest were repeats)" if count_ > len(orders) else ""),
+    )
+
+
+def sign_ins(apps: Apps, folder: Path, count: int, first: int) -> Figure:
+    pool = sessions()
+
+    def job(n: int) -> Callable[[], int]:
+        phone = f"+38063{first + n:07d}"
+
+        def run() -> int:
+            session = next(pool)
+            asked = session.post(
+                apps.url("mobile", "/user/signrequest"),
+                json={"phone": phone, "create": True},
+                timeout=30,
+            )
+            if asked.status_code != 200:
+                return asked.status_code
+            code = code_in([folder / "sms-outbox.jsonl"], phone)
+            return session.post(
+                apps.url("mobile", "/user/signin"),
+                json={"phone": phone, "code": code},
+                timeout=30,
+            ).status_code
+
+        return run
+
+    return timed(
+        "sign-ins (code + sign-in, 4 clients)", apps.workers, [job(n) for n in range(count)], 4
+    )
+
+
+def uploads(apps: Apps, members: list[int], count: int) -> Figure:
+    pool = sessions()
+
+    def job(n: int) -> Callable[[], int]:
+        token = TOKENS.issue(TokenAudience.MEMBER, members[n % len(members)])
+
+        def run() -> int:
+            return (
+                next(pool)
+                .post(
+                    apps.url("mobile", "/user/request/create"),
+                    files={"receipt": ("receipt.jpg", RECEIPT, "image/jpeg")},
+                    data={"comment": "Чек"},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=60,
+                )
+                .status_code
+            )
+
+        return run
+
+    figure = timed(
+        "requests with a 1 MB receipt (4 clients)", apps.workers, [job(n) for n in range(count)], 4
+    )
+    mb = figure.count * len(RECEIPT) / 1024 / 1024
+    figure.extra = (
+        f"{mb / figure.seconds:.1f} MB/s, mobile worker peak {apps.peak_rss_mb('mobile'):.0f} MB"
+    )
+    return figure
+
+
+def approvals(apps: Apps, staff: str, queue: list[int]) -> Figure:
+    pool = sessions()
+    headers = {"Authorization": f"Bearer {staff}"}
+
+    def job(member: int) -> Callable[[], int]:
+        def run() -> int:
+            session = next(pool)
+            number = session.post(
+                apps.url("admin", "/member/generate_certificate"), headers=headers, timeout=30
+            )
+            if number.status_code != 200:
+                return number.status_code
+            return session.put(
+                apps.url("admin", "/member"),
+                json={"id": member, "certificate": number.json()["data"], "is_submitted": True},
+                headers=headers,
+                timeout=30,
+            ).status_code
+
+        return run
+
+    return timed(
+        "staff approvals (number + approval, 4 clients)", apps.workers, [job(m) for m in queue], 4
+    )
+
+
+def export(apps: Apps, staff: str, payments: int) -> Figure:
+    started = time.perf_counter()
+    rows = 0
+    with requests.get(
+        apps.url("admin", "/export/payments.csv"),
+        headers={"Authorization": f"Bearer {staff}"},
+        stream=True,
+        timeout=600,
+    ) as answer:
+        status = answer.status_code
+        first = time.perf_counter()
+        for chunk in answer.iter_content(256 * 1024):
+            rows += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    rows -= 1  # the header
+    return Figure(
+        "CSV export of every payment (p50: first byte, p99: whole)",
+        apps.workers,
+        rows,
+        seconds,
+        (first - started) * 1000,
+        seconds * 1000,
+        0 if status == 200 else 1,
+        f"{rows:,} of {payments:,} rows, admin worker peak {apps.peak_rss_mb('admin'):.0f} MB",
+    )
+
+
+def backup(env: dict[str, str], folder: Path) -> Figure:
+    out = folder / "snapshots"
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kasa.entrypoints.cli", "backup", "create", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.exists() else 0
+    return Figure(
+        "kasa backup create",
+        1,
+        1,
+        seconds,
+        seconds * 1000,
+        seconds * 1000,
+        done.returncode,
+        f"{size / 1024 / 1024:.0f} MB" if not done.returncode else done.stderr[-300:],
+    )
+
+
+def staff_token(apps: Apps, facts: Facts) -> str:
+    answer = requests.post(
+        apps.url("admin", "/signin"),
+        json={"login": facts.staff_login, "password": facts.staff_password},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+@click.command()
+@click.option("--payments", type=click.IntRange(10_000), default=1_000_000, show_default=True)
+@click.option("--callbacks", "callback_count", default=4000, show_default=True)
+@click.option("--sign-ins", "sign_in_count", default=400, show_default=True)
+@click.option("--uploads", "upload_count", default=80, show_default=True)
+@click.option("--approvals", "approval_count", default=200, show_default=True)
+def main(
+    payments: int, callback_count: int, sign_in_count: int, upload_count: int, approval_count: int
+) -> None:
+    run(payments, callback_count, sign_in_count, upload_count, approval_count)
+
+
+def run(
+    payments: int, callback_count: int, sign_in_count: int, upload_count: int, approval_count: int
+) -> list[Figure]:
+    if WRK is None:
+        raise click.ClickException("wrk is not installed (apt-get install wrk)")
+    server = MariaDBServer.start(buffer_pool="2G")
+    figures: list[Figure] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="kasa-bench-writes-") as name:
+            folder = Path(name)
+            url = server.create_database("kasa_writes")
+            console.print(f"generating a fund of {payments:,} payments")
+            facts = generate(url, folder / "files", Scale(payments // 10, payments, payments // 5))
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("KASA_")},
+                "KASA_DATABASE_URL": url,
+                "KASA_DATA_DIR": str(folder / "data"),
+                "KASA_FILES_DIR": str(folder / "files"),
+                "KASA_JWT_SECRET": SECRET,
+                "KASA_SMS_BACKEND": "outbox",
+                "KASA_SMS_OUTBOX": str(folder / "sms-outbox.jsonl"),
+                "KASA_LIQPAY_PUBLIC_KEY": "bench-public",
+                "KASA_LIQPAY_PRIVATE_KEY": PRIVATE,
+                "KASA_LIQPAY_SANDBOX": "0",
+                # one load generator on one address: its limits raised
+                "KASA_OTP_ADDRESS_HOURLY_LIMIT": "1000000",
+                "KASA_OTP_RESEND_SECONDS": "0",
+                "KASA_OPEN_REQUESTS_MAX": "100000",
+            }
+            approved = ids(
+                url,
+                "SELECT m.id FROM members m JOIN member_programs p ON p.member_id = m.id"
+                " AND p.is_active WHERE m.status = 'approved' ORDER BY m.id",
+            )
+            queue = ids(url, "SELECT id FROM members WHERE in_review_queue ORDER BY id")
+            for workers in (1, 2):
+                with Apps(env, folder, workers) as apps:
+                    staff = staff_token(apps, facts)
+                    for figure in (
+                        callbacks(apps, url, approved, callback_count, folder),
+                        sign_ins(apps, folder, sign_in_count, workers * 1_000_000),
+                        uploads(apps, approved[workers::7], upload_count),
+                        approvals(apps, staff, queue[:approval_count]),
+                        export(apps, staff, payments),
+                    ):
+                        say(figure)
+                        figures.append(figure)
+                    queue = queue[approval_count:]
+            figure = backup(env, folder)
+            say(figure)
+            figures.append(figure)
+    finally:
+        server.stop()
+    console.print(table(figures))
+    return figures
+
+
+def say(figure: Figure) -> None:
+    console.print(
+        f"  {figure.path}, {figure.workers} worker(s): {figure.per_second:,.1f}/s,"
+        f" p50 {figure.p50_ms:.1f} ms, p99 {figure.p99_ms:.1f} ms, non-2xx {figure.non_2xx}"
+        f"{'; ' + figure.extra if figure.extra else ''}"
+    )
+
+
+def table(figures: list[Figure]) -> Table:
+    shown = Table(title="Write paths on MariaDB")
+    for column in ("path", "workers", "done", "per second", "p50 ms", "p99 ms", "non-2xx", ""):
+        shown.add_column(column, justify="left" if column in ("path", "") else "right")
+    for f in figures:
+        shown.add_row(
+            f.path,
+            str(f.workers),
+            f"{f.count:,}",
+            f"{f.per_second:,.1f}",
+            f"{f.p50_ms:.1f}",
+            f"{f.p99_ms:.1f}",
+            str(f.non_2xx),
+            f.extra,
+        )
+    return shown
+
+
+if __name__ == "__main__":
+    main()
