@@ -21,12 +21,13 @@ token and its user. The peers run from their own virtual environment
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import venv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ import click
 import pymysql
 
 from bench.generate import Facts, Scale, generate
-from bench.run import ROOT, SECRET, Result, Route, Servers, bearer, console, wrk
+from bench.run import ROOT, SECRET, WRK, Result, Route, Servers, bearer, console, wrk
 from kasa.adapters.system import SystemClock
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
@@ -54,6 +55,14 @@ PEER_PACKAGES = (
     "cryptography",
 )
 PEER_FILES = ("ceiling.py", "original_flask.py", "fastapi_sa.py", "data.py")
+# the write route: signed LiqPay callbacks of fresh pending orders (``writes.py`` of the
+# peers' directory makes them, ``callbacks.lua`` posts them in order: none twice)
+WRITE_FILES = ("writes.py", "callbacks.lua")
+WRITE_ROUTE = "POST liqpay-callback (a new order each)"
+CALLBACK = "/user/payments/liqpay-callback"
+PEER_PRIVATE = "bench-peers-liqpay-private-0123456789"
+KASA_PUBLIC, KASA_PRIVATE = "bench-peers-public", "bench-peers-kasa-private-0123456789"
+ORIGINAL_WRITES, WRITES = 1500, 12000  # callbacks prepared for each (all counts together)
 PEERS_VENV = ROOT / "var" / "peers-venv"
 PEER_MEMBER = 4242  # the member whose profile the peers read (or the last one, when fewer)
 SYSTEMS = ("ceiling", "original", "fastapi", "kasa")
@@ -134,25 +143,30 @@ def compared(rare: str) -> list[Compared]:
 
 
 def peers_python(peers: Path) -> Path:
-    """The peers' interpreter, in a virtual environment of their own."""
+    """The peers' interpreter, in a virtual environment of their own, with what the
+    directory's ``requirements.txt`` names (made again when it changes)."""
     missing = [name for name in PEER_FILES if not (peers / name).is_file()]
     if missing:
         raise click.ClickException(f"{peers} is not a peers directory: no {', '.join(missing)}")
     python = PEERS_VENV / "bin" / "python"
-    if not (PEERS_VENV / "bin" / "gunicorn").exists():
+    wanted = peers / "requirements.txt"
+    arguments = ["-r", str(wanted)] if wanted.is_file() else list(PEER_PACKAGES)
+    stamp = PEERS_VENV / "installed.txt"
+    said = wanted.read_text() if wanted.is_file() else " ".join(PEER_PACKAGES)
+    if not stamp.is_file() or stamp.read_text() != said:
         console.print(f"making the peers' environment in {PEERS_VENV}")
         venv.create(PEERS_VENV, with_pip=True, clear=True)
         log = PEERS_VENV / "pip.log"
         with log.open("wb") as out:
             installed = subprocess.run(  # noqa: S603 - pip of our own venv
-                [str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES],
+                [str(python), "-m", "pip", "install", "-q", *arguments],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 check=False,
             )
         if installed.returncode != 0:
-            (PEERS_VENV / "bin" / "gunicorn").unlink(missing_ok=True)
             raise click.ClickException(f"installing the peers' packages failed: see {log}")
+        stamp.write_text(said)
     return python
 
 
@@ -198,6 +212,7 @@ class SideBySide:
     members: int
     connections: tuple[int, ...]
     results: dict[tuple[str, str, int], Result] = attrs.field(factory=dict)
+    applied: dict[tuple[str, int], int] = attrs.field(factory=dict)
 
     def measure(
         self,
@@ -228,6 +243,30 @@ class SideBySide:
                     f"{result.per_second:,.0f} req/s, p99 {result.p99_ms:.1f} ms, "
                     f"non-2xx {result.non_2xx + result.socket_errors}"
                 )
+
+    def measure_writes(
+        self,
+        system: str,
+        url: str,
+        bodies: Path,
+        lua: Path,
+        applied: Callable[[], int],
+        duration: int,
+    ) -> None:
+        """The write route: the callbacks of ``bodies`` posted in order at each
+        connection count (the next count goes on with unused orders), and how many the
+        database shows applied."""
+        for connections in self.connections:
+            before = applied()
+            result = wrk_lines(url + CALLBACK, bodies, lua, duration, connections, self.members)
+            now = applied()
+            self.results[(WRITE_ROUTE, system, connections)] = result
+            self.applied[(system, connections)] = now - before
+            console.print(
+                f"  {TITLES[system]}: {WRITE_ROUTE} (c={connections}): "
+                f"{result.per_second:,.0f} req/s, p99 {result.p99_ms:.1f} ms, "
+                f"non-2xx {result.non_2xx + result.socket_errors}, {now - before} applied"
+            )
 
     def figure(self, name: str, system: str, connections: int) -> Result | None:
         return self.results.get((name, system, connections))
@@ -276,6 +315,69 @@ HEADER = [
 ]
 
 
+def wrk_lines(
+    url: str, bodies: Path, lua: Path, duration: int, connections: int, scale: int
+) -> Result:
+    """wrk with the peers' ``callbacks.lua`` (``CB_FILE``: one body a line), its
+    figures read from wrk's own report."""
+    completed = subprocess.run(  # noqa: S603 - wrk from the OS packages
+        [
+            *(str(WRK), "-t1", f"-c{connections}", f"-d{duration}s", "--latency"),
+            *("--timeout", "10s", "-s", str(lua), url),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 60,
+        env={**os.environ, "CB_FILE": str(bodies)},
+    )
+    out = completed.stdout
+
+    def number(pattern: str) -> float:
+        found = re.search(pattern, out)
+        return float(found.group(1)) if found else 0.0
+
+    def ms(label: str) -> float:
+        found = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
+        if found is None:
+            return 0.0
+        return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+    count = int(number(r"(\d+) requests in"))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    route = Route(WRITE_ROUTE, "mobile", "POST", CALLBACK)
+    return Result(
+        scale,
+        route,
+        count,
+        number(r"Requests/sec:\s+([\d.]+)"),
+        ms("50%"),
+        ms("99%"),
+        int(number(r"Non-2xx or 3xx responses: (\d+)")),
+        errors,
+    )
+
+
+def counted(url: str, sql: str) -> Callable[[], int]:
+    """A count the database gives (how many payments are applied)."""
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url.replace("mysql://", "mysql+pymysql://", 1))
+
+    def count() -> int:
+        connection = pymysql.connect(
+            host=parts.host, port=parts.port, user=parts.username, database=parts.database
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return int(cursor.fetchone()[0])
+        finally:
+            connection.close()
+
+    return count
+
+
 def rare_surname(url: str) -> str:
     """The least common surname of the generated fund (a few members bear it)."""
     from sqlalchemy.engine import make_url
@@ -321,8 +423,25 @@ def side_by_side(
         scale = Scale(members=members, payments=members * 2, requests=max(members // 5, 400))
         facts: Facts = generate(kasa_url, folder / "files", scale)
         routes = compared(rare_surname(kasa_url))
+        writing = all((peers / name).is_file() for name in WRITE_FILES)
+        if writing:
+            routes.append(Compared(WRITE_ROUTE, {}))
         run = SideBySide(members, connections)
-        peer_env = {**os.environ, "PEER_DB_URL": peer_url}
+        peer_env = {**os.environ, "PEER_DB_URL": peer_url, "PEER_LIQPAY_PRIVATE": PEER_PRIVATE}
+        peer_applied = counted(peer_url, "SELECT COUNT(*) FROM payments WHERE status = 'success'")
+        kasa_applied = counted(kasa_url, "SELECT COUNT(*) FROM payments WHERE status = 'confirmed'")
+        lua = peers / "callbacks.lua"
+
+        def peer_bodies(name: str, first: int, count: int) -> Path:
+            out = folder / f"callbacks-{name}.txt"
+            subprocess.run(  # noqa: S603 - the peers' own script
+                [str(python), str(peers / "writes.py"), "peers", str(out), str(first), str(count)],
+                cwd=peers,
+                env=peer_env,
+                check=True,
+            )
+            return out
+
         bin_dir = python.parent
         token = subprocess.run(  # noqa: S603
             [
@@ -379,6 +498,9 @@ def side_by_side(
             folder,
         ) as url:
             run.measure(routes, "original", {"original": url}, peer_headers, duration, folder)
+            if writing:
+                bodies = peer_bodies("original", 1, ORIGINAL_WRITES)
+                run.measure_writes("original", url, bodies, lua, peer_applied, duration)
         port = free_port()
         console.print(f"[bold]{TITLES['fastapi']}[/]")
         with serving(
@@ -399,6 +521,9 @@ def side_by_side(
             folder,
         ) as url:
             run.measure(routes, "fastapi", {"fastapi": url}, peer_headers, duration, folder)
+            if writing:
+                bodies = peer_bodies("fastapi", ORIGINAL_WRITES + 1, WRITES)
+                run.measure_writes("fastapi", url, bodies, lua, peer_applied, duration)
 
         console.print(f"[bold]{TITLES['kasa']}[/]")
         env = {
@@ -408,6 +533,9 @@ def side_by_side(
             "KASA_FILES_DIR": str(folder / "files"),
             "KASA_JWT_SECRET": SECRET,
             "KASA_SMS_BACKEND": "console",
+            "KASA_LIQPAY_PUBLIC_KEY": KASA_PUBLIC,
+            "KASA_LIQPAY_PRIVATE_KEY": KASA_PRIVATE,
+            "KASA_LIQPAY_SANDBOX": "1",
         }
         servers = Servers.start(env, folder)
         try:
@@ -419,6 +547,19 @@ def side_by_side(
             kasa_headers = {"mobile": bearer(member), "admin": bearer(staff_token(servers, facts))}
             urls = {app: servers.url(app, "") for app in ("mobile", "admin")}
             run.measure(routes, "kasa", urls, kasa_headers, duration, folder)
+            if writing:
+                # Kasa's own pending orders, started through its checkout route
+                bodies = folder / "callbacks-kasa.txt"
+                subprocess.run(  # noqa: S603 - the peers' own script, with Kasa's packages
+                    [
+                        *(sys.executable, str(peers / "writes.py"), "kasa", str(bodies)),
+                        *(urls["mobile"], str(members), str(WRITES)),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                )
+                run.measure_writes("kasa", urls["mobile"], bodies, lua, kasa_applied, duration)
         finally:
             servers.stop()
         return run, routes
@@ -438,4 +579,13 @@ def markdown(run: SideBySide, routes: list[Compared], duration: int) -> str:
         "|---|" + "---:|" * (len(HEADER) - 1),
     ]
     lines += ["| " + " | ".join(cells) + " |" for cells in run.rows(routes)]
+    if run.applied:
+        lines += ["", f"{WRITE_ROUTE}: callbacks applied (read from each database afterwards):"]
+        for system in SYSTEMS:
+            counts = [run.applied.get((system, c)) for c in run.connections]
+            if any(n is not None for n in counts):
+                shown = " / ".join(str(n) for n in counts)
+                lines.append(
+                    f"- {TITLES[system]}: {shown} at {'/'.join(map(str, run.connections))}"
+                )
     return "\n".join(lines)
