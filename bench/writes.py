@@ -451,7 +451,7 @@ def run(
             folder = Path(name)
             url = server.create_database("kasa_writes")
             console.print(f"generating a fund of {payments:,} payments")
-            facts = generate(url, folder / "files", Scale(payments // 10, payments, payments // 5))
+            facts = generate(url, None, Scale(payments // 10, payments, payments // 5))
             env = {
                 **{k: v for k, v in os.environ.items() if not k.startswith("KASA_")},
                 "KASA_DATABASE_URL": url,

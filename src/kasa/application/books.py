@@ -200,9 +200,20 @@ class Books:
                 p.iban,
             ]
 
-        return self._export(
-            staff_id, PAYMENT_COLUMNS, lambda page: self.lists.payments(query, page).items, row
-        )
+        self._require(staff_id)
+
+        def rows() -> Iterator[list[str]]:
+            # page after page from where the last ended: every page costs the same
+            after: tuple[datetime, int] | None = None
+            while True:
+                found = self.lists.payments_after(query, after, EXPORT_PAGE)
+                yield from (row(item) for item in found)
+                if len(found) < EXPORT_PAGE:
+                    return
+                last = found[-1].payment
+                after = (last.moved_at, last.id)
+
+        return _csv(PAYMENT_COLUMNS, rows())
 
     def export_requests(self, staff_id: int | None, query: RequestQuery) -> Iterator[str]:
         def row(r: RequestView) -> list[str]:

@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from kasa.application import books
 from kasa.application.members import MemberData
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.application.requests import Assessment
@@ -316,6 +317,26 @@ def test_exports_are_spreadsheet_ready(fund: Fund) -> None:
     assert requests[1][-1].startswith("'=")  # a formula is shown, never run
     members = read_csv(fund.books.export_members(None, MemberQuery()))
     assert members[1][2] == "Ґонта" and len(members) == 2
+
+
+def test_an_export_pages_on_from_where_the_last_page_ended(
+    fund: Fund, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 3 through 11 payments, most of them moved at the same moment (the
+    fund's clock stands still): every payment once, in the list's order."""
+    monkeypatch.setattr(books, "EXPORT_PAGE", 3)
+    members = [fund.approved_member(fund.program(price="300")) for _ in range(2)]
+    for n in range(11):
+        fund.pay(members[n % 2], "300")
+        if n % 4 == 0:
+            fund.fakes.clock.advance(minutes=1)
+    listed = fund.staff_payments.list(fund.operator_id, PaymentQuery(), Page(100, 0)).items
+    exported = read_csv(fund.books.export_payments(fund.operator_id, PaymentQuery()))[1:]
+    assert [row[0] for row in exported] == [str(p.payment.id) for p in listed]
+    assert len(exported) == 11
+    mine = PaymentQuery(member_id=members[0])
+    exported = read_csv(fund.books.export_payments(fund.operator_id, mine))[1:]
+    assert {row[5] for row in exported} == {str(members[0])} and len(exported) == 6
 
 
 def test_audit_trail_filters(fund: Fund) -> None:

@@ -399,34 +399,22 @@ class SqlReads:
         filter; the page found through the indexes first (skipped rows are index
         entries, never read), then only its rows read, with their members' names and
         requests' diagnoses."""
-        filters = Filters(limit=page.limit, offset=page.offset)
-        if query.types:
-            filters.add("types", types=sorted(t.value for t in query.types))
-        if query.statuses:
-            filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
-        if query.source is not None:
-            filters.add("source", source=query.source.value)
-        q.date_filters(filters, query.date_start, query.date_end)
-        if query.amount_start is not None:
-            filters.add("amount_start", amount_start=query.amount_start.kopecks)
-        if query.amount_end is not None:
-            filters.add("amount_end", amount_end=query.amount_end.kopecks)
-        if query.member_id is not None:
-            filters.add("member_id", member_id=query.member_id)
-        if query.request_id is not None:
-            filters.add("request_id", request_id=query.request_id)
-        if query.certificate is not None:
-            filters.add("certificate", certificate=query.certificate)
+        filters = _payment_filters(query, Filters(limit=page.limit, offset=page.offset))
         count, page_stmt = q.payments_statements(filters.key)
         with self._read() as c:
             total = int(c.execute(count, filters.params).scalar_one())
             rows = _rows(c, q.LISTED_PAYMENT, page_stmt, **filters.params)
-        at = len(PAYMENT_COLUMNS)
-        items = [
-            PaymentRow(payment_view(row), member_name(row, at), row[-1] if row[8] else None)
-            for row in rows
-        ]
-        return Listing(items, total)
+        return Listing(_payment_rows(rows), total)
+
+    def payments_after(
+        self, query: PaymentQuery, after: tuple[datetime, int] | None, limit: int
+    ) -> list[PaymentRow]:
+        filters = _payment_filters(query, Filters(limit=limit, offset=0))
+        if after is not None:
+            filters.add("after", after_at=after[0], after_id=after[1])
+        _, page_stmt = q.payments_statements(filters.key)
+        with self._read() as c:
+            return _payment_rows(_rows(c, q.LISTED_PAYMENT, page_stmt, **filters.params))
 
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]:
         filters = Filters(limit=page.limit, offset=page.offset)
@@ -500,6 +488,35 @@ def _moments(first: date | None, last: date | None) -> tuple[datetime | None, da
         day_start(first) if first is not None else None,
         after_day(last) if last is not None else None,
     )
+
+
+def _payment_filters(query: PaymentQuery, filters: Filters) -> Filters:
+    if query.types:
+        filters.add("types", types=sorted(t.value for t in query.types))
+    if query.statuses:
+        filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
+    if query.source is not None:
+        filters.add("source", source=query.source.value)
+    q.date_filters(filters, query.date_start, query.date_end)
+    if query.amount_start is not None:
+        filters.add("amount_start", amount_start=query.amount_start.kopecks)
+    if query.amount_end is not None:
+        filters.add("amount_end", amount_end=query.amount_end.kopecks)
+    if query.member_id is not None:
+        filters.add("member_id", member_id=query.member_id)
+    if query.request_id is not None:
+        filters.add("request_id", request_id=query.request_id)
+    if query.certificate is not None:
+        filters.add("certificate", certificate=query.certificate)
+    return filters
+
+
+def _payment_rows(rows: list[tuple[Any, ...]]) -> list[PaymentRow]:
+    at = len(PAYMENT_COLUMNS)
+    return [
+        PaymentRow(payment_view(row), member_name(row, at), row[-1] if row[8] else None)
+        for row in rows
+    ]
 
 
 def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:

@@ -107,9 +107,12 @@ def _before(row: Any, column: str) -> Any:
 
 
 def _changed(row: Any, columns: Iterable[str]) -> bool:
+    # only attributes set since the row was loaded have a history to look at
+    touched = sa.inspect(row).committed_state
     return any(
         sa.inspect(row).attrs[c].history.added and _before(row, c) != getattr(row, c)
         for c in columns
+        if c in touched
     )
 
 

@@ -396,6 +396,12 @@ PAYMENT_FILTERS = {
     "certificate": PAY.c.member_id.in_(
         sa.select(M.c.id).where(M.c.certificate == param("certificate"))
     ),
+    # after a payment in the list's order (newest first): an export's next page, found
+    # by where the last one ended (an index range) rather than by skipping rows
+    "after": sa.and_(
+        PAY.c.sort_at <= param("after_at"),
+        sa.or_(PAY.c.sort_at < param("after_at"), PAY.c.id < param("after_id")),
+    ),
 }
 COUNTS = tables.payment_counts
 # The filters the per-day counts can answer, on their columns.
