@@ -427,21 +427,44 @@ def staff_token(apps: Apps, facts: Facts) -> str:
     return str(answer.json()["access_token"])
 
 
+PATHS = ("callbacks", "sign-ins", "uploads", "approvals", "export", "backup")
+
+
 @click.command()
 @click.option("--payments", type=click.IntRange(10_000), default=1_000_000, show_default=True)
 @click.option("--callbacks", "callback_count", default=5000, show_default=True)
 @click.option("--sign-ins", "sign_in_count", default=400, show_default=True)
 @click.option("--uploads", "upload_count", default=80, show_default=True)
 @click.option("--approvals", "approval_count", default=200, show_default=True)
+@click.option(
+    "--only",
+    default=",".join(PATHS),
+    show_default=True,
+    help="Comma-separated: which of the paths to measure.",
+)
 def main(
-    payments: int, callback_count: int, sign_in_count: int, upload_count: int, approval_count: int
+    payments: int,
+    callback_count: int,
+    sign_in_count: int,
+    upload_count: int,
+    approval_count: int,
+    only: str,
 ) -> None:
-    run(payments, callback_count, sign_in_count, upload_count, approval_count)
+    chosen = {name.strip() for name in only.split(",") if name.strip()}
+    if not chosen <= set(PATHS):
+        raise click.BadParameter(f"choose among {', '.join(PATHS)}", param_hint="--only")
+    run(payments, callback_count, sign_in_count, upload_count, approval_count, chosen)
 
 
 def run(
-    payments: int, callback_count: int, sign_in_count: int, upload_count: int, approval_count: int
+    payments: int,
+    callback_count: int,
+    sign_in_count: int,
+    upload_count: int,
+    approval_count: int,
+    chosen: set[str] | None = None,
 ) -> list[Figure]:
+    chosen = set(PATHS) if chosen is None else chosen
     if WRK is None:
         raise click.ClickException("wrk is not installed (apt-get install wrk)")
     server = MariaDBServer.start(buffer_pool="2G")
@@ -477,19 +500,25 @@ def run(
             for workers in (1, 2):
                 with Apps(env, folder, workers) as apps:
                     staff = staff_token(apps, facts)
-                    for figure in (
-                        callbacks(apps, url, approved, callback_count, folder),
-                        sign_ins(apps, folder, sign_in_count, workers * 1_000_000),
-                        uploads(apps, approved[workers::7], upload_count),
-                        approvals(apps, staff, queue[:approval_count]),
-                        export(apps, staff, payments),
-                    ):
+                    found: list[Figure] = []
+                    if "callbacks" in chosen:
+                        found.append(callbacks(apps, url, approved, callback_count, folder))
+                    if "sign-ins" in chosen:
+                        found.append(sign_ins(apps, folder, sign_in_count, workers * 1_000_000))
+                    if "uploads" in chosen:
+                        found.append(uploads(apps, approved[workers::7], upload_count))
+                    if "approvals" in chosen:
+                        found.append(approvals(apps, staff, queue[:approval_count]))
+                    if "export" in chosen:
+                        found.append(export(apps, staff, payments))
+                    for figure in found:
                         say(figure)
-                        figures.append(figure)
+                    figures += found
                     queue = queue[approval_count:]
-            figure = backup(env, folder)
-            say(figure)
-            figures.append(figure)
+            if "backup" in chosen:
+                figure = backup(env, folder)
+                say(figure)
+                figures.append(figure)
     finally:
         server.stop()
     console.print(markdown(figures), markup=False, soft_wrap=True)

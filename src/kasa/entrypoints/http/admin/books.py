@@ -22,6 +22,7 @@ from kasa.entrypoints.http.admin import cards as c
 from kasa.entrypoints.http.admin import inputs as i
 from kasa.entrypoints.http.admin import present as p
 from kasa.entrypoints.http.admin.queries import page, payment_query, request_query
+from kasa.entrypoints.http.common import csv_stream
 from kasa.entrypoints.http.fields import DATE_IN, MAX_ID
 from kasa.entrypoints.http.routes import ANY_STAFF, DATES_REFUSED, Area
 from kasa.entrypoints.http.threads import read, run
@@ -118,11 +119,7 @@ async def export(
             words=words_of(words), statuses=parse_enums(MemberStatus, status, "status")
         )
         lines = await run(books.export_members, staff_id, members)
-    return Stream(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{kind}"'},
-    )
+    return csv_stream(lines, kind)
 
 
 @BOOKS.get(

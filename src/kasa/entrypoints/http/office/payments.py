@@ -20,6 +20,7 @@ from kasa.application.views import Listing, PaymentRow
 from kasa.domain.errors import InvalidInput
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentType
+from kasa.entrypoints.http.common import csv_stream
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.fields import MAX_ID
 from kasa.entrypoints.http.office.base import (
@@ -145,11 +146,7 @@ async def payments_csv(request: Request[Any, Any, Any], books: NamedDependency[B
     """The registry's current filter as CSV for the accountant."""
     user = signed_in(request)
     lines = await run(books.export_payments, user.staff_id, query_of(filters_of(request)))
-    return Stream(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
-    )
+    return csv_stream(lines, "payments.csv")
 
 
 @get(f"{PATH}/payments/record", include_in_schema=False)

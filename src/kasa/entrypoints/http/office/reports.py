@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.response import Stream
 
 from kasa.application.books import Books
+from kasa.entrypoints.http.common import csv_stream
 from kasa.entrypoints.http.dependencies import given_straight
 from kasa.entrypoints.http.office.base import PATH, page, signed_in
 from kasa.entrypoints.http.threads import read, run
@@ -54,11 +55,7 @@ async def ledger_csv(request: Request[Any, Any, Any], books: NamedDependency[Boo
     first, last = period_of(request)
     start, end = parse_period(first or None, last or None, ("from", "to"))
     lines = await run(books.export_ledger, user.staff_id, start, end)
-    return Stream(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="ledger.csv"'},
-    )
+    return csv_stream(lines, "ledger.csv")
 
 
 HANDLERS = [reports, ledger_csv]
