@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from litestar.testing import TestClient
+from sqlalchemy.engine import Engine
 
 from kasa.application.members import MemberData
 from kasa.application.uploads import Upload
