@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kasa.application.access import StaffPrincipal
 from kasa.application.ports import TokenAudience
 from kasa.application.staff import BLANK
 from kasa.domain.audit import EventType
@@ -76,18 +77,19 @@ def test_an_unknown_login_costs_a_password_check_like_a_wrong_password(fund: Fun
 def test_staff_tokens_carry_the_version_that_ends_them(fund: Fund) -> None:
     user_id, password = new_user(fund)
     fund.accounts.sign_in("petro", password)
-    assert fund.accounts.authenticate(user_id, 0) == user_id
+    # the user as checked, with the role read then
+    assert fund.accounts.authenticate(user_id, 0) == StaffPrincipal(user_id, Role.OPERATOR)
     fund.accounts.change_password(fund.admin_id, new_password="another password", user_id=user_id)
     with pytest.raises(AuthenticationFailed, match="sign in again"):
         fund.accounts.authenticate(user_id, 0)
-    assert fund.accounts.authenticate(user_id, 1) == user_id
+    assert fund.accounts.authenticate(user_id, 1) == StaffPrincipal(user_id, Role.OPERATOR)
     fund.accounts.update(fund.admin_id, user_id, role=Role.ADMIN)
     fund.accounts.update(fund.admin_id, user_id, is_active=False)
     fund.accounts.update(fund.admin_id, user_id, is_active=True)  # revives no token
     for version in (0, 1, 2):
         with pytest.raises(AuthenticationFailed):
             fund.accounts.authenticate(user_id, version)
-    assert fund.accounts.authenticate(user_id, 3) == user_id
+    assert fund.accounts.authenticate(user_id, 3) == StaffPrincipal(user_id, Role.ADMIN)
     token = fund.accounts.change_password(
         user_id, new_password="my own new one", old_password="another password"
     )
