@@ -35,11 +35,11 @@ import click
 import requests
 import sqlalchemy as sa
 from rich.console import Console
-from tests.support.hosts import code_in
 from tests.support.mariadb import MariaDBServer
+from tests.support.outbox import code_in
 
 from bench.generate import Facts, Scale, generate
-from bench.run import SECRET, WRK, free_port
+from bench.run import SECRET, WRK, WRK_RESULT, free_port, wrk_result
 from kasa.adapters import liqpay_codec
 from kasa.adapters.system import SystemClock
 from kasa.adapters.tokens import JwtTokens
@@ -49,7 +49,8 @@ console = Console()
 PRIVATE = "bench-liqpay-private-key"
 RECEIPT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(1024 * 1024 - 11)  # 1 MB
 TOKENS = JwtTokens(SECRET, SystemClock())
-CALLBACKS_LUA = """
+CALLBACKS_LUA = (
+    """
 local bodies, i = {}, 0
 init = function(args)
   for line in io.lines(os.getenv("CB_FILE")) do bodies[#bodies + 1] = line end
@@ -60,13 +61,9 @@ request = function()
   local form = {["Content-Type"] = "application/x-www-form-urlencoded"}
   return wrk.format("POST", nil, form, bodies[i])
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), e.status,
-    e.connect + e.read + e.write + e.timeout))
-end
 """
+    + WRK_RESULT
+)
 
 
 @attrs.define
@@ -264,8 +261,7 @@ def callbacks(apps: Apps, url: str, members: list[int], count: int, folder: Path
         env={**os.environ, "CB_FILE": str(folder / "callbacks.txt")},
     )
     after = ids(url, "SELECT COUNT(*) FROM payments WHERE status = 'confirmed'")[0]
-    found = [line for line in completed.stdout.splitlines() if line.startswith("RESULT")]
-    count_, micros, p50, p99, non_2xx, errors = (int(g) for g in found[0].split()[1:])
+    count_, micros, p50, p99, non_2xx, errors = wrk_result(completed.stdout)
     sent = min(count_, len(orders))
     return Figure(
         "LiqPay callbacks (new orders, c=4)",

@@ -32,9 +32,9 @@ from kasa.application.ports import TokenAudience
 from kasa.application.requests import Assessment
 from kasa.domain.money import Money
 from tests.integration.app.helpers import Fund
-from tests.integration.security.test_load import code_for
 from tests.integration.test_cli_serve import free_port, wait_for
 from tests.support.mariadb import MariaDBServer
+from tests.support.outbox import code_in
 
 SECRET = "many-" + "p" * 40
 PRIVATE = "many-private-key"
@@ -234,7 +234,7 @@ def test_a_codes_wrong_attempts_are_counted_once_across_processes(cluster: Clust
         "127.0.0.13",
     )
     assert asked == [200]
-    code = code_for(cluster.outbox, phone)
+    code = code_in([cluster.outbox], phone)
     wrong = str((int(code) + 1) % 10 ** len(code)).zfill(len(code))
     for n, base in enumerate(spread(cluster.mobile, 12)):  # each from an address of its own
         calls = [("POST", base, "/user/signin", {"json": {"phone": phone, "code": wrong}})] * 2

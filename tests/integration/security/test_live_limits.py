@@ -27,9 +27,9 @@ from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
 from kasa.domain.files import FileKind
 from tests.integration.app.helpers import IBAN, JPEG, Fund
-from tests.integration.security.test_load import code_for
 from tests.integration.test_cli_serve import free_port, wait_for
 from tests.integration.test_many_processes import SystemClock
+from tests.support.outbox import code_in
 
 MIB = 1024 * 1024
 FILE_LIMIT_MB = 10
@@ -58,7 +58,7 @@ class Live:
         assert r.status_code == 200, r.text
         r = requests.post(
             f"{self.base}/user/signin",
-            json={"phone": phone, "code": code_for(self.outbox, phone)},
+            json={"phone": phone, "code": code_in([self.outbox], phone)},
             timeout=10,
         )
         return {"Authorization": f"Bearer {r.json()['access_token']}"}

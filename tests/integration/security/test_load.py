@@ -6,7 +6,6 @@ equals confirmed top-ups, no orphan files, the audit trail complete."""
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -33,6 +32,7 @@ from kasa.domain.payments import PaymentStatus, PaymentType
 from tests.integration.app.helpers import IBAN, JPEG, Fund
 from tests.integration.test_cli_serve import free_port, wait_for
 from tests.support.mariadb import MariaDBServer
+from tests.support.outbox import code_in
 
 # Simulated members (each a thread) and how long they keep going; the test command runs
 # a bounded load, a longer one is a matter of the environment (see docs/benchmarks.md).
@@ -55,17 +55,6 @@ class Tally:
             self.latencies.append(time.perf_counter() - started)
             self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
         return response
-
-
-def code_for(outbox: Path, phone: str) -> str:
-    for _ in range(100):
-        if outbox.exists():
-            for line in reversed(outbox.read_text(encoding="utf-8").splitlines()):
-                sms = json.loads(line)
-                if sms["to"] == phone:
-                    return str(sms["body"].rsplit(" ", 1)[-1])
-        time.sleep(0.05)
-    raise AssertionError(f"no code for {phone}")
 
 
 @pytest.fixture
@@ -134,7 +123,7 @@ def test_bounded_load_keeps_every_invariant(server: dict[str, Any]) -> None:
         token = tally.call(
             "POST",
             f"{base}/user/signin",
-            json={"phone": phone, "code": code_for(server["outbox"], phone)},
+            json={"phone": phone, "code": code_in([server["outbox"]], phone)},
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         form = {

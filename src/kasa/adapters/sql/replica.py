@@ -103,7 +103,6 @@ class ReplicaReads(SqlReads):
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        engine = self.primary
         if not LATEST.get() and self.replica.keeping_up():
             try:
                 connection = self.engine.connect()
@@ -113,5 +112,5 @@ class ReplicaReads(SqlReads):
                 with connection:
                     yield connection
                 return
-        with engine.connect() as connection:
+        with self.primary.connect() as connection:
             yield connection

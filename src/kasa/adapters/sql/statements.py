@@ -258,15 +258,21 @@ def members_statement(key: tuple[str, ...]) -> Any:
     if not words:
         stmt = sa.select(MEMBER.expr).order_by(*MEMBERS_BY_NAME)
         return paged(stmt.where(statuses) if "statuses" in key else stmt)
-    terms = tables.member_terms
-    t = terms.c
+    t = tables.member_terms.c
     hits = (
         sa.select(t.member_id, t.sort_name)
         .where(starts_with_word(t.term, 0), t.field.in_(one_of("fields")))
         .distinct()
     )
+    hits = _other_words_and_statuses(hits, t, key, words)
+    return _members_of(paged(hits.order_by(t.sort_name, t.member_id)).subquery())
+
+
+def _other_words_and_statuses(hits: Any, t: Any, key: tuple[str, ...], words: int) -> Any:
+    """``hits`` (terms ``t``) kept to members whose terms also begin with every other
+    word in the chosen fields, and who have one of the statuses when the key has them."""
     for at in range(1, words):
-        also = terms.alias().c
+        also = tables.member_terms.alias().c
         hits = hits.where(
             t.member_id.in_(
                 sa.select(also.member_id).where(
@@ -275,8 +281,13 @@ def members_statement(key: tuple[str, ...]) -> Any:
             )
         )
     if "statuses" in key:
+        statuses = M.c.status.in_(one_of("statuses"))
         hits = hits.where(t.member_id.in_(sa.select(M.c.id).where(statuses)))
-    page = paged(hits.order_by(t.sort_name, t.member_id)).subquery()
+    return hits
+
+
+def _members_of(page: Any) -> Any:
+    """The members of a page of (member id, sort name), in its order."""
     return (
         sa.select(MEMBER.expr)
         .join(page, page.c.member_id == M.c.id)
@@ -308,26 +319,13 @@ def members_by_terms(key: tuple[str, ...], pairs: int) -> Any:
     member once, in the same order: the same members in the same order as the general
     plan."""
     words = sum(1 for name in key if name.startswith("word"))
-    terms = tables.member_terms
     parts = []
     for n in range(pairs):
-        t = terms.alias(f"t{n}").c
+        t = tables.member_terms.alias(f"t{n}").c
         part = sa.select(t.member_id, t.sort_name).where(
             t.term == param(f"term{n}"), t.field == param(f"field{n}")
         )
-        for at in range(1, words):
-            also = terms.alias().c
-            part = part.where(
-                t.member_id.in_(
-                    sa.select(also.member_id).where(
-                        starts_with_word(also.term, at), also.field.in_(one_of("fields"))
-                    )
-                )
-            )
-        if "statuses" in key:
-            part = part.where(
-                t.member_id.in_(sa.select(M.c.id).where(M.c.status.in_(one_of("statuses"))))
-            )
+        part = _other_words_and_statuses(part, t, key, words)
         parts.append(part.order_by(t.sort_name, t.member_id))
     if pairs == 1:  # one (term, field): each member once already, paged in the index
         page = paged(parts[0]).subquery()
@@ -337,11 +335,7 @@ def members_by_terms(key: tuple[str, ...], pairs: int) -> Any:
         ).subquery()
         hits = sa.select(union.c.member_id, union.c.sort_name).distinct()
         page = paged(hits.order_by(union.c.sort_name, union.c.member_id)).subquery()
-    return (
-        sa.select(MEMBER.expr)
-        .join(page, page.c.member_id == M.c.id)
-        .order_by(page.c.sort_name, page.c.member_id)
-    )
+    return _members_of(page)
 
 
 @lru_cache(maxsize=KEPT_STATEMENTS)
