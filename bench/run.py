@@ -495,6 +495,11 @@ def write_report(text: str, begin: str = BEGIN, end: str = END) -> None:
     help="Instead: the write paths at 1 and 2 workers on a 1M fund (see bench.writes).",
 )
 @click.option(
+    "--month-start",
+    is_flag=True,
+    help="Instead: the month-start open-model mix at 1 and 2 workers (see bench.month_start).",
+)
+@click.option(
     "--hosts",
     type=click.IntRange(2, 2),
     default=None,
@@ -518,6 +523,7 @@ def main(
     peers_dir: Path | None,
     members: int,
     writes: bool,
+    month_start: bool,
     hosts: int | None,
     peer_connections: str,
 ) -> None:
@@ -529,6 +535,11 @@ def main(
         from bench import writes as write_paths
 
         write_paths.main.main([], standalone_mode=False)
+        return
+    if month_start:
+        from bench import month_start as month
+
+        month.main.main([], standalone_mode=False)
         return
     if hosts is not None:
         from bench import hosts as two_hosts

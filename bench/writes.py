@@ -471,22 +471,7 @@ def run(
             url = server.create_database("kasa_writes")
             console.print(f"generating a fund of {payments:,} payments")
             facts = generate(url, None, Scale(payments // 10, payments, payments // 5))
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.startswith("KASA_")},
-                "KASA_DATABASE_URL": url,
-                "KASA_DATA_DIR": str(folder / "data"),
-                "KASA_FILES_DIR": str(folder / "files"),
-                "KASA_JWT_SECRET": SECRET,
-                "KASA_SMS_BACKEND": "outbox",
-                "KASA_SMS_OUTBOX": str(folder / "sms-outbox.jsonl"),
-                "KASA_LIQPAY_PUBLIC_KEY": "bench-public",
-                "KASA_LIQPAY_PRIVATE_KEY": PRIVATE,
-                "KASA_LIQPAY_SANDBOX": "0",
-                # one load generator on one address: its limits raised
-                "KASA_OTP_ADDRESS_HOURLY_LIMIT": "1000000",
-                "KASA_OTP_RESEND_SECONDS": "0",
-                "KASA_OPEN_REQUESTS_MAX": "100000",
-            }
+            env = environment(url, folder)
             approved = ids(
                 url,
                 "SELECT m.id FROM members m JOIN member_programs p ON p.member_id = m.id"
@@ -519,6 +504,26 @@ def run(
         server.stop()
     console.print(markdown(figures), markup=False, soft_wrap=True)
     return figures
+
+
+def environment(url: str, folder: Path) -> dict[str, str]:
+    """The apps' settings: the generated fund, the SMS outbox, the bench's LiqPay keys, and
+    the per-address limits raised so that one load generator is not throttled."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KASA_")},
+        "KASA_DATABASE_URL": url,
+        "KASA_DATA_DIR": str(folder / "data"),
+        "KASA_FILES_DIR": str(folder / "files"),
+        "KASA_JWT_SECRET": SECRET,
+        "KASA_SMS_BACKEND": "outbox",
+        "KASA_SMS_OUTBOX": str(folder / "sms-outbox.jsonl"),
+        "KASA_LIQPAY_PUBLIC_KEY": "bench-public",
+        "KASA_LIQPAY_PRIVATE_KEY": PRIVATE,
+        "KASA_LIQPAY_SANDBOX": "0",
+        "KASA_OTP_ADDRESS_HOURLY_LIMIT": "1000000",
+        "KASA_OTP_RESEND_SECONDS": "0",
+        "KASA_OPEN_REQUESTS_MAX": "100000",
+    }
 
 
 def say(figure: Figure) -> None:
