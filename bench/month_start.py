@@ -355,9 +355,11 @@ async def trial(
 
 def say(found: Trial) -> None:
     mark = "held" if found.held else "missed"
+    slowest = sorted(found.latencies, key=found.p99, reverse=True)[:3]
     console.print(
         f"    {found.rate:6.0f}/s for {found.seconds:.0f} s: {found.requests:,} requests,"
         f" p99 {found.p99():.0f} ms, errors {found.error_count} — {mark}"
+        f" (slowest p99: {', '.join(f'{r} {found.p99(r):.0f} ms' for r in slowest)})"
     )
 
 

@@ -40,6 +40,7 @@ from kasa.domain.members import MemberStatus
 from kasa.domain.money import Money, total
 
 EXPORT_PAGE = 500
+CSV_PIECE = 64 * 1024  # characters of CSV text handed on at a time
 # how the fund report names money in that staff recorded (no gateway took it)
 MANUAL = "manual"
 T = TypeVar("T")
@@ -300,17 +301,19 @@ class Books:
 
 
 def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
-    """CSV text line by line, UTF-8 with a byte order mark so spreadsheets read Cyrillic."""
+    """CSV text in pieces of about ``CSV_PIECE`` characters (whole lines), UTF-8 with a
+    byte order mark so spreadsheets read Cyrillic."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(header)
-    yield buffer.getvalue()
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
         writer.writerow([_safe_cell(cell) for cell in row])
-        yield buffer.getvalue()
+        if buffer.tell() >= CSV_PIECE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 # what a spreadsheet may read as the start of a formula, and where a cell may start
@@ -318,6 +321,8 @@ def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
 FORMULA_STARTS = frozenset("=+-@\t\r")
 CELL_STARTS = frozenset(",;\t\r\n")
 PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# a value that has a formula's start at its own start or at a cell's start inside it
+NEEDS_QUOTE = re.compile(r"(?:^|[,;\t\r\n])[=+\-@\t\r]")
 
 
 def _safe_cell(value: str) -> str:
@@ -325,7 +330,7 @@ def _safe_cell(value: str) -> str:
     after every comma, semicolon, tab or line break in it, a character that could start
     a formula is prefixed with ``'``. A plain number (the exports' own amounts, negative
     ones in the ledger) is left as it is: it cannot be a formula."""
-    if PLAIN_NUMBER.fullmatch(value):
+    if not NEEDS_QUOTE.search(value) or PLAIN_NUMBER.fullmatch(value):
         return value
     out: list[str] = []
     starts = True

@@ -1,0 +1,42 @@
+"""A CSV cell is neutralised exactly where a spreadsheet could start a formula; a cell
+with no such place is handed on as it is."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kasa.application.books import _safe_cell
+
+TRICKY = st.text(alphabet=st.sampled_from("=+-@\t\r,;\n 0123456789.aя'"), max_size=12)
+
+
+def neutralised(value: str) -> str:
+    """The rule spelled out a character at a time: ``'`` before a formula's start at the
+    value's start and after each comma, semicolon, tab or line break."""
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return value  # a plain number: it cannot be a formula
+    out, starts = [], True
+    for char in value:
+        if starts and char in "=+-@\t\r":
+            out.append("'")
+        out.append(char)
+        starts = char in ",;\t\r\n"
+    return "".join(out)
+
+
+@given(st.one_of(TRICKY, st.text(max_size=20)))
+def test_a_cell_is_neutralised_where_a_formula_could_start_and_nowhere_else(value: str) -> None:
+    assert _safe_cell(value) == neutralised(value)
+
+
+def test_examples() -> None:
+    assert _safe_cell("Олена Петренко") == "Олена Петренко"
+    assert _safe_cell("=1+1") == "'=1+1"
+    assert _safe_cell("x;=1") == "x;'=1"
+    assert _safe_cell("b\t=2") == "b\t'=2"
+    assert _safe_cell("\t=2") == "'\t'=2"
+    assert _safe_cell("-150.50") == "-150.50"
+    assert _safe_cell("-cmd") == "'-cmd"
