@@ -44,12 +44,12 @@ from bench.generate import Scale, generate
 from bench.names import FEMALE, MALE
 from bench.writes import (
     PRIVATE,
-    RECEIPT,
     TOKENS,
     Apps,
     _children,
     environment,
     ids,
+    receipt,
     staff_token,
 )
 from kasa.adapters import liqpay_codec
@@ -123,6 +123,7 @@ class Pools:
     words: list[str]
     folder: Path
     phones: int = 0
+    receipts: int = 0
 
 
 class Mix:
@@ -239,7 +240,9 @@ class Mix:
     async def receipt(self, due: float) -> None:
         form = aiohttp.FormData()
         form.add_field("comment", "Чек")
-        form.add_field("receipt", RECEIPT, filename="receipt.jpg", content_type="image/jpeg")
+        self.pools.receipts += 1
+        photo = receipt(self.pools.receipts)
+        form.add_field("receipt", photo, filename="receipt.jpg", content_type="image/jpeg")
         await self.call(
             "request + 1 MB receipt",
             "mobile",
@@ -359,7 +362,8 @@ def say(found: Trial) -> None:
     console.print(
         f"    {found.rate:6.0f}/s for {found.seconds:.0f} s: {found.requests:,} requests,"
         f" p99 {found.p99():.0f} ms, errors {found.error_count} — {mark}"
-        f" (slowest p99: {', '.join(f'{r} {found.p99(r):.0f} ms' for r in slowest)})"
+        f" (slowest p99: {', '.join(f'{r} {found.p99(r):.0f} ms' for r in slowest)};"
+        f" CPU: {', '.join(f'{k} {v:.0%}' for k, v in found.cpu.items())})"
     )
 
 
@@ -371,7 +375,7 @@ def sustainable(
     def run(rate: float, length: float) -> Trial:
         found = asyncio.run(trial(apps, pools, rate, length, pids))
         say(found)
-        time.sleep(2)  # let the last answers' after-work settle
+        time.sleep(5)  # let the last answers' after-work settle
         return found
 
     rate, good, bad = 10.0, 0.0, 0.0

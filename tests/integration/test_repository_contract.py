@@ -234,10 +234,15 @@ def test_files_are_found_by_name_request_and_digest(uow_factory: Factory) -> Non
         uow.commit()
     with uow_factory() as uow:
         assert uow.files.by_stored_name("f1.jpg").sha256 == "b" * 64  # type: ignore[union-attr]
-        twins = uow.files.with_sha256("a" * 64)
-        assert [f.duplicate_of_request for f in twins] == [None, 7]
-        assert uow.files.get(twins[0].id or 0) is twins[0]
-        assert twins[0].kind is FileKind.RECEIPT
+        first = uow.files.by_stored_name("f0.jpg")
+        assert first is not None and first.request_id is not None
+        assert uow.files.get(first.id or 0) is first
+        assert first.kind is FileKind.RECEIPT
+        # the bytes of f0 and f2 on another request: that request; on this one only: none
+        assert uow.files.request_with_twin("a" * 64, first.request_id + 1) == first.request_id
+        assert uow.files.request_with_twin("a" * 64, first.request_id) is None
+        assert uow.files.request_with_twin("f" * 64, first.request_id + 1) is None
+        assert uow.files.by_stored_name("f2.jpg").duplicate_of_request == 7  # type: ignore[union-attr]
         assert uow.files.by_stored_name("terms.pdf").kind is FileKind.TERMS  # type: ignore[union-attr]
         assert uow.files.by_stored_name("t.pdf").kind is FileKind.DOCUMENT  # type: ignore[union-attr]
         # what a member keeps: their own files only

@@ -69,13 +69,9 @@ def attach_files(
         stored = staged.save(
             upload, member_id=request.member_id, kind=FileKind.RECEIPT, request_id=request.id
         )
-        twins = [
-            f
-            for f in uow.files.with_sha256(stored.sha256)
-            if f.request_id not in (None, request.id)
-        ]
-        if twins:
-            stored.duplicate_of_request = twins[0].request_id
+        twin = uow.files.request_with_twin(stored.sha256, request.id)
+        if twin is not None:
+            stored.duplicate_of_request = twin
             request.has_duplicate_files = True
         uow.files.add(stored)
 

@@ -149,6 +149,19 @@ class Identities(_Repo):
         return self._all(MemberIdentity, row.c.member_id == member_id, order_by=row.c.id)
 
 
+# one row at most, however many copies of a file there are (found by its digest's index)
+_TWIN_REQUEST = (
+    sa.select(tables.files.c.request_id)
+    .where(
+        tables.files.c.sha256 == sa.bindparam("sha256"),
+        tables.files.c.request_id.is_not(None),
+        tables.files.c.request_id != sa.bindparam("other_than"),
+    )
+    .order_by(tables.files.c.id)
+    .limit(1)
+)
+
+
 class Files(_Repo):
     def add(self, file: StoredFile) -> StoredFile:
         return self._add(file)
@@ -159,8 +172,11 @@ class Files(_Repo):
     def by_stored_name(self, stored_name: str) -> StoredFile | None:
         return self._one(StoredFile, tables.files.c.stored_name == stored_name)
 
-    def with_sha256(self, sha256: str) -> Sequence[StoredFile]:
-        return self._all(StoredFile, tables.files.c.sha256 == sha256, order_by=tables.files.c.id)
+    def request_with_twin(self, sha256: str, other_than: int) -> int | None:
+        found: int | None = self.session.execute(
+            _TWIN_REQUEST, {"sha256": sha256, "other_than": other_than}
+        ).scalar()
+        return found
 
     def stored_bytes(self, member_id: int) -> int:
         stmt = sa.select(sa.func.coalesce(sa.func.sum(tables.files.c.size), 0)).where(
