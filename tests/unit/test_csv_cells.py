@@ -3,12 +3,14 @@ with no such place is handed on as it is."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kasa.application.books import _safe_cell
+from kasa.application.books import _csv, _safe_cell
 
 TRICKY = st.text(alphabet=st.sampled_from("=+-@\t\r,;\n 0123456789.aя'"), max_size=12)
 
@@ -40,3 +42,10 @@ def test_examples() -> None:
     assert _safe_cell("\t=2") == "'\t'=2"
     assert _safe_cell("-150.50") == "-150.50"
     assert _safe_cell("-cmd") == "'-cmd"
+
+
+@given(st.lists(st.lists(TRICKY, min_size=1, max_size=5), max_size=8))
+def test_every_row_of_an_export_has_its_cells_neutralised(rows: list[list[str]]) -> None:
+    text = "".join(_csv(["a"], iter(rows)))
+    read = list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert read[1:] == [[neutralised(cell) for cell in row] for row in rows]

@@ -308,7 +308,11 @@ def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe_cell(cell) for cell in row])
+        # one search over the whole row (its cells each start after a line break) tells
+        # that no cell has a formula's start: the row goes out as it is
+        if NEEDS_QUOTE.search("\n".join(row)):
+            row = [_safe_cell(cell) for cell in row]
+        writer.writerow(row)
         if buffer.tell() >= CSV_PIECE:
             yield buffer.getvalue()
             buffer.seek(0)

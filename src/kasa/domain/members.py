@@ -25,7 +25,7 @@ PASSPORT_DATA_MAX = 512
 
 def full_name(last_name: str, first_name: str, middle_name: str) -> str:
     """How a member's name is written out: last, first, middle."""
-    return " ".join(p for p in (last_name, first_name, middle_name) if p)
+    return " ".join(filter(None, (last_name, first_name, middle_name)))
 
 
 class MemberStatus(enum.StrEnum):
