@@ -30,10 +30,14 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def write_privately(target: Path, chunks: Iterable[bytes]) -> tuple[str, int]:
+def write_privately(
+    target: Path, chunks: Iterable[bytes], *, sync: bool = True
+) -> tuple[str, int]:
     """Stream the bytes into a private temporary file beside the target (0600, in a
     0700 folder), flush them to disk, then rename it into place: a crash never leaves a
-    half-written file under the target's name. Returns the bytes' SHA-256 and size."""
+    half-written file under the target's name. Returns the bytes' SHA-256 and size.
+    Without ``sync`` the bytes are left to the system to write: for many files that a
+    caller syncs together before it records them (``os.sync``)."""
     private_folder(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=PARTIAL)
     digest = hashlib.sha256()
@@ -45,7 +49,8 @@ def write_privately(target: Path, chunks: Iterable[bytes]) -> tuple[str, int]:
                 size += len(chunk)
                 handle.write(chunk)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
