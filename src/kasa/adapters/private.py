@@ -30,9 +30,7 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def write_privately(
-    target: Path, chunks: Iterable[bytes], *, sync: bool = True
-) -> tuple[str, int]:
+def write_privately(target: Path, chunks: Iterable[bytes], *, sync: bool = True) -> tuple[str, int]:
     """Stream the bytes into a private temporary file beside the target (0600, in a
     0700 folder), flush them to disk, then rename it into place: a crash never leaves a
     half-written file under the target's name. Returns the bytes' SHA-256 and size.

@@ -106,8 +106,7 @@ class GatewayCallbacks:
         orders of one member at the same moment wait in turn instead of on each other."""
         now = self.clock.now()
         with self.uow() as uow:
-            member_id = uow.payments.member_of_order(notice.order_id)
-            member = uow.members.get_for_update(member_id) if member_id is not None else None
+            member = uow.members.of_order_for_update(notice.order_id)
             payment = uow.payments.by_identifier_for_update(notice.order_id)
             if payment is None or member is None:
                 _refused(uow, notice.order_id, "unknown order", now)

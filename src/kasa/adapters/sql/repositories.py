@@ -70,6 +70,12 @@ class Members(_Repo):
     def get_for_update(self, member_id: int) -> Member | None:
         return self.session.get(Member, member_id, with_for_update=True)
 
+    def of_order_for_update(self, identifier: str) -> Member | None:
+        found: Member | None = self.session.execute(
+            _member_of_order(), {"identifier": identifier}
+        ).scalar_one_or_none()
+        return found
+
     def by_phone(self, phone: str) -> Member | None:
         return self._one(Member, tables.members.c.phone == phone)
 
@@ -88,9 +94,14 @@ class Challenges(_Repo):
         return self._one(SignInChallenge, tables.sign_in_challenges.c.phone == phone, lock=True)
 
 
-_MEMBER_OF_ORDER = sa.select(tables.payments.c.member_id).where(
-    tables.payments.c.payment_identifier == sa.bindparam("identifier")
-)
+@functools.cache
+def _member_of_order() -> Any:
+    """The member of an order, locked; the subquery's payment row is read, not locked
+    (built once, after the mappers)."""
+    order = sa.select(tables.payments.c.member_id).where(
+        tables.payments.c.payment_identifier == sa.bindparam("identifier")
+    )
+    return sa.select(Member).where(tables.members.c.id == order.scalar_subquery()).with_for_update()
 
 
 @functools.cache
@@ -237,11 +248,6 @@ class Payments(_Repo):
             _payment_of_order(), {"identifier": identifier}
         ).scalar_one_or_none()
         return found
-
-    def member_of_order(self, identifier: str) -> int | None:
-        return self.session.execute(
-            _MEMBER_OF_ORDER, {"identifier": identifier}
-        ).scalar_one_or_none()
 
     def member_of(self, payment_id: int) -> int | None:
         row = tables.payments
