@@ -34,7 +34,7 @@ def test_a_cell_is_neutralised_where_a_formula_could_start_and_nowhere_else(valu
     assert _safe_cell(value) == neutralised(value)
 
 
-def test_examples() -> None:
+def test_names_and_amounts_pass_and_formula_starts_are_quoted() -> None:
     assert _safe_cell("Олена Петренко") == "Олена Петренко"
     assert _safe_cell("=1+1") == "'=1+1"
     assert _safe_cell("x;=1") == "x;'=1"
