@@ -57,6 +57,7 @@ from kasa.application.ports import TokenAudience
 
 console = Console()
 P99_LIMIT_MS = 100.0
+MOST_PER_SECOND = 5000  # the doubling stops here whatever holds
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # (share of arrivals, operation); the operations are the methods of Mix below
 MIX = (
@@ -380,27 +381,28 @@ def sustainable(
 
     rate, good, bad = 10.0, 0.0, 0.0
     while True:  # doubling
-        if run(rate, probe).held:
-            good, rate = rate, rate * 2
-        else:
+        last = run(rate, probe)
+        if not last.held:
             bad = rate
             break
-    while bad - good > max(5.0, good * 0.08):  # halving the gap
+        good, rate = rate, rate * 2
+        if rate > MOST_PER_SECOND:
+            bad = rate
+            break
+    while good and bad - good > max(5.0, good * 0.08):  # halving the gap
         middle = round((good + bad) / 2)
         if run(middle, probe).held:
             good = middle
         else:
             bad = middle
     rate = good
-    last = None
     for _ in range(4):
         if rate < 1:
-            break
+            break  # not even the slowest rate held: its trial is the answer
         last = run(rate, seconds)
         if last.held:
-            return last
+            break
         rate = round(rate * 0.9, 1)
-    assert last is not None
     return last
 
 

@@ -448,10 +448,10 @@ PATHS = ("callbacks", "sign-ins", "uploads", "approvals", "export", "backup")
 )
 @click.option(
     "--files/--no-files",
-    default=False,
-    show_default=True,
-    help="Generate the fund's files too (the documents and receipts its rows name): a"
-    " snapshot of the fund needs them; they take minutes to write at 1M.",
+    default=None,
+    help="Generate the fund's files too (the documents and receipts its rows name; a"
+    " few minutes at 1M). The snapshot needs them: by default they are made when the"
+    " backup is measured.",
 )
 def main(
     payments: int,
@@ -460,13 +460,15 @@ def main(
     upload_count: int,
     approval_count: int,
     only: str,
-    files: bool,
+    files: bool | None,
 ) -> None:
     chosen = {name.strip() for name in only.split(",") if name.strip()}
     if not chosen <= set(PATHS):
         raise click.BadParameter(f"choose among {', '.join(PATHS)}", param_hint="--only")
+    if files is None:
+        files = "backup" in chosen
     if "backup" in chosen and not files:
-        console.print("kasa backup create needs the fund's files: it is measured with --files")
+        console.print("kasa backup create needs the fund's files: not measured with --no-files")
         chosen.discard("backup")
     run(payments, callback_count, sign_in_count, upload_count, approval_count, chosen, files)
 
