@@ -10,7 +10,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kasa.application.books import _csv, _safe_cell
+from kasa.application.books import CsvText, _safe_cell
 
 TRICKY = st.text(alphabet=st.sampled_from("=+-@\t\r,;\n 0123456789.aя'"), max_size=12)
 
@@ -46,6 +46,22 @@ def test_names_and_amounts_pass_and_formula_starts_are_quoted() -> None:
 
 @given(st.lists(st.lists(TRICKY, min_size=1, max_size=5), max_size=8))
 def test_every_row_of_an_export_has_its_cells_neutralised(rows: list[list[str]]) -> None:
-    text = "".join(_csv(["a"], iter(rows)))
+    exported = CsvText(["a"], iter(rows))
+    text = "".join(exported)
     read = list(csv.reader(io.StringIO(text[1:], newline="")))
     assert read[1:] == [[neutralised(cell) for cell in row] for row in rows]
+    assert exported.rows == len(rows)  # counted whatever line breaks the cells hold
+
+
+def test_a_long_export_comes_in_pieces_of_whole_rows_counted_as_they_go() -> None:
+    rows = [[str(n), "Олена Петренко", "рядок\nз розривом"] for n in range(5000)]
+    exported = CsvText(["id", "name", "note"], iter(rows))
+    counts, pieces = [], []
+    for piece in exported:
+        pieces.append(piece)
+        counts.append(exported.rows)
+    assert len(pieces) > 2 and counts[-1] == 5000 and counts == sorted(counts)
+    # each piece ends at the end of a row: the rows read so far are exactly those counted
+    for n, count in enumerate(counts[:-1]):
+        text = "".join(pieces[: n + 1])[1:]
+        assert len(list(csv.reader(io.StringIO(text, newline="")))) == count + 1

@@ -165,7 +165,7 @@ class Books:
         header: list[str],
         fetch: Callable[[Page], Sequence[T]],
         row: Callable[[T], list[str]],
-    ) -> Iterator[str]:
+    ) -> CsvText:
         """CSV lines, read page by page. Who asks is checked before the first line, so
         a refusal comes before anything is sent."""
         self._require(staff_id)
@@ -179,9 +179,9 @@ class Books:
                     return
                 offset += EXPORT_PAGE
 
-        return _csv(header, rows())
+        return CsvText(header, rows())
 
-    def export_payments(self, staff_id: int | None, query: PaymentQuery) -> Iterator[str]:
+    def export_payments(self, staff_id: int | None, query: PaymentQuery) -> CsvText:
         def row(found: PaymentRow) -> list[str]:
             p = found.payment
             return [
@@ -214,9 +214,9 @@ class Books:
                 last = found[-1].payment
                 after = (last.moved_at, last.id)
 
-        return _csv(PAYMENT_COLUMNS, rows())
+        return CsvText(PAYMENT_COLUMNS, rows())
 
-    def export_requests(self, staff_id: int | None, query: RequestQuery) -> Iterator[str]:
+    def export_requests(self, staff_id: int | None, query: RequestQuery) -> CsvText:
         def row(r: RequestView) -> list[str]:
             return [
                 str(r.id),
@@ -235,7 +235,7 @@ class Books:
             staff_id, REQUEST_COLUMNS, lambda page: self.lists.requests(query, page).items, row
         )
 
-    def export_members(self, staff_id: int | None, query: MemberQuery) -> Iterator[str]:
+    def export_members(self, staff_id: int | None, query: MemberQuery) -> CsvText:
         def row(m: MemberView) -> list[str]:
             paid_until = m.membership.paid_until
             return [
@@ -260,7 +260,7 @@ class Books:
 
     def export_ledger(
         self, staff_id: int | None, first: date | None = None, last: date | None = None
-    ) -> Iterator[str]:
+    ) -> CsvText:
         """Every movement of money between two days (both included, all when not given)
         as CSV, oldest first: its day, kind, member, what it is about, its signed amount
         and the fund's running balance since the fund began."""
@@ -300,24 +300,38 @@ class Books:
         return self.lists.audit(query, page)
 
 
-def _csv(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
+class CsvText(Iterator[str]):
     """CSV text in pieces of about ``CSV_PIECE`` characters (whole lines), UTF-8 with a
-    byte order mark so spreadsheets read Cyrillic."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(header)
-    for row in rows:
-        # one search over the whole row (its cells each start after a line break) tells
-        # that no cell has a formula's start: the row goes out as it is
-        if NEEDS_QUOTE.search("\n".join(row)):
-            row = [_safe_cell(cell) for cell in row]
-        writer.writerow(row)
-        if buffer.tell() >= CSV_PIECE:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    byte order mark so spreadsheets read Cyrillic; ``rows`` counts the rows handed on so
+    far (the header not counted)."""
+
+    def __init__(self, header: list[str], rows: Iterator[list[str]]) -> None:
+        self.rows = 0
+        self._pieces = self._write(header, rows)
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def _write(self, header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        written = 0
+        for row in rows:
+            # one search over the whole row (its cells each start after a line break)
+            # tells that no cell has a formula's start: the row goes out as it is
+            if NEEDS_QUOTE.search("\n".join(row)):
+                row = [_safe_cell(cell) for cell in row]
+            writer.writerow(row)
+            written += 1
+            if buffer.tell() >= CSV_PIECE:
+                self.rows = written
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        self.rows = written
+        yield buffer.getvalue()
 
 
 # what a spreadsheet may read as the start of a formula, and where a cell may start

@@ -93,15 +93,12 @@ def export(state: CliState, what: str, out: Path, first: str | None, last: str |
     partial = out.with_name(out.name + ".part")
 
     def work(step: Callable[[str], None]) -> int:
-        rows = -1  # the header
         with partial.open("w", encoding="utf-8", newline="") as handle:
-            for line in lines:
-                handle.write(line)
-                rows += 1
-                if rows and rows % 500 == 0:
-                    step(f"{rows} rows")
+            for piece in lines:
+                handle.write(piece)
+                step(f"{lines.rows} rows")
         partial.replace(out)
-        return rows
+        return lines.rows
 
     try:
         rows = with_progress(f"exporting {what}", None, work)

@@ -161,9 +161,10 @@ CSV_PIECE = 256 * 1024  # characters of CSV sent at a time
 
 
 def csv_stream(lines: Iterator[str], filename: str) -> Stream:
-    """CSV lines as a download, sent in pieces of about ``CSV_PIECE`` characters: each
-    piece is one step of the lines' iterator in a worker thread and one write, where a
-    line at a time made a thread hop and a write for each of a million lines."""
+    """CSV text (an export's pieces of whole lines) as a download, sent in pieces of
+    about ``CSV_PIECE`` characters: each is one step of the iterator in a worker thread
+    and one write, where a line at a time made a thread hop and a write for each of a
+    million lines."""
 
     def pieces() -> Iterator[str]:
         gathered: list[str] = []
