@@ -9,6 +9,7 @@
 - requests filed with a 1 MB receipt: MB/s and the workers' peak memory;
 - staff approvals: a certificate number and the approval of a member in the queue;
 - the CSV export of every payment (rows/s and the admin worker's peak memory, streamed);
+- ``kasa export ledger``: every movement of money with its running balance;
 - ``kasa backup create`` of the fund (time and size).
 
 Every run prints requests/s, p50/p99 and the answers that were not 2xx. The per-address
@@ -397,6 +398,34 @@ def export(apps: Apps, staff: str, payments: int) -> Figure:
     )
 
 
+def ledger_export(env: dict[str, str], folder: Path, login: str) -> Figure:
+    """``kasa export ledger`` of every movement of money (the office's ledger CSV is the
+    same use case)."""
+    out = folder / "ledger.csv"
+    command = [sys.executable, "-m", "kasa.entrypoints.cli", "--as", login, "export"]
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own command
+        [*command, "ledger", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    # the last line: "N ledger movements written to FILE" (progress lines come before)
+    rows = int(done.stdout.strip().splitlines()[-1].split()[0]) if not done.returncode else 0
+    return Figure(
+        "kasa export ledger (every movement, p50/p99: whole)",
+        1,
+        rows,
+        seconds,
+        seconds * 1000,
+        seconds * 1000,
+        done.returncode,
+        f"{rows:,} movements" if not done.returncode else done.stderr[-300:],
+    )
+
+
 def backup(env: dict[str, str], folder: Path) -> Figure:
     out = folder / "snapshots"
     started = time.perf_counter()
@@ -431,7 +460,7 @@ def staff_token(apps: Apps, facts: Facts) -> str:
     return str(answer.json()["access_token"])
 
 
-PATHS = ("callbacks", "sign-ins", "uploads", "approvals", "export", "backup")
+PATHS = ("callbacks", "sign-ins", "uploads", "approvals", "export", "ledger", "backup")
 
 
 @click.command()
@@ -519,6 +548,10 @@ def run(
                         say(figure)
                     figures += found
                     queue = queue[approval_count:]
+            if "ledger" in chosen:
+                figure = ledger_export(env, folder, facts.staff_login)
+                say(figure)
+                figures.append(figure)
             if "backup" in chosen:
                 figure = backup(env, folder)
                 say(figure)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kasa.application import books
 from kasa.application.members import MemberData
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.application.requests import Assessment
@@ -22,6 +23,7 @@ from kasa.domain.money import Money
 from kasa.domain.payments import PaymentStatus, PaymentType
 from kasa.domain.requests import RequestStatus, Resolution
 from tests.integration.app.helpers import JPEG, PDF, Fund
+from tests.integration.app.test_back_office import read_csv
 from tests.integration.conftest import empty_tables, sqlite_database
 from tests.support.fakes import liqpay_message
 
@@ -148,3 +150,29 @@ def test_four_eyes_reminders_and_reconciliation(fund: Fund) -> None:
     fund.fakes.clock.advance(days=25)
     assert fund.reminders.send().sent == 1
     assert fund.reminders.send().already_sent == 1
+
+
+def test_the_ledger_export_pages_on_from_where_the_last_page_ended(
+    fund: Fund, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 1, 2 and 3 through confirmations and reversals, most at one moment, one
+    payment confirmed and reversed at the same moment: every movement once, in the
+    ledger's order, with the same running balance as one page gives."""
+    members = [fund.approved_member(fund.program(price="300")) for _ in range(2)]
+    orders = []
+    for n in range(7):
+        orders.append(fund.pay(members[n % 2], "300"))
+        if n in (0, 3):
+            fund.fakes.clock.advance(minutes=1)
+    for order in orders[::3]:  # the last one at the moment it was confirmed
+        fund.gateway.callback("liqpay", fund.fakes.gateway.message(order, "300", "reversed"))
+    whole = read_csv(fund.books.export_ledger(None))  # one page
+    for size in (1, 2, 3):
+        monkeypatch.setattr(books, "EXPORT_PAGE", size)
+        assert read_csv(fund.books.export_ledger(None)) == whole
+    kinds = [r[1] for r in whole[1:]]
+    assert kinds.count("confirmation") == 7 and kinds.count("reversal") == 3
+    assert whole[-1][1:] == ["reversal", str(members[0]), orders[6], "-300.00", "1200.00"]
+    # the same through the offset-paged listing the office shows
+    listed = fund.database.lists().ledger(None, None, Page(100, 0))
+    assert [m.order_id for m in listed] == [r[3] for r in whole[1:]]

@@ -254,6 +254,13 @@ class OfficeReads(Protocol):
         """The ledger's movements between two days, one by one, oldest first."""
         ...
 
+    def ledger_after(
+        self, date_start: date | None, date_end: date | None, after: Move | None, limit: int
+    ) -> list[Move]:
+        """Up to ``limit`` of the ledger's movements between two days in the same order,
+        those after the movement ``after`` (from the first without)."""
+        ...
+
     def expiring(self, first: date, last: date) -> list[MemberView]:
         """Members whose "paid until" falls between two dates."""
         ...

@@ -58,41 +58,50 @@ def _kind(kind: MoveKind) -> Any:
     return sa.literal(kind.value, sa.String(16))
 
 
+# each kind of movement: when it happened, and which payments have one
+_KINDS = (
+    (MoveKind.CONFIRMATION, PAY.c.payment_date, WAS_CONFIRMED),
+    (
+        MoveKind.REVERSAL,
+        PAY.c.reversed_at,
+        sa.and_(WAS_CONFIRMED, PAY.c.status == PaymentStatus.REVERSED.value),
+    ),
+    (
+        MoveKind.PAYOUT,
+        PAY.c.sort_at,
+        sa.and_(
+            PAY.c.payment_type.in_([t.value for t in PAYOUT_TYPES]),
+            PAY.c.status == PaymentStatus.CONFIRMED.value,
+        ),
+    ),
+)
+
+
+def _part(
+    kind: MoveKind, at: Any, where: Any, since: datetime | None, before: datetime | None
+) -> Any:
+    """One kind's movements between two moments."""
+    stmt = sa.select(
+        at.label("at"),
+        _kind(kind).label("kind"),
+        PAY.c.id.label("payment_id"),
+        PAY.c.member_id.label("member_id"),
+        PAY.c.payment_identifier.label("order_id"),
+        PAY.c.request_id.label("request_id"),
+        PAY.c.amount.label("amount"),
+        PAY.c.gateway.label("gateway"),
+    ).where(where, at.is_not(None))
+    if since is not None:
+        stmt = stmt.where(at >= since)
+    if before is not None:
+        stmt = stmt.where(at < before)
+    return stmt
+
+
 def moves(since: datetime | None, before: datetime | None) -> Any:
     """Every movement between two moments, as a subquery: at, kind, payment_id,
     member_id, order_id, request_id, amount, gateway."""
-    parts = []
-    for kind, at, where in (
-        (MoveKind.CONFIRMATION, PAY.c.payment_date, WAS_CONFIRMED),
-        (
-            MoveKind.REVERSAL,
-            PAY.c.reversed_at,
-            sa.and_(WAS_CONFIRMED, PAY.c.status == PaymentStatus.REVERSED.value),
-        ),
-        (
-            MoveKind.PAYOUT,
-            PAY.c.sort_at,
-            sa.and_(
-                PAY.c.payment_type.in_([t.value for t in PAYOUT_TYPES]),
-                PAY.c.status == PaymentStatus.CONFIRMED.value,
-            ),
-        ),
-    ):
-        stmt = sa.select(
-            at.label("at"),
-            _kind(kind).label("kind"),
-            PAY.c.id.label("payment_id"),
-            PAY.c.member_id.label("member_id"),
-            PAY.c.payment_identifier.label("order_id"),
-            PAY.c.request_id.label("request_id"),
-            PAY.c.amount.label("amount"),
-            PAY.c.gateway.label("gateway"),
-        ).where(where, at.is_not(None))
-        if since is not None:
-            stmt = stmt.where(at >= since)
-        if before is not None:
-            stmt = stmt.where(at < before)
-        parts.append(stmt)
+    parts = [_part(kind, at, where, since, before) for kind, at, where in _KINDS]
     return sa.union_all(*parts).subquery("moves")
 
 
@@ -436,17 +445,54 @@ def _text(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+# a payment's movements at one moment: its confirmation, then a payout, then a reversal
+RANK = {MoveKind.CONFIRMATION: 0, MoveKind.PAYOUT: 1, MoveKind.REVERSAL: 2}
+
+
 def listed(
     c: Connection, since: datetime | None, before: datetime | None, limit: int, offset: int
 ) -> list[Move]:
     """Movements one by one, in the order they happened (then by payment)."""
     found = moves(since, before)
-    order = sa.case(
-        {MoveKind.CONFIRMATION.value: 0, MoveKind.PAYOUT.value: 1}, value=found.c.kind, else_=2
-    )
     stmt = (
-        sa.select(found).order_by(found.c.at, found.c.payment_id, order).limit(limit).offset(offset)
+        sa.select(found)
+        .order_by(found.c.at, found.c.payment_id, _rank(found))
+        .limit(limit)
+        .offset(offset)
     )
+    return _moves_of(c, stmt)
+
+
+def listed_after(
+    c: Connection,
+    since: datetime | None,
+    before: datetime | None,
+    after: Move | None,
+    limit: int,
+) -> list[Move]:
+    """The movements after ``after`` in :func:`listed`'s order, at most ``limit``: each
+    kind's first ``limit`` after it (in its moment's and payment's order, an index
+    range), merged, so a page costs the same wherever it starts."""
+    parts = []
+    for kind, at, where in _KINDS:
+        stmt = _part(kind, at, where, since, before)
+        if after is not None:
+            moment, payment = after.at, after.payment_id
+            later = sa.or_(at > moment, sa.and_(at == moment, PAY.c.id > payment))
+            if RANK[kind] > RANK[after.kind]:  # the same payment's later movement
+                later = sa.or_(later, sa.and_(at == moment, PAY.c.id == payment))
+            stmt = stmt.where(later)
+        parts.append(sa.select(stmt.order_by(at, PAY.c.id).limit(limit).subquery()))
+    found = sa.union_all(*parts).subquery("moves")
+    stmt = sa.select(found).order_by(found.c.at, found.c.payment_id, _rank(found)).limit(limit)
+    return _moves_of(c, stmt)
+
+
+def _rank(found: Any) -> Any:
+    return sa.case({k.value: rank for k, rank in RANK.items()}, value=found.c.kind)
+
+
+def _moves_of(c: Connection, stmt: Any) -> list[Move]:
     return [
         Move(
             at=_aware(row.at),

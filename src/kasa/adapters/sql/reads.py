@@ -459,6 +459,12 @@ class SqlReads:
         with self._read() as c:
             return ledger.listed(c, *_moments(date_start, date_end), page.limit, page.offset)
 
+    def ledger_after(
+        self, date_start: date | None, date_end: date | None, after: Move | None, limit: int
+    ) -> list[Move]:
+        with self._read() as c:
+            return ledger.listed_after(c, *_moments(date_start, date_end), after, limit)
+
     def today(self) -> TodayCounts:
         with self._read() as c:
             counted = [int(c.execute(statement).scalar_one()) for statement in q.TODAY]

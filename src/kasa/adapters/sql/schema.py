@@ -342,6 +342,7 @@ payments = sa.Table(
     sa.Index(None, "status", "source", "created_at"),
     sa.Index(None, "amount"),
     sa.Index(None, "reversed_at"),
+    sa.Index(None, "payment_date"),  # the ledger's confirmations a page at a time
     # a period's movements from the index alone (see ``ledger``)
     sa.Index(
         "ix_payments_payment_type_payment_date_status",
