@@ -472,8 +472,12 @@ def listed_after(
 ) -> list[Move]:
     """The movements after ``after`` in :func:`listed`'s order, at most ``limit``: each
     kind's first ``limit`` after it (in its moment's and payment's order, an index
-    range), merged, so a page costs the same wherever it starts."""
-    parts = []
+    range), merged, so a page costs the same wherever it starts. A kind that fills a
+    page ends the page's range: the kinds read after it only read up to its last
+    moment (the common confirmations first, so the rarer payouts are not searched for
+    past where the page ends)."""
+    found: list[Move] = []
+    last: datetime | None = None  # no movement after this moment can be on the page
     for kind, at, where in _KINDS:
         stmt = _part(kind, at, where, since, before)
         if after is not None:
@@ -482,10 +486,14 @@ def listed_after(
             if RANK[kind] > RANK[after.kind]:  # the same payment's later movement
                 later = sa.or_(later, sa.and_(at == moment, PAY.c.id == payment))
             stmt = stmt.where(later)
-        parts.append(sa.select(stmt.order_by(at, PAY.c.id).limit(limit).subquery()))
-    found = sa.union_all(*parts).subquery("moves")
-    stmt = sa.select(found).order_by(found.c.at, found.c.payment_id, _rank(found)).limit(limit)
-    return _moves_of(c, stmt)
+        if last is not None:
+            stmt = stmt.where(at <= last)
+        these = _moves_of(c, stmt.order_by(at, PAY.c.id).limit(limit))
+        found += these
+        if len(these) == limit and (last is None or these[-1].at < last):
+            last = these[-1].at
+    found.sort(key=lambda m: (m.at, m.payment_id, RANK[m.kind]))
+    return found[:limit]
 
 
 def _rank(found: Any) -> Any:
