@@ -43,13 +43,13 @@ from tests.support.outbox import code_in
 from bench.generate import Scale, generate
 from bench.names import FEMALE, MALE
 from bench.writes import (
-    PRIVATE,
+    APPROVED_MEMBERS,
     TOKENS,
     Apps,
-    _children,
     environment,
     ids,
     receipt,
+    signed_success,
     staff_token,
 )
 from kasa.adapters import liqpay_codec
@@ -119,7 +119,7 @@ class Pools:
     """What the operations pick from: members, requests, staff, search words."""
 
     members: list[int]
-    requests: list[tuple[int, int]]  # (request id, its member) open to messages
+    requests: list[int]  # open to messages
     staff: str
     words: list[str]
     folder: Path
@@ -218,24 +218,13 @@ class Mix:
         if started is None:
             return
         order = liqpay_codec.decode(json.loads(started)["data"])["order_id"]
-        data = liqpay_codec.encode(
-            {
-                "action": "pay",
-                "status": "success",
-                "order_id": order,
-                "amount": 100,
-                "currency": "UAH",
-                "payment_id": self.random.randrange(10**9, 2 * 10**9),
-                "version": 3,
-            }
-        )
         await self.call(
             "LiqPay callback",
             "mobile",
             "POST",
             "/user/payments/liqpay-callback",
             time.perf_counter(),
-            data={"data": data, "signature": liqpay_codec.sign(PRIVATE, data)},
+            data=signed_success(order, self.random.randrange(10**9, 2 * 10**9)),
         )
 
     async def receipt(self, due: float) -> None:
@@ -254,53 +243,26 @@ class Mix:
             headers=self.member(),
         )
 
+    async def staff_work(self, route: str, path: str, due: float, body: Any) -> None:
+        await self.call(route, "admin", "POST", path, due, json=body, headers=self.staff())
+
     async def search(self, due: float) -> None:
         word = self.random.choice(self.pools.words)
-        await self.call(
-            "staff: name search",
-            "admin",
-            "POST",
-            "/members",
-            due,
-            json={"filter": {"query": word, "fields": {"name": True}}, "limit": 50},
-            headers=self.staff(),
-        )
+        body = {"filter": {"query": word, "fields": {"name": True}}, "limit": 50}
+        await self.staff_work("staff: name search", "/members", due, body)
 
     async def member_card(self, due: float) -> None:
         member = self.random.choice(self.pools.members)
-        await self.call(
-            "staff: member card",
-            "admin",
-            "POST",
-            "/member",
-            due,
-            json={"id": member},
-            headers=self.staff(),
-        )
+        await self.staff_work("staff: member card", "/member", due, {"id": member})
 
     async def request_card(self, due: float) -> None:
-        request, _ = self.random.choice(self.pools.requests)
-        await self.call(
-            "staff: request card",
-            "admin",
-            "POST",
-            "/request",
-            due,
-            json={"request": request},
-            headers=self.staff(),
-        )
+        request = self.random.choice(self.pools.requests)
+        await self.staff_work("staff: request card", "/request", due, {"request": request})
 
     async def message(self, due: float) -> None:
-        request, _ = self.random.choice(self.pools.requests)
-        await self.call(
-            "staff: message",
-            "admin",
-            "POST",
-            "/request/message",
-            due,
-            json={"request_id": request, "message": "Додайте, будь ласка, фото чека."},
-            headers=self.staff(),
-        )
+        request = self.random.choice(self.pools.requests)
+        body = {"request_id": request, "message": "Додайте, будь ласка, фото чека."}
+        await self.staff_work("staff: message", "/request/message", due, body)
 
 
 def cpu_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
@@ -471,19 +433,12 @@ def run(
             console.print(f"generating a fund of {payments:,} payments")
             facts = generate(url, None, Scale(payments // 10, payments, payments // 5))
             env = environment(url, folder)
-            members = ids(
+            members = ids(url, APPROVED_MEMBERS)
+            requests = ids(
                 url,
-                "SELECT m.id FROM members m JOIN member_programs p ON p.member_id = m.id"
-                " AND p.is_active WHERE m.status = 'approved' ORDER BY m.id",
+                "SELECT id FROM requests WHERE status IN ('opened', 'awaiting_agent',"
+                " 'awaiting_client') ORDER BY id",
             )
-            requests = [
-                (r, 0)
-                for r in ids(
-                    url,
-                    "SELECT id FROM requests WHERE status IN ('opened', 'awaiting_agent',"
-                    " 'awaiting_client') ORDER BY id",
-                )
-            ]
             words = [facts.search_word, *MALE[:3], *FEMALE[:3]]
             assert server.process is not None
             for count in worker_counts:
@@ -493,8 +448,8 @@ def run(
                     pools.phones = count * 1_000_000
                     pids = {
                         "MariaDB": [server.process.pid],
-                        "mobile": [apps.processes[0].pid, *_children(apps.processes[0].pid)],
-                        "admin": [apps.processes[1].pid, *_children(apps.processes[1].pid)],
+                        "mobile": apps.pids("mobile"),
+                        "admin": apps.pids("admin"),
                     }
                     results[count] = sustainable(apps, pools, seconds, probe_seconds, pids)
     finally:

@@ -137,12 +137,15 @@ class Apps:
     def url(self, app: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[app]}{path}"
 
+    def pids(self, app: str) -> list[int]:
+        """The app's processes: ``kasa serve`` and the workers it started."""
+        process = self.processes[0 if app == "mobile" else 1]
+        return [process.pid, *_children(process.pid)]
+
     def peak_rss_mb(self, app: str) -> float:
         """The largest peak resident memory of the app's processes (its workers)."""
-        process = self.processes[0 if app == "mobile" else 1]
-        pids = [process.pid, *_children(process.pid)]
         peaks = []
-        for pid in pids:
+        for pid in self.pids(app):
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
@@ -208,6 +211,29 @@ def sessions() -> Iterator[requests.Session]:
         yield local.session
 
 
+# members who may pay: approved, with a current program
+APPROVED_MEMBERS = (
+    "SELECT m.id FROM members m JOIN member_programs p ON p.member_id = m.id"
+    " AND p.is_active WHERE m.status = 'approved' ORDER BY m.id"
+)
+
+
+def signed_success(order: str, payment_id: int) -> dict[str, str]:
+    """LiqPay's signed callback form: the order's 100 UAH paid."""
+    data = liqpay_codec.encode(
+        {
+            "action": "pay",
+            "status": "success",
+            "order_id": order,
+            "amount": 100,
+            "currency": "UAH",
+            "payment_id": payment_id,
+            "version": 3,
+        }
+    )
+    return {"data": data, "signature": liqpay_codec.sign(PRIVATE, data)}
+
+
 def ids(url: str, sql: str) -> list[int]:
     engine = sa.create_engine(url)
     try:
@@ -235,20 +261,7 @@ def callbacks(apps: Apps, url: str, members: list[int], count: int, folder: Path
 
     with ThreadPoolExecutor(4) as pool:
         orders = [o for o in pool.map(checkout, range(count)) if o]
-    lines = []
-    for n, order in enumerate(orders):
-        data = liqpay_codec.encode(
-            {
-                "action": "pay",
-                "status": "success",
-                "order_id": order,
-                "amount": 100,
-                "currency": "UAH",
-                "payment_id": 800_000_000 + n,
-                "version": 3,
-            }
-        )
-        lines.append(urlencode({"data": data, "signature": liqpay_codec.sign(PRIVATE, data)}))
+    lines = [urlencode(signed_success(order, 800_000_000 + n)) for n, order in enumerate(orders)]
     (folder / "callbacks.txt").write_text("\n".join(lines) + "\n")
     (folder / "callbacks.lua").write_text(CALLBACKS_LUA)
     before = ids(url, "SELECT COUNT(*) FROM payments WHERE status = 'confirmed'")[0]
@@ -524,11 +537,7 @@ def run(
             env = environment(url, folder)
             files_dir = Path(env["KASA_FILES_DIR"]) if files else None
             facts = generate(url, files_dir, Scale(payments // 10, payments, payments // 5))
-            approved = ids(
-                url,
-                "SELECT m.id FROM members m JOIN member_programs p ON p.member_id = m.id"
-                " AND p.is_active WHERE m.status = 'approved' ORDER BY m.id",
-            )
+            approved = ids(url, APPROVED_MEMBERS)
             queue = ids(url, "SELECT id FROM members WHERE in_review_queue ORDER BY id")
             for workers in (1, 2):
                 with Apps(env, folder, workers) as apps:
