@@ -44,6 +44,7 @@ CSV_PIECE = 64 * 1024  # characters of CSV text handed on at a time
 # how the fund report names money in that staff recorded (no gateway took it)
 MANUAL = "manual"
 T = TypeVar("T")
+K = TypeVar("K")
 
 PAYMENT_COLUMNS = [
     "id",
@@ -166,7 +167,7 @@ class Books:
         fetch: Callable[[Page], Sequence[T]],
         row: Callable[[T], list[str]],
     ) -> CsvText:
-        """CSV lines, read page by page. Who asks is checked before the first line, so
+        """CSV text, read page by page. Who asks is checked before the first line, so
         a refusal comes before anything is sent."""
         self._require(staff_id)
 
@@ -202,19 +203,11 @@ class Books:
             ]
 
         self._require(staff_id)
-
-        def rows() -> Iterator[list[str]]:
-            # page after page from where the last ended: every page costs the same
-            after: tuple[datetime, int] | None = None
-            while True:
-                found = self.lists.payments_after(query, after, EXPORT_PAGE)
-                yield from (row(item) for item in found)
-                if len(found) < EXPORT_PAGE:
-                    return
-                last = found[-1].payment
-                after = (last.moved_at, last.id)
-
-        return CsvText(PAYMENT_COLUMNS, rows())
+        found = _from_where_each_ended(
+            lambda after: self.lists.payments_after(query, after, EXPORT_PAGE),
+            lambda last: (last.payment.moved_at, last.payment.id),
+        )
+        return CsvText(PAYMENT_COLUMNS, map(row, found))
 
     def export_requests(self, staff_id: int | None, query: RequestQuery) -> CsvText:
         def row(r: RequestView) -> list[str]:
@@ -281,18 +274,11 @@ class Books:
             ]
 
         self._require(staff_id)
-
-        def rows() -> Iterator[list[str]]:
-            # page after page from where the last ended: every page costs the same
-            after: Move | None = None
-            while True:
-                found = self.lists.ledger_after(first, last, after, EXPORT_PAGE)
-                yield from (row(move) for move in found)
-                if len(found) < EXPORT_PAGE:
-                    return
-                after = found[-1]
-
-        return CsvText(LEDGER_COLUMNS, rows())
+        found = _from_where_each_ended(
+            lambda after: self.lists.ledger_after(first, last, after, EXPORT_PAGE),
+            lambda move: move,
+        )
+        return CsvText(LEDGER_COLUMNS, map(row, found))
 
     # -- what members were told ------------------------------------------------------------
     def notifications(
@@ -308,6 +294,20 @@ class Books:
     ) -> Listing[AuditEvent]:
         self._require(staff_id)
         return self.lists.audit(query, page)
+
+
+def _from_where_each_ended(
+    fetch: Callable[[K | None], Sequence[T]], key: Callable[[T], K]
+) -> Iterator[T]:
+    """Every item, a page at a time, each page read from where the last one ended (the
+    key of its last item): every page costs the same, wherever it starts."""
+    after: K | None = None
+    while True:
+        found = fetch(after)
+        yield from found
+        if len(found) < EXPORT_PAGE:
+            return
+        after = key(found[-1])
 
 
 class CsvText(Iterator[str]):
