@@ -10,12 +10,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 import pymysql
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from kasa.adapters.sql.database import SqlDatabase, aborted_by_the_database
+from kasa.adapters.sql.database import SqlDatabase, aborted_by_the_database, make_engine
 from kasa.application.reads import AuditQuery, Page
 from kasa.application.retrying import Aborted, retried
 from kasa.domain.audit import EventType
@@ -236,3 +237,34 @@ def test_a_connection_found_gone_before_the_commit_runs_the_unit_of_work_again()
         uow.commit()
     assert uow.committing and not uow.committed
     database.dispose()
+
+
+def test_a_connection_given_back_is_rolled_back_only_when_it_holds_a_transaction(
+    mariadb_url: str,
+) -> None:
+    """After a commit nothing is sent when the connection goes back to the pool; one given
+    back in the middle of a transaction is rolled back, so the next unit of work on it
+    neither sees nor commits what was left."""
+    engine = make_engine(mariadb_url, pool_size=1)
+    rollback = pymysql.connections.Connection.rollback
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS reset_probe (id INT)")
+            connection.exec_driver_sql("DELETE FROM reset_probe")
+        with patch.object(
+            pymysql.connections.Connection, "rollback", autospec=True, side_effect=rollback
+        ) as rollbacks:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("INSERT INTO reset_probe VALUES (1)")
+            assert rollbacks.call_count == 0
+            raw = engine.raw_connection()  # the pool's one connection, used by hand
+            raw.cursor().execute("INSERT INTO reset_probe VALUES (2)")
+            raw.close()
+            assert rollbacks.call_count == 1
+        with engine.begin() as connection:  # the same connection again
+            seen = connection.exec_driver_sql("SELECT id FROM reset_probe").scalars().all()
+        assert seen == [1]
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS reset_probe")
+        engine.dispose()

@@ -304,6 +304,27 @@ def test_payments_round_trip_and_are_found_by_order(uow_factory: Factory) -> Non
         uow.commit()
 
 
+def test_an_order_is_found_with_its_members_current_price(uow_factory: Factory) -> None:
+    alice, bob = add_members(uow_factory, member(1), member(2))
+    with uow_factory() as uow:
+        basic = uow.programs.add(Program("Базова", Money(30000), T0, T0))
+        old = uow.programs.add(Program("Стара", Money(1000), T0, T0))
+        uow.member_programs.add(MemberProgram(alice, old.id or 0, T0, T0, is_active=False))
+        uow.member_programs.add(MemberProgram(alice, basic.id or 0, T0, T0, is_active=True))
+        uow.member_programs.add(MemberProgram(bob, old.id or 0, T0, T0, is_active=False))
+        uow.payments.add(payment(alice, 30000, 0, payment_identifier="o-a"))
+        uow.payments.add(payment(bob, 1000, 1, payment_identifier="o-b"))
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.payments.order_for_update("o-a")
+        assert found is not None
+        paid, price = found
+        assert (paid.member_id, paid.payment_identifier, price) == (alice, "o-a", Money(30000))
+        bobs = uow.payments.order_for_update("o-b")  # no current program: no price
+        assert bobs is not None and (bobs[0].member_id, bobs[1]) == (bob, None)
+        assert uow.payments.order_for_update("o-nobody") is None
+
+
 def test_payouts_name_their_request(uow_factory: Factory) -> None:
     [member_id] = add_members(uow_factory, member(1))
     with uow_factory() as uow:

@@ -21,7 +21,6 @@ import attrs
 
 from kasa.application.auditing import audit
 from kasa.application.clock import FundClock
-from kasa.application.payments import program_price
 from kasa.application.ports import GatewayMessage, GatewayNotice, GatewayOrder, Gateways
 from kasa.application.reads import OfficeReads
 from kasa.application.refusals import UnverifiedCallbacks
@@ -107,10 +106,13 @@ class GatewayCallbacks:
         now = self.clock.now()
         with self.uow() as uow:
             member = uow.members.of_order_for_update(notice.order_id)
-            payment = uow.payments.by_identifier_for_update(notice.order_id)
-            if payment is None or member is None:
+            # the price is read with the payment, once the member is locked: it stays
+            # current, and nothing is read after the changes begin
+            found = uow.payments.order_for_update(notice.order_id)
+            if found is None or member is None:
                 _refused(uow, notice.order_id, "unknown order", now)
                 raise NotFound(f"Unknown order {notice.order_id}.")
+            payment, price = found
             if payment.source is not PaymentSource.GATEWAY:
                 _refused(uow, notice.order_id, "not a gateway payment", now)
                 raise Conflict("This order was not paid through the gateway.")
@@ -122,9 +124,6 @@ class GatewayCallbacks:
             except Conflict as error:
                 _refused(uow, notice.order_id, error.message, now)
                 raise
-            # read before anything changes (the member is locked: it stays current), so
-            # that nothing is written until the commit
-            price = program_price(uow, payment.member_id)
             if _is_new_subscription_charge(payment, notice):
                 charge_id = f"{notice.order_id}:{notice.gateway_payment_id}"
                 payment = uow.payments.by_identifier_for_update(charge_id) or uow.payments.add(

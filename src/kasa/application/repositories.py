@@ -19,6 +19,7 @@ from kasa.domain.events import EventKind
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
+from kasa.domain.money import Money
 from kasa.domain.notifications import Device, Notification, NotificationSettings
 from kasa.domain.office import OfficeSession
 from kasa.domain.payments import Payment
@@ -111,6 +112,12 @@ class PaymentRepository(Protocol):
     def get_for_update(self, payment_id: int) -> Payment | None: ...
     def by_identifier_for_update(self, identifier: str) -> Payment | None:
         """The payment with this gateway order id, locked for this transaction."""
+        ...
+
+    def order_for_update(self, identifier: str) -> tuple[Payment, Money | None] | None:
+        """The payment with this gateway order id, locked, and the monthly price of its
+        member's current program (None without one) read in the same statement: lock
+        the member first, and the price is the one the member pays now."""
         ...
 
     def member_of(self, payment_id: int) -> int | None:

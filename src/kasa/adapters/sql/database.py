@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
+from pymysql.constants import SERVER_STATUS
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -103,7 +104,23 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
             skip_autocommit_rollback=True,
             **kwargs,
         )
-    return sa.create_engine(url, isolation_level="READ COMMITTED", **kwargs)
+    engine = sa.create_engine(
+        url, isolation_level="READ COMMITTED", pool_reset_on_return=None, **kwargs
+    )
+    sa.event.listen(engine, "reset", _reset)
+    return engine
+
+
+def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+    """A connection given back to the pool is rolled back only when it may still hold a
+    transaction: one SQLAlchemy ended itself (a rollback) or the server reports ended (a
+    commit's answer; PyMySQL keeps the server's status of its last answer) holds none, so
+    the round trip a rollback costs is not paid after every committed unit of work."""
+    if state.transaction_was_reset or state.terminate_only:
+        return
+    status = getattr(dbapi_connection, "server_status", None)
+    if status is None or status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+        dbapi_connection.rollback()
 
 
 # MariaDB/MySQL: a deadlock, a lock wait timeout; the transaction was rolled back

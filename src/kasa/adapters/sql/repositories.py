@@ -26,6 +26,7 @@ from kasa.domain.events import EventKind
 from kasa.domain.files import StoredFile
 from kasa.domain.identity import MemberIdentity
 from kasa.domain.members import CorrectionReport, Member
+from kasa.domain.money import Money
 from kasa.domain.notifications import DeliveryState, Device, Notification, NotificationSettings
 from kasa.domain.office import OfficeSession
 from kasa.domain.payments import Payment
@@ -110,6 +111,28 @@ def _payment_of_order() -> Any:
     return (
         sa.select(Payment)
         .where(tables.payments.c.payment_identifier == sa.bindparam("identifier"))
+        .with_for_update()
+    )
+
+
+@functools.cache
+def _order_with_price() -> Any:
+    """The payment of an order, locked, with its member's current program and that
+    program's monthly price beside it: scalar subqueries, read and not locked (built
+    once, after the mappers)."""
+    link, program, payment = tables.member_programs.c, tables.programs.c, tables.payments.c
+    current = sa.and_(link.member_id == payment.member_id, link.is_active.is_(True))
+    program_id = sa.select(link.program_id).where(current).limit(1).scalar_subquery()
+    price = (
+        sa.select(program.month_price)
+        .join(tables.member_programs, link.program_id == program.id)
+        .where(current)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Payment, program_id, price)
+        .where(payment.payment_identifier == sa.bindparam("identifier"))
         .with_for_update()
     )
 
@@ -248,6 +271,16 @@ class Payments(_Repo):
             _payment_of_order(), {"identifier": identifier}
         ).scalar_one_or_none()
         return found
+
+    def order_for_update(self, identifier: str) -> tuple[Payment, Money | None] | None:
+        row = self.session.execute(_order_with_price(), {"identifier": identifier}).one_or_none()
+        if row is None:
+            return None
+        found, program_id, price = row
+        # the ledger's flush knows the member's program without reading it again
+        known = self.session.info.setdefault(ledger.CURRENT_PROGRAMS, {})
+        known[found.member_id] = program_id or ledger.NO_PROGRAM
+        return found, price
 
     def member_of(self, payment_id: int) -> int | None:
         row = tables.payments
