@@ -152,6 +152,50 @@ def test_four_eyes_reminders_and_reconciliation(fund: Fund) -> None:
     assert fund.reminders.send().already_sent == 1
 
 
+def test_each_cell_of_the_payments_export_is_what_the_registry_shows(fund: Fund) -> None:
+    """A top-up paid at 22:30 UTC (the next day at the fund), one staff recorded and a
+    payout on a request: every cell is the registry's value, written out."""
+    member_id = fund.approved_member(fund.program(price="300"))
+    fund.fakes.clock.advance(hours=12, minutes=30)  # 2026-01-15 22:30 UTC
+    fund.pay(member_id, "300")
+    fund.staff_payments.record_top_up(
+        fund.operator_id, member_id, Money(15_005), fund.clock.today()
+    )
+    request_id = fund.requests.create(member_id, "", []).request.id or 0
+    fund.staff_requests.assess(
+        fund.operator_id, request_id, Assessment(approved_amount=Money(5000))
+    )
+    fund.staff_payments.record_payout(fund.operator_id, request_id, Money(5000), fund.clock.today())
+    listed = fund.staff_payments.list(fund.operator_id, PaymentQuery(), Page()).items
+    exported = read_csv(fund.books.export_payments(fund.operator_id, PaymentQuery()))[1:]
+    assert exported == [
+        [
+            str(p.id),
+            fund.clock.local_date(p.moved_at).isoformat(),
+            p.payment_type,
+            p.status,
+            str(p.amount),
+            str(p.member_id),
+            found.member.full_name,
+            found.member.certificate,
+            str(p.request_id or ""),
+            p.source,
+            p.gateway or "",
+            p.payment_identifier or "",
+            p.extended_to.isoformat() if p.extended_to else "",
+            p.iban,
+        ]
+        for found in listed
+        for p in [found.payment]
+    ]
+    paid = next(row for row in exported if row[10] == "liqpay")
+    assert paid[1] == "2026-01-16" and paid[4] == "300.00" and paid[2] == PaymentType.TOP_UP
+    assert paid[11] and paid[12] and paid[7]
+    assert len(exported) == 3 and "150.05" in {row[4] for row in exported}
+    payout = next(row for row in exported if row[8])
+    assert payout[8] == str(request_id) and payout[4] == "50.00" and payout[13]
+
+
 def test_the_ledger_export_pages_on_from_where_the_last_page_ended(
     fund: Fund, monkeypatch: pytest.MonkeyPatch
 ) -> None:

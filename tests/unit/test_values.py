@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kasa.domain.errors import InvalidInput
-from kasa.domain.money import Money, total
+from kasa.domain.money import Money, kopecks_text, total
 from kasa.domain.values import Email, Iban, Phone, TaxNumber, person_name
 from tests.unit.strategies import (
     iban_check_digits,
@@ -75,6 +75,11 @@ def test_money_positive_refuses_zero() -> None:
     with pytest.raises(InvalidInput, match="greater than zero"):
         Money.positive("0.00")
     assert Money.positive("0.01") == Money(1)
+
+
+@given(st.integers(min_value=-(10**13), max_value=10**13))
+def test_kopecks_are_written_as_hryvnias_with_two_decimals(k: int) -> None:
+    assert kopecks_text(k) == f"{Decimal(k) / 100:.2f}"
 
 
 def test_money_invariants() -> None:

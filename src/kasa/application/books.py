@@ -29,15 +29,15 @@ from kasa.application.views import (
     MonthLine,
     NotificationQuery,
     NotificationView,
-    PaymentRow,
+    PaymentLine,
     RequestView,
 )
 from kasa.domain.audit import AuditEvent
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.errors import InvalidInput
 from kasa.domain.ledger import Balance, Move, MoveKind
-from kasa.domain.members import MemberStatus
-from kasa.domain.money import Money, total
+from kasa.domain.members import MemberStatus, full_name
+from kasa.domain.money import Money, kopecks_text, total
 
 EXPORT_PAGE = 500
 CSV_PIECE = 64 * 1024  # characters of CSV text handed on at a time
@@ -183,29 +183,30 @@ class Books:
         return CsvText(header, rows())
 
     def export_payments(self, staff_id: int | None, query: PaymentQuery) -> CsvText:
-        def row(found: PaymentRow) -> list[str]:
-            p = found.payment
+        local_date = self.clock.local_date
+
+        def row(p: PaymentLine) -> list[str]:
             return [
                 str(p.id),
-                self.clock.local_date(p.moved_at).isoformat(),
+                local_date(p.moved_at).isoformat(),
                 p.payment_type,
                 p.status,
-                str(p.amount),
+                kopecks_text(p.kopecks),
                 str(p.member_id),
-                found.member.full_name,
-                found.member.certificate,
+                full_name(p.last_name, p.first_name, p.middle_name),
+                p.certificate or "",
                 str(p.request_id or ""),
                 p.source,
                 p.gateway or "",
-                p.payment_identifier or "",
+                p.order_id or "",
                 p.extended_to.isoformat() if p.extended_to else "",
                 p.iban,
             ]
 
         self._require(staff_id)
         found = _from_where_each_ended(
-            lambda after: self.lists.payments_after(query, after, EXPORT_PAGE),
-            lambda last: (last.payment.moved_at, last.payment.id),
+            lambda after: self.lists.payment_lines_after(query, after, EXPORT_PAGE),
+            lambda last: (last.moved_at, last.id),
         )
         return CsvText(PAYMENT_COLUMNS, map(row, found))
 

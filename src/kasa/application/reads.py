@@ -31,6 +31,7 @@ from kasa.application.views import (
     MemberView,
     NotificationQuery,
     NotificationView,
+    PaymentLine,
     PaymentRow,
     PaymentView,
     ProfileView,
@@ -196,11 +197,12 @@ class OfficeReads(Protocol):
     def member_file(self, member_id: int, stored_name: str) -> FileView | None: ...
     def payments(self, query: PaymentQuery, page: Page) -> Listing[PaymentRow]: ...
 
-    def payments_after(
+    def payment_lines_after(
         self, query: PaymentQuery, after: tuple[datetime, int] | None, limit: int
-    ) -> list[PaymentRow]:
+    ) -> list[PaymentLine]:
         """Up to ``limit`` payments in the list's order (newest first) that come after
-        the one moved at ``after[0]`` with id ``after[1]`` (from the first without)."""
+        the one moved at ``after[0]`` with id ``after[1]`` (from the first without), as
+        an export writes them."""
         ...
 
     def requests(self, query: RequestQuery, page: Page) -> Listing[RequestView]: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import BinaryIO, Generic, Literal, TypeVar
+from typing import BinaryIO, Generic, Literal, NamedTuple, TypeVar
 
 import attrs
 
@@ -233,6 +233,27 @@ class PaymentView:
     @property
     def moved_at(self) -> datetime:
         return moved_at(self.payment_date, self.created_at)
+
+
+class PaymentLine(NamedTuple):
+    """A payment as an export writes it: the values its cells are made of, as read."""
+
+    id: int
+    moved_at: datetime
+    payment_type: str
+    status: str
+    kopecks: int
+    member_id: int
+    last_name: str
+    first_name: str
+    middle_name: str
+    certificate: str | None
+    request_id: int | None
+    source: str
+    gateway: str | None
+    order_id: str | None
+    extended_to: date | None
+    iban: str
 
 
 @attrs.frozen

@@ -81,7 +81,7 @@ class Money:
         return (Decimal(self.kopecks) / KOPECKS_PER_UAH).quantize(Decimal("0.01"))
 
     def __str__(self) -> str:
-        return f"{self.to_decimal():.2f}"
+        return kopecks_text(self.kopecks)
 
     def __bool__(self) -> bool:
         return self.kopecks != 0
@@ -101,3 +101,9 @@ class Money:
 def total(amounts: Iterable[Money]) -> Money:
     """The sum of some amounts (zero for none)."""
     return Money(sum(amount.kopecks for amount in amounts))
+
+
+def kopecks_text(kopecks: int) -> str:
+    """An amount of kopecks written in hryvnias with two decimals ("-0.05", "300.00")."""
+    whole, part = divmod(abs(kopecks), KOPECKS_PER_UAH)
+    return f"{'-' if kopecks < 0 else ''}{whole}.{part:02d}"

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -54,6 +54,7 @@ from kasa.application.views import (
     MessageView,
     NotificationQuery,
     NotificationView,
+    PaymentLine,
     PaymentRow,
     PaymentView,
     ProfileView,
@@ -406,15 +407,15 @@ class SqlReads:
             rows = _rows(c, q.LISTED_PAYMENT, page_stmt, **filters.params)
         return Listing(_payment_rows(rows), total)
 
-    def payments_after(
+    def payment_lines_after(
         self, query: PaymentQuery, after: tuple[datetime, int] | None, limit: int
-    ) -> list[PaymentRow]:
+    ) -> list[PaymentLine]:
         filters = _payment_filters(query, Filters(limit=limit, offset=0))
         if after is not None:
             filters.add("after", after_at=after[0], after_id=after[1])
-        _, page_stmt = q.payments_statements(filters.key)
+        stmt = q.payment_lines(filters.key)
         with self._read() as c:
-            return _payment_rows(_rows(c, q.LISTED_PAYMENT, page_stmt, **filters.params))
+            return cast(list[PaymentLine], _rows(c, q.PAYMENT_LINE, stmt, **filters.params))
 
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]:
         filters = Filters(limit=page.limit, offset=page.offset)

@@ -29,6 +29,7 @@ from kasa.adapters.sql.rows import (
     STAFF_COLUMNS,
     Packed,
 )
+from kasa.application.views import PaymentLine
 from kasa.domain.calendar import after_day, day_start
 from kasa.domain.notifications import DeliveryState
 from kasa.domain.payments import PAYOUT_TYPES, PaymentSource, PaymentStatus, PaymentType
@@ -59,6 +60,26 @@ LISTED_REQUEST = Packed(*REQUEST_COLUMNS, *NAME_COLUMNS)
 PAYMENT = Packed(*PAYMENT_COLUMNS)
 LISTED_PAYMENT = Packed(*PAYMENT_COLUMNS, *NAME_COLUMNS, R.c.diagnosis)
 CHARGE = Packed(*PAYMENT_COLUMNS, R.c.diagnosis)
+# a payment as an export writes it, decoded straight into its line
+PAYMENT_LINE = Packed(
+    PAY.c.id,
+    PAY.c.sort_at,
+    PAY.c.payment_type,
+    PAY.c.status,
+    PAY.c.amount,
+    PAY.c.member_id,
+    M.c.last_name,
+    M.c.first_name,
+    M.c.middle_name,
+    M.c.certificate,
+    PAY.c.request_id,
+    PAY.c.source,
+    PAY.c.gateway,
+    PAY.c.payment_identifier,
+    PAY.c.extended_to,
+    PAY.c.iban,
+    into=PaymentLine,
+)
 STAFF = Packed(*STAFF_COLUMNS)
 
 # The statements of the reads that run most, built once, so that each run finds its
@@ -412,23 +433,37 @@ COUNT_FILTERS = {
 def payments_statements(key: tuple[str, ...]) -> tuple[Any, Any]:
     """How many payments match (from the per-day counts when they can tell), and a page
     of them, newest first."""
-    ids = sa.select(PAY.c.id, PAY.c.sort_at).where(*(PAYMENT_FILTERS[name] for name in key))
+    ids = _matching_payments(key)
     if set(key) <= COUNT_FILTERS.keys():
         count = sa.select(sa.func.coalesce(sa.func.sum(COUNTS.c.count), 0)).where(
             *(COUNT_FILTERS[name] for name in key)
         )
     else:
         count = counting(ids)
+    stmt = _page_of(LISTED_PAYMENT, ids).outerjoin(R, R.c.id == PAY.c.request_id)
+    return count, stmt
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def payment_lines(key: tuple[str, ...]) -> Any:
+    """A page of the payments that match, newest first, as an export writes them."""
+    return _page_of(PAYMENT_LINE, _matching_payments(key))
+
+
+def _matching_payments(key: tuple[str, ...]) -> Any:
+    return sa.select(PAY.c.id, PAY.c.sort_at).where(*(PAYMENT_FILTERS[name] for name in key))
+
+
+def _page_of(packed: Packed, ids: Any) -> Any:
+    """One page of the payments ``ids`` selects, newest first, with their members."""
     page = paged(ids.order_by(PAY.c.sort_at.desc(), PAY.c.id.desc())).subquery()
-    stmt = (
-        sa.select(LISTED_PAYMENT.expr)
+    return (
+        sa.select(packed.expr)
         .select_from(PAY)
         .join(page, page.c.id == PAY.c.id)
         .join(M, M.c.id == PAY.c.member_id)
-        .outerjoin(R, R.c.id == PAY.c.request_id)
         .order_by(page.c.sort_at.desc(), page.c.id.desc())
     )
-    return count, stmt
 
 
 AUDIT = tables.audit_events
