@@ -196,6 +196,28 @@ def test_each_cell_of_the_payments_export_is_what_the_registry_shows(fund: Fund)
     assert payout[8] == str(request_id) and payout[4] == "50.00" and payout[13]
 
 
+def test_the_payments_export_pages_on_from_where_the_last_page_ended(
+    fund: Fund, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 1, 2 and 3 through 8 payments, most of them at one moment: every payment
+    once, in the registry's order, filtered the same way."""
+    members = [fund.approved_member(fund.program(price="300")) for _ in range(2)]
+    for n in range(8):
+        fund.pay(members[n % 2], "300")
+        if n in (0, 4):
+            fund.fakes.clock.advance(minutes=1)
+    listed = fund.staff_payments.list(fund.operator_id, PaymentQuery(), Page(100, 0)).items
+    whole = read_csv(fund.books.export_payments(None, PaymentQuery()))  # one page
+    assert [row[0] for row in whole[1:]] == [str(p.payment.id) for p in listed]
+    mine = PaymentQuery(member_id=members[1])
+    alone = read_csv(fund.books.export_payments(None, mine))
+    assert {row[5] for row in alone[1:]} == {str(members[1])} and len(alone) == 5
+    for size in (1, 2, 3):
+        monkeypatch.setattr(books, "EXPORT_PAGE", size)
+        assert read_csv(fund.books.export_payments(None, PaymentQuery())) == whole
+        assert read_csv(fund.books.export_payments(None, mine)) == alone
+
+
 def test_the_ledger_export_pages_on_from_where_the_last_page_ended(
     fund: Fund, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kasa.adapters.sql.database import SqlDatabase
+from kasa.adapters.sql.database import GATHERED_MAX, SqlDatabase
 from kasa.adapters.sql.reads import SqlReads
 from kasa.application.reads import AuditQuery, MemberQuery, Page, PaymentQuery, RequestQuery
 from kasa.application.search import SearchField, words_of
@@ -631,3 +631,13 @@ def test_the_list_of_programs_is_kept_a_few_seconds(
         "Базова",
         "Нова",
     ]
+
+
+def test_a_page_gathered_into_one_value_is_never_cut_short(
+    mariadb_database: SqlDatabase,
+) -> None:
+    """MariaDB cuts a gathered value at 1 MiB unless told otherwise: every reading
+    connection allows as much as the server's largest packet."""
+    with mariadb_database.reader.connect() as connection:
+        allowed = connection.exec_driver_sql("SELECT @@SESSION.group_concat_max_len").scalar()
+    assert allowed == GATHERED_MAX

@@ -97,18 +97,32 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_recycle", 3600)
     if reading:
         # nothing to reset when a connection comes back: it never holds a transaction
-        return sa.create_engine(
+        reader = sa.create_engine(
             url,
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,
             skip_autocommit_rollback=True,
             **kwargs,
         )
+        sa.event.listen(reader, "connect", _gathering)
+        return reader
     engine = sa.create_engine(
         url, isolation_level="READ COMMITTED", pool_reset_on_return=None, **kwargs
     )
     sa.event.listen(engine, "reset", _reset)
     return engine
+
+
+# what one value gathered from many rows may hold (MariaDB cuts it at 1 MiB by default;
+# the server's largest packet, 16 MiB by default, bounds it anyway)
+GATHERED_MAX = 16 * 1024 * 1024
+
+
+def _gathering(dbapi_connection: Any, _record: Any) -> None:
+    """A page of an export read as one JSON array is never cut short."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET SESSION group_concat_max_len = {GATHERED_MAX}")
+    cursor.close()
 
 
 def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:

@@ -413,8 +413,12 @@ class SqlReads:
         filters = _payment_filters(query, Filters(limit=limit, offset=0))
         if after is not None:
             filters.add("after", after_at=after[0], after_id=after[1])
-        stmt = q.payment_lines(filters.key)
         with self._read() as c:
+            if getattr(c.dialect, "is_mariadb", False):
+                stmt = q.payment_lines(filters.key, gathered=True)
+                page = c.execute(stmt, filters.params).scalar()
+                return q.PAYMENT_LINE.load_all(page) if page else []
+            stmt = q.payment_lines(filters.key, gathered=False)
             return cast(list[PaymentLine], _rows(c, q.PAYMENT_LINE, stmt, **filters.params))
 
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]:

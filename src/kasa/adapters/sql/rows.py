@@ -60,8 +60,31 @@ class Packed:
         )
         kinds = tuple(_python_type(column.type) for column in columns)
         # strict=False: MariaDB writes booleans as 0 and 1
-        decoder = msgspec.json.Decoder(into or tuple[kinds], strict=False)  # type: ignore[valid-type]
-        self.load: Callable[[str | bytes], tuple[Any, ...]] = decoder.decode
+        kind: Any = into or tuple[kinds]  # type: ignore[valid-type]
+        self.load: Callable[[str | bytes], tuple[Any, ...]] = msgspec.json.Decoder(
+            kind, strict=False
+        ).decode
+        # many rows gathered into one JSON array (see ``json_lines``)
+        self.load_all: Callable[[str | bytes], list[Any]] = msgspec.json.Decoder(
+            list[kind], strict=False
+        ).decode
+
+
+class json_lines(sa.sql.expression.FunctionElement[str]):  # noqa: N801 - a SQL function
+    """The rows' packed values gathered into one JSON array in the given order
+    (MariaDB's ``JSON_ARRAYAGG … ORDER BY``): a page of rows then comes back as one
+    value, which the pure-Python driver reads as one packet instead of one a row. The
+    first clause is the value, the others the order."""
+
+    inherit_cache = True
+    type = sa.Text()
+
+
+@compiles(json_lines, "mysql")
+@compiles(json_lines, "mariadb")
+def _json_lines_mariadb(element: json_lines, compiler: Any, **kw: Any) -> str:
+    value, *order = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"JSON_ARRAYAGG({value} ORDER BY {', '.join(order)})"
 
 
 class utc_text(sa.sql.expression.FunctionElement[str]):  # noqa: N801 - a SQL function

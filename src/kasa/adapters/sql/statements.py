@@ -28,6 +28,7 @@ from kasa.adapters.sql.rows import (
     REQUEST_COLUMNS,
     STAFF_COLUMNS,
     Packed,
+    json_lines,
 )
 from kasa.application.views import PaymentLine
 from kasa.domain.calendar import after_day, day_start
@@ -445,25 +446,28 @@ def payments_statements(key: tuple[str, ...]) -> tuple[Any, Any]:
 
 
 @lru_cache(maxsize=KEPT_STATEMENTS)
-def payment_lines(key: tuple[str, ...]) -> Any:
-    """A page of the payments that match, newest first, as an export writes them."""
-    return _page_of(PAYMENT_LINE, _matching_payments(key))
+def payment_lines(key: tuple[str, ...], *, gathered: bool) -> Any:
+    """A page of the payments that match, newest first, as an export writes them: a
+    row each, or ``gathered`` into one JSON array (MariaDB)."""
+    return _page_of(PAYMENT_LINE, _matching_payments(key), gathered=gathered)
 
 
 def _matching_payments(key: tuple[str, ...]) -> Any:
     return sa.select(PAY.c.id, PAY.c.sort_at).where(*(PAYMENT_FILTERS[name] for name in key))
 
 
-def _page_of(packed: Packed, ids: Any) -> Any:
-    """One page of the payments ``ids`` selects, newest first, with their members."""
+def _page_of(packed: Packed, ids: Any, *, gathered: bool = False) -> Any:
+    """One page of the payments ``ids`` selects, newest first, with their members (as
+    one value with ``gathered``)."""
     page = paged(ids.order_by(PAY.c.sort_at.desc(), PAY.c.id.desc())).subquery()
-    return (
-        sa.select(packed.expr)
+    order = (page.c.sort_at.desc(), page.c.id.desc())
+    stmt = (
+        sa.select(json_lines(packed.expr, *order) if gathered else packed.expr)
         .select_from(PAY)
         .join(page, page.c.id == PAY.c.id)
         .join(M, M.c.id == PAY.c.member_id)
-        .order_by(page.c.sort_at.desc(), page.c.id.desc())
     )
+    return stmt if gathered else stmt.order_by(*order)
 
 
 AUDIT = tables.audit_events
