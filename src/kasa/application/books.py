@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -45,6 +48,7 @@ CSV_PIECE = 64 * 1024  # characters of CSV text handed on at a time
 MANUAL = "manual"
 T = TypeVar("T")
 K = TypeVar("K")
+R = TypeVar("R")
 
 PAYMENT_COLUMNS = [
     "id",
@@ -301,14 +305,35 @@ def _from_where_each_ended(
     fetch: Callable[[K | None], Sequence[T]], key: Callable[[T], K]
 ) -> Iterator[T]:
     """Every item, a page at a time, each page read from where the last one ended (the
-    key of its last item): every page costs the same, wherever it starts."""
-    after: K | None = None
-    while True:
-        found = fetch(after)
-        yield from found
-        if len(found) < EXPORT_PAGE:
-            return
-        after = key(found[-1])
+    key of its last item): every page costs the same, wherever it starts. While a page
+    is handed on, the next is read in a thread of its own (in this context), so the
+    database and the interpreter work at the same time."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kasa-pages") as reading:
+        found = fetch(None)
+        while True:
+            coming = None
+            if len(found) == EXPORT_PAGE:
+                coming = _started(reading, fetch, key(found[-1]))
+            yield from found
+            if coming is None:
+                return
+            found = coming.result()
+
+
+def _started(reading: ThreadPoolExecutor, fetch: Callable[[K], R], after: K) -> Future[R]:
+    """``fetch(after)`` in the reading thread, returned once it has begun: the thread
+    holds the interpreter until the query is sent, so the read is under way while this
+    thread goes on (without the wait, a page handed on in less than the interpreter's
+    switch interval left the next read to start only when it was needed)."""
+    begun = threading.Event()
+
+    def read() -> R:
+        begun.set()
+        return fetch(after)
+
+    coming = reading.submit(contextvars.copy_context().run, read)
+    begun.wait()
+    return coming
 
 
 class CsvText(Iterator[str]):
