@@ -269,7 +269,9 @@ class SqlReads:
         if query.statuses:
             filters.add("statuses", statuses=sorted(s.value for s in query.statuses))
         with self._read() as c:
-            stmt = q.members_statement(filters.key)
+            # a page of matches on MariaDB comes back as one value
+            gathered = bool(query.words) and _gathers(c)
+            stmt = q.members_statement(filters.key, gathered=gathered)
             if query.words:
                 found = {term for (term,) in c.execute(q.FIRST_AND_LAST_TERM, filters.params)}
                 if not found:
@@ -279,11 +281,15 @@ class SqlReads:
                     # in each field read a page at a time in the index's order
                     (term,) = found
                     fields = filters.params["fields"]
-                    stmt = q.members_by_terms(filters.key, len(fields))
+                    stmt = q.members_by_terms(filters.key, len(fields), gathered=gathered)
                     for n, field in enumerate(fields):
                         filters.params |= {f"term{n}": term, f"field{n}": field}
                     filters.params["enough"] = page.offset + page.limit
-            rows = _rows(c, q.MEMBER, stmt, **filters.params)
+            if gathered:
+                found_page = c.execute(stmt, filters.params).scalar()
+                rows = q.MEMBER.load_all(found_page) if found_page else []
+            else:
+                rows = _rows(c, q.MEMBER, stmt, **filters.params)
         return [member_view(row) for row in rows]
 
     def member(self, member_id: int) -> MemberDetail | None:
@@ -414,7 +420,7 @@ class SqlReads:
         if after is not None:
             filters.add("after", after_at=after[0], after_id=after[1])
         with self._read() as c:
-            if getattr(c.dialect, "is_mariadb", False):
+            if _gathers(c):
                 stmt = q.payment_lines(filters.key, gathered=True)
                 page = c.execute(stmt, filters.params).scalar()
                 return q.PAYMENT_LINE.load_all(page) if page else []
@@ -528,6 +534,12 @@ def _payment_rows(rows: list[tuple[Any, ...]]) -> list[PaymentRow]:
         PaymentRow(payment_view(row), member_name(row, at), row[-1] if row[8] else None)
         for row in rows
     ]
+
+
+def _gathers(c: Connection) -> bool:
+    """Whether the database gathers a page of rows into one value in order (MariaDB's
+    ``JSON_ARRAYAGG … ORDER BY``; MySQL's takes no order, SQLite's none before 3.44)."""
+    return bool(getattr(c.dialect, "is_mariadb", False))
 
 
 def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:

@@ -272,9 +272,10 @@ def charges_statement(key: tuple[str, ...]) -> Any:
 
 
 @lru_cache(maxsize=KEPT_STATEMENTS)
-def members_statement(key: tuple[str, ...]) -> Any:
+def members_statement(key: tuple[str, ...], *, gathered: bool = False) -> Any:
     """Members whose terms in the chosen fields begin with every word, by name; without
-    words, all members by name. The longest word drives, the others filter."""
+    words, all members by name. The longest word drives, the others filter. With words
+    and ``gathered``, the page comes back as one JSON array (MariaDB)."""
     words = sum(1 for name in key if name.startswith("word"))
     statuses = M.c.status.in_(one_of("statuses"))
     if not words:
@@ -287,7 +288,7 @@ def members_statement(key: tuple[str, ...]) -> Any:
         .distinct()
     )
     hits = _other_words_and_statuses(hits, t, key, words)
-    return _members_of(paged(hits.order_by(t.sort_name, t.member_id)).subquery())
+    return _members_of(paged(hits.order_by(t.sort_name, t.member_id)).subquery(), gathered)
 
 
 def _other_words_and_statuses(hits: Any, t: Any, key: tuple[str, ...], words: int) -> Any:
@@ -308,13 +309,13 @@ def _other_words_and_statuses(hits: Any, t: Any, key: tuple[str, ...], words: in
     return hits
 
 
-def _members_of(page: Any) -> Any:
-    """The members of a page of (member id, sort name), in its order."""
-    return (
-        sa.select(MEMBER.expr)
-        .join(page, page.c.member_id == M.c.id)
-        .order_by(page.c.sort_name, page.c.member_id)
-    )
+def _members_of(page: Any, gathered: bool) -> Any:
+    """The members of a page of (member id, sort name), in its order (as one value with
+    ``gathered``)."""
+    order = (page.c.sort_name, page.c.member_id)
+    if gathered:
+        return sa.select(json_lines(MEMBER.expr, *order)).join(page, page.c.member_id == M.c.id)
+    return sa.select(MEMBER.expr).join(page, page.c.member_id == M.c.id).order_by(*order)
 
 
 # The first and the last term in the driving word's range (two dives into the index):
@@ -333,7 +334,7 @@ FIRST_AND_LAST_TERM = sa.union_all(*(s.subquery().select() for s in _IN_RANGE))
 
 
 @lru_cache(maxsize=KEPT_STATEMENTS)
-def members_by_terms(key: tuple[str, ...], pairs: int) -> Any:
+def members_by_terms(key: tuple[str, ...], pairs: int, *, gathered: bool = False) -> Any:
     """``members_statement`` when the driving word's range holds only the (term, field)
     pairs given as ``term{n}``/``field{n}``: each pair's members in the index's order
     (sort name, id), at most ``enough`` (a page past the offset), the other words and
@@ -357,7 +358,7 @@ def members_by_terms(key: tuple[str, ...], pairs: int) -> Any:
         ).subquery()
         hits = sa.select(union.c.member_id, union.c.sort_name).distinct()
         page = paged(hits.order_by(union.c.sort_name, union.c.member_id)).subquery()
-    return _members_of(page)
+    return _members_of(page, gathered)
 
 
 @lru_cache(maxsize=KEPT_STATEMENTS)
