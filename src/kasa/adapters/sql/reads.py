@@ -285,11 +285,7 @@ class SqlReads:
                     for n, field in enumerate(fields):
                         filters.params |= {f"term{n}": term, f"field{n}": field}
                     filters.params["enough"] = page.offset + page.limit
-            if gathered:
-                found_page = c.execute(stmt, filters.params).scalar()
-                rows = q.MEMBER.load_all(found_page) if found_page else []
-            else:
-                rows = _rows(c, q.MEMBER, stmt, **filters.params)
+            rows = _page(c, q.MEMBER, stmt, gathered, **filters.params)
         return [member_view(row) for row in rows]
 
     def member(self, member_id: int) -> MemberDetail | None:
@@ -420,12 +416,10 @@ class SqlReads:
         if after is not None:
             filters.add("after", after_at=after[0], after_id=after[1])
         with self._read() as c:
-            if _gathers(c):
-                stmt = q.payment_lines(filters.key, gathered=True)
-                page = c.execute(stmt, filters.params).scalar()
-                return q.PAYMENT_LINE.load_all(page) if page else []
-            stmt = q.payment_lines(filters.key, gathered=False)
-            return cast(list[PaymentLine], _rows(c, q.PAYMENT_LINE, stmt, **filters.params))
+            gathered = _gathers(c)
+            stmt = q.payment_lines(filters.key, gathered=gathered)
+            lines = _page(c, q.PAYMENT_LINE, stmt, gathered, **filters.params)
+        return cast(list[PaymentLine], lines)
 
     def audit(self, query: AuditQuery, page: Page) -> Listing[AuditEvent]:
         filters = Filters(limit=page.limit, offset=page.offset)
@@ -540,6 +534,17 @@ def _gathers(c: Connection) -> bool:
     """Whether the database gathers a page of rows into one value in order (MariaDB's
     ``JSON_ARRAYAGG … ORDER BY``; MySQL's takes no order, SQLite's none before 3.44)."""
     return bool(getattr(c.dialect, "is_mariadb", False))
+
+
+def _page(
+    c: Connection, packed: Packed, stmt: Any, gathered: bool, **params: Any
+) -> list[tuple[Any, ...]]:
+    """A page's rows, read as the one value they were gathered into (``json_lines``) or
+    a row at a time."""
+    if not gathered:
+        return _rows(c, packed, stmt, **params)
+    value = c.execute(stmt, params or None).scalar()
+    return packed.load_all(value) if value else []
 
 
 def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
