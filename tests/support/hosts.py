@@ -30,7 +30,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.migrate import upgrade
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.ports import TokenAudience
+from kasa.application.settings import FundSettings
 from tests.integration.app.helpers import JPEG, Fund
 from tests.support.outbox import code_in
 
@@ -483,7 +484,8 @@ def problems(load: Load, killed: float, grace: float = 1.0) -> list[str]:
     report = books.fund_report(None)
     if report.balance_total.kopecks != ledger:
         found.append(f"the report's balance {report.balance_total} is not the ledger's {ledger}")
-    today = date.today()
+    # the fund's day (its servers date a payment by the fund's calendar, not UTC's)
+    today = datetime.now(FundSettings().zone).date()
     for member in load.members:
         ((paid_until, paid),) = hosts.rows(
             "SELECT m.expiration_date, (SELECT COALESCE(SUM(p.amount), 0) FROM payments p"
