@@ -127,6 +127,13 @@ class ProgramReads(Protocol):
         ...
 
 
+class QuickReads(Protocol):
+    """The members' most frequent read, awaited on the event loop instead of run in a
+    thread (a driver of its own): the same answer as ``MemberReads.profile``."""
+
+    async def profile(self, member_id: int) -> ProfileView | None: ...
+
+
 class MemberReads(Protocol):
     """What a member reads of their own (the use case makes sure it is their own)."""
 

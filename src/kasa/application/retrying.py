@@ -87,10 +87,13 @@ def runs_many(method: Callable[P, R]) -> Callable[P, R]:
 
 
 def use_cases(cls: C) -> C:
-    """Every public method of a class of use cases is ``retried``."""
+    """Every public method of a class of use cases is ``retried`` (but a coroutine: the
+    reads awaited on the event loop change nothing)."""
     for name, value in list(vars(cls).items()):
         if name.startswith("_") or not inspect.isfunction(value):
             continue
+        if inspect.iscoroutinefunction(value):
+            continue  # awaited on the event loop: a read, never a unit of work
         if getattr(value, "_runs_many", False):
             continue
         setattr(cls, name, retried(value))

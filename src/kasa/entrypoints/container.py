@@ -88,6 +88,13 @@ class Adapters(containers.DeclarativeContainer):
         database,
         settings.provided.http.programs_cache_seconds,
     )
+    # a member's profile read on the event loop (MariaDB/MySQL), on a pool as small as
+    # the reads' own threads
+    quick = providers.Singleton(
+        lambda database, connections: database.quick(connections),
+        database,
+        settings.provided.process.read_threads,
+    )
     # the staff's lists and the program list: from the replica, when there is one
     lists = providers.Singleton(
         lambda database, reads, ttl: (
@@ -219,6 +226,7 @@ class MemberUseCases(containers.DeclarativeContainer):
         codes=services.codes,
         staging=services.staging,
         settings=fund,
+        quick=adapters.quick,
     )
     requests = providers.Singleton(
         MemberRequests,

@@ -45,7 +45,7 @@ async def profile(
     return member_id, profiles, page
 
 
-def test_a_handler_is_given_its_named_dependencies_from_the_app_and_the_guard() -> None:
+def test_a_handler_is_given_its_named_dependencies_from_the_app_and_the_token_check() -> None:
     handler = given_straight(profile)
     assert list(inspect.signature(handler).parameters) == ["page", "request"]
     assert set(handler.__annotations__) == {"page", "request", "return"}

@@ -23,6 +23,7 @@ from kasa.adapters.sql import repositories as repos
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
 from kasa.adapters.sql.orm import before_flush, start_mappers
+from kasa.adapters.sql.quick import QuickProfiles, quick_reads
 from kasa.adapters.sql.reads import SqlReads
 from kasa.adapters.sql.replica import Replica, ReplicaReads
 from kasa.adapters.sql.search import reindex
@@ -302,6 +303,10 @@ class SqlDatabase:
 
     def reads(self, *, programs_ttl: float = 0) -> SqlReads:
         return SqlReads(self.reader, programs_ttl=programs_ttl)
+
+    def quick(self, connections: int) -> QuickProfiles | None:
+        """The profile read on the event loop, where the database has a driver for it."""
+        return quick_reads(self.url, connections)
 
     def lists(self, *, programs_ttl: float = 0) -> SqlReads:
         """The reads a replica may give (the primary's when there is none)."""

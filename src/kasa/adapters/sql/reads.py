@@ -160,11 +160,7 @@ class SqlReads:
     def profile(self, member_id: int) -> ProfileView | None:
         with self._read() as c:
             row = _row(c, q.PROFILE_ROW, q.PROFILE, member_id=member_id)
-        if row is None:
-            return None
-        at = len(MEMBER_COLUMNS)
-        program = program_view(row, at) if row[at] is not None else None
-        return ProfileView(member_view(row), row[-1], program)
+        return None if row is None else profile_view(row)
 
     def submitted(self, member_id: int) -> tuple[ProfileView, list[IdentityView]] | None:
         with self._read() as c:
@@ -550,6 +546,13 @@ def _page(
 def _rows(c: Connection, packed: Packed, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
     """Every row of a statement that selects ``packed``, unpacked."""
     return [packed.load(text) for text in c.execute(stmt, params or None).scalars()]
+
+
+def profile_view(row: Any) -> ProfileView:
+    """A member's profile from its packed row (``statements.PROFILE_ROW``)."""
+    at = len(MEMBER_COLUMNS)
+    program = program_view(row, at) if row[at] is not None else None
+    return ProfileView(member_view(row), row[-1], program)
 
 
 def _row(c: Connection, packed: Packed, stmt: Any, **params: Any) -> tuple[Any, ...] | None:

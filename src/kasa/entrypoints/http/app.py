@@ -1,5 +1,5 @@
 """The one way an API is made: its public routes, its routes for signed-in callers
-(behind a token guard of its audience), the use cases its handlers are given, and what both
+(behind a token check of its audience), the use cases its handlers are given, and what both
 APIs share (errors, body limits, request ids, security headers, threads, the health
 check, the OpenAPI document)."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -20,6 +20,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.template.config import TemplateConfig
 
 from kasa.adapters.sql.migrate import head_revision
+from kasa.adapters.sql.quick import QuickProfiles
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import KasaError
 from kasa.entrypoints.container import Kasa
@@ -108,7 +109,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     signed_in_routes = Router(
         "/",
         route_handlers=[*options_handlers(protected, besides=public), *protected],
-        guards=[signed_in(api.audience, api.token_check(kasa))],
+        middleware=[signed_in(api.audience, api.token_check(kasa))],
     )
     cors = api.cors_origins(settings)
     app = Litestar(
@@ -142,6 +143,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             known_at_zero,
             freeze_startup_objects,
         ],
+        on_shutdown=[quick_reads_closed(kasa.adapters.quick())],
     )
     optional_bodies(app)
     file_answers(app)
@@ -163,6 +165,17 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     if counting:
         app.asgi_handler = measured(api.name, app.asgi_handler)
     return app
+
+
+def quick_reads_closed(quick: QuickProfiles | None) -> Callable[[], Awaitable[None]]:
+    """An ``on_shutdown`` hook: the quick reads' connections of the app's event loop are
+    closed with it."""
+
+    async def close() -> None:
+        if quick is not None:
+            await quick.close()
+
+    return close
 
 
 def watched(kasa: Kasa) -> None:

@@ -1,15 +1,14 @@
 """Access tokens from ``Authorization: Bearer <token>`` or ``x-access-token``.
 
-The token is checked by a guard, before the request's body is read: a caller without a
+The token is checked before the request's body is read: a caller without a
 valid token never gets an upload streamed to disk."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 
 from kasa.adapters.tokens import JwtTokens
@@ -40,26 +39,39 @@ OPEN = "open"
 
 
 def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
-    """A Litestar guard: a valid token of ``audience`` (and, with ``check``, one its
-    subject still accepts: staff tokens end with a new password, role or deactivation).
-    The subject's id is kept for :func:`subject`."""
+    """Middleware factory for the signed-in routes' router: a valid token of ``audience``
+    (and, with ``check``, one its subject still accepts: staff tokens end with a new
+    password, role or deactivation). The subject's id is kept for :func:`subject`.
 
-    async def guard(
-        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-    ) -> None:
-        if handler.opt.get(OPEN):
-            return  # a path's OPTIONS answer: which methods it takes, to anyone
-        tokens: JwtTokens = connection.app.state.tokens
-        subject_id, version = tokens.claims(token_of(connection), audience)
-        if check is not None:
-            checked = await read(check, subject_id, version)
-            if isinstance(checked, StaffPrincipal):
-                # the use cases this request runs (in threads that copy this context)
-                # take the staff user as checked here, without reading them again
-                CHECKED_STAFF.set(checked)
-        connection.scope.setdefault("state", {})[SUBJECT] = subject_id
+    A middleware rather than a guard: it sees the route's handler in the scope, while a
+    guard is handed a copy of the handler made for every request."""
 
-    return guard
+    def middleware(app: Any) -> Any:
+        async def handle(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            # a path's OPTIONS answer says which methods it takes, to anyone
+            if scope["type"] == "http" and not scope["route_handler"].opt.get(OPEN):
+                await _check(ASGIConnection(cast(Any, scope)), audience, check)
+            await app(scope, receive, send)
+
+        return handle
+
+    return middleware
+
+
+async def _check(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    audience: TokenAudience,
+    check: TokenCheck | None,
+) -> None:
+    tokens: JwtTokens = connection.app.state.tokens
+    subject_id, version = tokens.claims(token_of(connection), audience)
+    if check is not None:
+        checked = await read(check, subject_id, version)
+        if isinstance(checked, StaffPrincipal):
+            # the use cases this request runs (in threads that copy this context)
+            # take the staff user as checked here, without reading them again
+            CHECKED_STAFF.set(checked)
+    connection.scope.setdefault("state", {})[SUBJECT] = subject_id
 
 
 SECURITY_COMPONENTS = Components(

@@ -6,7 +6,7 @@ A handler names them as Litestar's ``NamedDependency[...]`` parameters, and
 :func:`given_straight` wraps it: Litestar sees a handler that takes the request (and
 its own inputs) and no dependencies, and the wrapper fills the named ones from the
 app's state (``app.state.given``, made once with the app) and the subject the token
-guard found. Kasa's dependencies are constants, none waits for anything, and Litestar
+check found. Kasa's dependencies are constants, none waits for anything, and Litestar
 resolves several of a handler's dependencies concurrently in an anyio task group
 (litestar-org/litestar issue 4563): a task each, 170 µs of a member's profile read,
 about a fifth of it. Only public mechanisms are used (a function's signature and
