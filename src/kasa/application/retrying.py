@@ -38,6 +38,8 @@ PAUSE_SECONDS = 0.02  # times the attempt number, at random between 0.5× and 1.
 
 log = logging.getLogger("kasa.retrying")
 _running: ContextVar[bool] = ContextVar("kasa_use_case_running", default=False)
+# how a retry waits: the thread sleeps; a use case run on the event loop pauses its task
+pause: ContextVar[Callable[[float], None]] = ContextVar("kasa_retry_pause", default=time.sleep)
 
 
 class Aborted(Exception):
@@ -71,7 +73,7 @@ def retried(method: Callable[P, R]) -> Callable[P, R]:
                         name,
                         error,
                     )
-                    time.sleep(PAUSE_SECONDS * attempt * random.uniform(0.5, 1.5))  # noqa: S311
+                    pause.get()(PAUSE_SECONDS * attempt * random.uniform(0.5, 1.5))  # noqa: S311
             raise AssertionError("unreachable")  # pragma: no cover
         finally:
             _running.reset(token)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import attrs
 from dependency_injector import containers, providers
 
 from kasa.adapters.diia import DiiaIdentityProvider, load_decryptor
@@ -19,6 +20,7 @@ from kasa.adapters.push import ConsolePush, FcmPush
 from kasa.adapters.s3 import S3FileStore, WithFallback
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
+from kasa.adapters.sql.loop import LoopCallbacks
 from kasa.adapters.system import SecretRandom, SystemClock
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.books import Books
@@ -94,6 +96,12 @@ class Adapters(containers.DeclarativeContainer):
         lambda database, connections: database.quick(connections),
         database,
         settings.provided.process.read_threads,
+    )
+    # units of work run on the event loop (MariaDB/MySQL): a gateway's callbacks
+    on_loop = providers.Singleton(
+        lambda database, connections: database.on_loop(connections),
+        database,
+        settings.provided.process.worker_threads,
     )
     # the staff's lists and the program list: from the replica, when there is one
     lists = providers.Singleton(
@@ -348,6 +356,23 @@ class SystemUseCases(containers.DeclarativeContainer):
         gateways=adapters.gateways,
         refusals=services.refusals,
         settings=fund,
+    )
+    # the same, run on the event loop where the database allows it (None elsewhere)
+    callbacks_on_loop = providers.Singleton(
+        lambda callbacks, on_loop: (
+            None
+            if on_loop is None
+            else LoopCallbacks(
+                on_loop,
+                attrs.evolve(
+                    callbacks,
+                    uow=on_loop.unit_of_work,
+                    refusals=attrs.evolve(callbacks.refusals, uow=on_loop.unit_of_work),
+                ),
+            )
+        ),
+        callbacks,
+        adapters.on_loop,
     )
     housekeeping = providers.Singleton(
         Housekeeping, uow=adapters.uow, files=adapters.files, clock=services.clock

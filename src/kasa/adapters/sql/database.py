@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import sqlalchemy as sa
 from pymysql.constants import SERVER_STATUS
@@ -51,6 +51,9 @@ from kasa.application.repositories import (
 )
 from kasa.application.retrying import Aborted
 from kasa.domain.events import RecordsEvents
+
+if TYPE_CHECKING:
+    from kasa.adapters.sql.loop import LoopWrites
 
 READ_ONLY = "kasa_read_only"
 DEFAULT_POOL_SIZE = 8
@@ -110,7 +113,7 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
     engine = sa.create_engine(
         url, isolation_level="READ COMMITTED", pool_reset_on_return=None, **kwargs
     )
-    sa.event.listen(engine, "reset", _reset)
+    sa.event.listen(engine, "reset", reset_after_use)
     return engine
 
 
@@ -126,14 +129,16 @@ def _gathering(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+def reset_after_use(dbapi_connection: Any, _record: Any, state: Any) -> None:
     """A connection given back to the pool is rolled back only when it may still hold a
     transaction: one SQLAlchemy ended itself (a rollback) or the server reports ended (a
     commit's answer; PyMySQL keeps the server's status of its last answer) holds none, so
     the round trip a rollback costs is not paid after every committed unit of work."""
     if state.transaction_was_reset or state.terminate_only:
         return
-    status = getattr(dbapi_connection, "server_status", None)
+    # PyMySQL's connection, or asyncmy's behind SQLAlchemy's asyncio adapter
+    driver = getattr(dbapi_connection, "_connection", dbapi_connection)
+    status = getattr(driver, "server_status", None)
     if status is None or status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
         dbapi_connection.rollback()
 
@@ -303,6 +308,12 @@ class SqlDatabase:
 
     def reads(self, *, programs_ttl: float = 0) -> SqlReads:
         return SqlReads(self.reader, programs_ttl=programs_ttl)
+
+    def on_loop(self, connections: int) -> LoopWrites | None:
+        """Units of work run on the event loop, where the database has a driver for it."""
+        from kasa.adapters.sql.loop import loop_writes  # it builds on this module
+
+        return loop_writes(self.url, connections)
 
     def quick(self, connections: int) -> QuickProfiles | None:
         """The profile read on the event loop, where the database has a driver for it."""

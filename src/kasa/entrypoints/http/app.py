@@ -19,6 +19,7 @@ from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.template.config import TemplateConfig
 
+from kasa.adapters.sql.loop import LoopWrites
 from kasa.adapters.sql.migrate import head_revision
 from kasa.adapters.sql.quick import QuickProfiles
 from kasa.application.ports import TokenAudience
@@ -143,7 +144,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             known_at_zero,
             freeze_startup_objects,
         ],
-        on_shutdown=[quick_reads_closed(kasa.adapters.quick())],
+        on_shutdown=[closed_on_the_loop(kasa.adapters.quick(), kasa.adapters.on_loop())],
     )
     optional_bodies(app)
     file_answers(app)
@@ -167,13 +168,14 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     return app
 
 
-def quick_reads_closed(quick: QuickProfiles | None) -> Callable[[], Awaitable[None]]:
-    """An ``on_shutdown`` hook: the quick reads' connections of the app's event loop are
-    closed with it."""
+def closed_on_the_loop(*users: QuickProfiles | LoopWrites | None) -> Callable[[], Awaitable[None]]:
+    """An ``on_shutdown`` hook: the database connections the app's event loop opened (its
+    quick reads, its units of work) are closed with it."""
 
     async def close() -> None:
-        if quick is not None:
-            await quick.close()
+        for user in users:
+            if user is not None:
+                await user.close()
 
     return close
 

@@ -30,6 +30,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
         "diia": members.diia(),
         "notifications": members.notifications(),
         "callbacks": kasa.system.callbacks(),
+        "callbacks_on_loop": kasa.system.callbacks_on_loop(),
         "settings": kasa.settings(),
         "shapes": Shapes(kasa.settings()),
     }

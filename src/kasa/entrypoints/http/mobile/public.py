@@ -9,6 +9,7 @@ from litestar import MediaType, Request
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, MultipartBody, URLEncodedBody
 
+from kasa.adapters.sql.loop import LoopCallbacks
 from kasa.application.callbacks import CallbackResult, GatewayCallbacks
 from kasa.application.diia import DiiaSharing
 from kasa.application.ports import GatewayMessage
@@ -146,11 +147,14 @@ async def liqpay_callback(
     data: URLEncodedBody[s.GatewayCallback],
     request: Request[Any, Any, Any],
     callbacks: NamedDependency[GatewayCallbacks],
+    callbacks_on_loop: NamedDependency[LoopCallbacks | None],
 ) -> s.CallbackOut:
     """The gateway's server-to-server callback: signature checked before anything else;
     the same callback twice changes nothing the second time."""
     message = GatewayMessage(form={"data": data.data, "signature": data.signature})
-    result = await heard(callbacks, "liqpay", message, request)
+    # applied on the event loop where the database allows it (a LiqPay callback calls
+    # nothing outside the database), else in a worker thread
+    result = await heard(callbacks_on_loop or callbacks, "liqpay", message, request)
     return s.CallbackOut("success", result.payment.status, result.changed)
 
 
@@ -194,14 +198,18 @@ async def monobank_callback(
 
 
 async def heard(
-    callbacks: GatewayCallbacks,
+    callbacks: GatewayCallbacks | LoopCallbacks,
     gateway: str,
     message: GatewayMessage,
     request: Request[Any, Any, Any],
 ) -> CallbackResult:
     """The callback applied by the use case, and counted: applied, ignored or refused."""
+    address = client_address(request)
     try:
-        result = await run(callbacks.callback, gateway, message, client_address(request))
+        if isinstance(callbacks, LoopCallbacks):
+            result = await callbacks.callback(gateway, message, address)
+        else:
+            result = await run(callbacks.callback, gateway, message, address)
     except KasaError:
         callback_heard(gateway, None)
         raise

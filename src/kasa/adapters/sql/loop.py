@@ -1,0 +1,109 @@
+"""Use cases run on the event loop, their unit of work on asyncmy (MariaDB/MySQL).
+
+The use cases are synchronous and the API runs them in worker threads, on PyMySQL. A
+gateway's callback, the busiest write, spent as much of a worker's time on that path
+as on its own work: the hop to a thread and back, several threads taking turns holding
+the interpreter, and PyMySQL's packets for its ten statements. Here the same use case,
+unchanged, runs in a greenlet on the event loop (SQLAlchemy's asyncio bridge): its
+session is an ordinary ``SqlUnitOfWork`` on the ``sync_engine`` of an asyncmy engine,
+whose every round trip is awaited on the loop while other requests are served. Same
+statements, same locks and lock order, same flush and ledger, same retries: only the
+driver and where the code runs differ.
+
+Each event loop has its own engine (a worker process has one loop; tests start several),
+made when it first writes and disposed of when its app stops. A use case run here must
+not block: it may call nothing outside the database (the callers keep to the ones that
+do not), and a retry's pause sleeps the use case's task, not the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only, greenlet_spawn
+
+from kasa.adapters.sql.database import SqlUnitOfWork, reset_after_use
+from kasa.adapters.sql.quick import UNDERSTOOD
+from kasa.application.callbacks import CallbackResult, GatewayCallbacks
+from kasa.application.ports import GatewayMessage
+from kasa.application.retrying import pause
+
+T = TypeVar("T")
+RECYCLE_SECONDS = 3600
+
+
+def loop_writes(url: str, connections: int) -> LoopWrites | None:
+    """Units of work on the event loop for a database URL, or None where there are none
+    (SQLite, or a URL with settings only PyMySQL is given)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "mysql" or not set(parsed.query) <= UNDERSTOOD:
+        return None
+    return LoopWrites(parsed.set(drivername="mysql+asyncmy"), connections)
+
+
+class LoopWrites:
+    def __init__(self, url: sa.URL, connections: int) -> None:
+        self.url = url
+        self.connections = connections
+        self._engines: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A unit of work of this loop's engine (only inside :meth:`run`)."""
+        return SqlUnitOfWork(self._engine().sync_engine)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a greenlet on this loop, in a copy of the caller's
+        context (its request id, its checked staff user), pausing its task to retry."""
+        context = contextvars.copy_context()
+        context.run(pause.set, _pause_the_task)
+        result: T = await greenlet_spawn(context.run, function, *args)
+        return result
+
+    async def close(self) -> None:
+        """Dispose of this loop's engine (an app's ``on_shutdown``)."""
+        engine = self._engines.pop(asyncio.get_running_loop(), None)
+        if engine is not None:
+            await engine.dispose()
+
+    def _engine(self) -> AsyncEngine:
+        loop = asyncio.get_running_loop()
+        engine = self._engines.get(loop)
+        if engine is None:
+            # as the threads' engine: READ COMMITTED, a pool kept open, no rollback of a
+            # connection given back after its commit
+            engine = create_async_engine(
+                self.url,
+                isolation_level="READ COMMITTED",
+                pool_size=self.connections,
+                max_overflow=0,
+                pool_recycle=RECYCLE_SECONDS,
+                pool_reset_on_return=None,
+            )
+            sa.event.listen(engine.sync_engine, "reset", reset_after_use)
+            self._engines[loop] = engine
+        return engine
+
+
+def _pause_the_task(seconds: float) -> None:
+    await_only(asyncio.sleep(seconds))
+
+
+@attrs.frozen
+class LoopCallbacks:
+    """A gateway's callbacks applied on the event loop: ``callbacks`` must be the use
+    cases on this loop's units of work (the signature check is a computation, and the
+    refusals' count is written in the same way)."""
+
+    writes: LoopWrites
+    callbacks: GatewayCallbacks
+
+    async def callback(
+        self, gateway_name: str, message: GatewayMessage, address: str = ""
+    ) -> CallbackResult:
+        return await self.writes.run(self.callbacks.callback, gateway_name, message, address)
