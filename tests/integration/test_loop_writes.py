@@ -13,9 +13,11 @@ from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase
@@ -196,3 +198,35 @@ def test_a_refusal_raised_on_the_loop_reaches_the_caller(database: SqlDatabase) 
 
     with pytest.raises(InvalidInput):
         asyncio.run(run())
+
+
+def test_a_committed_unit_of_work_on_the_loop_sends_no_rollback(database: SqlDatabase) -> None:
+    """As on the threads' pool: after a commit nothing is sent when the connection goes
+    back; one given back without a commit is rolled back."""
+    writes = database.on_loop(1)
+    assert writes is not None
+    rollback = AsyncAdapt_dbapi_connection.rollback
+
+    def one(commit: bool) -> None:
+        with writes.unit_of_work() as uow:
+            uow.session.execute(sa.select(tables.members.c.id).with_for_update()).all()
+            if commit:
+                uow.commit()
+
+    async def committed_then_not() -> list[int]:
+        counts = []
+        try:
+            await writes.run(one, True)  # the first connection is set up (and rolled back)
+            with patch.object(
+                AsyncAdapt_dbapi_connection, "rollback", autospec=True, side_effect=rollback
+            ) as rollbacks:
+                await writes.run(one, True)
+                counts.append(rollbacks.call_count)
+                await writes.run(one, False)
+                counts.append(rollbacks.call_count)
+        finally:
+            await writes.close()
+        return counts
+
+    committed, then_not = asyncio.run(committed_then_not())
+    assert committed == 0 and then_not == 1

@@ -74,14 +74,16 @@ class Process:
 
     worker_threads: int = setting(
         "KASA_WORKER_THREADS",
-        "threads an API process runs writes, uploads and outside calls in",
+        "threads an API process runs writes, uploads and outside calls in (on MariaDB/MySQL"
+        " also its connections for LiqPay callbacks applied on the event loop)",
         whole(1),
         8,
         shown="8",
     )
     read_threads: int = setting(
         "KASA_READ_THREADS",
-        "threads of its own for reads (profiles, lists, searches)",
+        "threads of its own for reads (profiles, lists, searches; on MariaDB/MySQL also"
+        " its connections for the profile read on the event loop)",
         whole(1),
         2,
         shown="2",
