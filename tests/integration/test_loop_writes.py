@@ -230,3 +230,28 @@ def test_a_committed_unit_of_work_on_the_loop_sends_no_rollback(database: SqlDat
 
     committed, then_not = asyncio.run(committed_then_not())
     assert committed == 0 and then_not == 1
+
+
+def test_no_more_use_cases_at_once_on_a_loop_than_its_connections(
+    database: SqlDatabase,
+) -> None:
+    writes = database.on_loop(2)
+    assert writes is not None
+    inside: list[int] = []
+    most: list[int] = []
+
+    def waits_on_the_database() -> None:
+        inside.append(1)
+        most.append(len(inside))
+        with writes.unit_of_work() as uow:
+            uow.session.execute(sa.text("SELECT SLEEP(0.05)")).all()
+        inside.pop()
+
+    async def five_at_once() -> None:
+        try:
+            await asyncio.gather(*(writes.run(waits_on_the_database) for _ in range(5)))
+        finally:
+            await writes.close()
+
+    asyncio.run(five_at_once())
+    assert len(most) == 5 and max(most) == 2
