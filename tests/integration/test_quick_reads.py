@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,12 @@ import sqlalchemy as sa
 from kasa.adapters.sql.database import SqlDatabase
 from kasa.adapters.sql.quick import QuickProfiles, quick_reads
 from kasa.adapters.sql.reads import SqlReads
-from kasa.domain.files import ContentType, StoredFile
 from kasa.domain.members import MemberStatus
-from kasa.domain.money import Money
-from kasa.domain.programs import MemberProgram, Program
+from kasa.domain.programs import MemberProgram
 from tests.integration.conftest import empty_tables
 from tests.integration.http.conftest import mobile_world
 from tests.integration.http.test_mobile_api import approved
+from tests.integration.test_read_side import blocked_member, with_programs_and_photo
 from tests.integration.test_repository_contract import T0, add_members, member
 
 
@@ -43,31 +41,13 @@ def test_the_quick_profile_is_the_read_sides(database: SqlDatabase) -> None:
     uow_factory = database.unit_of_work
     with_all, bare, waiting = add_members(
         uow_factory,
-        member(
-            1,
-            first_name="Олена",
-            status=MemberStatus.BLOCKED,
-            status_before_block=MemberStatus.APPROVED,
-            paid_until=date(2026, 4, 1),
-            credit_units=123,
-        ),
+        blocked_member(),
         member(2, first_name="Ігор"),
         member(3, status=MemberStatus.PENDING_REVIEW),
     )
+    basic = with_programs_and_photo(uow_factory, with_all)
     with uow_factory() as uow:
-        old = uow.programs.add(Program("Стара", Money(1000), T0, T0))
-        basic = uow.programs.add(Program("Базова", Money(30000), T0, T0, program_file="t.pdf"))
-        uow.member_programs.add(MemberProgram(with_all, old.id or 0, T0, T0, is_new=True))
-        uow.member_programs.add(MemberProgram(with_all, basic.id or 0, T0, T0, is_active=True))
-        uow.member_programs.add(MemberProgram(waiting, basic.id or 0, T0, T0, is_new=True))
-        photo = uow.files.add(
-            StoredFile(
-                "m1-photo.jpg", "я.jpg", ContentType.JPEG, 5, "p" * 64, T0, member_id=with_all
-            )
-        )
-        found = uow.members.get_for_update(with_all)
-        assert found is not None
-        found.photo_file_id = photo.id
+        uow.member_programs.add(MemberProgram(waiting, basic, T0, T0, is_new=True))
         uow.commit()
     quick, reads = quick_of(database), database.reads()
 

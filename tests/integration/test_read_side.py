@@ -20,7 +20,7 @@ from kasa.domain.audit import Actor, ActorKind, AuditEvent, EventType, ObjectKin
 from kasa.domain.files import ContentType, FileKind, StoredFile
 from kasa.domain.identity import IdentityType, new_identity
 from kasa.domain.ledger import MoveKind
-from kasa.domain.members import CorrectionReport, MemberStatus
+from kasa.domain.members import CorrectionReport, Member, MemberStatus
 from kasa.domain.money import Money
 from kasa.domain.payments import PaymentSource, PaymentStatus, PaymentType
 from kasa.domain.programs import MemberProgram, Program
@@ -196,21 +196,21 @@ def test_members_expiring_between_two_dates(uow_factory: Factory, reads: SqlRead
     assert found[0].membership.paid_until == date(2026, 3, 5)
 
 
-def test_a_profile_is_the_member_their_photo_and_current_program(
-    uow_factory: Factory, reads: SqlReads
-) -> None:
-    [member_id] = add_members(
-        uow_factory,
-        member(
-            1,
-            first_name="Олена",
-            status=MemberStatus.BLOCKED,
-            status_before_block=MemberStatus.APPROVED,
-            paid_until=date(2026, 4, 1),
-            credit_units=123,
-        ),
+def blocked_member() -> Member:
+    """A member blocked after approval, paid until 1 April 2026, with credit."""
+    return member(
+        1,
+        first_name="Олена",
+        status=MemberStatus.BLOCKED,
+        status_before_block=MemberStatus.APPROVED,
+        paid_until=date(2026, 4, 1),
+        credit_units=123,
     )
-    assert reads.profile(member_id).program is None  # type: ignore[union-attr]
+
+
+def with_programs_and_photo(uow_factory: Factory, member_id: int) -> int:
+    """Two programs ("Базова" current, "Стара" asked for) and a photo for the member; the
+    current program's id."""
     with uow_factory() as uow:
         old = uow.programs.add(Program("Стара", Money(1000), T0, T0))
         basic = uow.programs.add(Program("Базова", Money(30000), T0, T0, program_file="t.pdf"))
@@ -225,6 +225,15 @@ def test_a_profile_is_the_member_their_photo_and_current_program(
         assert found is not None
         found.photo_file_id = photo.id
         uow.commit()
+        return basic.id or 0
+
+
+def test_a_profile_is_the_member_their_photo_and_current_program(
+    uow_factory: Factory, reads: SqlReads
+) -> None:
+    [member_id] = add_members(uow_factory, blocked_member())
+    assert reads.profile(member_id).program is None  # type: ignore[union-attr]
+    with_programs_and_photo(uow_factory, member_id)
     view = reads.profile(member_id)
     assert view is not None and view.photo == "m1-photo.jpg"
     assert view.program is not None and (view.program.name, view.program.terms_file) == (
