@@ -49,7 +49,7 @@ def signed_in(audience: TokenAudience, check: TokenCheck | None = None) -> Any:
     def middleware(app: Any) -> Any:
         async def handle(scope: dict[str, Any], receive: Any, send: Any) -> None:
             # a path's OPTIONS answer says which methods it takes, to anyone
-            if scope["type"] == "http" and not scope["route_handler"].opt.get(OPEN):
+            if not scope["route_handler"].opt.get(OPEN):
                 await _check(ASGIConnection(cast(Any, scope)), audience, check)
             await app(scope, receive, send)
 
