@@ -21,7 +21,7 @@ from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.database import SqlDatabase
-from kasa.adapters.sql.loop import LoopCallbacks, LoopWrites
+from kasa.adapters.sql.loop import LoopCallbacks, LoopWrites, loop_writes
 from kasa.application.ports import GatewayMessage
 from kasa.application.retrying import Aborted, retried
 from kasa.domain.errors import InvalidInput
@@ -127,7 +127,7 @@ def test_one_members_callbacks_at_the_same_moment_are_applied_in_turn(
 
 
 def test_a_retry_on_the_loop_pauses_its_task_and_not_the_loop(database: SqlDatabase) -> None:
-    writes = database.on_loop(2)
+    writes = loop_writes(database.url, 2)
     assert writes is not None
     ticks: list[int] = []
     seen: list[int] = []
@@ -158,7 +158,7 @@ def test_a_retry_on_the_loop_pauses_its_task_and_not_the_loop(database: SqlDatab
 
 
 def test_a_use_case_on_the_loop_sees_its_callers_context(database: SqlDatabase) -> None:
-    writes = database.on_loop(2)
+    writes = loop_writes(database.url, 2)
     assert writes is not None
     asked: ContextVar[str] = ContextVar("asked", default="")
 
@@ -184,7 +184,7 @@ def test_sqlite_keeps_the_threads(tmp_path: Path) -> None:
 
 
 def test_a_refusal_raised_on_the_loop_reaches_the_caller(database: SqlDatabase) -> None:
-    writes = database.on_loop(2)
+    writes = loop_writes(database.url, 2)
     assert isinstance(writes, LoopWrites)
 
     def refuses() -> None:
@@ -203,7 +203,7 @@ def test_a_refusal_raised_on_the_loop_reaches_the_caller(database: SqlDatabase) 
 def test_a_committed_unit_of_work_on_the_loop_sends_no_rollback(database: SqlDatabase) -> None:
     """As on the threads' pool: after a commit nothing is sent when the connection goes
     back; one given back without a commit is rolled back."""
-    writes = database.on_loop(1)
+    writes = loop_writes(database.url, 1)
     assert writes is not None
     rollback = AsyncAdapt_dbapi_connection.rollback
 
@@ -235,7 +235,7 @@ def test_a_committed_unit_of_work_on_the_loop_sends_no_rollback(database: SqlDat
 def test_no_more_use_cases_at_once_on_a_loop_than_its_connections(
     database: SqlDatabase,
 ) -> None:
-    writes = database.on_loop(2)
+    writes = loop_writes(database.url, 2)
     assert writes is not None
     inside: list[int] = []
     most: list[int] = []

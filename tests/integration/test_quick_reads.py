@@ -32,7 +32,7 @@ def database(mariadb_database: SqlDatabase) -> SqlDatabase:
 
 
 def quick_of(database: SqlDatabase) -> QuickProfiles:
-    found = database.quick(2)
+    found = quick_reads(database.url, 2)
     assert found is not None
     return found
 

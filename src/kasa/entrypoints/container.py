@@ -20,7 +20,8 @@ from kasa.adapters.push import ConsolePush, FcmPush
 from kasa.adapters.s3 import S3FileStore, WithFallback
 from kasa.adapters.sms import ConsoleSms, OutboxSms, TwilioSms
 from kasa.adapters.sql.database import SqlDatabase
-from kasa.adapters.sql.loop import LoopCallbacks
+from kasa.adapters.sql.loop import LoopCallbacks, loop_writes
+from kasa.adapters.sql.quick import quick_reads
 from kasa.adapters.system import SecretRandom, SystemClock
 from kasa.adapters.tokens import JwtTokens
 from kasa.application.books import Books
@@ -93,13 +94,13 @@ class Adapters(containers.DeclarativeContainer):
     # a member's profile read on the event loop (MariaDB/MySQL), on a pool as small as
     # the reads' own threads
     quick = providers.Singleton(
-        lambda database, connections: database.quick(connections),
+        lambda database, connections: quick_reads(database.url, connections),
         database,
         settings.provided.process.read_threads,
     )
     # units of work run on the event loop (MariaDB/MySQL): a gateway's callbacks
     on_loop = providers.Singleton(
-        lambda database, connections: database.on_loop(connections),
+        lambda database, connections: loop_writes(database.url, connections),
         database,
         settings.provided.process.worker_threads,
     )

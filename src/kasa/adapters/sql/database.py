@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import sqlalchemy as sa
 from pymysql.constants import SERVER_STATUS
@@ -23,7 +23,6 @@ from kasa.adapters.sql import repositories as repos
 from kasa.adapters.sql import schema as tables
 from kasa.adapters.sql.flushing import flush
 from kasa.adapters.sql.orm import before_flush, start_mappers
-from kasa.adapters.sql.quick import QuickProfiles, quick_reads
 from kasa.adapters.sql.reads import SqlReads
 from kasa.adapters.sql.replica import Replica, ReplicaReads
 from kasa.adapters.sql.search import reindex
@@ -51,9 +50,6 @@ from kasa.application.repositories import (
 )
 from kasa.application.retrying import Aborted
 from kasa.domain.events import RecordsEvents
-
-if TYPE_CHECKING:
-    from kasa.adapters.sql.loop import LoopWrites
 
 READ_ONLY = "kasa_read_only"
 DEFAULT_POOL_SIZE = 8
@@ -308,16 +304,6 @@ class SqlDatabase:
 
     def reads(self, *, programs_ttl: float = 0) -> SqlReads:
         return SqlReads(self.reader, programs_ttl=programs_ttl)
-
-    def on_loop(self, connections: int) -> LoopWrites | None:
-        """Units of work run on the event loop, where the database has a driver for it."""
-        from kasa.adapters.sql.loop import loop_writes  # it builds on this module
-
-        return loop_writes(self.url, connections)
-
-    def quick(self, connections: int) -> QuickProfiles | None:
-        """The profile read on the event loop, where the database has a driver for it."""
-        return quick_reads(self.url, connections)
 
     def lists(self, *, programs_ttl: float = 0) -> SqlReads:
         """The reads a replica may give (the primary's when there is none)."""
