@@ -255,3 +255,30 @@ def test_no_more_use_cases_at_once_on_a_loop_than_its_connections(
 
     asyncio.run(five_at_once())
     assert len(most) == 5 and max(most) == 2
+
+
+def test_a_unit_of_work_whose_connection_was_dropped_runs_again_on_the_loop(
+    database: SqlDatabase,
+) -> None:
+    writes = loop_writes(database.url, 1)
+    assert writes is not None
+
+    @retried
+    def connection_id() -> int:
+        with writes.unit_of_work() as uow:
+            found = int(uow.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one())
+            uow.commit()
+            return found
+
+    async def dropped_between() -> tuple[int, int]:
+        try:
+            first = await writes.run(connection_id)
+            # the server drops the pooled connection (as a restart or a timeout would)
+            with database.engine.connect() as other:
+                other.exec_driver_sql(f"KILL CONNECTION {first}")
+            return first, await writes.run(connection_id)
+        finally:
+            await writes.close()
+
+    first, second = asyncio.run(dropped_between())
+    assert second != first

@@ -48,6 +48,8 @@ def loop_writes(url: str, connections: int) -> LoopWrites | None:
 
 
 class LoopWrites:
+    """Units of work of an asyncmy engine, run in greenlets on the event loop."""
+
     def __init__(self, url: sa.URL, connections: int) -> None:
         self.url = url
         self.connections = connections
@@ -80,6 +82,7 @@ class LoopWrites:
     async def close(self) -> None:
         """Dispose of this loop's engine (an app's ``on_shutdown``)."""
         engine = self._engines.pop(asyncio.get_running_loop(), None)
+        self._semaphores.pop(asyncio.get_running_loop(), None)
         if engine is not None:
             await engine.dispose()
 
