@@ -29,6 +29,7 @@ from kasa.entrypoints.http.mobile import public
 from tests.integration.conftest import empty_tables
 from tests.integration.http.conftest import MobileWorld, mobile_world
 from tests.integration.http.test_mobile_api import approved
+from tests.integration.test_quick_reads import dropped_by_the_server
 
 
 @pytest.fixture
@@ -273,9 +274,7 @@ def test_a_unit_of_work_whose_connection_was_dropped_runs_again_on_the_loop(
     async def dropped_between() -> tuple[int, int]:
         try:
             first = await writes.run(connection_id)
-            # the server drops the pooled connection (as a restart or a timeout would)
-            with database.engine.connect() as other:
-                other.exec_driver_sql(f"KILL CONNECTION {first}")
+            dropped_by_the_server(database, first)
             return first, await writes.run(connection_id)
         finally:
             await writes.close()

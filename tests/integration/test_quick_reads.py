@@ -31,6 +31,12 @@ def database(mariadb_database: SqlDatabase) -> SqlDatabase:
     return mariadb_database
 
 
+def dropped_by_the_server(database: SqlDatabase, connection_id: int) -> None:
+    """The server drops a pooled connection (as a restart or a timeout would)."""
+    with database.engine.connect() as other:
+        other.exec_driver_sql(f"KILL CONNECTION {connection_id}")
+
+
 def quick_of(database: SqlDatabase) -> QuickProfiles:
     found = quick_reads(database.url, 2)
     assert found is not None
@@ -80,9 +86,7 @@ def test_a_read_whose_connection_was_dropped_is_read_again(database: SqlDatabase
             async with pool.acquire() as connection, connection.cursor() as cursor:
                 await cursor.execute("SELECT CONNECTION_ID()")
                 (pooled,) = await cursor.fetchone()
-            # the server drops the pooled connection (as a restart or a timeout would)
-            with database.engine.connect() as other:
-                other.exec_driver_sql(f"KILL CONNECTION {int(pooled)}")
+            dropped_by_the_server(database, int(pooled))
             return first, await quick.profile(member_id)
         finally:
             await quick.close()

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only, greenlet_spawn
 
 from kasa.adapters.sql.database import SqlUnitOfWork, reset_after_use
-from kasa.adapters.sql.quick import UNDERSTOOD
+from kasa.adapters.sql.quick import for_the_loop
 from kasa.application.callbacks import CallbackResult, GatewayCallbacks
 from kasa.application.ports import GatewayMessage
 from kasa.application.retrying import pause
@@ -40,9 +40,9 @@ RECYCLE_SECONDS = 3600
 
 def loop_writes(url: str, connections: int) -> LoopWrites | None:
     """Units of work on the event loop for a database URL, or None where there are none
-    (SQLite, or a URL with settings only PyMySQL is given)."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "mysql" or not set(parsed.query) <= UNDERSTOOD:
+    (as for the quick reads)."""
+    parsed = for_the_loop(url)
+    if parsed is None:
         return None
     return LoopWrites(parsed.set(drivername="mysql+asyncmy"), connections)
 

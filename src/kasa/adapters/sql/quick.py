@@ -37,11 +37,20 @@ GONE = frozenset({2006, 2013, 2055, 4031})
 RECYCLE_SECONDS = 3600
 
 
-def quick_reads(url: str, connections: int) -> QuickProfiles | None:
-    """The quick reader of a database URL, or None where there is none (SQLite, or a
-    URL with settings only the threads' driver is given)."""
+def for_the_loop(url: str) -> sa.URL | None:
+    """A database URL parsed, when asyncmy can be given it on the event loop: MariaDB or
+    MySQL, saying nothing but where the database is (None for SQLite, or a URL with
+    settings only the threads' driver is given)."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "mysql" or not set(parsed.query) <= UNDERSTOOD:
+        return None
+    return parsed
+
+
+def quick_reads(url: str, connections: int) -> QuickProfiles | None:
+    """The quick reader of a database URL, or None where there is none."""
+    parsed = for_the_loop(url)
+    if parsed is None:
         return None
     options: dict[str, Any] = {
         "user": parsed.username or "",

@@ -3,6 +3,8 @@ Diia's callbacks, and the app's universal links."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import MediaType, Request
@@ -154,7 +156,8 @@ async def liqpay_callback(
     message = GatewayMessage(form={"data": data.data, "signature": data.signature})
     # applied on the event loop where the database allows it (a LiqPay callback calls
     # nothing outside the database), else in a worker thread
-    result = await heard(callbacks_on_loop or callbacks, "liqpay", message, request)
+    apply = in_a_thread(callbacks) if callbacks_on_loop is None else callbacks_on_loop.callback
+    result = await heard(apply, "liqpay", message, request)
     return s.CallbackOut("success", result.payment.status, result.changed)
 
 
@@ -193,23 +196,28 @@ async def monobank_callback(
     # the signature is of the body as it came: the adapter checks it on these bytes before
     # it reads them (the parsed ``data`` only documents and bounds the shape)
     message = GatewayMessage(body=await request.body(), headers={"x-sign": x_sign or ""})
-    result = await heard(callbacks, "monobank", message, request)
+    result = await heard(in_a_thread(callbacks), "monobank", message, request)
     return s.CallbackOut("success", result.payment.status, result.changed)
 
 
+# the use case's ``callback``, awaited: (gateway, message, address) -> result
+ApplyCallback = Callable[[str, GatewayMessage, str], Awaitable[CallbackResult]]
+
+
+def in_a_thread(callbacks: GatewayCallbacks) -> ApplyCallback:
+    """The callbacks' use case run in a worker thread."""
+    return partial(run, callbacks.callback)
+
+
 async def heard(
-    callbacks: GatewayCallbacks | LoopCallbacks,
+    apply: ApplyCallback,
     gateway: str,
     message: GatewayMessage,
     request: Request[Any, Any, Any],
 ) -> CallbackResult:
     """The callback applied by the use case, and counted: applied, ignored or refused."""
-    address = client_address(request)
     try:
-        if isinstance(callbacks, LoopCallbacks):
-            result = await callbacks.callback(gateway, message, address)
-        else:
-            result = await run(callbacks.callback, gateway, message, address)
+        result = await apply(gateway, message, client_address(request))
     except KasaError:
         callback_heard(gateway, None)
         raise
