@@ -144,6 +144,17 @@ ABORTING_ERRORS = {1213, 1205}
 SQLITE_BUSY = ("database is locked", "database table is locked")
 
 
+def raise_if_nothing_kept(exc: BaseException | None, *, committing: bool) -> None:
+    """``Aborted`` (run it again) for a unit of work that failed with nothing of it kept:
+    the database aborted it, or the connection was gone before the commit was sent (a
+    dropped connection's transaction is rolled back); a lost connection while
+    committing is not run again."""
+    if isinstance(exc, sa.exc.DBAPIError) and (
+        aborted_by_the_database(exc) or (exc.connection_invalidated and not committing)
+    ):
+        raise Aborted(str(exc.orig)) from exc
+
+
 def aborted_by_the_database(error: sa.exc.DBAPIError) -> bool:
     """The database gave up on the transaction and kept none of it: running the unit of
     work again may succeed."""
@@ -159,8 +170,15 @@ def aborted_by_the_database(error: sa.exc.DBAPIError) -> bool:
 def write_outbox(session: Session) -> None:
     """The events the unit of work's entities recorded, written in its transaction (after
     the flush, so new rows have their ids)."""
+    rows = outbox_rows(list(session.identity_map.values()))
+    if rows:
+        session.execute(sa.insert(tables.outbox), rows)
+
+
+def outbox_rows(entities: list[Any]) -> list[dict[str, Any]]:
+    """The outbox's rows of the events these entities recorded (taken from them)."""
     rows = []
-    for entity in list(session.identity_map.values()):
+    for entity in entities:
         if not isinstance(entity, RecordsEvents):
             continue
         for event in entity.pop_events():
@@ -175,8 +193,7 @@ def write_outbox(session: Session) -> None:
                     "created_at": getattr(entity, "updated_at", None) or datetime.now(UTC),
                 }
             )
-    if rows:
-        session.execute(sa.insert(tables.outbox), rows)
+    return rows
 
 
 class UnitOfWorkSession(Session):
@@ -254,13 +271,7 @@ class SqlUnitOfWork:
         # closing rolls back what was not committed and detaches the entities with
         # their state as loaded (a rollback would expire them)
         self.session.close()
-        if isinstance(exc, sa.exc.DBAPIError) and (
-            aborted_by_the_database(exc) or (exc.connection_invalidated and not self.committing)
-        ):
-            # nothing of it was kept: the database aborted it, or the connection was
-            # gone before the commit was sent (a dropped connection's transaction is
-            # rolled back); a lost connection while committing is not run again
-            raise Aborted(str(exc.orig)) from exc
+        raise_if_nothing_kept(exc, committing=self.committing)
 
     def commit(self) -> None:
         if self.read_only:

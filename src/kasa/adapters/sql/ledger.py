@@ -367,6 +367,21 @@ def follow_flush(
     _add(connection, {key: kopecks for key, kopecks in rows.items() if kopecks})
 
 
+def follow_payment(
+    connection: Connection, payment: Any, before: Callable[[str], Any], program_id: int
+) -> None:
+    """A payment that stays its member's, moved from what it was (``before(column)``)
+    to what it is, in the sums of the program its member stays in (``NO_PROGRAM``
+    without one): what ``follow_flush`` writes for such a payment."""
+    sums: dict[Bucket, int] = defaultdict(int)
+    for bucket, kopecks in payment_moves(partial(getattr, payment)).items():
+        sums[bucket] += kopecks
+    for bucket, kopecks in payment_moves(before).items():
+        sums[bucket] -= kopecks
+    slot = tables.slot_of(payment.member_id)
+    _add(connection, {(*bucket, program_id, slot): n for bucket, n in sums.items() if n})
+
+
 def _current_programs(connection: Connection, member_ids: list[int]) -> dict[int, int]:
     if not member_ids:
         return {}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
@@ -30,8 +30,10 @@ from sqlalchemy.util import await_only, greenlet_spawn
 
 from kasa.adapters.sql.database import SqlUnitOfWork, reset_after_use
 from kasa.adapters.sql.quick import for_the_loop
+from kasa.adapters.sql.settling import SettlingUnitOfWork, Unhandled
 from kasa.application.callbacks import CallbackResult, GatewayCallbacks
 from kasa.application.ports import GatewayMessage
+from kasa.application.repositories import UnitOfWorkFactory
 from kasa.application.retrying import pause
 
 T = TypeVar("T")
@@ -59,6 +61,10 @@ class LoopWrites:
     def unit_of_work(self) -> SqlUnitOfWork:
         """A unit of work of this loop's engine (only inside :meth:`run`)."""
         return SqlUnitOfWork(self._engine().sync_engine)
+
+    def settling(self) -> SettlingUnitOfWork:
+        """A callback's unit of work on this loop's engine (only inside :meth:`run`)."""
+        return SettlingUnitOfWork(self._engine().sync_engine)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a greenlet on this loop, in a copy of the caller's
@@ -113,12 +119,28 @@ def _pause_the_task(seconds: float) -> None:
 class LoopCallbacks:
     """A gateway's callbacks applied on the event loop: ``callbacks`` must be the use
     cases on this loop's units of work (the signature check is a computation, and the
-    refusals' count is written in the same way)."""
+    refusals' count is written in the same way). A notice is applied on a callback's
+    unit of work (``settling``), and again on a session's when it asks for more."""
 
     writes: LoopWrites
     callbacks: GatewayCallbacks
+    settling: GatewayCallbacks = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: attrs.evolve(
+                self.callbacks, uow=cast(UnitOfWorkFactory, self.writes.settling)
+            ),
+            takes_self=True,
+        ),
+    )
 
     async def callback(
         self, gateway_name: str, message: GatewayMessage, address: str = ""
     ) -> CallbackResult:
-        return await self.writes.run(self.callbacks.callback, gateway_name, message, address)
+        return await self.writes.run(self._apply, gateway_name, message, address)
+
+    def _apply(self, gateway_name: str, message: GatewayMessage, address: str) -> CallbackResult:
+        try:
+            return self.settling.callback(gateway_name, message, address)
+        except Unhandled:
+            return self.callbacks.callback(gateway_name, message, address)

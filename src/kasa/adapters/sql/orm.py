@@ -81,11 +81,12 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Device, tables.devices)
     mapper_registry.map_imperatively(OfficeSession, tables.office_sessions)
     mapper_registry.map_imperatively(NotificationSettings, tables.notification_settings)
-    sa.event.listen(Payment, "load", _payment_loaded)
-    sa.event.listen(Payment, "refresh", lambda payment, *_: _payment_loaded(payment))
+    sa.event.listen(Payment, "load", payment_loaded)
+    sa.event.listen(Payment, "refresh", lambda payment, *_: payment_loaded(payment))
 
 
-def _payment_loaded(payment: Any, *_: Any) -> None:
+def payment_loaded(payment: Any, *_: Any) -> None:
+    """A loaded payment's extension, from the columns it is kept in."""
     if not payment._has_extension:
         payment.extension = None
         return
@@ -96,10 +97,15 @@ def _payment_loaded(payment: Any, *_: Any) -> None:
 def before_flush(session: Session, *_: Any) -> None:
     """Write what the tables keep beside the entities' own state."""
     for entity in (*session.new, *session.dirty):
-        if isinstance(entity, Member):
-            entity._in_review_queue = entity.in_review_queue  # type: ignore[attr-defined]
-        elif isinstance(entity, Payment):
-            _payment_columns(entity)
+        kept_beside(entity)
+
+
+def kept_beside(entity: Any) -> None:
+    """What the tables keep beside an entity's own state, set from that state."""
+    if isinstance(entity, Member):
+        entity._in_review_queue = entity.in_review_queue  # type: ignore[attr-defined]
+    elif isinstance(entity, Payment):
+        _payment_columns(entity)
 
 
 def _payment_columns(payment: Any) -> None:

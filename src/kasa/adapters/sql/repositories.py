@@ -99,10 +99,17 @@ class Challenges(_Repo):
 def _member_of_order() -> Any:
     """The member of an order, locked; the subquery's payment row is read, not locked
     (built once, after the mappers)."""
+    return member_of_order(Member)
+
+
+def member_of_order(*selected: Any) -> Any:
+    """What is selected of the member of an order, locked; the subquery's payment row is
+    read, not locked."""
     order = sa.select(tables.payments.c.member_id).where(
         tables.payments.c.payment_identifier == sa.bindparam("identifier")
     )
-    return sa.select(Member).where(tables.members.c.id == order.scalar_subquery()).with_for_update()
+    member = tables.members.c.id == order.scalar_subquery()
+    return sa.select(*selected).where(member).with_for_update()
 
 
 @functools.cache
@@ -118,8 +125,14 @@ def _payment_of_order() -> Any:
 @functools.cache
 def _order_with_price() -> Any:
     """The payment of an order, locked, with its member's current program and that
-    program's monthly price beside it: scalar subqueries, read and not locked (built
-    once, after the mappers)."""
+    program's monthly price beside it (built once, after the mappers)."""
+    return order_with_price(Payment)
+
+
+def order_with_price(*selected: Any) -> Any:
+    """What is selected of the payment of an order, locked, with its member's current
+    program and that program's monthly price beside it: scalar subqueries, read and not
+    locked."""
     link, program, payment = tables.member_programs.c, tables.programs.c, tables.payments.c
     current = sa.and_(link.member_id == payment.member_id, link.is_active.is_(True))
     program_id = sa.select(link.program_id).where(current).limit(1).scalar_subquery()
@@ -131,7 +144,7 @@ def _order_with_price() -> Any:
         .scalar_subquery()
     )
     return (
-        sa.select(Payment, program_id, price)
+        sa.select(*selected, program_id, price)
         .where(payment.payment_identifier == sa.bindparam("identifier"))
         .with_for_update()
     )
@@ -339,16 +352,20 @@ class Audit(_Repo):
     """Audit events are written once and never change: a plain insert."""
 
     def add(self, event: AuditEvent) -> AuditEvent:
-        values = {
-            "event_type": event.event_type,
-            "actor_kind": event.actor.kind,
-            "actor_id": event.actor.id,
-            "object_kind": event.object_kind,
-            "object_id": event.object_id,
-            "details": dict(event.details),
-            "at": event.at,
-        }
-        return attrs.evolve(event, id=_insert(self.session, tables.audit_events, values))
+        return attrs.evolve(event, id=_insert(self.session, tables.audit_events, audit_row(event)))
+
+
+def audit_row(event: AuditEvent) -> dict[str, Any]:
+    """The audit trail's row of an event."""
+    return {
+        "event_type": event.event_type,
+        "actor_kind": event.actor.kind,
+        "actor_id": event.actor.id,
+        "object_kind": event.object_kind,
+        "object_id": event.object_id,
+        "details": dict(event.details),
+        "at": event.at,
+    }
 
 
 class SentReminders(_Repo):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -215,6 +215,17 @@ def write_request_terms(
     connection.execute(sa.delete(t).where(t.c.request_id.in_(ids)))
     if rows:
         connection.execute(sa.insert(t), rows)
+
+
+def move_payment_count(
+    connection: Connection, now: Callable[[str], Any], before: Callable[[str], Any]
+) -> None:
+    """A payment counted under its day, type, status and source as it is (``now(column)``)
+    instead of as it was (``before(column)``)."""
+    counts: Counter[CountKey] = Counter()
+    counts[_count_key(before)] -= 1
+    counts[_count_key(now)] += 1
+    add_payment_counts(connection, counts)
 
 
 def add_payment_counts(connection: Connection, counts: Counter[CountKey]) -> None:
