@@ -4,11 +4,11 @@ The use cases are synchronous and the API runs them in worker threads, on PyMySQ
 gateway's callback, the busiest write, spent as much of a worker's time on that path
 as on its own work: the hop to a thread and back, several threads taking turns holding
 the interpreter, and PyMySQL's packets for its ten statements. Here the same use case,
-unchanged, runs in a greenlet on the event loop (SQLAlchemy's asyncio bridge): its
-session is an ordinary ``SqlUnitOfWork`` on the ``sync_engine`` of an asyncmy engine,
-whose every round trip is awaited on the loop while other requests are served. Same
-statements, same locks and lock order, same flush and ledger, same retries: only the
-driver and where the code runs differ.
+unchanged, runs in a greenlet on the event loop (SQLAlchemy's asyncio bridge), on the
+``sync_engine`` of an asyncmy engine whose every round trip is awaited on the loop while
+other requests are served: first on a callback's own unit of work (``settling``: the
+same statements without the ORM's session), and when that one cannot apply the notice,
+on an ordinary ``SqlUnitOfWork``. Same locks and lock order, same ledger, same retries.
 
 Each event loop has its own engine (a worker process has one loop; tests start several),
 made when it first writes and disposed of when its app stops. A use case run here must
