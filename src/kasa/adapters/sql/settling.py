@@ -49,7 +49,8 @@ class Unhandled(Exception):
 
 @functools.cache
 def _mapped(entity: type) -> tuple[tuple[str, Any], ...]:
-    """An entity's attributes and the columns they are kept in, in the table's order."""
+    """An entity's attributes and the columns they are kept in (the order its rows are
+    selected in)."""
     mapper: Mapper[Any] = sa.inspect(entity)
     return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs)
 
