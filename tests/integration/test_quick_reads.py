@@ -1,6 +1,6 @@
-"""A member's profile read on the event loop (asyncmy, MariaDB): the same answer as the
-read side's, read again when its pooled connection was dropped, a 503 when the database
-cannot be reached, and what the mobile app answers with."""
+"""A member's profile and a staff user's standing read on the event loop (asyncmy,
+MariaDB): the same answers as the read side's, read again when its pooled connection was
+dropped, a 503 when the database cannot be reached, and what the apps answer with."""
 
 from __future__ import annotations
 
@@ -12,14 +12,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from litestar.testing import TestClient
 
 from kasa.adapters.sql.database import SqlDatabase
-from kasa.adapters.sql.quick import QuickProfiles, quick_reads
+from kasa.adapters.sql.quick import QuickSqlReads, quick_reads
 from kasa.adapters.sql.reads import SqlReads
 from kasa.domain.members import MemberStatus
 from kasa.domain.programs import MemberProgram
+from kasa.domain.staff import Role
+from kasa.entrypoints.http.admin import create_admin_app
+from tests.integration.app.helpers import Fund
 from tests.integration.conftest import empty_tables
-from tests.integration.http.conftest import mobile_world
+from tests.integration.http.conftest import build_kasa, mobile_world
 from tests.integration.http.test_mobile_api import approved
 from tests.integration.test_read_side import blocked_member, with_programs_and_photo
 from tests.integration.test_repository_contract import T0, add_members, member
@@ -37,7 +41,7 @@ def dropped_by_the_server(database: SqlDatabase, connection_id: int) -> None:
         other.exec_driver_sql(f"KILL CONNECTION {connection_id}")
 
 
-def quick_of(database: SqlDatabase) -> QuickProfiles:
+def quick_of(database: SqlDatabase) -> QuickSqlReads:
     found = quick_reads(database.url, 2)
     assert found is not None
     return found
@@ -156,3 +160,59 @@ def test_the_mobile_app_answers_the_profile_from_the_quick_read(world_on_mariadb
     world.fund.office.block(world.fund.operator_id, member_id)
     r = world.client.get("/user/profile/get", headers=headers)
     assert r.status_code == 403 and "blocked" in r.json()["message"]
+
+
+def test_the_admin_app_checks_staff_tokens_from_the_quick_read(
+    tmp_path: Path, database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kasa, fakes = build_kasa(tmp_path, KASA_DATABASE_URL=database.url)
+    fund = Fund.on(kasa, fakes, kasa.adapters.database())
+    password = "a clerk's password 1"
+    clerk = fund.accounts.create(None, login="clerk", role=Role.OPERATOR, password=password)
+    clerk_id = clerk.user.id
+    assert clerk_id is not None
+
+    # the threads' read must not be the one answering
+    def not_this_way(*_: Any) -> None:
+        raise AssertionError("the staff user was read through a thread")
+
+    reads = database.reads()
+    assert reads.staff_standing(clerk_id) == (Role.OPERATOR, 0)
+    monkeypatch.setattr(SqlReads, "staff_standing", not_this_way)
+    try:
+        with TestClient(create_admin_app(kasa)) as client:
+            r = client.post("/signin", json={"login": "clerk", "password": password})
+            assert r.status_code == 200, r.text
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            assert client.get("/programs", headers=headers).status_code == 200
+            # a new password ends the user's tokens at once, and the new one is taken
+            fund.accounts.reset_password("clerk", password + "2")
+            r = client.get("/programs", headers=headers)
+            assert r.status_code == 401 and "sign in again" in r.json()["message"]
+            r = client.post("/signin", json={"login": "clerk", "password": password + "2"})
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            assert client.get("/programs", headers=headers).status_code == 200
+            # so does deactivation
+            fund.accounts.deactivate(fund.admin_id, clerk_id)
+            assert client.get("/programs", headers=headers).status_code == 401
+    finally:
+        kasa.adapters.database().dispose()
+
+
+def test_the_quick_staff_standing_is_the_read_sides(database: SqlDatabase) -> None:
+    fund = Fund.build(database=database)
+    quick = quick_of(database)
+    reads = database.reads()
+    fund.accounts.reset_password("admin", "a new admin password 1")
+    fund.accounts.deactivate(fund.admin_id, fund.operator_id)
+
+    async def read_all() -> list[Any]:
+        try:
+            ids = (fund.admin_id, fund.operator_id, 999_999)
+            return [(await quick.staff_standing(i), reads.staff_standing(i)) for i in ids]
+        finally:
+            await quick.close()
+
+    admin, deactivated, unknown = asyncio.run(read_all())
+    assert admin[0] == admin[1] == (Role.ADMIN, 1)
+    assert deactivated == (None, None) and unknown == (None, None)

@@ -128,10 +128,16 @@ class ProgramReads(Protocol):
 
 
 class QuickReads(Protocol):
-    """The members' most frequent read, awaited on the event loop instead of run in a
-    thread (a driver of its own): the same answer as ``MemberReads.profile``."""
+    """The most frequent reads, awaited on the event loop instead of run in a thread (a
+    driver of its own)."""
 
-    async def profile(self, member_id: int) -> ProfileView | None: ...
+    async def profile(self, member_id: int) -> ProfileView | None:
+        """The same answer as ``MemberReads.profile``."""
+        ...
+
+    async def staff_standing(self, staff_id: int) -> tuple[Role, int] | None:
+        """The same answer as ``OfficeReads.staff_standing``."""
+        ...
 
 
 class MemberReads(Protocol):

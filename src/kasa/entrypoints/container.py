@@ -91,8 +91,8 @@ class Adapters(containers.DeclarativeContainer):
         database,
         settings.provided.http.programs_cache_seconds,
     )
-    # a member's profile read on the event loop (MariaDB/MySQL), on a pool as small as
-    # the reads' own threads
+    # a member's profile and the staff token check read on the event loop
+    # (MariaDB/MySQL), on a pool as small as the reads' own threads
     quick = providers.Singleton(
         lambda database, connections: quick_reads(database.url, connections),
         database,
@@ -285,6 +285,7 @@ class StaffUseCases(containers.DeclarativeContainer):
         tokens=adapters.tokens,
         random=adapters.random,
         settings=fund,
+        quick=adapters.quick,
     )
     office_sessions = providers.Singleton(
         OfficeSessions,

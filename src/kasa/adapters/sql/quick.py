@@ -1,12 +1,13 @@
-"""A member's profile read on the event loop, through asyncmy (MariaDB/MySQL).
+"""The most frequent reads, awaited on the event loop through asyncmy (MariaDB/MySQL):
+a member's profile, and the staff user's standing every admin request is checked by.
 
 The read side's other queries go through SQLAlchemy and PyMySQL in worker threads. For
-the members' most frequent read, one packed row by primary key, that path cost more
-than the query: measured in one process against the same MariaDB, 390 µs of the
-worker's CPU a read (the hop to a thread and back, SQLAlchemy's execution, PyMySQL's
-packets) against 60 µs awaited through asyncmy's compiled protocol on the loop. The
-statement and the row's decoding are the read side's own (``statements.PROFILE``,
-``reads.profile_view``): only the driver differs.
+these two, one row by primary key each, that path cost more than the query: measured
+in one process against the same MariaDB, 390 µs of the worker's CPU a profile (the hop
+to a thread and back, SQLAlchemy's execution, PyMySQL's packets) against 60 µs awaited
+through asyncmy's compiled protocol on the loop. The statements and the rows' decoding
+are the read side's own (``statements.PROFILE``, ``reads.profile_view``,
+``statements.STAFF_STANDING``): only the driver differs.
 
 Each event loop (a worker process has one; tests start several) has its own small pool,
 made when it first reads and closed when its app stops. A pooled connection the server
@@ -20,6 +21,7 @@ import asyncio
 from typing import Any
 
 import asyncmy
+import attrs
 import sqlalchemy as sa
 from asyncmy import errors as driver_errors
 from sqlalchemy.dialects.mysql import pymysql as pymysql_dialect
@@ -27,6 +29,7 @@ from sqlalchemy.dialects.mysql import pymysql as pymysql_dialect
 from kasa.adapters.sql import statements as q
 from kasa.adapters.sql.reads import profile_view
 from kasa.application.views import ProfileView
+from kasa.domain.staff import Role
 
 # what a URL may say besides where the database is; anything else (TLS, timeouts, …)
 # keeps the profile on the threads' path, which honours it
@@ -47,7 +50,7 @@ def for_the_loop(url: str) -> sa.URL | None:
     return parsed
 
 
-def quick_reads(url: str, connections: int) -> QuickProfiles | None:
+def quick_reads(url: str, connections: int) -> QuickSqlReads | None:
     """The quick reader of a database URL, or None where there is none."""
     parsed = for_the_loop(url)
     if parsed is None:
@@ -64,24 +67,27 @@ def quick_reads(url: str, connections: int) -> QuickProfiles | None:
     else:
         options["host"] = parsed.host or "localhost"
         options["port"] = parsed.port or 3306
-    return QuickProfiles(options, connections)
+    return QuickSqlReads(options, connections)
 
 
-class QuickProfiles:
+class QuickSqlReads:
     """``QuickReads`` on MariaDB/MySQL."""
 
     def __init__(self, options: dict[str, Any], connections: int) -> None:
         self.options = options
         self.connections = connections
-        compiled = q.PROFILE.compile(dialect=pymysql_dialect.dialect())
-        self._sql = str(compiled)
-        self._names = tuple(compiled.positiontup or ())
+        self._profile = _Compiled.of(q.PROFILE)
+        self._standing = _Compiled.of(q.STAFF_STANDING)
         self._pools: dict[asyncio.AbstractEventLoop, tuple[Any, asyncio.Semaphore]] = {}
         self._opening: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
     async def profile(self, member_id: int) -> ProfileView | None:
-        text = await self._value({"member_id": member_id})
-        return None if text is None else profile_view(q.PROFILE_ROW.load(text))
+        row = await self._row(self._profile, {"member_id": member_id})
+        return None if row is None else profile_view(q.PROFILE_ROW.load(row[0]))
+
+    async def staff_standing(self, staff_id: int) -> tuple[Role, int] | None:
+        row = await self._row(self._standing, {"staff_id": staff_id})
+        return None if row is None else (Role(row[0]), int(row[1]))
 
     async def close(self) -> None:
         """Close this event loop's pool (an app's ``on_shutdown``)."""
@@ -91,8 +97,8 @@ class QuickProfiles:
             found[0].close()
             await found[0].wait_closed()
 
-    async def _value(self, params: dict[str, Any]) -> Any:
-        args = tuple(params[name] for name in self._names)
+    async def _row(self, statement: _Compiled, params: dict[str, Any]) -> Any:
+        args = tuple(params[name] for name in statement.names)
         for attempt in (1, 2):
             try:
                 pool, turns = await self._pool()
@@ -102,17 +108,17 @@ class QuickProfiles:
                 async with turns, pool.acquire() as connection:
                     try:
                         async with connection.cursor() as cursor:
-                            await cursor.execute(self._sql, args)
+                            await cursor.execute(statement.sql, args)
                             row = await cursor.fetchone()
                     except BaseException:
                         # whatever broke the read, the connection goes, not back
                         connection.close()
                         raise
-                return None if row is None else row[0]
+                return row
             except (driver_errors.OperationalError, driver_errors.InterfaceError, OSError) as error:
                 if attempt == 1 and _gone(error):
                     continue
-                raise sa.exc.OperationalError(self._sql, args, error) from error
+                raise sa.exc.OperationalError(statement.sql, args, error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _pool(self) -> tuple[Any, asyncio.Semaphore]:
@@ -130,6 +136,19 @@ class QuickProfiles:
                 )
                 self._pools[loop] = (connections, asyncio.Semaphore(self.connections))
             return self._pools[loop]
+
+
+@attrs.frozen
+class _Compiled:
+    """A statement as the driver is given it: the SQL and its parameters' order."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: Any) -> _Compiled:
+        compiled = statement.compile(dialect=pymysql_dialect.dialect())
+        return cls(str(compiled), tuple(compiled.positiontup or ()))
 
 
 def _gone(error: BaseException) -> bool:

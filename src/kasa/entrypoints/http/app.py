@@ -21,7 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from kasa.adapters.sql.loop import LoopWrites
 from kasa.adapters.sql.migrate import head_revision
-from kasa.adapters.sql.quick import QuickProfiles
+from kasa.adapters.sql.quick import QuickSqlReads
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import KasaError
 from kasa.entrypoints.container import Kasa
@@ -168,7 +168,7 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     return app
 
 
-def closed_on_the_loop(*users: QuickProfiles | LoopWrites | None) -> Callable[[], Awaitable[None]]:
+def closed_on_the_loop(*users: QuickSqlReads | LoopWrites | None) -> Callable[[], Awaitable[None]]:
     """An ``on_shutdown`` hook: the database connections the app's event loop opened (its
     quick reads, its units of work) are closed with it."""
 

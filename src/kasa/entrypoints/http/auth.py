@@ -5,6 +5,7 @@ valid token never gets an upload streamed to disk."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -66,7 +67,11 @@ async def _check(
     tokens: JwtTokens = connection.app.state.tokens
     subject_id, version = tokens.claims(token_of(connection), audience)
     if check is not None:
-        checked = await read(check, subject_id, version)
+        # awaited on the loop where it reads there, else read in a thread
+        if inspect.iscoroutinefunction(check):
+            checked = await check(subject_id, version)
+        else:
+            checked = await read(check, subject_id, version)
         if isinstance(checked, StaffPrincipal):
             # the use cases this request runs (in threads that copy this context)
             # take the staff user as checked here, without reading them again

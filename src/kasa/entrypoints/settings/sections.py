@@ -83,7 +83,8 @@ class Process:
     read_threads: int = setting(
         "KASA_READ_THREADS",
         "threads of its own for reads (profiles, lists, searches; on MariaDB/MySQL also"
-        " its connections for the profile read on the event loop)",
+        " its connections for the profile and the staff token check read on the event"
+        " loop)",
         whole(1),
         2,
         shown="2",

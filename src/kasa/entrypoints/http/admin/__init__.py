@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from litestar import Litestar
 
 from kasa.application.ports import TokenAudience
+from kasa.application.staff import StaffAccounts
 from kasa.entrypoints.container import Kasa
 from kasa.entrypoints.http.admin.books import BOOKS
 from kasa.entrypoints.http.admin.members import MEMBERS
@@ -18,6 +19,7 @@ from kasa.entrypoints.http.admin.programs import PROGRAMS, TERMS
 from kasa.entrypoints.http.admin.requests import REQUESTS
 from kasa.entrypoints.http.admin.staff import SIGN_IN, STAFF
 from kasa.entrypoints.http.app import Api, app_from_environment, create_app
+from kasa.entrypoints.http.auth import TokenCheck
 from kasa.entrypoints.http.office import office_router, templates
 
 
@@ -47,11 +49,16 @@ ADMIN = Api(
     subject="staff_id",
     areas=[SIGN_IN, TERMS, STAFF, MEMBERS, PROGRAMS, PAYMENTS, REQUESTS, BOOKS],
     dependencies=dependencies,
-    token_check=lambda kasa: kasa.staff.accounts().authenticate,
+    token_check=lambda kasa: staff_check(kasa.staff.accounts()),
     cors_origins=lambda settings: settings.http.admin_cors_origins,
     pages=lambda limits: [office_router(limits)],
     templates=templates,
 )
+
+
+def staff_check(accounts: StaffAccounts) -> TokenCheck:
+    """A staff token's check: awaited on the event loop where the database allows it."""
+    return accounts.authenticate if accounts.quick is None else accounts.authenticate_quickly
 
 
 def create_admin_app(kasa: Kasa) -> Litestar:
