@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -87,8 +88,8 @@ def rows(database: SqlDatabase) -> dict[str, list[tuple[Any, ...]]]:
 
 def notices(fund: Fund, orders: list[str], subscription: str) -> list[GatewayMessage]:
     """Successes, failures and reversals of the orders in a shuffled order, with
-    replays, wrong amounts, an unknown order, a bad signature and a subscription's
-    monthly charges."""
+    replays, payments the gateway dated, wrong amounts, an unknown order, a bad
+    signature and a subscription's monthly charges."""
     pick = random.Random(20261206)
     gateway = fund.fakes.gateway
     sent: list[GatewayMessage] = []
@@ -96,6 +97,10 @@ def notices(fund: Fund, orders: list[str], subscription: str) -> list[GatewayMes
         paid = {"payment_id": 700000 + n, "currency": "UAH"}
         sent.append(gateway.message(order, "300.00", "success", **paid))
         sent.append(gateway.message(order, "300.00", pick.choice(["success", "failure"]), **paid))
+        if n % 2 == 0:
+            # LiqPay dates a payment (``end_date``): a confirmation counts on that hour
+            dated = {**paid, "end_date": 1_790_000_000_000 + n * 3_600_000}
+            sent.append(gateway.message(order, "300.00", "success", **dated))
         if n % 3 == 0:
             sent.append(gateway.message(order, "300.00", "reversed", **paid))
         if n % 4 == 1:
@@ -163,6 +168,13 @@ def test_notices_on_the_callbacks_unit_of_work_write_what_a_session_writes(
     assert {"confirmed", "failed", "reversed", "none", "NotFound", "RuleViolation"} <= set(
         by_session
     ), by_session
+    # some confirmations took the gateway's dates (other hours of the ledger)
+    paid_on = tables.payments.c.payment_date
+    with fund.database.engine.connect() as c:
+        dated = c.execute(
+            sa.select(sa.func.count()).where(paid_on >= datetime(2026, 9, 1, tzinfo=UTC))
+        ).scalar()
+    assert dated
     assert "InvalidInput" in by_session
     # only the subscription's later charges needed a session (a new payment each; the
     # first charge is the checkout's own payment)
