@@ -72,6 +72,14 @@ def _update(table: sa.Table, columns: tuple[str, ...]) -> Any:
     return sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(values)
 
 
+def _not_here(name: str) -> Exception:
+    """What asking for something the unit of work was not given raises (Python's own
+    questions, ``__…__``, are answered as for any object)."""
+    if name.rpartition(".")[2].startswith("__"):
+        return AttributeError(name)
+    return Unhandled(f"no {name} here")
+
+
 def _as_loaded(value: Any) -> Any:
     # a value the domain might change in place is kept as a copy
     return copy.deepcopy(value) if isinstance(value, dict | list) else value
@@ -126,9 +134,7 @@ class SettlingUnitOfWork:
 
     def __getattr__(self, name: str) -> Any:
         # only for what the unit of work was not given (the other repositories)
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise Unhandled(f"no {name} here")
+        raise _not_here(name)
 
     def load(self, entity: type, table: sa.Table, stmt: Any, identifier: str) -> Any:
         """The row ``stmt`` finds, as an entity (None when there is none), and the row."""
@@ -146,7 +152,7 @@ class SettlingUnitOfWork:
         return found, row
 
     def commit(self) -> None:
-        writes = []
+        writes: list[tuple[_Loaded, dict[str, Any]]] = []
         for loaded in self.loaded:
             if not loaded.changes():
                 continue
@@ -155,15 +161,14 @@ class SettlingUnitOfWork:
                 raise Unhandled("a member's searchable details changed")
             if isinstance(loaded.entity, Payment) and loaded.changed(("member_id",)):
                 raise Unhandled("a payment moved to another member")
-            writes.append(loaded)
+            writes.append((loaded, loaded.changes()))
         connection = self.connection
-        for loaded in writes:
-            changes = loaded.changes()
+        for loaded, changes in writes:
             values = {f"new_{name}": value for name, value in changes.items()}
             stmt = _update(loaded.table, tuple(changes))
             connection.execute(stmt, {"row_id": loaded.entity.id, **values})
         # as a flush does: the ledger's sums, then the counts, then the outbox
-        payments = [w for w in writes if isinstance(w.entity, Payment)]
+        payments = [loaded for loaded, _ in writes if isinstance(loaded.entity, Payment)]
         for loaded in payments:
             if loaded.changed(ledger.LEDGER_COLUMNS):
                 program = self.programs.get(loaded.entity.member_id, ledger.NO_PROGRAM)
@@ -209,9 +214,7 @@ class _Payments:
 
     def __getattr__(self, name: str) -> Any:
         # a subscription's new charge, or any other way to a payment
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise Unhandled(f"no payments.{name} here")
+        raise _not_here(f"payments.{name}")
 
 
 @attrs.frozen

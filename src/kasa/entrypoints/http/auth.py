@@ -5,8 +5,7 @@ valid token never gets an upload streamed to disk."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from litestar.connection import ASGIConnection
@@ -16,12 +15,12 @@ from kasa.adapters.tokens import JwtTokens
 from kasa.application.access import CHECKED_STAFF, StaffPrincipal
 from kasa.application.ports import TokenAudience
 from kasa.domain.errors import AuthenticationFailed
-from kasa.entrypoints.http.threads import read
 
 SUBJECT = "kasa_subject"
 
 # (subject id, token version) -> None, raising when the token no longer counts
-TokenCheck = Callable[[int, int], object]
+# a subject's check, awaited: (subject id, token version) -> what was checked
+TokenCheck = Callable[[int, int], Awaitable[object]]
 
 
 def token_of(request: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -67,11 +66,7 @@ async def _check(
     tokens: JwtTokens = connection.app.state.tokens
     subject_id, version = tokens.claims(token_of(connection), audience)
     if check is not None:
-        # awaited on the loop where it reads there, else read in a thread
-        if inspect.iscoroutinefunction(check):
-            checked = await check(subject_id, version)
-        else:
-            checked = await read(check, subject_id, version)
+        checked = await check(subject_id, version)
         if isinstance(checked, StaffPrincipal):
             # the use cases this request runs (in threads that copy this context)
             # take the staff user as checked here, without reading them again

@@ -6,6 +6,7 @@ answer (``present``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from litestar import Litestar
 
@@ -21,6 +22,7 @@ from kasa.entrypoints.http.admin.staff import SIGN_IN, STAFF
 from kasa.entrypoints.http.app import Api, app_from_environment, create_app
 from kasa.entrypoints.http.auth import TokenCheck
 from kasa.entrypoints.http.office import office_router, templates
+from kasa.entrypoints.http.threads import read
 
 
 def dependencies(kasa: Kasa) -> Mapping[str, object]:
@@ -57,8 +59,11 @@ ADMIN = Api(
 
 
 def staff_check(accounts: StaffAccounts) -> TokenCheck:
-    """A staff token's check: awaited on the event loop where the database allows it."""
-    return accounts.authenticate if accounts.quick is None else accounts.authenticate_quickly
+    """A staff token's check: awaited on the event loop where the database allows it,
+    else read in a thread."""
+    if accounts.quick is None:
+        return partial(read, accounts.authenticate)
+    return accounts.authenticate_quickly
 
 
 def create_admin_app(kasa: Kasa) -> Litestar:
