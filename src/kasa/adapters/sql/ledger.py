@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kasa.adapters.sql import schema as tables
+from kasa.adapters.sql.direct import DirectStatements
 from kasa.domain.calendar import after_day
 from kasa.domain.ledger import Move, MoveKind
 from kasa.domain.money import Money
@@ -368,7 +369,10 @@ def follow_flush(
 
 
 def follow_payment(
-    connection: Connection, payment: Any, before: Callable[[str], Any], program_id: int
+    connection: Connection | DirectStatements,
+    payment: Any,
+    before: Callable[[str], Any],
+    program_id: int,
 ) -> None:
     """A payment that stays its member's, moved from what it was (``before(column)``)
     to what it is, in the sums of the program its member stays in (``NO_PROGRAM``
@@ -391,7 +395,7 @@ def _current_programs(connection: Connection, member_ids: list[int]) -> dict[int
     return {int(m): int(p) for m, p in connection.execute(stmt).all()}
 
 
-def _add(connection: Connection, rows: dict[Key, int]) -> None:
+def _add(connection: Connection | DirectStatements, rows: dict[Key, int]) -> None:
     """Add to the hours' and the days' sums (keys in one order, so that concurrent
     transactions lock the rows in the same order)."""
     if not rows:
@@ -411,7 +415,7 @@ def _add(connection: Connection, rows: dict[Key, int]) -> None:
         connection.execute(_upsert(connection, table, column), values)
 
 
-def _upsert(connection: Connection, table: sa.Table, column: str) -> Any:
+def _upsert(connection: Connection | DirectStatements, table: sa.Table, column: str) -> Any:
     return _upsert_statement(connection.dialect.name, table, column)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from kasa.adapters.sql import ledger
 from kasa.adapters.sql import schema as tables
+from kasa.adapters.sql.direct import DirectStatements
 from kasa.application.search import (
     REQUEST_MEMBER_FIELDS,
     member_sort_name,
@@ -218,7 +219,9 @@ def write_request_terms(
 
 
 def move_payment_count(
-    connection: Connection, now: Callable[[str], Any], before: Callable[[str], Any]
+    connection: Connection | DirectStatements,
+    now: Callable[[str], Any],
+    before: Callable[[str], Any],
 ) -> None:
     """A payment counted under its day, type, status and source as it is (``now(column)``)
     instead of as it was (``before(column)``)."""
@@ -228,7 +231,9 @@ def move_payment_count(
     add_payment_counts(connection, counts)
 
 
-def add_payment_counts(connection: Connection, counts: Counter[CountKey]) -> None:
+def add_payment_counts(
+    connection: Connection | DirectStatements, counts: Counter[CountKey]
+) -> None:
     """Add to the per-day counts (keys in one order, so that concurrent transactions
     lock the count rows in the same order)."""
     rows = [
