@@ -104,7 +104,7 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
             skip_autocommit_rollback=True,
             **kwargs,
         )
-        sa.event.listen(reader, "connect", _gathering)
+        sa.event.listen(reader, "connect", gathering)
         return reader
     engine = sa.create_engine(
         url, isolation_level="READ COMMITTED", pool_reset_on_return=None, **kwargs
@@ -118,7 +118,7 @@ def make_engine(url: str, *, reading: bool = False, **kwargs: Any) -> Engine:
 GATHERED_MAX = 16 * 1024 * 1024
 
 
-def _gathering(dbapi_connection: Any, _record: Any) -> None:
+def gathering(dbapi_connection: Any, _record: Any) -> None:
     """A page of an export read as one JSON array is never cut short."""
     cursor = dbapi_connection.cursor()
     cursor.execute(f"SET SESSION group_concat_max_len = {GATHERED_MAX}")

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
@@ -75,6 +76,9 @@ from kasa.domain.requests import RequestStatus
 from kasa.domain.staff import Role
 
 T = TypeVar("T")
+# the engine reads run on where they run in a greenlet on an event loop (``LoopReads``):
+# the loop's own, whose round trips are awaited there
+reading_on: ContextVar[Engine | None] = ContextVar("reading_on", default=None)
 
 
 def _on_a_fresh_connection(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -125,7 +129,7 @@ class SqlReads:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
+        with (reading_on.get() or self.engine).connect() as connection:
             yield connection
 
     # -- programs ----------------------------------------------------------------------

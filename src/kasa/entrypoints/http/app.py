@@ -19,7 +19,7 @@ from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.template.config import TemplateConfig
 
-from kasa.adapters.sql.loop import LoopWrites
+from kasa.adapters.sql.loop import LoopReads, LoopWrites
 from kasa.adapters.sql.migrate import head_revision
 from kasa.adapters.sql.quick import QuickSqlReads
 from kasa.application.ports import TokenAudience
@@ -144,7 +144,11 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
             known_at_zero,
             freeze_startup_objects,
         ],
-        on_shutdown=[closed_on_the_loop(kasa.adapters.quick(), kasa.adapters.on_loop())],
+        on_shutdown=[
+            closed_on_the_loop(
+                kasa.adapters.quick(), kasa.adapters.on_loop(), kasa.adapters.reads_on_loop()
+            )
+        ],
     )
     optional_bodies(app)
     file_answers(app)
@@ -168,9 +172,11 @@ def create_app(kasa: Kasa, api: Api) -> Litestar:
     return app
 
 
-def closed_on_the_loop(*users: QuickSqlReads | LoopWrites | None) -> Callable[[], Awaitable[None]]:
+def closed_on_the_loop(
+    *users: QuickSqlReads | LoopWrites | LoopReads | None,
+) -> Callable[[], Awaitable[None]]:
     """An ``on_shutdown`` hook: the database connections the app's event loop opened (its
-    quick reads, its units of work) are closed with it."""
+    quick reads, its units of work, its reads) are closed with it."""
 
     async def close() -> None:
         for user in users:

@@ -75,7 +75,8 @@ class Process:
     worker_threads: int = setting(
         "KASA_WORKER_THREADS",
         "threads an API process runs writes, uploads and outside calls in (on MariaDB/MySQL"
-        " also its connections for LiqPay callbacks applied on the event loop)",
+        " also its connections for LiqPay callbacks applied and the staff's member search"
+        " read on the event loop, each their own)",
         whole(1),
         8,
         shown="8",

@@ -39,6 +39,7 @@ def dependencies(kasa: Kasa) -> Mapping[str, object]:
         "desk": staff.desk(),
         "notifier": kasa.system.notifier(),
         "office_production": kasa.settings().env == "production",
+        "reads_on_loop": kasa.adapters.reads_on_loop(),
     }
 
 
