@@ -46,15 +46,11 @@ class Prepared:
     def args(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """The parameters for the driver: in order, or by name where it takes them so."""
         defaults = self.defaults
-        found = tuple(
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(
-                (values[name] if name in values else defaults[name] for name in self.names),
-                self.binds,
-                strict=True,
-            )
-        )
-        return dict(zip(self.names, found, strict=True)) if self.named else found
+        found = []
+        for name, convert in zip(self.names, self.binds, strict=True):
+            value = values[name] if name in values else defaults[name]
+            found.append(value if convert is None or value is None else convert(value))
+        return dict(zip(self.names, found, strict=True)) if self.named else tuple(found)
 
 
 @functools.lru_cache(maxsize=256)
@@ -89,6 +85,7 @@ class DirectStatements:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.dialect = connection.dialect
+        self._open: Any = None  # one cursor for every statement, opened with the first
 
     def execute(self, statement: Any, parameters: Parameters) -> int:
         """Run ``statement`` with one row of parameters, or once for each of a list's
@@ -100,25 +97,19 @@ class DirectStatements:
             return 0
         plan = self._prepared(statement, rows[0])
         cursor = self._cursor()
-        try:
-            if many:
-                self._run(cursor.executemany, plan, [plan.args(row) for row in rows])
-            else:
-                self._run(cursor.execute, plan, plan.args(rows[0]))
-            return int(cursor.lastrowid or 0)
-        finally:
-            cursor.close()
+        if many:
+            self._run(cursor.executemany, plan, [plan.args(row) for row in rows])
+        else:
+            self._run(cursor.execute, plan, plan.args(rows[0]))
+        return int(cursor.lastrowid or 0)
 
     def rows(self, statement: Any, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows a query finds, their values converted as a result's are."""
         plan = self._prepared(statement, parameters)
         cursor = self._cursor()
-        try:
-            self._run(cursor.execute, plan, plan.args(parameters))
-            found = cursor.fetchall()
-            convert = self._converters(plan, cursor.description)
-        finally:
-            cursor.close()
+        self._run(cursor.execute, plan, plan.args(parameters))
+        found = cursor.fetchall()
+        convert = self._converters(plan, cursor.description)
         return [
             tuple(
                 value if c is None or value is None else c(value)
@@ -131,10 +122,18 @@ class DirectStatements:
         keys = tuple(row) if isinstance(statement, sa.Insert) else None
         return prepared(statement, self.dialect, keys)
 
+    def close(self) -> None:
+        """Close the cursor (before the connection is given back)."""
+        cursor, self._open = self._open, None
+        if cursor is not None and not self.connection.invalidated:
+            cursor.close()
+
     def _cursor(self) -> Any:
         if not self.connection.in_transaction():
             self.connection.begin()
-        return self.connection.connection.cursor()
+        if self._open is None:
+            self._open = self.connection.connection.cursor()
+        return self._open
 
     def _converters(self, plan: Prepared, description: Any) -> tuple[Convert, ...]:
         codes = tuple(column[1] for column in description)

@@ -137,7 +137,10 @@ class SettlingUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # closing rolls back what was not committed
-        self.connection.close()
+        try:
+            self.statements.close()
+        finally:
+            self.connection.close()
         raise_if_nothing_kept(exc, committing=self.committing)
 
     def __getattr__(self, name: str) -> Any:
