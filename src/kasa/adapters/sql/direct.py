@@ -91,13 +91,15 @@ class DirectStatements:
         """Run ``statement`` with one row of parameters, or once for each of a list's
         (an insert of several rows, sent as one by the driver); the id of a row it
         inserted (0 when none)."""
-        many = not isinstance(parameters, Mapping)
-        rows: Sequence[Mapping[str, Any]] = parameters if many else [parameters]  # type: ignore[assignment,list-item]
+        rows: Sequence[Mapping[str, Any]] = (
+            [parameters] if isinstance(parameters, Mapping) else parameters
+        )
         if not rows:
             return 0
         plan = self._prepared(statement, rows[0])
         cursor = self._cursor()
-        if many:
+        # the driver rewrites a list's statement into one of several rows: not for one
+        if len(rows) > 1:
             self._run(cursor.executemany, plan, [plan.args(row) for row in rows])
         else:
             self._run(cursor.execute, plan, plan.args(rows[0]))
