@@ -9,9 +9,11 @@ unchanged, runs in a greenlet on the event loop (SQLAlchemy's asyncio bridge), o
 other requests are served: first on a callback's own unit of work (``settling``: the
 same statements without the ORM's session), and when that one cannot apply the notice,
 on an ordinary ``SqlUnitOfWork``. Same locks and lock order, same ledger, same retries.
+The staff's member search runs there the same way (``LoopReads``): the read side's
+code, unchanged, reads through the loop's engine.
 
 Each event loop has its own engine (a worker process has one loop; tests start several),
-made when it first writes and disposed of when its app stops. A use case run here must
+made when it is first used and disposed of when its app stops. A use case run here must
 not block: it may call nothing outside the database (the callers keep to the ones that
 do not), and a retry's pause sleeps the use case's task, not the loop.
 """
@@ -136,7 +138,8 @@ class LoopWrites(_OnTheLoop):
 
 class LoopReads(_OnTheLoop):
     """Reads run in greenlets on the event loop, each ``SqlReads`` of them reading through
-    this loop's asyncmy engine (autocommit, as the threads' reads)."""
+    this loop's asyncmy engine (autocommit, as the threads' reads). Not for a replica's
+    reads, which choose their own engine (PyMySQL's: it would block the loop)."""
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` (a use case that only reads the database) in a greenlet on
