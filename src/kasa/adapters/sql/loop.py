@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
@@ -63,7 +63,10 @@ def loop_reads(url: str, connections: int) -> LoopReads | None:
 class _OnTheLoop:
     """An asyncmy engine for each event loop, and turns at its connections."""
 
-    isolation_level = "READ COMMITTED"
+    # as the threads' engine: READ COMMITTED, a pool kept open, no rollback of a
+    # connection given back after its commit
+    options: ClassVar[dict[str, Any]] = {"isolation_level": "READ COMMITTED"}
+    listeners: ClassVar[tuple[tuple[str, Callable[..., None]], ...]] = (("reset", reset_after_use),)
 
     def __init__(self, url: sa.URL, connections: int) -> None:
         self.url = url
@@ -103,17 +106,16 @@ class _OnTheLoop:
         return engine
 
     def _made(self) -> AsyncEngine:
-        # as the threads' engine: READ COMMITTED, a pool kept open, no rollback of a
-        # connection given back after its commit
         engine = create_async_engine(
             self.url,
-            isolation_level="READ COMMITTED",
             pool_size=self.connections,
             max_overflow=0,
             pool_recycle=RECYCLE_SECONDS,
             pool_reset_on_return=None,
+            **self.options,
         )
-        sa.event.listen(engine.sync_engine, "reset", reset_after_use)
+        for name, listener in self.listeners:
+            sa.event.listen(engine.sync_engine, name, listener)
         return engine
 
 
@@ -141,26 +143,19 @@ class LoopReads(_OnTheLoop):
     this loop's asyncmy engine (autocommit, as the threads' reads). Not for a replica's
     reads, which choose their own engine (PyMySQL's: it would block the loop)."""
 
+    # as the threads' reads: autocommit, nothing to reset when a connection comes back
+    options: ClassVar[dict[str, Any]] = {
+        "isolation_level": "AUTOCOMMIT",
+        "skip_autocommit_rollback": True,
+    }
+    listeners = (("connect", gathering),)
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` (a use case that only reads the database) in a greenlet on
         this loop, in a copy of the caller's context."""
         context = contextvars.copy_context()
         context.run(reading_on.set, self._engine().sync_engine)
         return await self._in_turn(context, function, *args)
-
-    def _made(self) -> AsyncEngine:
-        # nothing to reset when a connection comes back: it never holds a transaction
-        engine = create_async_engine(
-            self.url,
-            isolation_level="AUTOCOMMIT",
-            pool_size=self.connections,
-            max_overflow=0,
-            pool_recycle=RECYCLE_SECONDS,
-            pool_reset_on_return=None,
-            skip_autocommit_rollback=True,
-        )
-        sa.event.listen(engine.sync_engine, "connect", gathering)
-        return engine
 
 
 def _pause_the_task(seconds: float) -> None:
