@@ -35,7 +35,8 @@ def database(mariadb_database: SqlDatabase) -> SqlDatabase:
 
 
 def dropped_all_but_mine(database: SqlDatabase) -> int:
-    """The server drops every other connection to the database (as a restart would)."""
+    """The server drops every other connection to the database (as a restart would);
+    ``database``'s own pools then start afresh (the tests after this one use them)."""
     name = sa.engine.make_url(database.url).database
     with database.engine.connect() as c:
         others = c.exec_driver_sql(
@@ -44,6 +45,7 @@ def dropped_all_but_mine(database: SqlDatabase) -> int:
         ).all()
         for (found,) in others:
             c.exec_driver_sql(f"KILL CONNECTION {found}")
+    database.dispose()
     return len(others)
 
 
