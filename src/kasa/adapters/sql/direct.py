@@ -1,4 +1,5 @@
-"""Statements run straight on a connection's DBAPI cursor, for the busiest write.
+"""Statements run straight on a connection's DBAPI cursor, for the busiest write (and
+compiled the same way for the reads awaited through asyncmy's own pool, ``quick``).
 
 A statement is compiled once for the connection's dialect, with what converts its
 parameters and its columns (the column types' own processors, as SQLAlchemy applies

@@ -21,12 +21,12 @@ import asyncio
 from typing import Any
 
 import asyncmy
-import attrs
 import sqlalchemy as sa
 from asyncmy import errors as driver_errors
 from sqlalchemy.dialects.mysql import pymysql as pymysql_dialect
 
 from kasa.adapters.sql import statements as q
+from kasa.adapters.sql.direct import Prepared, prepared
 from kasa.adapters.sql.reads import profile_view
 from kasa.application.views import ProfileView
 from kasa.domain.staff import Role
@@ -37,6 +37,8 @@ UNDERSTOOD = frozenset({"charset", "unix_socket"})
 # the client's codes for a connection that is gone: the server went away or the
 # connection was lost mid-read (a restart, ``wait_timeout``, ``KILL``)
 GONE = frozenset({2006, 2013, 2055, 4031})
+# the statements are compiled as for PyMySQL: the same SQL and parameters asyncmy takes
+DIALECT = pymysql_dialect.dialect()
 RECYCLE_SECONDS = 3600
 
 
@@ -76,8 +78,8 @@ class QuickSqlReads:
     def __init__(self, options: dict[str, Any], connections: int) -> None:
         self.options = options
         self.connections = connections
-        self._profile = _Compiled.of(q.PROFILE)
-        self._standing = _Compiled.of(q.STAFF_STANDING)
+        self._profile = prepared(q.PROFILE, DIALECT, None)
+        self._standing = prepared(q.STAFF_STANDING, DIALECT, None)
         self._pools: dict[asyncio.AbstractEventLoop, tuple[Any, asyncio.Semaphore]] = {}
         self._opening: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
@@ -97,8 +99,8 @@ class QuickSqlReads:
             found[0].close()
             await found[0].wait_closed()
 
-    async def _row(self, statement: _Compiled, params: dict[str, Any]) -> Any:
-        args = tuple(params[name] for name in statement.names)
+    async def _row(self, statement: Prepared, params: dict[str, Any]) -> Any:
+        args = statement.args(params)
         for attempt in (1, 2):
             try:
                 pool, turns = await self._pool()
@@ -136,19 +138,6 @@ class QuickSqlReads:
                 )
                 self._pools[loop] = (connections, asyncio.Semaphore(self.connections))
             return self._pools[loop]
-
-
-@attrs.frozen
-class _Compiled:
-    """A statement as the driver is given it: the SQL and its parameters' order."""
-
-    sql: str
-    names: tuple[str, ...]
-
-    @classmethod
-    def of(cls, statement: Any) -> _Compiled:
-        compiled = statement.compile(dialect=pymysql_dialect.dialect())
-        return cls(str(compiled), tuple(compiled.positiontup or ()))
 
 
 def _gone(error: BaseException) -> bool:
